@@ -1,0 +1,161 @@
+// RFC 1071 ones-complement sum.
+//
+// Words are summed in the machine's (little-endian) byte order and the result is byte-swapped
+// once at the end: RFC 1071 §2(B) shows the sum is byte-order independent up to that final swap.
+// Ones-complement addition is addition mod 0xFFFF, and 2^16, 2^32 and 2^64 are all ≡ 1 mod
+// 0xFFFF, so wide accumulators can be folded at the very end instead of after every add.
+
+/** Inputs shorter than this take the scalar path: the SIMD set-up costs more than it saves. */
+const SIMD_MIN_BYTES: usize = 64;
+
+/**
+ * 64-byte SIMD iterations an i32x4 lane can absorb before it may overflow. Each iteration adds
+ * at most 8 * 0xFFFF < 2^19 to a lane, so 2^12 iterations stay below 2^31.
+ */
+const SIMD_BLOCK_ITERATIONS: usize = 4096;
+
+/** Folds a wide ones-complement accumulator to 16 bits (no complement, no byte swap). */
+// @ts-ignore: decorator
+@inline
+export function fold64(sum: u64): u32 {
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  let s = <u32>sum;
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return s;
+}
+
+/** Folds a 32-bit partial sum to 16 bits. */
+// @ts-ignore: decorator
+@inline
+export function fold32(s: u32): u32 {
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline
+function swap16(s: u32): u32 {
+  return ((s & 0xff) << 8) | (s >> 8);
+}
+
+/** Native-order wide sum, 8 bytes at a time with end-around carry; handles any length. */
+function sumScalarNative(ptr: usize, len: usize): u64 {
+  let acc: u64 = 0;
+  let carry: u64 = 0;
+  while (len >= 32) {
+    const a = load<u64>(ptr);
+    const b = load<u64>(ptr, 8);
+    const c = load<u64>(ptr, 16);
+    const d = load<u64>(ptr, 24);
+    // Sum the 32-bit halves into 64 bits: no carry can be lost within one step.
+    acc += (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32);
+    carry += (c & 0xffffffff) + (c >> 32) + (d & 0xffffffff) + (d >> 32);
+    ptr += 32;
+    len -= 32;
+  }
+  while (len >= 4) {
+    acc += <u64>load<u32>(ptr);
+    ptr += 4;
+    len -= 4;
+  }
+  if (len >= 2) {
+    acc += <u64>load<u16>(ptr);
+    ptr += 2;
+    len -= 2;
+  }
+  // A trailing odd byte is the high byte of a big-endian word padded with zero, which in the
+  // little-endian view is the low byte: add it as is.
+  if (len) acc += <u64>load<u8>(ptr);
+  // Each accumulator gains < 2^34 per 32 bytes, so neither can overflow below 2^30 iterations
+  // (32 GiB, far beyond a 32-bit address space); fold them separately before adding.
+  return <u64>fold64(acc) + <u64>fold64(carry);
+}
+
+/** Native-order wide sum with 128-bit SIMD: 64 bytes per iteration, two accumulators. */
+function sumSimdNative(ptr: usize, len: usize): u64 {
+  let wide = i64x2.splat(0);
+  while (len >= 64) {
+    let blocks = len >> 6;
+    if (blocks > SIMD_BLOCK_ITERATIONS) blocks = SIMD_BLOCK_ITERATIONS;
+    let acc0 = i32x4.splat(0);
+    let acc1 = i32x4.splat(0);
+    const end = ptr + (blocks << 6);
+    do {
+      const v0 = v128.load(ptr);
+      const v1 = v128.load(ptr, 16);
+      const v2 = v128.load(ptr, 32);
+      const v3 = v128.load(ptr, 48);
+      acc0 = i32x4.add(acc0, i32x4.add(i32x4.extadd_pairwise_i16x8_u(v0), i32x4.extadd_pairwise_i16x8_u(v1)));
+      acc1 = i32x4.add(acc1, i32x4.add(i32x4.extadd_pairwise_i16x8_u(v2), i32x4.extadd_pairwise_i16x8_u(v3)));
+      ptr += 64;
+    } while (ptr < end);
+    len -= blocks << 6;
+    // Widen to 64-bit lanes before the 32-bit lanes can overflow.
+    wide = i64x2.add(wide, i64x2.extend_low_i32x4_u(acc0));
+    wide = i64x2.add(wide, i64x2.extend_high_i32x4_u(acc0));
+    wide = i64x2.add(wide, i64x2.extend_low_i32x4_u(acc1));
+    wide = i64x2.add(wide, i64x2.extend_high_i32x4_u(acc1));
+  }
+  let tail: u64 = 0;
+  while (len >= 16) {
+    const v = i32x4.extadd_pairwise_i16x8_u(v128.load(ptr));
+    tail += <u64>i32x4.extract_lane(v, 0) + <u64>i32x4.extract_lane(v, 1)
+      + <u64>i32x4.extract_lane(v, 2) + <u64>i32x4.extract_lane(v, 3);
+    ptr += 16;
+    len -= 16;
+  }
+  if (len) tail += sumScalarNative(ptr, len);
+  // Lanes are < 2^63 after at most 2^31 blocks; fold each lane before combining.
+  return <u64>fold64(i64x2.extract_lane(wide, 0)) + <u64>fold64(i64x2.extract_lane(wide, 1)) + tail;
+}
+
+/**
+ * Ones-complement sum of `len` bytes at `ptr` as big-endian 16-bit words, folded to 16 bits and
+ * not complemented, with `initial` (any partial sum that fits in 32 bits) added in.
+ */
+export function onesSum(ptr: usize, len: usize, initial: u32): u32 {
+  let native: u64;
+  if (ASC_FEATURE_SIMD && len >= SIMD_MIN_BYTES) native = sumSimdNative(ptr, len);
+  else native = sumScalarNative(ptr, len);
+  return fold32(swap16(fold64(native)) + fold32(initial));
+}
+
+/** As onesSum but always on the scalar path, so tests and benchmarks can compare the two. */
+export function onesSumScalar(ptr: usize, len: usize, initial: u32): u32 {
+  return fold32(swap16(fold64(sumScalarNative(ptr, len))) + fold32(initial));
+}
+
+/**
+ * Combines two partial sums: `b` covers bytes that start `offset` bytes after the bytes of `a`
+ * began. When `offset` is odd, b's bytes sit in the other half of every 16-bit word, so its sum
+ * is byte-swapped first (RFC 1071 §2(B)).
+ */
+export function combineSums(a: u32, b: u32, offset: u32): u32 {
+  b = fold32(b);
+  if (offset & 1) b = swap16(b);
+  return fold32(fold32(a) + b);
+}
+
+/**
+ * RFC 1624 eqn. 3 incremental update: the new checksum field after a 16-bit word of the covered
+ * data changes from `oldWord` to `newWord`: HC' = ~(~HC + ~m + m').
+ */
+export function updateChecksum16(checksum: u32, oldWord: u32, newWord: u32): u32 {
+  const sum = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
+  return ~fold32(sum) & 0xffff;
+}
+
+/** Sum of the IPv4 pseudo-header: two addresses at srcPtr/dstPtr, protocol, length. */
+export function pseudoSum4(srcPtr: usize, dstPtr: usize, protocol: u32, length: u32): u32 {
+  const s = onesSumScalar(srcPtr, 4, 0) + onesSumScalar(dstPtr, 4, 0) + protocol + (length & 0xffff) + (length >> 16);
+  return fold32(s);
+}
+
+/** Sum of the IPv6 pseudo-header (RFC 8200 §8.1): 16-byte addresses, 32-bit length. */
+export function pseudoSum6(srcPtr: usize, dstPtr: usize, protocol: u32, length: u32): u32 {
+  const s = onesSumScalar(srcPtr, 16, 0) + onesSumScalar(dstPtr, 16, 0) + protocol + (length & 0xffff) + (length >> 16);
+  return fold32(s);
+}

@@ -1,0 +1,320 @@
+// Incremental pcap / pcapng parser: feed it bytes as they arrive, take out complete records.
+// Formats: pcap (both byte orders, microsecond and nanosecond magic, Kuznetsov's modified pcap)
+// and pcapng (SHB, IDB with per-interface link type and timestamp resolution/offset, EPB, SPB,
+// the obsolete PB; other blocks skipped; several sections with different byte orders).
+
+import { DecodeError } from '../errors.js';
+
+export interface CaptureRecord {
+  /** 1-based frame number, as Wireshark counts them. */
+  index: number;
+  linkType: number;
+  /** Nanoseconds since the Unix epoch. */
+  timestampNs: bigint;
+  capturedLength: number;
+  originalLength: number;
+  data: Uint8Array;
+}
+
+const PCAP_MAGIC_US = 0xa1b2c3d4;
+const PCAP_MAGIC_NS = 0xa1b23c4d;
+const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
+const PCAPNG_SHB = 0x0a0d0d0a;
+const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+const BLOCK_IDB = 1;
+const BLOCK_PB = 2;
+const BLOCK_SPB = 3;
+const BLOCK_EPB = 6;
+
+const IDB_OPTION_TSRESOL = 9;
+const IDB_OPTION_TSOFFSET = 14;
+
+/** Largest record accepted: guards memory against a corrupt length field. */
+export const MAX_RECORD_BYTES = 64 << 20;
+/** Largest pcap frame when the header's snap length is smaller (libpcap's own ceiling). */
+const PCAP_DEFAULT_MAX_FRAME = 262144;
+
+interface Interface {
+  linkType: number;
+  snapLength: number;
+  /** Timestamp units per second, and the units → ns conversion. */
+  unitsPerSecond: bigint;
+  offsetSeconds: bigint;
+}
+
+type Format = 'unknown' | 'pcap' | 'pcapng';
+
+const NS_PER_SECOND = 1_000_000_000n;
+
+function toNs(units: bigint, unitsPerSecond: bigint): bigint {
+  if (unitsPerSecond === NS_PER_SECOND) return units;
+  if (unitsPerSecond < NS_PER_SECOND && NS_PER_SECOND % unitsPerSecond === 0n) return units * (NS_PER_SECOND / unitsPerSecond);
+  return (units * NS_PER_SECOND) / unitsPerSecond;
+}
+
+export class CaptureParser {
+  private format: Format = 'unknown';
+  private buffer: Uint8Array = new Uint8Array(0);
+  private pos = 0;
+  /** File offset of buffer[0]. */
+  private base = 0;
+  private index = 0;
+  private little = true;
+  // pcap
+  private pcapLinkType = 0;
+  private pcapNs = false;
+  private pcapRecordHeader = 16;
+  private pcapMaxFrame = PCAP_DEFAULT_MAX_FRAME;
+  // pcapng
+  private interfaces: Interface[] = [];
+
+  /** File offset of the next unread byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Adds bytes; take the records they complete with drain(). */
+  push(chunk: Uint8Array): void {
+    if (this.pos >= this.buffer.length) {
+      this.base += this.buffer.length;
+      this.buffer = chunk;
+      this.pos = 0;
+    } else if (chunk.length > 0) {
+      // Only the unread tail (less than one record) is copied; records already handed out keep
+      // pointing into the old buffers, which are never written again.
+      const rest = this.buffer.subarray(this.pos);
+      const joined = new Uint8Array(rest.length + chunk.length);
+      joined.set(rest);
+      joined.set(chunk, rest.length);
+      this.base += this.pos;
+      this.buffer = joined;
+      this.pos = 0;
+    }
+  }
+
+  /**
+   * Yields every complete record pushed so far. On corrupt framing it yields everything before
+   * the fault and then throws DecodeError with the fault's file offset.
+   */
+  *drain(): Generator<CaptureRecord, void, undefined> {
+    for (;;) {
+      const record = this.next();
+      if (record === undefined) return;
+      if (record !== null) yield record;
+    }
+  }
+
+  /** Call after the last chunk: throws DecodeError when the input stopped inside a record. */
+  end(): void {
+    const left = this.buffer.length - this.pos;
+    if (this.format === 'unknown') {
+      throw new DecodeError(left === 0 ? 'BAD_CAPTURE' : 'TRUNCATED',
+        left === 0 ? 'empty file: not a pcap or pcapng capture' : `file ends inside the capture header (${left} bytes)`, this.offset);
+    }
+    if (left > 0) {
+      throw new DecodeError('TRUNCATED', `capture ends inside a record at byte ${this.offset} (${left} bytes left over)`, this.offset);
+    }
+  }
+
+  private available(): number {
+    return this.buffer.length - this.pos;
+  }
+
+  private u16(at: number): number {
+    const b = this.buffer;
+    return this.little ? b[at]! | (b[at + 1]! << 8) : (b[at]! << 8) | b[at + 1]!;
+  }
+
+  private u32(at: number): number {
+    const b = this.buffer;
+    return this.little
+      ? (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
+      : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  }
+
+  private fail(message: string, at = this.offset): never {
+    throw new DecodeError('BAD_CAPTURE', `${message} at byte ${at}`, at);
+  }
+
+  /** A record, null for a block that yields none, undefined when more bytes are needed. */
+  private next(): CaptureRecord | null | undefined {
+    if (this.format === 'unknown') return this.readFileHeader();
+    return this.format === 'pcap' ? this.readPcapRecord() : this.readPcapngBlock();
+  }
+
+  private readFileHeader(): null | undefined {
+    if (this.available() < 4) return undefined;
+    const p = this.pos;
+    const b = this.buffer;
+    const be = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    const le = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+    if (be === PCAPNG_SHB) {
+      this.format = 'pcapng';
+      return null;
+    }
+    for (const [magic, little] of [[be, false], [le, true]] as const) {
+      if (magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS || magic === PCAP_MAGIC_MODIFIED) {
+        if (this.available() < 24) return undefined;
+        this.little = little;
+        this.format = 'pcap';
+        this.pcapNs = magic === PCAP_MAGIC_NS;
+        this.pcapRecordHeader = magic === PCAP_MAGIC_MODIFIED ? 24 : 16;
+        const snapLength = this.u32(p + 16);
+        this.pcapMaxFrame = Math.min(MAX_RECORD_BYTES, Math.max(PCAP_DEFAULT_MAX_FRAME, snapLength));
+        // The low 16 bits are the link type; the upper bits carry FCS-length flags.
+        this.pcapLinkType = this.u32(p + 20) & 0xffff;
+        this.pos += 24;
+        return null;
+      }
+    }
+    if (b[p] === 0x1f && b[p + 1] === 0x8b) this.fail('gzip data where a capture was expected (decompress first)');
+    this.fail(`not a pcap or pcapng file (magic 0x${be.toString(16).padStart(8, '0')})`);
+  }
+
+  private readPcapRecord(): CaptureRecord | undefined {
+    const h = this.pcapRecordHeader;
+    if (this.available() < h) return undefined;
+    const p = this.pos;
+    const seconds = this.u32(p);
+    const fraction = this.u32(p + 4);
+    const captured = this.u32(p + 8);
+    const original = this.u32(p + 12);
+    if (captured > this.pcapMaxFrame) {
+      this.fail(`record ${this.index + 1} claims ${captured} captured bytes (limit ${this.pcapMaxFrame}): corrupt record header`);
+    }
+    if (this.available() < h + captured) return undefined;
+    this.pos += h + captured;
+    return {
+      index: ++this.index,
+      linkType: this.pcapLinkType,
+      timestampNs: BigInt(seconds) * NS_PER_SECOND + BigInt(this.pcapNs ? fraction : fraction * 1000),
+      capturedLength: captured,
+      originalLength: original,
+      data: this.buffer.subarray(p + h, p + h + captured),
+    };
+  }
+
+  private readPcapngBlock(): CaptureRecord | null | undefined {
+    if (this.available() < 12) return undefined;
+    const p = this.pos;
+    const b = this.buffer;
+    const typeBe = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    if (typeBe === PCAPNG_SHB) {
+      // A section header sets the byte order for everything up to the next one.
+      const magic = (b[p + 8]! | (b[p + 9]! << 8) | (b[p + 10]! << 16) | (b[p + 11]! << 24)) >>> 0;
+      if (magic === PCAPNG_BYTE_ORDER_MAGIC) this.little = true;
+      else if (magic === 0x4d3c2b1a) this.little = false;
+      else this.fail('pcapng section header with a bad byte-order magic');
+      this.interfaces = [];
+    }
+    const type = this.u32(p);
+    const total = this.u32(p + 4);
+    if (total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES) {
+      this.fail(`pcapng block of type 0x${type.toString(16)} with impossible length ${total}`);
+    }
+    if (this.available() < total) return undefined;
+    if (this.u32(p + total - 4) !== total) {
+      this.fail(`pcapng block of type 0x${type.toString(16)} whose trailing length does not match ${total}`);
+    }
+    this.pos += total;
+    const body = p + 8;
+    const bodyLength = total - 12;
+    switch (type) {
+      case PCAPNG_SHB:
+        if (bodyLength < 16) this.fail('pcapng section header too short', p);
+        return null;
+      case BLOCK_IDB:
+        this.readInterface(body, bodyLength, p);
+        return null;
+      case BLOCK_EPB:
+        return this.readEnhancedPacket(body, bodyLength, p);
+      case BLOCK_SPB:
+        return this.readSimplePacket(body, bodyLength, p);
+      case BLOCK_PB:
+        return this.readObsoletePacket(body, bodyLength, p);
+      default:
+        return null;
+    }
+  }
+
+  private readInterface(body: number, length: number, blockAt: number): void {
+    if (length < 8) this.fail('pcapng interface description too short', this.base + blockAt);
+    const iface: Interface = {
+      linkType: this.u16(body),
+      snapLength: this.u32(body + 4),
+      unitsPerSecond: 1_000_000n,
+      offsetSeconds: 0n,
+    };
+    let o = body + 8;
+    const end = body + length;
+    while (o + 4 <= end) {
+      const code = this.u16(o);
+      const optLength = this.u16(o + 2);
+      if (code === 0) break;
+      const value = o + 4;
+      if (value + optLength > end) this.fail('pcapng interface option runs past its block', this.base + o);
+      if (code === IDB_OPTION_TSRESOL && optLength >= 1) {
+        const r = this.buffer[value]!;
+        const exponent = BigInt(r & 0x7f);
+        iface.unitsPerSecond = r & 0x80 ? 1n << exponent : 10n ** exponent;
+      } else if (code === IDB_OPTION_TSOFFSET && optLength >= 8) {
+        const hi = BigInt(this.u32(this.little ? value + 4 : value));
+        const lo = BigInt(this.u32(this.little ? value : value + 4));
+        iface.offsetSeconds = BigInt.asIntN(64, (hi << 32n) | lo);
+      }
+      o = value + ((optLength + 3) & ~3);
+    }
+    this.interfaces.push(iface);
+  }
+
+  private interfaceAt(id: number, blockAt: number): Interface {
+    const iface = this.interfaces[id];
+    if (!iface) this.fail(`packet block names interface ${id}, which was not described`, this.base + blockAt);
+    return iface;
+  }
+
+  private timestamp(iface: Interface, high: number, low: number): bigint {
+    const units = (BigInt(high) << 32n) | BigInt(low);
+    return toNs(units, iface.unitsPerSecond) + iface.offsetSeconds * NS_PER_SECOND;
+  }
+
+  private packet(iface: Interface, ts: bigint, data: number, captured: number, original: number): CaptureRecord {
+    return {
+      index: ++this.index,
+      linkType: iface.linkType,
+      timestampNs: ts,
+      capturedLength: captured,
+      originalLength: original,
+      data: this.buffer.subarray(data, data + captured),
+    };
+  }
+
+  private readEnhancedPacket(body: number, length: number, blockAt: number): CaptureRecord {
+    if (length < 20) this.fail('pcapng enhanced packet block too short', this.base + blockAt);
+    const iface = this.interfaceAt(this.u32(body), blockAt);
+    const captured = this.u32(body + 12);
+    if (captured > length - 20) this.fail(`pcapng packet of ${captured} bytes overruns its block`, this.base + blockAt);
+    const ts = this.timestamp(iface, this.u32(body + 4), this.u32(body + 8));
+    return this.packet(iface, ts, body + 20, captured, this.u32(body + 16));
+  }
+
+  private readObsoletePacket(body: number, length: number, blockAt: number): CaptureRecord {
+    if (length < 20) this.fail('pcapng packet block too short', this.base + blockAt);
+    const iface = this.interfaceAt(this.u16(body), blockAt);
+    const captured = this.u32(body + 12);
+    if (captured > length - 20) this.fail(`pcapng packet of ${captured} bytes overruns its block`, this.base + blockAt);
+    const ts = this.timestamp(iface, this.u32(body + 4), this.u32(body + 8));
+    return this.packet(iface, ts, body + 20, captured, this.u32(body + 16));
+  }
+
+  private readSimplePacket(body: number, length: number, blockAt: number): CaptureRecord {
+    if (length < 4) this.fail('pcapng simple packet block too short', this.base + blockAt);
+    const iface = this.interfaceAt(0, blockAt);
+    const original = this.u32(body);
+    let captured = Math.min(original, length - 4);
+    if (iface.snapLength > 0) captured = Math.min(captured, iface.snapLength);
+    // A simple packet block has no timestamp.
+    return this.packet(iface, 0n, body + 4, captured, original);
+  }
+}

@@ -1,0 +1,83 @@
+// RFC 1071 checksums through the WebAssembly codec, plus the partial-sum helpers that let a
+// caller checksum a segment in pieces (pseudo-header, header, payload) and patch it (RFC 1624).
+
+import { parseAddress } from './address.js';
+import { codec, type Codec } from './module.js';
+
+function checkBytes(bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+}
+
+function checkSum(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`${name} must be an unsigned 32-bit integer, got ${String(value)}`);
+  }
+}
+
+/** onesComplementSum on a given codec instance, choosing the SIMD or the scalar routine. */
+export function sumWith(c: Codec, bytes: Uint8Array, initial: number, scalar = false): number {
+  const ptr = c.copyIn(bytes);
+  return scalar ? c.exports.onesSumScalar(ptr, bytes.length, initial) : c.exports.onesSum(ptr, bytes.length, initial);
+}
+
+/**
+ * The 16-bit ones-complement sum of `bytes` as big-endian words (odd length padded with a zero
+ * byte), not complemented, with `initial` (an earlier partial sum, up to 32 bits) added in.
+ */
+export function onesComplementSum(bytes: Uint8Array, initial = 0): number {
+  checkBytes(bytes);
+  checkSum('initial', initial);
+  return sumWith(codec(), bytes, initial >>> 0);
+}
+
+/**
+ * The Internet checksum of `bytes` as it goes into a header: the complement of their
+ * ones-complement sum plus `initial` (e.g. a pseudoHeaderSum). Over data that includes a correct
+ * checksum field, the result is 0.
+ */
+export function internetChecksum(bytes: Uint8Array, initial = 0): number {
+  return ~onesComplementSum(bytes, initial) & 0xffff;
+}
+
+/**
+ * Combines partial sums of adjacent pieces: `b` covers bytes starting `offset` bytes after the
+ * start of the bytes `a` covers (odd offsets are handled by swapping b's bytes).
+ */
+export function combineSums(a: number, b: number, offset: number): number {
+  checkSum('a', a);
+  checkSum('b', b);
+  if (!Number.isInteger(offset) || offset < 0) throw new RangeError('offset must be a non-negative integer');
+  return codec().exports.combineSums(a >>> 0, b >>> 0, offset % 2);
+}
+
+/**
+ * RFC 1624 incremental update: the new checksum field after one 16-bit word of the covered data
+ * changes from `oldWord` to `newWord`. For a 32-bit field, apply it to each half.
+ */
+export function updateChecksum(checksum: number, oldWord: number, newWord: number): number {
+  for (const [name, value] of [['checksum', checksum], ['oldWord', oldWord], ['newWord', newWord]] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+      throw new RangeError(`${name} must be a 16-bit unsigned integer, got ${String(value)}`);
+    }
+  }
+  return codec().exports.updateChecksum16(checksum, oldWord, newWord);
+}
+
+/**
+ * The ones-complement sum of the TCP/UDP pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1) for the
+ * given addresses, protocol number and transport length. Feed it as `initial`.
+ */
+export function pseudoHeaderSum(src: string, dst: string, protocol: number, length: number): number {
+  const s = parseAddress(src);
+  const d = parseAddress(dst);
+  if (s.version !== d.version) throw new TypeError(`address families differ: ${src} and ${dst}`);
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) throw new RangeError('protocol must be 0..255');
+  if (!Number.isInteger(length) || length < 0 || length > 0xffffffff) throw new RangeError('length out of range');
+  const c = codec();
+  const at = c.addresses;
+  c.bytes().set(s.bytes, at);
+  c.bytes().set(d.bytes, at + 16);
+  return s.version === 4
+    ? c.exports.pseudoSum4(at, at + 16, protocol, length)
+    : c.exports.pseudoSum6(at, at + 16, protocol, length);
+}
