@@ -6,6 +6,7 @@ import { decodeWith } from '../../src/wire/decode.js';
 import { loadCodecSync } from '../../src/wire/module.js';
 import { compareWithTruth } from '../helpers/compare.js';
 import { corpusCaptures, readCorpusFile, readTruth } from '../helpers/corpus.js';
+import { readmeFigure } from '../helpers/readme.js';
 
 const totals = { files: 0, compared: 0, truncatedHeaders: 0, notTcp: 0, truncatedIpTotal: 0 };
 
@@ -95,4 +96,9 @@ describe('corpus: differential against tshark truth tables', function () {
       expect(batchDiffs.slice(0, 10), `${batchDiffs.length} batch disagreements`).to.deep.equal([]);
     });
   }
+
+  it('README quotes the number of frames compared', function () {
+    expect(totals.files).to.equal(corpusCaptures().length);
+    expect(readmeFigure(' TCP segments)')).to.equal(totals.compared);
+  });
 });

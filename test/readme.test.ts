@@ -1,0 +1,51 @@
+// README's examples must run and print what README says they print.
+
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+/** Pairs of (```js example, the ```text block right after it). */
+function examples(): Array<{ code: string; output: string }> {
+  const out: Array<{ code: string; output: string }> = [];
+  const pattern = /```js\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g;
+  for (const m of readme.matchAll(pattern)) out.push({ code: m[1]!, output: m[2]! });
+  return out;
+}
+
+describe('README', function () {
+  // Examples import 'tcpwasm' by name: a file inside the package resolves that to itself.
+  const scratch = join(root, '.tmp');
+  before(() => mkdirSync(scratch, { recursive: true }));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const cases = examples();
+  it('has examples with their output', function () {
+    expect(cases.length).to.be.at.least(4);
+  });
+
+  cases.forEach(({ code, output }, i) => {
+    it(`example ${i + 1} prints what README shows`, function () {
+      const file = join(scratch, `readme-example-${i + 1}.mjs`);
+      writeFileSync(file, code);
+      const run = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8' });
+      expect(run.stderr).to.equal('');
+      expect(run.status).to.equal(0);
+      expect(run.stdout.trim()).to.equal(output.trim());
+    });
+  });
+
+  it('the command example prints what README shows', function () {
+    const block = /```console\n\$ npx tcpwasm (.*)\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'console block').to.not.equal(null);
+    const args = block![1]!.split(' ');
+    const run = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd: root, encoding: 'utf8' });
+    expect(run.status).to.equal(0);
+    const shown = block![2]!.trim().split('\n');
+    expect(run.stdout.split('\n').slice(0, shown.length)).to.deep.equal(shown);
+  });
+});
