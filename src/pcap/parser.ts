@@ -222,7 +222,7 @@ export class CaptureParser {
     const bodyLength = total - 12;
     switch (type) {
       case PCAPNG_SHB:
-        if (bodyLength < 16) this.fail('pcapng section header too short', p);
+        if (bodyLength < 16) this.fail('pcapng section header too short', this.base + p);
         return null;
       case BLOCK_IDB:
         this.readInterface(body, bodyLength, p);

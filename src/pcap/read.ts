@@ -3,6 +3,7 @@
 // after every record before it.
 
 import { DecodeError } from '../errors.js';
+import { gunzipRecovering, gzipFault, isGzip } from './gzip.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';
 
 type Zlib = typeof import('node:zlib');
@@ -14,16 +15,6 @@ function builtin<T>(id: string): T {
   return get(id) as T;
 }
 
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-function gzipError(error: unknown, decompressed: number): DecodeError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new DecodeError('TRUNCATED', `gzip stream is truncated or corrupt after ${decompressed} decompressed bytes (${reason})`,
-    decompressed, { cause: error });
-}
-
 /**
  * Parses a pcap or pcapng capture held in memory (gzip-compressed too). Record data are views
  * into `bytes` (or into the decompressed copy).
@@ -33,14 +24,10 @@ export function* parseCapture(bytes: Uint8Array): Generator<CaptureRecord, void,
   let data = bytes;
   let fault: DecodeError | undefined;
   if (isGzip(bytes)) {
-    const zlib = builtin<Zlib>('node:zlib');
-    try {
-      data = zlib.gunzipSync(bytes);
-    } catch (error) {
-      // Keep what decompresses so the records before the damage are still delivered.
-      data = zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-      fault = gzipError(error, data.length);
-    }
+    // On damage, keep what decompresses so the records before it are still delivered.
+    const { data: inflated, error } = gunzipRecovering(builtin<Zlib>('node:zlib'), bytes);
+    data = inflated;
+    if (error !== undefined) fault = gzipFault(error, data.length);
   }
   const parser = new CaptureParser();
   parser.push(data);
@@ -51,6 +38,11 @@ export function* parseCapture(bytes: Uint8Array): Generator<CaptureRecord, void,
 
 /** Chunk size for streamed reads: large enough to amortise syscalls, small enough for memory. */
 const READ_CHUNK = 1 << 20;
+/**
+ * A damaged .gz up to this size is re-read whole to recover the records zlib's stream dropped
+ * with the failing chunk; larger ones end at what the stream delivered.
+ */
+const GZIP_RECOVERY_LIMIT = 64 << 20;
 
 /**
  * Streams a pcap or pcapng file (gzip-compressed too) from disk in constant memory. Offsets in
@@ -88,7 +80,16 @@ export async function* readCapture(path: string): AsyncGenerator<CaptureRecord, 
     } catch (error) {
       if (error instanceof DecodeError || !gzip) throw error;
       yield* parser.drain();
-      throw gzipError(error, decompressed);
+      const { size } = await fs.promises.stat(path);
+      if (size <= GZIP_RECOVERY_LIMIT) {
+        const { data } = gunzipRecovering(builtin<Zlib>('node:zlib'), await fs.promises.readFile(path));
+        if (data.length > decompressed) {
+          parser.push(data.subarray(decompressed));
+          decompressed = data.length;
+          yield* parser.drain();
+        }
+      }
+      throw gzipFault(error, decompressed);
     }
     parser.end();
   } finally {
