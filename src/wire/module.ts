@@ -87,28 +87,31 @@ export class Codec {
     this.view = new DataView(exports.memory.buffer);
   }
 
-  /** Bytes of WASM memory; the view is replaced when memory has grown. */
+  /**
+   * Bytes of WASM memory. Growing memory detaches the old buffer (its views read as length 0),
+   * which is cheaper to test than reading memory.buffer on every call.
+   */
   bytes(): Uint8Array {
-    if (this.heap.buffer !== this.exports.memory.buffer) this.refresh();
+    if (this.heap.byteLength === 0) this.refresh();
     return this.heap;
   }
 
   dataView(): DataView {
-    if (this.view.buffer !== this.exports.memory.buffer) this.refresh();
+    if (this.view.byteLength === 0) this.refresh();
     return this.view;
   }
 
   /** Makes sure the input area holds at least `length` bytes; returns its address. */
   reserveInput(length: number): number {
-    this.ensureCapacity(this.inputBase + length);
+    if (this.inputBase + length > this.bytes().length) this.ensureCapacity(this.inputBase + length);
     return this.inputBase;
   }
 
   /** Copies `data` to the input area (at `at` bytes into it) and returns its address. */
   copyIn(data: Uint8Array, at = 0): number {
-    this.reserveInput(at + data.length);
     const ptr = this.inputBase + at;
-    this.bytes().set(data, ptr);
+    if (ptr + data.length > this.bytes().length) this.ensureCapacity(ptr + data.length);
+    this.heap.set(data, ptr);
     return ptr;
   }
 
