@@ -66,70 +66,67 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   const v = c.dataView();
   if (status !== 0) throw statusError(status, v.getInt32(out + D.ERROR_OFFSET, true), linkType);
 
-  const u8 = (field: number) => v.getUint8(out + field);
-  const u16 = (field: number) => v.getUint16(out + field, true);
-  const u32 = (field: number) => v.getUint32(out + field, true);
 
-  const version = u8(D.IP_VERSION) as 4 | 6;
-  const ipOffset = u32(D.IP_OFFSET);
-  const tcpOffset = u32(D.TCP_OFFSET);
-  const src = formatAddress(data, u32(D.SRC_OFFSET), version);
-  const dst = formatAddress(data, u32(D.DST_OFFSET), version);
+  const version = v.getUint8(out + D.IP_VERSION) as 4 | 6;
+  const ipOffset = v.getUint32(out + D.IP_OFFSET, true);
+  const tcpOffset = v.getUint32(out + D.TCP_OFFSET, true);
+  const src = formatAddress(data, v.getUint32(out + D.SRC_OFFSET, true), version);
+  const dst = formatAddress(data, v.getUint32(out + D.DST_OFFSET, true), version);
   let ip: IpInfo;
   if (version === 4) {
-    const fragment = u16(D.FRAGMENT_FIELD);
+    const fragment = v.getUint16(out + D.FRAGMENT_FIELD, true);
     const headerLength = (data[ipOffset]! & 15) * 4;
     ip = {
       version, src, dst,
-      ttl: u8(D.TTL),
-      tos: u8(D.TOS),
-      id: u16(D.IP_ID),
+      ttl: v.getUint8(out + D.TTL),
+      tos: v.getUint8(out + D.TOS),
+      id: v.getUint16(out + D.IP_ID, true),
       dontFragment: (fragment & 0x4000) !== 0,
       moreFragments: (fragment & 0x2000) !== 0,
       fragmentOffset: (fragment & 0x1fff) * 8,
       headerLength,
       totalLength: (data[ipOffset + 2]! << 8) | data[ipOffset + 3]!,
-      headerChecksum: u8(D.IP_CHECKSUM_STATE) === 0 ? 'good' : 'bad',
+      headerChecksum: v.getUint8(out + D.IP_CHECKSUM_STATE) === 0 ? 'good' : 'bad',
     };
     if (headerLength > 20) ip.options = data.slice(ipOffset + 20, ipOffset + headerLength);
   } else {
     const extensions: number[] = [];
-    for (let i = 0; i < u8(D.EXTENSION_COUNT); i++) extensions.push(u8(D.EXTENSIONS + i));
+    for (let i = 0; i < v.getUint8(out + D.EXTENSION_COUNT); i++) extensions.push(v.getUint8(out + D.EXTENSIONS + i));
     ip = {
       version, src, dst,
-      hopLimit: u8(D.TTL),
-      trafficClass: u8(D.TOS),
-      flowLabel: u32(D.FLOW_LABEL),
+      hopLimit: v.getUint8(out + D.TTL),
+      trafficClass: v.getUint8(out + D.TOS),
+      flowLabel: v.getUint32(out + D.FLOW_LABEL, true),
       payloadLength: (data[ipOffset + 4]! << 8) | data[ipOffset + 5]!,
       extensionHeaders: extensions,
     };
   }
 
-  const payloadOffset = u32(D.PAYLOAD_OFFSET);
-  const checksumState = u8(D.CHECKSUM_STATE);
+  const payloadOffset = v.getUint32(out + D.PAYLOAD_OFFSET, true);
+  const checksumState = v.getUint8(out + D.CHECKSUM_STATE);
   const packet: DecodedPacket = {
     ip,
     tcp: {
-      srcPort: u16(D.SRC_PORT),
-      dstPort: u16(D.DST_PORT),
-      seq: u32(D.SEQ),
-      ack: u32(D.ACK),
-      headerLength: u16(D.HEADER_LENGTH),
-      flags: u16(D.FLAGS),
-      window: u16(D.WINDOW),
-      checksum: u16(D.CHECKSUM),
-      urgentPointer: u16(D.URGENT),
+      srcPort: v.getUint16(out + D.SRC_PORT, true),
+      dstPort: v.getUint16(out + D.DST_PORT, true),
+      seq: v.getUint32(out + D.SEQ, true),
+      ack: v.getUint32(out + D.ACK, true),
+      headerLength: v.getUint16(out + D.HEADER_LENGTH, true),
+      flags: v.getUint16(out + D.FLAGS, true),
+      window: v.getUint16(out + D.WINDOW, true),
+      checksum: v.getUint16(out + D.CHECKSUM, true),
+      urgentPointer: v.getUint16(out + D.URGENT, true),
       options: readOptions(c, v, out, data, tcpOffset),
     },
-    payload: data.subarray(payloadOffset, payloadOffset + u32(D.PAYLOAD_CAPTURED)),
-    payloadLength: u32(D.PAYLOAD_WIRE),
+    payload: data.subarray(payloadOffset, payloadOffset + v.getUint32(out + D.PAYLOAD_CAPTURED, true)),
+    payloadLength: v.getUint32(out + D.PAYLOAD_WIRE, true),
     checksum: CHECKSUM_STATUS[checksumState]!,
     offsets: { ip: ipOffset, tcp: tcpOffset, payload: payloadOffset },
   };
-  if (checksumState !== 2) packet.expectedChecksum = u16(D.EXPECTED_CHECKSUM);
-  const pseudoSrc = u32(D.PSEUDO_SRC_OFFSET);
-  const pseudoDst = u32(D.PSEUDO_DST_OFFSET);
-  if (pseudoSrc !== u32(D.SRC_OFFSET) || pseudoDst !== u32(D.DST_OFFSET)) {
+  if (checksumState !== 2) packet.expectedChecksum = v.getUint16(out + D.EXPECTED_CHECKSUM, true);
+  const pseudoSrc = v.getUint32(out + D.PSEUDO_SRC_OFFSET, true);
+  const pseudoDst = v.getUint32(out + D.PSEUDO_DST_OFFSET, true);
+  if (pseudoSrc !== v.getUint32(out + D.SRC_OFFSET, true) || pseudoDst !== v.getUint32(out + D.DST_OFFSET, true)) {
     packet.pseudoHeader = {
       src: formatAddress(data, pseudoSrc, version),
       dst: formatAddress(data, pseudoDst, version),

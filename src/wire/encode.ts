@@ -2,6 +2,7 @@
 
 import { parseAddress, type ParsedAddress } from './address.js';
 import { codec, type Codec } from './module.js';
+import { copyBytes } from './pool.js';
 import type { TcpOptions } from './types.js';
 
 /** A TCP header to encode. Omitted fields are 0, except `window` (65535). */
@@ -194,7 +195,7 @@ function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit, tcp: TcpHeaderInit, payloa
   writeTcp(c, v, req, tcp);
   const start = c.exports.encode(req, payloadAt);
   if (start < 0) throw new RangeError(encodeFailure(c, -start));
-  return c.bytes().slice(start, payloadAt + payload.length);
+  return copyBytes(c.bytes().subarray(start, payloadAt + payload.length));
 }
 
 /** encodePacket on a given codec instance. */
@@ -205,7 +206,8 @@ export function encodePacketWith(c: Codec, packet: PacketInit): Uint8Array {
 
 /**
  * Builds an IPv4 or IPv6 packet (by the address family of ip.src / ip.dst) carrying the TCP
- * segment, with the IPv4 header checksum and the TCP checksum filled in.
+ * segment, with the IPv4 header checksum and the TCP checksum filled in. Small results share an
+ * ArrayBuffer with others (like Node's Buffer pool): use byteOffset when viewing `.buffer`.
  */
 export function encodePacket(packet: PacketInit): Uint8Array {
   return encodePacketWith(codec(), packet);

@@ -92,6 +92,22 @@ describe('encode', function () {
     expect((segment[16]! << 8) | segment[17]!).to.equal(expected);
   });
 
+  it('results never overlap, across many packets and pool slabs', function () {
+    const packets = Array.from({ length: 400 }, (_, i) => encodePacket({
+      ip: i % 2 ? V6 : V4, tcp: { srcPort: i, dstPort: 80, seq: i * 1000 }, payload: new Uint8Array(i * 7 % 9000).fill(i & 0xff),
+    }));
+    packets.forEach((p, i) => {
+      const d = decodeIp(p);
+      expect(d.tcp.srcPort).to.equal(i);
+      expect(d.checksum).to.equal('good');
+      expect(d.payload.every((b) => b === (i & 0xff))).to.equal(true);
+    });
+    // Overwriting one result leaves its neighbours intact.
+    packets[10]!.fill(0);
+    expect(decodeIp(packets[11]!).tcp.srcPort).to.equal(11);
+    expect(decodeIp(packets[9]!).tcp.srcPort).to.equal(9);
+  });
+
   it('refuses what does not fit or does not make sense', function () {
     const tcp = { srcPort: 1, dstPort: 2 };
     expect(() => encodePacket({ ip: V4, tcp: { ...tcp, options: { unknown: [{ kind: 99, data: new Uint8Array(39) }] } } })).to.throw(RangeError, /40 bytes/);

@@ -1,0 +1,228 @@
+// Decode + checksum verification of 1,024-packet batches (full-size and ACK-only separately) and
+// of a whole capture file: decodeBatch, per-packet decodeFrame and the pure-JS object-per-layer
+// baseline. Before timing, the baseline must agree with decodeFrame on every benchmark packet.
+
+import {
+  ChecksumState, decodeBatch, decodeFrame, parseCapture, type DecodedPacket, type SegmentTable,
+} from '../dist/index.js';
+import { decodePacket, tcpOf, type TCP } from './baselines/decoder.js';
+import { compareWith, consume, runTasks, type BenchConfig, type Row, type TaskSpec } from './harness.js';
+import { BATCH, type FrameSet } from './packets.js';
+
+const BASELINE = 'pure JS, object per layer (node_pcap style)';
+/** Records handed to one decodeBatch call in the whole-file task (the WASM side's chunk size). */
+export const FILE_CHUNK = 4096;
+
+function describe(p: DecodedPacket | TCP | null): string {
+  return JSON.stringify(p, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v));
+}
+
+/** Throws (with both decodings) when the baseline and decodeFrame disagree on a frame. */
+function crossCheck(frame: Uint8Array, linkType: number, where: string): void {
+  const ours = decodeFrame(frame, linkType);
+  const theirs = tcpOf(decodePacket(frame, linkType));
+  const o = ours.tcp.options;
+  const fail = (what: string) => {
+    throw new Error(`baseline decoder disagrees with decodeFrame on ${where}: ${what}\n  decodeFrame: ${describe(ours)}\n  baseline:    ${describe(theirs)}`);
+  };
+  if (!theirs || !theirs.options || !theirs.flags) return fail('no TCP layer');
+  const t = theirs.options;
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['srcPort', ours.tcp.srcPort, theirs.sport],
+    ['dstPort', ours.tcp.dstPort, theirs.dport],
+    ['seq', ours.tcp.seq, theirs.seqno],
+    ['ack', ours.tcp.ack, theirs.ackno],
+    ['flags', ours.tcp.flags & 0x1ff, theirs.flags.bits()],
+    ['window', ours.tcp.window, theirs.windowSize],
+    ['headerLength', ours.tcp.headerLength, theirs.headerLength],
+    ['payload length', ours.payload.length, theirs.data?.length ?? 0],
+    ['mss', o.mss ?? null, t.mss],
+    ['windowScale', o.windowScale ?? null, t.window_scale],
+    ['sackPermitted', o.sackPermitted ?? null, t.sack_ok],
+    ['sack', JSON.stringify(o.sack ?? null), JSON.stringify(t.sack)],
+    ['timestamp', o.timestamp?.value ?? null, t.timestamp],
+    ['timestamp echo', o.timestamp?.echo ?? null, t.echo],
+    ['checksum verdict', ours.checksum, theirs.checksumStatus],
+  ];
+  for (const [name, a, b] of pairs) if (a !== b) fail(`${name}: ${String(a)} vs ${String(b)}`);
+}
+
+/** decodeBatch must agree with decodeFrame too, or its timings mean nothing. */
+function checkTable(table: SegmentTable, set: FrameSet): void {
+  for (let i = 0; i < table.length; i++) {
+    const p = decodeFrame(set.frames[i]!, set.linkType);
+    if (table.status[i] !== 0 || table.checksumState[i] !== ChecksumState.GOOD || table.seq[i] !== p.tcp.seq
+      || table.ack[i] !== p.tcp.ack || table.srcPort[i] !== p.tcp.srcPort || table.payloadLength[i] !== p.payload.length) {
+      throw new Error(`decodeBatch row ${i} of ${set.name} disagrees with decodeFrame`);
+    }
+  }
+}
+
+export function selfCheck(sets: FrameSet[]): void {
+  for (const set of sets) {
+    set.frames.forEach((frame, i) => {
+      const p = decodeFrame(frame, set.linkType);
+      if (p.checksum !== 'good') throw new Error(`${set.name} packet ${i} has checksum ${p.checksum}`);
+      crossCheck(frame, set.linkType, `${set.name} packet ${i}`);
+    });
+    checkTable(decodeBatch(set.frames, set.linkType), set);
+    checkTable(decodeBatch(set.packed, set.linkType), set);
+  }
+}
+
+export function decodeGroup(set: FrameSet): string {
+  return `decode+verify ${set.frames.length} ${set.name}`;
+}
+
+export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promise<Row[]> {
+  const { frames, packed, linkType } = set;
+  const n = frames.length;
+  if (n !== BATCH) throw new Error(`${set.name} has ${n} frames, expected ${BATCH}`);
+  const bytesPerOp = set.totalBytes / n;
+  const specs: TaskSpec[] = [
+    {
+      name: 'decodeBatch (1 call, array of frames)',
+      opsPerIteration: n,
+      bytesPerOp,
+      fn: () => {
+        const t = decodeBatch(frames, linkType);
+        consume(t.seq[n - 1]! + t.checksumState[0]!);
+      },
+    },
+    {
+      name: 'decodeBatch (1 call, packed buffer)',
+      opsPerIteration: n,
+      bytesPerOp,
+      fn: () => {
+        const t = decodeBatch(packed, linkType);
+        consume(t.seq[n - 1]! + t.checksumState[0]!);
+      },
+    },
+    {
+      name: 'decodeBatch, verifyChecksums: false',
+      opsPerIteration: n,
+      bytesPerOp,
+      note: 'not comparable with the baseline (no checksum): shows what verification costs',
+      fn: () => {
+        const t = decodeBatch(frames, linkType, { verifyChecksums: false });
+        consume(t.seq[n - 1]!);
+      },
+    },
+    {
+      name: 'decodeFrame per packet',
+      opsPerIteration: n,
+      bytesPerOp,
+      fn: () => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) {
+          const p = decodeFrame(frames[i]!, linkType);
+          acc += p.tcp.seq + (p.checksum === 'good' ? 1 : 0);
+        }
+        consume(acc);
+      },
+    },
+    {
+      name: BASELINE,
+      opsPerIteration: n,
+      bytesPerOp,
+      fn: () => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) {
+          const tcp = tcpOf(decodePacket(frames[i]!, linkType))!;
+          acc += tcp.seqno + (tcp.checksumStatus === 'good' ? 1 : 0);
+        }
+        consume(acc);
+      },
+    },
+  ];
+  return compareWith(await runTasks(decodeGroup(set), 'packet', specs, config), BASELINE);
+}
+
+interface FileChunk {
+  frames: Uint8Array[];
+  linkTypes: number[];
+  originals: number[];
+}
+
+/** parseCapture + decodeBatch per FILE_CHUNK records; returns [records, good checksums]. */
+function decodeFileBatched(bytes: Uint8Array, onTable?: (t: SegmentTable) => void): [number, number] {
+  let chunk: FileChunk = { frames: [], linkTypes: [], originals: [] };
+  let records = 0;
+  let good = 0;
+  const flush = () => {
+    const t = decodeBatch(chunk.frames, chunk.linkTypes, { originalLengths: chunk.originals });
+    for (let i = 0; i < t.length; i++) if (t.checksumState[i] === ChecksumState.GOOD) good++;
+    onTable?.(t);
+    chunk = { frames: [], linkTypes: [], originals: [] };
+  };
+  for (const r of parseCapture(bytes)) {
+    chunk.frames.push(r.data);
+    chunk.linkTypes.push(r.linkType);
+    chunk.originals.push(r.originalLength);
+    records++;
+    if (chunk.frames.length === FILE_CHUNK) flush();
+  }
+  if (chunk.frames.length > 0) flush();
+  return [records, good];
+}
+
+/** parseCapture + the baseline decoder per record; returns [records, good checksums]. */
+function decodeFileBaseline(bytes: Uint8Array, verdicts?: boolean[]): [number, number] {
+  let records = 0;
+  let good = 0;
+  for (const r of parseCapture(bytes)) {
+    records++;
+    let ok = false;
+    try {
+      ok = tcpOf(decodePacket(r.data, r.linkType))?.checksumStatus === 'good';
+    } catch {
+      // not TCP, or malformed: decodeBatch reports these as a row status
+    }
+    if (ok) good++;
+    verdicts?.push(ok);
+  }
+  return [records, good];
+}
+
+export async function runWholeFile(file: { name: string; bytes: Uint8Array }, config: BenchConfig): Promise<Row[]> {
+  // Self-check: the batch path and the baseline give every record the same checksum verdict.
+  const batchVerdicts: boolean[] = [];
+  const baseVerdicts: boolean[] = [];
+  const [records, good] = decodeFileBatched(file.bytes, (t) => {
+    for (let i = 0; i < t.length; i++) batchVerdicts.push(t.status[i] === 0 && t.checksumState[i] === ChecksumState.GOOD);
+  });
+  const [baseRecords, baseGood] = decodeFileBaseline(file.bytes, baseVerdicts);
+  const differ = batchVerdicts.findIndex((v, i) => v !== baseVerdicts[i]);
+  if (records !== baseRecords || good !== baseGood || differ >= 0) {
+    throw new Error(`whole file ${file.name}: decodeBatch ${records} records/${good} good, baseline `
+      + `${baseRecords}/${baseGood}; first differing record ${differ + 1}`);
+  }
+  const bytesPerOp = file.bytes.length / records;
+  const specs: TaskSpec[] = [
+    {
+      name: `parseCapture + decodeBatch (${FILE_CHUNK} per call)`,
+      opsPerIteration: records,
+      bytesPerOp,
+      fn: () => consume(decodeFileBatched(file.bytes)[1]),
+    },
+    {
+      name: 'parseCapture only (no decoding)',
+      opsPerIteration: records,
+      bytesPerOp,
+      note: 'the share of the whole-file time spent reading records',
+      fn: () => {
+        let n = 0;
+        for (const r of parseCapture(file.bytes)) n += r.capturedLength;
+        consume(n);
+      },
+    },
+    {
+      name: `parseCapture + ${BASELINE}`,
+      opsPerIteration: records,
+      bytesPerOp,
+      fn: () => consume(decodeFileBaseline(file.bytes)[1]),
+    },
+  ];
+  const rows = await runTasks(`whole file ${file.name} (${records} records, ${good} good checksums)`, 'segment', specs, config);
+  return compareWith(rows, `parseCapture + ${BASELINE}`);
+}
