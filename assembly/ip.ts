@@ -96,8 +96,12 @@ export function parseIpv4(p: usize, len: i32): i32 {
   return STATUS_OK;
 }
 
-/** Hop-by-hop options: a Jumbo Payload option (RFC 2675) gives the real datagram length. */
-function scanHopByHop(p: usize, start: i32, end: i32, payloadLengthField: u32): void {
+/**
+ * The TLV options of a hop-by-hop or destination options header. Two matter to the checksum:
+ * a Jumbo Payload option (RFC 2675, hop-by-hop) gives the real datagram length, and a Home
+ * Address option (RFC 6275, destination options) is the pseudo-header's source.
+ */
+function scanOptionsHeader(p: usize, start: i32, end: i32, hopByHop: bool, payloadLengthField: u32): void {
   let i = start;
   while (i < end) {
     const type = u8at(p + i);
@@ -105,23 +109,13 @@ function scanHopByHop(p: usize, start: i32, end: i32, payloadLengthField: u32): 
     if (i + 1 >= end) return;
     const olen = <i32>u8at(p + i + 1);
     if (i + 2 + olen > end) return;
-    if (type == IPV6_OPT_JUMBO && olen == 4 && payloadLengthField == 0) {
-      S.wireEnd = S.ipOffset + 40 + <i32>be32(p + i + 2);
+    if (hopByHop) {
+      if (type == IPV6_OPT_JUMBO && olen == 4 && payloadLengthField == 0) {
+        S.wireEnd = S.ipOffset + 40 + <i32>be32(p + i + 2);
+      }
+    } else if (type == IPV6_OPT_HOME_ADDRESS && olen == 16) {
+      S.pseudoSrcOffset = i + 2;
     }
-    i += 2 + olen;
-  }
-}
-
-/** Destination options: a Home Address option (RFC 6275) is the pseudo-header's source. */
-function scanDestinationOptions(p: usize, start: i32, end: i32): void {
-  let i = start;
-  while (i < end) {
-    const type = u8at(p + i);
-    if (type == IPV6_OPT_PAD1) { i++; continue; }
-    if (i + 1 >= end) return;
-    const olen = <i32>u8at(p + i + 1);
-    if (i + 2 + olen > end) return;
-    if (type == IPV6_OPT_HOME_ADDRESS && olen == 16) S.pseudoSrcOffset = i + 2;
     i += 2 + olen;
   }
 }
@@ -177,10 +171,8 @@ export function parseIpv6(p: usize, len: i32): i32 {
       store<u8>(S.EXTENSIONS + S.extensionCount, <u8>next);
       S.extensionCount++;
     }
-    if (next == IPV6_HOP_BY_HOP) {
-      scanHopByHop(p, off + 2, off + hlen, payloadLength);
-    } else if (next == IPV6_DEST_OPTIONS) {
-      scanDestinationOptions(p, off + 2, off + hlen);
+    if (next == IPV6_HOP_BY_HOP || next == IPV6_DEST_OPTIONS) {
+      scanOptionsHeader(p, off + 2, off + hlen, next == IPV6_HOP_BY_HOP, payloadLength);
     } else if (next == IPV6_ROUTING) {
       scanRouting(p, off, hlen);
     } else if (next == IPV6_FRAGMENT) {

@@ -228,11 +228,11 @@ export class CaptureParser {
         this.readInterface(body, bodyLength, p);
         return null;
       case BLOCK_EPB:
-        return this.readEnhancedPacket(body, bodyLength, p);
+        return this.readPacketBlock(body, bodyLength, p, false);
       case BLOCK_SPB:
         return this.readSimplePacket(body, bodyLength, p);
       case BLOCK_PB:
-        return this.readObsoletePacket(body, bodyLength, p);
+        return this.readPacketBlock(body, bodyLength, p, true);
       default:
         return null;
     }
@@ -290,18 +290,13 @@ export class CaptureParser {
     };
   }
 
-  private readEnhancedPacket(body: number, length: number, blockAt: number): CaptureRecord {
-    if (length < 20) this.fail('pcapng enhanced packet block too short', this.base + blockAt);
-    const iface = this.interfaceAt(this.u32(body), blockAt);
-    const captured = this.u32(body + 12);
-    if (captured > length - 20) this.fail(`pcapng packet of ${captured} bytes overruns its block`, this.base + blockAt);
-    const ts = this.timestamp(iface, this.u32(body + 4), this.u32(body + 8));
-    return this.packet(iface, ts, body + 20, captured, this.u32(body + 16));
-  }
-
-  private readObsoletePacket(body: number, length: number, blockAt: number): CaptureRecord {
+  /**
+   * Enhanced packet block, or the obsolete packet block it replaced: the same layout except
+   * that the older one has a 16-bit interface id followed by a 16-bit drops count.
+   */
+  private readPacketBlock(body: number, length: number, blockAt: number, obsolete: boolean): CaptureRecord {
     if (length < 20) this.fail('pcapng packet block too short', this.base + blockAt);
-    const iface = this.interfaceAt(this.u16(body), blockAt);
+    const iface = this.interfaceAt(obsolete ? this.u16(body) : this.u32(body), blockAt);
     const captured = this.u32(body + 12);
     if (captured > length - 20) this.fail(`pcapng packet of ${captured} bytes overruns its block`, this.base + blockAt);
     const ts = this.timestamp(iface, this.u32(body + 4), this.u32(body + 8));

@@ -1,15 +1,9 @@
 // Hand-built pcap / pcapng bytes (written with DataView, independent of src/pcap/writer.ts) and
 // plain, obviously-correct walkers over capture files, to check the parser against.
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concat } from './frames.js';
+
+export const concatBytes = concat;
 
 // ---------------------------------------------------------------------------------------------
 // classic pcap
