@@ -48,4 +48,12 @@ describe('README', function () {
     const shown = block![2]!.trim().split('\n');
     expect(run.stdout.split('\n').slice(0, shown.length)).to.deep.equal(shown);
   });
+
+  it('npm start, the main job, decodes the sample capture', function () {
+    const run = spawnSync('npm', ['start', '--silent'], { cwd: root, encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.length).to.be.greaterThan(20);
+    expect(lines.every((l) => / IP6? .* > .*: Flags \[/.test(l))).to.equal(true);
+  });
 });
