@@ -66,7 +66,6 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   const v = c.dataView();
   if (status !== 0) throw statusError(status, v.getInt32(out + D.ERROR_OFFSET, true), linkType);
 
-
   const version = v.getUint8(out + D.IP_VERSION) as 4 | 6;
   const ipOffset = v.getUint32(out + D.IP_OFFSET, true);
   const tcpOffset = v.getUint32(out + D.TCP_OFFSET, true);
