@@ -3,6 +3,7 @@
 // after every record before it.
 
 import { DecodeError } from '../errors.js';
+import { nodeBuiltin } from '../node.js';
 import { gunzipRecovering, gzipFault, isGzip } from './gzip.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';
 
@@ -10,9 +11,9 @@ type Zlib = typeof import('node:zlib');
 type Fs = typeof import('node:fs');
 
 function builtin<T>(id: string): T {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  if (!get) throw new Error(`tcpwasm: ${id} is needed here and is only available in Node.js`);
-  return get(id) as T;
+  const module = nodeBuiltin<T>(id);
+  if (!module) throw new Error(`tcpwasm: ${id} is needed here and is only available in Node.js`);
+  return module;
 }
 
 /**

@@ -7,6 +7,7 @@
 // recreated whenever a grow has replaced the buffer.
 
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
+import { nodeBuiltin } from '../node.js';
 import { readLayout, type Layout } from './layout.js';
 
 /** The raw WebAssembly exports the TypeScript side calls (no loader wrappers on hot paths). */
@@ -153,19 +154,14 @@ export function preferredVariant(): CodecVariant {
 
 type NodeFs = typeof import('node:fs');
 
-function nodeFs(): NodeFs | undefined {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  return get ? (get('node:fs') as NodeFs) : undefined;
-}
-
 function readWasmSync(variant: CodecVariant): Uint8Array {
-  const fs = nodeFs();
+  const fs = nodeBuiltin<NodeFs>('node:fs');
   if (!fs) throw new Error('tcpwasm: call `await init()` before using the codec outside Node.js');
   return fs.readFileSync(wasmUrl(variant));
 }
 
 async function readWasm(variant: CodecVariant): Promise<Uint8Array | ArrayBuffer> {
-  const fs = nodeFs();
+  const fs = nodeBuiltin<NodeFs>('node:fs');
   if (fs) return fs.promises.readFile(wasmUrl(variant));
   const response = await fetch(wasmUrl(variant));
   if (!response.ok) throw new Error(`tcpwasm: cannot fetch ${wasmUrl(variant).href}: HTTP ${response.status}`);
