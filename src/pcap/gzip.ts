@@ -30,35 +30,40 @@ function deflateStart(bytes: Uint8Array): number {
 }
 
 /**
- * Decompresses a gzip file. On damage it returns the longest prefix of the first member's
- * deflate data that inflates, with the zlib error; data after corrupted bytes may still be
- * wrong (only the trailer's CRC could tell), so callers must report the error afterwards.
+ * The longest prefix of the first gzip member's deflate data that inflates, decompressed. Data
+ * after corrupted bytes may still be wrong (only the trailer's CRC could tell), so callers must
+ * report the damage afterwards.
  */
+export function inflateLongestPrefix(zlib: Zlib, bytes: Uint8Array): Uint8Array {
+  const start = deflateStart(bytes);
+  if (start < 0) return new Uint8Array(0);
+  const body = bytes.subarray(start);
+  const options = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const inflates = (n: number): boolean => {
+    try {
+      zlib.inflateRawSync(body.subarray(0, n), options);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Binary search: prefixes up to the first corrupt byte inflate, longer ones (mostly) fail.
+  let lo = 0;
+  let hi = body.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (inflates(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo > 0 ? zlib.inflateRawSync(body.subarray(0, lo), options) : new Uint8Array(0);
+}
+
+/** Decompresses a gzip file; on damage, what inflateLongestPrefix recovers and the zlib error. */
 export function gunzipRecovering(zlib: Zlib, bytes: Uint8Array): { data: Uint8Array; error?: unknown } {
   try {
     return { data: zlib.gunzipSync(bytes) };
   } catch (error) {
-    const start = deflateStart(bytes);
-    if (start < 0) return { data: new Uint8Array(0), error };
-    const body = bytes.subarray(start);
-    const options = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-    const inflates = (n: number): boolean => {
-      try {
-        zlib.inflateRawSync(body.subarray(0, n), options);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    // Binary search: prefixes up to the first corrupt byte inflate, longer ones (mostly) fail.
-    let lo = 0;
-    let hi = body.length;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (inflates(mid)) lo = mid;
-      else hi = mid - 1;
-    }
-    return { data: lo > 0 ? zlib.inflateRawSync(body.subarray(0, lo), options) : new Uint8Array(0), error };
+    return { data: inflateLongestPrefix(zlib, bytes), error };
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { DecodeError } from '../errors.js';
 import { nodeBuiltin } from '../node.js';
-import { gunzipRecovering, gzipFault, isGzip } from './gzip.js';
+import { gunzipRecovering, gzipFault, inflateLongestPrefix, isGzip } from './gzip.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';
 
 type Zlib = typeof import('node:zlib');
@@ -83,7 +83,8 @@ export async function* readCapture(path: string): AsyncGenerator<CaptureRecord, 
       yield* parser.drain();
       const { size } = await fs.promises.stat(path);
       if (size <= GZIP_RECOVERY_LIMIT) {
-        const { data } = gunzipRecovering(builtin<Zlib>('node:zlib'), await fs.promises.readFile(path));
+        // The stream already failed; go straight to recovery rather than gunzip the file again.
+        const data = inflateLongestPrefix(builtin<Zlib>('node:zlib'), await fs.promises.readFile(path));
         if (data.length > decompressed) {
           parser.push(data.subarray(decompressed));
           decompressed = data.length;

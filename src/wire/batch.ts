@@ -38,23 +38,50 @@ const COLUMNS: ReadonlyArray<readonly [Column, string]> = [
 
 type TypedColumn = Uint8Array | Uint16Array | Uint32Array;
 
+/** Where a column lives in a codec's batch area and how wide its elements are. */
+interface ColumnSlot {
+  readonly name: Column;
+  readonly width: number;
+  /** Address of the column's first element in WASM memory. */
+  readonly address: number;
+}
+
+const slotsByCodec = new WeakMap<Codec, readonly ColumnSlot[]>();
+
+/** The batch column layout of a codec: fixed once loaded, so asked of WASM only once. */
+function columnSlots(c: Codec): readonly ColumnSlot[] {
+  let slots = slotsByCodec.get(c);
+  if (!slots) {
+    const C = c.layout.COLUMN;
+    slots = COLUMNS.map(([name, layoutName]) => {
+      const column = C[layoutName as keyof typeof C];
+      return { name, width: c.exports.columnWidth(column), address: c.batchBase + c.exports.columnOffset(column, BATCH_ROWS) };
+    });
+    slotsByCodec.set(c, slots);
+  }
+  return slots;
+}
+
 /**
  * All columns of a table as views into one ArrayBuffer: one allocation per table instead of one
  * per column (each off-heap typed-array allocation costs about a microsecond in V8).
  */
-function allocateColumns(widths: ReadonlyMap<Column, number>, length: number): Map<Column, TypedColumn> {
-  let bytes = 0;
-  for (const [name] of COLUMNS) bytes += (widths.get(name)! * length + 7) & ~7;
-  const buffer = new ArrayBuffer(bytes);
+function allocateColumns(slots: readonly ColumnSlot[], length: number): Map<Column, TypedColumn> {
+  const span = (width: number) => (width * length + 7) & ~7;
+  const buffer = new ArrayBuffer(slots.reduce((bytes, s) => bytes + span(s.width), 0));
   const out = new Map<Column, TypedColumn>();
   let at = 0;
-  for (const [name] of COLUMNS) {
-    const width = widths.get(name)!;
-    out.set(name, width === 1 ? new Uint8Array(buffer, at, length)
-      : width === 2 ? new Uint16Array(buffer, at, length) : new Uint32Array(buffer, at, length));
-    at += (width * length + 7) & ~7;
+  for (const { name, width } of slots) {
+    out.set(name, typedView(width, buffer, at, length));
+    at += span(width);
   }
   return out;
+}
+
+function typedView(width: number, buffer: ArrayBufferLike, offset: number, length: number): TypedColumn {
+  if (width === 1) return new Uint8Array(buffer, offset, length);
+  if (width === 2) return new Uint16Array(buffer, offset, length);
+  return new Uint32Array(buffer, offset, length);
 }
 
 /**
@@ -98,9 +125,9 @@ export class SegmentTable {
   readonly #frame: (i: number) => Uint8Array;
 
   /** @internal built by decodeBatch */
-  constructor(length: number, widths: ReadonlyMap<Column, number>, frame: (i: number) => Uint8Array) {
+  constructor(length: number, slots: readonly ColumnSlot[], frame: (i: number) => Uint8Array) {
     this.length = length;
-    for (const [name, array] of allocateColumns(widths, length)) {
+    for (const [name, array] of allocateColumns(slots, length)) {
       (this as unknown as Record<Column, TypedColumn>)[name] = array;
     }
     this.#frame = frame;
@@ -187,10 +214,8 @@ export function decodeBatchWith(
     if (!Number.isInteger(lt) || lt < 0 || lt > 0xffff) throw new TypeError(`link type of frame ${i} is not 0..65535`);
   }
 
-  const C = c.layout.COLUMN;
-  const widths = new Map<Column, number>();
-  for (const [name, layoutName] of COLUMNS) widths.set(name, c.exports.columnWidth(C[layoutName as keyof typeof C]));
-  const table = new SegmentTable(count, widths, frameAt);
+  const slots = columnSlots(c);
+  const table = new SegmentTable(count, slots, frameAt);
   const verify = options.verifyChecksums === false ? 0 : 1;
 
   let row = 0;
@@ -220,21 +245,15 @@ export function decodeBatchWith(
     c.exports.decodeBatch(c.inputBase, c.batchOffsets, c.batchLengths,
       typeof linkType === 'number' ? 0 : c.batchLinkTypes, typeof linkType === 'number' ? linkType : 0,
       originals === undefined ? 0 : c.batchOriginals, rows, verify);
-    copyColumns(c, table, row, rows);
+    copyColumns(c, slots, table, row, rows);
     row += rows;
   }
   return table;
 }
 
-function copyColumns(c: Codec, table: SegmentTable, row: number, rows: number): void {
+function copyColumns(c: Codec, slots: readonly ColumnSlot[], table: SegmentTable, row: number, rows: number): void {
   const buffer = c.exports.memory.buffer;
-  const C = c.layout.COLUMN;
-  for (const [name, layoutName] of COLUMNS) {
-    const target = (table as unknown as Record<Column, TypedColumn>)[name];
-    const offset = c.batchBase + c.exports.columnOffset(C[layoutName as keyof typeof C], BATCH_ROWS);
-    const source = target instanceof Uint8Array ? new Uint8Array(buffer, offset, rows)
-      : target instanceof Uint16Array ? new Uint16Array(buffer, offset, rows)
-        : new Uint32Array(buffer, offset, rows);
-    target.set(source, row);
+  for (const { name, width, address } of slots) {
+    (table as unknown as Record<Column, TypedColumn>)[name].set(typedView(width, buffer, address, rows), row);
   }
 }

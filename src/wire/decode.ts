@@ -69,8 +69,10 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   const version = v.getUint8(out + D.IP_VERSION) as 4 | 6;
   const ipOffset = v.getUint32(out + D.IP_OFFSET, true);
   const tcpOffset = v.getUint32(out + D.TCP_OFFSET, true);
-  const src = formatAddress(data, v.getUint32(out + D.SRC_OFFSET, true), version);
-  const dst = formatAddress(data, v.getUint32(out + D.DST_OFFSET, true), version);
+  const srcOffset = v.getUint32(out + D.SRC_OFFSET, true);
+  const dstOffset = v.getUint32(out + D.DST_OFFSET, true);
+  const src = formatAddress(data, srcOffset, version);
+  const dst = formatAddress(data, dstOffset, version);
   let ip: IpInfo;
   if (version === 4) {
     const fragment = v.getUint16(out + D.FRAGMENT_FIELD, true);
@@ -125,7 +127,7 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   if (checksumState !== 2) packet.expectedChecksum = v.getUint16(out + D.EXPECTED_CHECKSUM, true);
   const pseudoSrc = v.getUint32(out + D.PSEUDO_SRC_OFFSET, true);
   const pseudoDst = v.getUint32(out + D.PSEUDO_DST_OFFSET, true);
-  if (pseudoSrc !== v.getUint32(out + D.SRC_OFFSET, true) || pseudoDst !== v.getUint32(out + D.DST_OFFSET, true)) {
+  if (pseudoSrc !== srcOffset || pseudoDst !== dstOffset) {
     packet.pseudoHeader = {
       src: formatAddress(data, pseudoSrc, version),
       dst: formatAddress(data, pseudoDst, version),

@@ -110,8 +110,7 @@ export class Codec {
 
   /** Copies `data` to the input area (at `at` bytes into it) and returns its address. */
   copyIn(data: Uint8Array, at = 0): number {
-    const ptr = this.inputBase + at;
-    if (ptr + data.length > this.bytes().length) this.ensureCapacity(ptr + data.length);
+    const ptr = this.reserveInput(at + data.length) + at;
     this.heap.set(data, ptr);
     return ptr;
   }
