@@ -5,9 +5,8 @@
 // Every segment in the two sets has a checksum decodeFrame calls 'good', so both decoders do
 // the full verification work on every packet.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   LinkType, TcpFlags, decodeFrame, encodePacket, parseCapture, type DecodedPacket,
@@ -21,14 +20,6 @@ const FULL_MIN_PAYLOAD = 1000;
 /** Bytes between frames in the packed buffer, as a pcap record header would leave. */
 const RECORD_GAP = 16;
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** TCPWASM_CORPUS, else ../shared/corpus beside the repo, else /work/shared/corpus. */
-export function locateCorpus(): string | undefined {
-  const candidates = [process.env.TCPWASM_CORPUS, resolve(repoRoot, '../shared/corpus'), '/work/shared/corpus']
-    .filter((c): c is string => typeof c === 'string' && c.length > 0);
-  return candidates.find((c) => existsSync(join(c, 'zeek-http-206-sack.pcap')));
-}
 
 /**
  * Frames copied into one buffer back to back (with a record-header-sized gap), as a capture file

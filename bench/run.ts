@@ -12,7 +12,8 @@ import { runChecksum } from './checksum.bench.js';
 import { runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
-import { ackOnlySet, fullSizeSet, locateCorpus, wholeFile } from './packets.js';
+import { locateCorpus } from './corpus.js';
+import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
 
 const quick = process.argv.includes('--quick');
 /** Per-task budgets (split over 3 interleaved rounds) keep the full run under ~2 minutes. */

@@ -1,20 +1,16 @@
 // Locates ../shared/corpus and reads its tshark truth tables.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { corpusCandidates, locateCorpus } from '../../bench/corpus.js';
 
 function locate(): string {
-  const candidates = [
-    process.env.TCPWASM_CORPUS,
-    resolve(repoRoot, '../shared/corpus'),
-    '/work/shared/corpus',
-  ].filter((c): c is string => typeof c === 'string' && c.length > 0);
-  for (const c of candidates) if (existsSync(join(c, 'make-truth.sh'))) return c;
-  throw new Error(`capture corpus not found (looked in ${candidates.join(', ')}); set TCPWASM_CORPUS`);
+  const found = locateCorpus();
+  if (found === undefined) {
+    throw new Error(`capture corpus not found (looked in ${corpusCandidates().join(', ')}); set TCPWASM_CORPUS`);
+  }
+  return found;
 }
 
 export const CORPUS_DIR = locate();

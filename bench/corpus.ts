@@ -1,0 +1,19 @@
+// Where the shared capture corpus is: one rule for the benchmarks and the tests.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** bench/ and its compiled copy .bench/ both sit directly below the repository root. */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The places looked in, in order: TCPWASM_CORPUS, ../shared/corpus beside the repo, /work/shared/corpus. */
+export function corpusCandidates(): string[] {
+  return [process.env.TCPWASM_CORPUS, resolve(repoRoot, '../shared/corpus'), '/work/shared/corpus']
+    .filter((c): c is string => typeof c === 'string' && c.length > 0);
+}
+
+/** The first candidate that holds the corpus (its make-truth.sh), or undefined. */
+export function locateCorpus(): string | undefined {
+  return corpusCandidates().find((c) => existsSync(join(c, 'make-truth.sh')));
+}
