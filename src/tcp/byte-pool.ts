@@ -1,0 +1,48 @@
+// A small process-wide pool of byte arrays for the send and receive rings.
+//
+// Why: connections hold no buffer storage while their buffers are empty (100,000 idle
+// connections must stay cheap), so a busy connection releases and re-acquires storage often —
+// a reader that drains every segment empties its receive ring each time. Allocating a fresh,
+// zero-filled array each time would cost a memset and GC pressure per segment; recycling keeps
+// that path allocation-free. The pool is bounded in total bytes, so it never holds more than
+// POOL_LIMIT_BYTES no matter how many connections come and go. Stale bytes in a recycled array
+// are never observable: the rings only read ranges they have written.
+
+const POOL_LIMIT_BYTES = 32 * 1024 * 1024;
+
+const free = new Map<number, Uint8Array[]>();
+let pooled = 0;
+
+/** An array of exactly `size` bytes (contents unspecified), recycled when one is available. */
+export function acquireBytes(size: number): Uint8Array {
+  const list = free.get(size);
+  const recycled = list?.pop();
+  if (recycled !== undefined) {
+    pooled -= size;
+    return recycled;
+  }
+  return new Uint8Array(size);
+}
+
+/** Hand an array back for reuse. The caller must drop every reference to it. */
+export function releaseBytes(bytes: Uint8Array): void {
+  const size = bytes.byteLength;
+  // Only whole, unshared arrays: a view into a larger buffer would pin (and expose) the rest.
+  if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== size) return;
+  if (pooled + size > POOL_LIMIT_BYTES) return; // let the GC have it
+  let list = free.get(size);
+  if (list === undefined) {
+    list = [];
+    free.set(size, list);
+  }
+  list.push(bytes);
+  pooled += size;
+}
+
+/** Bytes currently parked in the pool (for tests and stats). */
+export function pooledBytes(): number {
+  return pooled;
+}
+
+/** The pool's bound in bytes. */
+export const BYTE_POOL_LIMIT = POOL_LIMIT_BYTES;

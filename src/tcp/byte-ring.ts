@@ -1,0 +1,98 @@
+// Lazily allocated circular byte storage shared by SendBuffer and ReceiveBuffer.
+//
+// Storage starts absent and grows on demand (doubling, from MIN_STORAGE, never beyond the
+// owner's capacity), so an idle connection's buffers cost nothing. Owners release it when they
+// become empty. Positions are relative to `head` (the first live byte); all copies are
+// Uint8Array.set over at most two contiguous pieces, never per-byte loops.
+
+import { acquireBytes, releaseBytes } from './byte-pool.js';
+
+const MIN_STORAGE = 4096;
+
+export abstract class ByteRing {
+  /** The most bytes this ring may ever hold. */
+  readonly capacity: number;
+  protected storage: Uint8Array | null = null;
+  protected head = 0;
+
+  protected constructor(capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity <= 0) {
+      throw new RangeError(`buffer capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Bytes of storage currently allocated (0 while empty): for memory accounting and tests. */
+  get storageBytes(): number {
+    return this.storage === null ? 0 : this.storage.length;
+  }
+
+  /**
+   * Make room for positions [0, needed). `live` bytes from head are preserved (moved to the
+   * front of the new storage when it grows). `needed` must not exceed capacity.
+   */
+  protected reserve(needed: number, live: number): Uint8Array {
+    const old = this.storage;
+    if (old !== null && needed <= old.length) return old;
+    let size = MIN_STORAGE;
+    while (size < needed) size *= 2;
+    if (old !== null && size < old.length * 2) size = old.length * 2;
+    if (size > this.capacity) size = this.capacity;
+    const next = acquireBytes(size);
+    if (old !== null) {
+      if (live > 0) this.copyOut(0, live, next, 0);
+      releaseBytes(old);
+    }
+    this.storage = next;
+    this.head = 0;
+    return next;
+  }
+
+  /** Copy `src` into positions [pos, pos + src.length); storage must already cover them. */
+  protected copyIn(pos: number, src: Uint8Array): void {
+    const buf = this.storage!;
+    const size = buf.length;
+    let at = this.head + pos;
+    if (at >= size) at -= size;
+    const first = size - at;
+    if (src.length <= first) {
+      buf.set(src, at);
+    } else {
+      buf.set(src.subarray(0, first), at);
+      buf.set(src.subarray(first), 0);
+    }
+  }
+
+  /** Copy positions [pos, pos + length) into dst at dstOffset. */
+  protected copyOut(pos: number, length: number, dst: Uint8Array, dstOffset: number): void {
+    const buf = this.storage!;
+    const size = buf.length;
+    let at = this.head + pos;
+    if (at >= size) at -= size;
+    const first = size - at;
+    if (length <= first) {
+      dst.set(buf.subarray(at, at + length), dstOffset);
+    } else {
+      dst.set(buf.subarray(at, size), dstOffset);
+      dst.set(buf.subarray(0, length - first), dstOffset + first);
+    }
+  }
+
+  /** Drop n bytes from the front. */
+  protected advance(n: number): void {
+    const buf = this.storage;
+    if (buf === null) return;
+    let at = this.head + n;
+    if (at >= buf.length) at -= buf.length;
+    this.head = at;
+  }
+
+  /** Give the storage back (the owner is empty). */
+  protected releaseStorage(): void {
+    if (this.storage !== null) {
+      releaseBytes(this.storage);
+      this.storage = null;
+    }
+    this.head = 0;
+  }
+}
