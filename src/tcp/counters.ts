@@ -1,0 +1,71 @@
+// Statistics a Connection increments; the stack shares one object among all its connections and
+// exposes it inside stack.stats. Plain numbers in a fixed shape so increments stay cheap.
+
+export interface TcpDropCounters {
+  /** Segment failed the acceptability test (RFC 9293 §3.10.7.4 first check). */
+  outOfWindow: number;
+  /** ACK for data never sent, or older than SND.UNA - MAX.SND.WND (RFC 5961 §5). */
+  badAck: number;
+  /** Timestamp older than TS.Recent (RFC 7323 §5 PAWS). */
+  paws: number;
+  /** RST that was not an exact match (RFC 5961 §3) or not acceptable. */
+  rstInvalid: number;
+  /** SYN in a synchronized state (RFC 5961 §4) or otherwise unexpected. */
+  synInvalid: number;
+  /** Segment for no connection and no listener (counted by the stack). */
+  noListener: number;
+  /** Undecodable segment (counted by the stack). */
+  malformed: number;
+  /** Checksum mismatch (counted by the stack). */
+  badChecksum: number;
+  /** SYN dropped because a listener's queue was full (counted by the stack). */
+  listenOverflow: number;
+  /** Segment without ACK in a state that needs one, or data in a state that takes none. */
+  unexpected: number;
+}
+
+export interface TcpCounters {
+  segmentsIn: number;
+  segmentsOut: number;
+  /** Segments sent again (RTO, fast retransmit, NewReno partial ACK). */
+  retransmissions: number;
+  fastRetransmits: number;
+  /** Retransmission timer expiries. */
+  timeouts: number;
+  challengeAcks: number;
+  /** Challenge ACKs suppressed by the RFC 5961 §7 rate limit. */
+  challengeAcksLimited: number;
+  keepAliveProbes: number;
+  windowProbes: number;
+  resetsSent: number;
+  resetsReceived: number;
+  dropped: TcpDropCounters;
+}
+
+export function createTcpCounters(): TcpCounters {
+  return {
+    segmentsIn: 0,
+    segmentsOut: 0,
+    retransmissions: 0,
+    fastRetransmits: 0,
+    timeouts: 0,
+    challengeAcks: 0,
+    challengeAcksLimited: 0,
+    keepAliveProbes: 0,
+    windowProbes: 0,
+    resetsSent: 0,
+    resetsReceived: 0,
+    dropped: {
+      outOfWindow: 0,
+      badAck: 0,
+      paws: 0,
+      rstInvalid: 0,
+      synInvalid: 0,
+      noListener: 0,
+      malformed: 0,
+      badChecksum: 0,
+      listenOverflow: 0,
+      unexpected: 0,
+    },
+  };
+}

@@ -1,0 +1,10 @@
+// The sans-IO TCP engine: everything in src/tcp, re-exported in one place.
+
+export * from './segment.js';
+export * from './config.js';
+export * from './state.js';
+export * from './counters.js';
+export * from './reset.js';
+export * from './connection.js';
+export * from './seq.js';
+export * from './send-buffer.js';
