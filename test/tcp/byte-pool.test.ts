@@ -1,0 +1,49 @@
+// The byte pool behind the send/receive rings: recycling, size matching and the total bound.
+
+import { expect } from 'chai';
+import { BYTE_POOL_LIMIT, acquireBytes, pooledBytes, releaseBytes } from '../../src/tcp/byte-pool.js';
+
+describe('byte pool', function () {
+  it('hands back a released array of the same size', function () {
+    const a = acquireBytes(12345);
+    expect(a.length).to.equal(12345);
+    const before = pooledBytes();
+    releaseBytes(a);
+    expect(pooledBytes()).to.equal(before + 12345);
+    expect(acquireBytes(12345)).to.equal(a);
+    expect(pooledBytes()).to.equal(before);
+  });
+
+  it('does not hand out an array of another size', function () {
+    const a = acquireBytes(777);
+    releaseBytes(a);
+    const b = acquireBytes(778);
+    expect(b).to.not.equal(a);
+    expect(b.length).to.equal(778);
+    expect(acquireBytes(777)).to.equal(a);
+  });
+
+  it('refuses views into a larger buffer', function () {
+    const big = new Uint8Array(1000);
+    const before = pooledBytes();
+    releaseBytes(big.subarray(10, 20));
+    releaseBytes(big.subarray(0, 500));
+    expect(pooledBytes()).to.equal(before);
+  });
+
+  it('never holds more than its limit', function () {
+    const size = 4 * 1024 * 1024;
+    const arrays: Uint8Array[] = [];
+    for (let i = 0; i < BYTE_POOL_LIMIT / size + 4; i++) arrays.push(new Uint8Array(size));
+    for (const a of arrays) releaseBytes(a);
+    const full = pooledBytes();
+    expect(full).to.be.at.most(BYTE_POOL_LIMIT);
+    expect(full).to.be.greaterThan(BYTE_POOL_LIMIT - size);
+    // Drain what this test parked so later tests start from a small pool; each one recycled.
+    const taken = new Set<Uint8Array>();
+    for (let i = 0; i < arrays.length; i++) taken.add(acquireBytes(size));
+    const recycled = arrays.filter((a) => taken.has(a)).length;
+    expect(full - pooledBytes()).to.equal(recycled * size);
+    expect(recycled).to.be.greaterThan(0);
+  });
+});
