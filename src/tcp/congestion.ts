@@ -1,0 +1,170 @@
+// Congestion control: a small pluggable interface and NewReno, the default (RFC 5681 with the
+// RFC 6582 recovery rules and RFC 3465 byte counting).
+//
+// The connection decides *when* (new ACK, third duplicate ACK, partial ACK, timeout, idle
+// restart) and calls in; the algorithm only owns cwnd and ssthresh. All sizes are bytes.
+
+export interface CongestionControl {
+  readonly name: string;
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  /** New data acknowledged outside fast recovery. */
+  onAck(ackedBytes: number, mss: number, now: number): void;
+  /** Third duplicate ACK: ssthresh = max(F/2, 2 MSS), cwnd = ssthresh + 3 MSS. */
+  onEnterRecovery(flightSize: number, mss: number, now: number): void;
+  /** Each further duplicate ACK in recovery: cwnd += MSS. */
+  onDupAckInRecovery(mss: number): void;
+  /** RFC 6582 partial ACK: deflate by the bytes acknowledged, add back one MSS if >= MSS. */
+  onPartialAck(ackedBytes: number, mss: number): void;
+  /** Full ACK ends recovery: cwnd = min(ssthresh, max(F, MSS) + MSS). */
+  onExitRecovery(flightSize: number, mss: number): void;
+  /** Retransmission timeout: ssthresh = max(F/2, 2 MSS), cwnd = 1 MSS (loss window). */
+  onTimeout(flightSize: number, mss: number): void;
+  /** RFC 5681 §4.1: after an idle period longer than RTO, cwnd = min(IW, cwnd). */
+  onIdleRestart?(mss: number): void;
+}
+
+/** "Arbitrarily high" (RFC 5681 §3.1) but still an int32, like Linux's initial ssthresh. */
+export const INITIAL_SSTHRESH = 0x7fffffff;
+/** Growth stops here: the largest window TCP can advertise (65535 << 14), rounded up. */
+export const MAX_CWND = 0x40000000;
+
+/** Initial window per RFC 6928: min(10*MSS, max(2*MSS, 14600)). */
+export function initialWindow(mss: number): number {
+  return Math.min(10 * mss, Math.max(2 * mss, 14600));
+}
+
+/** RFC 3465's limit L on the per-ACK increase in slow start, in MSS. */
+const ABC_LIMIT = 2;
+
+export class NewReno implements CongestionControl {
+  readonly name = 'newreno';
+  private window: number;
+  private threshold = INITIAL_SSTHRESH;
+  /** Bytes acknowledged toward the next +1 MSS in congestion avoidance (RFC 3465 §2.1). */
+  private bytesAcked = 0;
+
+  constructor(mss: number) {
+    checkMss(mss);
+    this.window = initialWindow(mss);
+  }
+
+  get cwnd(): number {
+    return this.window;
+  }
+
+  get ssthresh(): number {
+    return this.threshold;
+  }
+
+  onAck(ackedBytes: number, mss: number, _now: number): void {
+    if (!(ackedBytes > 0)) return;
+    let acked = ackedBytes;
+    if (this.window < this.threshold) {
+      // Slow start with byte counting: grow by what was acked, at most L*MSS per ACK.
+      const grow = Math.min(acked, ABC_LIMIT * mss);
+      const room = this.threshold - this.window;
+      if (grow <= room) {
+        this.window = Math.min(MAX_CWND, this.window + grow);
+        return;
+      }
+      // Crossing ssthresh: stop at it; the bytes beyond count toward congestion avoidance.
+      this.window = this.threshold;
+      acked -= room;
+    }
+    // Congestion avoidance: one MSS per cwnd's worth of acknowledged bytes.
+    this.bytesAcked += acked;
+    if (this.bytesAcked >= this.window) {
+      this.bytesAcked -= this.window;
+      this.window = Math.min(MAX_CWND, this.window + mss);
+    }
+  }
+
+  onEnterRecovery(flightSize: number, mss: number, _now: number): void {
+    this.threshold = halfFlight(flightSize, mss);
+    this.window = this.threshold + 3 * mss;
+    this.bytesAcked = 0;
+  }
+
+  onDupAckInRecovery(mss: number): void {
+    this.window = Math.min(MAX_CWND, this.window + mss);
+  }
+
+  onPartialAck(ackedBytes: number, mss: number): void {
+    const acked = Math.max(0, ackedBytes);
+    let next = this.window - acked;
+    if (acked >= mss) next += mss;
+    this.window = Math.max(mss, next);
+  }
+
+  onExitRecovery(flightSize: number, mss: number): void {
+    this.window = Math.max(mss, Math.min(this.threshold, Math.max(flightSize, mss) + mss));
+    this.bytesAcked = 0;
+  }
+
+  onTimeout(flightSize: number, mss: number): void {
+    this.threshold = halfFlight(flightSize, mss);
+    this.window = mss;
+    this.bytesAcked = 0;
+  }
+
+  onIdleRestart(mss: number): void {
+    this.window = Math.min(initialWindow(mss), this.window);
+    this.bytesAcked = 0;
+  }
+}
+
+/**
+ * No congestion control: the window is always "unlimited" (only the peer's receive window
+ * limits sending). For tests and for links known to be uncongested.
+ */
+export class NoCongestionControl implements CongestionControl {
+  readonly name = 'none';
+  get cwnd(): number {
+    return MAX_CWND;
+  }
+  get ssthresh(): number {
+    return INITIAL_SSTHRESH;
+  }
+  onAck(): void {}
+  onEnterRecovery(): void {}
+  onDupAckInRecovery(): void {}
+  onPartialAck(): void {}
+  onExitRecovery(): void {}
+  onTimeout(): void {}
+}
+
+function halfFlight(flightSize: number, mss: number): number {
+  return Math.max(Math.floor(Math.max(0, flightSize) / 2), 2 * mss);
+}
+
+function checkMss(mss: number): void {
+  if (!Number.isSafeInteger(mss) || mss <= 0) throw new RangeError(`MSS must be a positive integer, got ${mss}`);
+}
+
+type Factory = (mss: number) => CongestionControl;
+
+const registry = new Map<string, Factory>([
+  ['newreno', (mss) => new NewReno(mss)],
+  ['none', (mss) => (checkMss(mss), new NoCongestionControl())],
+]);
+
+/** Add (or replace) an algorithm by name, for `TcpConfig.congestionControl`. */
+export function registerCongestionControl(name: string, factory: Factory): void {
+  if (typeof name !== 'string' || name.length === 0) throw new RangeError('congestion control name must be a non-empty string');
+  registry.set(name, factory);
+}
+
+/** Whether `name` is registered (lets config validation reject unknown names early). */
+export function hasCongestionControl(name: string): boolean {
+  return registry.has(name);
+}
+
+/** A fresh instance of the named algorithm; RangeError for an unknown name. */
+export function createCongestionControl(name: string, mss: number): CongestionControl {
+  const factory = registry.get(name);
+  if (factory === undefined) {
+    throw new RangeError(`unknown congestion control '${name}' (registered: ${[...registry.keys()].join(', ')})`);
+  }
+  return factory(mss);
+}
