@@ -1,10 +1,36 @@
-// Public surface of the sans-IO TCP connection (RFC 9293). The state machine lands in the next
-// commit; the signatures are fixed here so the stack can compile against them.
+// One TCP connection as a sans-IO state machine (RFC 9293 §3.10 event processing).
+//
+// The stack drives it: handleSegment() for each arriving segment, pollTransmit() until null to
+// collect what to send, pollEvent() until null to learn what happened, handleTimeout() when the
+// clock passes nextTimeout. Time is a number of milliseconds passed in; nothing here reads a
+// clock, sets a timer or does I/O.
+//
+// Companions implemented here: RFC 5961 (challenge ACKs for RST / SYN / blind data injection),
+// RFC 7323 (window scale, timestamps with RTTM and PAWS), RFC 2018 (SACK blocks), RFC 6298
+// (RTO with Karn's algorithm and backoff), RFC 5681 / 6582 (fast retransmit, NewReno recovery,
+// through the pluggable CongestionControl), RFC 1122 (delayed ACK, keep-alive), RFC 9293 §3.8.6
+// (Nagle, silly-window avoidance on both sides, zero-window probing).
+//
+// The per-segment path allocates only the segment object and its payload: pending output is a
+// handful of flags, timers are absolute deadlines (numbers), events are bits.
 
 import type { TcpConfig } from './config.js';
-import type { TcpCounters } from './counters.js';
-import type { TcpSegment } from './segment.js';
+import { createCongestionControl, type CongestionControl } from './congestion.js';
+import { createTcpCounters, type TcpCounters } from './counters.js';
+import {
+  CLOSED_EVENT, END_EVENT, ERROR_EVENTS, ESTABLISHED_EVENT, EV_CLOSED, EV_END, EV_ERROR,
+  EV_ESTABLISHED, EV_READABLE, EV_WRITABLE, READABLE_EVENT, WRITABLE_EVENT,
+  type ConnectionErrorCode, type ConnectionEvent,
+} from './events.js';
+import { RateLimiter } from './rate-limit.js';
+import { ReceiveBuffer } from './receive-buffer.js';
+import { RttEstimator } from './rtt.js';
+import { ACK, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import { SendBuffer } from './send-buffer.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+
+export type { ConnectionErrorCode, ConnectionEvent } from './events.js';
 
 export interface ConnectionInit {
   localPort: number;
@@ -19,37 +45,1106 @@ export interface ConnectionInit {
   counters?: TcpCounters;
 }
 
-export type ConnectionErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE';
+/** RFC 9293 §3.7.1: the send MSS to assume when the peer's SYN carries no MSS option. */
+export const DEFAULT_PEER_MSS = 536;
+/** Floor for a peer-announced MSS, so a hostile MSS of 0 cannot stall or spin the sender. */
+export const MIN_PEER_MSS = 64;
+/** Bytes the timestamp option takes in every segment once negotiated (10 + 2 NOPs). */
+const TS_OPTION_SPACE = 12;
+/** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
+const PAWS_IDLE_LIMIT = 24 * 86400000;
+/** RFC 6298 §5.7: RTO once data flows if the SYN had to be retransmitted. */
+const RTO_AFTER_SYN_LOSS = 3000;
 
-export type ConnectionEvent =
-  | { type: 'established' }
-  | { type: 'readable' }
-  | { type: 'writable' }
-  | { type: 'end' }
-  | { type: 'error'; code: ConnectionErrorCode }
-  | { type: 'closed' };
+/** Smallest shift that makes `buffer` fit the 16-bit window field (at most 14, RFC 7323 §2.3). */
+export function windowScaleFor(buffer: number): number {
+  let shift = 0;
+  while (shift < 14 && buffer > 0xffff * 2 ** shift) shift++;
+  return shift;
+}
 
 export class Connection {
+  readonly localPort: number;
+  readonly remotePort: number;
+  private readonly config: TcpConfig;
+  private readonly counters: TcpCounters;
+  /** The MSS we advertise (and the most we send before the peer's MSS is known). */
+  private readonly localMss: number;
+
+  private _state: TcpState = 'CLOSED';
+  /** Opened by Connection.accept (a RST in SYN-RECEIVED then closes silently, §3.10.7.4). */
+  private passive = false;
+
+  // Send sequence space (RFC 9293 §3.3.1). sndMax is the highest sequence number ever sent:
+  // after a timeout SND.NXT goes back to SND.UNA, and ACKs up to sndMax remain legitimate.
+  private readonly iss: number;
+  private sndUna: number;
+  private sndNxt: number;
+  private sndMax: number;
+  private sndWnd = 0;
+  private sndWl1 = 0;
+  private sndWl2 = 0;
+  /** Largest window the peer ever offered (RFC 5961 §5 MAX.SND.WND; sender SWS avoidance). */
+  private maxSndWnd = 0;
+  private sndWndScale = 0;
+  /** Payload bytes per segment after MSS negotiation and option space. */
+  private effMss: number;
+
+  // Receive sequence space.
+  private irs = 0;
+  private rcvNxt = 0;
+  /** Right edge of the window we last advertised; never moved left (RFC 9293 §3.8.6.2.2). */
+  private rcvAdvEdge = 0;
+  private rcvWndScale = 0;
+  /** RCV.NXT carried by the last ACK we sent (RFC 7323 Last.ACK.sent; delayed-ACK accounting). */
+  private lastAckSent = 0;
+  /** Largest payload seen from the peer: "full-sized" for the every-second-segment ACK rule. */
+  private rcvMssSeen: number;
+  /** A FIN that arrived ahead of missing data: consumed once RCV.NXT reaches it. */
+  private finPending = false;
+  private finPendingSeq = 0;
+
+  // Negotiated options.
+  private tsEnabled = false;
+  private tsRecent = 0;
+  private tsRecentTime = 0;
+  /** Per-connection offset of our TSval clock so it does not reveal the host's clock. */
+  private readonly tsOffset: number;
+  private sackEnabled = false;
+  /** Both SYNs carried a window scale option (RFC 7323 §2.2). */
+  private wsAgreed = false;
+
+  private readonly sendBuffer: SendBuffer;
+  private readonly receiveBuffer: ReceiveBuffer;
+  /** close() was called: a FIN follows the queued data at finSeq. */
+  private finQueued = false;
+  private finSeq = 0;
+
+  private rtt: RttEstimator;
+  private cc: CongestionControl;
+  /** Karn: one segment timed at a time when timestamps are off; -1 when none. */
+  private rttTime = -1;
+  private rttSeq = 0;
+  private retries = 0;
+  private synRetransmitted = false;
+  private dupAcks = 0;
+  private inRecovery = false;
+  /** RFC 6582 "recover": highest sequence number sent when recovery (or a timeout) began. */
+  private recover: number;
+  private lastDataSendTime = 0;
+
+  // Pending output.
+  private ackNow = false;
+  /** Retransmit one segment at SND.UNA (fast retransmit, NewReno partial ACK). */
+  private retransmitNow = false;
+  /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
+  private probeNow = false;
+  /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
+  private forceSend = false;
+  private rstPending = false;
+  private rstSeq = 0;
+  private rstAck = 0;
+  private rstFlags = 0;
+  private noDelay: boolean;
+
+  // Timers: absolute deadlines in ms, Infinity when not running.
+  private rtoDeadline = Infinity;
+  private delayedAckDeadline = Infinity;
+  private persistDeadline = Infinity;
+  private keepAliveDeadline = Infinity;
+  private timeWaitDeadline = Infinity;
+  private persistBackoff = 0;
+  private persistProbes = 0;
+  private keepAlive = false;
+  private keepAliveIdle: number;
+  private keepAliveSent = 0;
+  private lastReceiveTime = 0;
+
+  private events = 0;
+  private errorCode: ConnectionErrorCode = 'ECONNRESET';
+  private wantWritable = false;
+  private closedReported = false;
+  private challengeLimiter: RateLimiter | null = null;
+
   constructor(init: ConnectionInit) {
-    void init;
-    throw new Error('Connection: state machine not yet committed');
+    const config = init.config;
+    this.localPort = init.localPort;
+    this.remotePort = init.remotePort;
+    this.config = config;
+    this.counters = init.counters ?? createTcpCounters();
+    const mss = init.mss ?? config.mss;
+    if (!Number.isInteger(mss) || mss < MIN_PEER_MSS || mss > 65495) {
+      throw new RangeError(`mss must be an integer in [${MIN_PEER_MSS}, 65495], got ${mss}`);
+    }
+    this.localMss = mss;
+    const iss = init.iss >>> 0;
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndMax = iss;
+    this.recover = iss;
+    this.tsOffset = iss;
+    this.effMss = Math.min(mss, DEFAULT_PEER_MSS);
+    this.rcvMssSeen = Math.min(mss, DEFAULT_PEER_MSS);
+    this.noDelay = !config.nagle;
+    this.keepAliveIdle = config.keepAliveIdle;
+    this.sendBuffer = new SendBuffer(config.sendBufferSize);
+    this.receiveBuffer = new ReceiveBuffer(config.receiveBufferSize);
+    this.rtt = new RttEstimator(config);
+    this.cc = createCongestionControl(config.congestionControl, this.effMss);
   }
-  static connect(init: ConnectionInit, now: number): Connection { void now; return new Connection(init); }
-  static accept(init: ConnectionInit, syn: TcpSegment, now: number): Connection { void syn; void now; return new Connection(init); }
-  get state(): TcpState { return 'CLOSED'; }
-  handleSegment(seg: TcpSegment, now: number): void { void seg; void now; }
-  write(data: Uint8Array): number { void data; return 0; }
-  get sendBufferFree(): number { return 0; }
-  get bufferedSend(): number { return 0; }
-  close(now: number): void { void now; }
-  abort(now: number): void { void now; }
-  read(max?: number): Uint8Array | null { void max; return null; }
-  get readable(): number { return 0; }
-  pollTransmit(now: number): TcpSegment | null { void now; return null; }
-  pollEvent(): ConnectionEvent | null { return null; }
-  get nextTimeout(): number { return Infinity; }
-  handleTimeout(now: number): void { void now; }
-  setNoDelay(noDelay: boolean): void { void noDelay; }
-  setKeepAlive(enable: boolean, initialDelayMs?: number): void { void enable; void initialDelayMs; }
-  get mssSend(): number { return 0; }
+
+  /** Active OPEN (RFC 9293 §3.10.1): SYN-SENT with the SYN queued for pollTransmit. */
+  static connect(init: ConnectionInit, now: number): Connection {
+    const c = new Connection(init);
+    c._state = 'SYN-SENT';
+    c.lastReceiveTime = now;
+    return c;
+  }
+
+  /**
+   * Passive OPEN completed by a SYN that reached a listener (RFC 9293 §3.10.7.2): SYN-RECEIVED
+   * with the SYN-ACK queued. Data on the SYN is not acknowledged; the peer sends it again.
+   */
+  static accept(init: ConnectionInit, syn: TcpSegment, now: number): Connection {
+    const c = new Connection(init);
+    c.passive = true;
+    c.irs = syn.seq >>> 0;
+    c.rcvNxt = seqAdd(syn.seq, 1);
+    c.lastAckSent = c.rcvNxt;
+    c.rcvAdvEdge = seqAdd(c.rcvNxt, Math.min(c.receiveBuffer.window, 0xffff));
+    c.negotiate(syn, now);
+    c.sndWnd = syn.window; // never scaled in a SYN (RFC 7323 §2.2)
+    c.maxSndWnd = syn.window;
+    c.sndWl1 = syn.seq >>> 0;
+    c.sndWl2 = c.iss;
+    c._state = 'SYN-RECEIVED';
+    c.lastReceiveTime = now;
+    return c;
+  }
+
+  get state(): TcpState {
+    return this._state;
+  }
+
+  /** Effective send MSS after negotiation: payload bytes per full segment. */
+  get mssSend(): number {
+    return this.effMss;
+  }
+
+  get sendBufferFree(): number {
+    return this.sendBuffer.free;
+  }
+
+  /** Bytes written but not yet acknowledged. */
+  get bufferedSend(): number {
+    return this.sendBuffer.length;
+  }
+
+  /** In-order bytes ready to read. */
+  get readable(): number {
+    return this.receiveBuffer.readable;
+  }
+
+  get nextTimeout(): number {
+    return Math.min(this.rtoDeadline, this.delayedAckDeadline, this.persistDeadline,
+      this.keepAliveDeadline, this.timeWaitDeadline);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // User calls (RFC 9293 §3.10.2 - 3.10.5)
+
+  /** SEND: copies up to sendBufferFree bytes; returns how many were taken. */
+  write(data: Uint8Array): number {
+    const s = this._state;
+    if (this.finQueued || !(s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'SYN-SENT' || s === 'SYN-RECEIVED')) {
+      this.raiseError('EPIPE');
+      return 0;
+    }
+    const n = this.sendBuffer.write(data);
+    if (n < data.length) this.wantWritable = true;
+    return n;
+  }
+
+  /** RECEIVE: in-order bytes; reading opens the receive window. */
+  read(max?: number): Uint8Array | null {
+    const out = this.receiveBuffer.read(max);
+    if (out !== null && this.isSynchronizedReceiving()) {
+      // Announce a window that opened significantly (≥ 2 MSS or half the buffer) right away,
+      // rather than leaving the peer stalled until it probes.
+      const advertised = seqDiff(this.rcvAdvEdge, this.rcvNxt);
+      const threshold = Math.min(2 * this.localMss, this.receiveBuffer.capacity >>> 1);
+      if (this.receiveBuffer.window - Math.max(advertised, 0) >= threshold) this.ackNow = true;
+    }
+    return out;
+  }
+
+  /** CLOSE: a FIN follows the queued data; reading continues (half-close). */
+  close(now: number): void {
+    void now; // kept for symmetry with abort(); the FIN goes out on the next pollTransmit
+    switch (this._state) {
+      case 'CLOSED':
+      case 'LISTEN':
+      case 'SYN-SENT':
+        this.toClosed();
+        return;
+      case 'SYN-RECEIVED':
+        // The FIN waits for ESTABLISHED (RFC 9293 §3.10.4 allows queueing it until then).
+        this.queueFin(seqAdd(this.iss, 1 + this.sendBuffer.length));
+        return;
+      case 'ESTABLISHED':
+        this.queueFin(seqAdd(this.sndUna, this.sendBuffer.length));
+        this._state = 'FIN-WAIT-1';
+        break;
+      case 'CLOSE-WAIT':
+        this.queueFin(seqAdd(this.sndUna, this.sendBuffer.length));
+        this._state = 'LAST-ACK';
+        break;
+      default:
+        return; // already closing
+    }
+  }
+
+  /** ABORT: RST if synchronized, then CLOSED at once (RFC 9293 §3.10.5). */
+  abort(now: number): void {
+    void now;
+    const s = this._state;
+    if (s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'FIN-WAIT-1' || s === 'FIN-WAIT-2' || s === 'CLOSE-WAIT') {
+      this.queueRst(this.sndNxt, 0, RST);
+    }
+    if (s !== 'CLOSED') this.toClosed();
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.noDelay = noDelay;
+  }
+
+  /** RFC 1122 §4.2.3.6 keep-alive; `initialDelayMs` > 0 replaces the configured idle time. */
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    this.keepAlive = enable;
+    if (initialDelayMs !== undefined && initialDelayMs > 0) this.keepAliveIdle = initialDelayMs;
+    this.armKeepAlive();
+  }
+
+  pollEvent(): ConnectionEvent | null {
+    const e = this.events;
+    if (e === 0) return null;
+    if (e & EV_ESTABLISHED) { this.events = e & ~EV_ESTABLISHED; return ESTABLISHED_EVENT; }
+    if (e & EV_READABLE) { this.events = e & ~EV_READABLE; return READABLE_EVENT; }
+    if (e & EV_WRITABLE) { this.events = e & ~EV_WRITABLE; return WRITABLE_EVENT; }
+    if (e & EV_END) { this.events = e & ~EV_END; return END_EVENT; }
+    if (e & EV_ERROR) { this.events = e & ~EV_ERROR; return ERROR_EVENTS[this.errorCode]; }
+    this.events = 0;
+    return CLOSED_EVENT;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Timers
+
+  handleTimeout(now: number): void {
+    if (now >= this.timeWaitDeadline) {
+      this.toClosed();
+      return;
+    }
+    if (now >= this.rtoDeadline) this.onRetransmitTimeout(now);
+    if (now >= this.delayedAckDeadline) {
+      this.delayedAckDeadline = Infinity;
+      this.ackNow = true;
+    }
+    if (now >= this.persistDeadline) this.onPersistTimeout(now);
+    if (now >= this.keepAliveDeadline) this.onKeepAliveTimeout(now);
+  }
+
+  private onRetransmitTimeout(now: number): void {
+    const s = this._state;
+    if (s === 'CLOSED' || s === 'TIME-WAIT' || this.sndMax === this.sndUna) {
+      this.rtoDeadline = Infinity;
+      return;
+    }
+    this.counters.timeouts++;
+    const opening = s === 'SYN-SENT' || s === 'SYN-RECEIVED';
+    if (++this.retries > (opening ? this.config.synRetries : this.config.maxRetries)) {
+      this.fail('ETIMEDOUT');
+      return;
+    }
+    this.rtt.backoff();
+    if (opening) {
+      this.synRetransmitted = true;
+    } else {
+      const flight = seqDiff(this.sndMax, this.sndUna);
+      this.cc.onTimeout(flight, this.effMss);
+      this.inRecovery = false;
+      this.dupAcks = 0;
+      this.recover = this.sndMax;
+    }
+    // Go back to SND.UNA: everything outstanding is sent again as the window allows.
+    this.sndNxt = this.sndUna;
+    // At least one segment goes out now even into a closed window: it doubles as a probe.
+    this.retransmitNow = !opening;
+    this.rttTime = -1;
+    this.rtoDeadline = now + this.rtt.rto;
+  }
+
+  private onPersistTimeout(now: number): void {
+    this.persistDeadline = Infinity;
+    if (!this.hasUnsent() || this.rtoDeadline !== Infinity) return;
+    if (++this.persistProbes > this.config.maxRetries) {
+      this.fail('ETIMEDOUT');
+      return;
+    }
+    if (this.sndWnd > seqDiff(this.sndNxt, this.sndUna)) {
+      this.forceSend = true;
+    } else {
+      this.probeNow = true;
+      this.counters.windowProbes++;
+    }
+    this.persistBackoff++;
+    this.persistDeadline = now + this.persistInterval();
+  }
+
+  private onKeepAliveTimeout(now: number): void {
+    this.keepAliveDeadline = Infinity;
+    if (!this.keepAlive || !this.keepAliveState()) return;
+    if (this.sndMax !== this.sndUna || this.hasUnsent()) {
+      // Data is outstanding: the retransmission / persist timers watch the peer.
+      this.keepAliveSent = 0;
+      this.keepAliveDeadline = now + this.keepAliveIdle;
+      return;
+    }
+    if (this.keepAliveSent === 0 && now - this.lastReceiveTime < this.keepAliveIdle) {
+      this.keepAliveDeadline = this.lastReceiveTime + this.keepAliveIdle;
+      return;
+    }
+    if (this.keepAliveSent >= this.config.keepAliveProbes) {
+      this.fail('ETIMEDOUT');
+      return;
+    }
+    this.keepAliveSent++;
+    this.counters.keepAliveProbes++;
+    this.probeNow = true;
+    this.keepAliveDeadline = now + this.config.keepAliveInterval;
+  }
+
+  private persistInterval(): number {
+    const base = this.rtt.rto * 2 ** Math.min(this.persistBackoff, 30);
+    return Math.min(Math.max(base, this.config.minRto), this.config.maxRto);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // SEGMENT ARRIVES (RFC 9293 §3.10.7)
+
+  handleSegment(seg: TcpSegment, now: number): void {
+    this.counters.segmentsIn++;
+    switch (this._state) {
+      case 'CLOSED':
+      case 'LISTEN':
+        // The stack answers segments for closed ports (resetFor); a CLOSED connection object
+        // only lingers until the stack sees its 'closed' event.
+        this.counters.dropped.unexpected++;
+        return;
+      case 'SYN-SENT':
+        this.synSentArrives(seg, now);
+        return;
+      default:
+        this.synchronizedArrives(seg, now);
+    }
+  }
+
+  /** §3.10.7.3 SYN-SENT STATE. */
+  private synSentArrives(seg: TcpSegment, now: number): void {
+    const flags = seg.flags;
+    const hasAck = (flags & ACK) !== 0;
+    if (hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax))) {
+      // Unacceptable ACK: reset it (unless it is a reset itself) and drop.
+      this.counters.dropped.badAck++;
+      if (!(flags & RST)) this.queueRst(seg.ack, 0, RST);
+      return;
+    }
+    if (flags & RST) {
+      if (hasAck) {
+        this.counters.resetsReceived++;
+        this.fail('ECONNREFUSED');
+      } else {
+        this.counters.dropped.rstInvalid++;
+      }
+      return;
+    }
+    if (!(flags & SYN)) {
+      this.counters.dropped.unexpected++;
+      return;
+    }
+    this.irs = seg.seq >>> 0;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    // The window our SYN offered, now that it has a left edge.
+    this.rcvAdvEdge = seqAdd(this.rcvNxt, Math.min(this.receiveBuffer.window, 0xffff));
+    this.lastReceiveTime = now;
+    this.negotiate(seg, now);
+    this.sndWnd = seg.window; // SYN windows are never scaled
+    this.maxSndWnd = Math.max(this.maxSndWnd, seg.window);
+    this.sndWl1 = seg.seq >>> 0;
+    this.sndWl2 = seg.ack >>> 0;
+    if (hasAck) {
+      // Our SYN is acknowledged: ESTABLISHED; ACK the SYN, then handle any text and FIN.
+      this.synAcknowledged(seg, now);
+      this.ackNow = true;
+      this.establish(now);
+      const dataSeq = seqAdd(seg.seq, 1);
+      if (seg.payload.length > 0) this.processText(seg, dataSeq, now);
+      if (flags & FIN) this.processFin(seqAdd(dataSeq, seg.payload.length), now);
+    } else {
+      // Simultaneous open: answer with SYN,ACK carrying our original ISS.
+      this._state = 'SYN-RECEIVED';
+      this.sndNxt = this.iss;
+      this.lastAckSent = this.rcvNxt;
+    }
+  }
+
+  /** §3.10.7.4 Other states. */
+  private synchronizedArrives(seg: TcpSegment, now: number): void {
+    const flags = seg.flags;
+    const state = this._state;
+    const counters = this.counters;
+
+    // RFC 7323 §5.3 PAWS, before the sequence-number test.
+    if (this.tsEnabled && seg.tsVal !== undefined && !(flags & RST)
+      && seqLt(seg.tsVal, this.tsRecent) && now - this.tsRecentTime <= PAWS_IDLE_LIMIT) {
+      counters.dropped.paws++;
+      this.ackNow = true;
+      return;
+    }
+
+    // A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again.
+    if (state === 'SYN-RECEIVED' && (flags & (SYN | ACK | RST)) === SYN && seg.seq >>> 0 === this.irs) {
+      this.sndNxt = this.iss;
+      return;
+    }
+
+    // First: sequence number acceptability (four cases).
+    const payloadLength = seg.payload.length;
+    const segLen = payloadLength + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+    const rcvWnd = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
+    const seq = seg.seq >>> 0;
+    let acceptable: boolean;
+    if (segLen === 0) {
+      acceptable = rcvWnd === 0 ? seq === this.rcvNxt : seqInWindow(seq, this.rcvNxt, rcvWnd);
+    } else if (rcvWnd === 0) {
+      // Zero window: nothing is acceptable, but a segment at RCV.NXT still carries a valid ACK
+      // (and RST); its text is trimmed away below (RFC 9293 §3.10.7.4).
+      acceptable = seq === this.rcvNxt;
+    } else {
+      acceptable = seqInWindow(seq, this.rcvNxt, rcvWnd)
+        || seqInWindow(seqAdd(seq, segLen - 1), this.rcvNxt, rcvWnd);
+    }
+    if (!acceptable) {
+      if (state === 'TIME-WAIT' && (flags & FIN) && seqAdd(seq, segLen) === this.rcvNxt) {
+        // The peer retransmitted its FIN: our last ACK was lost. ACK again, restart 2MSL.
+        this.ackNow = true;
+        this.timeWaitDeadline = now + this.config.timeWaitTime;
+        return;
+      }
+      counters.dropped.outOfWindow++;
+      if (!(flags & RST)) this.ackNow = true;
+      return;
+    }
+
+    // Second: RST (RFC 5961 §3: only an exact match resets; in-window gets a challenge ACK).
+    if (flags & RST) {
+      if (seq !== this.rcvNxt) {
+        counters.dropped.rstInvalid++;
+        this.challengeAck(now);
+        return;
+      }
+      counters.resetsReceived++;
+      if (state === 'SYN-RECEIVED') {
+        if (this.passive) this.toClosed();
+        else this.fail('ECONNREFUSED');
+      } else if (state === 'ESTABLISHED' || state === 'FIN-WAIT-1' || state === 'FIN-WAIT-2' || state === 'CLOSE-WAIT') {
+        this.fail('ECONNRESET');
+      } else {
+        this.toClosed(); // CLOSING, LAST-ACK, TIME-WAIT
+      }
+      return;
+    }
+
+    // Fourth: SYN in a synchronized state (RFC 5961 §4): challenge ACK, drop.
+    if (flags & SYN) {
+      counters.dropped.synInvalid++;
+      this.challengeAck(now);
+      return;
+    }
+
+    // Fifth: the ACK field.
+    if (!(flags & ACK)) {
+      counters.dropped.unexpected++;
+      return;
+    }
+    // The peer is alive: keep-alive and zero-window probing start counting afresh.
+    this.lastReceiveTime = now;
+    this.keepAliveSent = 0;
+    this.persistProbes = 0;
+
+    // TS.Recent update (RFC 7323 §4.3): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent.
+    if (this.tsEnabled && seg.tsVal !== undefined && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
+      this.tsRecent = seg.tsVal >>> 0;
+      this.tsRecentTime = now;
+    }
+
+    if (state === 'SYN-RECEIVED') {
+      if (!(seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndMax))) {
+        counters.dropped.badAck++;
+        this.queueRst(seg.ack, 0, RST);
+        return;
+      }
+      this.synAcknowledged(seg, now);
+      this.sndWnd = seg.window << this.sndWndScale;
+      this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+      this.sndWl1 = seq;
+      this.sndWl2 = seg.ack >>> 0;
+      this.establish(now);
+    }
+    if (!this.processAck(seg, now)) return;
+
+    // Sixth: URG is ignored; urgent data is delivered in line like any other.
+    // Seventh: segment text.
+    const st = this._state;
+    if (payloadLength > 0) {
+      if (st === 'ESTABLISHED' || st === 'FIN-WAIT-1' || st === 'FIN-WAIT-2') {
+        this.processText(seg, seq, now);
+      } else {
+        counters.dropped.unexpected++; // data after the peer's FIN
+      }
+    }
+    // Eighth: FIN.
+    if (flags & FIN) this.processFin(seqAdd(seq, payloadLength), now);
+  }
+
+  /** The peer acknowledged our SYN (SYN-SENT or SYN-RECEIVED → ESTABLISHED). */
+  private synAcknowledged(seg: TcpSegment, now: number): void {
+    this.sndUna = seqAdd(this.iss, 1);
+    if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
+    this.retries = 0;
+    this.rtoDeadline = Infinity;
+    if (this.tsEnabled && seg.tsEcr !== undefined && seg.tsEcr !== 0) {
+      this.rttSampleFromEcho(seg.tsEcr, now);
+    } else if (this.rttTime >= 0) {
+      this.rtt.sample(now - this.rttTime);
+    }
+    this.rttTime = -1;
+    if (this.synRetransmitted && this.rtt.srtt === undefined) {
+      const c = this.config;
+      this.rtt = new RttEstimator({ initialRto: Math.min(Math.max(RTO_AFTER_SYN_LOSS, c.minRto), c.maxRto), minRto: c.minRto, maxRto: c.maxRto });
+    }
+  }
+
+  private establish(now: number): void {
+    this._state = 'ESTABLISHED';
+    this.events |= EV_ESTABLISHED;
+    this.lastReceiveTime = now;
+    this.armKeepAlive();
+    if (this.finQueued) this._state = 'FIN-WAIT-1';
+  }
+
+  /**
+   * ACK processing for synchronized states (§3.10.7.4 fifth check, RFC 5961 §5, RFC 5681/6582,
+   * RFC 6298). Returns false when the segment is to be dropped.
+   */
+  private processAck(seg: TcpSegment, now: number): boolean {
+    const ack = seg.ack >>> 0;
+    const sndUna = this.sndUna;
+    if (seqGt(ack, this.sndMax)) {
+      // Acknowledges something not yet sent: ACK and drop.
+      this.counters.dropped.badAck++;
+      this.challengeAck(now);
+      return false;
+    }
+    if (seqLt(ack, seqAdd(sndUna, -this.maxSndWnd))) {
+      // RFC 5961 §5: too old to be real (blind data injection); challenge ACK and drop.
+      this.counters.dropped.badAck++;
+      this.challengeAck(now);
+      return false;
+    }
+    const newWindow = seg.window << this.sndWndScale;
+    const seq = seg.seq >>> 0;
+    const mss = this.effMss;
+
+    if (seqGt(ack, sndUna)) {
+      const acked = seqDiff(ack, sndUna);
+      const finAcked = this.finQueued && seqGt(ack, this.finSeq);
+      this.sendBuffer.consume(finAcked ? acked - 1 : acked);
+      this.sndUna = ack;
+      if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+      this.retries = 0;
+      this.persistProbes = 0;
+
+      // RTT measurement: timestamps echo (RFC 7323 §4.1) or the one timed segment (Karn).
+      if (this.tsEnabled && seg.tsEcr !== undefined) this.rttSampleFromEcho(seg.tsEcr, now);
+      else if (this.rttTime >= 0 && seqGt(ack, this.rttSeq)) {
+        this.rtt.sample(now - this.rttTime);
+        this.rttTime = -1;
+      }
+
+      if (this.inRecovery) {
+        if (seqGe(ack, this.recover)) {
+          this.inRecovery = false;
+          this.cc.onExitRecovery(seqDiff(this.sndMax, ack), mss);
+        } else {
+          // RFC 6582 partial ACK: the next hole is lost too; retransmit it now.
+          this.cc.onPartialAck(acked, mss);
+          this.retransmitNow = true;
+        }
+      } else {
+        this.cc.onAck(acked, mss, now);
+      }
+      this.dupAcks = 0;
+      this.rtoDeadline = ack === this.sndMax ? Infinity : now + this.rtt.rto;
+
+      if (this.wantWritable && this.sendBuffer.free > 0) {
+        this.wantWritable = false;
+        this.events |= EV_WRITABLE;
+      }
+      if (finAcked) {
+        const st = this._state;
+        if (st === 'FIN-WAIT-1') this._state = 'FIN-WAIT-2';
+        else if (st === 'CLOSING') this.enterTimeWait(now);
+        else if (st === 'LAST-ACK') {
+          this.toClosed();
+          return false;
+        }
+      }
+    } else if (ack === sndUna && seg.payload.length === 0 && !(seg.flags & (SYN | FIN))
+      && newWindow === this.sndWnd && this.sndMax !== sndUna) {
+      // Duplicate ACK (RFC 5681 §2).
+      this.dupAcks++;
+      if (this.inRecovery) {
+        this.cc.onDupAckInRecovery(mss);
+      } else if (this.dupAcks === 3 && seqGt(ack, this.recover)) {
+        // Fast retransmit; NewReno recovery until `recover` is acknowledged (RFC 6582 §3.2).
+        this.recover = this.sndMax;
+        this.inRecovery = true;
+        this.cc.onEnterRecovery(seqDiff(this.sndMax, sndUna), mss, now);
+        this.retransmitNow = true;
+        this.rttTime = -1;
+        this.counters.fastRetransmits++;
+      }
+    }
+
+    // Window update (SND.WL1 / SND.WL2 rule).
+    if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
+      this.sndWnd = newWindow;
+      this.sndWl1 = seq;
+      this.sndWl2 = ack;
+      if (newWindow > this.maxSndWnd) this.maxSndWnd = newWindow;
+      if (newWindow > 0) {
+        this.persistDeadline = Infinity;
+        this.persistBackoff = 0;
+        this.persistProbes = 0;
+      }
+    }
+    return true;
+  }
+
+  private rttSampleFromEcho(tsEcr: number, now: number): void {
+    const rtt = seqDiff(this.tsClock(now), tsEcr);
+    if (rtt >= 0 && rtt < 0x7fffffff) this.rtt.sample(rtt);
+  }
+
+  /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */
+  private processText(seg: TcpSegment, dataSeq: number, now: number): void {
+    let payload = seg.payload;
+    let offset = seqDiff(dataSeq, this.rcvNxt);
+    if (offset < 0) {
+      if (-offset >= payload.length) {
+        this.ackNow = true; // entirely old: a retransmission, our ACK was probably lost
+        return;
+      }
+      payload = payload.subarray(-offset);
+      offset = 0;
+    }
+    const rb = this.receiveBuffer;
+    const hadHoles = rb.hasOutOfOrder;
+    const advance = rb.insert(offset, payload);
+    if (payload.length > this.rcvMssSeen) this.rcvMssSeen = Math.min(payload.length, this.localMss);
+    if (advance === 0) {
+      // Out of order (or no room): ACK at once so the sender sees the duplicate ACK / SACK.
+      this.ackNow = true;
+      return;
+    }
+    this.rcvNxt = seqAdd(this.rcvNxt, advance);
+    this.events |= EV_READABLE;
+    if (hadHoles || offset > 0 || advance < payload.length) {
+      this.ackNow = true; // filled (part of) a hole, or some bytes did not fit
+    } else if (seqDiff(this.rcvNxt, this.lastAckSent) >= 2 * this.rcvMssSeen || this.config.delayedAckTime === 0) {
+      this.ackNow = true; // at least every second full-sized segment (RFC 5681 §4.2)
+    } else if (this.delayedAckDeadline === Infinity) {
+      this.delayedAckDeadline = now + this.config.delayedAckTime;
+    }
+    if (this.finPending && this.rcvNxt === this.finPendingSeq) this.consumeFin(now);
+  }
+
+  /** Eighth check: the FIN at `finSeq`, consumed once everything before it has arrived. */
+  private processFin(finSeq: number, now: number): void {
+    const st = this._state;
+    if (st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2' && st !== 'SYN-RECEIVED') {
+      // CLOSE-WAIT, CLOSING, LAST-ACK: a FIN was already consumed; TIME-WAIT handled above.
+      if (st === 'TIME-WAIT') {
+        this.ackNow = true;
+        this.timeWaitDeadline = now + this.config.timeWaitTime;
+      }
+      return;
+    }
+    if (finSeq === this.rcvNxt) {
+      this.consumeFin(now);
+    } else if (seqGt(finSeq, this.rcvNxt) && seqLe(finSeq, this.rcvAdvEdge)) {
+      this.finPending = true;
+      this.finPendingSeq = finSeq;
+    }
+  }
+
+  private consumeFin(now: number): void {
+    this.finPending = false;
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.ackNow = true;
+    this.events |= EV_END;
+    switch (this._state) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+        this._state = 'CLOSE-WAIT';
+        break;
+      case 'FIN-WAIT-1':
+        this._state = 'CLOSING'; // our FIN is not yet acknowledged (else we were in FIN-WAIT-2)
+        break;
+      case 'FIN-WAIT-2':
+        this.enterTimeWait(now);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Output
+
+  pollTransmit(now: number): TcpSegment | null {
+    if (this.rstPending) {
+      this.rstPending = false;
+      this.counters.resetsSent++;
+      this.counters.segmentsOut++;
+      return {
+        srcPort: this.localPort, dstPort: this.remotePort, seq: this.rstSeq, ack: this.rstAck,
+        flags: this.rstFlags, window: 0, urgentPointer: 0, payload: EMPTY_PAYLOAD,
+      };
+    }
+    switch (this._state) {
+      case 'CLOSED':
+      case 'LISTEN':
+        return null;
+      case 'SYN-SENT':
+        return this.sndNxt === this.iss ? this.sendSyn(SYN, now) : null;
+      case 'SYN-RECEIVED':
+        if (this.sndNxt === this.iss) return this.sendSyn(SYN | ACK, now);
+        return this.ackNow ? this.emit(this.sndNxt, ACK, EMPTY_PAYLOAD, now) : null;
+      case 'TIME-WAIT':
+        return this.ackNow ? this.emit(this.sndNxt, ACK, EMPTY_PAYLOAD, now) : null;
+      default:
+        return this.transmitSynchronized(now);
+    }
+  }
+
+  private sendSyn(flags: number, now: number): TcpSegment {
+    const c = this.config;
+    const seg = this.emit(this.iss, flags, EMPTY_PAYLOAD, now);
+    seg.mss = this.localMss;
+    const active = flags === SYN;
+    if (active ? c.windowScaling : this.wsAgreed) {
+      seg.windowScale = active ? windowScaleFor(c.receiveBufferSize) : this.rcvWndScale;
+    }
+    if (active ? c.sack : this.sackEnabled) seg.sackPermitted = true;
+    if (active && c.timestamps) {
+      seg.tsVal = this.tsClock(now);
+      seg.tsEcr = 0;
+    }
+    const first = this.sndMax === this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = this.sndNxt;
+    if (first) {
+      this.rttSeq = this.iss;
+      this.rttTime = now;
+    } else {
+      this.counters.retransmissions++;
+      this.rttTime = -1;
+    }
+    if (this.rtoDeadline === Infinity) this.rtoDeadline = now + this.rtt.rto;
+    return seg;
+  }
+
+  private transmitSynchronized(now: number): TcpSegment | null {
+    const mss = this.effMss;
+    if (this.retransmitNow) {
+      this.retransmitNow = false;
+      if (this.sndMax !== this.sndUna) {
+        const seg = this.segmentAt(this.sndUna, mss, now);
+        if (seqLt(this.sndNxt, this.lastSegmentEnd)) this.sndNxt = this.lastSegmentEnd;
+        return seg;
+      }
+    }
+
+    const dataEnd = this.dataEnd();
+    const unsent = seqDiff(dataEnd, this.sndNxt);
+    const finToSend = this.finQueued && this.sndNxt === this.finSeq;
+    if (unsent > 0 || finToSend) {
+      const inFlight = seqDiff(this.sndNxt, this.sndUna);
+      const sndWnd = this.sndWnd;
+      const usable = Math.min(sndWnd, this.cc.cwnd) - inFlight;
+      let send = false;
+      let len = 0;
+      if (unsent > 0) {
+        len = Math.min(unsent, mss, usable);
+        if (len <= 0) {
+          len = 0;
+        } else if (len === mss) {
+          send = true;
+        } else if (len === unsent) {
+          // All that is queued fits: Nagle holds a small segment while data is unacknowledged.
+          send = this.noDelay || inFlight === 0 || this.finQueued || this.forceSend;
+        } else {
+          // Window-limited small segment: sender SWS avoidance (RFC 9293 §3.8.6.2.1).
+          send = len >= (this.maxSndWnd >>> 1) || this.forceSend;
+        }
+      } else {
+        send = sndWnd > inFlight || this.forceSend; // a lone FIN needs one byte of window
+      }
+      if (send) {
+        if (inFlight === 0 && now - this.lastDataSendTime > this.rtt.rto && this.cc.onIdleRestart) {
+          this.cc.onIdleRestart(mss); // RFC 5681 §4.1 restart window after idle
+        }
+        this.forceSend = false;
+        const seg = this.segmentAt(this.sndNxt, len, now);
+        this.sndNxt = this.lastSegmentEnd;
+        return seg;
+      }
+      if (this.rtoDeadline === Infinity && this.persistDeadline === Infinity) {
+        this.persistDeadline = now + this.persistInterval();
+      }
+    }
+
+    if (this.probeNow) {
+      this.probeNow = false;
+      return this.emit(seqAdd(this.sndUna, -1), ACK, EMPTY_PAYLOAD, now);
+    }
+    if (this.ackNow) return this.emit(this.sndNxt, ACK, EMPTY_PAYLOAD, now);
+    return null;
+  }
+
+  /** End of the most recent segmentAt() in sequence space. */
+  private lastSegmentEnd = 0;
+
+  /**
+   * A segment starting at `seq` with up to `maxLen` bytes of queued data, and the FIN when it
+   * reaches finSeq. Updates sndMax, retransmission accounting, RTT timing and the RTO timer.
+   */
+  private segmentAt(seq: number, maxLen: number, now: number): TcpSegment {
+    const dataEnd = this.dataEnd();
+    let len = Math.max(0, Math.min(maxLen, seqDiff(dataEnd, seq)));
+    let sack: number[] | null = null;
+    if (this.sackEnabled && this.receiveBuffer.hasOutOfOrder) {
+      sack = this.receiveBuffer.sackBlocks(this.rcvNxt, this.tsEnabled ? 3 : 4);
+      // Keep the packet within the MSS: SACK blocks take option space from the payload.
+      const blocks = sack.length >>> 1;
+      if (blocks > 0) len = Math.min(len, this.effMss - (4 + 8 * blocks));
+      else sack = null;
+    }
+    let flags = ACK;
+    const payload = len > 0 ? this.sendBuffer.peek(seqDiff(seq, this.sndUna), len) : EMPTY_PAYLOAD;
+    const dataStop = seqAdd(seq, len);
+    if (len > 0 && dataStop === dataEnd) flags |= PSH;
+    if (this.finQueued && dataStop === this.finSeq) flags |= FIN;
+    const seg = this.emit(seq, flags, payload, now, sack);
+    const end = flags & FIN ? seqAdd(dataStop, 1) : dataStop;
+    this.lastSegmentEnd = end;
+    if (seqLt(seq, this.sndMax)) {
+      this.counters.retransmissions++;
+      if (this.rttTime >= 0 && seqLe(seq, this.rttSeq)) this.rttTime = -1; // Karn
+    } else if (this.rttTime < 0 && !this.tsEnabled) {
+      this.rttSeq = seq;
+      this.rttTime = now;
+    }
+    if (seqGt(end, this.sndMax)) this.sndMax = end;
+    if (len > 0) this.lastDataSendTime = now;
+    if (this.rtoDeadline === Infinity) this.rtoDeadline = now + this.rtt.rto;
+    this.persistDeadline = Infinity;
+    return seg;
+  }
+
+  /**
+   * Build one outgoing segment. Every segment with ACK carries RCV.NXT and the current window,
+   * which also settles any pending or delayed ACK.
+   */
+  private emit(seq: number, flags: number, payload: Uint8Array, now: number, sack: number[] | null = null): TcpSegment {
+    const seg: TcpSegment = {
+      srcPort: this.localPort, dstPort: this.remotePort, seq, ack: 0, flags,
+      window: 0, urgentPointer: 0, payload,
+    };
+    if (flags & ACK) {
+      seg.ack = this.rcvNxt;
+      seg.window = flags & SYN ? this.synWindow() : this.windowField();
+      this.lastAckSent = this.rcvNxt;
+      this.ackNow = false;
+      this.delayedAckDeadline = Infinity;
+      if (this.tsEnabled) {
+        seg.tsVal = this.tsClock(now);
+        seg.tsEcr = this.tsRecent;
+      }
+      if (sack !== null) seg.sack = sack;
+      else if (this.sackEnabled && this.receiveBuffer.hasOutOfOrder && payload.length === 0) {
+        const blocks = this.receiveBuffer.sackBlocks(this.rcvNxt, this.tsEnabled ? 3 : 4);
+        if (blocks.length > 0) seg.sack = blocks;
+      }
+    } else {
+      seg.window = this.synWindow();
+    }
+    this.counters.segmentsOut++;
+    return seg;
+  }
+
+  /** Window in a SYN or SYN,ACK: never scaled (RFC 7323 §2.2). */
+  private synWindow(): number {
+    const w = Math.min(this.receiveBuffer.window, 0xffff);
+    if (this._state !== 'SYN-SENT') this.rcvAdvEdge = seqAdd(this.rcvNxt, w);
+    return w;
+  }
+
+  /**
+   * The window field for a non-SYN segment, with receiver SWS avoidance: the right edge moves
+   * only by at least min(buffer / 2, MSS), and never moves left (RFC 9293 §3.8.6.2.2).
+   */
+  private windowField(): number {
+    const scale = this.rcvWndScale;
+    const current = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
+    let wnd = Math.min(this.receiveBuffer.window, 0xffff * 2 ** scale);
+    if (wnd > current) {
+      const threshold = Math.min(this.receiveBuffer.capacity >>> 1, this.localMss);
+      if (wnd - current < threshold) wnd = current;
+    } else {
+      wnd = current;
+    }
+    let field = Math.floor(wnd / 2 ** scale);
+    if (field > 0xffff) field = 0xffff;
+    const edge = seqAdd(this.rcvNxt, field * 2 ** scale);
+    if (seqGt(edge, this.rcvAdvEdge)) this.rcvAdvEdge = edge;
+    return field;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Helpers
+
+  /** Option negotiation from the peer's SYN (or SYN,ACK): RFC 9293 §3.7.1, RFC 7323, RFC 2018. */
+  private negotiate(peer: TcpSegment, now: number): void {
+    const c = this.config;
+    if (c.windowScaling && peer.windowScale !== undefined) {
+      this.wsAgreed = true;
+      this.sndWndScale = Math.min(peer.windowScale, 14);
+      this.rcvWndScale = windowScaleFor(c.receiveBufferSize);
+    } else {
+      this.sndWndScale = 0;
+      this.rcvWndScale = 0;
+    }
+    if (c.timestamps && peer.tsVal !== undefined) {
+      this.tsEnabled = true;
+      this.tsRecent = peer.tsVal >>> 0;
+      this.tsRecentTime = now;
+    }
+    this.sackEnabled = c.sack && peer.sackPermitted === true;
+    const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : DEFAULT_PEER_MSS;
+    this.effMss = Math.min(peerMss, this.localMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
+    this.cc = createCongestionControl(c.congestionControl, this.effMss);
+  }
+
+  /** Our timestamp clock: milliseconds, offset per connection (RFC 7323 §5.4 / §7.1). */
+  private tsClock(now: number): number {
+    return (Math.floor(now) + this.tsOffset) >>> 0;
+  }
+
+  /** Sequence number just past the last queued data byte (FIN's sequence number once closing). */
+  private dataEnd(): number {
+    return this.finQueued ? this.finSeq : seqAdd(this.sndUna, this.sendBuffer.length);
+  }
+
+  private hasUnsent(): boolean {
+    return seqLt(this.sndNxt, this.dataEnd()) || (this.finQueued && this.sndNxt === this.finSeq);
+  }
+
+  private isSynchronizedReceiving(): boolean {
+    const s = this._state;
+    return s === 'ESTABLISHED' || s === 'FIN-WAIT-1' || s === 'FIN-WAIT-2';
+  }
+
+  private keepAliveState(): boolean {
+    const s = this._state;
+    return s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-2';
+  }
+
+  private armKeepAlive(): void {
+    this.keepAliveSent = 0;
+    this.keepAliveDeadline = this.keepAlive && this.keepAliveState()
+      ? this.lastReceiveTime + this.keepAliveIdle : Infinity;
+  }
+
+  private queueFin(finSeq: number): void {
+    this.finQueued = true;
+    this.finSeq = finSeq;
+  }
+
+  private queueRst(seq: number, ack: number, flags: number): void {
+    this.rstPending = true;
+    this.rstSeq = seq >>> 0;
+    this.rstAck = ack >>> 0;
+    this.rstFlags = flags;
+  }
+
+  /** RFC 5961 challenge ACK, rate-limited per connection (§7). */
+  private challengeAck(now: number): void {
+    if (this.challengeLimiter === null) this.challengeLimiter = new RateLimiter(this.config.challengeAckLimit);
+    if (this.challengeLimiter.allow(now)) {
+      this.counters.challengeAcks++;
+      this.ackNow = true;
+    } else {
+      this.counters.challengeAcksLimited++;
+    }
+  }
+
+  private enterTimeWait(now: number): void {
+    this._state = 'TIME-WAIT';
+    this.rtoDeadline = Infinity;
+    this.persistDeadline = Infinity;
+    this.keepAliveDeadline = Infinity;
+    this.delayedAckDeadline = Infinity;
+    this.timeWaitDeadline = now + this.config.timeWaitTime;
+  }
+
+  private raiseError(code: ConnectionErrorCode): void {
+    this.errorCode = code;
+    this.events |= EV_ERROR;
+  }
+
+  private fail(code: ConnectionErrorCode): void {
+    this.raiseError(code);
+    this.toClosed();
+  }
+
+  private toClosed(): void {
+    this._state = 'CLOSED';
+    this.rtoDeadline = Infinity;
+    this.delayedAckDeadline = Infinity;
+    this.persistDeadline = Infinity;
+    this.keepAliveDeadline = Infinity;
+    this.timeWaitDeadline = Infinity;
+    this.ackNow = false;
+    this.retransmitNow = false;
+    this.probeNow = false;
+    this.sendBuffer.consume(this.sendBuffer.length); // release pooled storage
+    if (!this.closedReported) {
+      this.closedReported = true;
+      this.events |= EV_CLOSED;
+    }
+  }
 }
