@@ -17,3 +17,9 @@ export type {
   DecodedPacket, TcpHeader, TcpOptions, IpInfo, Ipv4Info, Ipv6Info,
 } from './wire/types.js';
 export * from './pcap/index.js';
+export * from './stack/index.js';
+export { MemoryLink, MemoryLinkEnd, type MemoryLinkOptions, type LinkCounters } from './link/memory-link.js';
+export type { Device, PacketBatchHandler } from './link/device.js';
+export type { TcpConfig } from './tcp/config.js';
+export type { TcpState } from './tcp/state.js';
+export type { TcpCounters } from './tcp/counters.js';

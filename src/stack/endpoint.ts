@@ -1,0 +1,49 @@
+// One row of the connection table: a Connection and what the stack needs around it (addresses,
+// its place in the deadline heap, the socket it feeds, the listener it came from).
+
+import type { Connection } from '../tcp/connection.js';
+import type { HeapItem } from './deadline-heap.js';
+import type { LocalAddress } from './addresses.js';
+import type { Listener } from './listener.js';
+
+/** What an endpoint reports to the socket attached to it. */
+export interface EndpointOwner {
+  onEstablished(): void;
+  onReadable(): void;
+  onWritable(): void;
+  onEnd(): void;
+  onError(code: string): void;
+  onClosed(): void;
+}
+
+export class Endpoint implements HeapItem {
+  deadline = Infinity;
+  heapIndex = -1;
+  /** In the stack's dirty list (to be polled for segments and events). */
+  dirty = false;
+  owner: EndpointOwner | null = null;
+  /** Passive open still counted in its listener's SYN queue. */
+  inSynQueue = false;
+  /** Events that arrived before a socket was attached (passive opens waiting in the accept queue). */
+  peerEnded = false;
+  error: string | null = null;
+  established = false;
+  closed = false;
+  /** Clock time of the last handleTimeout call (guards against a deadline that does not move). */
+  timedOutAt = -1;
+
+  constructor(
+    readonly key: string,
+    readonly conn: Connection,
+    readonly local: LocalAddress,
+    readonly localPort: number,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    readonly listener: Listener | null,
+  ) {}
+}
+
+/** The connection table key for a 4-tuple (remote address as addressKey()). */
+export function endpointKey(localIndex: number, localPort: number, remoteKey: string, remotePort: number): string {
+  return `${remoteKey}|${remotePort}|${localPort}|${localIndex}`;
+}

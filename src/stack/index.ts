@@ -1,0 +1,8 @@
+// The userspace stack: Stack, sockets, servers and the clocks that drive them.
+
+export { Stack, type StackOptions, type ConnectOptions, type PingResult } from './stack.js';
+export { TcpSocket, type TcpSocketOptions } from './socket.js';
+export { Server, type ServerOptions, type ListenOptions, type ServerAddress } from './server.js';
+export { RealClock, VirtualClock, ClockLimitError, type Clock, type Timer } from './clock.js';
+export type { StackStats, IpCounters, IcmpCounters, StackCounters } from './stats.js';
+export type { SystemError, SystemErrorCode } from './node-errors.js';

@@ -1,0 +1,32 @@
+// A LISTEN port: the bounded SYN queue (handshakes in progress) and the accept backlog
+// (established connections the application has not taken yet), per RFC 9293 §3.10.7.2 and the
+// usual two-queue design of BSD and Linux.
+
+import type { LocalAddress } from './addresses.js';
+import type { Endpoint } from './endpoint.js';
+
+export class Listener {
+  /** Handshakes in SYN-RECEIVED for this port. */
+  synCount = 0;
+  readonly acceptQueue: Endpoint[] = [];
+  closed = false;
+
+  constructor(
+    readonly port: number,
+    /** null: every address of the stack (of either family). */
+    readonly local: LocalAddress | null,
+    readonly backlog: number,
+    readonly synBacklog: number,
+    /** Called when acceptQueue gains an entry. */
+    readonly onAcceptable: () => void,
+  ) {}
+
+  /** Whether a new SYN may start a handshake (both queues have room). */
+  get hasRoom(): boolean {
+    return this.synCount < this.synBacklog && this.acceptQueue.length < this.backlog;
+  }
+
+  matches(localIndex: number): boolean {
+    return this.local === null || this.local.index === localIndex;
+  }
+}

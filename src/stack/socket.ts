@@ -1,0 +1,309 @@
+// TcpSocket: a stream.Duplex over one Connection, with net.Socket's events and members so code
+// written for node:net (node:http included) runs on the userspace stack. Reading only what the
+// stream wants keeps the TCP receive window honest; writes beyond the send buffer wait for the
+// connection's 'writable' event, so write() returns false and 'drain' follows as in node:net.
+
+import { Duplex } from 'node:stream';
+import type { Timer } from './clock.js';
+import type { Endpoint, EndpointOwner } from './endpoint.js';
+import { systemError, type SystemErrorCode } from './node-errors.js';
+import type { Stack } from './stack.js';
+
+export interface TcpSocketOptions {
+  /** Keep the writable side open after the peer's FIN (default false, as node:net). */
+  allowHalfOpen?: boolean;
+}
+
+interface PendingWrite {
+  data: Uint8Array;
+  offset: number;
+  callback: (error?: Error | null) => void;
+}
+
+export class TcpSocket extends Duplex {
+  /** Bytes delivered to the reader. */
+  bytesRead = 0;
+  /** True from connect() until the handshake completes (or fails). */
+  connecting = false;
+
+  readonly #stack: Stack;
+  #ep: Endpoint | null = null;
+  #family: 4 | 6 = 4;
+  #local: { address: string; port: number } | null = null;
+  #remote: { address: string; port: number } | null = null;
+  #reading = false;
+  #peerEnded = false;
+  #pushedEnd = false;
+  #bytesWritten = 0;
+  #pendingWrite: PendingWrite | null = null;
+  /** Work that waits for the handshake (writes and end() issued while connecting). */
+  #afterConnect: Array<() => void> = [];
+  #timeoutMs = 0;
+  #timeoutTimer: Timer | null = null;
+  #lastActivity = 0;
+  #noDelay = false;
+
+  /** @internal Sockets come from stack.connect() or a Server. */
+  constructor(stack: Stack, options: TcpSocketOptions = {}) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: true, autoDestroy: true });
+    this.#stack = stack;
+  }
+
+  /** @internal Binds the socket to a table entry; `active` for connect(), false for accepted ones. */
+  attach(ep: Endpoint, active: boolean): void {
+    this.#ep = ep;
+    this.#family = ep.local.version;
+    this.#local = { address: ep.local.address, port: ep.localPort };
+    this.#remote = { address: ep.remoteAddress, port: ep.remotePort };
+    const owner: EndpointOwner = {
+      onEstablished: () => this.#onEstablished(),
+      onReadable: () => this.#pull(),
+      onWritable: () => this.#continueWrite(),
+      onEnd: () => {
+        this.#peerEnded = true;
+        this.#pull();
+      },
+      onError: (code) => this.#onError(code),
+      onClosed: () => this.#onClosed(),
+    };
+    ep.owner = owner;
+    this.connecting = active;
+    if (!active) {
+      // Accepted: whatever happened while it waited in the accept queue is replayed now.
+      this.#touch();
+      if (ep.peerEnded) this.#peerEnded = true;
+      if (ep.error !== null) {
+        const code = ep.error;
+        process.nextTick(() => this.#onError(code));
+      } else if (ep.closed) {
+        process.nextTick(() => this.#onClosed());
+      }
+    }
+  }
+
+  // ---- net.Socket members ------------------------------------------------------------------
+
+  get localAddress(): string | undefined { return this.#local?.address; }
+  get localPort(): number | undefined { return this.#local?.port; }
+  get remoteAddress(): string | undefined { return this.#remote?.address; }
+  get remotePort(): number | undefined { return this.#remote?.port; }
+  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.#remote ? (this.#family === 4 ? 'IPv4' : 'IPv6') : undefined; }
+  get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#local ? (this.#family === 4 ? 'IPv4' : 'IPv6') : undefined; }
+  /** Bytes handed to the TCP engine's send buffer. */
+  get bytesWritten(): number { return this.#bytesWritten; }
+  /** True until connected, as net.Socket. */
+  get pending(): boolean { return this.#ep === null || this.connecting; }
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.destroyed || this.#ep === null) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+  /** The TCP state of the underlying connection ('CLOSED' once detached). */
+  get tcpState(): string { return this.#ep?.conn.state ?? 'CLOSED'; }
+
+  address(): { address: string; family: 'IPv4' | 'IPv6'; port: number } | Record<string, never> {
+    if (!this.#local) return {};
+    return { address: this.#local.address, family: this.#family === 4 ? 'IPv4' : 'IPv6', port: this.#local.port };
+  }
+
+  setNoDelay(noDelay = true): this {
+    this.#noDelay = noDelay;
+    const ep = this.#ep;
+    if (ep && !ep.closed) {
+      ep.conn.setNoDelay(noDelay);
+      this.#stack.markDirty(ep);
+    }
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    const ep = this.#ep;
+    if (ep && !ep.closed) {
+      ep.conn.setKeepAlive(enable, initialDelay > 0 ? initialDelay : undefined);
+      this.#stack.markDirty(ep);
+    }
+    return this;
+  }
+
+  /** Emits 'timeout' after `ms` of inactivity (no bytes in or out); 0 turns it off. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`timeout must be a non-negative number, got ${String(ms)}`);
+    if (callback) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#timeoutMs = ms;
+    this.#timeoutTimer?.cancel();
+    this.#timeoutTimer = null;
+    if (ms > 0) {
+      this.#lastActivity = this.#stack.clock.now();
+      this.#armTimeout();
+    }
+    return this;
+  }
+
+  get timeout(): number | undefined { return this.#timeoutMs > 0 ? this.#timeoutMs : undefined; }
+
+  /** Present for net.Socket compatibility; the stack's clock decides whether the process stays alive. */
+  ref(): this { return this; }
+  unref(): this { return this; }
+
+  /** Aborts with RST (a graceful close is end()). */
+  resetAndDestroy(): this {
+    return this.destroy();
+  }
+
+  // ---- Duplex implementation ---------------------------------------------------------------
+
+  override _read(): void {
+    this.#reading = true;
+    this.#pull();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.connecting) {
+      this.#afterConnect.push(() => this.#startWrite(chunk, callback));
+      return;
+    }
+    this.#startWrite(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.connecting) {
+      this.#afterConnect.push(() => this._final(callback));
+      return;
+    }
+    const ep = this.#ep;
+    if (ep && !ep.closed) {
+      ep.conn.close(this.#stack.clock.now());
+      this.#stack.markDirty(ep);
+    }
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#timeoutTimer?.cancel();
+    this.#timeoutTimer = null;
+    this.#afterConnect = [];
+    this.#pendingWrite = null;
+    const ep = this.#ep;
+    if (ep) {
+      ep.owner = null;
+      // A socket that finished both directions leaves its connection to complete the close
+      // (FIN-WAIT, TIME-WAIT, LAST-ACK) in the stack; anything else is an abort: RST.
+      const graceful = error === null && this.readableEnded && this.writableFinished;
+      if (!ep.closed && !graceful) {
+        ep.conn.abort(this.#stack.clock.now());
+        this.#stack.markDirty(ep);
+      }
+    }
+    this.connecting = false;
+    callback(error);
+  }
+
+  // ---- events from the connection ----------------------------------------------------------
+
+  #onEstablished(): void {
+    if (!this.connecting) return;
+    this.connecting = false;
+    this.#touch();
+    if (this.#noDelay) this.setNoDelay(true);
+    const queued = this.#afterConnect;
+    this.#afterConnect = [];
+    for (const run of queued) run();
+    this.emit('connect');
+    this.emit('ready');
+  }
+
+  #pull(): void {
+    const ep = this.#ep;
+    if (ep === null || this.#pushedEnd) return;
+    const conn = ep.conn;
+    let read = false;
+    while (this.#reading && conn.readable > 0) {
+      const chunk = conn.read();
+      if (chunk === null) break;
+      read = true;
+      this.bytesRead += chunk.length;
+      if (!this.push(chunk)) this.#reading = false;
+    }
+    if (read) {
+      this.#touch();
+      // Reading opened the receive window: the engine may owe the peer a window update.
+      this.#stack.markDirty(ep);
+    }
+    if (this.#peerEnded && conn.readable === 0) {
+      this.#pushedEnd = true;
+      this.push(null);
+    }
+  }
+
+  #startWrite(chunk: Uint8Array, callback: (error?: Error | null) => void): void {
+    const ep = this.#ep;
+    if (ep === null || ep.closed) {
+      callback(systemError('EPIPE', 'write'));
+      return;
+    }
+    this.#pendingWrite = { data: chunk, offset: 0, callback };
+    this.#continueWrite();
+  }
+
+  #continueWrite(): void {
+    const pending = this.#pendingWrite;
+    const ep = this.#ep;
+    if (pending === null || ep === null) return;
+    const rest = pending.offset === 0 ? pending.data : pending.data.subarray(pending.offset);
+    const accepted = ep.conn.write(rest);
+    if (accepted > 0) {
+      pending.offset += accepted;
+      this.#bytesWritten += accepted;
+      this.#touch();
+      this.#stack.markDirty(ep);
+    }
+    if (pending.offset >= pending.data.length) {
+      this.#pendingWrite = null;
+      pending.callback();
+    }
+  }
+
+  #onError(code: string): void {
+    if (this.destroyed) return;
+    const remote = this.#remote;
+    let syscall = 'read';
+    if (code === 'EPIPE') syscall = 'write';
+    else if (this.connecting) syscall = 'connect';
+    const withAddress = syscall === 'connect' && remote !== null;
+    this.destroy(systemError(code as SystemErrorCode, syscall, withAddress ? remote.address : undefined, withAddress ? remote.port : undefined));
+  }
+
+  #onClosed(): void {
+    // The entry stays referenced: in-order data the reader has not taken yet is still readable.
+    if (this.destroyed) return;
+    if (!this.#peerEnded) {
+      // Closed without the peer's FIN reaching us and without an error: the stack went away.
+      this.destroy(systemError('ECONNRESET', 'read'));
+    }
+  }
+
+  // ---- idle timeout --------------------------------------------------------------------------
+
+  #touch(): void {
+    if (this.#timeoutMs === 0) return;
+    this.#lastActivity = this.#stack.clock.now();
+    if (this.#timeoutTimer === null) this.#armTimeout();
+  }
+
+  #armTimeout(): void {
+    const clock = this.#stack.clock;
+    this.#timeoutTimer = clock.setTimer(this.#lastActivity + this.#timeoutMs, () => {
+      this.#timeoutTimer = null;
+      if (this.destroyed || this.#timeoutMs === 0) return;
+      const due = this.#lastActivity + this.#timeoutMs;
+      if (clock.now() >= due) this.emit('timeout');
+      else this.#armTimeout();
+    });
+  }
+}

@@ -1,0 +1,620 @@
+// Stack: a userspace TCP/IP endpoint on one Device. It decodes received packets in batches
+// through the WebAssembly codec, answers pings, demultiplexes TCP segments to Connections by
+// 4-tuple (or to a listener, or answers with RST), turns the engine's output back into packets,
+// and drives every connection's timers from one clock timer set at the earliest deadline.
+
+import type { Device } from '../link/device.js';
+import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
+import { Connection, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
+import { IsnGenerator } from '../tcp/isn.js';
+import { resetFor } from '../tcp/reset.js';
+import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
+import { decodeBatch } from '../wire/batch.js';
+import { ChecksumState, LinkType } from '../wire/constants.js';
+import { parseAddress } from '../wire/address.js';
+import { addressKey, formatAddressBytes, inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
+import { RealClock, type Clock, type Timer } from './clock.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import { Endpoint, endpointKey } from './endpoint.js';
+import {
+  ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_PROTOCOL, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_PROTOCOL,
+  buildEchoPacket, icmpChecksumValid, readEcho,
+} from './icmp.js';
+import { ipv4HeaderValid, upperLayer } from './ip-header.js';
+import { Listener } from './listener.js';
+import { systemError, type SystemError } from './node-errors.js';
+import { EphemeralPorts } from './ports.js';
+import { encodeSegment, segmentFromRow } from './segment-codec.js';
+import { Server, type ServerOptions } from './server.js';
+import { TcpSocket } from './socket.js';
+import { createStackStats, type StackStats } from './stats.js';
+
+export interface StackOptions {
+  device: Device;
+  /** Interface addresses with prefix length, e.g. ['192.0.2.2/24', '2001:db8::2/64']. */
+  addresses: readonly string[];
+  /** Time source; real time by default. Tests pass a VirtualClock. */
+  clock?: Clock;
+  /** TCP tunables (MSS, buffers, RTO bounds, delayed ACK, TIME-WAIT, keep-alive, congestion control...). */
+  tcp?: Partial<TcpConfig>;
+  /** Default accept backlog of a listener (default 511, as node:net). */
+  backlog?: number;
+  /** Most handshakes in progress per listener (default 1024). */
+  synBacklog?: number;
+  /** Ephemeral port range for connect() (default [49152, 65535]). */
+  ephemeralPorts?: readonly [number, number];
+  /** Secret key for RFC 6528 ISNs (16 random bytes by default). */
+  isnSecret?: Uint8Array;
+}
+
+export interface ConnectOptions {
+  port: number;
+  host: string;
+  localPort?: number;
+  /** Local address to use (default: one of ours of the same family, preferring the same subnet). */
+  localAddress?: string;
+  allowHalfOpen?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  timeout?: number;
+}
+
+export interface PingResult {
+  /** Round-trip time, ms on the stack's clock. */
+  time: number;
+  sequence: number;
+  bytes: number;
+}
+
+const IPV4_TCP_OVERHEAD = 40;
+const IPV6_TCP_OVERHEAD = 60;
+
+let pingIdentifier = 0;
+
+export class Stack {
+  readonly device: Device;
+  readonly clock: Clock;
+  readonly config: TcpConfig;
+  readonly addresses: readonly LocalAddress[];
+  /** Counters: TCP segments and drops by reason, plus IP and ICMP counters. */
+  readonly stats: StackStats = createStackStats();
+
+  readonly #table = new Map<string, Endpoint>();
+  readonly #listeners = new Map<number, Listener[]>();
+  readonly #deadlines = new DeadlineHeap<Endpoint>();
+  readonly #dirty: Endpoint[] = [];
+  readonly #ports: EphemeralPorts;
+  readonly #isn: IsnGenerator;
+  readonly #backlog: number;
+  readonly #synBacklog: number;
+  readonly #pings = new Map<string, (at: number) => void>();
+  #timer: Timer | null = null;
+  #timerAt = Infinity;
+  #flushScheduled = false;
+  #flushing = false;
+  #closed = false;
+
+  constructor(options: StackOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('Stack needs an options object');
+    const { device } = options;
+    if (!device || typeof device.send !== 'function' || typeof device.onReceive !== 'function') {
+      throw new TypeError('options.device must be a Device (send, onReceive, mtu)');
+    }
+    if (!Array.isArray(options.addresses) || options.addresses.length === 0) {
+      throw new TypeError('options.addresses must list at least one address, e.g. ["192.0.2.2/24"]');
+    }
+    this.device = device;
+    this.clock = options.clock ?? new RealClock();
+    this.config = resolveTcpConfig(options.tcp);
+    this.addresses = options.addresses.map((a, i) => parseInterfaceAddress(a, i));
+    this.#backlog = positiveInteger('backlog', options.backlog, 511);
+    this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
+    this.#ports = new EphemeralPorts(options.ephemeralPorts);
+    this.#isn = new IsnGenerator(options.isnSecret);
+    device.onReceive((packets) => this.receive(packets));
+  }
+
+  /** Connections in the table (every state but CLOSED, TIME-WAIT included). */
+  get connectionCount(): number {
+    return this.#table.size;
+  }
+
+  /** A node:net-style server whose sockets are this stack's TCP connections. */
+  createServer(connectionListener?: (socket: TcpSocket) => void): Server;
+  createServer(options: ServerOptions, connectionListener?: (socket: TcpSocket) => void): Server;
+  createServer(a?: ServerOptions | ((socket: TcpSocket) => void), b?: (socket: TcpSocket) => void): Server {
+    const options = typeof a === 'function' || a === undefined ? {} : a;
+    const listener = typeof a === 'function' ? a : b;
+    return new Server(this, options, listener);
+  }
+
+  /** Opens a connection, like net.connect(). Errors arrive as the socket's 'error' event. */
+  connect(port: number, host: string, connectListener?: () => void): TcpSocket;
+  connect(options: ConnectOptions, connectListener?: () => void): TcpSocket;
+  connect(a: number | ConnectOptions, b?: string | (() => void), c?: () => void): TcpSocket {
+    const options: ConnectOptions = typeof a === 'number' ? { port: a, host: b as string } : a;
+    const listener = typeof a === 'number' ? c : (b as (() => void) | undefined);
+    const socket = new TcpSocket(this, { allowHalfOpen: options.allowHalfOpen ?? false });
+    if (listener) socket.once('connect', listener);
+    if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+    this.#openActive(socket, options);
+    return socket;
+  }
+
+  /**
+   * Sends an ICMP / ICMPv6 echo request and resolves with the reply's round-trip time; rejects
+   * with ETIMEDOUT when no reply comes within `timeoutMs` (on the stack's clock).
+   */
+  ping(host: string, options: { data?: Uint8Array; timeoutMs?: number; sequence?: number } = {}): Promise<PingResult> {
+    const remote = parseAddress(host);
+    const local = this.#sourceFor(remote.version, remote.bytes);
+    if (!local) return Promise.reject(systemError('ENETUNREACH', 'ping', host));
+    const identifier = (pingIdentifier = (pingIdentifier + 1) & 0xffff);
+    const sequence = options.sequence ?? 1;
+    const data = options.data ?? new Uint8Array(56);
+    const type = remote.version === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
+    const packet = buildEchoPacket(remote.version, local.bytes, remote.bytes, { type, identifier, sequence, data });
+    const key = `${remote.version}|${addressKey(remote.bytes, 0, remote.version)}|${identifier}|${sequence}`;
+    const sent = this.clock.now();
+    return new Promise<PingResult>((resolve, reject) => {
+      const timer = this.clock.setTimer(sent + (options.timeoutMs ?? 1000), () => {
+        this.#pings.delete(key);
+        reject(systemError('ETIMEDOUT', 'ping', host));
+      });
+      this.#pings.set(key, (at) => {
+        timer.cancel();
+        resolve({ time: at - sent, sequence, bytes: data.length });
+      });
+      this.stats.icmp.echoRequestsOut++;
+      this.#send(packet);
+    });
+  }
+
+  /** Aborts every connection, closes listeners and the device. */
+  close(): void {
+    if (this.#closed) return;
+    const now = this.clock.now();
+    for (const ep of [...this.#table.values()]) {
+      ep.conn.abort(now);
+      this.#markDirty(ep);
+    }
+    this.#flush();
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.device.onReceive(null);
+    this.device.close();
+  }
+
+  // ---- input -------------------------------------------------------------------------------
+
+  /** Handles one batch of received raw IP packets (the Device calls this). */
+  receive(packets: Uint8Array[]): void {
+    if (this.#closed || packets.length === 0) return;
+    const table = decodeBatch(packets, LinkType.RAW);
+    const now = this.clock.now();
+    const ip = this.stats.ip;
+    const locals = this.addresses;
+    for (let i = 0; i < packets.length; i++) {
+      const packet = packets[i]!;
+      ip.packetsIn++;
+      ip.bytesIn += packet.length;
+      const status = table.status[i]!;
+      if (status !== 0) {
+        this.#receiveOther(packet, table.error(i));
+        continue;
+      }
+      const version = table.ipVersion[i]!;
+      if (version === 4 && !ipv4HeaderValid(packet)) {
+        ip.badHeaderChecksum++;
+        continue;
+      }
+      const localIndex = matchLocal(locals, packet, table.dstAddressOffset[i]!, version);
+      if (localIndex < 0) {
+        ip.notOurs++;
+        continue;
+      }
+      const checksum = table.checksumState[i]!;
+      if (checksum !== ChecksumState.GOOD) {
+        if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
+        else this.stats.dropped.malformed++; // truncated: the IP length claims more than arrived
+        continue;
+      }
+      const seg = segmentFromRow(table, i, packet);
+      this.#tcpInput(seg, locals[localIndex]!, packet, table.srcAddressOffset[i]!, version as 4 | 6, now);
+    }
+    this.#flush();
+  }
+
+  #receiveOther(packet: Uint8Array, code: string | undefined): void {
+    const ip = this.stats.ip;
+    if (code === 'FRAGMENT') {
+      ip.fragments++;
+      return;
+    }
+    if (code !== 'NOT_TCP') {
+      if (code === 'BAD_DATA_OFFSET' || code === 'BAD_OPTION') this.stats.dropped.malformed++;
+      else if (packet.length >= 20 && packet[0]! >> 4 === 4 && !ipv4HeaderValid(packet)) ip.badHeaderChecksum++;
+      else ip.malformed++;
+      return;
+    }
+    const upper = upperLayer(packet);
+    if (upper === null) {
+      if (packet.length >= 20 && packet[0]! >> 4 === 4 && !ipv4HeaderValid(packet)) ip.badHeaderChecksum++;
+      else if (packet[0]! >> 4 === 4 && (((packet[6]! << 8) | packet[7]!) & 0x3fff) !== 0) ip.fragments++;
+      else ip.malformed++;
+      return;
+    }
+    if (matchLocal(this.addresses, packet, upper.dstOffset, upper.version) < 0) {
+      ip.notOurs++;
+      return;
+    }
+    const icmpProtocol = upper.version === 4 ? ICMP_PROTOCOL : ICMPV6_PROTOCOL;
+    if (upper.protocol !== icmpProtocol) {
+      ip.unknownProtocol++;
+      return;
+    }
+    this.#icmpInput(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
+  }
+
+  #icmpInput(packet: Uint8Array, version: 4 | 6, offset: number, length: number, srcOffset: number, dstOffset: number): void {
+    const icmp = this.stats.icmp;
+    const size = version === 4 ? 4 : 16;
+    const src = packet.subarray(srcOffset, srcOffset + size);
+    const dst = packet.subarray(dstOffset, dstOffset + size);
+    const message = packet.subarray(offset, offset + length);
+    if (message.length < 4) {
+      icmp.malformed++;
+      return;
+    }
+    if (!icmpChecksumValid(version, message, src, dst)) {
+      icmp.badChecksum++;
+      return;
+    }
+    const request = version === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
+    const reply = version === 4 ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY;
+    const type = message[0]!;
+    if (type !== request && type !== reply) {
+      icmp.ignored++;
+      return;
+    }
+    const echo = readEcho(message);
+    if (echo === null || echo.code !== 0) {
+      icmp.malformed++;
+      return;
+    }
+    if (type === request) {
+      icmp.echoRequestsIn++;
+      icmp.echoRepliesOut++;
+      this.#send(buildEchoPacket(version, dst, src, { type: reply, identifier: echo.identifier, sequence: echo.sequence, data: echo.data }));
+      return;
+    }
+    icmp.echoRepliesIn++;
+    const key = `${version}|${addressKey(src, 0, version)}|${echo.identifier}|${echo.sequence}`;
+    const waiter = this.#pings.get(key);
+    if (waiter) {
+      this.#pings.delete(key);
+      waiter(this.clock.now());
+    }
+  }
+
+  #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
+    const remoteKey = addressKey(packet, srcOffset, version);
+    const key = endpointKey(local.index, seg.dstPort, remoteKey, seg.srcPort);
+    const ep = this.#table.get(key);
+    if (ep !== undefined) {
+      ep.conn.handleSegment(seg, now);
+      this.#markDirty(ep);
+      return;
+    }
+    const listener = this.#listenerFor(local.index, seg.dstPort);
+    const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
+    if (listener === undefined) {
+      this.stats.dropped.noListener++;
+      this.#reset(seg, local, remoteAddress());
+      return;
+    }
+    // RFC 9293 §3.10.7.2, LISTEN: ignore RST; answer ACK with RST; take SYN; drop the rest.
+    if (seg.flags & RST) return;
+    if (seg.flags & ACK) {
+      this.#reset(seg, local, remoteAddress());
+      return;
+    }
+    if (!(seg.flags & SYN)) {
+      this.stats.dropped.unexpected++;
+      return;
+    }
+    if (!listener.hasRoom) {
+      this.stats.dropped.listenOverflow++;
+      return;
+    }
+    const remoteBytes = remoteAddress();
+    const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
+    const conn = Connection.accept(init, seg, now);
+    const created = new Endpoint(key, conn, local, seg.dstPort, formatRemote(remoteBytes, version), seg.srcPort, listener);
+    created.inSynQueue = true;
+    listener.synCount++;
+    this.#table.set(key, created);
+    this.stats.stack.passiveOpens++;
+    this.#markDirty(created);
+  }
+
+  #reset(seg: TcpSegment, local: LocalAddress, remote: Uint8Array): void {
+    const reply = resetFor(seg);
+    if (reply === null) return;
+    this.stats.resetsSent++;
+    this.stats.segmentsOut++;
+    this.#send(encodeSegment(reply, local.address, formatRemote(remote, local.version)));
+  }
+
+  #listenerFor(localIndex: number, port: number): Listener | undefined {
+    const list = this.#listeners.get(port);
+    if (list === undefined) return undefined;
+    for (const l of list) if (l.matches(localIndex)) return l;
+    return undefined;
+  }
+
+  #connectionInit(local: LocalAddress, localPort: number, remote: Uint8Array, remotePort: number, now: number): ConnectionInit {
+    const overhead = local.version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
+    return {
+      localPort,
+      remotePort,
+      iss: this.#isn.next(local.bytes, localPort, remote, remotePort, now),
+      config: this.config,
+      mss: Math.max(64, Math.min(this.config.mss, this.device.mtu - overhead)),
+      counters: this.stats,
+    };
+  }
+
+  // ---- output and timers ---------------------------------------------------------------------
+
+  #send(packet: Uint8Array): void {
+    if (packet.length > this.device.mtu) {
+      this.stats.ip.tooBig++;
+      return;
+    }
+    this.stats.ip.packetsOut++;
+    this.stats.ip.bytesOut += packet.length;
+    this.device.send(packet);
+  }
+
+  /** @internal Queues `ep` to be polled for segments and events at the next flush. */
+  markDirty(ep: Endpoint): void {
+    this.#markDirty(ep);
+    if (!this.#flushing && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  #markDirty(ep: Endpoint): void {
+    if (ep.dirty || ep.closed) return;
+    ep.dirty = true;
+    this.#dirty.push(ep);
+  }
+
+  /** Polls every dirty connection: sends its segments, dispatches its events, files its deadline. */
+  #flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      const dirty = this.#dirty;
+      // The list can grow while we go: event handlers write to sockets.
+      for (let i = 0; i < dirty.length; i++) {
+        const ep = dirty[i]!;
+        ep.dirty = false;
+        this.#drive(ep);
+      }
+      dirty.length = 0;
+    } finally {
+      this.#flushing = false;
+    }
+    this.#arm();
+  }
+
+  #drive(ep: Endpoint): void {
+    if (ep.closed) return;
+    const conn = ep.conn;
+    const now = this.clock.now();
+    for (let seg = conn.pollTransmit(now); seg !== null; seg = conn.pollTransmit(now)) {
+      this.#send(encodeSegment(seg, ep.local.address, ep.remoteAddress));
+    }
+    for (let event = conn.pollEvent(); event !== null; event = conn.pollEvent()) {
+      this.#dispatch(ep, event);
+      if (ep.closed) return;
+    }
+    let deadline = conn.nextTimeout;
+    // A deadline already past after handleTimeout would spin the timer; step at least 1 ms.
+    if (deadline <= now && ep.timedOutAt === now) deadline = now + 1;
+    this.#deadlines.set(ep, deadline);
+  }
+
+  #dispatch(ep: Endpoint, event: ConnectionEvent): void {
+    const owner = ep.owner;
+    switch (event.type) {
+      case 'established':
+        ep.established = true;
+        if (ep.listener !== null) this.#toAcceptQueue(ep);
+        owner?.onEstablished();
+        break;
+      case 'readable':
+        owner?.onReadable();
+        break;
+      case 'writable':
+        owner?.onWritable();
+        break;
+      case 'end':
+        ep.peerEnded = true;
+        owner?.onEnd();
+        break;
+      case 'error':
+        ep.error = event.code;
+        owner?.onError(event.code);
+        break;
+      case 'closed':
+        this.#remove(ep);
+        owner?.onClosed();
+        break;
+    }
+  }
+
+  #toAcceptQueue(ep: Endpoint): void {
+    const listener = ep.listener!;
+    if (ep.inSynQueue) {
+      ep.inSynQueue = false;
+      listener.synCount--;
+    }
+    if (listener.closed || listener.acceptQueue.length >= listener.backlog) {
+      this.stats.dropped.listenOverflow++;
+      ep.conn.abort(this.clock.now());
+      this.#markDirty(ep);
+      return;
+    }
+    listener.acceptQueue.push(ep);
+    listener.onAcceptable();
+  }
+
+  #remove(ep: Endpoint): void {
+    ep.closed = true;
+    this.#table.delete(ep.key);
+    this.#deadlines.remove(ep);
+    this.stats.stack.closed++;
+    const listener = ep.listener;
+    if (listener !== null) {
+      if (ep.inSynQueue) {
+        ep.inSynQueue = false;
+        listener.synCount--;
+      }
+      const at = listener.acceptQueue.indexOf(ep);
+      if (at >= 0) listener.acceptQueue.splice(at, 1);
+    }
+  }
+
+  #arm(): void {
+    if (this.#closed) return;
+    const next = this.#deadlines.peek()?.deadline ?? Infinity;
+    if (next === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timerAt = next;
+    this.#timer = next === Infinity ? null : this.clock.setTimer(next, () => this.#onTimer());
+  }
+
+  #onTimer(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = this.clock.now();
+    for (let ep = this.#deadlines.peek(); ep !== undefined && ep.deadline <= now; ep = this.#deadlines.peek()) {
+      this.#deadlines.remove(ep);
+      ep.timedOutAt = now;
+      ep.conn.handleTimeout(now);
+      this.#markDirty(ep);
+    }
+    this.#flush();
+  }
+
+  // ---- sockets and listeners (used by TcpSocket and Server) ----------------------------------
+
+  #sourceFor(version: 4 | 6, remote: Uint8Array): LocalAddress | undefined {
+    let fallback: LocalAddress | undefined;
+    for (const local of this.addresses) {
+      if (local.version !== version) continue;
+      if (inPrefix(local, remote)) return local;
+      fallback ??= local;
+    }
+    return fallback;
+  }
+
+  #openActive(socket: TcpSocket, options: ConnectOptions): void {
+    const fail = (error: SystemError | Error) => process.nextTick(() => socket.destroy(error));
+    const port = options.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${String(port)}`);
+    const remote = parseAddress(options.host);
+    let local: LocalAddress | undefined;
+    if (options.localAddress !== undefined) {
+      const wanted = parseAddress(options.localAddress);
+      local = this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i]));
+      if (!local || local.version !== remote.version) return fail(systemError('EADDRNOTAVAIL', 'connect', options.localAddress));
+    } else {
+      local = this.#sourceFor(remote.version, remote.bytes);
+      if (!local) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
+    }
+    const remoteKey = addressKey(remote.bytes, 0, remote.version);
+    const taken = (p: number) => this.#table.has(endpointKey(local.index, p, remoteKey, port)) || this.#listeners.has(p);
+    let localPort: number;
+    if (options.localPort !== undefined && options.localPort !== 0) {
+      localPort = options.localPort;
+      if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) throw new RangeError(`localPort must be 1..65535, got ${String(localPort)}`);
+      if (this.#table.has(endpointKey(local.index, localPort, remoteKey, port))) {
+        return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
+      }
+    } else {
+      localPort = this.#ports.allocate(taken);
+      if (localPort < 0) return fail(systemError('EADDRNOTAVAIL', 'connect', options.host, port));
+    }
+    const now = this.clock.now();
+    const conn = Connection.connect(this.#connectionInit(local, localPort, remote.bytes, port, now), now);
+    const key = endpointKey(local.index, localPort, remoteKey, port);
+    const ep = new Endpoint(key, conn, local, localPort, formatRemote(remote.bytes, remote.version), port, null);
+    this.#table.set(key, ep);
+    this.stats.stack.activeOpens++;
+    socket.attach(ep, true);
+    if (options.noDelay) socket.setNoDelay(true);
+    if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay);
+    this.markDirty(ep);
+  }
+
+  /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
+  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void): Listener {
+    let local: LocalAddress | null = null;
+    if (host !== undefined && host !== '0.0.0.0' && host !== '::') {
+      const wanted = parseAddress(host);
+      local = this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i])) ?? null;
+      if (local === null) throw systemError('EADDRNOTAVAIL', 'listen', host, port);
+    }
+    if (port === 0) {
+      port = this.#ports.allocate((p) => this.#listeners.has(p));
+      if (port < 0) throw systemError('EADDRINUSE', 'listen', host ?? '::', 0);
+    }
+    const list = this.#listeners.get(port) ?? [];
+    if (list.some((l) => l.local === null || local === null || l.local === local)) {
+      throw systemError('EADDRINUSE', 'listen', host ?? '::', port);
+    }
+    const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable);
+    list.push(listener);
+    this.#listeners.set(port, list);
+    return listener;
+  }
+
+  /** @internal Stops a listener; handshakes not yet accepted are reset. */
+  unlisten(listener: Listener): void {
+    listener.closed = true;
+    const list = this.#listeners.get(listener.port);
+    if (list) {
+      const rest = list.filter((l) => l !== listener);
+      if (rest.length > 0) this.#listeners.set(listener.port, rest);
+      else this.#listeners.delete(listener.port);
+    }
+    const now = this.clock.now();
+    for (const ep of this.#table.values()) {
+      if (ep.listener === listener && ep.owner === null) {
+        ep.conn.abort(now);
+        this.markDirty(ep);
+      }
+    }
+    listener.acceptQueue.length = 0;
+  }
+}
+
+function formatRemote(bytes: Uint8Array, version: 4 | 6): string {
+  return formatAddressBytes(bytes, 0, version);
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  return v;
+}

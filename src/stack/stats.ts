@@ -1,0 +1,63 @@
+// stack.stats: the engine's shared TcpCounters (segments, retransmissions, TCP drops by reason)
+// plus what the stack counts below TCP.
+
+import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
+
+export interface IpCounters {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Destination is none of the stack's addresses. */
+  notOurs: number;
+  /** IPv4 header checksum mismatch. */
+  badHeaderChecksum: number;
+  /** Malformed IP header or truncated packet. */
+  malformed: number;
+  /** IP fragments (the stack does not reassemble). */
+  fragments: number;
+  /** Protocols other than TCP, ICMP and ICMPv6. */
+  unknownProtocol: number;
+  /** Packets too big for the device MTU, not sent. */
+  tooBig: number;
+}
+
+export interface IcmpCounters {
+  echoRequestsIn: number;
+  echoRepliesOut: number;
+  echoRequestsOut: number;
+  echoRepliesIn: number;
+  badChecksum: number;
+  malformed: number;
+  /** ICMP messages of other types, ignored. */
+  ignored: number;
+}
+
+export interface StackCounters {
+  /** Connections opened by connect(). */
+  activeOpens: number;
+  /** Connections created from a listener's SYN. */
+  passiveOpens: number;
+  /** Connections accepted into a server ('connection' events). */
+  accepted: number;
+  /** Connections that reached CLOSED and left the table. */
+  closed: number;
+}
+
+export interface StackStats extends TcpCounters {
+  ip: IpCounters;
+  icmp: IcmpCounters;
+  stack: StackCounters;
+}
+
+export function createStackStats(): StackStats {
+  return {
+    ...createTcpCounters(),
+    ip: {
+      packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, notOurs: 0, badHeaderChecksum: 0,
+      malformed: 0, fragments: 0, unknownProtocol: 0, tooBig: 0,
+    },
+    icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
+    stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },
+  };
+}
