@@ -46,3 +46,24 @@ export function pooledBytes(): number {
 
 /** The pool's bound in bytes. */
 export const BYTE_POOL_LIMIT = POOL_LIMIT_BYTES;
+
+// Short-lived copies (segment payloads peeked from a send buffer) are carved out of shared
+// slabs: a view costs far less than a fresh ArrayBuffer (no malloc per segment). A slab lives
+// as long as any view into it does, so only small copies use it, and the views are disjoint:
+// each is still an independent copy of its bytes.
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_COPY = 4096;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+/** An array of `size` bytes of its own, for a short-lived copy (contents unspecified). */
+export function allocateCopy(size: number): Uint8Array {
+  if (size > SLAB_MAX_COPY) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, size);
+  slabUsed += (size + 7) & ~7; // keep views 8-byte aligned
+  return out;
+}

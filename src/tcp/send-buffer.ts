@@ -1,6 +1,7 @@
 // The send buffer: bytes the application wrote that are not yet acknowledged (sent or unsent).
 // Offset 0 is SND.UNA; the connection peeks segments out of it and consumes acknowledged bytes.
 
+import { allocateCopy } from './byte-pool.js';
 import { ByteRing } from './byte-ring.js';
 
 export class SendBuffer extends ByteRing {
@@ -32,12 +33,13 @@ export class SendBuffer extends ByteRing {
 
   /**
    * A fresh copy of bytes [offset, offset + length), clamped to what is held (so a request past
-   * the end returns fewer bytes, possibly none). One allocation: the segment payload itself.
+   * the end returns fewer bytes, possibly none). One allocation: the segment payload itself,
+   * carved from a shared slab when small (it may be a view with a non-zero byteOffset).
    */
   peek(offset: number, length: number): Uint8Array {
     const start = Math.min(Math.max(0, offset), this.used);
     const n = Math.min(Math.max(0, length), this.used - start);
-    const out = new Uint8Array(n);
+    const out = allocateCopy(n);
     if (n > 0) this.copyOut(start, n, out, 0);
     return out;
   }

@@ -1,7 +1,7 @@
 // The byte pool behind the send/receive rings: recycling, size matching and the total bound.
 
 import { expect } from 'chai';
-import { BYTE_POOL_LIMIT, acquireBytes, pooledBytes, releaseBytes } from '../../src/tcp/byte-pool.js';
+import { BYTE_POOL_LIMIT, acquireBytes, allocateCopy, pooledBytes, releaseBytes } from '../../src/tcp/byte-pool.js';
 
 describe('byte pool', function () {
   it('hands back a released array of the same size', function () {
@@ -45,5 +45,21 @@ describe('byte pool', function () {
     const recycled = arrays.filter((a) => taken.has(a)).length;
     expect(full - pooledBytes()).to.equal(recycled * size);
     expect(recycled).to.be.greaterThan(0);
+  });
+
+  it('allocateCopy hands out disjoint arrays of the requested size, across slab boundaries', function () {
+    const arrays: Uint8Array[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = allocateCopy(1 + ((i * 977) % 1500));
+      a.fill(i & 0xff);
+      arrays.push(a);
+    }
+    arrays.forEach((a, i) => {
+      expect(a.length).to.equal(1 + ((i * 977) % 1500));
+      expect(a.every((v) => v === (i & 0xff)), `array ${i} overwritten`).to.equal(true);
+    });
+    const big = allocateCopy(100000);
+    expect([big.length, big.byteOffset, big.buffer.byteLength]).to.deep.equal([100000, 0, 100000]);
+    expect(allocateCopy(0).length).to.equal(0);
   });
 });

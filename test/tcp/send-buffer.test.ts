@@ -55,6 +55,20 @@ describe('SendBuffer', function () {
     expect(Array.from(p)).to.deep.equal(Array.from(seq(100, 50)));
   });
 
+  it('successive peeks are independent copies', function () {
+    const b = new SendBuffer(100000);
+    b.write(seq(0, 90000));
+    const segments = [];
+    for (let off = 0; off < 90000; off += 1460) segments.push(b.peek(off, 1460));
+    for (const s of segments) s.fill(0); // scribbling over one copy ...
+    const again = b.peek(0, 90000);
+    expect(Array.from(again)).to.deep.equal(Array.from(seq(0, 90000))); // ... leaves the buffer intact
+    const x = b.peek(10, 5);
+    const y = b.peek(10, 5);
+    x.fill(0xff);
+    expect(Array.from(y)).to.deep.equal([10, 11, 12, 13, 14]); // and the other copies too
+  });
+
   it('clamps peeks to the bytes held', function () {
     const b = new SendBuffer(100);
     b.write(seq(0, 20));
