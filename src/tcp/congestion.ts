@@ -38,7 +38,11 @@ export function initialWindow(mss: number): number {
 const ABC_LIMIT = 2;
 
 export class NewReno implements CongestionControl {
-  readonly name = 'newreno';
+  // A getter, not a field: one less slot on every connection's instance.
+  get name(): string {
+    return 'newreno';
+  }
+
   private window: number;
   private threshold = INITIAL_SSTHRESH;
   /** Bytes acknowledged toward the next +1 MSS in congestion avoidance (RFC 3465 §2.1). */
@@ -119,7 +123,9 @@ export class NewReno implements CongestionControl {
  * limits sending). For tests and for links known to be uncongested.
  */
 export class NoCongestionControl implements CongestionControl {
-  readonly name = 'none';
+  get name(): string {
+    return 'none';
+  }
   get cwnd(): number {
     return MAX_CWND;
   }
