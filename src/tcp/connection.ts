@@ -501,7 +501,7 @@ export class Connection {
 
   /** §3.10.7.4 Other states. */
   private synchronizedArrives(seg: TcpSegment, now: number): void {
-    const flags = seg.flags;
+    let flags = seg.flags;
     const state = this._state;
     const counters = this.counters;
 
@@ -519,11 +519,22 @@ export class Connection {
       return;
     }
 
+    // The peer's own SYN again, now with an ACK. In SYN-RECEIVED after a simultaneous open this
+    // is its SYN,ACK crossing ours: trim the already-received SYN (RFC 9293 §3.10.7.4 "trim
+    // off any portions that lie outside the window (including SYN)") and go on; the ACK
+    // establishes the connection. In a synchronized state it means our ACK was lost: repeat it.
+    let seq = seg.seq >>> 0;
+    if ((flags & (SYN | ACK | RST)) === (SYN | ACK) && seq === this.irs) {
+      this.ackNow = true;
+      if (state !== 'SYN-RECEIVED') return;
+      flags &= ~SYN;
+      seq = seqAdd(seq, 1);
+    }
+
     // First: sequence number acceptability (four cases).
     const payloadLength = seg.payload.length;
     const segLen = payloadLength + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
     const rcvWnd = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
-    const seq = seg.seq >>> 0;
     let acceptable: boolean;
     if (segLen === 0) {
       acceptable = rcvWnd === 0 ? seq === this.rcvNxt : seqInWindow(seq, this.rcvNxt, rcvWnd);
@@ -602,7 +613,7 @@ export class Connection {
       this.sndWl2 = seg.ack >>> 0;
       this.establish(now);
     }
-    if (!this.processAck(seg, now)) return;
+    if (!this.processAck(seg, seq, flags, now)) return;
 
     // Sixth: URG is ignored; urgent data is delivered in line like any other.
     // Seventh: segment text.
@@ -648,7 +659,7 @@ export class Connection {
    * ACK processing for synchronized states (§3.10.7.4 fifth check, RFC 5961 §5, RFC 5681/6582,
    * RFC 6298). Returns false when the segment is to be dropped.
    */
-  private processAck(seg: TcpSegment, now: number): boolean {
+  private processAck(seg: TcpSegment, seq: number, flags: number, now: number): boolean {
     const ack = seg.ack >>> 0;
     const sndUna = this.sndUna;
     if (seqGt(ack, this.sndMax)) {
@@ -664,7 +675,6 @@ export class Connection {
       return false;
     }
     const newWindow = seg.window << this.sndWndScale;
-    const seq = seg.seq >>> 0;
     const mss = this.effMss;
 
     if (seqGt(ack, sndUna)) {
@@ -711,7 +721,7 @@ export class Connection {
           return false;
         }
       }
-    } else if (ack === sndUna && seg.payload.length === 0 && !(seg.flags & (SYN | FIN))
+    } else if (ack === sndUna && seg.payload.length === 0 && !(flags & (SYN | FIN))
       && newWindow === this.sndWnd && this.sndMax !== sndUna) {
       // Duplicate ACK (RFC 5681 §2).
       this.dupAcks++;
