@@ -21,9 +21,13 @@ export class Listener {
     readonly onAcceptable: () => void,
   ) {}
 
-  /** Whether a new SYN may start a handshake (both queues have room). */
+  /**
+   * Whether a new SYN may start a handshake: the SYN queue has room, and every handshake in
+   * progress will find room in the accept queue when it completes (the engine cannot hold back
+   * a completed handshake the way Linux drops the final ACK, so the check happens at SYN time).
+   */
   get hasRoom(): boolean {
-    return this.synCount < this.synBacklog && this.acceptQueue.length < this.backlog;
+    return this.synCount < this.synBacklog && this.synCount + this.acceptQueue.length < this.backlog;
   }
 
   matches(localIndex: number): boolean {

@@ -45,7 +45,8 @@ export class TcpSocket extends Duplex {
 
   /** @internal Sockets come from stack.connect() or a Server. */
   constructor(stack: Stack, options: TcpSocketOptions = {}) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: true, autoDestroy: true });
+    // 'close' is emitted by _destroy with net.Socket's hadError argument.
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true });
     this.#stack = stack;
   }
 
@@ -103,6 +104,9 @@ export class TcpSocket extends Duplex {
   }
   /** The TCP state of the underlying connection ('CLOSED' once detached). */
   get tcpState(): string { return this.#ep?.conn.state ?? 'CLOSED'; }
+
+  /** @internal The engine's connection (tests and diagnostics). */
+  get _connection(): Endpoint['conn'] | undefined { return this.#ep?.conn; }
 
   address(): { address: string; family: 'IPv4' | 'IPv6'; port: number } | Record<string, never> {
     if (!this.#local) return {};
@@ -202,6 +206,8 @@ export class TcpSocket extends Duplex {
     }
     this.connecting = false;
     callback(error);
+    // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
+    process.nextTick(() => this.emit('close', error !== null && error !== undefined));
   }
 
   // ---- events from the connection ----------------------------------------------------------

@@ -308,6 +308,8 @@ export class Stack {
       this.#markDirty(ep);
       return;
     }
+    // Segments a connection handles are counted there; these are the ones no connection sees.
+    this.stats.segmentsIn++;
     const listener = this.#listenerFor(local.index, seg.dstPort);
     const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
     if (listener === undefined) {
@@ -420,13 +422,17 @@ export class Stack {
     if (ep.closed) return;
     const conn = ep.conn;
     const now = this.clock.now();
-    for (let seg = conn.pollTransmit(now); seg !== null; seg = conn.pollTransmit(now)) {
-      this.#send(encodeSegment(seg, ep.local.address, ep.remoteAddress));
-    }
-    for (let event = conn.pollEvent(); event !== null; event = conn.pollEvent()) {
+    // Segments first, then one event, then segments again: an event handler can make more
+    // (an abort's RST, a write), and a connection that just closed still sends its last RST.
+    for (;;) {
+      for (let seg = conn.pollTransmit(now); seg !== null; seg = conn.pollTransmit(now)) {
+        this.#send(encodeSegment(seg, ep.local.address, ep.remoteAddress));
+      }
+      const event = conn.pollEvent();
+      if (event === null) break;
       this.#dispatch(ep, event);
-      if (ep.closed) return;
     }
+    if (ep.closed) return;
     let deadline = conn.nextTimeout;
     // A deadline already past after handleTimeout would spin the timer; step at least 1 ms.
     if (deadline <= now && ep.timedOutAt === now) deadline = now + 1;

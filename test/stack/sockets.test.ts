@@ -1,0 +1,266 @@
+import { expect } from 'chai';
+import type { SystemError } from '../../src/stack/node-errors.js';
+import type { TcpSocket } from '../../src/stack/socket.js';
+import { CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, stackPair } from './harness.js';
+
+function collect(socket: TcpSocket): { data: Buffer[]; text(): string; bytes(): Buffer } {
+  const data: Buffer[] = [];
+  socket.on('data', (d: Buffer) => data.push(d));
+  return { data, text: () => Buffer.concat(data).toString(), bytes: () => Buffer.concat(data) };
+}
+
+describe('Stack: sockets and servers', () => {
+  it('connects, echoes and closes over IPv4 with net.Socket members and events in order', async () => {
+    const p = stackPair({ delayMs: 5 });
+    const serverSide: TcpSocket[] = [];
+    const server = p.server.createServer((s) => {
+      serverSide.push(s);
+      s.pipe(s);
+    });
+    let listening = false;
+    server.listen(7, () => { listening = true; });
+    const events: string[] = [];
+    const sock = p.client.connect(7, SERVER_V4, () => events.push('connect-cb'));
+    expect(sock.connecting).to.equal(true);
+    expect(sock.pending).to.equal(true);
+    sock.on('connect', () => events.push('connect'));
+    sock.on('ready', () => events.push('ready'));
+    sock.on('end', () => events.push('end'));
+    sock.on('finish', () => events.push('finish'));
+    sock.on('close', (hadError: boolean) => events.push(`close:${hadError}`));
+    const got = collect(sock);
+    // Written before the handshake completes: buffered until connected, as node:net does.
+    sock.write('hello ');
+    sock.end('world');
+    await p.clock.runUntil(() => events.includes('close:false'), 10_000);
+    expect(listening).to.equal(true);
+    expect(got.text()).to.equal('hello world');
+    expect(events).to.deep.equal(['connect-cb', 'connect', 'ready', 'finish', 'end', 'close:false']);
+    expect(sock.bytesRead).to.equal(11);
+    expect(sock.bytesWritten).to.equal(11);
+    expect(sock.remoteAddress).to.equal(SERVER_V4);
+    expect(sock.remotePort).to.equal(7);
+    expect(sock.remoteFamily).to.equal('IPv4');
+    expect(sock.localAddress).to.equal(CLIENT_V4);
+    expect(sock.localPort).to.be.within(49152, 65535);
+    expect(sock.address()).to.deep.equal({ address: CLIENT_V4, family: 'IPv4', port: sock.localPort });
+    const s = serverSide[0]!;
+    expect(s.remoteAddress).to.equal(CLIENT_V4);
+    expect(s.remotePort).to.equal(sock.localPort);
+    expect(s.localPort).to.equal(7);
+    expect(server.address()).to.deep.equal({ address: '::', family: 'IPv6', port: 7 });
+    expect(p.server.stats.stack.accepted).to.equal(1);
+    // TIME-WAIT on the active closer, then the tables empty.
+    await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 120_000);
+    expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);
+  });
+
+  it('works over IPv6 and on a server bound to one address', async () => {
+    const p = stackPair();
+    const server = p.server.createServer((s) => s.end(`you are ${s.remoteAddress} port ${s.remotePort}`));
+    server.listen(8080, SERVER_V6);
+    const sock = p.client.connect({ port: 8080, host: SERVER_V6 });
+    const got = collect(sock);
+    let ended = false;
+    sock.on('end', () => { ended = true; });
+    await p.clock.runUntil(() => ended, 10_000);
+    expect(got.text()).to.equal(`you are ${CLIENT_V6} port ${sock.localPort}`);
+    expect(sock.remoteFamily).to.equal('IPv6');
+    expect(server.address()).to.deep.equal({ address: SERVER_V6, family: 'IPv6', port: 8080 });
+    // The IPv4 address of the same stack is not bound: RST, ECONNREFUSED.
+    const other = p.client.connect(8080, SERVER_V4);
+    let error: SystemError | undefined;
+    other.on('error', (e: SystemError) => { error = e; });
+    await p.clock.runUntil(() => error !== undefined, 10_000);
+    expect(error!.code).to.equal('ECONNREFUSED');
+  });
+
+  it('reports ECONNREFUSED like node:net when nothing listens', async () => {
+    const p = stackPair({ delayMs: 1 });
+    const sock = p.client.connect(9, SERVER_V4);
+    let error: SystemError | undefined;
+    let closedWithError: boolean | undefined;
+    sock.on('error', (e: SystemError) => { error = e; });
+    sock.on('close', (hadError: boolean) => { closedWithError = hadError; });
+    await p.clock.runUntil(() => closedWithError !== undefined, 10_000);
+    expect(error).to.be.instanceOf(Error);
+    expect(error).to.include({ code: 'ECONNREFUSED', syscall: 'connect', address: SERVER_V4, port: 9, errno: -111 });
+    expect(error!.message).to.equal(`connect ECONNREFUSED ${SERVER_V4}:9`);
+    expect(closedWithError).to.equal(true);
+    expect(p.server.stats.dropped.noListener).to.equal(1);
+    expect(p.client.connectionCount).to.equal(0);
+  });
+
+  it('emits EADDRINUSE on a second listen on the same port, and frees the port on close', async () => {
+    const p = stackPair();
+    const first = p.server.createServer(() => {});
+    first.listen(80);
+    const second = p.server.createServer(() => {});
+    let error: SystemError | undefined;
+    second.on('error', (e: SystemError) => { error = e; });
+    second.listen(80, SERVER_V4);
+    await p.clock.runUntil(() => error !== undefined, 1000);
+    expect(error).to.include({ code: 'EADDRINUSE', syscall: 'listen', errno: -98 });
+    expect(error!.message).to.equal(`listen EADDRINUSE: address already in use ${SERVER_V4}:80`);
+    expect(second.listening).to.equal(false);
+    let closed = false;
+    first.close(() => { closed = true; });
+    await p.clock.runUntil(() => closed, 1000);
+    let listening = false;
+    p.server.createServer(() => {}).listen(80, () => { listening = true; });
+    await p.clock.runUntil(() => listening, 1000);
+  });
+
+  it('reset: destroy() sends RST and the peer gets ECONNRESET', async () => {
+    const p = stackPair({ delayMs: 2 });
+    let serverSocket: TcpSocket | undefined;
+    p.server.createServer((s) => { serverSocket = s; }).listen(7);
+    const sock = p.client.connect(7, SERVER_V4);
+    await p.clock.runUntil(() => serverSocket !== undefined, 1000);
+    let error: SystemError | undefined;
+    serverSocket!.on('error', (e: SystemError) => { error = e; });
+    sock.destroy();
+    await p.clock.runUntil(() => error !== undefined, 1000);
+    expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
+    expect(p.client.stats.resetsSent).to.equal(1);
+    expect(p.server.stats.resetsReceived).to.equal(1);
+    await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 1000);
+  });
+
+  it('applies backpressure: write() returns false when the send buffer is full, drain when there is room', async () => {
+    const buffers = 16 * 1024;
+    const p = stackPair({ delayMs: 5 }, { tcp: { sendBufferSize: buffers, receiveBufferSize: buffers } });
+    let serverSocket: TcpSocket | undefined;
+    p.server.createServer((s) => {
+      serverSocket = s;
+      s.pause(); // the reader does not read: its window closes, then our send buffer fills
+    }).listen(7);
+    const sock = p.client.connect(7, SERVER_V4);
+    await p.clock.runUntil(() => serverSocket !== undefined, 1000);
+    const chunk = new Uint8Array(4096).fill(7);
+    const total = 1024 * 1024;
+    let written = 0;
+    let refusals = 0;
+    let drains = 0;
+    const pump = () => {
+      while (written < total) {
+        written += chunk.length;
+        if (!sock.write(chunk)) {
+          refusals++;
+          return;
+        }
+      }
+      sock.end();
+    };
+    sock.on('drain', () => {
+      drains++;
+      pump();
+    });
+    pump();
+    await p.clock.runUntilIdle(30_000).catch(() => {});
+    // Stuck: the engine holds a full send buffer, the peer a full receive buffer, and the
+    // stream its highWaterMark; nothing more is accepted while the reader sleeps.
+    expect(sock.writableNeedDrain).to.equal(true);
+    expect(sock.bytesWritten).to.equal(buffers + serverSocket!.bytesRead + serverSocket!._connection!.readable);
+    expect(written).to.be.below(5 * buffers);
+    const refusalsWhileStuck = refusals;
+    expect(refusalsWhileStuck).to.be.greaterThan(0);
+    const got = collect(serverSocket!);
+    let ended = false;
+    serverSocket!.on('end', () => { ended = true; });
+    serverSocket!.resume();
+    await p.clock.runUntil(() => ended, 60_000);
+    expect(drains).to.equal(refusals);
+    expect(got.bytes().length).to.equal(total);
+    expect(got.bytes().every((b) => b === 7)).to.equal(true);
+  });
+
+  it("emits 'timeout' after the idle time, once, and again after new activity", async () => {
+    const p = stackPair({ delayMs: 1 });
+    let serverSocket: TcpSocket | undefined;
+    p.server.createServer((s) => { serverSocket = s; }).listen(7);
+    const sock = p.client.connect(7, SERVER_V4);
+    await p.clock.runUntil(() => serverSocket !== undefined, 1000);
+    const fired: number[] = [];
+    const start = p.clock.now();
+    sock.setTimeout(3000, () => fired.push(p.clock.now() - start));
+    sock.on('timeout', () => fired.push(-1));
+    await p.clock.runUntil(() => fired.length >= 2, 10_000);
+    expect(fired).to.deep.equal([3000, -1]);
+    expect(sock.destroyed).to.equal(false);
+    sock.write('x');
+    const again = p.clock.now();
+    await p.clock.runUntil(() => fired.length >= 3, 10_000);
+    expect(p.clock.now() - again).to.equal(3000);
+    sock.setTimeout(0);
+    sock.write('y');
+    await p.clock.runUntilIdle(20_000).catch(() => {});
+    expect(fired).to.have.length(3);
+    sock.destroy();
+  });
+
+  it('keep-alive: ETIMEDOUT when the peer vanishes', async () => {
+    const p = stackPair({ delayMs: 1 }, { tcp: { keepAliveInterval: 1000, keepAliveProbes: 3 } });
+    let serverSocket: TcpSocket | undefined;
+    p.server.createServer((s) => { serverSocket = s; }).listen(7);
+    const sock = p.client.connect({ port: 7, host: SERVER_V4, keepAlive: true, keepAliveInitialDelay: 5000 });
+    await p.clock.runUntil(() => serverSocket !== undefined, 1000);
+    // Idle but alive: the peer answers probes, nothing fails for a long while.
+    await p.clock.runUntil(() => false, 20_000).catch(() => {});
+    expect(sock.destroyed).to.equal(false);
+    expect(p.client.stats.keepAliveProbes).to.be.greaterThan(0);
+    // The peer vanishes (its link end stops receiving): probes go unanswered.
+    p.links[1].onReceive(null);
+    const vanished = p.clock.now();
+    let error: SystemError | undefined;
+    sock.on('error', (e: SystemError) => { error = e; });
+    await p.clock.runUntil(() => error !== undefined, 60_000);
+    expect(error).to.include({ code: 'ETIMEDOUT', syscall: 'read' });
+    // At most one idle period plus the probes.
+    expect(p.clock.now() - vanished).to.be.at.most(5000 + 3 * 1000 + 10);
+  });
+
+  it('1,000 concurrent connections each echo their own bytes exactly', async function () {
+    this.timeout(120_000);
+    const p = stackPair({ delayMs: 2 });
+    // A backlog as large as the burst, as a server expecting it would ask for (the default, 511
+    // as in node:net, makes the rest retry their SYN after the initial RTO).
+    p.server.createServer((s) => s.pipe(s)).listen({ port: 7, backlog: 1000 });
+    const N = 1000;
+    const results: Array<Buffer | null> = new Array(N).fill(null);
+    let done = 0;
+    for (let i = 0; i < N; i++) {
+      const payload = Buffer.alloc(500 + (i % 7) * 300, `connection ${i};`);
+      const sock = p.client.connect(7, i % 2 === 0 ? SERVER_V4 : SERVER_V6);
+      const got = collect(sock);
+      sock.end(payload);
+      sock.on('close', () => {
+        results[i] = got.bytes().equals(payload) ? got.bytes() : null;
+        done++;
+      });
+    }
+    expect(p.client.connectionCount).to.equal(N);
+    await p.clock.runUntil(() => done === N, 60_000);
+    expect(results.filter((r) => r === null)).to.have.length(0);
+    expect(p.server.stats.stack.accepted).to.equal(N);
+    expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);
+    await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 300_000);
+  });
+
+  it('bounds the SYN queue: SYNs beyond it are dropped and counted, and retried SYNs get in', async () => {
+    const p = stackPair({ delayMs: 1 }, { synBacklog: 4, tcp: { initialRto: 1000 } });
+    let accepted = 0;
+    p.server.createServer(() => { accepted++; }).listen(7);
+    // Ten SYNs reach the listener in one batch: four handshakes start, six SYNs are dropped.
+    const socks = Array.from({ length: 10 }, () => p.client.connect(7, SERVER_V4));
+    let connected = 0;
+    for (const s of socks) s.on('connect', () => connected++);
+    await p.clock.runUntil(() => connected === 4, 100);
+    expect(p.server.stats.dropped.listenOverflow).to.equal(6);
+    // The six retransmit their SYN after the initial RTO and are accepted then.
+    await p.clock.runUntil(() => connected === 10 && accepted === 10, 5000);
+    // 6 dropped at first, 4 of them admitted on their first retry, the last 2 on the second.
+    expect(p.server.stats.dropped.listenOverflow).to.equal(8);
+    for (const s of socks) s.destroy();
+  });
+});
