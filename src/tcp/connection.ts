@@ -785,6 +785,8 @@ export class Connection {
       this.ackNow = true; // filled (part of) a hole, or some bytes did not fit
     } else if (seqDiff(this.rcvNxt, this.lastAckSent) >= 2 * this.rcvMssSeen || this.config.delayedAckTime === 0) {
       this.ackNow = true; // at least every second full-sized segment (RFC 5681 §4.2)
+    } else if (rb.window < this.localMss) {
+      this.ackNow = true; // the window is (nearly) full: the sender is blocked until it hears
     } else if (this.delayedAckDeadline === Infinity) {
       this.delayedAckDeadline = now + this.config.delayedAckTime;
     }
