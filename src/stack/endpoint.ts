@@ -6,14 +6,17 @@ import type { HeapItem } from './deadline-heap.js';
 import type { LocalAddress } from './addresses.js';
 import type { Listener } from './listener.js';
 
-/** What an endpoint reports to the socket attached to it. */
+/**
+ * What an endpoint reports to the socket attached to it. TcpSocket implements it with prototype
+ * methods, so an idle connection carries no per-socket closures.
+ */
 export interface EndpointOwner {
-  onEstablished(): void;
-  onReadable(): void;
-  onWritable(): void;
-  onEnd(): void;
-  onError(code: string): void;
-  onClosed(): void;
+  _onTcpEstablished(): void;
+  _onTcpReadable(): void;
+  _onTcpWritable(): void;
+  _onTcpEnd(): void;
+  _onTcpError(code: string): void;
+  _onTcpClosed(): void;
 }
 
 export class Endpoint implements HeapItem {

@@ -20,7 +20,7 @@ interface PendingWrite {
   callback: (error?: Error | null) => void;
 }
 
-export class TcpSocket extends Duplex {
+export class TcpSocket extends Duplex implements EndpointOwner {
   /** Bytes delivered to the reader. */
   bytesRead = 0;
   /** True from connect() until the handshake completes (or fails). */
@@ -28,9 +28,6 @@ export class TcpSocket extends Duplex {
 
   readonly #stack: Stack;
   #ep: Endpoint | null = null;
-  #family: 4 | 6 = 4;
-  #local: { address: string; port: number } | null = null;
-  #remote: { address: string; port: number } | null = null;
   #reading = false;
   #peerEnded = false;
   #pushedEnd = false;
@@ -53,21 +50,7 @@ export class TcpSocket extends Duplex {
   /** @internal Binds the socket to a table entry; `active` for connect(), false for accepted ones. */
   attach(ep: Endpoint, active: boolean): void {
     this.#ep = ep;
-    this.#family = ep.local.version;
-    this.#local = { address: ep.local.address, port: ep.localPort };
-    this.#remote = { address: ep.remoteAddress, port: ep.remotePort };
-    const owner: EndpointOwner = {
-      onEstablished: () => this.#onEstablished(),
-      onReadable: () => this.#pull(),
-      onWritable: () => this.#continueWrite(),
-      onEnd: () => {
-        this.#peerEnded = true;
-        this.#pull();
-      },
-      onError: (code) => this.#onError(code),
-      onClosed: () => this.#onClosed(),
-    };
-    ep.owner = owner;
+    ep.owner = this;
     this.connecting = active;
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
@@ -75,21 +58,21 @@ export class TcpSocket extends Duplex {
       if (ep.peerEnded) this.#peerEnded = true;
       if (ep.error !== null) {
         const code = ep.error;
-        process.nextTick(() => this.#onError(code));
+        process.nextTick(() => this._onTcpError(code));
       } else if (ep.closed) {
-        process.nextTick(() => this.#onClosed());
+        process.nextTick(() => this._onTcpClosed());
       }
     }
   }
 
   // ---- net.Socket members ------------------------------------------------------------------
 
-  get localAddress(): string | undefined { return this.#local?.address; }
-  get localPort(): number | undefined { return this.#local?.port; }
-  get remoteAddress(): string | undefined { return this.#remote?.address; }
-  get remotePort(): number | undefined { return this.#remote?.port; }
-  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.#remote ? (this.#family === 4 ? 'IPv4' : 'IPv6') : undefined; }
-  get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#local ? (this.#family === 4 ? 'IPv4' : 'IPv6') : undefined; }
+  get localAddress(): string | undefined { return this.#ep?.local.address; }
+  get localPort(): number | undefined { return this.#ep?.localPort; }
+  get remoteAddress(): string | undefined { return this.#ep?.remoteAddress; }
+  get remotePort(): number | undefined { return this.#ep?.remotePort; }
+  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
+  get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
   /** Bytes handed to the TCP engine's send buffer. */
   get bytesWritten(): number { return this.#bytesWritten; }
   /** True until connected, as net.Socket. */
@@ -109,8 +92,14 @@ export class TcpSocket extends Duplex {
   get _connection(): Endpoint['conn'] | undefined { return this.#ep?.conn; }
 
   address(): { address: string; family: 'IPv4' | 'IPv6'; port: number } | Record<string, never> {
-    if (!this.#local) return {};
-    return { address: this.#local.address, family: this.#family === 4 ? 'IPv4' : 'IPv6', port: this.#local.port };
+    const ep = this.#ep;
+    if (!ep) return {};
+    return { address: ep.local.address, family: ep.local.version === 4 ? 'IPv4' : 'IPv6', port: ep.localPort };
+  }
+
+  #familyName(): 'IPv4' | 'IPv6' | undefined {
+    const ep = this.#ep;
+    return ep ? (ep.local.version === 4 ? 'IPv4' : 'IPv6') : undefined;
   }
 
   setNoDelay(noDelay = true): this {
@@ -210,9 +199,26 @@ export class TcpSocket extends Duplex {
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));
   }
 
-  // ---- events from the connection ----------------------------------------------------------
+  // ---- events from the connection (EndpointOwner; called by the stack) ---------------------
 
-  #onEstablished(): void {
+  /** @internal */
+  _onTcpReadable(): void {
+    this.#pull();
+  }
+
+  /** @internal */
+  _onTcpWritable(): void {
+    this.#continueWrite();
+  }
+
+  /** @internal */
+  _onTcpEnd(): void {
+    this.#peerEnded = true;
+    this.#pull();
+  }
+
+  /** @internal */
+  _onTcpEstablished(): void {
     if (!this.connecting) return;
     this.connecting = false;
     this.#touch();
@@ -275,17 +281,19 @@ export class TcpSocket extends Duplex {
     }
   }
 
-  #onError(code: string): void {
+  /** @internal */
+  _onTcpError(code: string): void {
     if (this.destroyed) return;
-    const remote = this.#remote;
+    const remote = this.#ep;
     let syscall = 'read';
     if (code === 'EPIPE') syscall = 'write';
     else if (this.connecting) syscall = 'connect';
     const withAddress = syscall === 'connect' && remote !== null;
-    this.destroy(systemError(code as SystemErrorCode, syscall, withAddress ? remote.address : undefined, withAddress ? remote.port : undefined));
+    this.destroy(systemError(code as SystemErrorCode, syscall, withAddress ? remote.remoteAddress : undefined, withAddress ? remote.remotePort : undefined));
   }
 
-  #onClosed(): void {
+  /** @internal */
+  _onTcpClosed(): void {
     // The entry stays referenced: in-order data the reader has not taken yet is still readable.
     if (this.destroyed) return;
     if (!this.#peerEnded) {

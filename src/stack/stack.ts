@@ -445,25 +445,25 @@ export class Stack {
       case 'established':
         ep.established = true;
         if (ep.listener !== null) this.#toAcceptQueue(ep);
-        owner?.onEstablished();
+        owner?._onTcpEstablished();
         break;
       case 'readable':
-        owner?.onReadable();
+        owner?._onTcpReadable();
         break;
       case 'writable':
-        owner?.onWritable();
+        owner?._onTcpWritable();
         break;
       case 'end':
         ep.peerEnded = true;
-        owner?.onEnd();
+        owner?._onTcpEnd();
         break;
       case 'error':
         ep.error = event.code;
-        owner?.onError(event.code);
+        owner?._onTcpError(event.code);
         break;
       case 'closed':
         this.#remove(ep);
-        owner?.onClosed();
+        owner?._onTcpClosed();
         break;
     }
   }
