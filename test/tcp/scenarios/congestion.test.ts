@@ -1,0 +1,92 @@
+// Fast retransmit and NewReno fast recovery (RFC 5681 §3.2, RFC 6582), through the default
+// congestion control. MSS 1000 so windows are round numbers; initial cwnd 10 MSS (RFC 6928).
+
+import { expect } from 'chai';
+import { ACK, PSH } from '../../../src/tcp/index.js';
+import { Harness, pattern } from '../harness.js';
+
+function fiveInFlight(): Harness {
+  const h = Harness.established({}, { mss: 1000 });
+  h.conn.setNoDelay(true);
+  h.conn.write(pattern(5000));
+  expect(h.collect()).to.have.length(5); // 1001 .. 6001
+  return h;
+}
+
+const DUP = { flags: ACK, seq: 5001, ack: 1001, window: 16384 };
+
+describe('tcp scenarios: congestion control', () => {
+  it('the third duplicate ACK retransmits SND.UNA at once (fast retransmit)', () => {
+    const h = fiveInFlight();
+    h.send(DUP);
+    h.send(DUP);
+    h.expectNothing();
+    h.send(DUP);
+    const [seg] = h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
+    expect(Array.from(seg!.payload)).to.deep.equal(Array.from(pattern(5000).subarray(0, 1000)));
+    expect(h.counters.fastRetransmits).to.equal(1);
+    expect(h.counters.retransmissions).to.equal(1);
+    h.send(DUP); // fourth: inflates cwnd, no second retransmission
+    h.expectNothing();
+  });
+
+  it('ACKs that change the window or carry data are not duplicates (RFC 5681 §2)', () => {
+    const h = fiveInFlight();
+    h.send({ ...DUP, window: 16000 }); // window changed
+    h.send({ ...DUP, window: 16000, payload: pattern(1) }); // carries data
+    h.send({ ...DUP, seq: 5002, window: 16000 }); // duplicate 1
+    h.send({ ...DUP, seq: 5002, window: 16000 }); // duplicate 2
+    expect(h.counters.fastRetransmits).to.equal(0);
+    h.expectNothing(); // the byte's ACK is delayed
+    h.send({ ...DUP, seq: 5002, window: 16000 }); // duplicate 3
+    h.expect({ flags: ACK, seq: 1001, ack: 5002, window: 16383, payload: 1000 });
+    expect(h.counters.fastRetransmits).to.equal(1);
+  });
+
+  it('with nothing outstanding, repeated ACKs are not duplicates', () => {
+    const h = Harness.established({}, { mss: 1000 });
+    for (let i = 0; i < 4; i++) h.send(DUP);
+    h.expectNothing();
+    expect(h.counters.fastRetransmits).to.equal(0);
+  });
+
+  it('NewReno: a partial ACK retransmits the next hole; the full ACK ends recovery with cwnd = ssthresh-based', () => {
+    const h = fiveInFlight();
+    h.send(DUP); h.send(DUP); h.send(DUP);
+    h.collect(); // retransmission of 1001
+    // Partial ACK: 1001..3001 acknowledged, recover is 6001 → 3001 is lost too.
+    h.send({ flags: ACK, seq: 5001, ack: 3001, window: 16384 });
+    h.expect({ flags: ACK, seq: 3001, ack: 5001, window: 16384, payload: 1000 });
+    expect(h.counters.fastRetransmits).to.equal(1);
+    expect(h.counters.retransmissions).to.equal(2);
+    // Full ACK: recovery over. ssthresh = max(5000/2, 2 MSS) = 2500;
+    // cwnd = min(ssthresh, max(FlightSize 0, MSS) + MSS) = 2000: two new segments may go.
+    h.send({ flags: ACK, seq: 5001, ack: 6001, window: 16384 });
+    h.expectNothing();
+    h.conn.write(pattern(5000));
+    h.expect(
+      { flags: ACK, seq: 6001, ack: 5001, window: 16384, payload: 1000 },
+      { flags: ACK, seq: 7001, ack: 5001, window: 16384, payload: 1000 },
+    );
+  });
+
+  it('duplicate ACKs after a timeout for data sent before it do not start another recovery (RFC 6582 §4.1)', () => {
+    const h = fiveInFlight();
+    h.fireNext(); // RTO: recover = 6001, go back to 1001
+    h.collect();
+    h.send(DUP); h.send(DUP); h.send(DUP);
+    expect(h.counters.fastRetransmits).to.equal(0);
+  });
+
+  it('slow start: each ACK grows cwnd, releasing more segments than it acknowledges', () => {
+    const h = Harness.established({ config: { sendBufferSize: 65536 } }, { mss: 1000, window: 60000 });
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(30000));
+    expect(h.collect()).to.have.length(10); // IW = 10 MSS
+    h.send({ flags: ACK, seq: 5001, ack: 3001, window: 60000 });
+    // 2 MSS acknowledged → cwnd 12000 (ABC, L = 2), flight 8000 → 4 new segments.
+    const segs = h.collect();
+    expect(segs.map((s) => s.seq)).to.deep.equal([11001, 12001, 13001, 14001]);
+    expect(segs.every((s) => (s.flags & PSH) === 0)).to.equal(true);
+  });
+});
