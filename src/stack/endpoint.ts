@@ -41,6 +41,8 @@ export class Endpoint implements HeapItem {
     readonly local: LocalAddress,
     readonly localPort: number,
     readonly remoteAddress: string,
+    /** The remote address as 4 or 16 bytes (for the encoder and the input fast path). */
+    readonly remoteBytes: Uint8Array,
     readonly remotePort: number,
     readonly listener: Listener | null,
   ) {}

@@ -7,11 +7,78 @@ import { OptionBit } from '../wire/constants.js';
 import { decodeIp } from '../wire/decode.js';
 import { encodePacket, type TcpHeaderInit } from '../wire/encode.js';
 import type { SegmentTable } from '../wire/batch.js';
+import { codec } from '../wire/module.js';
+import { copyBytes } from '../wire/pool.js';
 import type { TcpOptions } from '../wire/types.js';
 
 const EMPTY = new Uint8Array(0);
+const DONT_FRAGMENT = 0x4000;
+const DEFAULT_HOP_LIMIT = 64;
 
-/** Builds the IPv4 or IPv6 packet (by the family of `src`) carrying `seg`, checksums filled in. */
+/**
+ * Builds the IPv4 or IPv6 packet carrying `seg` from `src` to `dst` (4 or 16 address bytes),
+ * checksums filled in. This is encodePacket's path without its per-call work a stack does not
+ * need: no address text to parse (the table entry keeps the bytes) and no validation of values
+ * the engine produced. Options go in Linux's order with NOP alignment.
+ */
+export function encodeSegmentBytes(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint8Array): Uint8Array {
+  const c = codec();
+  const E = c.layout.ENCODE;
+  const B = c.layout.OPTION_BIT;
+  const payload = seg.payload;
+  const payloadAt = c.reserveInput(E.HEADROOM + payload.length) + E.HEADROOM;
+  const req = c.request;
+  const heap = c.bytes();
+  heap.fill(0, req, req + E.SIZE);
+  if (payload.length > 0) heap.set(payload, payloadAt);
+  heap.set(src, req + E.SRC);
+  heap.set(dst, req + E.DST);
+  const v = c.dataView();
+  v.setUint8(req + E.IP_VERSION, version);
+  v.setUint32(req + E.PAYLOAD_LENGTH, payload.length, true);
+  v.setUint8(req + E.TTL, DEFAULT_HOP_LIMIT);
+  v.setUint16(req + E.FRAGMENT_FIELD, DONT_FRAGMENT, true);
+  v.setUint16(req + E.SRC_PORT, seg.srcPort, true);
+  v.setUint16(req + E.DST_PORT, seg.dstPort, true);
+  v.setUint32(req + E.SEQ, seg.seq >>> 0, true);
+  v.setUint32(req + E.ACK, seg.ack >>> 0, true);
+  v.setUint16(req + E.FLAGS, seg.flags, true);
+  v.setUint16(req + E.WINDOW, seg.window, true);
+  v.setUint16(req + E.URGENT, seg.urgentPointer, true);
+  let mask = 0;
+  if (seg.mss !== undefined) {
+    mask |= B.MSS;
+    v.setUint16(req + E.MSS, seg.mss, true);
+  }
+  if (seg.windowScale !== undefined) {
+    mask |= B.WSCALE;
+    v.setUint8(req + E.WINDOW_SCALE, seg.windowScale);
+  }
+  if (seg.sackPermitted) mask |= B.SACK_PERMITTED;
+  if (seg.tsVal !== undefined) {
+    mask |= B.TIMESTAMP;
+    v.setUint32(req + E.TS_VALUE, seg.tsVal >>> 0, true);
+    v.setUint32(req + E.TS_ECHO, (seg.tsEcr ?? 0) >>> 0, true);
+  }
+  const sack = seg.sack;
+  if (sack !== undefined && sack.length >= 2) {
+    mask |= B.SACK;
+    const blocks = Math.min(4, sack.length >> 1);
+    for (let b = 0; b < blocks; b++) {
+      v.setUint32(req + E.SACK + 8 * b, sack[2 * b]! >>> 0, true);
+      v.setUint32(req + E.SACK + 8 * b + 4, sack[2 * b + 1]! >>> 0, true);
+    }
+    v.setUint8(req + E.SACK_COUNT, blocks);
+  }
+  v.setUint16(req + E.OPTION_MASK, mask, true);
+  v.setUint8(req + E.KIND_COUNT, 255); // no explicit order: Linux's, NOP-aligned
+  const start = c.exports.encode(req, payloadAt);
+  // Only reachable with options that cannot fit, which the engine never asks for.
+  if (start < 0) throw new RangeError(`encoding a TCP segment failed with code ${-start}`);
+  return copyBytes(heap.subarray(start, payloadAt + payload.length));
+}
+
+/** encodeSegmentBytes with address text (through the general encodePacket). */
 export function encodeSegment(seg: TcpSegment, src: string, dst: string): Uint8Array {
   const options: Partial<TcpOptions> = {};
   if (seg.mss !== undefined) options.mss = seg.mss;

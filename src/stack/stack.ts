@@ -24,7 +24,7 @@ import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { EphemeralPorts } from './ports.js';
-import { encodeSegment, segmentFromRow } from './segment-codec.js';
+import { encodeSegment, encodeSegmentBytes, segmentFromRow } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
 import { createStackStats, type StackStats } from './stats.js';
@@ -91,6 +91,8 @@ export class Stack {
   readonly #pings = new Map<string, (at: number) => void>();
   #timer: Timer | null = null;
   #timerAt = Infinity;
+  /** The entry the previous segment went to. */
+  #lastHit: Endpoint | null = null;
   #flushScheduled = false;
   #flushing = false;
   #closed = false;
@@ -300,10 +302,19 @@ export class Stack {
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
+    // Bulk traffic arrives in runs for one connection: check the previous hit before hashing.
+    const last = this.#lastHit;
+    if (last !== null && !last.closed && last.remotePort === seg.srcPort && last.localPort === seg.dstPort
+      && last.local === local && sameBytes(last.remoteBytes, packet, srcOffset)) {
+      last.conn.handleSegment(seg, now);
+      this.#markDirty(last);
+      return;
+    }
     const remoteKey = addressKey(packet, srcOffset, version);
     const key = endpointKey(local.index, seg.dstPort, remoteKey, seg.srcPort);
     const ep = this.#table.get(key);
     if (ep !== undefined) {
+      this.#lastHit = ep;
       ep.conn.handleSegment(seg, now);
       this.#markDirty(ep);
       return;
@@ -334,7 +345,7 @@ export class Stack {
     const remoteBytes = remoteAddress();
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     const conn = Connection.accept(init, seg, now);
-    const created = new Endpoint(key, conn, local, seg.dstPort, formatRemote(remoteBytes, version), seg.srcPort, listener);
+    const created = new Endpoint(key, conn, local, seg.dstPort, formatRemote(remoteBytes, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;
     listener.synCount++;
     this.#table.set(key, created);
@@ -426,7 +437,7 @@ export class Stack {
     // (an abort's RST, a write), and a connection that just closed still sends its last RST.
     for (;;) {
       for (let seg = conn.pollTransmit(now); seg !== null; seg = conn.pollTransmit(now)) {
-        this.#send(encodeSegment(seg, ep.local.address, ep.remoteAddress));
+        this.#send(encodeSegmentBytes(seg, ep.local.version, ep.local.bytes, ep.remoteBytes));
       }
       const event = conn.pollEvent();
       if (event === null) break;
@@ -486,6 +497,7 @@ export class Stack {
 
   #remove(ep: Endpoint): void {
     ep.closed = true;
+    if (this.#lastHit === ep) this.#lastHit = null;
     this.#table.delete(ep.key);
     this.#deadlines.remove(ep);
     this.stats.stack.closed++;
@@ -564,7 +576,7 @@ export class Stack {
     const now = this.clock.now();
     const conn = Connection.connect(this.#connectionInit(local, localPort, remote.bytes, port, now), now);
     const key = endpointKey(local.index, localPort, remoteKey, port);
-    const ep = new Endpoint(key, conn, local, localPort, formatRemote(remote.bytes, remote.version), port, null);
+    const ep = new Endpoint(key, conn, local, localPort, formatRemote(remote.bytes, remote.version), remote.bytes, port, null);
     this.#table.set(key, ep);
     this.stats.stack.activeOpens++;
     socket.attach(ep, true);
@@ -613,6 +625,11 @@ export class Stack {
     }
     listener.acceptQueue.length = 0;
   }
+}
+
+function sameBytes(own: Uint8Array, packet: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < own.length; i++) if (own[i] !== packet[offset + i]) return false;
+  return true;
 }
 
 function formatRemote(bytes: Uint8Array, version: 4 | 6): string {

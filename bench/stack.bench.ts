@@ -1,0 +1,198 @@
+// Goodput between two Stacks in one process over a MemoryLink (MTU 1500): one TcpSocket writes,
+// the other reads and discards. The VirtualClock only moves when everything is idle, so the
+// figure is the CPU cost of the whole path (sockets, engine, codec, link), not simulated delay.
+//
+// Standalone:  npm run build:ts && npx tsx bench/stack.bench.ts [--quick] [--profile]
+// --profile samples the CPU with the inspector during one transfer per case and reports the
+// share of time spent in the WASM codec (src/wire and the module itself), the TCP engine
+// (src/tcp), the stack and link (src/stack, src/link), Node's streams, and the rest.
+
+import { Session } from 'node:inspector';
+import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
+import type { BenchConfig, Row } from './harness.js';
+
+export interface StackBenchCase {
+  name: string;
+  loss: number;
+}
+
+export const STACK_BENCH_CASES: readonly StackBenchCase[] = [
+  { name: 'MTU 1500, no loss', loss: 0 },
+  { name: 'MTU 1500, 1% loss', loss: 0.01 },
+];
+
+export interface TransferResult {
+  bytes: number;
+  seconds: number;
+  mbPerSec: number;
+  /** Data-carrying TCP segments the sender sent (first transmissions and retransmissions). */
+  segments: number;
+  segmentsPerSec: number;
+  retransmissions: number;
+  virtualMs: number;
+}
+
+/** Moves `bytes` one way between two fresh stacks and times it (wall clock). */
+export async function transfer(bytes: number, loss: number, seed = 1): Promise<TransferResult> {
+  const clock = new VirtualClock();
+  const [a, b] = MemoryLink.pair({ mtu: 1500, loss, seed, clock });
+  const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock });
+  const receiver = new Stack({ device: b, addresses: ['192.0.2.2/24'], clock });
+  let received = 0;
+  receiver.createServer((s: TcpSocket) => {
+    s.on('data', (d: Buffer) => { received += d.length; });
+    s.on('error', () => {}); // the reset when the stacks are torn down below
+  }).listen(9);
+  const socket = sender.connect(9, '192.0.2.2');
+  socket.on('error', () => {});
+  await clock.runUntil(() => !socket.connecting, 10_000);
+
+  const chunk = new Uint8Array(64 * 1024);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
+  let queued = 0;
+  const pump = () => {
+    while (queued < bytes) {
+      queued += chunk.length;
+      if (!socket.write(chunk)) return;
+    }
+  };
+  socket.on('drain', pump);
+  const segmentsBefore = sender.stats.segmentsOut;
+  const t0 = process.hrtime.bigint();
+  const v0 = clock.now();
+  pump();
+  await clock.runUntil(() => received >= bytes, 3_600_000);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const virtualMs = clock.now() - v0;
+  // Control segments are few next to data (pure ACKs flow the other way).
+  const segments = sender.stats.segmentsOut - segmentsBefore;
+  socket.destroy();
+  sender.close();
+  receiver.close();
+  return {
+    bytes: received,
+    seconds,
+    mbPerSec: received / 1e6 / seconds,
+    segments,
+    segmentsPerSec: segments / seconds,
+    retransmissions: sender.stats.retransmissions,
+    virtualMs,
+  };
+}
+
+export interface TimeShare {
+  codec: number;
+  engine: number;
+  stack: number;
+  streams: number;
+  gc: number;
+  other: number;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { url: string; functionName: string };
+  hitCount?: number;
+}
+
+function category(node: ProfileNode): keyof TimeShare {
+  const { url, functionName } = node.callFrame;
+  if (functionName === '(garbage collector)') return 'gc';
+  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url)) return 'codec';
+  if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
+  if (/\/(src|dist)\/(stack|link)\//.test(url)) return 'stack';
+  if (url.startsWith('node:internal/streams') || url === 'node:events' || url.startsWith('node:internal/process/task_queues')) return 'streams';
+  return 'other';
+}
+
+/** Runs one transfer under the inspector's sampling profiler and splits self time by layer. */
+export async function profileTransfer(bytes: number, loss: number): Promise<{ result: TransferResult; share: TimeShare }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => {
+    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  const result = await transfer(bytes, loss);
+  const { profile } = await post('Profiler.stop') as { profile: { nodes: ProfileNode[] } };
+  session.disconnect();
+  const hits: TimeShare = { codec: 0, engine: 0, stack: 0, streams: 0, gc: 0, other: 0 };
+  let total = 0;
+  for (const node of profile.nodes) {
+    const fn = node.callFrame.functionName;
+    if (fn === '(idle)' || fn === '(program)' || fn === '(root)') continue;
+    const h = node.hitCount ?? 0;
+    hits[category(node)] += h;
+    total += h;
+  }
+  const share = Object.fromEntries(Object.entries(hits).map(([k, v]) => [k, total ? v / total : 0])) as unknown as TimeShare;
+  return { result, share };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Rows for bench/run.ts: one per case, op = one data segment sent, median over rounds. */
+export async function runStackBench(config: BenchConfig): Promise<Row[]> {
+  const bytes = (config.quick ? 16 : 64) * 1024 * 1024;
+  const rounds = Math.max(1, config.rounds);
+  const rows: Row[] = [];
+  await transfer(4 * 1024 * 1024, 0); // warm-up: JIT and codec memory
+  for (const c of STACK_BENCH_CASES) {
+    const results: TransferResult[] = [];
+    for (let r = 0; r < rounds; r++) results.push(await transfer(bytes, c.loss, r + 1));
+    const mb = median(results.map((x) => x.mbPerSec));
+    const typical = results.reduce((p, q) => (Math.abs(q.mbPerSec - mb) < Math.abs(p.mbPerSec - mb) ? q : p));
+    const nsPerSegment = (typical.seconds * 1e9) / typical.segments;
+    const bytesPerSegment = typical.bytes / typical.segments;
+    const perRound = results.map((x) => (x.seconds * 1e9) / x.segments);
+    const ms = (x: number) => x / 1e6;
+    rows.push({
+      group: 'stack goodput',
+      task: c.name,
+      unit: 'segment',
+      medianNs: nsPerSegment,
+      opsPerSec: 1e9 / nsPerSegment,
+      bytesPerOp: bytesPerSegment,
+      gbPerSec: bytesPerSegment / nsPerSegment,
+      opsPerIteration: typical.segments,
+      samples: results.length,
+      roundMediansNs: perRound,
+      latencyMs: { p50: ms(median(perRound)), mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length), min: ms(Math.min(...perRound)), max: ms(Math.max(...perRound)), p99: ms(Math.max(...perRound)), mad: 0, rme: 0 },
+      note: `${mb.toFixed(1)} MB/s goodput (median of ${rounds} transfers of ${bytes / 1048576} MiB), ${Math.round(typical.segmentsPerSec).toLocaleString('en')} segments/s, ${typical.retransmissions} retransmissions`,
+    });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const profile = process.argv.includes('--profile');
+  const config: BenchConfig = quick
+    ? { time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 1, quick }
+    : { time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 3, quick };
+  const rows = await runStackBench(config);
+  for (const row of rows) {
+    console.log(`${row.task.padEnd(20)} ${(row.opsPerSec / 1e3).toFixed(1).padStart(7)} k seg/s  ${(row.gbPerSec! * 1000).toFixed(1).padStart(6)} MB/s   ${row.note}`);
+  }
+  if (profile) {
+    for (const c of STACK_BENCH_CASES) {
+      const { result, share } = await profileTransfer(16 * 1024 * 1024, c.loss);
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      console.log(`profile ${c.name} (${result.mbPerSec.toFixed(1)} MB/s while sampling): codec ${pct(share.codec)}, engine ${pct(share.engine)}, `
+        + `stack+link ${pct(share.stack)}, node streams/events ${pct(share.streams)}, gc ${pct(share.gc)}, other ${pct(share.other)}`);
+    }
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/bench\//, '/bench/'))) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
