@@ -152,8 +152,9 @@ export class Channel {
       if (this.#held) this.#releaseHeld();
     }
     if (duplicate) {
+      // The copy is of what was sent: a corruption hits one copy, and is counted once.
       c.duplicated++;
-      this.#enqueue(out.slice(), arrival);
+      this.#enqueue(packet.slice(), arrival);
     }
   }
 
