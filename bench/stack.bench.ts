@@ -5,7 +5,7 @@
 // Standalone:  npm run build:ts && npx tsx bench/stack.bench.ts [--quick] [--profile]
 // --profile samples the CPU with the inspector during one transfer per case and reports the
 // share of time spent in the WASM codec (src/wire and the module itself), the TCP engine
-// (src/tcp), the stack and link (src/stack, src/link), Node's streams, and the rest.
+// (src/tcp), the stack and sockets (src/stack), the MemoryLink (src/link), Node's streams, and the rest.
 
 import { Session } from 'node:inspector';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
@@ -84,6 +84,7 @@ export interface TimeShare {
   codec: number;
   engine: number;
   stack: number;
+  link: number;
   streams: number;
   gc: number;
   other: number;
@@ -100,7 +101,8 @@ function category(node: ProfileNode): keyof TimeShare {
   if (functionName === '(garbage collector)') return 'gc';
   if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url)) return 'codec';
   if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
-  if (/\/(src|dist)\/(stack|link)\//.test(url)) return 'stack';
+  if (/\/(src|dist)\/stack\//.test(url)) return 'stack';
+  if (/\/(src|dist)\/link\//.test(url)) return 'link';
   if (url.startsWith('node:internal/streams') || url === 'node:events' || url.startsWith('node:internal/process/task_queues')) return 'streams';
   return 'other';
 }
@@ -118,7 +120,7 @@ export async function profileTransfer(bytes: number, loss: number): Promise<{ re
   const result = await transfer(bytes, loss);
   const { profile } = await post('Profiler.stop') as { profile: { nodes: ProfileNode[] } };
   session.disconnect();
-  const hits: TimeShare = { codec: 0, engine: 0, stack: 0, streams: 0, gc: 0, other: 0 };
+  const hits: TimeShare = { codec: 0, engine: 0, stack: 0, link: 0, streams: 0, gc: 0, other: 0 };
   let total = 0;
   for (const node of profile.nodes) {
     const fn = node.callFrame.functionName;
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
       const { result, share } = await profileTransfer(16 * 1024 * 1024, c.loss);
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
       console.log(`profile ${c.name} (${result.mbPerSec.toFixed(1)} MB/s while sampling): codec ${pct(share.codec)}, engine ${pct(share.engine)}, `
-        + `stack+link ${pct(share.stack)}, node streams/events ${pct(share.streams)}, gc ${pct(share.gc)}, other ${pct(share.other)}`);
+        + `stack+sockets ${pct(share.stack)}, MemoryLink ${pct(share.link)}, node streams/events ${pct(share.streams)}, gc ${pct(share.gc)}, other ${pct(share.other)}`);
     }
   }
 }

@@ -263,4 +263,69 @@ describe('Stack: sockets and servers', () => {
     expect(p.server.stats.dropped.listenOverflow).to.equal(8);
     for (const s of socks) s.destroy();
   });
+
+  it('allowHalfOpen: the server keeps writing after the client ended its side', async () => {
+    const p = stackPair({ delayMs: 2 });
+    p.server.createServer({ allowHalfOpen: true }, (s) => {
+      const got: Buffer[] = [];
+      s.on('data', (d: Buffer) => got.push(d));
+      s.on('end', () => {
+        // The client's FIN arrived; our side is still open.
+        s.write(`you sent ${Buffer.concat(got).toString()}`);
+        s.end(' (bye)');
+      });
+    }).listen(7);
+    const sock = p.client.connect({ port: 7, host: SERVER_V4, allowHalfOpen: true });
+    const got = collect(sock);
+    let closed = false;
+    sock.on('close', () => { closed = true; });
+    sock.end('question');
+    await p.clock.runUntil(() => closed, 10_000);
+    expect(got.text()).to.equal('you sent question (bye)');
+  });
+
+  it('allowHalfOpen false (default): the peer\'s FIN ends our side too, without a reset', async () => {
+    const p = stackPair({ delayMs: 2 });
+    let serverClosed = false;
+    p.server.createServer((s) => {
+      s.on('close', () => { serverClosed = true; });
+      s.resume();
+    }).listen(7);
+    const sock = p.client.connect(7, SERVER_V4);
+    let finished = false;
+    sock.on('finish', () => { finished = true; });
+    await p.clock.runUntil(() => !sock.connecting, 1000);
+    // Half-close from the client: the server socket ends its writable side by itself.
+    sock.end();
+    sock.resume();
+    await p.clock.runUntil(() => serverClosed && finished && sock.destroyed, 10_000);
+    await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 120_000);
+    expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);
+  });
+
+  it('reports ETIMEDOUT (syscall connect) when no SYN-ACK ever comes', async () => {
+    const p = stackPair({ loss: 1 }, { tcp: { synRetries: 2, initialRto: 1000 } });
+    const sock = p.client.connect(7, SERVER_V4);
+    let error: SystemError | undefined;
+    sock.on('error', (e: SystemError) => { error = e; });
+    const took = await p.clock.runUntil(() => error !== undefined, 60_000);
+    expect(error).to.include({ code: 'ETIMEDOUT', syscall: 'connect', address: SERVER_V4, port: 7 });
+    // SYN at 0, retries at 1 s and 3 s, given up after the third RTO (4 s later).
+    expect(took).to.equal(7000);
+    expect(p.client.connectionCount).to.equal(0);
+  });
+
+  it('connect() with an explicit localPort, and EADDRINUSE when that 4-tuple is taken', async () => {
+    const p = stackPair();
+    p.server.createServer((s) => s.resume()).listen(7);
+    const first = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
+    await p.clock.runUntil(() => !first.connecting, 1000);
+    expect(first.localPort).to.equal(40000);
+    const second = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
+    let error: SystemError | undefined;
+    second.on('error', (e: SystemError) => { error = e; });
+    await p.clock.runUntil(() => error !== undefined, 1000);
+    expect(error).to.include({ code: 'EADDRINUSE', syscall: 'connect' });
+    first.destroy();
+  });
 });
