@@ -38,7 +38,7 @@ describe('Stack: hostile input', () => {
         } else {
           p = base.slice();
           const flips = 1 + random.below(kind === 2 ? 2 : 20);
-          for (let f = 0; f < flips; f++) p[random.below(p.length)] ^= 1 << random.below(8);
+          for (let f = 0; f < flips; f++) p[random.below(p.length)]! ^= 1 << random.below(8);
         }
         batch.push(p);
       }
