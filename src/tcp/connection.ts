@@ -53,6 +53,8 @@ export const MIN_PEER_MSS = 64;
 const TS_OPTION_SPACE = 12;
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
 const PAWS_IDLE_LIMIT = 24 * 86400000;
+/** Cap on duplicate ACKs queued by one batch of out-of-order segments. */
+const MAX_DUP_ACKS_OWED = 16;
 /** RFC 6298 §5.7: RTO once data flows if the SYN had to be retransmitted. */
 const RTO_AFTER_SYN_LOSS = 3000;
 
@@ -135,6 +137,8 @@ export class Connection {
 
   // Pending output.
   private ackNow = false;
+  /** Immediate duplicate ACKs owed for out-of-order segments, one each. */
+  private dupAcksOwed = 0;
   /** Retransmit one segment at SND.UNA (fast retransmit, NewReno partial ACK). */
   private retransmitNow = false;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
@@ -310,7 +314,7 @@ export class Connection {
     void now;
     const s = this._state;
     if (s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'FIN-WAIT-1' || s === 'FIN-WAIT-2' || s === 'CLOSE-WAIT') {
-      this.queueRst(this.sndNxt, 0, RST);
+      this.queueRst(this.sndMax, 0, RST); // SND.NXT before any timeout rewound it (see emitAck)
     }
     if (s !== 'CLOSED') this.toClosed();
   }
@@ -775,11 +779,14 @@ export class Connection {
     const advance = rb.insert(offset, payload);
     if (payload.length > this.rcvMssSeen) this.rcvMssSeen = Math.min(payload.length, this.localMss);
     if (advance === 0) {
-      // Out of order (or no room): ACK at once so the sender sees the duplicate ACK / SACK.
-      this.ackNow = true;
+      // Out of order (or no room): one immediate duplicate ACK per such segment (RFC 5681 §4.2),
+      // even when several arrive in one batch, so the sender can count three of them.
+      if (offset > 0 && this.dupAcksOwed < MAX_DUP_ACKS_OWED) this.dupAcksOwed++;
+      else this.ackNow = true;
       return;
     }
     this.rcvNxt = seqAdd(this.rcvNxt, advance);
+    this.dupAcksOwed = 0; // a new ACK number: further copies of it would look like duplicates
     this.events |= EV_READABLE;
     if (hadHoles || offset > 0 || advance < payload.length) {
       this.ackNow = true; // filled (part of) a hole, or some bytes did not fit
@@ -854,9 +861,9 @@ export class Connection {
         return this.sndNxt === this.iss ? this.sendSyn(SYN, now) : null;
       case 'SYN-RECEIVED':
         if (this.sndNxt === this.iss) return this.sendSyn(SYN | ACK, now);
-        return this.ackNow ? this.emit(this.sndNxt, ACK, EMPTY_PAYLOAD, now) : null;
+        return this.ackNow ? this.emitAck(now) : null;
       case 'TIME-WAIT':
-        return this.ackNow ? this.emit(this.sndNxt, ACK, EMPTY_PAYLOAD, now) : null;
+        return this.ackNow ? this.emitAck(now) : null;
       default:
         return this.transmitSynchronized(now);
     }
@@ -943,8 +950,22 @@ export class Connection {
       this.probeNow = false;
       return this.emit(seqAdd(this.sndUna, -1), ACK, EMPTY_PAYLOAD, now);
     }
-    if (this.ackNow) return this.emit(this.sndNxt, ACK, EMPTY_PAYLOAD, now);
+    if (this.ackNow || this.dupAcksOwed > 0) {
+      if (this.dupAcksOwed > 0) this.dupAcksOwed--;
+      return this.emitAck(now);
+    }
     return null;
+  }
+
+  /**
+   * A segment with no data: <SEQ=sndMax><ACK=RCV.NXT><CTL=ACK>. After a timeout SND.NXT is
+   * rewound to SND.UNA for the retransmissions, but the peer may already hold data beyond it;
+   * an ACK numbered below the peer's RCV.NXT fails its acceptability test and its ACK field is
+   * never read. If both ends time out at once, each would then drop the other's ACKs forever.
+   * The highest number sent is always acceptable (RCV.NXT <= it <= the peer's right edge).
+   */
+  private emitAck(now: number): TcpSegment {
+    return this.emit(this.sndMax, ACK, EMPTY_PAYLOAD, now);
   }
 
   /** End of the most recent segmentAt() in sequence space. */
@@ -1151,6 +1172,7 @@ export class Connection {
     this.keepAliveDeadline = Infinity;
     this.timeWaitDeadline = Infinity;
     this.ackNow = false;
+    this.dupAcksOwed = 0;
     this.retransmitNow = false;
     this.probeNow = false;
     this.sendBuffer.consume(this.sendBuffer.length); // release pooled storage

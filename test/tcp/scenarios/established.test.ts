@@ -45,6 +45,17 @@ describe('tcp scenarios: ESTABLISHED', () => {
       expect(Array.from(got.subarray(100))).to.deep.equal(Array.from(pattern(100, 100)));
     });
 
+    it('several out-of-order segments in one batch get one duplicate ACK each (the sender counts them)', () => {
+      const h = Harness.established();
+      for (let i = 1; i <= 3; i++) h.send({ flags: ACK, seq: 5001 + 100 * i, ack: 1001, payload: pattern(100) });
+      const dup = { flags: ACK, seq: 1001, ack: 5001, window: 16384 };
+      h.expect(dup, dup, dup);
+      // Once the hole is filled, the new ACK is sent once, not repeated as false duplicates.
+      for (let i = 4; i <= 5; i++) h.send({ flags: ACK, seq: 5001 + 100 * i, ack: 1001, payload: pattern(100) });
+      h.send({ flags: ACK, seq: 5001, ack: 1001, payload: pattern(100) });
+      h.expect({ flags: ACK, seq: 1001, ack: 5601, window: 16384 - 600 });
+    });
+
     it('acceptability: a segment partly before RCV.NXT is trimmed to its new bytes', () => {
       const h = Harness.established();
       h.send({ flags: ACK, seq: 5001, ack: 1001, payload: bytes('abcd') });

@@ -93,6 +93,21 @@ describe('tcp scenarios: retransmission', () => {
     expect(h.counters.retransmissions).to.equal(3);
   });
 
+  it('after a timeout rewinds SND.NXT, ACKs still carry the highest sequence number sent', () => {
+    // The peer may hold everything we sent; an ACK numbered below its RCV.NXT would fail its
+    // acceptability test and be ignored (two ends timing out together would then deadlock).
+    const h = Harness.established({}, { mss: 1000 });
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(3000));
+    h.collect();
+    h.fireNext();
+    h.collect(); // 1001..2001 again
+    h.send({ flags: ACK, seq: 5101, ack: 1001, payload: pattern(10) }); // out of order: dup ACK now
+    h.expect({ flags: ACK, seq: 4001, ack: 5001, window: 16384 });
+    h.conn.abort(h.now);
+    h.expect({ flags: 0x04, seq: 4001 });
+  });
+
   it('an ACK beyond what was resent after a timeout (the receiver had it) skips ahead', () => {
     const h = Harness.established({}, { mss: 1000 });
     h.conn.setNoDelay(true);
