@@ -15,13 +15,15 @@ import { parseAddress } from '../wire/address.js';
 import { addressKey, formatAddressBytes, inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
 import { RealClock, type Clock, type Timer } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { Endpoint, endpointKey } from './endpoint.js';
+import { ConnectionTable, tupleKey } from './connection-table.js';
+import { Endpoint } from './endpoint.js';
 import {
   ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_PROTOCOL, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_PROTOCOL,
   buildEchoPacket, icmpChecksumValid, readEcho,
 } from './icmp.js';
 import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
+import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { EphemeralPorts } from './ports.js';
 import { encodeSegment, encodeSegmentBytes, segmentFromRow } from './segment-codec.js';
@@ -80,8 +82,8 @@ export class Stack {
   /** Counters: TCP segments and drops by reason, plus IP and ICMP counters. */
   readonly stats: StackStats = createStackStats();
 
-  readonly #table = new Map<string, Endpoint>();
-  readonly #listeners = new Map<number, Listener[]>();
+  readonly #table = new ConnectionTable();
+  readonly #listeners = new ListenerRegistry();
   readonly #deadlines = new DeadlineHeap<Endpoint>();
   readonly #dirty: Endpoint[] = [];
   readonly #ports: EphemeralPorts;
@@ -91,8 +93,6 @@ export class Stack {
   readonly #pings = new Map<string, (at: number) => void>();
   #timer: Timer | null = null;
   #timerAt = Infinity;
-  /** The entry the previous segment went to. */
-  #lastHit: Endpoint | null = null;
   #flushScheduled = false;
   #flushing = false;
   #closed = false;
@@ -302,26 +302,15 @@ export class Stack {
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
-    // Bulk traffic arrives in runs for one connection: check the previous hit before hashing.
-    const last = this.#lastHit;
-    if (last !== null && !last.closed && last.remotePort === seg.srcPort && last.localPort === seg.dstPort
-      && last.local === local && sameBytes(last.remoteBytes, packet, srcOffset)) {
-      last.conn.handleSegment(seg, now);
-      this.#markDirty(last);
-      return;
-    }
-    const remoteKey = addressKey(packet, srcOffset, version);
-    const key = endpointKey(local.index, seg.dstPort, remoteKey, seg.srcPort);
-    const ep = this.#table.get(key);
+    const ep = this.#table.lookup(local, seg.dstPort, packet, srcOffset, seg.srcPort);
     if (ep !== undefined) {
-      this.#lastHit = ep;
       ep.conn.handleSegment(seg, now);
       this.#markDirty(ep);
       return;
     }
     // Segments a connection handles are counted there; these are the ones no connection sees.
     this.stats.segmentsIn++;
-    const listener = this.#listenerFor(local.index, seg.dstPort);
+    const listener = this.#listeners.find(local.index, seg.dstPort);
     const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
     if (listener === undefined) {
       this.stats.dropped.noListener++;
@@ -345,10 +334,10 @@ export class Stack {
     const remoteBytes = remoteAddress();
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     const conn = Connection.accept(init, seg, now);
-    const created = new Endpoint(key, conn, local, seg.dstPort, formatRemote(remoteBytes, version), remoteBytes.slice(), seg.srcPort, listener);
+    const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatRemote(remoteBytes, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;
     listener.synCount++;
-    this.#table.set(key, created);
+    this.#table.add(created);
     this.stats.stack.passiveOpens++;
     this.#markDirty(created);
   }
@@ -359,13 +348,6 @@ export class Stack {
     this.stats.resetsSent++;
     this.stats.segmentsOut++;
     this.#send(encodeSegment(reply, local.address, formatRemote(remote, local.version)));
-  }
-
-  #listenerFor(localIndex: number, port: number): Listener | undefined {
-    const list = this.#listeners.get(port);
-    if (list === undefined) return undefined;
-    for (const l of list) if (l.matches(localIndex)) return l;
-    return undefined;
   }
 
   #connectionInit(local: LocalAddress, localPort: number, remote: Uint8Array, remotePort: number, now: number): ConnectionInit {
@@ -497,8 +479,7 @@ export class Stack {
 
   #remove(ep: Endpoint): void {
     ep.closed = true;
-    if (this.#lastHit === ep) this.#lastHit = null;
-    this.#table.delete(ep.key);
+    this.#table.delete(ep);
     this.#deadlines.remove(ep);
     this.stats.stack.closed++;
     const listener = ep.listener;
@@ -560,13 +541,12 @@ export class Stack {
       local = this.#sourceFor(remote.version, remote.bytes);
       if (!local) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
     }
-    const remoteKey = addressKey(remote.bytes, 0, remote.version);
-    const taken = (p: number) => this.#table.has(endpointKey(local.index, p, remoteKey, port)) || this.#listeners.has(p);
+    const taken = (p: number) => this.#table.has(local, p, remote.bytes, port) || this.#listeners.has(p);
     let localPort: number;
     if (options.localPort !== undefined && options.localPort !== 0) {
       localPort = options.localPort;
       if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) throw new RangeError(`localPort must be 1..65535, got ${String(localPort)}`);
-      if (this.#table.has(endpointKey(local.index, localPort, remoteKey, port))) {
+      if (this.#table.has(local, localPort, remote.bytes, port)) {
         return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
       }
     } else {
@@ -575,9 +555,8 @@ export class Stack {
     }
     const now = this.clock.now();
     const conn = Connection.connect(this.#connectionInit(local, localPort, remote.bytes, port, now), now);
-    const key = endpointKey(local.index, localPort, remoteKey, port);
-    const ep = new Endpoint(key, conn, local, localPort, formatRemote(remote.bytes, remote.version), remote.bytes, port, null);
-    this.#table.set(key, ep);
+    const ep = new Endpoint(tupleKey(local, localPort, remote.bytes, port), conn, local, localPort, formatRemote(remote.bytes, remote.version), remote.bytes, port, null);
+    this.#table.add(ep);
     this.stats.stack.activeOpens++;
     socket.attach(ep, true);
     if (options.noDelay) socket.setNoDelay(true);
@@ -597,25 +576,18 @@ export class Stack {
       port = this.#ports.allocate((p) => this.#listeners.has(p));
       if (port < 0) throw systemError('EADDRINUSE', 'listen', host ?? '::', 0);
     }
-    const list = this.#listeners.get(port) ?? [];
-    if (list.some((l) => l.local === null || local === null || l.local === local)) {
+    if (this.#listeners.conflicts(port, local)) {
       throw systemError('EADDRINUSE', 'listen', host ?? '::', port);
     }
     const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable);
-    list.push(listener);
-    this.#listeners.set(port, list);
+    this.#listeners.add(listener);
     return listener;
   }
 
   /** @internal Stops a listener; handshakes not yet accepted are reset. */
   unlisten(listener: Listener): void {
     listener.closed = true;
-    const list = this.#listeners.get(listener.port);
-    if (list) {
-      const rest = list.filter((l) => l !== listener);
-      if (rest.length > 0) this.#listeners.set(listener.port, rest);
-      else this.#listeners.delete(listener.port);
-    }
+    this.#listeners.remove(listener);
     const now = this.clock.now();
     for (const ep of this.#table.values()) {
       if (ep.listener === listener && ep.owner === null) {
@@ -625,11 +597,6 @@ export class Stack {
     }
     listener.acceptQueue.length = 0;
   }
-}
-
-function sameBytes(own: Uint8Array, packet: Uint8Array, offset: number): boolean {
-  for (let i = 0; i < own.length; i++) if (own[i] !== packet[offset + i]) return false;
-  return true;
 }
 
 function formatRemote(bytes: Uint8Array, version: 4 | 6): string {
