@@ -173,7 +173,7 @@ export class Stack {
     });
   }
 
-  /** Aborts every connection, closes listeners and the device. */
+  /** Aborts every connection (RST), stops receiving and closes the device. Later connects fail. */
   close(): void {
     if (this.#closed) return;
     const now = this.clock.now();
@@ -532,6 +532,7 @@ export class Stack {
     const port = options.port;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${String(port)}`);
     const remote = parseAddress(options.host);
+    if (this.#closed) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
     let local: LocalAddress | undefined;
     if (options.localAddress !== undefined) {
       const wanted = parseAddress(options.localAddress);
