@@ -26,6 +26,7 @@ import { RateLimiter } from './rate-limit.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
 import { ACK, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
@@ -134,6 +135,14 @@ export class Connection {
   /** RFC 6582 "recover": highest sequence number sent when recovery (or a timeout) began. */
   private recover: number;
   private lastDataSendTime = 0;
+  /** What the peer's SACK blocks say it holds above SND.UNA (allocated on the first block). */
+  private scoreboard: SackScoreboard | null = null;
+  /** SACK recovery: first byte not yet resent in this recovery. */
+  private rexmitHigh = 0;
+  /** SACK recovery: bytes resent for holes that still count as in flight. */
+  private holeBytesInFlight = 0;
+  /** SACK recovery: duplicate ACKs (segments that left the network) not yet spent on a hole. */
+  private holeCredits = 0;
 
   // Pending output.
   private ackNow = false;
@@ -380,6 +389,8 @@ export class Connection {
       this.inRecovery = false;
       this.dupAcks = 0;
       this.recover = this.sndMax;
+      // RFC 2018 §8: after a timeout the receiver may have discarded what it SACKed.
+      if (this.scoreboard !== null) this.scoreboard.clear();
     }
     // Go back to SND.UNA: everything outstanding is sent again as the window allows.
     this.sndNxt = this.sndUna;
@@ -680,12 +691,17 @@ export class Connection {
     }
     const newWindow = seg.window << this.sndWndScale;
     const mss = this.effMss;
+    if (this.sackEnabled && seg.sack !== undefined && seg.sack.length >= 2) {
+      if (this.scoreboard === null) this.scoreboard = new SackScoreboard();
+      this.scoreboard.update(seg.sack, seqGt(ack, sndUna) ? ack : sndUna, this.sndMax);
+    }
 
     if (seqGt(ack, sndUna)) {
       const acked = seqDiff(ack, sndUna);
       const finAcked = this.finQueued && seqGt(ack, this.finSeq);
       this.sendBuffer.consume(finAcked ? acked - 1 : acked);
       this.sndUna = ack;
+      if (this.scoreboard !== null) this.scoreboard.advance(ack);
       if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
       this.retries = 0;
       this.persistProbes = 0;
@@ -704,7 +720,9 @@ export class Connection {
         } else {
           // RFC 6582 partial ACK: the next hole is lost too; retransmit it now.
           this.cc.onPartialAck(acked, mss);
-          this.retransmitNow = true;
+          // ...unless SACK recovery already resent it.
+          this.retransmitNow = !seqGt(this.rexmitHigh, ack);
+          this.holeBytesInFlight = Math.max(0, this.holeBytesInFlight - acked);
         }
       } else {
         this.cc.onAck(acked, mss, now);
@@ -731,10 +749,14 @@ export class Connection {
       this.dupAcks++;
       if (this.inRecovery) {
         this.cc.onDupAckInRecovery(mss);
-      } else if (this.dupAcks === 3 && seqGt(ack, this.recover)) {
+        this.holeCredits++;
+      } else if (this.dupAcks >= this.dupAckThreshold(mss) && seqGt(ack, this.recover)) {
         // Fast retransmit; NewReno recovery until `recover` is acknowledged (RFC 6582 §3.2).
         this.recover = this.sndMax;
         this.inRecovery = true;
+        this.rexmitHigh = sndUna;
+        this.holeBytesInFlight = 0;
+        this.holeCredits = 0;
         this.cc.onEnterRecovery(seqDiff(this.sndMax, sndUna), mss, now);
         this.retransmitNow = true;
         this.rttTime = -1;
@@ -898,11 +920,27 @@ export class Connection {
 
   private transmitSynchronized(now: number): TcpSegment | null {
     const mss = this.effMss;
+    const sb = this.scoreboard;
     if (this.retransmitNow) {
       this.retransmitNow = false;
       if (this.sndMax !== this.sndUna) {
-        const seg = this.segmentAt(this.sndUna, mss, now);
+        const seg = this.segmentAt(this.sndUna, this.holeLength(this.sndUna, mss), now);
         if (seqLt(this.sndNxt, this.lastSegmentEnd)) this.sndNxt = this.lastSegmentEnd;
+        if (seqGt(this.lastSegmentEnd, this.rexmitHigh)) this.rexmitHigh = this.lastSegmentEnd;
+        return seg;
+      }
+    }
+    if (this.inRecovery && this.holeCredits > 0 && sb !== null && !sb.isEmpty) {
+      // SACK recovery (after RFC 6675): each duplicate ACK lets one more lost hole go at once,
+      // rather than one hole per round trip from partial ACKs.
+      let hole = seqGt(this.rexmitHigh, this.sndUna) ? this.rexmitHigh : this.sndUna;
+      for (let end = sb.sackedEndAt(hole); end !== -1; end = sb.sackedEndAt(hole)) hole = end;
+      // Lost = at least DupThresh (3) segments' worth reported above it.
+      if (seqLt(hole, this.sndNxt) && sb.sackedAbove(hole) >= 3 * mss) {
+        this.holeCredits--;
+        const seg = this.segmentAt(hole, this.holeLength(hole, mss), now);
+        this.holeBytesInFlight += seg.payload.length;
+        this.rexmitHigh = this.lastSegmentEnd;
         return seg;
       }
     }
@@ -913,7 +951,13 @@ export class Connection {
     if (unsent > 0 || finToSend) {
       const inFlight = seqDiff(this.sndNxt, this.sndUna);
       const sndWnd = this.sndWnd;
-      const usable = Math.min(sndWnd, this.cc.cwnd) - inFlight;
+      // Holes resent during SACK recovery are in flight on top of SND.NXT - SND.UNA.
+      let cwnd = this.cc.cwnd;
+      if (this.inRecovery) cwnd -= this.holeBytesInFlight;
+      // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out
+      // (beyond cwnd, within the peer's window) so that a small window still yields three.
+      else if (this.dupAcks > 0) cwnd += Math.min(this.dupAcks, 2) * mss;
+      const usable = Math.min(sndWnd, cwnd) - inFlight;
       let send = false;
       let len = 0;
       if (unsent > 0) {
@@ -966,6 +1010,24 @@ export class Connection {
    */
   private emitAck(now: number): TcpSegment {
     return this.emit(this.sndMax, ACK, EMPTY_PAYLOAD, now);
+  }
+
+  /**
+   * Duplicate ACKs that start fast retransmit: 3, or fewer when fewer than four segments are
+   * outstanding and nothing new can be sent to draw more (RFC 5827 early retransmit).
+   */
+  private dupAckThreshold(mss: number): number {
+    const outstanding = Math.ceil(seqDiff(this.sndMax, this.sndUna) / mss);
+    if (outstanding >= 4 || this.hasUnsent()) return 3;
+    return Math.max(1, outstanding - 1);
+  }
+
+  /** At most `mss` bytes from `seq`, stopping where the peer's SACKed data begins. */
+  private holeLength(seq: number, mss: number): number {
+    const sb = this.scoreboard;
+    if (sb === null || sb.isEmpty) return mss;
+    const next = sb.nextSackedStart(seq);
+    return next === -1 ? mss : Math.min(mss, seqDiff(next, seq));
   }
 
   /** End of the most recent segmentAt() in sequence space. */

@@ -2,7 +2,7 @@
 // congestion control. MSS 1000 so windows are round numbers; initial cwnd 10 MSS (RFC 6928).
 
 import { expect } from 'chai';
-import { ACK, PSH } from '../../../src/tcp/index.js';
+import { ACK, PSH, SYN } from '../../../src/tcp/index.js';
 import { Harness, pattern } from '../harness.js';
 
 function fiveInFlight(): Harness {
@@ -88,5 +88,71 @@ describe('tcp scenarios: congestion control', () => {
     const segs = h.collect();
     expect(segs.map((s) => s.seq)).to.deep.equal([11001, 12001, 13001, 14001]);
     expect(segs.every((s) => (s.flags & PSH) === 0)).to.equal(true);
+  });
+});
+
+describe('tcp scenarios: loss recovery with few duplicate ACKs and with SACK', () => {
+  it('RFC 3042 limited transmit: the first two duplicate ACKs each release one new segment', () => {
+    const h = Harness.established({}, { mss: 1000 });
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(12000));
+    expect(h.collect()).to.have.length(10); // cwnd 10 MSS; 2000 bytes wait
+    h.send(DUP);
+    h.expect({ flags: ACK, seq: 11001, ack: 5001, window: 16384, payload: 1000 });
+    h.send(DUP);
+    h.expect({ flags: ACK | PSH, seq: 12001, ack: 5001, window: 16384, payload: 1000 });
+    h.send(DUP);
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
+    expect(h.counters.fastRetransmits).to.equal(1);
+  });
+
+  it('RFC 5827 early retransmit: with two segments outstanding and nothing more to send, one duplicate ACK suffices', () => {
+    const h = Harness.established({}, { mss: 1000 });
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(2000));
+    h.collect();
+    h.send(DUP);
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
+    expect(h.counters.fastRetransmits).to.equal(1);
+  });
+
+  it('SACK recovery resends each reported hole on the next duplicate ACK, never SACKed data', () => {
+    const h = Harness.connect({ config: { sack: true } });
+    h.collect();
+    h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, sackPermitted: true });
+    h.collect();
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(8000));
+    expect(h.collect()).to.have.length(8); // 1001 .. 9001; 1001 and 3001 are lost
+    h.send({ ...DUP, sack: [2001, 3001] });
+    h.send({ ...DUP, sack: [4001, 5001, 2001, 3001] });
+    h.expectNothing();
+    h.send({ ...DUP, sack: [4001, 6001, 2001, 3001] });
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
+    // 3001 has 3 segments SACKed above it: lost; it goes now, not a round trip later.
+    h.send({ ...DUP, sack: [4001, 7001, 2001, 3001] });
+    h.expect({ flags: ACK, seq: 3001, ack: 5001, window: 16384, payload: 1000 });
+    h.send({ ...DUP, sack: [4001, 8001, 2001, 3001] });
+    h.expectNothing(); // no other hole, no new data
+    // The partial ACK for the first hole does not resend 3001 a second time.
+    h.send({ flags: ACK, seq: 5001, ack: 3001, window: 16384, sack: [4001, 9001] });
+    h.expectNothing();
+    h.send({ flags: ACK, seq: 5001, ack: 9001, window: 16384 });
+    expect(h.conn.bufferedSend).to.equal(0);
+    expect(h.counters.retransmissions).to.equal(2);
+    expect(h.counters.fastRetransmits).to.equal(1);
+  });
+
+  it('SACK blocks outside (SND.UNA, SND.MAX] are ignored', () => {
+    const h = Harness.connect({ config: { sack: true } });
+    h.collect();
+    h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, sackPermitted: true });
+    h.collect();
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(5000));
+    h.collect();
+    // Bogus blocks (beyond what was sent, reversed, below SND.UNA) must not make us skip data.
+    for (let i = 0; i < 3; i++) h.send({ ...DUP, sack: [7001, 9001, 3001, 2001, 1, 1001] });
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
   });
 });
