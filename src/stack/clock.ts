@@ -7,6 +7,8 @@ import { DeadlineHeap, type HeapItem } from './deadline-heap.js';
 export interface Timer {
   /** Stops the timer; harmless after it fired or was cancelled. */
   cancel(): void;
+  /** Real-time clocks: let the process exit while only this timer is pending. */
+  unref?(): void;
 }
 
 export interface Clock {
@@ -26,12 +28,12 @@ export class RealClock implements Clock {
     const delay = at - performance.now();
     if (delay <= 0) {
       const immediate = setImmediate(fn);
-      return { cancel: () => clearImmediate(immediate) };
+      return { cancel: () => clearImmediate(immediate), unref: () => { immediate.unref(); } };
     }
     // Node timers have 1 ms resolution and may fire a little early relative to performance.now();
     // round up so a deadline is never reported as reached before it is.
     const timeout = setTimeout(fn, Math.ceil(delay));
-    return { cancel: () => clearTimeout(timeout) };
+    return { cancel: () => clearTimeout(timeout), unref: () => { timeout.unref(); } };
   }
 }
 

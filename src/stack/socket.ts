@@ -51,6 +51,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   attach(ep: Endpoint, active: boolean): void {
     this.#ep = ep;
     ep.owner = this;
+    this.#stack.socketAttached(true);
     this.connecting = active;
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
@@ -183,8 +184,9 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#afterConnect = [];
     this.#pendingWrite = null;
     const ep = this.#ep;
-    if (ep) {
+    if (ep && ep.owner === this) {
       ep.owner = null;
+      this.#stack.socketAttached(false);
       // A socket that finished both directions leaves its connection to complete the close
       // (FIN-WAIT, TIME-WAIT, LAST-ACK) in the stack; anything else is an abort: RST.
       const graceful = error === null && this.readableEnded && this.writableFinished;
@@ -312,6 +314,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   #armTimeout(): void {
     const clock = this.#stack.clock;
+    // Unreferenced, as node:net's socket timeouts: an idle timer alone does not hold the process.
     this.#timeoutTimer = clock.setTimer(this.#lastActivity + this.#timeoutMs, () => {
       this.#timeoutTimer = null;
       if (this.destroyed || this.#timeoutMs === 0) return;
@@ -319,5 +322,6 @@ export class TcpSocket extends Duplex implements EndpointOwner {
       if (clock.now() >= due) this.emit('timeout');
       else this.#armTimeout();
     });
+    this.#timeoutTimer.unref?.();
   }
 }

@@ -93,6 +93,10 @@ export class Stack {
   readonly #pings = new Map<string, (at: number) => void>();
   #timer: Timer | null = null;
   #timerAt = Infinity;
+  /** Whether #timer keeps a real-time process alive. */
+  #timerRef = false;
+  /** Sockets attached to connections: while there are none, the timer does not hold the process. */
+  #attached = 0;
   #flushScheduled = false;
   #flushing = false;
   #closed = false;
@@ -496,10 +500,21 @@ export class Stack {
   #arm(): void {
     if (this.#closed) return;
     const next = this.#deadlines.peek()?.deadline ?? Infinity;
-    if (next === this.#timerAt) return;
+    // Like node:net's handles, open sockets keep a process alive; connections finishing in the
+    // background (FIN-WAIT, TIME-WAIT) or waiting to be accepted do not.
+    const ref = this.#attached > 0;
+    if (next === this.#timerAt && ref === this.#timerRef) return;
     this.#timer?.cancel();
     this.#timerAt = next;
+    this.#timerRef = ref;
     this.#timer = next === Infinity ? null : this.clock.setTimer(next, () => this.#onTimer());
+    if (!ref) this.#timer?.unref?.();
+  }
+
+  /** @internal A socket attached to (true) or left (false) one of this stack's connections. */
+  socketAttached(attached: boolean): void {
+    this.#attached += attached ? 1 : -1;
+    if (this.#attached <= 1) this.#arm();
   }
 
   #onTimer(): void {
