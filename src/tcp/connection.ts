@@ -1014,11 +1014,16 @@ export class Connection {
 
   /**
    * Duplicate ACKs that start fast retransmit: 3, or fewer when fewer than four segments are
-   * outstanding and nothing new can be sent to draw more (RFC 5827 early retransmit).
+   * outstanding and nothing new can be sent to draw more, because nothing is queued or the
+   * peer's window is full (RFC 5827 early retransmit).
    */
   private dupAckThreshold(mss: number): number {
-    const outstanding = Math.ceil(seqDiff(this.sndMax, this.sndUna) / mss);
-    if (outstanding >= 4 || this.hasUnsent()) return 3;
+    const flight = seqDiff(this.sndMax, this.sndUna);
+    const outstanding = Math.ceil(flight / mss);
+    if (outstanding >= 4) return 3;
+    // New segments the peer's window admits would draw more duplicate ACKs: wait for them.
+    const unsent = seqDiff(this.dataEnd(), this.sndNxt);
+    if (unsent > 0 && this.sndWnd - flight >= Math.min(unsent, mss)) return 3;
     return Math.max(1, outstanding - 1);
   }
 
@@ -1081,7 +1086,9 @@ export class Connection {
     };
     if (flags & ACK) {
       seg.ack = this.rcvNxt;
-      seg.window = flags & SYN ? this.synWindow() : this.windowField();
+      const window = flags & SYN ? this.synWindow() : this.windowField();
+      seg.window = window;
+      if (window === 0) this.counters.zeroWindowsSent++;
       this.lastAckSent = this.rcvNxt;
       this.ackNow = false;
       this.delayedAckDeadline = Infinity;

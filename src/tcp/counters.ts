@@ -37,6 +37,8 @@ export interface TcpCounters {
   challengeAcksLimited: number;
   keepAliveProbes: number;
   windowProbes: number;
+  /** ACKs that advertised a zero window (our reader fell behind). */
+  zeroWindowsSent: number;
   resetsSent: number;
   resetsReceived: number;
   dropped: TcpDropCounters;
@@ -53,6 +55,7 @@ export function createTcpCounters(): TcpCounters {
     challengeAcksLimited: 0,
     keepAliveProbes: 0,
     windowProbes: 0,
+    zeroWindowsSent: 0,
     resetsSent: 0,
     resetsReceived: 0,
     dropped: {

@@ -81,9 +81,12 @@ interface Side {
   closedEvent: boolean;
   errors: string[];
   closeCalled: boolean;
+  nextReadAt: number;
 }
 
-function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<TcpConfig> = {}) {
+const READ_INTERVAL = 2;
+
+function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<TcpConfig> = {}, readChunk = Infinity) {
   const config = resolveTcpConfig({ timeWaitTime: 2000, ...configPatch });
   const counters: TcpCounters = createTcpCounters();
   const random = new Random(link.seed ^ 0x5eed);
@@ -93,7 +96,7 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
   let now = 0;
   const a = Connection.connect({ localPort: 40000, remotePort: 7, iss: 0xfffff000, config, counters }, now);
   const sides: Side[] = [
-    { conn: a, toSend: dataA, written: 0, received: createHash('sha256'), receivedBytes: 0, ended: false, closedEvent: false, errors: [], closeCalled: false },
+    { conn: a, toSend: dataA, written: 0, received: createHash('sha256'), receivedBytes: 0, ended: false, closedEvent: false, errors: [], closeCalled: false, nextReadAt: 0 },
   ];
   let b: Connection | null = null;
 
@@ -107,9 +110,17 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
         s.closeCalled = true;
         s.conn.close(now);
       }
-      for (let chunk = s.conn.read(); chunk !== null; chunk = s.conn.read()) {
+      // A slow reader takes readChunk bytes every READ_INTERVAL ms, so receive windows close.
+      if (readChunk === Infinity) {
+        for (let chunk = s.conn.read(); chunk !== null; chunk = s.conn.read()) {
+          s.received.update(chunk);
+          s.receivedBytes += chunk.length;
+        }
+      } else if (now >= s.nextReadAt && s.conn.readable > 0) {
+        const chunk = s.conn.read(readChunk)!;
         s.received.update(chunk);
         s.receivedBytes += chunk.length;
+        s.nextReadAt = now + READ_INTERVAL;
       }
       for (let e = s.conn.pollEvent(); e !== null; e = s.conn.pollEvent()) {
         if (e.type === 'end') s.ended = true;
@@ -126,7 +137,8 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
   for (;;) {
     pump();
     if (sides.length === 2 && sides.every((s) => s.closedEvent)) break;
-    const next = Math.min(wire.nextAt, ...sides.map((s) => s.conn.nextTimeout));
+    const next = Math.min(wire.nextAt, ...sides.map((s) => Math.min(s.conn.nextTimeout,
+      s.conn.readable > 0 ? Math.max(s.nextReadAt, now) : Infinity)));
     if (next === Infinity) break;
     now = Math.max(now, next);
     for (let f = wire.takeDue(now); f !== null; f = wire.takeDue(now)) {
@@ -134,7 +146,7 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
         if (b === null) {
           if (f.seg.flags !== 0x02) continue; // only a SYN creates the passive end
           b = Connection.accept({ localPort: 7, remotePort: 40000, iss: 0x7ffffff0, config, counters }, f.seg, now);
-          sides.push({ conn: b, toSend: dataB, written: 0, received: createHash('sha256'), receivedBytes: 0, ended: false, closedEvent: false, errors: [], closeCalled: false });
+          sides.push({ conn: b, toSend: dataB, written: 0, received: createHash('sha256'), receivedBytes: 0, ended: false, closedEvent: false, errors: [], closeCalled: false, nextReadAt: 0 });
         } else {
           b.handleSegment(f.seg, now);
         }
@@ -155,15 +167,18 @@ function sha(data: Uint8Array): string {
 
 describe('tcp/pair: two Connections over a lossy queue', function () {
   this.timeout(120000);
-  const cases: [string, LinkOptions, Partial<TcpConfig>][] = [
+  const cases: [string, LinkOptions, Partial<TcpConfig>, number?][] = [
     ['clean', { loss: 0, reorder: 0, duplicate: 0, delayMs: 5, seed: 1 }, {}],
     ['2% loss, reordering, duplication', { loss: 0.02, reorder: 0.02, duplicate: 0.01, delayMs: 5, seed: 2 }, {}],
     ['5% loss without SACK/timestamps/window scaling', { loss: 0.05, reorder: 0.03, duplicate: 0.01, delayMs: 3, seed: 3 },
       { sack: false, timestamps: false, windowScaling: false }],
+    ['10% loss with SACK recovery', { loss: 0.1, reorder: 0.02, duplicate: 0.01, delayMs: 5, seed: 4 }, {}],
+    ['slow reader, 4 KiB receive buffers (zero windows, persist, window updates)',
+      { loss: 0.01, reorder: 0, duplicate: 0, delayMs: 2, seed: 5 }, { receiveBufferSize: 4096 }, 300],
   ];
-  for (const [name, link, config] of cases) {
+  for (const [name, link, config, readChunk] of cases) {
     it(`moves 1 MB each way byte-exact and closes cleanly: ${name}`, () => {
-      const { sides, now, counters, wire, dataA, dataB } = runPair(link, 1 << 20, config);
+      const { sides, now, counters, wire, dataA, dataB } = runPair(link, 1 << 20, config, readChunk);
       if (process.env.PAIR_DEBUG) console.log(name, now, JSON.stringify(counters), wire.dropped);
       expect(sides).to.have.length(2);
       const [a, b] = sides as [Side, Side];
@@ -176,8 +191,9 @@ describe('tcp/pair: two Connections over a lossy queue', function () {
       expect(a.ended && b.ended).to.equal(true);
       expect(a.conn.state).to.equal('CLOSED');
       expect(b.conn.state).to.equal('CLOSED');
-      // Virtual time stays bounded: well under a minute for 2 MB at these loss rates.
-      expect(now).to.be.below(60000);
+      // Virtual time stays bounded: a few minutes at most for 2 MB at these loss rates.
+      expect(now).to.be.below(link.loss >= 0.1 ? 300000 : 60000);
+      if (readChunk !== undefined) expect(counters.zeroWindowsSent, 'zero windows advertised').to.be.greaterThan(0);
       if (link.loss > 0) {
         expect(wire.dropped).to.be.greaterThan(0);
         expect(counters.retransmissions).to.be.greaterThan(0);

@@ -67,6 +67,17 @@ describe('tcp scenarios: CLOSE-WAIT / LAST-ACK', () => {
     expect(h.eventTypes()).to.deep.equal([]);
   });
 
+  it('CLOSE-WAIT: text after the peer FIN is ignored (RFC 9293 §3.10.7.4 seventh)', () => {
+    const h = peerClosed();
+    h.collect();
+    h.events();
+    h.conn.read();
+    h.send({ flags: ACK, seq: 5005, ack: 1001, payload: bytes('ghost') });
+    expect(h.conn.readable).to.equal(0);
+    expect(h.eventTypes()).to.deep.equal([]);
+    expect(h.counters.dropped.unexpected).to.equal(1);
+  });
+
   it('CLOSE-WAIT: RST at RCV.NXT → ECONNRESET', () => {
     const h = peerClosed();
     h.collect();

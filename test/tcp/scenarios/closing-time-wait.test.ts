@@ -44,6 +44,17 @@ describe('tcp scenarios: CLOSING / TIME-WAIT', () => {
     h.expect({ flags: FIN | ACK, seq: 1001, ack: 5002, window: 16383 });
   });
 
+  it('CLOSING: an exact RST → CLOSED without an error', () => {
+    const h = Harness.established();
+    h.conn.close(h.now);
+    h.collect();
+    h.send({ flags: FIN | ACK, seq: 5001, ack: 1001 });
+    h.events();
+    h.send({ flags: RST, seq: 5002 });
+    expect(h.conn.state).to.equal('CLOSED');
+    expect(h.eventTypes()).to.deep.equal(['closed']);
+  });
+
   it('TIME-WAIT: a retransmitted FIN is ACKed again and restarts the 2MSL timer', () => {
     const h = timeWait();
     expect(h.conn.state).to.equal('TIME-WAIT');

@@ -116,6 +116,15 @@ describe('tcp scenarios: loss recovery with few duplicate ACKs and with SACK', (
     expect(h.counters.fastRetransmits).to.equal(1);
   });
 
+  it('RFC 5827 early retransmit also applies when the peer window admits nothing new', () => {
+    const h = Harness.established({}, { mss: 1000, window: 2000 });
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(5000));
+    expect(h.collect()).to.have.length(2); // window-limited: 3000 bytes wait
+    h.send({ ...DUP, window: 2000 });
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
+  });
+
   it('SACK recovery resends each reported hole on the next duplicate ACK, never SACKed data', () => {
     const h = Harness.connect({ config: { sack: true } });
     h.collect();

@@ -81,6 +81,13 @@ describe('tcp scenarios: FIN-WAIT-1 / FIN-WAIT-2', () => {
     expect(h.conn.state).to.equal('FIN-WAIT-1');
   });
 
+  it('RST at RCV.NXT in FIN-WAIT-1 → ECONNRESET', () => {
+    const h = closing();
+    h.collect();
+    h.send({ flags: RST, seq: 5001 });
+    expect(h.eventTypes()).to.deep.equal(['error:ECONNRESET', 'closed']);
+  });
+
   it('RST at RCV.NXT in FIN-WAIT-2 → ECONNRESET', () => {
     const h = closing();
     h.collect();

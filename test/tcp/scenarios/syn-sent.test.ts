@@ -63,6 +63,15 @@ describe('tcp scenarios: SYN-SENT', () => {
     expect(h.eventTypes()).to.deep.equal([]);
   });
 
+  it('a FIN in SYN-SENT is dropped (RFC 9293 §3.10.7.4 eighth: RCV.NXT is unknown)', () => {
+    const h = Harness.connect();
+    h.collect();
+    h.send({ flags: FIN, seq: 5000 });
+    h.expectNothing();
+    expect(h.conn.state).to.equal('SYN-SENT');
+    expect(h.eventTypes()).to.deep.equal([]);
+  });
+
   it('a segment with neither SYN nor RST is dropped', () => {
     const h = Harness.connect();
     h.collect();
