@@ -29,15 +29,24 @@ export function encodeSegmentBytes(seg: TcpSegment, version: 4 | 6, src: Uint8Ar
   const payloadAt = c.reserveInput(E.HEADROOM + payload.length) + E.HEADROOM;
   const req = c.request;
   const heap = c.bytes();
-  heap.fill(0, req, req + E.SIZE);
   if (payload.length > 0) heap.set(payload, payloadAt);
   heap.set(src, req + E.SRC);
   heap.set(dst, req + E.DST);
   const v = c.dataView();
+  // Every field the encoder reads is written (no zero-fill of the whole request): typed option
+  // values only where their OPTION_MASK bit is set, raw options and explicit kinds never.
   v.setUint8(req + E.IP_VERSION, version);
+  v.setUint8(req + E.MODE, 0);
   v.setUint32(req + E.PAYLOAD_LENGTH, payload.length, true);
   v.setUint8(req + E.TTL, DEFAULT_HOP_LIMIT);
+  v.setUint8(req + E.TOS, 0);
+  v.setUint16(req + E.IP_ID, 0, true);
   v.setUint16(req + E.FRAGMENT_FIELD, DONT_FRAGMENT, true);
+  v.setUint32(req + E.FLOW_LABEL, 0, true);
+  v.setUint8(req + E.IP_OPTIONS_LENGTH, 0);
+  v.setUint16(req + E.HEADER_LENGTH, 0, true);
+  v.setUint8(req + E.RAW_COUNT, 0);
+  v.setUint8(req + E.SACK_COUNT, 0);
   v.setUint16(req + E.SRC_PORT, seg.srcPort, true);
   v.setUint16(req + E.DST_PORT, seg.dstPort, true);
   v.setUint32(req + E.SEQ, seg.seq >>> 0, true);
