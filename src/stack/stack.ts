@@ -93,6 +93,8 @@ export class Stack {
   readonly #pings = new Map<string, (at: number) => void>();
   #timer: Timer | null = null;
   #timerAt = Infinity;
+  /** Packets to our own addresses waiting to be received. */
+  #looped: Uint8Array[] = [];
   /** Whether #timer keeps a real-time process alive. */
   #timerRef = false;
   /** Sockets attached to connections: while there are none, the timer does not hold the process. */
@@ -375,7 +377,25 @@ export class Stack {
     }
     this.stats.ip.packetsOut++;
     this.stats.ip.bytesOut += packet.length;
+    // To one of our own addresses: loop back instead of putting it on the link.
+    const version = packet[0]! >> 4;
+    if (matchLocal(this.addresses, packet, version === 4 ? 16 : 24, version) >= 0) {
+      this.#loopback(packet);
+      return;
+    }
     this.device.send(packet);
+  }
+
+  /** Packets to ourselves arrive as one batch on the next turn of the clock, like a device's. */
+  #loopback(packet: Uint8Array): void {
+    this.stats.ip.loopback++;
+    this.#looped.push(packet);
+    if (this.#looped.length > 1) return;
+    this.clock.setTimer(this.clock.now(), () => {
+      const batch = this.#looped;
+      this.#looped = [];
+      this.receive(batch);
+    });
   }
 
   /** @internal Queues `ep` to be polled for segments and events at the next flush. */

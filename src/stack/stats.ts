@@ -20,6 +20,8 @@ export interface IpCounters {
   unknownProtocol: number;
   /** Packets too big for the device MTU, not sent. */
   tooBig: number;
+  /** Packets to our own addresses, delivered locally (also in packetsOut and packetsIn). */
+  loopback: number;
 }
 
 export interface IcmpCounters {
@@ -55,7 +57,7 @@ export function createStackStats(): StackStats {
     ...createTcpCounters(),
     ip: {
       packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, notOurs: 0, badHeaderChecksum: 0,
-      malformed: 0, fragments: 0, unknownProtocol: 0, tooBig: 0,
+      malformed: 0, fragments: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
     },
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
     stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },

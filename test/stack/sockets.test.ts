@@ -328,4 +328,23 @@ describe('Stack: sockets and servers', () => {
     expect(error).to.include({ code: 'EADDRINUSE', syscall: 'connect' });
     first.destroy();
   });
+
+  it('connects to its own address through loopback, IPv4 and IPv6, without touching the link', async () => {
+    const p = stackPair();
+    p.server.createServer((s) => s.pipe(s)).listen(7);
+    const replies: string[] = [];
+    for (const host of [SERVER_V4, SERVER_V6]) {
+      const sock = p.server.connect(7, host);
+      let text = '';
+      sock.on('data', (d: Buffer) => { text += d.toString(); });
+      sock.on('close', () => replies.push(text));
+      sock.end(`to myself over ${host}`);
+    }
+    const ping = p.server.ping(SERVER_V6);
+    await p.clock.runUntil(() => replies.length === 2, 10_000);
+    expect(replies.sort()).to.deep.equal([`to myself over ${SERVER_V6}`, `to myself over ${SERVER_V4}`].sort());
+    expect((await ping).time).to.equal(0);
+    expect(p.links[1].counters.sent).to.equal(0);
+    expect(p.server.stats.ip.loopback).to.be.greaterThan(10);
+  });
 });
