@@ -339,6 +339,18 @@ export class Connection {
     this.armKeepAlive();
   }
 
+  /**
+   * Whether a new SYN for this 4-tuple may replace this connection while it sits in TIME-WAIT
+   * (RFC 1122 §4.2.2.13, RFC 6191): its timestamp is newer than TS.Recent when both carry
+   * timestamps, otherwise its sequence number is beyond RCV.NXT. The stack then drops this
+   * connection and accepts the SYN; otherwise it passes the SYN here (challenge ACK).
+   */
+  canReuseForSyn(syn: TcpSegment): boolean {
+    if (this._state !== 'TIME-WAIT' || (syn.flags & (SYN | ACK | RST)) !== SYN) return false;
+    if (this.tsEnabled && syn.tsVal !== undefined) return seqGt(syn.tsVal, this.tsRecent);
+    return seqGt(syn.seq, this.rcvNxt);
+  }
+
   pollEvent(): ConnectionEvent | null {
     const e = this.events;
     if (e === 0) return null;

@@ -93,4 +93,29 @@ describe('tcp scenarios: CLOSING / TIME-WAIT', () => {
     h.expectNothing();
     expect(h.conn.state).to.equal('TIME-WAIT');
   });
+
+  it('TIME-WAIT: a new SYN may reuse the 4-tuple when its sequence number is beyond RCV.NXT (RFC 1122 §4.2.2.13)', () => {
+    const h = timeWait();
+    const syn = (seq: number) => h.segment({ flags: SYN, seq });
+    expect(h.conn.canReuseForSyn(syn(5002 + 100000))).to.equal(true);
+    expect(h.conn.canReuseForSyn(syn(5001))).to.equal(false);
+    expect(h.conn.canReuseForSyn(h.segment({ flags: SYN | ACK, seq: 900000, ack: 1 }))).to.equal(false);
+  });
+
+  it('TIME-WAIT with timestamps: reuse needs a newer TSval (RFC 6191)', () => {
+    const h = Harness.connect({ config: { timestamps: true } });
+    h.collect();
+    h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1460, tsVal: 100, tsEcr: 1000 });
+    h.conn.close(h.now);
+    h.collect();
+    h.send({ flags: FIN | ACK, seq: 5001, ack: 1002, tsVal: 200, tsEcr: 1000 });
+    expect(h.conn.state).to.equal('TIME-WAIT');
+    expect(h.conn.canReuseForSyn(h.segment({ flags: SYN, seq: 1, tsVal: 201 }))).to.equal(true);
+    expect(h.conn.canReuseForSyn(h.segment({ flags: SYN, seq: 9999999, tsVal: 150 }))).to.equal(false);
+  });
+
+  it('canReuseForSyn is false outside TIME-WAIT', () => {
+    const h = Harness.established();
+    expect(h.conn.canReuseForSyn(h.segment({ flags: SYN, seq: 9999999 }))).to.equal(false);
+  });
 });
