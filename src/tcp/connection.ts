@@ -44,10 +44,17 @@ export interface ConnectionInit {
   mss?: number;
   /** Shared statistics object the connection increments. */
   counters?: TcpCounters;
+  /**
+   * Send MSS to assume when the peer's SYN has no MSS option (RFC 9293 §3.7.1): 536 for IPv4
+   * (the default), 1220 for IPv6.
+   */
+  defaultPeerMss?: number;
 }
 
-/** RFC 9293 §3.7.1: the send MSS to assume when the peer's SYN carries no MSS option. */
+/** RFC 9293 §3.7.1: the send MSS to assume when an IPv4 peer's SYN carries no MSS option. */
 export const DEFAULT_PEER_MSS = 536;
+/** The same for IPv6 (RFC 9293 §3.7.1, from the IPv6 minimum MTU of 1280). */
+export const DEFAULT_PEER_MSS_IPV6 = 1220;
 /** Floor for a peer-announced MSS, so a hostile MSS of 0 cannot stall or spin the sender. */
 export const MIN_PEER_MSS = 64;
 /** Bytes the timestamp option takes in every segment once negotiated (10 + 2 NOPs). */
@@ -73,6 +80,7 @@ export class Connection {
   private readonly counters: TcpCounters;
   /** The MSS we advertise (and the most we send before the peer's MSS is known). */
   private readonly localMss: number;
+  private readonly defaultPeerMss: number;
 
   private _state: TcpState = 'CLOSED';
   /** Opened by Connection.accept (a RST in SYN-RECEIVED then closes silently, §3.10.7.4). */
@@ -190,6 +198,11 @@ export class Connection {
       throw new RangeError(`mss must be an integer in [${MIN_PEER_MSS}, 65495], got ${mss}`);
     }
     this.localMss = mss;
+    const peerDefault = init.defaultPeerMss ?? DEFAULT_PEER_MSS;
+    if (!Number.isInteger(peerDefault) || peerDefault < MIN_PEER_MSS || peerDefault > 65495) {
+      throw new RangeError(`defaultPeerMss must be an integer in [${MIN_PEER_MSS}, 65495], got ${peerDefault}`);
+    }
+    this.defaultPeerMss = peerDefault;
     const iss = init.iss >>> 0;
     this.iss = iss;
     this.sndUna = iss;
@@ -197,8 +210,8 @@ export class Connection {
     this.sndMax = iss;
     this.recover = iss;
     this.tsOffset = iss;
-    this.effMss = Math.min(mss, DEFAULT_PEER_MSS);
-    this.rcvMssSeen = Math.min(mss, DEFAULT_PEER_MSS);
+    this.effMss = Math.min(mss, peerDefault);
+    this.rcvMssSeen = Math.min(mss, peerDefault);
     this.noDelay = !config.nagle;
     this.keepAliveIdle = config.keepAliveIdle;
     this.sendBuffer = new SendBuffer(config.sendBufferSize);
@@ -1169,7 +1182,7 @@ export class Connection {
       this.tsRecentTime = now;
     }
     this.sackEnabled = c.sack && peer.sackPermitted === true;
-    const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : DEFAULT_PEER_MSS;
+    const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : this.defaultPeerMss;
     this.effMss = Math.min(peerMss, this.localMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
     this.cc = createCongestionControl(c.congestionControl, this.effMss);
   }

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   iss?: number;
   /** MSS the path lets us advertise (ConnectionInit.mss). */
   mss?: number;
+  /** ConnectionInit.defaultPeerMss */
+  defaultPeerMss?: number;
   now?: number;
 }
 
@@ -85,6 +87,7 @@ export class Harness {
     return {
       localPort: LOCAL_PORT, remotePort: REMOTE_PORT, iss: o.iss ?? LOCAL_ISS,
       config: this.config, counters: this.counters, ...(o.mss !== undefined ? { mss: o.mss } : {}),
+      ...(o.defaultPeerMss !== undefined ? { defaultPeerMss: o.defaultPeerMss } : {}),
     };
   }
 

@@ -24,8 +24,9 @@ describe('tcp scenarios: options', () => {
       );
     });
 
-    it('no MSS option means 536; an absurdly small one is floored at 64', () => {
+    it('no MSS option means 536 (1220 when the stack says IPv6); an absurdly small one is floored at 64', () => {
       expect(Harness.established({}, { mss: undefined }).conn.mssSend).to.equal(536);
+      expect(Harness.established({ defaultPeerMss: 1220 }, { mss: undefined }).conn.mssSend).to.equal(1220);
       expect(Harness.established({}, { mss: 1 }).conn.mssSend).to.equal(64);
     });
   });
