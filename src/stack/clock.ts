@@ -25,15 +25,50 @@ export class RealClock implements Clock {
   }
 
   setTimer(at: number, fn: () => void): Timer {
-    const delay = at - performance.now();
+    return new RealTimer(at, fn);
+  }
+}
+
+class RealTimer implements Timer {
+  #handle: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  #immediate = false;
+  #ref = true;
+
+  constructor(readonly at: number, readonly fn: () => void) {
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    const delay = this.at - performance.now();
+    this.#immediate = delay <= 0;
     if (delay <= 0) {
-      const immediate = setImmediate(fn);
-      return { cancel: () => clearImmediate(immediate), unref: () => { immediate.unref(); } };
+      this.#handle = setImmediate(() => {
+        this.#handle = null;
+        this.fn();
+      });
+    } else {
+      // Node timers count from the event loop's cached time, which lags performance.now(), so a
+      // timeout can fire a little early by this clock: check, and wait out the rest if so.
+      this.#handle = setTimeout(() => {
+        this.#handle = null;
+        if (performance.now() < this.at) this.#schedule();
+        else this.fn();
+      }, Math.ceil(delay));
     }
-    // Node timers have 1 ms resolution and may fire a little early relative to performance.now();
-    // round up so a deadline is never reported as reached before it is.
-    const timeout = setTimeout(fn, Math.ceil(delay));
-    return { cancel: () => clearTimeout(timeout), unref: () => { timeout.unref(); } };
+    if (!this.#ref) this.#handle.unref();
+  }
+
+  cancel(): void {
+    const h = this.#handle;
+    this.#handle = null;
+    if (h === null) return;
+    if (this.#immediate) clearImmediate(h as NodeJS.Immediate);
+    else clearTimeout(h as NodeJS.Timeout);
+  }
+
+  unref(): void {
+    this.#ref = false;
+    this.#handle?.unref();
   }
 }
 
