@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { SystemError } from '../../src/stack/node-errors.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
+import { decodeIp } from '../../src/wire/decode.js';
 import { CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, stackPair } from './harness.js';
 
 function collect(socket: TcpSocket): { data: Buffer[]; text(): string; bytes(): Buffer } {
@@ -346,5 +347,29 @@ describe('Stack: sockets and servers', () => {
     expect((await ping).time).to.equal(0);
     expect(p.links[1].counters.sent).to.equal(0);
     expect(p.server.stats.ip.loopback).to.be.greaterThan(10);
+  });
+
+  it('advertises an MSS that fits the device MTU, so no packet exceeds it (IPv4 576, IPv6 1280)', async () => {
+    for (const [mtu, host, mss] of [[576, SERVER_V4, 536], [1280, SERVER_V6, 1220]] as const) {
+      const p = stackPair({ mtu });
+      const sizes: number[] = [];
+      const synMss: number[] = [];
+      const wire = p.links[0];
+      const send = wire.send.bind(wire);
+      wire.send = (packet: Uint8Array) => {
+        sizes.push(packet.length);
+        const d = decodeIp(packet);
+        if (d.tcp.flags & 0x02) synMss.push(d.tcp.options.mss ?? -1);
+        send(packet);
+      };
+      let got = 0;
+      p.server.createServer((s) => s.on('data', (d: Buffer) => { got += d.length; })).listen(7);
+      const sock = p.client.connect(7, host);
+      sock.end(new Uint8Array(100_000));
+      await p.clock.runUntil(() => got === 100_000, 10_000);
+      expect(synMss).to.deep.equal([mss]);
+      expect(Math.max(...sizes)).to.equal(mtu);
+      expect(p.links[0].counters.oversize + p.links[1].counters.oversize).to.equal(0);
+    }
   });
 });
