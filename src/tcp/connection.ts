@@ -401,7 +401,11 @@ export class Connection {
     }
     this.counters.timeouts++;
     const opening = s === 'SYN-SENT' || s === 'SYN-RECEIVED';
-    if (++this.retries > (opening ? this.config.synRetries : this.config.maxRetries)) {
+    // A peer that shrank its window to zero under data in flight turns our retransmissions
+    // into window probes: while it keeps answering (within maxRto) they do not count toward
+    // giving up, as RFC 1122 §4.2.2.17 asks of zero-window probing.
+    const probing = !opening && this.sndWnd === 0 && now - this.lastReceiveTime < this.config.maxRto;
+    if (!probing && ++this.retries > (opening ? this.config.synRetries : this.config.maxRetries)) {
       this.fail('ETIMEDOUT');
       return;
     }

@@ -43,6 +43,28 @@ describe('tcp scenarios: flow control', () => {
       h.expect({ flags: ACK, seq: 1003, ack: 5001, window: 16384 });
     });
 
+    it('a window closed under data in flight: retransmissions act as probes and do not time out while the peer answers', () => {
+      const h = Harness.established({ config: { maxRetries: 2 } });
+      h.conn.write(bytes('abc'));
+      h.collect();
+      h.send({ flags: ACK, seq: 5001, ack: 1001, window: 0 }); // shrinks the window under 'abc'
+      for (let i = 0; i < 6; i++) {
+        h.fireNext();
+        h.expect({ flags: ACK | PSH, seq: 1001, ack: 5001, window: 16384, payload: bytes('abc') });
+        h.send({ flags: ACK, seq: 5001, ack: 1001, window: 0 });
+      }
+      expect(h.conn.state).to.equal('ESTABLISHED');
+      h.send({ flags: ACK, seq: 5001, ack: 1004, window: 16384 });
+      expect(h.conn.bufferedSend).to.equal(0);
+      // The same retransmissions with no answer do give up.
+      const silent = Harness.established({ config: { maxRetries: 2, maxRto: 1000, initialRto: 1000 } });
+      silent.conn.write(bytes('abc'));
+      silent.collect();
+      silent.send({ flags: ACK, seq: 5001, ack: 1001, window: 0 });
+      for (let i = 0; i < 8 && silent.conn.state !== 'CLOSED'; i++) { silent.fireNext(); silent.collect(); }
+      expect(silent.eventTypes()).to.deep.equal(['error:ETIMEDOUT', 'closed']);
+    });
+
     it('unanswered probes give up with ETIMEDOUT after maxRetries', () => {
       const h = Harness.established({ config: { maxRetries: 2 } }, { window: 0 });
       h.conn.write(bytes('abc'));
