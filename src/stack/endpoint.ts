@@ -32,6 +32,8 @@ export class Endpoint implements HeapItem {
   error: string | null = null;
   established = false;
   closed = false;
+  /** Counted among the stack's TIME-WAIT connections. */
+  inTimeWait = false;
   /** Clock time of the last handleTimeout call (guards against a deadline that does not move). */
   timedOutAt = -1;
 

@@ -51,7 +51,6 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   attach(ep: Endpoint, active: boolean): void {
     this.#ep = ep;
     ep.owner = this;
-    this.#stack.socketAttached(true);
     this.connecting = active;
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
@@ -186,7 +185,6 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     const ep = this.#ep;
     if (ep && ep.owner === this) {
       ep.owner = null;
-      this.#stack.socketAttached(false);
       // A socket that finished both directions leaves its connection to complete the close
       // (FIN-WAIT, TIME-WAIT, LAST-ACK) in the stack; anything else is an abort: RST.
       const graceful = error === null && this.readableEnded && this.writableFinished;

@@ -97,8 +97,8 @@ export class Stack {
   #looped: Uint8Array[] = [];
   /** Whether #timer keeps a real-time process alive. */
   #timerRef = false;
-  /** Sockets attached to connections: while there are none, the timer does not hold the process. */
-  #attached = 0;
+  /** Connections in TIME-WAIT: the only ones whose timers do not hold a real-time process. */
+  #timeWait = 0;
   #flushScheduled = false;
   #flushing = false;
   #closed = false;
@@ -450,6 +450,11 @@ export class Stack {
       this.#dispatch(ep, event);
     }
     if (ep.closed) return;
+    const timeWait = conn.state === 'TIME-WAIT';
+    if (timeWait !== ep.inTimeWait) {
+      ep.inTimeWait = timeWait;
+      this.#timeWait += timeWait ? 1 : -1;
+    }
     let deadline = conn.nextTimeout;
     // A deadline already past after handleTimeout would spin the timer; step at least 1 ms.
     if (deadline <= now && ep.timedOutAt === now) deadline = now + 1;
@@ -503,6 +508,10 @@ export class Stack {
 
   #remove(ep: Endpoint): void {
     ep.closed = true;
+    if (ep.inTimeWait) {
+      ep.inTimeWait = false;
+      this.#timeWait--;
+    }
     this.#table.delete(ep);
     this.#deadlines.remove(ep);
     this.stats.stack.closed++;
@@ -520,9 +529,10 @@ export class Stack {
   #arm(): void {
     if (this.#closed) return;
     const next = this.#deadlines.peek()?.deadline ?? Infinity;
-    // Like node:net's handles, open sockets keep a process alive; connections finishing in the
-    // background (FIN-WAIT, TIME-WAIT) or waiting to be accepted do not.
-    const ref = this.#attached > 0;
+    // On real time, a process must not end while a connection still has work to do (unsent or
+    // unacknowledged data, a FIN to deliver); but TIME-WAIT alone should not keep it for 2*MSL,
+    // just as the kernel's TIME-WAIT does not keep a node:net program alive.
+    const ref = this.#table.size > this.#timeWait;
     if (next === this.#timerAt && ref === this.#timerRef) return;
     this.#timer?.cancel();
     this.#timerAt = next;
@@ -531,11 +541,6 @@ export class Stack {
     if (!ref) this.#timer?.unref?.();
   }
 
-  /** @internal A socket attached to (true) or left (false) one of this stack's connections. */
-  socketAttached(attached: boolean): void {
-    this.#attached += attached ? 1 : -1;
-    if (this.#attached <= 1) this.#arm();
-  }
 
   #onTimer(): void {
     this.#timer = null;

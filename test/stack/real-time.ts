@@ -11,8 +11,14 @@ const listening = server.createServer((s) => s.pipe(s)).listen(7);
 const sock = client.connect(7, '192.0.2.2');
 let echoed = '';
 sock.on('data', (d: Buffer) => { echoed += d.toString(); });
+let done = false;
 sock.on('close', () => {
-  console.log(JSON.stringify({ echoed, clientState: client.connectionCount, resets: client.stats.resetsSent + server.stats.resetsSent }));
+  done = true;
+  console.log(JSON.stringify({ echoed: echoed.length, exact: echoed === 'x'.repeat(100_000), clientState: client.connectionCount, resets: client.stats.resetsSent + server.stats.resetsSent }));
   listening.close();
+});
+// Exiting before the close means the stack let the process go with work still pending.
+process.on('exit', () => {
+  if (!done) console.log(JSON.stringify({ incomplete: true, echoed: echoed.length }));
 });
 sock.end('x'.repeat(100_000));
