@@ -8,6 +8,8 @@
 // (src/tcp), the stack and sockets (src/stack), the MemoryLink (src/link), Node's streams, and the rest.
 
 import { Session } from 'node:inspector';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
 import type { BenchConfig, Row } from './harness.js';
 
@@ -196,7 +198,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/bench\//, '/bench/'))) {
+// Run as a script (not imported by bench/run.ts).
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   main().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
