@@ -20,6 +20,7 @@ export * from './pcap/index.js';
 export * from './stack/index.js';
 export { MemoryLink, MemoryLinkEnd, type MemoryLinkOptions, type LinkCounters } from './link/memory-link.js';
 export type { Device, PacketBatchHandler } from './link/device.js';
+export { PcapTap, type PcapTapOptions } from './link/pcap-tap.js';
 export type { TcpConfig } from './tcp/config.js';
 export type { TcpState } from './tcp/state.js';
 export type { TcpCounters } from './tcp/counters.js';
