@@ -1,6 +1,7 @@
 // The userspace stack: Stack, sockets, servers and the clocks that drive them.
 
-export { Stack, type StackOptions, type ConnectOptions, type PingResult } from './stack.js';
+export { Stack, type StackOptions, type ConnectOptions } from './stack.js';
+export type { PingResult, PingOptions } from './icmp-endpoint.js';
 export { TcpSocket, type TcpSocketOptions } from './socket.js';
 export { Server, type ServerOptions, type ListenOptions, type ServerAddress } from './server.js';
 export { RealClock, VirtualClock, ClockLimitError, type Clock, type Timer } from './clock.js';

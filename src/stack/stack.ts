@@ -12,15 +12,13 @@ import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
 import { decodeBatch } from '../wire/batch.js';
 import { ChecksumState, LinkType } from '../wire/constants.js';
 import { parseAddress } from '../wire/address.js';
-import { addressKey, formatAddressBytes, inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
+import { formatAddressBytes, inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
 import { RealClock, type Clock, type Timer } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { ConnectionTable, tupleKey } from './connection-table.js';
 import { Endpoint } from './endpoint.js';
-import {
-  ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_PROTOCOL, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_PROTOCOL,
-  buildEchoPacket, icmpChecksumValid, readEcho,
-} from './icmp.js';
+import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
+import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
 import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
 import { ListenerRegistry } from './listener-registry.js';
@@ -62,17 +60,9 @@ export interface ConnectOptions {
   timeout?: number;
 }
 
-export interface PingResult {
-  /** Round-trip time, ms on the stack's clock. */
-  time: number;
-  sequence: number;
-  bytes: number;
-}
 
 const IPV4_TCP_OVERHEAD = 40;
 const IPV6_TCP_OVERHEAD = 60;
-
-let pingIdentifier = 0;
 
 export class Stack {
   readonly device: Device;
@@ -90,7 +80,7 @@ export class Stack {
   readonly #isn: IsnGenerator;
   readonly #backlog: number;
   readonly #synBacklog: number;
-  readonly #pings = new Map<string, (at: number) => void>();
+  readonly #icmp: IcmpEndpoint;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -120,6 +110,7 @@ export class Stack {
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
     this.#isn = new IsnGenerator(options.isnSecret);
+    this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     device.onReceive((packets) => this.receive(packets));
   }
 
@@ -154,29 +145,11 @@ export class Stack {
    * Sends an ICMP / ICMPv6 echo request and resolves with the reply's round-trip time; rejects
    * with ETIMEDOUT when no reply comes within `timeoutMs` (on the stack's clock).
    */
-  ping(host: string, options: { data?: Uint8Array; timeoutMs?: number; sequence?: number } = {}): Promise<PingResult> {
+  ping(host: string, options: PingOptions = {}): Promise<PingResult> {
     const remote = parseAddress(host);
     const local = this.#sourceFor(remote.version, remote.bytes);
     if (!local) return Promise.reject(systemError('ENETUNREACH', 'ping', host));
-    const identifier = (pingIdentifier = (pingIdentifier + 1) & 0xffff);
-    const sequence = options.sequence ?? 1;
-    const data = options.data ?? new Uint8Array(56);
-    const type = remote.version === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
-    const packet = buildEchoPacket(remote.version, local.bytes, remote.bytes, { type, identifier, sequence, data });
-    const key = `${remote.version}|${addressKey(remote.bytes, 0, remote.version)}|${identifier}|${sequence}`;
-    const sent = this.clock.now();
-    return new Promise<PingResult>((resolve, reject) => {
-      const timer = this.clock.setTimer(sent + (options.timeoutMs ?? 1000), () => {
-        this.#pings.delete(key);
-        reject(systemError('ETIMEDOUT', 'ping', host));
-      });
-      this.#pings.set(key, (at) => {
-        timer.cancel();
-        resolve({ time: at - sent, sequence, bytes: data.length });
-      });
-      this.stats.icmp.echoRequestsOut++;
-      this.#send(packet);
-    });
+    return this.#icmp.ping(remote.version, local.bytes, remote.bytes, host, options);
   }
 
   /** Aborts every connection (RST), stops receiving and closes the device. Later connects fail. */
@@ -263,48 +236,7 @@ export class Stack {
       ip.unknownProtocol++;
       return;
     }
-    this.#icmpInput(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
-  }
-
-  #icmpInput(packet: Uint8Array, version: 4 | 6, offset: number, length: number, srcOffset: number, dstOffset: number): void {
-    const icmp = this.stats.icmp;
-    const size = version === 4 ? 4 : 16;
-    const src = packet.subarray(srcOffset, srcOffset + size);
-    const dst = packet.subarray(dstOffset, dstOffset + size);
-    const message = packet.subarray(offset, offset + length);
-    if (message.length < 4) {
-      icmp.malformed++;
-      return;
-    }
-    if (!icmpChecksumValid(version, message, src, dst)) {
-      icmp.badChecksum++;
-      return;
-    }
-    const request = version === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
-    const reply = version === 4 ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY;
-    const type = message[0]!;
-    if (type !== request && type !== reply) {
-      icmp.ignored++;
-      return;
-    }
-    const echo = readEcho(message);
-    if (echo === null || echo.code !== 0) {
-      icmp.malformed++;
-      return;
-    }
-    if (type === request) {
-      icmp.echoRequestsIn++;
-      icmp.echoRepliesOut++;
-      this.#send(buildEchoPacket(version, dst, src, { type: reply, identifier: echo.identifier, sequence: echo.sequence, data: echo.data }));
-      return;
-    }
-    icmp.echoRepliesIn++;
-    const key = `${version}|${addressKey(src, 0, version)}|${echo.identifier}|${echo.sequence}`;
-    const waiter = this.#pings.get(key);
-    if (waiter) {
-      this.#pings.delete(key);
-      waiter(this.clock.now());
-    }
+    this.#icmp.input(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
