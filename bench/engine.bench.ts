@@ -4,7 +4,7 @@
 //
 // Standalone:  npx tsx bench/engine.bench.ts [--quick]
 
-import { Connection, createTcpCounters, resolveTcpConfig, type TcpSegment } from '../src/tcp/index.js';
+import { Connection, createTcpCounters, resolveTcpConfig, type TcpSegment } from '../dist/tcp/index.js';
 
 export interface EngineTransfer {
   bytes: number;
