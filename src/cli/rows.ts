@@ -1,0 +1,146 @@
+// Text and CSV lines for the rows of a SegmentTable, built from its columns and the frame bytes
+// (addresses, options) without an object per packet. Rows the columns cannot describe fully (a
+// bad checksum needs the expected value, a failed row its message) go through decodeFrame and
+// the per-frame formatters, so every line matches what `formatLine` prints.
+
+import { DecodeError } from '../errors.js';
+import { ChecksumState } from '../wire/constants.js';
+import { decodeFrame } from '../wire/decode.js';
+import { formatAddress } from '../wire/address.js';
+import { formatTcpFlags } from '../wire/flags.js';
+import type { SegmentTable } from '../wire/batch.js';
+import { recordAt, type RecordChunk } from './chunk.js';
+import { formatLine, formatTime, toJson } from './format.js';
+import { optionsText } from './options-text.js';
+import { TimeOfDay, epochText } from './time-text.js';
+
+const ACK = 0x10;
+const URG = 0x20;
+
+const FLAG_TEXT: string[] = [];
+function flagText(flags: number): string {
+  return FLAG_TEXT[flags] ??= formatTcpFlags(flags);
+}
+
+function hex4(n: number): string {
+  return `0x${n.toString(16).padStart(4, '0')}`;
+}
+
+/** The decodeFrame view of row i, for the rows the columns do not cover. */
+function decodeRow(chunk: RecordChunk, i: number) {
+  const record = recordAt(chunk, i);
+  return { record, packet: decodeFrame(record.data, record.linkType, record.originalLength) };
+}
+
+/** The DecodeError decodeFrame gives for a row whose status is not 0. */
+export function rowError(chunk: RecordChunk, i: number): DecodeError {
+  try {
+    decodeRow(chunk, i);
+  } catch (error) {
+    if (error instanceof DecodeError) return error;
+    throw error;
+  }
+  throw new Error(`frame ${chunk.firstFrame + i}: the batch decoder failed it but decodeFrame did not`);
+}
+
+export class RowFormatter {
+  private readonly time = new TimeOfDay();
+
+  constructor(private readonly chunk: RecordChunk, private readonly table: SegmentTable) {}
+
+  private options(i: number): string {
+    const t = this.table;
+    if (t.headerLength[i]! <= 20) return '';
+    const frame = this.chunk.offsets[i]!;
+    const end = frame + t.payloadOffset[i]!;
+    return optionsText(this.chunk.data, end - t.headerLength[i]! + 20, end);
+  }
+
+  private address(i: number, offsetColumn: Uint32Array): string {
+    return formatAddress(this.chunk.data, this.chunk.offsets[i]! + offsetColumn[i]!, this.table.ipVersion[i] as 4 | 6);
+  }
+
+  /** The tcpdump-like line of a decoded row (status 0), identical to formatLine's. */
+  text(i: number): string {
+    const t = this.table;
+    if (t.checksumState[i] === ChecksumState.BAD) {
+      const { record, packet } = decodeRow(this.chunk, i);
+      return formatLine(record, packet);
+    }
+    const flags = t.flags[i]!;
+    const length = t.payloadWireLength[i]!;
+    const seq = t.seq[i]!;
+    let line = `${this.time.format(this.chunk.timestampsNs[i]!)} ${t.ipVersion[i] === 4 ? 'IP' : 'IP6'} `
+      + `${this.address(i, t.srcAddressOffset)}.${t.srcPort[i]} > ${this.address(i, t.dstAddressOffset)}.${t.dstPort[i]}`
+      + `: Flags [${flagText(flags)}]`;
+    line += length > 0 ? `, seq ${seq}:${(seq + length) >>> 0}` : `, seq ${seq}`;
+    if (flags & ACK) line += `, ack ${t.ack[i]}`;
+    line += `, win ${t.window[i]}`;
+    if (flags & URG) line += `, urg ${t.urgentPointer[i]}`;
+    const options = this.options(i);
+    if (options !== '') line += `, options [${options}]`;
+    line += `, length ${length}, cksum ${hex4(t.checksum[i]!)}`;
+    return line + (t.checksumState[i] === ChecksumState.GOOD ? ' (correct)' : ' (unverifiable)');
+  }
+
+  /** The line for a row that failed to decode. */
+  errorText(i: number): string {
+    const error = rowError(this.chunk, i);
+    return `${formatTime(this.chunk.timestampsNs[i]!)} frame ${this.chunk.firstFrame + i}: ${error.code}: ${error.message}`;
+  }
+
+  json(i: number): string {
+    const { record, packet } = decodeRow(this.chunk, i);
+    return JSON.stringify(toJson(record, packet));
+  }
+
+  errorJson(i: number): string {
+    const error = rowError(this.chunk, i);
+    return JSON.stringify({
+      frame: this.chunk.firstFrame + i,
+      timestampNs: this.chunk.timestampsNs[i]!.toString(),
+      error: { code: error.code, message: error.message },
+    });
+  }
+
+  csv(i: number): string {
+    const t = this.table;
+    let checksum = 'good';
+    let expected = '';
+    const state = t.checksumState[i];
+    if (state === ChecksumState.BAD) {
+      checksum = 'bad';
+      expected = hex4(decodeRow(this.chunk, i).packet.expectedChecksum!);
+    } else if (state !== ChecksumState.GOOD) checksum = 'unverifiable';
+    return csvLine([
+      this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), t.ipVersion[i]!,
+      this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
+      flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
+      t.payloadWireLength[i]!, t.payloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
+    ]);
+  }
+
+  errorCsv(i: number): string {
+    const error = rowError(this.chunk, i);
+    const blanks = new Array<string>(CSV_COLUMNS.length - 3).fill('');
+    blanks[blanks.length - 1] = error.code;
+    return csvLine([this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), ...blanks]);
+  }
+}
+
+/** The CSV header row; every data row has these columns in this order. */
+export const CSV_COLUMNS = [
+  'frame', 'time_epoch', 'ip_version', 'src', 'src_port', 'dst', 'dst_port', 'flags', 'seq', 'ack', 'window',
+  'urgent', 'header_length', 'length', 'captured_length', 'options', 'checksum', 'checksum_status',
+  'expected_checksum', 'error',
+] as const;
+
+/** One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+export function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvLine(values: ReadonlyArray<string | number>): string {
+  return values.map(csvField).join(',');
+}
