@@ -47,7 +47,7 @@ export class ChunkProcessor {
     const predicate = this.predicate;
     const stats = this.plan.stats ? emptyChunkStats() : undefined;
     const flows = stats ? new Set<number>() : undefined;
-    let text = '';
+    const lines: string[] = [];
     let printed = 0;
     for (let i = 0; i < n && printed < limit; i++) {
       if (stats) {
@@ -59,7 +59,7 @@ export class ChunkProcessor {
         if (stats) stats.errors[status]!++;
         // A frame that did not decode cannot be tested against a filter: shown only without one.
         if (predicate || format === 'none' || NOT_TCP.has(table.error(i)!)) continue;
-        text += `${format === 'json' ? rows.errorJson(i) : format === 'csv' ? rows.errorCsv(i) : rows.errorText(i)}\n`;
+        lines.push(format === 'json' ? rows.errorJson(i) : format === 'csv' ? rows.errorCsv(i) : rows.errorText(i));
         continue;
       }
       if (predicate && !predicate(table, chunk.data, offsets, i)) continue;
@@ -68,11 +68,13 @@ export class ChunkProcessor {
         countSegment(stats, table, i);
         flows!.add(flowKey(table, chunk.data, offsets[i]!, i));
       }
-      if (format === 'text') text += `${rows.text(i)}\n`;
-      else if (format === 'json') text += `${rows.json(i)}\n`;
-      else if (format === 'csv') text += `${rows.csv(i)}\n`;
+      if (format === 'text') lines.push(rows.text(i));
+      else if (format === 'json') lines.push(rows.json(i));
+      else if (format === 'csv') lines.push(rows.csv(i));
     }
     if (stats) stats.flows = [...flows!];
+    // One join makes one flat string; appending line by line builds ropes the GC then walks.
+    const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
     return { sequence: chunk.sequence, text, printed, ...(stats ? { stats } : {}) };
   }
 }
