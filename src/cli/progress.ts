@@ -72,7 +72,8 @@ export class ProgressBar {
     const now = Date.now();
     if (now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
-    const columns = (this.stderr.columns ?? 80) - 1;
+    // A pseudo-terminal without a size reports 0 columns.
+    const columns = (this.stderr.columns || 80) - 1;
     this.stderr.write(`\r${renderProgress({ bytesRead, fileBytes, frames, elapsedMs: now - this.started }, columns)}\x1b[K`);
     this.drawn = true;
   }

@@ -122,7 +122,7 @@ export class RowFormatter {
 
   errorCsv(i: number): string {
     const error = rowError(this.chunk, i);
-    const blanks = new Array<string>(CSV_COLUMNS.length - 3).fill('');
+    const blanks = new Array<string>(CSV_COLUMNS.length - 2).fill('');
     blanks[blanks.length - 1] = error.code;
     return csvLine([this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), ...blanks]);
   }
