@@ -6,7 +6,7 @@ import type { CaptureRecord } from '../pcap/parser.js';
 /** Records per chunk: one WebAssembly batch call (BATCH_ROWS) per chunk. */
 export const CHUNK_RECORDS = 4096;
 /** Frame bytes per chunk before it is closed early (a larger single frame still fits). */
-export const CHUNK_BYTES = 4 << 20;
+export const CHUNK_BYTES = 1 << 20;
 
 export interface RecordChunk {
   /** Position of the chunk in the file, from 0: output is written in this order. */

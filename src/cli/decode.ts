@@ -71,7 +71,7 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     }
     printed += result.printed;
     if (result.stats) stats!.add(result.stats);
-    await out.write(result.text);
+    await out.write(result.bytes);
     builder.recycle(chunk);
     return printed >= limit;
   };

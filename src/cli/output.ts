@@ -4,13 +4,13 @@
 import type { Writable } from 'node:stream';
 
 export class Output {
-  private pending: string[] = [];
+  private pending: Array<string | Uint8Array> = [];
   private size = 0;
 
   constructor(private readonly stream: Writable) {}
 
   /** Queues text (whole lines, each ending in '\n'). */
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (text.length === 0) return;
     this.pending.push(text);
     this.size += text.length;
@@ -19,11 +19,16 @@ export class Output {
 
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    const chunk = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const chunk = this.pending.length === 1 ? this.pending[0]! : joinParts(this.pending);
     this.pending = [];
     this.size = 0;
     if (!this.stream.write(chunk)) {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
   }
+}
+
+function joinParts(parts: Array<string | Uint8Array>): string | Uint8Array {
+  if (parts.every((p) => typeof p === 'string')) return parts.join('');
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
 }

@@ -5,6 +5,7 @@
 import { decodeBatch } from '../wire/batch.js';
 import type { RecordChunk } from './chunk.js';
 import { compileFilter, type RowPredicate } from './filter.js';
+import { LineBuffer } from './line-buffer.js';
 import { RowFormatter } from './rows.js';
 import { countSegment, emptyChunkStats, flowKey, type ChunkStats } from './stats.js';
 
@@ -19,12 +20,15 @@ export interface ChunkPlan {
 
 export interface ChunkResult {
   sequence: number;
-  /** The chunk's output lines, each ending in '\n'. */
-  text: string;
+  /** The chunk's output lines in UTF-8, each ending in '\n'. */
+  bytes: Uint8Array;
   /** Segments printed (or counted, with format 'none'), the --count unit. */
   printed: number;
   stats?: ChunkStats;
 }
+
+/** A text line is about 200 bytes; the buffer grows if the guess is short. */
+const BYTES_PER_LINE_GUESS = 224;
 
 /** Statuses that only mean "this frame is not a TCP segment": never printed. */
 const NOT_TCP = new Set(['NOT_TCP', 'NOT_IP', 'FRAGMENT']);
@@ -47,7 +51,7 @@ export class ChunkProcessor {
     const predicate = this.predicate;
     const stats = this.plan.stats ? emptyChunkStats() : undefined;
     const flows = stats ? new Set<number>() : undefined;
-    const lines: string[] = [];
+    const out = new LineBuffer(format === 'none' ? 0 : n * BYTES_PER_LINE_GUESS);
     let printed = 0;
     for (let i = 0; i < n && printed < limit; i++) {
       if (stats) {
@@ -59,7 +63,7 @@ export class ChunkProcessor {
         if (stats) stats.errors[status]!++;
         // A frame that did not decode cannot be tested against a filter: shown only without one.
         if (predicate || format === 'none' || NOT_TCP.has(table.error(i)!)) continue;
-        lines.push(format === 'json' ? rows.errorJson(i) : format === 'csv' ? rows.errorCsv(i) : rows.errorText(i));
+        out.line(format === 'json' ? rows.errorJson(i) : format === 'csv' ? rows.errorCsv(i) : rows.errorText(i));
         continue;
       }
       if (predicate && !predicate(table, chunk.data, offsets, i)) continue;
@@ -68,13 +72,11 @@ export class ChunkProcessor {
         countSegment(stats, table, i);
         flows!.add(flowKey(table, chunk.data, offsets[i]!, i));
       }
-      if (format === 'text') lines.push(rows.text(i));
-      else if (format === 'json') lines.push(rows.json(i));
-      else if (format === 'csv') lines.push(rows.csv(i));
+      if (format === 'text') out.line(rows.text(i));
+      else if (format === 'json') out.line(rows.json(i));
+      else if (format === 'csv') out.line(rows.csv(i));
     }
     if (stats) stats.flows = [...flows!];
-    // One join makes one flat string; appending line by line builds ropes the GC then walks.
-    const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    return { sequence: chunk.sequence, text, printed, ...(stats ? { stats } : {}) };
+    return { sequence: chunk.sequence, bytes: out.bytes(), printed, ...(stats ? { stats } : {}) };
   }
 }

@@ -9,7 +9,7 @@ import { CaptureParser } from '../pcap/parser.js';
 import { readCapture } from '../pcap/read.js';
 import type { ChunkBuilder, RecordChunk } from './chunk.js';
 
-const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 256 << 10;
 
 /** A failure to read the file as a capture (as opposed to a bug further down the pipeline). */
 export class SourceFault extends Error {

@@ -12,7 +12,8 @@ const processor = new ChunkProcessor(workerData as ChunkPlan);
 port.on('message', (chunk: RecordChunk) => {
   try {
     const result = processor.process(chunk);
-    port.postMessage({ result, chunk }, chunkBuffers(chunk));
+    // The output bytes are moved, not copied, to the main thread.
+    port.postMessage({ result, chunk }, [...chunkBuffers(chunk), result.bytes.buffer as ArrayBuffer]);
   } catch (error) {
     port.postMessage({ error: error instanceof Error ? error.stack ?? error.message : String(error), chunk }, chunkBuffers(chunk));
   }

@@ -49,7 +49,7 @@ function chunksOf(records: Iterable<CaptureRecord>): RecordChunk[] {
 /** The command's output through the batch path. */
 function batched(records: Iterable<CaptureRecord>, format: OutputFormat): string {
   const processor = new ChunkProcessor({ format, stats: false });
-  return chunksOf(records).map((c) => processor.process(c).text).join('');
+  return chunksOf(records).map((c) => Buffer.from(processor.process(c).bytes).toString()).join('');
 }
 
 describe('decode command: batch path == per-frame path', function () {

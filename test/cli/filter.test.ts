@@ -36,7 +36,7 @@ function chunks(): RecordChunk[] {
 /** Frame numbers the command prints for a filter (CSV output: frame is the first column). */
 function selected(expression: string): number[] {
   const processor = new ChunkProcessor({ format: 'csv', stats: false, filter: expression });
-  const text = chunks().map((c) => processor.process(c).text).join('');
+  const text = chunks().map((c) => Buffer.from(processor.process(c).bytes).toString()).join('');
   return text.split('\n').filter((l) => l !== '').map((l) => Number(l.slice(0, l.indexOf(','))));
 }
 
