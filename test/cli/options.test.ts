@@ -165,6 +165,21 @@ describe('decode options (built CLI)', function () {
       expect(two.stderr).to.match(new RegExp(`\\bbyte ${walk.records[k]!.offset}\\b`));
     });
 
+    it('a damaged .gz: the same segments and error as with one thread, exit 2', function () {
+      const path = join(tempDir, 'damaged.pcap.gz');
+      writeFileSync(path, readCorpusFile('zeek-echo-connections.pcap.gz').subarray(0, 700_000));
+      const one = cli('decode', path);
+      const two = cli('decode', '--workers', '2', path);
+      expect(one.status).to.equal(2);
+      expect(two.status).to.equal(2);
+      expect(lines(one.stdout).length).to.be.greaterThan(20_000);
+      expect(two.stdout === one.stdout).to.equal(true);
+      expect(lines(two.stderr)).to.have.length(1);
+      expect(two.stderr).to.equal(one.stderr);
+      expect(two.stderr).to.include(path);
+      expect(two.stderr).to.match(/\bbyte \d+\b/);
+    });
+
     it('a missing file and a non-capture file: exit 2, one line, nothing on stdout', function () {
       const text = join(tempDir, 'notes.txt');
       writeFileSync(text, 'not a capture at all\n');
