@@ -137,10 +137,16 @@ export const CSV_COLUMNS = [
 
 /** One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
 export function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 0x2c || c === 0x22 || c === 0x0a || c === 0x0d) return `"${value.replace(/"/g, '""')}"`;
+  }
+  return value;
 }
 
 export function csvLine(values: ReadonlyArray<string | number>): string {
-  return values.map(csvField).join(',');
+  let line = csvField(values[0]!);
+  for (let k = 1; k < values.length; k++) line += `,${csvField(values[k]!)}`;
+  return line;
 }
