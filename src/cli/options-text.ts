@@ -30,43 +30,89 @@ function wellFormed(kind: number, length: number): boolean {
   }
 }
 
+/** Where the option walker writes: a string being built, or a line buffer. */
+export interface OptionSink {
+  ascii(text: string): void;
+  uint(n: number): void;
+}
+
+class StringSink implements OptionSink {
+  text = '';
+  ascii(text: string): void {
+    this.text += text;
+  }
+  uint(n: number): void {
+    this.text += n;
+  }
+}
+
+/** An upper bound on what writeOptions writes for `length` option bytes (40 at most in TCP). */
+export function optionsTextBound(length: number): number {
+  // The widest per byte: a NOP, 4 characters ("nop,"); a SACK block, 23 for 8 bytes; raw data,
+  // 2 hex digits a byte after a name of at most 14.
+  return 8 * length + 32;
+}
+
 /**
- * The text inside `options [...]` for the options in bytes[start, end) of a header the decoder
- * accepted (so every length byte is in range). Empty when there are no options.
+ * Writes the text inside `options [...]` for the options in bytes[start, end) of a header the
+ * decoder accepted (so every length byte is in range). Writes nothing when there are none.
  */
-export function optionsText(bytes: Uint8Array, start: number, end: number): string {
-  let out = '';
+export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, end: number): void {
   let seen = 0;
   let i = start;
   while (i < end) {
+    if (i > start) out.ascii(',');
     const kind = bytes[i]!;
-    let text: string;
     if (kind === 0 || kind === 1) {
-      text = kind === 0 ? 'eol' : 'nop';
+      out.ascii(kind === 0 ? 'eol' : 'nop');
       i++;
-    } else {
-      const length = bytes[i + 1]!;
-      const bit = 1 << kind;
-      const first = kind < 32 && (seen & bit) === 0;
-      if (kind < 32) seen |= bit;
-      const at = i + 2;
-      if (first && wellFormed(kind, length)) {
-        if (kind === KIND_MSS) text = `mss ${be16(bytes, at)}`;
-        else if (kind === KIND_WSCALE) text = `wscale ${bytes[at]}`;
-        else if (kind === KIND_SACK_PERMITTED) text = 'sackOK';
-        else if (kind === KIND_TIMESTAMP) text = `TS val ${be32(bytes, at)} ecr ${be32(bytes, at + 4)}`;
-        else {
-          const blocks = (length - 2) >> 3;
-          text = `sack ${blocks} `;
-          for (let b = 0; b < blocks; b++) text += `{${be32(bytes, at + 8 * b)}:${be32(bytes, at + 8 * b + 4)}}`;
-        }
-      } else {
-        const name = OPTION_NAMES[kind] ?? `opt-${kind}`;
-        text = length > 2 ? `${name} 0x${hex(bytes.subarray(at, i + length))}` : name;
-      }
-      i += length;
+      continue;
     }
-    out = out === '' ? text : `${out},${text}`;
+    const length = bytes[i + 1]!;
+    const bit = 1 << kind;
+    const first = kind < 32 && (seen & bit) === 0;
+    if (kind < 32) seen |= bit;
+    const at = i + 2;
+    if (first && wellFormed(kind, length)) {
+      if (kind === KIND_MSS) {
+        out.ascii('mss ');
+        out.uint(be16(bytes, at));
+      } else if (kind === KIND_WSCALE) {
+        out.ascii('wscale ');
+        out.uint(bytes[at]!);
+      } else if (kind === KIND_SACK_PERMITTED) out.ascii('sackOK');
+      else if (kind === KIND_TIMESTAMP) {
+        out.ascii('TS val ');
+        out.uint(be32(bytes, at));
+        out.ascii(' ecr ');
+        out.uint(be32(bytes, at + 4));
+      } else {
+        const blocks = (length - 2) >> 3;
+        out.ascii('sack ');
+        out.uint(blocks);
+        out.ascii(' ');
+        for (let b = 0; b < blocks; b++) {
+          out.ascii('{');
+          out.uint(be32(bytes, at + 8 * b));
+          out.ascii(':');
+          out.uint(be32(bytes, at + 8 * b + 4));
+          out.ascii('}');
+        }
+      }
+    } else {
+      out.ascii(OPTION_NAMES[kind] ?? `opt-${kind}`);
+      if (length > 2) {
+        out.ascii(' 0x');
+        out.ascii(hex(bytes.subarray(at, i + length)));
+      }
+    }
+    i += length;
   }
-  return out;
+}
+
+/** writeOptions as a string (empty when there are no options). */
+export function optionsText(bytes: Uint8Array, start: number, end: number): string {
+  const sink = new StringSink();
+  writeOptions(sink, bytes, start, end);
+  return sink.text;
 }

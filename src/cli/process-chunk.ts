@@ -72,7 +72,7 @@ export class ChunkProcessor {
         countSegment(stats, table, i);
         flows!.add(flowKey(table, chunk.data, offsets[i]!, i));
       }
-      if (format === 'text') out.line(rows.text(i));
+      if (format === 'text') rows.writeText(out, i);
       else if (format === 'json') out.line(rows.json(i));
       else if (format === 'csv') out.line(rows.csv(i));
     }

@@ -11,11 +11,22 @@ import { formatTcpFlags } from '../wire/flags.js';
 import type { SegmentTable } from '../wire/batch.js';
 import { recordAt, type RecordChunk } from './chunk.js';
 import { formatLine, formatTime, toJson } from './format.js';
-import { optionsText } from './options-text.js';
+import { optionsText, optionsTextBound, writeOptions } from './options-text.js';
+import type { LineBuffer } from './line-buffer.js';
 import { TimeOfDay, epochText } from './time-text.js';
 
 const ACK = 0x10;
 const URG = 0x20;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const CLOSE_BRACKET = 0x5d;
+/**
+ * Bytes of a text line apart from its option list, at most: time 15, IP6 addresses 2 x 45, ports,
+ * flags (9 letters), five 10-digit numbers and the fixed words come to under 260.
+ */
+const TEXT_LINE_FIXED_BYTES = 320;
+/** Which 32-bit half of a BigInt64Array element is the high one on this machine. */
+const HIGH_WORD = new Uint32Array(new BigInt64Array([1n]).buffer)[0] === 1 ? 1 : 0;
 
 const FLAG_TEXT: string[] = [];
 function flagText(flags: number): string {
@@ -46,7 +57,15 @@ export function rowError(chunk: RecordChunk, i: number): DecodeError {
 export class RowFormatter {
   private readonly time = new TimeOfDay();
 
-  constructor(private readonly chunk: RecordChunk, private readonly table: SegmentTable) {}
+  /** The 32-bit halves of the chunk's timestamps (high words signed). */
+  private readonly timeHigh: Int32Array;
+  private readonly timeLow: Uint32Array;
+
+  constructor(private readonly chunk: RecordChunk, private readonly table: SegmentTable) {
+    const { buffer, byteOffset, length } = chunk.timestampsNs;
+    this.timeHigh = new Int32Array(buffer, byteOffset, 2 * length);
+    this.timeLow = new Uint32Array(buffer, byteOffset, 2 * length);
+  }
 
   private options(i: number): string {
     const t = this.table;
@@ -60,27 +79,72 @@ export class RowFormatter {
     return formatAddress(this.chunk.data, this.chunk.offsets[i]! + offsetColumn[i]!, this.table.ipVersion[i] as 4 | 6);
   }
 
-  /** The tcpdump-like line of a decoded row (status 0), identical to formatLine's. */
-  text(i: number): string {
+  private writeAddress(out: LineBuffer, i: number, offsetColumn: Uint32Array): void {
+    const at = this.chunk.offsets[i]! + offsetColumn[i]!;
+    if (this.table.ipVersion[i] !== 4) return out.ascii(formatAddress(this.chunk.data, at, 6));
+    const d = this.chunk.data;
+    out.uint(d[at]!);
+    out.byte(DOT);
+    out.uint(d[at + 1]!);
+    out.byte(DOT);
+    out.uint(d[at + 2]!);
+    out.byte(DOT);
+    out.uint(d[at + 3]!);
+  }
+
+  /**
+   * Writes the tcpdump-like line of a decoded row (status 0), identical to formatLine's, byte by
+   * byte: no string is built for the line (only for an option list or an IPv6 address).
+   */
+  writeText(out: LineBuffer, i: number): void {
     const t = this.table;
     if (t.checksumState[i] === ChecksumState.BAD) {
       const { record, packet } = decodeRow(this.chunk, i);
-      return formatLine(record, packet);
+      return out.line(formatLine(record, packet));
     }
+    const optionBytes = t.headerLength[i]! - 20;
+    out.begin(TEXT_LINE_FIXED_BYTES + optionsTextBound(optionBytes));
     const flags = t.flags[i]!;
     const length = t.payloadWireLength[i]!;
     const seq = t.seq[i]!;
-    let line = `${this.time.format(this.chunk.timestampsNs[i]!)} ${t.ipVersion[i] === 4 ? 'IP' : 'IP6'} `
-      + `${this.address(i, t.srcAddressOffset)}.${t.srcPort[i]} > ${this.address(i, t.dstAddressOffset)}.${t.dstPort[i]}`
-      + `: Flags [${flagText(flags)}]`;
-    line += length > 0 ? `, seq ${seq}:${(seq + length) >>> 0}` : `, seq ${seq}`;
-    if (flags & ACK) line += `, ack ${t.ack[i]}`;
-    line += `, win ${t.window[i]}`;
-    if (flags & URG) line += `, urg ${t.urgentPointer[i]}`;
-    const options = this.options(i);
-    if (options !== '') line += `, options [${options}]`;
-    line += `, length ${length}, cksum ${hex4(t.checksum[i]!)}`;
-    return line + (t.checksumState[i] === ChecksumState.GOOD ? ' (correct)' : ' (unverifiable)');
+    this.time.write(out, this.timeHigh[2 * i + HIGH_WORD]!, this.timeLow[2 * i + 1 - HIGH_WORD]!);
+    out.ascii(t.ipVersion[i] === 4 ? ' IP ' : ' IP6 ');
+    this.writeAddress(out, i, t.srcAddressOffset);
+    out.byte(DOT);
+    out.uint(t.srcPort[i]!);
+    out.ascii(' > ');
+    this.writeAddress(out, i, t.dstAddressOffset);
+    out.byte(DOT);
+    out.uint(t.dstPort[i]!);
+    out.ascii(': Flags [');
+    out.ascii(flagText(flags));
+    out.ascii('], seq ');
+    out.uint(seq);
+    if (length > 0) {
+      out.byte(COLON);
+      out.uint((seq + length) >>> 0);
+    }
+    if (flags & ACK) {
+      out.ascii(', ack ');
+      out.uint(t.ack[i]!);
+    }
+    out.ascii(', win ');
+    out.uint(t.window[i]!);
+    if (flags & URG) {
+      out.ascii(', urg ');
+      out.uint(t.urgentPointer[i]!);
+    }
+    if (optionBytes > 0) {
+      const end = this.chunk.offsets[i]! + t.payloadOffset[i]!;
+      out.ascii(', options [');
+      writeOptions(out, this.chunk.data, end - optionBytes, end);
+      out.byte(CLOSE_BRACKET);
+    }
+    out.ascii(', length ');
+    out.uint(length);
+    out.ascii(', cksum 0x');
+    out.hex4(t.checksum[i]!);
+    out.ascii(t.checksumState[i] === ChecksumState.GOOD ? ' (correct)\n' : ' (unverifiable)\n');
   }
 
   /** The line for a row that failed to decode. */

@@ -139,7 +139,11 @@ describe('decode command: batch path == per-frame path', function () {
         }
         while (options.length % 4 !== 0) options.push(rng.below(2) === 0 ? 1 : 0);
         const data = segment(rng, options);
-        records.push({ index: n + 1, linkType: LinkType.RAW, timestampNs: 1_700_000_000_123_456_789n + BigInt(n) * 1_000_001n,
+        // Now and then a timestamp from an edge of the text path: before 1970, the epoch itself,
+        // the last exact microsecond range (high word near 2e9), and the largest 64-bit count.
+        const edge = [-1_500_000_000_000_000_001n, 0n, 999n, (2_000_000_000n << 32n) - 1n, 2_000_000_000n << 32n, (1n << 63n) - 1n];
+        const timestampNs = n % 97 === 0 ? edge[(n / 97) % edge.length]! : 1_700_000_000_123_456_789n + BigInt(n) * 1_000_001n;
+        records.push({ index: n + 1, linkType: LinkType.RAW, timestampNs,
           capturedLength: data.length, originalLength: data.length, data });
       }
       const reference = perFrame(records, false);
@@ -149,6 +153,7 @@ describe('decode command: batch path == per-frame path', function () {
       expect(lines.filter((l) => l.endsWith('(correct)')).length).to.be.greaterThan(1500);
       expect(lines.filter((l) => /opt-|\b(md5|uto|mptcp|tfo|exp|quick-start|tcp-ao) /.test(l)).length).to.be.greaterThan(300);
       expect(lines.filter((l) => /\bsack \d/.test(l)).length).to.be.greaterThan(100);
+      expect(lines.some((l) => l.startsWith('00:00:00.000000 '))).to.equal(true);
       expect(batched(records, 'text')).to.equal(reference);
     });
   });
