@@ -58,7 +58,10 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   const onProgress = (p: SourceProgress) => {
     if (!barDecided) {
       barDecided = true;
-      if (wantsProgress(stderr, p.fileBytes, options.progress === true)) bar = new ProgressBar(stderr);
+      const printsLines = plan.format !== 'none';
+      if (wantsProgress(stderr, stdout as { isTTY?: boolean }, printsLines, p.fileBytes, options.progress === true)) {
+        bar = new ProgressBar(stderr);
+      }
     }
     bar?.update(p.bytesRead, p.fileBytes, p.frames);
   };
@@ -78,7 +81,6 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
 
   const pool = workers > 1 ? new WorkerPool(workers, plan) : undefined;
   const inFlight: Array<Promise<{ result: ChunkResult; chunk: RecordChunk }>> = [];
-  let status = 0;
   try {
     if (plan.format === 'csv') await out.write(`${csvLine(CSV_COLUMNS)}\n`);
     try {
@@ -95,14 +97,19 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
       }
     } catch (error) {
       if (!(error instanceof SourceFault)) throw error;
-      status = 2;
-      // Every segment before the fault is printed before the error is reported.
-      await drain();
-      bar?.clear();
-      await out.flush();
+      // Every segment before the fault is printed (or counted) before the error is reported.
+      await finish();
       stderr.write(`tcpwasm: ${file}: ${describe(error.fault)}\n`);
-      return status;
+      return 2;
     }
+    await finish();
+    return 0;
+  } finally {
+    await pool?.close();
+  }
+
+  /** Writes the chunks still in flight and the summary; erases the progress bar. */
+  async function finish(): Promise<void> {
     await drain();
     bar?.clear();
     if (stats) {
@@ -110,9 +117,6 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
       await out.write(options.json ? `${JSON.stringify(report)}\n` : `${formatStats(report)}\n`);
     }
     await out.flush();
-    return status;
-  } finally {
-    await pool?.close();
   }
 
   async function drain(): Promise<void> {

@@ -56,9 +56,15 @@ interface Terminal {
   write(text: string): unknown;
 }
 
-/** Whether a run gets a bar: stderr is a terminal, and the file is large or one was asked for. */
-export function wantsProgress(stderr: Terminal, fileBytes: number, forced: boolean): boolean {
-  return stderr.isTTY === true && (forced || fileBytes > PROGRESS_MIN_BYTES);
+/**
+ * Whether a run gets a bar: stderr is a terminal, the file is large (or a bar was asked for),
+ * and the bar would not be drawn between lines the command is printing to that same terminal.
+ */
+export function wantsProgress(stderr: Terminal, stdout: { isTTY?: boolean }, printsLines: boolean,
+  fileBytes: number, forced: boolean): boolean {
+  if (stderr.isTTY !== true) return false;
+  if (printsLines && stdout.isTTY === true) return false;
+  return forced || fileBytes > PROGRESS_MIN_BYTES;
 }
 
 export class ProgressBar {

@@ -180,6 +180,23 @@ describe('decode options (built CLI)', function () {
       expect(two.stderr).to.match(/\bbyte \d+\b/);
     });
 
+    it('--stats on a capture cut short: the summary of the records before the fault, then the error, exit 2', function () {
+      const full = gunzipSync(readCorpusFile('zeek-echo-connections.pcap.gz'));
+      const walk = walkPcap(full);
+      const k = 30_000;
+      const path = join(tempDir, 'cut-stats.pcap');
+      writeFileSync(path, full.subarray(0, walk.records[k]!.offset + 20));
+      for (const workers of ['1', '2']) {
+        const run = cli('decode', '--stats', '--json', '--workers', workers, path);
+        expect(run.status).to.equal(2);
+        const report = JSON.parse(run.stdout) as { frames: number; segments: number };
+        expect(report.frames).to.equal(k);
+        expect(report.segments).to.equal(k);
+        expect(lines(run.stderr)).to.have.length(1);
+        expect(run.stderr).to.match(new RegExp(`\\bbyte ${walk.records[k]!.offset}\\b`));
+      }
+    });
+
     it('a missing file and a non-capture file: exit 2, one line, nothing on stdout', function () {
       const text = join(tempDir, 'notes.txt');
       writeFileSync(text, 'not a capture at all\n');

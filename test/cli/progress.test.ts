@@ -34,11 +34,18 @@ describe('decode progress bar', function () {
   });
 
   it('is wanted only on a terminal, and there only for a large file unless forced', function () {
-    expect(wantsProgress({ isTTY: false, write: () => true }, 10 * PROGRESS_MIN_BYTES, true)).to.equal(false);
-    expect(wantsProgress({ write: () => true }, 10 * PROGRESS_MIN_BYTES, true)).to.equal(false);
-    expect(wantsProgress({ isTTY: true, write: () => true }, PROGRESS_MIN_BYTES, false)).to.equal(false);
-    expect(wantsProgress({ isTTY: true, write: () => true }, PROGRESS_MIN_BYTES + 1, false)).to.equal(true);
-    expect(wantsProgress({ isTTY: true, write: () => true }, 1000, true)).to.equal(true);
+    const pipe = { isTTY: false };
+    expect(wantsProgress({ isTTY: false, write: () => true }, pipe, true, 10 * PROGRESS_MIN_BYTES, true)).to.equal(false);
+    expect(wantsProgress({ write: () => true }, pipe, true, 10 * PROGRESS_MIN_BYTES, true)).to.equal(false);
+    expect(wantsProgress({ isTTY: true, write: () => true }, pipe, true, PROGRESS_MIN_BYTES, false)).to.equal(false);
+    expect(wantsProgress({ isTTY: true, write: () => true }, pipe, true, PROGRESS_MIN_BYTES + 1, false)).to.equal(true);
+    expect(wantsProgress({ isTTY: true, write: () => true }, pipe, true, 1000, true)).to.equal(true);
+  });
+
+  it('is not drawn between segment lines going to the same terminal; with --stats it is', function () {
+    const tty = { isTTY: true };
+    expect(wantsProgress({ isTTY: true, write: () => true }, tty, true, 10 * PROGRESS_MIN_BYTES, true)).to.equal(false);
+    expect(wantsProgress({ isTTY: true, write: () => true }, tty, false, 10 * PROGRESS_MIN_BYTES, false)).to.equal(true);
   });
 
   it('ProgressBar redraws in place with \\r, throttled, and clear() erases the line', function () {
