@@ -163,7 +163,7 @@ export async function runCommandBench(input: CommandBenchInput, config: BenchCon
     const stats = spawnSync(process.execPath, [MAIN, 'decode', '--stats', '--json', file], { encoding: 'utf8' });
     if (stats.status !== 0) throw new Error(`tcpwasm decode --stats failed: ${stats.stderr}`);
     const segments = (JSON.parse(stats.stdout) as { segments: number }).segments;
-    const runs = config.quick ? 1 : 5;
+    const runs = config.quick ? 1 : 7;
     const rows: Row[] = [];
 
     const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
