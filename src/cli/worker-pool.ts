@@ -5,8 +5,6 @@ import { Worker } from 'node:worker_threads';
 import { chunkBuffers, type RecordChunk } from './chunk.js';
 import type { ChunkPlan, ChunkResult } from './process-chunk.js';
 
-const YOUNG_GENERATION_MB = 16;
-
 interface Job {
   sequence: number;
   resolve: (done: { result: ChunkResult; chunk: RecordChunk }) => void;
@@ -25,11 +23,7 @@ class Lane {
   readonly jobs: Job[] = [];
 
   constructor(plan: ChunkPlan, onFailure: (error: Error) => void) {
-    // A smaller young generation than V8's default: each chunk's garbage is short-lived, and
-    // the default lets every isolate hold tens of MB between scavenges.
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: plan, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: plan });
     this.worker.on('message', (reply: Reply) => {
       const job = this.jobs.shift()!;
       if (reply.error !== undefined || !reply.result) job.reject(new Error(`worker failed on chunk ${job.sequence}: ${reply.error}`));
