@@ -1,7 +1,8 @@
 // Text and CSV lines for the rows of a SegmentTable, built from its columns and the frame bytes
-// (addresses, options) without an object per packet. Rows the columns cannot describe fully (a
-// bad checksum needs the expected value, a failed row its message) go through decodeFrame and
-// the per-frame formatters, so every line matches what `formatLine` prints.
+// (addresses, options) without an object per packet; text lines are written byte by byte into
+// the output buffer. Rows the columns cannot describe fully (a bad checksum needs the expected
+// value, a failed row its message, JSON the IP header details) go through decodeFrame and the
+// per-frame formatters, so every line matches what `formatLine` / `toJson` print.
 
 import { DecodeError } from '../errors.js';
 import { ChecksumState } from '../wire/constants.js';
