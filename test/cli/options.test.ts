@@ -103,7 +103,8 @@ describe('decode options (built CLI)', function () {
       expect(raw).to.match(/,"[^"]*,[^"]*",/);
       rows.forEach((r, i) => {
         const options = r[CSV_COLUMNS.indexOf('options')]!;
-        expect(text[i]!.includes(options === '' ? '' : `options [${options}]`)).to.equal(true);
+        if (options === '') expect(text[i]).to.not.include('options [');
+        else expect(text[i]).to.include(`, options [${options}], `);
         if (options.includes(',')) expect(raw).to.include(`"${options}"`);
       });
     });
