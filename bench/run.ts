@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codec } from '../dist/wire/module.js';
 import { runChecksum } from './checksum.bench.js';
+import { runCommandBench } from './command.bench.js';
 import { runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   if (file) {
     const f = file;
     await stage('whole file', () => runWholeFile(f, fileConfig));
+    await stage('decode command', () => runCommandBench(f, fileConfig));
   }
   await stage('encode', () => runEncode(config));
 

@@ -39,14 +39,31 @@ describe('README', function () {
     });
   });
 
-  it('the command example prints what README shows', function () {
-    const block = /```console\n\$ npx tcpwasm (.*)\n([\s\S]*?)```/.exec(readme);
-    expect(block, 'console block').to.not.equal(null);
-    const args = block![1]!.split(' ');
-    const run = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd: root, encoding: 'utf8' });
-    expect(run.status).to.equal(0);
-    const shown = block![2]!.trim().split('\n');
-    expect(run.stdout.split('\n').slice(0, shown.length)).to.deep.equal(shown);
+  /** Splits a console command line into arguments, honouring single quotes as a shell does. */
+  function shellWords(line: string): string[] {
+    const words: string[] = [];
+    for (const m of line.matchAll(/'([^']*)'|(\S+)/g)) words.push(m[1] ?? m[2]!);
+    return words;
+  }
+
+  const commands = [...readme.matchAll(/```console\n\$ npx tcpwasm (.*)\n([\s\S]*?)```/g)];
+  it('has command examples', function () {
+    expect(commands.length).to.be.at.least(5);
+  });
+
+  commands.forEach((block, i) => {
+    it(`command example ${i + 1} (tcpwasm ${block[1]!.slice(0, 40)}...) prints what README shows`, function () {
+      const args = shellWords(block[1]!);
+      const run = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd: root, encoding: 'utf8' });
+      // A successful command shows its stdout; a failing one (exit 2) its one-line error.
+      const shown = block[2]!.trim().split('\n');
+      const printed = run.status === 0 ? run.stdout : run.stderr;
+      if (run.status !== 0) {
+        expect(run.status).to.equal(2);
+        expect(run.stdout).to.equal('');
+      }
+      expect(printed.split('\n').slice(0, shown.length)).to.deep.equal(shown);
+    });
   });
 
   it('npm start, the main job, decodes the sample capture', function () {

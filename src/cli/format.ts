@@ -4,11 +4,12 @@ import type { CaptureRecord } from '../pcap/parser.js';
 import { formatTcpFlags } from '../wire/flags.js';
 import type { DecodedPacket, TcpOptions } from '../wire/types.js';
 
-const OPTION_NAMES: Record<number, string> = {
+/** Names tcpdump gives raw option kinds; others print as opt-N. */
+export const OPTION_NAMES: Record<number, string> = {
   19: 'md5', 27: 'quick-start', 28: 'uto', 29: 'tcp-ao', 30: 'mptcp', 34: 'tfo', 253: 'exp', 254: 'exp',
 };
 
-function hex(bytes: Uint8Array): string {
+export function hex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;

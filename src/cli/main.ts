@@ -3,22 +3,50 @@
 
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { runDecode } from './decode.js';
+import { availableParallelism } from 'node:os';
+import { runDecode, type DecodeCommandOptions } from './decode.js';
+import { FilterSyntaxError, compileFilter } from './filter.js';
 
 const USAGE = `Usage:
-  tcpwasm decode FILE [--json]   print one line per TCP segment in a pcap/pcapng(.gz) capture
+  tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
   tcpwasm --version
   tcpwasm --help
 
 decode options:
-  --json    one JSON object per segment (NDJSON) instead of tcpdump-like text
+  --json            one JSON object per segment (NDJSON) instead of tcpdump-like text
+  --csv             CSV with a header row (RFC 4180 quoting) instead of text
+  --filter EXPR     only segments matching EXPR, e.g. 'host 192.0.2.1 and (syn or tcp.len > 0)'
+  --count N         stop after N segments
+  --stats           print a summary (segments, flows, flags, options, checksums, errors,
+                    throughput) instead of the segments; JSON with --json
+  --workers N       decode on N worker threads (output stays in frame order; default 1,
+                    'auto' = one per core)
+  --progress        show the progress bar on a terminal even for a file under 64 MB
+
+Filter expressions: host ADDR, src host ADDR, dst host ADDR, port N, src port N, dst port N,
+ip, ip6, the flags fin syn rst psh ack urg ece cwr ae (or flags & syn|fin), and comparisons
+tcp.len tcp.srcport tcp.dstport tcp.window tcp.seq tcp.ack tcp.hdrlen  > >= < <= == != N,
+combined with and, or, not and parentheses.
 
 Exit status: 0 on success, 1 on a usage error, 2 when the file cannot be read as a capture
-(the segments before the fault are still printed).`;
+(the segments before the fault are still printed) or the filter does not parse.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+class UsageError extends Error {}
+
+function positiveInteger(name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > max) throw new UsageError(`--${name} expects a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function workerCount(text: string | undefined): number | undefined {
+  if (text === 'auto') return availableParallelism();
+  return positiveInteger('workers', text, 64);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +57,12 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean' },
+        csv: { type: 'boolean' },
+        stats: { type: 'boolean' },
+        filter: { type: 'string' },
+        count: { type: 'string' },
+        workers: { type: 'string' },
+        progress: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -47,15 +81,41 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, ...rest] = positionals;
-  if (command === 'decode') {
-    if (rest.length !== 1) {
-      process.stderr.write(`tcpwasm decode: expected exactly one FILE\n${USAGE}\n`);
-      return 1;
-    }
-    return runDecode(rest[0]!, { json: values.json ?? false }, process.stdout, process.stderr);
+  if (command !== 'decode') {
+    process.stderr.write(`tcpwasm: ${command ? `unknown command ${JSON.stringify(command)}` : 'no command given'}\n${USAGE}\n`);
+    return 1;
   }
-  process.stderr.write(`tcpwasm: ${command ? `unknown command ${JSON.stringify(command)}` : 'no command given'}\n${USAGE}\n`);
-  return 1;
+  let options: DecodeCommandOptions;
+  try {
+    if (rest.length !== 1) throw new UsageError('decode expects exactly one FILE');
+    if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
+    if (values.stats && values.csv) throw new UsageError('--stats prints text, or JSON with --json; not CSV');
+    const count = positiveInteger('count', values.count, Number.MAX_SAFE_INTEGER);
+    const workers = workerCount(values.workers);
+    options = {
+      json: values.json ?? false,
+      csv: values.csv ?? false,
+      stats: values.stats ?? false,
+      progress: values.progress ?? false,
+      ...(values.filter === undefined ? {} : { filter: values.filter }),
+      ...(count === undefined ? {} : { count }),
+      ...(workers === undefined ? {} : { workers }),
+    };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`tcpwasm decode: ${error.message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (options.filter !== undefined) {
+    try {
+      compileFilter(options.filter);
+    } catch (error) {
+      if (!(error instanceof FilterSyntaxError)) throw error;
+      process.stderr.write(`tcpwasm decode: --filter ${JSON.stringify(options.filter)}: ${error.message}\n`);
+      return 2;
+    }
+  }
+  return runDecode(rest[0]!, options, { stdout: process.stdout, stderr: process.stderr });
 }
 
 // A closed pipe (`tcpwasm decode big.pcap | head`) is a normal way for output to end.

@@ -1,0 +1,196 @@
+// The `tcpwasm decode` command against `tshark -T fields` printing the same fields for the same
+// file (the largest corpus capture, decompressed to a temporary file), and --workers 1 against 2.
+// Runs take tenths of a second, so each is timed whole (wall clock), several times, with the
+// tasks interleaved (A B C, A B C, ...) so load that comes and goes on the shared machine does
+// not fall on one task only; figures are medians.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { runDecode, type DecodeCommandOptions } from '../dist/cli/decode.js';
+import type { BenchConfig, Row } from './harness.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN = join(repoRoot, 'dist/cli/main.js');
+
+/** The fields the command prints, as tshark names them. */
+const TSHARK_FIELDS = [
+  'frame.time_epoch', 'ip.src', 'ipv6.src', 'tcp.srcport', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'tcp.flags.str',
+  'tcp.seq_raw', 'tcp.ack_raw', 'tcp.window_size_value', 'tcp.urgent_pointer', 'tcp.option_kind',
+  'tcp.options.mss_val', 'tcp.options.wscale.shift', 'tcp.options.sack_le', 'tcp.options.sack_re',
+  'tcp.options.timestamp.tsval', 'tcp.options.timestamp.tsecr', 'tcp.len', 'tcp.checksum', 'tcp.checksum.status',
+];
+
+/**
+ * tshark with checksum verification on (the command verifies every checksum) and the TCP
+ * analysis the command does not do switched off, which only makes tshark faster.
+ */
+function tsharkArgs(file: string): string[] {
+  return ['-n', '-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'tcp.analyze_sequence_numbers:FALSE',
+    '-o', 'tcp.relative_sequence_numbers:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE',
+    '-T', 'fields', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
+}
+
+/** A Writable that drops everything: the command's work without a terminal's. */
+function nullOutput(): Writable {
+  return new Writable({ write(_chunk, _encoding, done) { done(); } });
+}
+
+/** Counts output lines (to check each task did the whole file). */
+class LineCounter extends Writable {
+  lines = 0;
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.lines++;
+    done();
+  }
+}
+
+/** Wall time of a child process with stdout counted and discarded; rejects on a non-zero exit. */
+function timeChild(command: string, args: string[]): Promise<{ ms: number; lines: number }> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let lines = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+    });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      if (code !== 0) fail(new Error(`${command} exited with ${code}`));
+      else done({ ms: performance.now() - t0, lines });
+    });
+  });
+}
+
+async function timeInProcess(file: string, options: DecodeCommandOptions): Promise<{ ms: number; lines: number }> {
+  const out = new LineCounter();
+  const t0 = performance.now();
+  const status = await runDecode(file, options, { stdout: out, stderr: nullOutput() });
+  const ms = performance.now() - t0;
+  if (status !== 0) throw new Error(`runDecode exited with ${status}`);
+  return { ms, lines: out.lines };
+}
+
+interface WallTask {
+  name: string;
+  run: () => Promise<{ ms: number; lines: number }>;
+  note?: string;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs the tasks `runs` times interleaved; one row per task, per segment, ratio vs `baseline`. */
+async function wallRows(group: string, tasks: WallTask[], segments: number, runs: number, baseline: string): Promise<Row[]> {
+  const times: number[][] = tasks.map(() => []);
+  for (let run = 0; run < runs + 1; run++) {
+    for (const [i, task] of tasks.entries()) {
+      const { ms, lines } = await task.run();
+      if (lines < segments) throw new Error(`${group} / ${task.name}: printed ${lines} lines for ${segments} segments`);
+      if (run > 0) times[i]!.push(ms); // the first run of each warms caches and the JIT
+    }
+  }
+  const rows = tasks.map((task, i): Row => {
+    const ms = times[i]!;
+    const medianNs = (median(ms) * 1e6) / segments;
+    const sorted = [...ms].sort((a, b) => a - b);
+    const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
+    return {
+      group, task: task.name, unit: 'segment', medianNs, opsPerSec: 1e9 / medianNs, opsPerIteration: segments,
+      samples: ms.length, roundMediansNs: ms.map((m) => (m * 1e6) / segments),
+      latencyMs: {
+        p50: median(ms), mean, min: sorted[0]!, max: sorted[sorted.length - 1]!, p99: sorted[sorted.length - 1]!,
+        mad: median(ms.map((m) => Math.abs(m - median(ms)))), rme: 0,
+      },
+      ...(task.note === undefined ? {} : { note: task.note }),
+    };
+  });
+  const base = rows.find((r) => r.task === baseline)!;
+  for (const r of rows) {
+    r.baseline = baseline;
+    r.ratio = base.medianNs / r.medianNs;
+  }
+  return rows;
+}
+
+/** The capture's records repeated `copies` times with shifted timestamps: a pcap, in memory. */
+function repeated(pcap: Uint8Array, copies: number): Uint8Array {
+  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
+  if (view.getUint32(0, true) !== 0xa1b2c3d4) throw new Error('expected a little-endian microsecond pcap');
+  const body = pcap.subarray(24);
+  const out = new Uint8Array(24 + body.length * copies);
+  out.set(pcap.subarray(0, 24));
+  const outView = new DataView(out.buffer);
+  let firstSecond = -1;
+  let lastSecond = 0;
+  for (let at = 24; at + 16 <= pcap.length; at += 16 + view.getUint32(at + 8, true)) {
+    const s = view.getUint32(at, true);
+    if (firstSecond < 0) firstSecond = s;
+    lastSecond = s;
+  }
+  const span = lastSecond - firstSecond + 1;
+  for (let c = 0; c < copies; c++) {
+    const base = 24 + c * body.length;
+    out.set(body, base);
+    for (let at = base; at + 16 <= base + body.length; at += 16 + outView.getUint32(at + 8, true)) {
+      outView.setUint32(at, outView.getUint32(at, true) + c * span, true);
+    }
+  }
+  return out;
+}
+
+export interface CommandBenchInput {
+  name: string;
+  /** The decompressed capture. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Rows for `npm run bench`: the command (in process to a null stream, and as a child process to
+ * /dev/null) against tshark on the same file, and --workers 1 against 2 on an 8x larger file.
+ */
+export async function runCommandBench(input: CommandBenchInput, config: BenchConfig): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tcpwasm-bench-'));
+  try {
+    const file = join(dir, input.name.replace(/\.gz$/, ''));
+    writeFileSync(file, input.bytes);
+    const stats = spawnSync(process.execPath, [MAIN, 'decode', '--stats', '--json', file], { encoding: 'utf8' });
+    if (stats.status !== 0) throw new Error(`tcpwasm decode --stats failed: ${stats.stderr}`);
+    const segments = (JSON.parse(stats.stdout) as { segments: number }).segments;
+    const runs = config.quick ? 1 : 7;
+    const rows: Row[] = [];
+
+    const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+    const commandTasks: WallTask[] = [
+      { name: 'tcpwasm decode (in process, null output)', run: () => timeInProcess(file, {}), note: 'decode + verify + format, one thread' },
+      { name: 'tcpwasm decode (child process, > /dev/null)', run: () => timeChild(process.execPath, [MAIN, 'decode', file]), note: 'node start-up included' },
+      { name: 'tcpwasm decode --stats (in process)', run: async () => ({ ...(await timeInProcess(file, { stats: true })), lines: segments }), note: 'decode + verify + count, nothing printed' },
+    ];
+    if (hasTshark) {
+      commandTasks.unshift({
+        name: 'tshark -T fields (child process)', run: () => timeChild('tshark', tsharkArgs(file)),
+        note: `same fields, checksums verified, TCP analysis off: ${TSHARK_FIELDS.length} fields`,
+      });
+    }
+    rows.push(...await wallRows(`decode command: ${input.name} (${segments} segments)`, commandTasks, segments, runs,
+      hasTshark ? 'tshark -T fields (child process)' : commandTasks[0]!.name));
+
+    const copies = 8;
+    const big = join(dir, `x${copies}.pcap`);
+    writeFileSync(big, repeated(input.bytes, copies));
+    const bigSegments = segments * copies;
+    rows.push(...await wallRows(`decode command --workers: ${input.name} x${copies} (${bigSegments} segments)`, [
+      { name: '--workers 1', run: () => timeInProcess(big, { workers: 1 }) },
+      { name: '--workers 2', run: () => timeInProcess(big, { workers: 2 }) },
+    ], bigSegments, runs, '--workers 1'));
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,118 @@
+// tcpdump's option list read straight from the TCP header bytes of a row that decoded. It
+// follows the decoder's rule (assembly/tcp.ts): a well-known kind is typed at its first
+// occurrence when its length fits; any other occurrence is printed raw, as formatOptions does.
+
+import { OPTION_NAMES, hex } from './format.js';
+
+const KIND_MSS = 2;
+const KIND_WSCALE = 3;
+const KIND_SACK_PERMITTED = 4;
+const KIND_SACK = 5;
+const KIND_TIMESTAMP = 8;
+const MAX_SACK_BLOCKS = 4;
+
+function be16(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+
+function be32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+function wellFormed(kind: number, length: number): boolean {
+  switch (kind) {
+    case KIND_MSS: return length === 4;
+    case KIND_WSCALE: return length === 3;
+    case KIND_SACK_PERMITTED: return length === 2;
+    case KIND_SACK: return length >= 10 && ((length - 2) & 7) === 0 && (length - 2) >> 3 <= MAX_SACK_BLOCKS;
+    case KIND_TIMESTAMP: return length === 10;
+    default: return false;
+  }
+}
+
+/** Where the option walker writes: a string being built, or a line buffer. */
+export interface OptionSink {
+  ascii(text: string): void;
+  uint(n: number): void;
+}
+
+class StringSink implements OptionSink {
+  text = '';
+  ascii(text: string): void {
+    this.text += text;
+  }
+  uint(n: number): void {
+    this.text += n;
+  }
+}
+
+/** An upper bound on what writeOptions writes for `length` option bytes (40 at most in TCP). */
+export function optionsTextBound(length: number): number {
+  // The widest per byte: a NOP, 4 characters ("nop,"); a SACK block, 23 for 8 bytes; raw data,
+  // 2 hex digits a byte after a name of at most 14.
+  return 8 * length + 32;
+}
+
+/**
+ * Writes the text inside `options [...]` for the options in bytes[start, end) of a header the
+ * decoder accepted (so every length byte is in range). Writes nothing when there are none.
+ */
+export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, end: number): void {
+  let seen = 0;
+  let i = start;
+  while (i < end) {
+    if (i > start) out.ascii(',');
+    const kind = bytes[i]!;
+    if (kind === 0 || kind === 1) {
+      out.ascii(kind === 0 ? 'eol' : 'nop');
+      i++;
+      continue;
+    }
+    const length = bytes[i + 1]!;
+    const bit = 1 << kind;
+    const first = kind < 32 && (seen & bit) === 0;
+    if (kind < 32) seen |= bit;
+    const at = i + 2;
+    if (first && wellFormed(kind, length)) {
+      if (kind === KIND_MSS) {
+        out.ascii('mss ');
+        out.uint(be16(bytes, at));
+      } else if (kind === KIND_WSCALE) {
+        out.ascii('wscale ');
+        out.uint(bytes[at]!);
+      } else if (kind === KIND_SACK_PERMITTED) out.ascii('sackOK');
+      else if (kind === KIND_TIMESTAMP) {
+        out.ascii('TS val ');
+        out.uint(be32(bytes, at));
+        out.ascii(' ecr ');
+        out.uint(be32(bytes, at + 4));
+      } else {
+        const blocks = (length - 2) >> 3;
+        out.ascii('sack ');
+        out.uint(blocks);
+        out.ascii(' ');
+        for (let b = 0; b < blocks; b++) {
+          out.ascii('{');
+          out.uint(be32(bytes, at + 8 * b));
+          out.ascii(':');
+          out.uint(be32(bytes, at + 8 * b + 4));
+          out.ascii('}');
+        }
+      }
+    } else {
+      out.ascii(OPTION_NAMES[kind] ?? `opt-${kind}`);
+      if (length > 2) {
+        out.ascii(' 0x');
+        out.ascii(hex(bytes.subarray(at, i + length)));
+      }
+    }
+    i += length;
+  }
+}
+
+/** writeOptions as a string (empty when there are no options). */
+export function optionsText(bytes: Uint8Array, start: number, end: number): string {
+  const sink = new StringSink();
+  writeOptions(sink, bytes, start, end);
+  return sink.text;
+}

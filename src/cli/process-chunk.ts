@@ -1,0 +1,82 @@
+// The decode command's core: one chunk of records through decodeBatch, the filter, the
+// formatter and the counters. It runs on the main thread or in a worker; the output is the
+// same either way, which is what keeps --workers N byte-identical to --workers 1.
+
+import { decodeBatch } from '../wire/batch.js';
+import type { RecordChunk } from './chunk.js';
+import { compileFilter, type RowPredicate } from './filter.js';
+import { LineBuffer } from './line-buffer.js';
+import { RowFormatter } from './rows.js';
+import { countSegment, emptyChunkStats, flowKey, type ChunkStats } from './stats.js';
+
+export type OutputFormat = 'text' | 'json' | 'csv' | 'none';
+
+/** What the command does with each chunk; plain data so it can be sent to workers. */
+export interface ChunkPlan {
+  format: OutputFormat;
+  filter?: string;
+  stats: boolean;
+}
+
+export interface ChunkResult {
+  sequence: number;
+  /** The chunk's output lines in UTF-8, each ending in '\n'. */
+  bytes: Uint8Array;
+  /** Segments printed (or counted, with format 'none'), the --count unit. */
+  printed: number;
+  stats?: ChunkStats;
+}
+
+/** A text line is about 200 bytes; the buffer grows if the guess is short. */
+const BYTES_PER_LINE_GUESS = 224;
+
+/** Statuses that only mean "this frame is not a TCP segment": never printed. */
+const NOT_TCP = new Set(['NOT_TCP', 'NOT_IP', 'FRAGMENT']);
+
+export class ChunkProcessor {
+  private readonly predicate: RowPredicate | undefined;
+
+  constructor(private readonly plan: ChunkPlan) {
+    this.predicate = plan.filter === undefined ? undefined : compileFilter(plan.filter);
+  }
+
+  /** Decodes and formats the chunk's rows, stopping once `limit` segments are out. */
+  process(chunk: RecordChunk, limit = Infinity): ChunkResult {
+    const n = chunk.count;
+    const offsets = chunk.offsets.subarray(0, n);
+    const table = decodeBatch({ data: chunk.data, offsets, lengths: chunk.lengths.subarray(0, n) },
+      chunk.linkTypes.subarray(0, n), { originalLengths: chunk.originalLengths.subarray(0, n) });
+    const rows = new RowFormatter(chunk, table);
+    const { format } = this.plan;
+    const predicate = this.predicate;
+    const stats = this.plan.stats ? emptyChunkStats() : undefined;
+    const flows = stats ? new Set<number>() : undefined;
+    const out = new LineBuffer(format === 'none' ? 0 : n * BYTES_PER_LINE_GUESS);
+    let printed = 0;
+    for (let i = 0; i < n && printed < limit; i++) {
+      if (stats) {
+        stats.frames++;
+        stats.frameBytes += chunk.lengths[i]!;
+      }
+      const status = table.status[i]!;
+      if (status !== 0) {
+        if (stats) stats.errors[status]!++;
+        // A frame that did not decode cannot be tested against a filter: shown only without one.
+        if (predicate || format === 'none' || NOT_TCP.has(table.error(i)!)) continue;
+        out.line(format === 'json' ? rows.errorJson(i) : format === 'csv' ? rows.errorCsv(i) : rows.errorText(i));
+        continue;
+      }
+      if (predicate && !predicate(table, chunk.data, offsets, i)) continue;
+      printed++;
+      if (stats) {
+        countSegment(stats, table, i);
+        flows!.add(flowKey(table, chunk.data, offsets[i]!, i));
+      }
+      if (format === 'text') rows.writeText(out, i);
+      else if (format === 'json') out.line(rows.json(i));
+      else if (format === 'csv') out.line(rows.csv(i));
+    }
+    if (stats) stats.flows = [...flows!];
+    return { sequence: chunk.sequence, bytes: out.bytes(), printed, ...(stats ? { stats } : {}) };
+  }
+}

@@ -1,0 +1,217 @@
+// Text and CSV lines for the rows of a SegmentTable, built from its columns and the frame bytes
+// (addresses, options) without an object per packet; text lines are written byte by byte into
+// the output buffer. Rows the columns cannot describe fully (a bad checksum needs the expected
+// value, a failed row its message, JSON the IP header details) go through decodeFrame and the
+// per-frame formatters, so every line matches what `formatLine` / `toJson` print.
+
+import { DecodeError } from '../errors.js';
+import { ChecksumState } from '../wire/constants.js';
+import { decodeFrame } from '../wire/decode.js';
+import { formatAddress } from '../wire/address.js';
+import { formatTcpFlags } from '../wire/flags.js';
+import type { SegmentTable } from '../wire/batch.js';
+import { recordAt, type RecordChunk } from './chunk.js';
+import { formatLine, formatTime, toJson } from './format.js';
+import { optionsText, optionsTextBound, writeOptions } from './options-text.js';
+import type { LineBuffer } from './line-buffer.js';
+import { TimeOfDay, epochText } from './time-text.js';
+
+const ACK = 0x10;
+const URG = 0x20;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const CLOSE_BRACKET = 0x5d;
+/**
+ * Bytes of a text line apart from its option list, at most: time 15, IP6 addresses 2 x 45, ports,
+ * flags (9 letters), five 10-digit numbers and the fixed words come to under 260.
+ */
+const TEXT_LINE_FIXED_BYTES = 320;
+/** Which 32-bit half of a BigInt64Array element is the high one on this machine. */
+const HIGH_WORD = new Uint32Array(new BigInt64Array([1n]).buffer)[0] === 1 ? 1 : 0;
+
+const FLAG_TEXT: string[] = [];
+function flagText(flags: number): string {
+  return FLAG_TEXT[flags] ??= formatTcpFlags(flags);
+}
+
+function hex4(n: number): string {
+  return `0x${n.toString(16).padStart(4, '0')}`;
+}
+
+/** The decodeFrame view of row i, for the rows the columns do not cover. */
+function decodeRow(chunk: RecordChunk, i: number) {
+  const record = recordAt(chunk, i);
+  return { record, packet: decodeFrame(record.data, record.linkType, record.originalLength) };
+}
+
+/** The DecodeError decodeFrame gives for a row whose status is not 0. */
+export function rowError(chunk: RecordChunk, i: number): DecodeError {
+  try {
+    decodeRow(chunk, i);
+  } catch (error) {
+    if (error instanceof DecodeError) return error;
+    throw error;
+  }
+  throw new Error(`frame ${chunk.firstFrame + i}: the batch decoder failed it but decodeFrame did not`);
+}
+
+export class RowFormatter {
+  private readonly time = new TimeOfDay();
+
+  /** The 32-bit halves of the chunk's timestamps (high words signed). */
+  private readonly timeHigh: Int32Array;
+  private readonly timeLow: Uint32Array;
+
+  constructor(private readonly chunk: RecordChunk, private readonly table: SegmentTable) {
+    const { buffer, byteOffset, length } = chunk.timestampsNs;
+    this.timeHigh = new Int32Array(buffer, byteOffset, 2 * length);
+    this.timeLow = new Uint32Array(buffer, byteOffset, 2 * length);
+  }
+
+  private options(i: number): string {
+    const t = this.table;
+    if (t.headerLength[i]! <= 20) return '';
+    const frame = this.chunk.offsets[i]!;
+    const end = frame + t.payloadOffset[i]!;
+    return optionsText(this.chunk.data, end - t.headerLength[i]! + 20, end);
+  }
+
+  private address(i: number, offsetColumn: Uint32Array): string {
+    return formatAddress(this.chunk.data, this.chunk.offsets[i]! + offsetColumn[i]!, this.table.ipVersion[i] as 4 | 6);
+  }
+
+  private writeAddress(out: LineBuffer, i: number, offsetColumn: Uint32Array): void {
+    const at = this.chunk.offsets[i]! + offsetColumn[i]!;
+    if (this.table.ipVersion[i] !== 4) return out.ascii(formatAddress(this.chunk.data, at, 6));
+    const d = this.chunk.data;
+    out.uint(d[at]!);
+    out.byte(DOT);
+    out.uint(d[at + 1]!);
+    out.byte(DOT);
+    out.uint(d[at + 2]!);
+    out.byte(DOT);
+    out.uint(d[at + 3]!);
+  }
+
+  /**
+   * Writes the tcpdump-like line of a decoded row (status 0), identical to formatLine's, byte by
+   * byte: no string is built for the line (only for an option list or an IPv6 address).
+   */
+  writeText(out: LineBuffer, i: number): void {
+    const t = this.table;
+    if (t.checksumState[i] === ChecksumState.BAD) {
+      const { record, packet } = decodeRow(this.chunk, i);
+      return out.line(formatLine(record, packet));
+    }
+    const optionBytes = t.headerLength[i]! - 20;
+    out.begin(TEXT_LINE_FIXED_BYTES + optionsTextBound(optionBytes));
+    const flags = t.flags[i]!;
+    const length = t.payloadWireLength[i]!;
+    const seq = t.seq[i]!;
+    this.time.write(out, this.timeHigh[2 * i + HIGH_WORD]!, this.timeLow[2 * i + 1 - HIGH_WORD]!);
+    out.ascii(t.ipVersion[i] === 4 ? ' IP ' : ' IP6 ');
+    this.writeAddress(out, i, t.srcAddressOffset);
+    out.byte(DOT);
+    out.uint(t.srcPort[i]!);
+    out.ascii(' > ');
+    this.writeAddress(out, i, t.dstAddressOffset);
+    out.byte(DOT);
+    out.uint(t.dstPort[i]!);
+    out.ascii(': Flags [');
+    out.ascii(flagText(flags));
+    out.ascii('], seq ');
+    out.uint(seq);
+    if (length > 0) {
+      out.byte(COLON);
+      out.uint((seq + length) >>> 0);
+    }
+    if (flags & ACK) {
+      out.ascii(', ack ');
+      out.uint(t.ack[i]!);
+    }
+    out.ascii(', win ');
+    out.uint(t.window[i]!);
+    if (flags & URG) {
+      out.ascii(', urg ');
+      out.uint(t.urgentPointer[i]!);
+    }
+    if (optionBytes > 0) {
+      const end = this.chunk.offsets[i]! + t.payloadOffset[i]!;
+      out.ascii(', options [');
+      writeOptions(out, this.chunk.data, end - optionBytes, end);
+      out.byte(CLOSE_BRACKET);
+    }
+    out.ascii(', length ');
+    out.uint(length);
+    out.ascii(', cksum 0x');
+    out.hex4(t.checksum[i]!);
+    out.ascii(t.checksumState[i] === ChecksumState.GOOD ? ' (correct)\n' : ' (unverifiable)\n');
+  }
+
+  /** The line for a row that failed to decode. */
+  errorText(i: number): string {
+    const error = rowError(this.chunk, i);
+    return `${formatTime(this.chunk.timestampsNs[i]!)} frame ${this.chunk.firstFrame + i}: ${error.code}: ${error.message}`;
+  }
+
+  json(i: number): string {
+    const { record, packet } = decodeRow(this.chunk, i);
+    return JSON.stringify(toJson(record, packet));
+  }
+
+  errorJson(i: number): string {
+    const error = rowError(this.chunk, i);
+    return JSON.stringify({
+      frame: this.chunk.firstFrame + i,
+      timestampNs: this.chunk.timestampsNs[i]!.toString(),
+      error: { code: error.code, message: error.message },
+    });
+  }
+
+  csv(i: number): string {
+    const t = this.table;
+    let checksum = 'good';
+    let expected = '';
+    const state = t.checksumState[i];
+    if (state === ChecksumState.BAD) {
+      checksum = 'bad';
+      expected = hex4(decodeRow(this.chunk, i).packet.expectedChecksum!);
+    } else if (state !== ChecksumState.GOOD) checksum = 'unverifiable';
+    return csvLine([
+      this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), t.ipVersion[i]!,
+      this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
+      flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
+      t.payloadWireLength[i]!, t.payloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
+    ]);
+  }
+
+  errorCsv(i: number): string {
+    const error = rowError(this.chunk, i);
+    const blanks = new Array<string>(CSV_COLUMNS.length - 2).fill('');
+    blanks[blanks.length - 1] = error.code;
+    return csvLine([this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), ...blanks]);
+  }
+}
+
+/** The CSV header row; every data row has these columns in this order. */
+export const CSV_COLUMNS = [
+  'frame', 'time_epoch', 'ip_version', 'src', 'src_port', 'dst', 'dst_port', 'flags', 'seq', 'ack', 'window',
+  'urgent', 'header_length', 'length', 'captured_length', 'options', 'checksum', 'checksum_status',
+  'expected_checksum', 'error',
+] as const;
+
+/** One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+export function csvField(value: string | number): string {
+  if (typeof value === 'number') return String(value);
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 0x2c || c === 0x22 || c === 0x0a || c === 0x0d) return `"${value.replace(/"/g, '""')}"`;
+  }
+  return value;
+}
+
+export function csvLine(values: ReadonlyArray<string | number>): string {
+  let line = csvField(values[0]!);
+  for (let k = 1; k < values.length; k++) line += `,${csvField(values[k]!)}`;
+  return line;
+}
