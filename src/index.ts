@@ -21,6 +21,18 @@ export * from './stack/index.js';
 export { MemoryLink, MemoryLinkEnd, type MemoryLinkOptions, type LinkCounters } from './link/memory-link.js';
 export type { Device, PacketBatchHandler } from './link/device.js';
 export { PcapTap, type PcapTapOptions } from './link/pcap-tap.js';
-export type { TcpConfig } from './tcp/config.js';
+// The sans-IO engine for embedding in other stacks: feed it segments and the time, send what
+// pollTransmit returns (see src/tcp/connection.ts).
+export {
+  Connection, type ConnectionInit, type ConnectionEvent, type ConnectionErrorCode,
+} from './tcp/connection.js';
+export { resetFor } from './tcp/reset.js';
+export type { TcpSegment } from './tcp/segment.js';
+export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig } from './tcp/config.js';
 export type { TcpState } from './tcp/state.js';
-export type { TcpCounters } from './tcp/counters.js';
+export { createTcpCounters, type TcpCounters } from './tcp/counters.js';
+export { IsnGenerator } from './tcp/isn.js';
+export {
+  registerCongestionControl, createCongestionControl, type CongestionControl,
+} from './tcp/congestion.js';
+export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
