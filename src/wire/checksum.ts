@@ -16,7 +16,8 @@ function checkSum(name: string, value: number): void {
 
 /** onesComplementSum on a given codec instance, choosing the SIMD or the scalar routine. */
 export function sumWith(c: Codec, bytes: Uint8Array, initial: number, scalar = false): number {
-  const ptr = c.copyIn(bytes);
+  // Bytes already in the input area (inputArea()) are summed where they lie: no copy.
+  const ptr = c.place(bytes);
   return scalar ? c.exports.onesSumScalar(ptr, bytes.length, initial) : c.exports.onesSum(ptr, bytes.length, initial);
 }
 
@@ -26,7 +27,7 @@ export function sumWith(c: Codec, bytes: Uint8Array, initial: number, scalar = f
  */
 export function onesComplementSum(bytes: Uint8Array, initial = 0): number {
   checkBytes(bytes);
-  checkSum('initial', initial);
+  if (initial !== 0) checkSum('initial', initial);
   return sumWith(codec(), bytes, initial >>> 0);
 }
 

@@ -59,7 +59,7 @@ export function decodeIp(data: Uint8Array): DecodedPacket {
 
 /** decodeFrame on a given codec instance (tests use this to compare the SIMD and scalar builds). */
 export function decodeWith(c: Codec, data: Uint8Array, linkType: number, originalLength = 0): DecodedPacket {
-  const ptr = c.copyIn(data);
+  const ptr = c.place(data);
   const D = c.layout.DETAIL;
   const out = c.detail;
   const status = c.exports.decodeDetail(ptr, data.length, linkType, originalLength, out);
