@@ -4,6 +4,7 @@
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
 import { DecodeError } from '../errors.js';
+import { RecordBatch, splitNs } from './batch.js';
 
 export interface CaptureRecord {
   /** 1-based frame number, as Wireshark counts them. */
@@ -68,6 +69,8 @@ export class CaptureParser {
   private pcapMaxFrame = PCAP_DEFAULT_MAX_FRAME;
   // pcapng
   private interfaces: Interface[] = [];
+  /** Set while drainBatches runs: records go into it instead of becoming objects. */
+  private batch: RecordBatch | null = null;
 
   /** File offset of the next unread byte. */
   get offset(): number {
@@ -102,6 +105,41 @@ export class CaptureParser {
       const record = this.next();
       if (record === undefined) return;
       if (record !== null) yield record;
+    }
+  }
+
+  /**
+   * As drain(), but yields the records as RecordBatch columns of up to `maxRecords` each: no
+   * object per record, and each batch can go to decodeBatch as it is. Record data are views of
+   * the parser's current buffer, exactly as drain()'s are. On corrupt framing it yields the
+   * records before the fault (in a last, shorter batch) and then throws, as drain() does.
+   */
+  *drainBatches(maxRecords = 4096): Generator<RecordBatch, void, undefined> {
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
+    for (;;) {
+      // Every record takes at least 16 bytes of file, so the bytes left bound the batch: no
+      // 4096-row batch allocated only to find the last partial record of a chunk.
+      const capacity = Math.min(maxRecords, Math.floor(this.available() / 16) + 1);
+      const batch = new RecordBatch(this.buffer, this.index + 1, capacity);
+      let more = true;
+      let fault: unknown;
+      this.batch = batch;
+      try {
+        while (!batch.full) {
+          // Records land in the batch; next() returns null for them and for blocks without one.
+          if (this.next() === undefined) {
+            more = false;
+            break;
+          }
+        }
+      } catch (error) {
+        fault = error;
+      } finally {
+        this.batch = null;
+      }
+      if (batch.count > 0) yield batch.seal();
+      if (fault !== undefined) throw fault;
+      if (!more) return;
     }
   }
 
@@ -172,7 +210,7 @@ export class CaptureParser {
     this.fail(`not a pcap or pcapng file (magic 0x${be.toString(16).padStart(8, '0')})`);
   }
 
-  private readPcapRecord(): CaptureRecord | undefined {
+  private readPcapRecord(): CaptureRecord | null | undefined {
     const h = this.pcapRecordHeader;
     if (this.available() < h) return undefined;
     const p = this.pos;
@@ -185,6 +223,18 @@ export class CaptureParser {
     }
     if (this.available() < h + captured) return undefined;
     this.pos += h + captured;
+    if (this.batch !== null) {
+      let ns = this.pcapNs ? fraction : fraction * 1000;
+      let s = seconds;
+      if (ns >= 1e9) {
+        // A corrupt fraction field: carry it into the seconds, as the BigInt sum below does.
+        s += Math.floor(ns / 1e9);
+        ns %= 1e9;
+      }
+      ++this.index;
+      this.batch.add(this.pcapLinkType, s, ns, p + h, captured, original);
+      return null;
+    }
     return {
       index: ++this.index,
       linkType: this.pcapLinkType,
@@ -279,7 +329,13 @@ export class CaptureParser {
     return toNs(units, iface.unitsPerSecond) + iface.offsetSeconds * NS_PER_SECOND;
   }
 
-  private packet(iface: Interface, ts: bigint, data: number, captured: number, original: number): CaptureRecord {
+  private packet(iface: Interface, ts: bigint, data: number, captured: number, original: number): CaptureRecord | null {
+    if (this.batch !== null) {
+      ++this.index;
+      const [seconds, ns] = splitNs(ts);
+      this.batch.add(iface.linkType, seconds, ns, data, captured, original);
+      return null;
+    }
     return {
       index: ++this.index,
       linkType: iface.linkType,
@@ -294,7 +350,7 @@ export class CaptureParser {
    * Enhanced packet block, or the obsolete packet block it replaced: the same layout except
    * that the older one has a 16-bit interface id followed by a 16-bit drops count.
    */
-  private readPacketBlock(body: number, length: number, blockAt: number, obsolete: boolean): CaptureRecord {
+  private readPacketBlock(body: number, length: number, blockAt: number, obsolete: boolean): CaptureRecord | null {
     if (length < 20) this.fail('pcapng packet block too short', this.base + blockAt);
     const iface = this.interfaceAt(obsolete ? this.u16(body) : this.u32(body), blockAt);
     const captured = this.u32(body + 12);
@@ -303,7 +359,7 @@ export class CaptureParser {
     return this.packet(iface, ts, body + 20, captured, this.u32(body + 16));
   }
 
-  private readSimplePacket(body: number, length: number, blockAt: number): CaptureRecord {
+  private readSimplePacket(body: number, length: number, blockAt: number): CaptureRecord | null {
     if (length < 4) this.fail('pcapng simple packet block too short', this.base + blockAt);
     const iface = this.interfaceAt(0, blockAt);
     const original = this.u32(body);
