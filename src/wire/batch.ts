@@ -76,15 +76,16 @@ function columnSpan(width: number, rows: number): number {
  * typed-array allocation costs about a microsecond in V8), and a table of up to BATCH_ROWS rows
  * is filled by one copy of the whole area.
  */
-function allocateColumns(slots: readonly ColumnSlot[], length: number): { raw: Uint8Array; columns: Map<Column, TypedColumn> } {
-  const buffer = new ArrayBuffer(slots.reduce((bytes, s) => bytes + columnSpan(s.width, length), 0));
-  const columns = new Map<Column, TypedColumn>();
+function allocateColumns(slots: readonly ColumnSlot[], length: number, into: Record<Column, TypedColumn>): Uint8Array {
+  let size = 0;
+  for (const s of slots) size += columnSpan(s.width, length);
+  const buffer = new ArrayBuffer(size);
   let at = 0;
   for (const { name, width } of slots) {
-    columns.set(name, typedView(width, buffer, at, length));
+    into[name] = typedView(width, buffer, at, length);
     at += columnSpan(width, length);
   }
-  return { raw: new Uint8Array(buffer), columns };
+  return new Uint8Array(buffer);
 }
 
 function typedView(width: number, buffer: ArrayBufferLike, offset: number, length: number): TypedColumn {
@@ -138,11 +139,7 @@ export class SegmentTable {
   /** @internal built by decodeBatch */
   constructor(length: number, slots: readonly ColumnSlot[], frame: (i: number) => Uint8Array) {
     this.length = length;
-    const { raw, columns } = allocateColumns(slots, length);
-    for (const [name, array] of columns) {
-      (this as unknown as Record<Column, TypedColumn>)[name] = array;
-    }
-    this.#raw = raw;
+    this.#raw = allocateColumns(slots, length, this as unknown as Record<Column, TypedColumn>);
     this.#frame = frame;
   }
 
@@ -291,37 +288,25 @@ function checkLinkTypes(linkType: number | ArrayLike<number>, count: number): vo
 }
 
 /**
- * Rows from `row` that fit one chunk: at most BATCH_ROWS, and (beyond the first) at most
- * INPUT_CHUNK_BYTES of frames.
- */
-function chunkRows(lengthAt: (i: number) => number, row: number, count: number): number {
-  let bytes = 0;
-  let rows = 0;
-  while (row + rows < count && rows < BATCH_ROWS) {
-    const size = lengthAt(row + rows);
-    if (rows > 0 && bytes + size > INPUT_CHUNK_BYTES) break;
-    bytes += size;
-    rows++;
-  }
-  return rows;
-}
-
-/**
  * Puts a chunk of packed frames in WASM memory and writes their addresses and lengths. Frames
  * of one buffer are copied as the one span they cover (a memcpy, not a call per frame), or not
  * at all when the buffer is the input area. Returns the chunk's row count.
  */
 function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number): number {
   const { data, offsets, lengths } = frames;
-  const rows = chunkRows((i) => lengths[i]!, row, count);
+  // One pass finds the chunk's rows (by BATCH_ROWS and INPUT_CHUNK_BYTES) and the span they cover.
   let first = Infinity;
   let end = 0;
   let bytes = 0;
-  for (let k = row; k < row + rows; k++) {
-    const at = offsets[k]!;
+  let rows = 0;
+  while (row + rows < count && rows < BATCH_ROWS) {
+    const at = offsets[row + rows]!;
+    const length = lengths[row + rows]!;
+    if (rows > 0 && bytes + length > INPUT_CHUNK_BYTES) break;
     if (at < first) first = at;
-    if (at + lengths[k]! > end) end = at + lengths[k]!;
-    bytes += lengths[k]!;
+    if (at + length > end) end = at + length;
+    bytes += length;
+    rows++;
   }
   if (rows === 0 || first > end) first = end;
   let base: number;
@@ -346,39 +331,45 @@ function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number)
 /**
  * As stagePacked for an array of frames. Frames that are views of one buffer (the records of
  * a capture read into memory, say) are still copied as one span when they cover it densely;
- * frames already in the input area are not copied at all.
+ * frames already in the input area are not copied at all. One pass over the frames: each
+ * typed-array getter (length, byteOffset, buffer) costs several ns on V8's hot path.
  */
 function stageArray(c: Codec, frames: readonly Uint8Array[], row: number, count: number): number {
-  const rows = chunkRows((i) => frames[i]!.length, row, count);
   const buffer = frames[row]!.buffer;
+  let words = c.u32();
+  const o = c.batchOffsets >>> 2;
+  const l = c.batchLengths >>> 2;
   let first = Infinity;
   let end = 0;
   let bytes = 0;
+  let rows = 0;
   let shared = true;
-  for (let k = row; k < row + rows; k++) {
-    const f = frames[k]!;
-    if (f.buffer !== buffer) {
-      shared = false;
-      break;
+  while (row + rows < count && rows < BATCH_ROWS) {
+    const f = frames[row + rows]!;
+    const length = f.length;
+    if (rows > 0 && bytes + length > INPUT_CHUNK_BYTES) break;
+    if (shared) {
+      if (f.buffer === buffer) {
+        const at = f.byteOffset;
+        words[o + rows] = at;
+        if (at < first) first = at;
+        if (at + length > end) end = at + length;
+      } else {
+        shared = false;
+      }
     }
-    const at = f.byteOffset;
-    if (at < first) first = at;
-    if (at + f.length > end) end = at + f.length;
-    bytes += f.length;
+    words[l + rows] = length;
+    bytes += length;
+    rows++;
   }
   if (!shared || end - first > 2 * bytes + 4096) return stageEach(c, (k) => frames[k]!, row, rows);
-  // Frames in WASM memory are used where they lie only when all are in the caller's input area
-  // (the first and last bytes of the span are); any other view of WASM memory is copied.
+  if (rows === 0 || first > end) first = end;
+  // Frames in WASM memory are used where they lie only when the whole span is in the caller's
+  // input area; any other view of WASM memory is copied.
   const span = new Uint8Array(buffer, first, end - first);
   const base = c.isResident(span) ? 0 : c.copyIn(span) - first;
-  const words = c.u32();
-  const o = c.batchOffsets >>> 2;
-  const l = c.batchLengths >>> 2;
-  for (let k = 0; k < rows; k++) {
-    const f = frames[row + k]!;
-    words[o + k] = base + f.byteOffset;
-    words[l + k] = f.length;
-  }
+  words = c.u32(); // the copy may have grown memory (the values written above survive a grow)
+  for (let k = 0; k < rows; k++) words[o + k] = words[o + k]! + base;
   return rows;
 }
 

@@ -17,8 +17,9 @@ function checkSum(name: string, value: number): void {
 /** onesComplementSum on a given codec instance, choosing the SIMD or the scalar routine. */
 export function sumWith(c: Codec, bytes: Uint8Array, initial: number, scalar = false): number {
   // Bytes already in the input area (inputArea()) are summed where they lie: no copy.
-  const ptr = c.place(bytes);
-  return scalar ? c.exports.onesSumScalar(ptr, bytes.length, initial) : c.exports.onesSum(ptr, bytes.length, initial);
+  const ptr = c.placeCounted(bytes);
+  const n = c.placedLength;
+  return scalar ? c.exports.onesSumScalar(ptr, n, initial) : c.exports.onesSum(ptr, n, initial);
 }
 
 /**

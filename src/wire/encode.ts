@@ -201,7 +201,8 @@ function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, tcp: TcpHeade
   const src = toAddress(ip.src);
   const dst = toAddress(ip.dst);
   if (src.version !== dst.version) throw new TypeError(`address families differ: ${describe(src)} and ${describe(dst)}`);
-  if (payload.length > 0xffff) throw new RangeError(TOO_LONG);
+  const payloadLength = payload.length; // read once: typed-array getters are not free
+  if (payloadLength > 0xffff) throw new RangeError(TOO_LONG);
   const E = c.layout.ENCODE;
   const headroom = E.HEADROOM;
   // copyIn: the payload may be a view of the caller's input area, which a grow would detach.
@@ -216,14 +217,15 @@ function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, tcp: TcpHeade
   const v = c.dataView();
   v.setUint8(req + E.IP_VERSION, src.version);
   v.setUint8(req + E.MODE, mode);
-  v.setUint32(req + E.PAYLOAD_LENGTH, payload.length, true);
+  v.setUint32(req + E.PAYLOAD_LENGTH, payloadLength, true);
   writeIp(c, v, req, ip, src, dst);
   writeTcp(c, v, req, tcp);
   const start = c.exports.encode(req, payloadAt);
   if (start < 0) throw new RangeError(encodeFailure(c, -start));
   // A view made with the constructor: subarray() goes through the species protocol, ~2x slower.
-  const out = allocBytes(payloadAt + payload.length - start);
-  out.set(new Uint8Array(c.memoryBuffer(), start, out.length));
+  const length = payloadAt + payloadLength - start;
+  const out = allocBytes(length);
+  out.set(new Uint8Array(c.memoryBuffer(), start, length));
   return out;
 }
 
