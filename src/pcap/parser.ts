@@ -71,6 +71,14 @@ export class CaptureParser {
   private interfaces: Interface[] = [];
   /** Set while drainBatches runs: records go into it instead of becoming objects. */
   private batch: RecordBatch | null = null;
+  /**
+   * A chunk waiting behind a bridge: when a record straddles two chunks, `buffer` holds just
+   * that record (the old tail plus the chunk's first `pendingAt` bytes) and parsing continues
+   * in `pending` at `pendingAt` once it is read. Copying one record instead of joining the
+   * tail to the whole chunk saves a copy of every chunk.
+   */
+  private pending: Uint8Array | null = null;
+  private pendingAt = 0;
 
   /** File offset of the next unread byte. */
   get offset(): number {
@@ -79,21 +87,80 @@ export class CaptureParser {
 
   /** Adds bytes; take the records they complete with drain(). */
   push(chunk: Uint8Array): void {
+    if (this.pending !== null) {
+      // Pushed again before draining the last push: fold the bridge and its chunk back into one.
+      this.advance();
+      if (this.pending !== null) this.join(this.pending.subarray(this.pendingAt));
+      this.pending = null;
+    }
     if (this.pos >= this.buffer.length) {
       this.base += this.buffer.length;
       this.buffer = chunk;
       this.pos = 0;
-    } else if (chunk.length > 0) {
-      // Only the unread tail (less than one record) is copied; records already handed out keep
-      // pointing into the old buffers, which are never written again.
-      const rest = this.buffer.subarray(this.pos);
-      const joined = new Uint8Array(rest.length + chunk.length);
-      joined.set(rest);
-      joined.set(chunk, rest.length);
-      this.base += this.pos;
-      this.buffer = joined;
-      this.pos = 0;
+      return;
     }
+    if (chunk.length === 0) return;
+    // Records already handed out keep pointing into the old buffers, which are never written
+    // again; only unread bytes are copied.
+    const rest = this.buffer.length - this.pos;
+    const need = this.straddlerLength(chunk);
+    if (need > rest && need - rest < chunk.length && need <= chunk.length >> 2) {
+      const bridge = new Uint8Array(need);
+      bridge.set(this.buffer.subarray(this.pos));
+      bridge.set(chunk.subarray(0, need - rest), rest);
+      this.base += this.pos;
+      this.buffer = bridge;
+      this.pos = 0;
+      this.pending = chunk;
+      this.pendingAt = need - rest;
+    } else {
+      this.join(chunk);
+    }
+  }
+
+  /** Appends `chunk` to the unread bytes, in a new buffer. */
+  private join(chunk: Uint8Array): void {
+    const rest = this.buffer.subarray(this.pos);
+    const joined = new Uint8Array(rest.length + chunk.length);
+    joined.set(rest);
+    joined.set(chunk, rest.length);
+    this.base += this.pos;
+    this.buffer = joined;
+    this.pos = 0;
+  }
+
+  /**
+   * The length of the record or block that starts with the unread bytes and continues into
+   * `chunk`, or 0 when it cannot be told cheaply (file header, section header, a header not
+   * yet complete even with the chunk, or a length the parser will refuse anyway).
+   */
+  private straddlerLength(chunk: Uint8Array): number {
+    const head = this.format === 'pcap' ? this.pcapRecordHeader : this.format === 'pcapng' ? 12 : 0;
+    const rest = this.buffer.length - this.pos;
+    if (head === 0 || rest + chunk.length < head) return 0;
+    const at = (i: number) => (this.pos + i < this.buffer.length ? this.buffer[this.pos + i]! : chunk[this.pos + i - this.buffer.length]!);
+    const u32 = (i: number) => (this.little
+      ? (at(i) | (at(i + 1) << 8) | (at(i + 2) << 16) | (at(i + 3) << 24)) >>> 0
+      : ((at(i) << 24) | (at(i + 1) << 16) | (at(i + 2) << 8) | at(i + 3)) >>> 0);
+    if (this.format === 'pcap') {
+      const captured = u32(8);
+      return captured > this.pcapMaxFrame ? 0 : head + captured;
+    }
+    // A section header may switch the byte order: leave it to the ordinary path.
+    if (((at(0) << 24) | (at(1) << 16) | (at(2) << 8) | at(3)) >>> 0 === PCAPNG_SHB) return 0;
+    const total = u32(4);
+    return total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES ? 0 : total;
+  }
+
+  /** Moves from a fully read bridge to the chunk behind it; true when it did. */
+  private advance(): boolean {
+    if (this.pending === null || this.pos < this.buffer.length) return false;
+    // The bridge ended at file offset base + buffer.length, which is pending[pendingAt].
+    this.base += this.buffer.length - this.pendingAt;
+    this.buffer = this.pending;
+    this.pos = this.pendingAt;
+    this.pending = null;
+    return true;
   }
 
   /**
@@ -103,7 +170,10 @@ export class CaptureParser {
   *drain(): Generator<CaptureRecord, void, undefined> {
     for (;;) {
       const record = this.next();
-      if (record === undefined) return;
+      if (record === undefined) {
+        if (this.advance()) continue;
+        return;
+      }
       if (record !== null) yield record;
     }
   }
@@ -139,13 +209,15 @@ export class CaptureParser {
       }
       if (batch.count > 0) yield batch.seal();
       if (fault !== undefined) throw fault;
-      if (!more) return;
+      // A batch never spans two buffers: past a bridge, the next one starts in the chunk.
+      if (!more && !this.advance()) return;
     }
   }
 
   /** Call after the last chunk: throws DecodeError when the input stopped inside a record. */
   end(): void {
-    const left = this.buffer.length - this.pos;
+    this.advance();
+    const left = this.buffer.length - this.pos + (this.pending === null ? 0 : this.pending.length - this.pendingAt);
     if (this.format === 'unknown') {
       throw new DecodeError(left === 0 ? 'BAD_CAPTURE' : 'TRUNCATED',
         left === 0 ? 'empty file: not a pcap or pcapng capture' : `file ends inside the capture header (${left} bytes)`, this.offset);
