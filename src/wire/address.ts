@@ -9,9 +9,27 @@ export interface ParsedAddress {
 /** Decimal text of every byte value: formatting an address is then four lookups and joins. */
 const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
+/**
+ * Recently formatted IPv4 addresses by value: packets of one flow repeat the same two, and a
+ * map lookup costs a fraction of building the string. Cleared when full, so it stays small.
+ */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_TEXT_LIMIT = 4096;
+
 /** Formats 4 bytes at `offset` as a dotted quad. */
 export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  return `${DECIMAL[bytes[offset]!]}.${DECIMAL[bytes[offset + 1]!]}.${DECIMAL[bytes[offset + 2]!]}.${DECIMAL[bytes[offset + 3]!]}`;
+  const a = bytes[offset]!;
+  const b = bytes[offset + 1]!;
+  const c = bytes[offset + 2]!;
+  const d = bytes[offset + 3]!;
+  const key = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  let text = IPV4_TEXT.get(key);
+  if (text === undefined) {
+    text = `${DECIMAL[a]}.${DECIMAL[b]}.${DECIMAL[c]}.${DECIMAL[d]}`;
+    if (IPV4_TEXT.size >= IPV4_TEXT_LIMIT) IPV4_TEXT.clear();
+    IPV4_TEXT.set(key, text);
+  }
+  return text;
 }
 
 /** Hex text (no leading zeros) of 16-bit groups is built from two byte lookups. */

@@ -58,6 +58,14 @@ describe('address formatting', function () {
     }
   });
 
+  it('formatIpv4 through its cache of recent addresses: right for 10,000 distinct ones, twice over', function () {
+    const random = new Random(0x5eed_add4);
+    const all = Array.from({ length: 10_000 }, () => random.bytes(4));
+    for (let round = 0; round < 2; round++) {
+      for (const b of all) expect(formatIpv4(b)).to.equal(`${b[0]}.${b[1]}.${b[2]}.${b[3]}`);
+    }
+  });
+
   it('formatIpv4: every byte value in every position', function () {
     for (let v = 0; v < 256; v++) {
       const b = Uint8Array.of(v, 255 - v, v >> 1, 7);
