@@ -124,9 +124,10 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
     if (o.sack.length > 4) throw new RangeError(`at most 4 SACK blocks fit in a header, got ${o.sack.length}`);
     mask |= B.SACK;
     for (let b = 0; b < o.sack.length; b++) {
-      const [left, right] = o.sack[b]!;
-      v.setUint32(req + E.SACK + 8 * b, int('SACK left edge', left, U32), true);
-      v.setUint32(req + E.SACK + 8 * b + 4, int('SACK right edge', right, U32), true);
+      // Indexed, not destructured: destructuring goes through the iterator protocol.
+      const block = o.sack[b]!;
+      v.setUint32(req + E.SACK + 8 * b, int('SACK left edge', block[0], U32), true);
+      v.setUint32(req + E.SACK + 8 * b + 4, int('SACK right edge', block[1], U32), true);
     }
   }
   v.setUint8(req + E.SACK_COUNT, o.sack?.length ?? 0);
@@ -135,7 +136,8 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
   const raw = o.unknown ?? NO_RAW;
   if (raw.length > 40) throw new RangeError('too many raw options');
   let dataAt = 0;
-  raw.forEach(({ kind, data }, r) => {
+  for (let r = 0; r < raw.length; r++) {
+    const { kind, data } = raw[r]!;
     int('raw option kind', kind, U8);
     if (kind < 2) throw new RangeError('raw options cannot be EOL (0) or NOP (1); list those in kinds');
     if (!(data instanceof Uint8Array)) throw new TypeError('raw option data must be a Uint8Array');
@@ -146,7 +148,7 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
     v.setUint16(entry + 2, dataAt, true);
     c.bytes().set(data, req + E.RAW_DATA + dataAt);
     dataAt += data.length;
-  });
+  }
   v.setUint8(req + E.RAW_COUNT, raw.length);
 
   if (o.kinds === undefined) {
