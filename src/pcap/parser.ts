@@ -4,7 +4,7 @@
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
 import { DecodeError } from '../errors.js';
-import { RecordBatch, splitNs } from './batch.js';
+import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
 
 export interface CaptureRecord {
   /** 1-based frame number, as Wireshark counts them. */
@@ -70,7 +70,7 @@ export class CaptureParser {
   // pcapng
   private interfaces: Interface[] = [];
   /** Set while drainBatches runs: records go into it instead of becoming objects. */
-  private batch: RecordBatch | null = null;
+  private batch: RecordBatchBuilder | null = null;
   /**
    * A chunk waiting behind a bridge: when a record straddles two chunks, `buffer` holds just
    * that record (the old tail plus the chunk's first `pendingAt` bytes) and parsing continues
@@ -190,7 +190,7 @@ export class CaptureParser {
       // Every record takes at least 16 bytes of file, so the bytes left bound the batch: no
       // 4096-row batch allocated only to find the last partial record of a chunk.
       const capacity = Math.min(maxRecords, Math.floor(this.available() / 16) + 1);
-      const batch = new RecordBatch(this.buffer, this.index + 1, capacity);
+      const batch = new RecordBatchBuilder(this.buffer, this.index + 1, capacity);
       let more = true;
       let fault: unknown;
       this.batch = batch;
@@ -207,7 +207,7 @@ export class CaptureParser {
       } finally {
         this.batch = null;
       }
-      if (batch.count > 0) yield batch.seal();
+      if (batch.count > 0) yield batch.finish();
       if (fault !== undefined) throw fault;
       // A batch never spans two buffers: past a bridge, the next one starts in the chunk.
       if (!more && !this.advance()) return;

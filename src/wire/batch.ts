@@ -65,6 +65,13 @@ function columnSlots(c: Codec): readonly ColumnSlot[] {
   return slots;
 }
 
+/**
+ * Each table's column bytes as one array, in the WASM batch area's layout for its row count,
+ * so decodeBatch fills a table of up to BATCH_ROWS rows with one copy. Kept outside the class
+ * so it is no part of SegmentTable's public face.
+ */
+const rawColumns = new WeakMap<SegmentTable, Uint8Array>();
+
 /** Bytes column `width` takes in a table of `rows` rows: the WASM module's layout (16-byte aligned). */
 function columnSpan(width: number, rows: number): number {
   return (width * rows + 15) & ~15;
@@ -133,24 +140,12 @@ export class SegmentTable {
   readonly srcAddressOffset!: Uint32Array;
   readonly dstAddressOffset!: Uint32Array;
   readonly #frame: (i: number) => Uint8Array;
-  /** Every column's bytes, in the WASM batch area's layout for `length` rows. */
-  readonly #raw: Uint8Array;
 
   /** @internal built by decodeBatch */
   constructor(length: number, slots: readonly ColumnSlot[], frame: (i: number) => Uint8Array) {
     this.length = length;
-    this.#raw = allocateColumns(slots, length, this as unknown as Record<Column, TypedColumn>);
+    rawColumns.set(this, allocateColumns(slots, length, this as unknown as Record<Column, TypedColumn>));
     this.#frame = frame;
-  }
-
-  /** @internal fills every column from a WASM batch area laid out for exactly `length` rows. */
-  fillFrom(area: Uint8Array): void {
-    this.#raw.set(area);
-  }
-
-  /** @internal the size of the column area for `length` rows. */
-  get rawLength(): number {
-    return this.#raw.length;
   }
 
   /** The error code of row i, or undefined when it decoded. */
@@ -252,8 +247,12 @@ export function decodeBatchWith(
     c.exports.decodeBatch(0, c.batchOffsets, c.batchLengths,
       typeof linkType === 'number' ? 0 : c.batchLinkTypes, typeof linkType === 'number' ? linkType : 0,
       originals === undefined ? 0 : c.batchOriginals, rows, verify);
-    if (rows === count) table.fillFrom(c.bytes().subarray(c.batchBase, c.batchBase + table.rawLength));
-    else copyColumns(c, slots, capacity, table, row, rows);
+    if (rows === count) {
+      const raw = rawColumns.get(table)!;
+      raw.set(c.bytes().subarray(c.batchBase, c.batchBase + raw.length));
+    } else {
+      copyColumns(c, slots, capacity, table, row, rows);
+    }
     row += rows;
   }
   return table;
