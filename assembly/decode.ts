@@ -161,31 +161,55 @@ export function configureBatch(base: usize, capacity: i32): void {
 
 // @ts-ignore: decorator
 @inline function writeRow(i: usize, status: i32): void {
-  const ok = status == STATUS_OK;
   store<u8>(cStatus + i, <u8>status);
-  store<u8>(cIpVersion + i, ok ? <u8>S.ipVersion : 0);
-  store<u8>(cChecksumState + i, ok ? <u8>S.checksumState : 2);
-  store<u8>(cHeaderLength + i, ok ? <u8>S.headerLength : 0);
-  store<u8>(cWindowScale + i, ok ? <u8>S.windowScale : 0);
-  store<u8>(cOptionMask + i, ok ? <u8>S.optionMask : 0);
   const i2 = i << 1;
-  store<u16>(cFlags + i2, ok ? <u16>S.flags : 0);
-  store<u16>(cSrcPort + i2, ok ? <u16>S.srcPort : 0);
-  store<u16>(cDstPort + i2, ok ? <u16>S.dstPort : 0);
-  store<u16>(cWindow + i2, ok ? <u16>S.window : 0);
-  store<u16>(cUrgent + i2, ok ? <u16>S.urgentPointer : 0);
-  store<u16>(cChecksum + i2, ok ? <u16>S.checksum : 0);
-  store<u16>(cMss + i2, ok ? <u16>S.mss : 0);
   const i4 = i << 2;
-  store<u32>(cSeq + i4, ok ? S.seq : 0);
-  store<u32>(cAck + i4, ok ? S.ack : 0);
-  store<u32>(cTsValue + i4, ok ? S.tsValue : 0);
-  store<u32>(cTsEcho + i4, ok ? S.tsEcho : 0);
-  store<u32>(cPayloadOffset + i4, ok ? S.payloadOffset : 0);
-  store<u32>(cPayloadLength + i4, ok ? S.payloadCaptured : 0);
-  store<u32>(cPayloadWireLength + i4, ok ? S.payloadWire : 0);
-  store<u32>(cSrcAddressOffset + i4, ok ? S.srcOffset : 0);
-  store<u32>(cDstAddressOffset + i4, ok ? S.dstOffset : 0);
+  // One branch per row rather than a select per column: rows are nearly always all OK or all not.
+  if (status == STATUS_OK) {
+    store<u8>(cIpVersion + i, <u8>S.ipVersion);
+    store<u8>(cChecksumState + i, <u8>S.checksumState);
+    store<u8>(cHeaderLength + i, <u8>S.headerLength);
+    store<u8>(cWindowScale + i, <u8>S.windowScale);
+    store<u8>(cOptionMask + i, <u8>S.optionMask);
+    store<u16>(cFlags + i2, <u16>S.flags);
+    store<u16>(cSrcPort + i2, <u16>S.srcPort);
+    store<u16>(cDstPort + i2, <u16>S.dstPort);
+    store<u16>(cWindow + i2, <u16>S.window);
+    store<u16>(cUrgent + i2, <u16>S.urgentPointer);
+    store<u16>(cChecksum + i2, <u16>S.checksum);
+    store<u16>(cMss + i2, <u16>S.mss);
+    store<u32>(cSeq + i4, S.seq);
+    store<u32>(cAck + i4, S.ack);
+    store<u32>(cTsValue + i4, S.tsValue);
+    store<u32>(cTsEcho + i4, S.tsEcho);
+    store<u32>(cPayloadOffset + i4, S.payloadOffset);
+    store<u32>(cPayloadLength + i4, S.payloadCaptured);
+    store<u32>(cPayloadWireLength + i4, S.payloadWire);
+    store<u32>(cSrcAddressOffset + i4, S.srcOffset);
+    store<u32>(cDstAddressOffset + i4, S.dstOffset);
+  } else {
+    store<u8>(cIpVersion + i, 0);
+    store<u8>(cChecksumState + i, 2);
+    store<u8>(cHeaderLength + i, 0);
+    store<u8>(cWindowScale + i, 0);
+    store<u8>(cOptionMask + i, 0);
+    store<u16>(cFlags + i2, 0);
+    store<u16>(cSrcPort + i2, 0);
+    store<u16>(cDstPort + i2, 0);
+    store<u16>(cWindow + i2, 0);
+    store<u16>(cUrgent + i2, 0);
+    store<u16>(cChecksum + i2, 0);
+    store<u16>(cMss + i2, 0);
+    store<u32>(cSeq + i4, 0);
+    store<u32>(cAck + i4, 0);
+    store<u32>(cTsValue + i4, 0);
+    store<u32>(cTsEcho + i4, 0);
+    store<u32>(cPayloadOffset + i4, 0);
+    store<u32>(cPayloadLength + i4, 0);
+    store<u32>(cPayloadWireLength + i4, 0);
+    store<u32>(cSrcAddressOffset + i4, 0);
+    store<u32>(cDstAddressOffset + i4, 0);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // pseudo-header must use. Every read is checked against the captured length first.
 
 import { be16, be32, u8at } from './bytes';
-import { onesSumScalar } from './checksum';
+import { ipv4HeaderSum } from './checksum';
 import * as S from './state';
 import {
   STATUS_BAD_IP_HEADER, STATUS_FRAGMENT, STATUS_NOT_TCP, STATUS_OK, STATUS_TRUNCATED,
@@ -83,7 +83,7 @@ export function parseIpv4(p: usize, len: i32): i32 {
   S.ipId = <i32>be16(p + o + 4);
   S.fragmentField = <i32>be16(p + o + 6);
   S.ttl = <i32>u8at(p + o + 8);
-  S.ipChecksumState = onesSumScalar(p + o, ihl, 0) == 0xffff ? 0 : 1;
+  S.ipChecksumState = ipv4HeaderSum(p + o, <usize>ihl) == 0xffff ? 0 : 1;
   S.srcOffset = o + 12;
   S.dstOffset = o + 16;
   S.pseudoSrcOffset = o + 12;

@@ -1,11 +1,15 @@
 // Decode + checksum verification of 1,024-packet batches (full-size and ACK-only separately) and
-// of a whole capture file: decodeBatch, per-packet decodeFrame and the pure-JS object-per-layer
-// baseline. Before timing, the baseline must agree with decodeFrame on every benchmark packet.
+// of a whole capture file: decodeBatch (array, packed, zero-copy), per-packet decodeFrame, the
+// pure-JS object-per-layer baseline, and the `pcap` npm package's own decoders when installed.
+// Before timing, every decoder must agree with decodeFrame on every benchmark packet.
 
 import {
-  ChecksumState, decodeBatch, decodeFrame, parseCapture, type DecodedPacket, type SegmentTable,
+  CaptureParser, ChecksumState, decodeBatch, decodeFrame, inputArea, parseCapture, parseCaptureBatches,
+  type DecodedPacket, type PackedFrames, type SegmentTable,
 } from '../dist/index.js';
+import { codec } from '../dist/wire/module.js';
 import { decodePacket, tcpOf, type TCP } from './baselines/decoder.js';
+import { loadPcapPackage, verifyEthernetTcp, type PcapPackage } from './baselines/pcap-package.js';
 import { compareWith, consume, runTasks, type BenchConfig, type Row, type TaskSpec } from './harness.js';
 import { BATCH, type FrameSet } from './packets.js';
 
@@ -58,6 +62,47 @@ function checkTable(table: SegmentTable, set: FrameSet): void {
   }
 }
 
+/** The pcap package, loaded once: its rows appear when it is installed (see baselines/pcap-package.ts). */
+export const pcapPackage = loadPcapPackage();
+
+/** The frames as Node Buffers (views, no copy): node_pcap's decoders call Buffer methods. */
+function asBuffers(frames: Uint8Array[]): Buffer[] {
+  return frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.length));
+}
+
+/** node_pcap must read the same ports, sequence numbers and lengths as decodeFrame. */
+function checkPcapPackage(pkg: PcapPackage, set: FrameSet): void {
+  asBuffers(set.frames).forEach((frame, i) => {
+    const ours = decodeFrame(frame, set.linkType).tcp;
+    const theirs = pkg.decodeTcp(frame);
+    if (!theirs || theirs.sport !== ours.srcPort || theirs.dport !== ours.dstPort || theirs.seqno !== ours.seq
+      || theirs.ackno !== ours.ack || theirs.headerLength !== ours.headerLength || theirs.windowSize !== ours.window) {
+      throw new Error(`pcap package decoder disagrees with decodeFrame on ${set.name} packet ${i}`);
+    }
+    if (!verifyEthernetTcp(frame)) throw new Error(`pure-JS verification after node_pcap fails on ${set.name} packet ${i}`);
+  });
+}
+
+/**
+ * A copy of the packed frames in the codec's input area (inputArea), as a program that reads
+ * captures straight into WASM memory would have them. Re-made if memory grew (detaching the
+ * view) or another inputArea call replaced the area.
+ */
+class ResidentFrames {
+  #packed: PackedFrames | undefined;
+
+  constructor(private readonly source: FrameSet['packed']) {}
+
+  get packed(): PackedFrames {
+    if (this.#packed === undefined || !codec().isResident(this.#packed.data)) {
+      const area = inputArea(this.source.data.length);
+      area.set(this.source.data);
+      this.#packed = { data: area, offsets: this.source.offsets, lengths: this.source.lengths };
+    }
+    return this.#packed;
+  }
+}
+
 export function selfCheck(sets: FrameSet[]): void {
   for (const set of sets) {
     set.frames.forEach((frame, i) => {
@@ -67,6 +112,8 @@ export function selfCheck(sets: FrameSet[]): void {
     });
     checkTable(decodeBatch(set.frames, set.linkType), set);
     checkTable(decodeBatch(set.packed, set.linkType), set);
+    checkTable(decodeBatch(new ResidentFrames(set.packed).packed, set.linkType), set);
+    if (!('missing' in pcapPackage)) checkPcapPackage(pcapPackage, set);
   }
 }
 
@@ -79,6 +126,8 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
   const n = frames.length;
   if (n !== BATCH) throw new Error(`${set.name} has ${n} frames, expected ${BATCH}`);
   const bytesPerOp = set.totalBytes / n;
+  const resident = new ResidentFrames(packed);
+  const wasm = codec();
   const specs: TaskSpec[] = [
     {
       name: 'decodeBatch (1 call, array of frames)',
@@ -95,6 +144,16 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
       bytesPerOp,
       fn: () => {
         const t = decodeBatch(packed, linkType);
+        consume(t.seq[n - 1]! + t.checksumState[0]!);
+      },
+    },
+    {
+      name: 'decodeBatch (packed, already in WASM memory: inputArea)',
+      opsPerIteration: n,
+      bytesPerOp,
+      note: 'zero-copy path: the frames were written into the codec input area',
+      fn: () => {
+        const t = decodeBatch(resident.packed, linkType);
         consume(t.seq[n - 1]! + t.checksumState[0]!);
       },
     },
@@ -134,7 +193,46 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
         consume(acc);
       },
     },
+    {
+      name: 'floor: one SIMD sum over all the batch\'s bytes in WASM memory',
+      opsPerIteration: n,
+      bytesPerOp,
+      note: 'not a decoder: the least any verifying decoder must do (read every byte once), '
+        + 'at this machine\'s memory/cache bandwidth for a batch this size',
+      fn: () => {
+        const p = resident.packed;
+        consume(wasm.exports.onesSum(p.data.byteOffset, p.data.length, 0));
+      },
+    },
   ];
+  if (!('missing' in pcapPackage)) {
+    const buffers = asBuffers(frames);
+    const decodeTcp = pcapPackage.decodeTcp;
+    specs.push({
+      name: `pcap ${pcapPackage.version} package decoders + best-JS checksum verify`,
+      opsPerIteration: n,
+      bytesPerOp,
+      note: `node_pcap's own Ethernet/IP/TCP decoders (${pcapPackage.from}); it verifies no checksum, so the best pure-JS sum is added`,
+      fn: () => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) {
+          const tcp = decodeTcp(buffers[i]!)!;
+          acc += tcp.seqno + (verifyEthernetTcp(buffers[i]!) ? 1 : 0);
+        }
+        consume(acc);
+      },
+    }, {
+      name: `pcap ${pcapPackage.version} package decoders alone (no checksum)`,
+      opsPerIteration: n,
+      bytesPerOp,
+      note: 'not comparable with the verifying rows: decode only',
+      fn: () => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += decodeTcp(buffers[i]!)!.seqno;
+        consume(acc);
+      },
+    });
+  }
   return compareWith(await runTasks(decodeGroup(set), 'packet', specs, config), BASELINE);
 }
 
@@ -144,15 +242,40 @@ interface FileChunk {
   originals: number[];
 }
 
-/** parseCapture + decodeBatch per FILE_CHUNK records; returns [records, good checksums]. */
-function decodeFileBatched(bytes: Uint8Array, onTable?: (t: SegmentTable) => void): [number, number] {
+/** Bytes handed to the streaming parser at a time: readCapture's read size. */
+export const STREAM_CHUNK = 1 << 20;
+
+/**
+ * The streaming path: the file's bytes pushed into a CaptureParser 1 MiB at a time (as
+ * readCapture / readCaptureBatches do from disk), each RecordBatch of up to FILE_CHUNK records
+ * straight into decodeBatch. Returns [records, good checksums].
+ */
+function decodeFileStreamed(bytes: Uint8Array, onTable?: (t: SegmentTable) => void): [number, number] {
+  const parser = new CaptureParser();
+  let records = 0;
+  let good = 0;
+  for (let at = 0; at < bytes.length; at += STREAM_CHUNK) {
+    parser.push(bytes.subarray(at, Math.min(bytes.length, at + STREAM_CHUNK)));
+    for (const batch of parser.drainBatches(FILE_CHUNK)) {
+      const t = decodeBatch(batch, batch.linkTypes, { originalLengths: batch.originalLengths });
+      records += t.length;
+      const states = t.checksumState;
+      for (let i = 0; i < t.length; i++) if (states[i] === ChecksumState.GOOD) good++;
+      onTable?.(t);
+    }
+  }
+  parser.end();
+  return [records, good];
+}
+
+/** parseCapture (an object per record) + decodeBatch per FILE_CHUNK records. */
+function decodeFileBatched(bytes: Uint8Array): [number, number] {
   let chunk: FileChunk = { frames: [], linkTypes: [], originals: [] };
   let records = 0;
   let good = 0;
   const flush = () => {
     const t = decodeBatch(chunk.frames, chunk.linkTypes, { originalLengths: chunk.originals });
     for (let i = 0; i < t.length; i++) if (t.checksumState[i] === ChecksumState.GOOD) good++;
-    onTable?.(t);
     chunk = { frames: [], linkTypes: [], originals: [] };
   };
   for (const r of parseCapture(bytes)) {
@@ -188,9 +311,13 @@ export async function runWholeFile(file: { name: string; bytes: Uint8Array }, co
   // Self-check: the batch path and the baseline give every record the same checksum verdict.
   const batchVerdicts: boolean[] = [];
   const baseVerdicts: boolean[] = [];
-  const [records, good] = decodeFileBatched(file.bytes, (t) => {
+  const [records, good] = decodeFileStreamed(file.bytes, (t) => {
     for (let i = 0; i < t.length; i++) batchVerdicts.push(t.status[i] === 0 && t.checksumState[i] === ChecksumState.GOOD);
   });
+  const [objectRecords, objectGood] = decodeFileBatched(file.bytes);
+  if (objectRecords !== records || objectGood !== good) {
+    throw new Error(`whole file ${file.name}: streamed batches ${records}/${good}, record objects ${objectRecords}/${objectGood}`);
+  }
   const [baseRecords, baseGood] = decodeFileBaseline(file.bytes, baseVerdicts);
   const differ = batchVerdicts.findIndex((v, i) => v !== baseVerdicts[i]);
   if (records !== baseRecords || good !== baseGood || differ >= 0) {
@@ -200,16 +327,33 @@ export async function runWholeFile(file: { name: string; bytes: Uint8Array }, co
   const bytesPerOp = file.bytes.length / records;
   const specs: TaskSpec[] = [
     {
-      name: `parseCapture + decodeBatch (${FILE_CHUNK} per call)`,
+      name: `streaming parser (1 MiB pushes) + decodeBatch per RecordBatch (<= ${FILE_CHUNK})`,
+      opsPerIteration: records,
+      bytesPerOp,
+      note: 'CaptureParser.push + drainBatches, as readCaptureBatches does from disk',
+      fn: () => consume(decodeFileStreamed(file.bytes)[1]),
+    },
+    {
+      name: `parseCapture (record objects) + decodeBatch (${FILE_CHUNK} per call)`,
       opsPerIteration: records,
       bytesPerOp,
       fn: () => consume(decodeFileBatched(file.bytes)[1]),
     },
     {
-      name: 'parseCapture only (no decoding)',
+      name: 'parseCaptureBatches only (no decoding)',
       opsPerIteration: records,
       bytesPerOp,
       note: 'the share of the whole-file time spent reading records',
+      fn: () => {
+        let n = 0;
+        for (const b of parseCaptureBatches(file.bytes, FILE_CHUNK)) n += b.count;
+        consume(n);
+      },
+    },
+    {
+      name: 'parseCapture only (record objects, no decoding)',
+      opsPerIteration: records,
+      bytesPerOp,
       fn: () => {
         let n = 0;
         for (const r of parseCapture(file.bytes)) n += r.capturedLength;

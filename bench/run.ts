@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { codec } from '../dist/wire/module.js';
 import { runChecksum } from './checksum.bench.js';
 import { runCommandBench } from './command.bench.js';
-import { runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
+import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { locateCorpus } from './corpus.js';
@@ -85,10 +85,13 @@ async function main(): Promise<void> {
     file = wholeFile(corpus);
     for (const s of sets) inputs[s.name] = s.description;
     inputs['whole file'] = `${file.name}: ${file.compressedBytes} B gzip, ${file.bytes.length} B decompressed in memory`;
+    inputs['pcap package'] = 'missing' in pcapPackage
+      ? `not measured: ${pcapPackage.missing}`
+      : `pcap ${pcapPackage.version} from ${pcapPackage.from} (its decoders are pure JS; not a tcpwasm dependency)`;
     for (const [k, v] of Object.entries(inputs)) console.log(`  ${k}: ${v}`);
     // Abort before timing anything if the baseline decoder and decodeFrame disagree.
     selfCheck(sets);
-    console.log('  self-check: baseline decoder == decodeFrame == decodeBatch on all benchmark packets');
+    console.log(`  self-check: baseline decoder == decodeFrame == decodeBatch (array, packed, inputArea)${'missing' in pcapPackage ? '' : ' == pcap package'} on all benchmark packets`);
   }
 
   const rows: Row[] = [];

@@ -7,8 +7,9 @@ export {
 } from './wire/checksum.js';
 export { decodeFrame, decodeIp } from './wire/decode.js';
 export { decodeBatch, SegmentTable, type PackedFrames, type BatchOptions } from './wire/batch.js';
+export { inputArea } from './wire/input.js';
 export {
-  encodePacket, encodeTcp, type PacketInit, type IpHeaderInit, type TcpHeaderInit,
+  encodePacket, encodeTcp, type PacketInit, type IpHeaderInit, type TcpHeaderInit, type AddressInit,
 } from './wire/encode.js';
 export { TcpFlags, LinkType, ChecksumState, OptionBit, type ChecksumStatus } from './wire/constants.js';
 export { formatTcpFlags } from './wire/flags.js';

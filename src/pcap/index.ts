@@ -1,4 +1,5 @@
-export { parseCapture, readCapture } from './read.js';
+export { parseCapture, parseCaptureBatches, readCapture, readCaptureBatches } from './read.js';
+export { RecordBatch } from './batch.js';
 export { CaptureParser, type CaptureRecord } from './parser.js';
 export {
   writePcap, writePcapng, PcapWriter,

@@ -4,6 +4,7 @@
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
 import { DecodeError } from '../errors.js';
+import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
 
 export interface CaptureRecord {
   /** 1-based frame number, as Wireshark counts them. */
@@ -68,6 +69,16 @@ export class CaptureParser {
   private pcapMaxFrame = PCAP_DEFAULT_MAX_FRAME;
   // pcapng
   private interfaces: Interface[] = [];
+  /** Set while drainBatches runs: records go into it instead of becoming objects. */
+  private batch: RecordBatchBuilder | null = null;
+  /**
+   * A chunk waiting behind a bridge: when a record straddles two chunks, `buffer` holds just
+   * that record (the old tail plus the chunk's first `pendingAt` bytes) and parsing continues
+   * in `pending` at `pendingAt` once it is read. Copying one record instead of joining the
+   * tail to the whole chunk saves a copy of every chunk.
+   */
+  private pending: Uint8Array | null = null;
+  private pendingAt = 0;
 
   /** File offset of the next unread byte. */
   get offset(): number {
@@ -76,21 +87,80 @@ export class CaptureParser {
 
   /** Adds bytes; take the records they complete with drain(). */
   push(chunk: Uint8Array): void {
+    if (this.pending !== null) {
+      // Pushed again before draining the last push: fold the bridge and its chunk back into one.
+      this.advance();
+      if (this.pending !== null) this.join(this.pending.subarray(this.pendingAt));
+      this.pending = null;
+    }
     if (this.pos >= this.buffer.length) {
       this.base += this.buffer.length;
       this.buffer = chunk;
       this.pos = 0;
-    } else if (chunk.length > 0) {
-      // Only the unread tail (less than one record) is copied; records already handed out keep
-      // pointing into the old buffers, which are never written again.
-      const rest = this.buffer.subarray(this.pos);
-      const joined = new Uint8Array(rest.length + chunk.length);
-      joined.set(rest);
-      joined.set(chunk, rest.length);
-      this.base += this.pos;
-      this.buffer = joined;
-      this.pos = 0;
+      return;
     }
+    if (chunk.length === 0) return;
+    // Records already handed out keep pointing into the old buffers, which are never written
+    // again; only unread bytes are copied.
+    const rest = this.buffer.length - this.pos;
+    const need = this.straddlerLength(chunk);
+    if (need > rest && need - rest < chunk.length && need <= chunk.length >> 2) {
+      const bridge = new Uint8Array(need);
+      bridge.set(this.buffer.subarray(this.pos));
+      bridge.set(chunk.subarray(0, need - rest), rest);
+      this.base += this.pos;
+      this.buffer = bridge;
+      this.pos = 0;
+      this.pending = chunk;
+      this.pendingAt = need - rest;
+    } else {
+      this.join(chunk);
+    }
+  }
+
+  /** Appends `chunk` to the unread bytes, in a new buffer. */
+  private join(chunk: Uint8Array): void {
+    const rest = this.buffer.subarray(this.pos);
+    const joined = new Uint8Array(rest.length + chunk.length);
+    joined.set(rest);
+    joined.set(chunk, rest.length);
+    this.base += this.pos;
+    this.buffer = joined;
+    this.pos = 0;
+  }
+
+  /**
+   * The length of the record or block that starts with the unread bytes and continues into
+   * `chunk`, or 0 when it cannot be told cheaply (file header, section header, a header not
+   * yet complete even with the chunk, or a length the parser will refuse anyway).
+   */
+  private straddlerLength(chunk: Uint8Array): number {
+    const head = this.format === 'pcap' ? this.pcapRecordHeader : this.format === 'pcapng' ? 12 : 0;
+    const rest = this.buffer.length - this.pos;
+    if (head === 0 || rest + chunk.length < head) return 0;
+    const at = (i: number) => (this.pos + i < this.buffer.length ? this.buffer[this.pos + i]! : chunk[this.pos + i - this.buffer.length]!);
+    const u32 = (i: number) => (this.little
+      ? (at(i) | (at(i + 1) << 8) | (at(i + 2) << 16) | (at(i + 3) << 24)) >>> 0
+      : ((at(i) << 24) | (at(i + 1) << 16) | (at(i + 2) << 8) | at(i + 3)) >>> 0);
+    if (this.format === 'pcap') {
+      const captured = u32(8);
+      return captured > this.pcapMaxFrame ? 0 : head + captured;
+    }
+    // A section header may switch the byte order: leave it to the ordinary path.
+    if (((at(0) << 24) | (at(1) << 16) | (at(2) << 8) | at(3)) >>> 0 === PCAPNG_SHB) return 0;
+    const total = u32(4);
+    return total < 12 || total % 4 !== 0 || total > MAX_RECORD_BYTES ? 0 : total;
+  }
+
+  /** Moves from a fully read bridge to the chunk behind it; true when it did. */
+  private advance(): boolean {
+    if (this.pending === null || this.pos < this.buffer.length) return false;
+    // The bridge ended at file offset base + buffer.length, which is pending[pendingAt].
+    this.base += this.buffer.length - this.pendingAt;
+    this.buffer = this.pending;
+    this.pos = this.pendingAt;
+    this.pending = null;
+    return true;
   }
 
   /**
@@ -100,14 +170,54 @@ export class CaptureParser {
   *drain(): Generator<CaptureRecord, void, undefined> {
     for (;;) {
       const record = this.next();
-      if (record === undefined) return;
+      if (record === undefined) {
+        if (this.advance()) continue;
+        return;
+      }
       if (record !== null) yield record;
+    }
+  }
+
+  /**
+   * As drain(), but yields the records as RecordBatch columns of up to `maxRecords` each: no
+   * object per record, and each batch can go to decodeBatch as it is. Record data are views of
+   * the parser's current buffer, exactly as drain()'s are. On corrupt framing it yields the
+   * records before the fault (in a last, shorter batch) and then throws, as drain() does.
+   */
+  *drainBatches(maxRecords = 4096): Generator<RecordBatch, void, undefined> {
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
+    for (;;) {
+      // Every record takes at least 16 bytes of file, so the bytes left bound the batch: no
+      // 4096-row batch allocated only to find the last partial record of a chunk.
+      const capacity = Math.min(maxRecords, Math.floor(this.available() / 16) + 1);
+      const batch = new RecordBatchBuilder(this.buffer, this.index + 1, capacity);
+      let more = true;
+      let fault: unknown;
+      this.batch = batch;
+      try {
+        while (!batch.full) {
+          // Records land in the batch; next() returns null for them and for blocks without one.
+          if (this.next() === undefined) {
+            more = false;
+            break;
+          }
+        }
+      } catch (error) {
+        fault = error;
+      } finally {
+        this.batch = null;
+      }
+      if (batch.count > 0) yield batch.finish();
+      if (fault !== undefined) throw fault;
+      // A batch never spans two buffers: past a bridge, the next one starts in the chunk.
+      if (!more && !this.advance()) return;
     }
   }
 
   /** Call after the last chunk: throws DecodeError when the input stopped inside a record. */
   end(): void {
-    const left = this.buffer.length - this.pos;
+    this.advance();
+    const left = this.buffer.length - this.pos + (this.pending === null ? 0 : this.pending.length - this.pendingAt);
     if (this.format === 'unknown') {
       throw new DecodeError(left === 0 ? 'BAD_CAPTURE' : 'TRUNCATED',
         left === 0 ? 'empty file: not a pcap or pcapng capture' : `file ends inside the capture header (${left} bytes)`, this.offset);
@@ -172,7 +282,7 @@ export class CaptureParser {
     this.fail(`not a pcap or pcapng file (magic 0x${be.toString(16).padStart(8, '0')})`);
   }
 
-  private readPcapRecord(): CaptureRecord | undefined {
+  private readPcapRecord(): CaptureRecord | null | undefined {
     const h = this.pcapRecordHeader;
     if (this.available() < h) return undefined;
     const p = this.pos;
@@ -185,6 +295,18 @@ export class CaptureParser {
     }
     if (this.available() < h + captured) return undefined;
     this.pos += h + captured;
+    if (this.batch !== null) {
+      let ns = this.pcapNs ? fraction : fraction * 1000;
+      let s = seconds;
+      if (ns >= 1e9) {
+        // A corrupt fraction field: carry it into the seconds, as the BigInt sum below does.
+        s += Math.floor(ns / 1e9);
+        ns %= 1e9;
+      }
+      ++this.index;
+      this.batch.add(this.pcapLinkType, s, ns, p + h, captured, original);
+      return null;
+    }
     return {
       index: ++this.index,
       linkType: this.pcapLinkType,
@@ -279,7 +401,13 @@ export class CaptureParser {
     return toNs(units, iface.unitsPerSecond) + iface.offsetSeconds * NS_PER_SECOND;
   }
 
-  private packet(iface: Interface, ts: bigint, data: number, captured: number, original: number): CaptureRecord {
+  private packet(iface: Interface, ts: bigint, data: number, captured: number, original: number): CaptureRecord | null {
+    if (this.batch !== null) {
+      ++this.index;
+      const [seconds, ns] = splitNs(ts);
+      this.batch.add(iface.linkType, seconds, ns, data, captured, original);
+      return null;
+    }
     return {
       index: ++this.index,
       linkType: iface.linkType,
@@ -294,7 +422,7 @@ export class CaptureParser {
    * Enhanced packet block, or the obsolete packet block it replaced: the same layout except
    * that the older one has a 16-bit interface id followed by a 16-bit drops count.
    */
-  private readPacketBlock(body: number, length: number, blockAt: number, obsolete: boolean): CaptureRecord {
+  private readPacketBlock(body: number, length: number, blockAt: number, obsolete: boolean): CaptureRecord | null {
     if (length < 20) this.fail('pcapng packet block too short', this.base + blockAt);
     const iface = this.interfaceAt(obsolete ? this.u16(body) : this.u32(body), blockAt);
     const captured = this.u32(body + 12);
@@ -303,7 +431,7 @@ export class CaptureParser {
     return this.packet(iface, ts, body + 20, captured, this.u32(body + 16));
   }
 
-  private readSimplePacket(body: number, length: number, blockAt: number): CaptureRecord {
+  private readSimplePacket(body: number, length: number, blockAt: number): CaptureRecord | null {
     if (length < 4) this.fail('pcapng simple packet block too short', this.base + blockAt);
     const iface = this.interfaceAt(0, blockAt);
     const original = this.u32(body);

@@ -5,7 +5,18 @@
 import { DecodeError } from '../errors.js';
 import { nodeBuiltin } from '../node.js';
 import { gunzipRecovering, gzipFault, inflateLongestPrefix, isGzip } from './gzip.js';
+import type { RecordBatch } from './batch.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';
+
+/** What a reader takes out of the parser after each chunk: records, or batches of them. */
+type Drain<T> = (parser: CaptureParser) => Generator<T, void, undefined>;
+
+const records: Drain<CaptureRecord> = (parser) => parser.drain();
+
+function batches(maxRecords: number): Drain<RecordBatch> {
+  if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
+  return (parser) => parser.drainBatches(maxRecords);
+}
 
 type Zlib = typeof import('node:zlib');
 type Fs = typeof import('node:fs');
@@ -20,7 +31,19 @@ function builtin<T>(id: string): T {
  * Parses a pcap or pcapng capture held in memory (gzip-compressed too). Record data are views
  * into `bytes` (or into the decompressed copy).
  */
-export function* parseCapture(bytes: Uint8Array): Generator<CaptureRecord, void, undefined> {
+export function parseCapture(bytes: Uint8Array): Generator<CaptureRecord, void, undefined> {
+  return parseWith(bytes, records);
+}
+
+/**
+ * parseCapture yielding RecordBatch columns of up to `maxRecords` records instead of one object
+ * per record: the fast way to feed decodeBatch (a batch is a PackedFrames).
+ */
+export function parseCaptureBatches(bytes: Uint8Array, maxRecords = 4096): Generator<RecordBatch, void, undefined> {
+  return parseWith(bytes, batches(maxRecords));
+}
+
+function* parseWith<T>(bytes: Uint8Array, drain: Drain<T>): Generator<T, void, undefined> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
   let data = bytes;
   let fault: DecodeError | undefined;
@@ -32,7 +55,7 @@ export function* parseCapture(bytes: Uint8Array): Generator<CaptureRecord, void,
   }
   const parser = new CaptureParser();
   parser.push(data);
-  yield* parser.drain();
+  yield* drain(parser);
   if (fault) throw fault;
   parser.end();
 }
@@ -49,7 +72,19 @@ const GZIP_RECOVERY_LIMIT = 64 << 20;
  * Streams a pcap or pcapng file (gzip-compressed too) from disk in constant memory. Offsets in
  * errors count bytes of the decompressed capture.
  */
-export async function* readCapture(path: string): AsyncGenerator<CaptureRecord, void, undefined> {
+export function readCapture(path: string): AsyncGenerator<CaptureRecord, void, undefined> {
+  return readWith(path, records);
+}
+
+/**
+ * readCapture yielding RecordBatch columns of up to `maxRecords` records (a batch never spans
+ * two read chunks, so some are shorter): constant memory, no object per record.
+ */
+export function readCaptureBatches(path: string, maxRecords = 4096): AsyncGenerator<RecordBatch, void, undefined> {
+  return readWith(path, batches(maxRecords));
+}
+
+async function* readWith<T>(path: string, drain: Drain<T>): AsyncGenerator<T, void, undefined> {
   if (typeof path !== 'string') throw new TypeError('path must be a string');
   const fs = builtin<Fs>('node:fs');
   const handle = await fs.promises.open(path, 'r');
@@ -76,11 +111,11 @@ export async function* readCapture(path: string): AsyncGenerator<CaptureRecord, 
       for await (const chunk of source) {
         decompressed += chunk.length;
         parser.push(chunk);
-        yield* parser.drain();
+        yield* drain(parser);
       }
     } catch (error) {
       if (error instanceof DecodeError || !gzip) throw error;
-      yield* parser.drain();
+      yield* drain(parser);
       const { size } = await fs.promises.stat(path);
       if (size <= GZIP_RECOVERY_LIMIT) {
         // The stream already failed; go straight to recovery rather than gunzip the file again.
@@ -88,7 +123,7 @@ export async function* readCapture(path: string): AsyncGenerator<CaptureRecord, 
         if (data.length > decompressed) {
           parser.push(data.subarray(decompressed));
           decompressed = data.length;
-          yield* parser.drain();
+          yield* drain(parser);
         }
       }
       throw gzipFault(error, decompressed);

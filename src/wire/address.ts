@@ -6,36 +6,73 @@ export interface ParsedAddress {
   readonly bytes: Uint8Array;
 }
 
+/** Decimal text of every byte value: formatting an address is then four lookups and joins. */
+const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
+/**
+ * Recently formatted IPv4 addresses by value: packets of one flow repeat the same two, and a
+ * map lookup costs a fraction of building the string. Cleared when full, so it stays small.
+ */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_TEXT_LIMIT = 4096;
+
 /** Formats 4 bytes at `offset` as a dotted quad. */
 export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+  const a = bytes[offset]!;
+  const b = bytes[offset + 1]!;
+  const c = bytes[offset + 2]!;
+  const d = bytes[offset + 3]!;
+  const key = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  let text = IPV4_TEXT.get(key);
+  if (text === undefined) {
+    text = `${DECIMAL[a]}.${DECIMAL[b]}.${DECIMAL[c]}.${DECIMAL[d]}`;
+    if (IPV4_TEXT.size >= IPV4_TEXT_LIMIT) IPV4_TEXT.clear();
+    IPV4_TEXT.set(key, text);
+  }
+  return text;
+}
+
+/** Hex text (no leading zeros) of 16-bit groups is built from two byte lookups. */
+const HEX_HIGH: readonly string[] = Array.from({ length: 256 }, (_, i) => (i === 0 ? '' : i.toString(16)));
+const HEX_LOW_PADDED: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_LOW: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16));
+
+function hexGroup(bytes: Uint8Array, at: number): string {
+  const high = bytes[at]!;
+  return high === 0 ? HEX_LOW[bytes[at + 1]!]! : HEX_HIGH[high]! + HEX_LOW_PADDED[bytes[at + 1]!]!;
 }
 
 /**
  * Formats 16 bytes at `offset` per RFC 5952: lower-case hex, leading zeros dropped, the longest
  * run of two or more zero groups (the first on a tie) as `::`, and IPv4-mapped addresses with a
- * dotted-quad tail.
+ * dotted-quad tail. No intermediate arrays: decodeFrame formats two per IPv6 packet.
  */
 export function formatIpv6(bytes: Uint8Array, offset = 0): string {
-  const groups = new Array<number>(8);
-  for (let i = 0; i < 8; i++) groups[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
-  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0
-    && groups[5] === 0xffff) {
+  const zero = (g: number) => (bytes[offset + 2 * g]! | bytes[offset + 2 * g + 1]!) === 0;
+  if (zero(0) && zero(1) && zero(2) && zero(3) && zero(4)
+    && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
     return `::ffff:${formatIpv4(bytes, offset + 12)}`;
   }
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
+    if (!zero(i)) { i++; continue; }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < 8 && zero(j)) j++;
     if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
     i = j;
   }
-  if (bestStart < 0) return groups.map((g) => g.toString(16)).join(':');
-  const head = groups.slice(0, bestStart).map((g) => g.toString(16)).join(':');
-  const tail = groups.slice(bestStart + bestLength).map((g) => g.toString(16)).join(':');
-  return `${head}::${tail}`;
+  let text = '';
+  for (let g = 0; g < 8; g++) {
+    if (g === bestStart) {
+      text += '::';
+      g += bestLength - 1;
+      continue;
+    }
+    if (text.length > 0 && !text.endsWith(':')) text += ':';
+    text += hexGroup(bytes, offset + 2 * g);
+  }
+  return text;
 }
 
 export function formatAddress(bytes: Uint8Array, offset: number, version: 4 | 6): string {
@@ -104,4 +141,36 @@ export function parseAddress(text: string): ParsedAddress {
     if (parseIpv4Into(text, bytes, 0)) return { version: 4, bytes };
   }
   throw new TypeError(`not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
+}
+
+/** Parsed addresses by text, for encoders that see the same few endpoints over and over. */
+const cache = new Map<string, ParsedAddress>();
+/** Bounds the cache: a program talking to many peers clears it now and then, never grows it. */
+const CACHE_LIMIT = 1024;
+
+/**
+ * parseAddress for internal hot paths: the same text yields the same shared (frozen-by-contract)
+ * object, so callers must not modify its bytes. parseAddress itself still returns fresh bytes.
+ */
+export function cachedAddress(text: string): ParsedAddress {
+  let parsed = cache.get(text);
+  if (parsed === undefined) {
+    parsed = parseAddress(text);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * An address given as text or already parsed (a ParsedAddress, e.g. from parseAddress, kept by
+ * a caller that sends to the same endpoints many times). A parsed one is checked, not trusted.
+ */
+export function toAddress(value: string | ParsedAddress): ParsedAddress {
+  if (typeof value === 'string') return cachedAddress(value);
+  if (typeof value !== 'object' || value === null || !(value.bytes instanceof Uint8Array)
+    || !((value.version === 4 && value.bytes.length === 4) || (value.version === 6 && value.bytes.length === 16))) {
+    throw new TypeError('expected an IP address string or a ParsedAddress ({ version: 4, 4 bytes } or { version: 6, 16 bytes })');
+  }
+  return value;
 }

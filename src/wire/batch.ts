@@ -38,12 +38,10 @@ const COLUMNS: ReadonlyArray<readonly [Column, string]> = [
 
 type TypedColumn = Uint8Array | Uint16Array | Uint32Array;
 
-/** Where a column lives in a codec's batch area and how wide its elements are. */
+/** A column of a codec's batch area and how wide its elements are, in the area's order. */
 interface ColumnSlot {
   readonly name: Column;
   readonly width: number;
-  /** Address of the column's first element in WASM memory. */
-  readonly address: number;
 }
 
 const slotsByCodec = new WeakMap<Codec, readonly ColumnSlot[]>();
@@ -53,9 +51,14 @@ function columnSlots(c: Codec): readonly ColumnSlot[] {
   let slots = slotsByCodec.get(c);
   if (!slots) {
     const C = c.layout.COLUMN;
-    slots = COLUMNS.map(([name, layoutName]) => {
-      const column = C[layoutName as keyof typeof C];
-      return { name, width: c.exports.columnWidth(column), address: c.batchBase + c.exports.columnOffset(column, BATCH_ROWS) };
+    slots = COLUMNS.map(([name, layoutName]) => ({ name, width: c.exports.columnWidth(C[layoutName as keyof typeof C]) }));
+    // Tables copy the batch area assuming this order and columnSpan's alignment: check once.
+    let at = 0;
+    COLUMNS.forEach(([, layoutName], i) => {
+      if (c.exports.columnOffset(C[layoutName as keyof typeof C], BATCH_ROWS) !== at) {
+        throw new Error(`tcpwasm: batch column ${layoutName} is not where the TypeScript side expects it; rebuild`);
+      }
+      at += columnSpan(slots![i]!.width, BATCH_ROWS);
     });
     slotsByCodec.set(c, slots);
   }
@@ -63,19 +66,33 @@ function columnSlots(c: Codec): readonly ColumnSlot[] {
 }
 
 /**
- * All columns of a table as views into one ArrayBuffer: one allocation per table instead of one
- * per column (each off-heap typed-array allocation costs about a microsecond in V8).
+ * Each table's column bytes as one array, in the WASM batch area's layout for its row count,
+ * so decodeBatch fills a table of up to BATCH_ROWS rows with one copy. Kept outside the class
+ * so it is no part of SegmentTable's public face.
  */
-function allocateColumns(slots: readonly ColumnSlot[], length: number): Map<Column, TypedColumn> {
-  const span = (width: number) => (width * length + 7) & ~7;
-  const buffer = new ArrayBuffer(slots.reduce((bytes, s) => bytes + span(s.width), 0));
-  const out = new Map<Column, TypedColumn>();
+const rawColumns = new WeakMap<SegmentTable, Uint8Array>();
+
+/** Bytes column `width` takes in a table of `rows` rows: the WASM module's layout (16-byte aligned). */
+function columnSpan(width: number, rows: number): number {
+  return (width * rows + 15) & ~15;
+}
+
+/**
+ * All columns of a table as views into one ArrayBuffer laid out as the WASM batch area is for a
+ * capacity of `length` rows: one allocation per table instead of one per column (each off-heap
+ * typed-array allocation costs about a microsecond in V8), and a table of up to BATCH_ROWS rows
+ * is filled by one copy of the whole area.
+ */
+function allocateColumns(slots: readonly ColumnSlot[], length: number, into: Record<Column, TypedColumn>): Uint8Array {
+  let size = 0;
+  for (const s of slots) size += columnSpan(s.width, length);
+  const buffer = new ArrayBuffer(size);
   let at = 0;
   for (const { name, width } of slots) {
-    out.set(name, typedView(width, buffer, at, length));
-    at += span(width);
+    into[name] = typedView(width, buffer, at, length);
+    at += columnSpan(width, length);
   }
-  return out;
+  return new Uint8Array(buffer);
 }
 
 function typedView(width: number, buffer: ArrayBufferLike, offset: number, length: number): TypedColumn {
@@ -127,9 +144,7 @@ export class SegmentTable {
   /** @internal built by decodeBatch */
   constructor(length: number, slots: readonly ColumnSlot[], frame: (i: number) => Uint8Array) {
     this.length = length;
-    for (const [name, array] of allocateColumns(slots, length)) {
-      (this as unknown as Record<Column, TypedColumn>)[name] = array;
-    }
+    rawColumns.set(this, allocateColumns(slots, length, this as unknown as Record<Column, TypedColumn>));
     this.#frame = frame;
   }
 
@@ -201,59 +216,201 @@ export function decodeBatchWith(
   if (originals !== undefined && originals.length !== count) {
     throw new RangeError(`originalLengths has ${originals.length} entries for ${count} frames`);
   }
+  if (packed) checkPacked(frames, count);
+  else checkFrames(frames, count);
+  checkLinkTypes(linkType, count);
+
   const frameAt = packed
     ? (i: number) => frames.data.subarray(frames.offsets[i]!, frames.offsets[i]! + frames.lengths[i]!)
     : (i: number) => frames[i]!;
-  for (let i = 0; i < count; i++) {
-    const f = frameAt(i);
-    if (!(f instanceof Uint8Array)) throw new TypeError(`frame ${i} is not a Uint8Array`);
-    if (packed && (frames.offsets[i]! + frames.lengths[i]! > frames.data.length || frames.offsets[i]! < 0)) {
-      throw new RangeError(`frame ${i} lies outside frames.data`);
-    }
-    const lt = linkTypeAt(linkType, i);
-    if (!Number.isInteger(lt) || lt < 0 || lt > 0xffff) throw new TypeError(`link type of frame ${i} is not 0..65535`);
-  }
-
   const slots = columnSlots(c);
   const table = new SegmentTable(count, slots, frameAt);
   const verify = options.verifyChecksums === false ? 0 : 1;
+  // Columns laid out for min(count, BATCH_ROWS) rows: when one chunk holds every frame, the WASM
+  // batch area then matches the table's buffer byte for byte and leaves in one copy.
+  const capacity = Math.max(1, Math.min(count, BATCH_ROWS));
+  c.configureColumns(capacity);
 
   let row = 0;
   while (row < count) {
-    // Gather frames into the input area until the chunk is full by rows or bytes.
-    let bytes = 0;
-    let rows = 0;
-    while (row + rows < count && rows < BATCH_ROWS) {
-      const size = frameAt(row + rows).length;
-      if (rows > 0 && bytes + size > INPUT_CHUNK_BYTES) break;
-      bytes += size;
-      rows++;
+    const rows = packed ? stagePacked(c, frames, row, count) : stageArray(c, frames, row, count);
+    const words = c.u32();
+    if (typeof linkType !== 'number') {
+      const view = c.dataView();
+      for (let k = 0; k < rows; k++) view.setUint16(c.batchLinkTypes + 2 * k, linkType[row + k]!, true);
     }
-    c.reserveInput(bytes);
-    const heap = c.bytes();
-    const view = c.dataView();
-    let at = 0;
-    for (let k = 0; k < rows; k++) {
-      const f = frameAt(row + k);
-      heap.set(f, c.inputBase + at);
-      view.setUint32(c.batchOffsets + 4 * k, at, true);
-      view.setUint32(c.batchLengths + 4 * k, f.length, true);
-      if (typeof linkType !== 'number') view.setUint16(c.batchLinkTypes + 2 * k, linkType[row + k]!, true);
-      if (originals !== undefined) view.setUint32(c.batchOriginals + 4 * k, Math.min(originals[row + k]! >>> 0, 0x7fffffff), true);
-      at += f.length;
+    if (originals !== undefined) {
+      const at = c.batchOriginals >>> 2;
+      for (let k = 0; k < rows; k++) words[at + k] = Math.min(originals[row + k]! >>> 0, 0x7fffffff);
     }
-    c.exports.decodeBatch(c.inputBase, c.batchOffsets, c.batchLengths,
+    // Offsets are absolute addresses (data pointer 0): frames may lie where the caller put them.
+    c.exports.decodeBatch(0, c.batchOffsets, c.batchLengths,
       typeof linkType === 'number' ? 0 : c.batchLinkTypes, typeof linkType === 'number' ? linkType : 0,
       originals === undefined ? 0 : c.batchOriginals, rows, verify);
-    copyColumns(c, slots, table, row, rows);
+    if (rows === count) {
+      const raw = rawColumns.get(table)!;
+      raw.set(c.bytes().subarray(c.batchBase, c.batchBase + raw.length));
+    } else {
+      copyColumns(c, slots, capacity, table, row, rows);
+    }
     row += rows;
   }
   return table;
 }
 
-function copyColumns(c: Codec, slots: readonly ColumnSlot[], table: SegmentTable, row: number, rows: number): void {
+function checkPacked(frames: PackedFrames, count: number): void {
+  const { data, offsets, lengths } = frames;
+  const size = data.length;
+  for (let i = 0; i < count; i++) {
+    const at = offsets[i]!;
+    const length = lengths[i]!;
+    // Integers in range, written so NaN and fractions fail too.
+    if (!(at >= 0 && length >= 0 && at + length <= size && (at | 0) === at && (length | 0) === length)) {
+      throw new RangeError(`frame ${i} lies outside frames.data`);
+    }
+  }
+}
+
+function checkFrames(frames: readonly Uint8Array[], count: number): void {
+  for (let i = 0; i < count; i++) {
+    if (!(frames[i] instanceof Uint8Array)) throw new TypeError(`frame ${i} is not a Uint8Array`);
+  }
+}
+
+function checkLinkTypes(linkType: number | ArrayLike<number>, count: number): void {
+  const bad = (lt: number) => !Number.isInteger(lt) || lt < 0 || lt > 0xffff;
+  if (typeof linkType === 'number') {
+    if (count > 0 && bad(linkType)) throw new TypeError('link type of frame 0 is not 0..65535');
+    return;
+  }
+  for (let i = 0; i < count; i++) if (bad(linkType[i]!)) throw new TypeError(`link type of frame ${i} is not 0..65535`);
+}
+
+/**
+ * Puts a chunk of packed frames in WASM memory and writes their addresses and lengths. Frames
+ * of one buffer are copied as the one span they cover (a memcpy, not a call per frame), or not
+ * at all when the buffer is the input area. Returns the chunk's row count.
+ */
+function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number): number {
+  const { data, offsets, lengths } = frames;
+  // One pass finds the chunk's rows (by BATCH_ROWS and INPUT_CHUNK_BYTES) and the span they cover.
+  let first = Infinity;
+  let end = 0;
+  let bytes = 0;
+  let rows = 0;
+  while (row + rows < count && rows < BATCH_ROWS) {
+    const at = offsets[row + rows]!;
+    const length = lengths[row + rows]!;
+    if (rows > 0 && bytes + length > INPUT_CHUNK_BYTES) break;
+    if (at < first) first = at;
+    if (at + length > end) end = at + length;
+    bytes += length;
+    rows++;
+  }
+  if (rows === 0 || first > end) first = end;
+  let base: number;
+  if (c.isResident(data)) {
+    base = data.byteOffset;
+  } else if (end - first <= 2 * bytes + 4096) {
+    base = c.copyIn(data.subarray(first, end)) - first;
+  } else {
+    // Frames scattered thinly over a large buffer: copy each (rare; see stageArray).
+    return stageEach(c, (k) => data.subarray(offsets[k]!, offsets[k]! + lengths[k]!), row, rows);
+  }
+  const words = c.u32();
+  const o = c.batchOffsets >>> 2;
+  const l = c.batchLengths >>> 2;
+  for (let k = 0; k < rows; k++) {
+    words[o + k] = base + offsets[row + k]!;
+    words[l + k] = lengths[row + k]!;
+  }
+  return rows;
+}
+
+/**
+ * As stagePacked for an array of frames. Frames that are views of one buffer (the records of
+ * a capture read into memory, say) are still copied as one span when they cover it densely;
+ * frames already in the input area are not copied at all. One pass over the frames: each
+ * typed-array getter (length, byteOffset, buffer) costs several ns on V8's hot path.
+ */
+function stageArray(c: Codec, frames: readonly Uint8Array[], row: number, count: number): number {
+  const buffer = frames[row]!.buffer;
+  let words = c.u32();
+  const o = c.batchOffsets >>> 2;
+  const l = c.batchLengths >>> 2;
+  let first = Infinity;
+  let end = 0;
+  let bytes = 0;
+  let rows = 0;
+  let shared = true;
+  while (row + rows < count && rows < BATCH_ROWS) {
+    const f = frames[row + rows]!;
+    const length = f.length;
+    if (rows > 0 && bytes + length > INPUT_CHUNK_BYTES) break;
+    if (shared) {
+      if (f.buffer === buffer) {
+        const at = f.byteOffset;
+        words[o + rows] = at;
+        if (at < first) first = at;
+        if (at + length > end) end = at + length;
+      } else {
+        shared = false;
+      }
+    }
+    words[l + rows] = length;
+    bytes += length;
+    rows++;
+  }
+  if (!shared || end - first > 2 * bytes + 4096) return stageEach(c, (k) => frames[k]!, row, rows);
+  if (rows === 0 || first > end) first = end;
+  // Frames in WASM memory are used where they lie only when the whole span is in the caller's
+  // input area; any other view of WASM memory is copied.
+  const span = new Uint8Array(buffer, first, end - first);
+  const base = c.isResident(span) ? 0 : c.copyIn(span) - first;
+  words = c.u32(); // the copy may have grown memory (the values written above survive a grow)
+  for (let k = 0; k < rows; k++) words[o + k] = words[o + k]! + base;
+  return rows;
+}
+
+/**
+ * Frames from different buffers: each one in the caller's input area stays where it is and the
+ * others are copied one after another into the copy area (which lies past the input area).
+ */
+function stageEach(c: Codec, frameAt: (k: number) => Uint8Array, row: number, rows: number): number {
+  // First note where the caller's input-area frames are and how much the others need: growing
+  // memory for the copies detaches every view of it, the caller's included.
+  const offsets = c.batchOffsets >>> 2;
+  const lengths = c.batchLengths >>> 2;
+  let words = c.u32();
+  let need = 0;
+  for (let k = 0; k < rows; k++) {
+    const f = frameAt(row + k);
+    const resident = c.isResident(f);
+    words[offsets + k] = resident ? f.byteOffset : COPY_PENDING;
+    words[lengths + k] = f.length;
+    if (!resident) need += f.length;
+  }
+  c.reserveInput(need);
+  words = c.u32();
+  let at = 0;
+  for (let k = 0; k < rows; k++) {
+    if (words[offsets + k] !== COPY_PENDING) continue;
+    const f = frameAt(row + k);
+    words[offsets + k] = c.copyIn(f, at);
+    at += f.length;
+  }
+  return rows;
+}
+
+/** Marks a frame not yet copied in (no frame starts at the last address of a 4 GiB memory). */
+const COPY_PENDING = 0xffffffff;
+
+/** Copies a chunk's rows column by column from a batch area laid out for `capacity` rows. */
+function copyColumns(c: Codec, slots: readonly ColumnSlot[], capacity: number, table: SegmentTable, row: number, rows: number): void {
   const buffer = c.exports.memory.buffer;
-  for (const { name, width, address } of slots) {
+  let address = c.batchBase;
+  for (const { name, width } of slots) {
     (table as unknown as Record<Column, TypedColumn>)[name].set(typedView(width, buffer, address, rows), row);
+    address += columnSpan(width, capacity);
   }
 }

@@ -30,7 +30,8 @@ export function statusError(status: number, offset: number, linkType: number): D
 
 function checkInput(data: Uint8Array, linkType: number, originalLength: number | undefined): void {
   if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
-  if (!Number.isInteger(linkType) || linkType < 0 || linkType > 0xffff) {
+  // `(x & 0xffff) === x` holds exactly for the integers 0..65535 (not NaN, fractions, -0 aside).
+  if ((linkType & 0xffff) !== linkType || typeof linkType !== 'number') {
     throw new TypeError(`linkType must be an integer 0..65535, got ${String(linkType)}`);
   }
   if (originalLength !== undefined && (!Number.isInteger(originalLength) || originalLength < 0 || originalLength > 0x7fffffff)) {
@@ -59,10 +60,10 @@ export function decodeIp(data: Uint8Array): DecodedPacket {
 
 /** decodeFrame on a given codec instance (tests use this to compare the SIMD and scalar builds). */
 export function decodeWith(c: Codec, data: Uint8Array, linkType: number, originalLength = 0): DecodedPacket {
-  const ptr = c.copyIn(data);
+  const ptr = c.placeCounted(data);
   const D = c.layout.DETAIL;
   const out = c.detail;
-  const status = c.exports.decodeDetail(ptr, data.length, linkType, originalLength, out);
+  const status = c.exports.decodeDetail(ptr, c.placedLength, linkType, originalLength, out);
   const v = c.dataView();
   if (status !== 0) throw statusError(status, v.getInt32(out + D.ERROR_OFFSET, true), linkType);
 

@@ -1,8 +1,8 @@
 // encodePacket / encodeTcp: plain objects in, wire bytes out, checksums computed in WASM.
 
-import { parseAddress, type ParsedAddress } from './address.js';
+import { formatIpv4, formatIpv6, toAddress, type ParsedAddress } from './address.js';
 import { codec, type Codec } from './module.js';
-import { copyBytes } from './pool.js';
+import { allocBytes } from './pool.js';
 import type { TcpOptions } from './types.js';
 
 /** A TCP header to encode. Omitted fields are 0, except `window` (65535). */
@@ -26,10 +26,18 @@ export interface TcpHeaderInit {
   options?: Partial<TcpOptions>;
 }
 
-/** IP header fields; the address family of `src`/`dst` selects IPv4 or IPv6. */
-export interface IpHeaderInit {
-  src: string;
-  dst: string;
+/** An address as encodePacket / encodeTcp take it: text, or parsed once with parseAddress. */
+export type AddressInit = string | ParsedAddress;
+
+/**
+ * IP header fields; the address family of `src`/`dst` selects IPv4 or IPv6. The encoders take
+ * addresses as text or as ParsedAddress objects (`IpHeaderInit<AddressInit>`: parse once, encode
+ * many times); text goes through a small cache of parsed addresses, so repeating the same
+ * strings is cheap too. The type parameter defaults to string, as the fields always were.
+ */
+export interface IpHeaderInit<A extends AddressInit = string> {
+  src: A;
+  dst: A;
   /** IPv4 TTL, or IPv6 hop limit when `hopLimit` is absent. Default 64. */
   ttl?: number;
   hopLimit?: number;
@@ -49,15 +57,26 @@ export interface IpHeaderInit {
   options?: Uint8Array;
 }
 
-export interface PacketInit {
-  ip: IpHeaderInit;
+export interface PacketInit<A extends AddressInit = string> {
+  ip: IpHeaderInit<A>;
   tcp: TcpHeaderInit;
   payload?: Uint8Array;
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_RAW: NonNullable<TcpOptions['unknown']> = [];
+const NO_OPTIONS: Partial<TcpOptions> = {};
+
+/** Copies 4 or 16 address bytes: a loop beats TypedArray.set's fixed cost at this size. */
+function putAddress(heap: Uint8Array, at: number, address: ParsedAddress): void {
+  const b = address.bytes;
+  for (let i = 0; i < b.length; i++) heap[at + i] = b[i]!;
+}
 
 function int(name: string, value: unknown, max: number, fallback?: number): number {
+  // Fast path: `>>> 0` maps every number that is not an integer in 0..2^32-1 (NaN, fractions,
+  // negatives, too large) to a different value. Number.isInteger is slower on V8's hot path.
+  if (typeof value === 'number' && value >>> 0 === value && value <= max) return value;
   if (value === undefined) {
     if (fallback === undefined) throw new TypeError(`${name} is required`);
     return fallback;
@@ -85,7 +104,7 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
   v.setUint16(req + E.URGENT, int('tcp.urgentPointer', tcp.urgentPointer, U16, 0), true);
   v.setUint16(req + E.HEADER_LENGTH, int('tcp.headerLength', tcp.headerLength, 60, 0), true);
 
-  const o = tcp.options ?? {};
+  const o = tcp.options ?? NO_OPTIONS;
   let mask = 0;
   if (o.mss !== undefined) {
     mask |= B.MSS;
@@ -104,18 +123,21 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
   if (o.sack !== undefined && o.sack.length > 0) {
     if (o.sack.length > 4) throw new RangeError(`at most 4 SACK blocks fit in a header, got ${o.sack.length}`);
     mask |= B.SACK;
-    o.sack.forEach(([left, right], b) => {
-      v.setUint32(req + E.SACK + 8 * b, int('SACK left edge', left, U32), true);
-      v.setUint32(req + E.SACK + 8 * b + 4, int('SACK right edge', right, U32), true);
-    });
+    for (let b = 0; b < o.sack.length; b++) {
+      // Indexed, not destructured: destructuring goes through the iterator protocol.
+      const block = o.sack[b]!;
+      v.setUint32(req + E.SACK + 8 * b, int('SACK left edge', block[0], U32), true);
+      v.setUint32(req + E.SACK + 8 * b + 4, int('SACK right edge', block[1], U32), true);
+    }
   }
   v.setUint8(req + E.SACK_COUNT, o.sack?.length ?? 0);
   v.setUint16(req + E.OPTION_MASK, mask, true);
 
-  const raw = o.unknown ?? [];
+  const raw = o.unknown ?? NO_RAW;
   if (raw.length > 40) throw new RangeError('too many raw options');
   let dataAt = 0;
-  raw.forEach(({ kind, data }, r) => {
+  for (let r = 0; r < raw.length; r++) {
+    const { kind, data } = raw[r]!;
     int('raw option kind', kind, U8);
     if (kind < 2) throw new RangeError('raw options cannot be EOL (0) or NOP (1); list those in kinds');
     if (!(data instanceof Uint8Array)) throw new TypeError('raw option data must be a Uint8Array');
@@ -126,19 +148,19 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
     v.setUint16(entry + 2, dataAt, true);
     c.bytes().set(data, req + E.RAW_DATA + dataAt);
     dataAt += data.length;
-  });
+  }
   v.setUint8(req + E.RAW_COUNT, raw.length);
 
   if (o.kinds === undefined) {
     v.setUint8(req + E.KIND_COUNT, 255);
   } else {
     if (o.kinds.length > 40) throw new RangeError('TCP options exceed 40 bytes');
-    o.kinds.forEach((kind, k) => v.setUint8(req + E.KINDS + k, int('option kind', kind, U8)));
+    for (let k = 0; k < o.kinds.length; k++) v.setUint8(req + E.KINDS + k, int('option kind', o.kinds[k], U8));
     v.setUint8(req + E.KIND_COUNT, o.kinds.length);
   }
 }
 
-function writeIp(c: Codec, v: DataView, req: number, ip: IpHeaderInit, src: ParsedAddress, dst: ParsedAddress): void {
+function writeIp(c: Codec, v: DataView, req: number, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress): void {
   const E = c.layout.ENCODE;
   const hop = src.version === 6 && ip.hopLimit !== undefined ? ip.hopLimit : ip.ttl;
   v.setUint8(req + E.TTL, int('ip.ttl', hop, U8, 64));
@@ -154,7 +176,7 @@ function writeIp(c: Codec, v: DataView, req: number, ip: IpHeaderInit, src: Pars
   if (options.length > 0 && src.version === 6) throw new TypeError('ip.options are IPv4 options; IPv6 extension headers are not encoded');
   if (options.length > 40) throw new RangeError('IPv4 options exceed 40 bytes');
   v.setUint8(req + E.IP_OPTIONS_LENGTH, options.length);
-  c.bytes().set(options, req + E.IP_OPTIONS);
+  if (options.length > 0) c.bytes().set(options, req + E.IP_OPTIONS);
 }
 
 function encodeFailure(c: Codec, code: number): string {
@@ -171,35 +193,46 @@ function encodeFailure(c: Codec, code: number): string {
 
 const TOO_LONG = 'the packet exceeds the 65535-byte IP length limit';
 
-function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit, tcp: TcpHeaderInit, payload: Uint8Array): Uint8Array {
+function describe(a: ParsedAddress): string {
+  return a.version === 4 ? formatIpv4(a.bytes) : formatIpv6(a.bytes);
+}
+
+function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, tcp: TcpHeaderInit, payload: Uint8Array): Uint8Array {
   if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
   if (typeof ip !== 'object' || ip === null) throw new TypeError('ip must be an object with src and dst');
-  const src = parseAddress(ip.src);
-  const dst = parseAddress(ip.dst);
-  if (src.version !== dst.version) throw new TypeError(`address families differ: ${ip.src} and ${ip.dst}`);
-  if (payload.length > 0xffff) throw new RangeError(TOO_LONG);
+  const src = toAddress(ip.src);
+  const dst = toAddress(ip.dst);
+  if (src.version !== dst.version) throw new TypeError(`address families differ: ${describe(src)} and ${describe(dst)}`);
+  const payloadLength = payload.length; // read once: typed-array getters are not free
+  if (payloadLength > 0xffff) throw new RangeError(TOO_LONG);
   const E = c.layout.ENCODE;
   const headroom = E.HEADROOM;
-  const payloadAt = c.reserveInput(headroom + payload.length) + headroom;
+  // copyIn: the payload may be a view of the caller's input area, which a grow would detach.
+  const payloadAt = c.copyIn(payload, headroom);
   const req = c.request;
   const heap = c.bytes();
-  heap.fill(0, req, req + E.SIZE);
-  heap.set(payload, payloadAt);
-  heap.set(src.bytes, req + E.SRC);
-  heap.set(dst.bytes, req + E.DST);
+  // No clearing of the request: every field the WASM encoder reads unconditionally is written
+  // below, and the rest (option values, SACK blocks, kinds, raw and IP options) are read only
+  // as far as the mask and counts written below say.
+  putAddress(heap, req + E.SRC, src);
+  putAddress(heap, req + E.DST, dst);
   const v = c.dataView();
   v.setUint8(req + E.IP_VERSION, src.version);
   v.setUint8(req + E.MODE, mode);
-  v.setUint32(req + E.PAYLOAD_LENGTH, payload.length, true);
+  v.setUint32(req + E.PAYLOAD_LENGTH, payloadLength, true);
   writeIp(c, v, req, ip, src, dst);
   writeTcp(c, v, req, tcp);
   const start = c.exports.encode(req, payloadAt);
   if (start < 0) throw new RangeError(encodeFailure(c, -start));
-  return copyBytes(c.bytes().subarray(start, payloadAt + payload.length));
+  // A view made with the constructor: subarray() goes through the species protocol, ~2x slower.
+  const length = payloadAt + payloadLength - start;
+  const out = allocBytes(length);
+  out.set(new Uint8Array(c.memoryBuffer(), start, length));
+  return out;
 }
 
 /** encodePacket on a given codec instance. */
-export function encodePacketWith(c: Codec, packet: PacketInit): Uint8Array {
+export function encodePacketWith(c: Codec, packet: PacketInit<AddressInit>): Uint8Array {
   if (typeof packet !== 'object' || packet === null) throw new TypeError('packet must be an object');
   return run(c, 0, packet.ip, packet.tcp, packet.payload ?? EMPTY);
 }
@@ -209,12 +242,13 @@ export function encodePacketWith(c: Codec, packet: PacketInit): Uint8Array {
  * segment, with the IPv4 header checksum and the TCP checksum filled in. Small results share an
  * ArrayBuffer with others (like Node's Buffer pool): use byteOffset when viewing `.buffer`.
  */
-export function encodePacket(packet: PacketInit): Uint8Array {
+export function encodePacket(packet: PacketInit<AddressInit>): Uint8Array {
   return encodePacketWith(codec(), packet);
 }
 
 /** Builds a bare TCP segment whose checksum covers the pseudo-header of `addresses`. */
-export function encodeTcp(tcp: TcpHeaderInit, payload: Uint8Array = EMPTY, addresses: { src: string; dst: string }): Uint8Array {
+export function encodeTcp(tcp: TcpHeaderInit, payload: Uint8Array = EMPTY,
+  addresses: { src: AddressInit; dst: AddressInit }): Uint8Array {
   if (typeof addresses !== 'object' || addresses === null) throw new TypeError('encodeTcp needs { src, dst } addresses for the checksum');
   return run(codec(), 1, { src: addresses.src, dst: addresses.dst }, tcp, payload);
 }

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LinkType, TcpFlags, decodeIp, encodePacket, encodeTcp, parseAddress, writePcap } from '../../src/index.js';
+import {
+  LinkType, TcpFlags, decodeIp, encodePacket, encodeTcp, inputArea, parseAddress, writePcap,
+} from '../../src/index.js';
 import { V4, V6 } from '../helpers/frames.js';
 import { referenceChecksum, referencePseudoSum, referenceSum } from '../helpers/reference.js';
 import { requireTshark } from '../helpers/tshark.js';
@@ -106,6 +108,43 @@ describe('encode', function () {
     packets[10]!.fill(0);
     expect(decodeIp(packets[11]!).tcp.srcPort).to.equal(11);
     expect(decodeIp(packets[9]!).tcp.srcPort).to.equal(9);
+  });
+
+  it('addresses given pre-parsed (ParsedAddress) give the same bytes as text; bad ones are refused', function () {
+    const tcp = { srcPort: 1, dstPort: 2, seq: 7, options: { mss: 1460, timestamp: { value: 1, echo: 2 } } };
+    const payload = Uint8Array.of(1, 2, 3);
+    for (const ends of [V4, V6]) {
+      const text = encodePacket({ ip: ends, tcp, payload });
+      const parsed = encodePacket({ ip: { src: parseAddress(ends.src), dst: parseAddress(ends.dst) }, tcp, payload });
+      expect(hex(parsed)).to.equal(hex(text));
+      expect(hex(encodeTcp(tcp, payload, { src: parseAddress(ends.src), dst: ends.dst }))).to.equal(hex(encodeTcp(tcp, payload, ends)));
+    }
+    const v4 = parseAddress(V4.src);
+    expect(() => encodePacket({ ip: { src: { version: 4, bytes: new Uint8Array(16) }, dst: v4 }, tcp })).to.throw(TypeError, /ParsedAddress/);
+    expect(() => encodePacket({ ip: { src: { version: 5 as 4, bytes: v4.bytes }, dst: v4 }, tcp })).to.throw(TypeError, /ParsedAddress/);
+    expect(() => encodePacket({ ip: { src: null as never, dst: v4 }, tcp })).to.throw(TypeError);
+    expect(() => encodePacket({ ip: { src: v4, dst: parseAddress(V6.dst) }, tcp })).to.throw(TypeError, /families differ: 192\.0\.2\.1 and 2001:db8::2/);
+  });
+
+  it('text addresses: many distinct ones (past the parse cache\'s size) all encode right', function () {
+    for (let i = 0; i < 3000; i++) {
+      const src = `10.${(i >> 8) & 255}.${i & 255}.1`;
+      const dst = `2001:db8::${(i + 1).toString(16)}`;
+      const p4 = decodeIp(encodePacket({ ip: { src, dst: '192.0.2.9' }, tcp: { srcPort: i, dstPort: 2 } }));
+      expect([p4.ip.src, p4.checksum]).to.deep.equal([src, 'good']);
+      if (i % 10 === 0) {
+        const p6 = decodeIp(encodePacket({ ip: { src: '2001:db8::1', dst }, tcp: { srcPort: i, dstPort: 2 } }));
+        expect([p6.ip.dst, p6.checksum]).to.deep.equal([dst, 'good']);
+      }
+    }
+  });
+
+  it('a payload in the caller\'s input area encodes like a copy of it', function () {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) & 0xff);
+    const area = inputArea(bytes.length);
+    area.set(bytes);
+    const tcp = { srcPort: 5, dstPort: 6, seq: 9 };
+    expect(hex(encodePacket({ ip: V6, tcp, payload: area }))).to.equal(hex(encodePacket({ ip: V6, tcp, payload: bytes })));
   });
 
   it('refuses what does not fit or does not make sense', function () {
