@@ -2,6 +2,7 @@
 // back into TcpSegments. Kept apart so a faster prepared encoder can replace encodePacket here
 // without touching the stack.
 
+import { claimCopyHeadroom, COPY_HEADROOM } from '../tcp/byte-pool.js';
 import type { TcpSegment } from '../tcp/segment.js';
 import { OptionBit } from '../wire/constants.js';
 import { decodeIp } from '../wire/decode.js';
@@ -84,6 +85,14 @@ export function encodeSegmentBytes(seg: TcpSegment, version: 4 | 6, src: Uint8Ar
   const start = c.exports.encode(req, payloadAt);
   // Only reachable with options that cannot fit, which the engine never asks for.
   if (start < 0) throw new RangeError(`encoding a TCP segment failed with code ${-start}`);
+  const headerLength = payloadAt - start;
+  if (headerLength <= COPY_HEADROOM && claimCopyHeadroom(payload)) {
+    // A payload peeked from a send buffer has room of its own before it: the headers go there
+    // and header + payload leave as one array, with no second copy of the payload.
+    const packet = new Uint8Array(payload.buffer, payload.byteOffset - headerLength, headerLength + payload.length);
+    for (let k = 0; k < headerLength; k++) packet[k] = heap[start + k]!;
+    return packet;
+  }
   return copyBytes(heap.subarray(start, payloadAt + payload.length));
 }
 

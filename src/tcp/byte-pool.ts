@@ -51,19 +51,42 @@ export const BYTE_POOL_LIMIT = POOL_LIMIT_BYTES;
 // slabs: a view costs far less than a fresh ArrayBuffer (no malloc per segment). A slab lives
 // as long as any view into it does, so only small copies use it, and the views are disjoint:
 // each is still an independent copy of its bytes.
+//
+// Each copy also owns COPY_HEADROOM unused bytes just before it in its slab, so whoever turns a
+// peeked payload into a packet can write the headers in front of it and send header + payload
+// as one array, instead of copying the payload once more into a packet of its own.
 const SLAB_BYTES = 64 * 1024;
 const SLAB_MAX_COPY = 4096;
+/** Bytes reserved before each slab copy: room for IPv6 + TCP headers with every option. */
+export const COPY_HEADROOM = 128;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
+/** The most recent slab copy: the one whose headroom hasCopyHeadroom vouches for. */
+let lastCopy: Uint8Array | null = null;
 
 /** An array of `size` bytes of its own, for a short-lived copy (contents unspecified). */
 export function allocateCopy(size: number): Uint8Array {
   if (size > SLAB_MAX_COPY) return new Uint8Array(size);
-  if (slabUsed + size > SLAB_BYTES) {
+  const need = COPY_HEADROOM + size;
+  if (slabUsed + need > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
   }
-  const out = new Uint8Array(slab, slabUsed, size);
-  slabUsed += (size + 7) & ~7; // keep views 8-byte aligned
+  const out = new Uint8Array(slab, slabUsed + COPY_HEADROOM, size);
+  slabUsed += (need + 7) & ~7; // keep views 8-byte aligned
+  lastCopy = out;
   return out;
+}
+
+/**
+ * Claims the COPY_HEADROOM bytes before `copy` for writing: true once, for the array the latest
+ * allocateCopy call returned from a slab. By identity, so a subarray of a copy (whose bytes
+ * before it belong to the copy) never qualifies, and only once, so two packets built around one
+ * payload cannot share (and overwrite) one header. A caller that builds its packet right after
+ * peeking the payload, as the stack does, always gets it.
+ */
+export function claimCopyHeadroom(copy: Uint8Array): boolean {
+  if (copy !== lastCopy) return false;
+  lastCopy = null;
+  return true;
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { allocateCopy } from '../../src/tcp/byte-pool.js';
 import type { TcpSegment } from '../../src/tcp/segment.js';
 import { encodeSegment, encodeSegmentBytes, segmentFromRow } from '../../src/stack/segment-codec.js';
 import { parseAddress } from '../../src/wire/address.js';
@@ -38,6 +39,37 @@ describe('stack segment codec', () => {
       });
       const fast = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
       expect(fast, `segment ${i}`).to.deep.equal(encodeSegment(seg, src, dst));
+    }
+  });
+
+  it('a payload fresh from allocateCopy gets its headers written in front of it, once', () => {
+    const r = new Random(33);
+    for (let i = 0; i < 300; i++) {
+      const seg = randomSegment(r);
+      const bytes = seg.payload.length > 0 ? seg.payload : r.bytes(1 + r.below(1460));
+      const payload = allocateCopy(bytes.length);
+      payload.set(bytes);
+      seg.payload = payload;
+      const [src, dst] = ADDRESSES[i % 2]!;
+      const expected = encodeSegment(seg, src, dst);
+      const first = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
+      expect(first, `segment ${i}`).to.deep.equal(expected);
+      // Header and payload share the payload's buffer: no second copy of the payload.
+      expect(first.buffer, `segment ${i} buffer`).to.equal(payload.buffer);
+      expect(first.byteOffset + first.length).to.equal(payload.byteOffset + payload.length);
+      expect([...payload], `segment ${i} payload intact`).to.deep.equal([...bytes]);
+      // Encoding the same payload again must not write over the first packet's header.
+      const again = encodeSegmentBytes({ ...seg, seq: (seg.seq + 1) >>> 0 }, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
+      expect(again.buffer).to.not.equal(payload.buffer);
+      expect(first, `segment ${i} after a second encode`).to.deep.equal(expected);
+      // A subarray of a fresh copy has someone else's bytes before it: copied, never written around.
+      const part = allocateCopy(bytes.length);
+      part.set(bytes);
+      const view = part.subarray(1);
+      const before = [...part];
+      const viaView = encodeSegmentBytes({ ...seg, payload: view }, 4, parseAddress('192.0.2.1').bytes, parseAddress('192.0.2.2').bytes);
+      expect(viaView.buffer).to.not.equal(part.buffer);
+      expect([...part]).to.deep.equal(before);
     }
   });
 
