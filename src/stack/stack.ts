@@ -9,8 +9,8 @@ import { Connection, type ConnectionEvent, type ConnectionInit } from '../tcp/co
 import { IsnGenerator } from '../tcp/isn.js';
 import { resetFor } from '../tcp/reset.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
-import { decodeBatch } from '../wire/batch.js';
-import { ChecksumState, LinkType } from '../wire/constants.js';
+import { ChecksumState } from '../wire/constants.js';
+import { STATUS_NAMES } from '../wire/layout.js';
 import { parseAddress } from '../wire/address.js';
 import { formatAddressBytes, inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
 import { RealClock, type Clock, type Timer } from './clock.js';
@@ -24,7 +24,8 @@ import { Listener } from './listener.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { EphemeralPorts } from './ports.js';
-import { encodeSegment, encodeSegmentBytes, segmentFromRow } from './segment-codec.js';
+import { chunkEnd, ReceivedBatch } from './received-batch.js';
+import { encodeSegment, encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
 import { createStackStats, type StackStats } from './stats.js';
@@ -90,6 +91,9 @@ export class Stack {
   /** Connections in TIME-WAIT: the only ones whose timers do not hold a real-time process. */
   #timeWait = 0;
   #flushScheduled = false;
+  /** Batch decoders by receive() nesting depth (see receive). */
+  readonly #batches: ReceivedBatch[] = [];
+  #receiveDepth = 0;
   #flushing = false;
   #closed = false;
 
@@ -173,39 +177,56 @@ export class Stack {
   /** Handles one batch of received raw IP packets (the Device calls this). */
   receive(packets: Uint8Array[]): void {
     if (this.#closed || packets.length === 0) return;
-    const table = decodeBatch(packets, LinkType.RAW);
+    // A scratch decoder per nesting level: a synchronous device may deliver into this stack
+    // again while a segment of the outer batch is being handled (a reset sent, answered at once).
+    const depth = this.#receiveDepth++;
+    const batch = (this.#batches[depth] ??= new ReceivedBatch());
+    try {
+      for (let first = 0; first < packets.length;) {
+        const end = chunkEnd(packets, first);
+        batch.decode(packets, first, end);
+        this.#receiveRows(batch, packets, first);
+        first = end;
+      }
+    } finally {
+      this.#receiveDepth--;
+    }
+    this.#flush();
+  }
+
+  #receiveRows(batch: ReceivedBatch, packets: Uint8Array[], first: number): void {
     const now = this.clock.now();
     const ip = this.stats.ip;
     const locals = this.addresses;
-    for (let i = 0; i < packets.length; i++) {
-      const packet = packets[i]!;
+    const count = batch.count;
+    for (let i = 0; i < count; i++) {
+      const packet = packets[first + i]!;
       ip.packetsIn++;
       ip.bytesIn += packet.length;
-      const status = table.status[i]!;
+      const status = batch.status(i);
       if (status !== 0) {
-        this.#receiveOther(packet, table.error(i));
+        this.#receiveOther(packet, STATUS_NAMES[status]);
         continue;
       }
-      const version = table.ipVersion[i]!;
+      const version = batch.ipVersion(i);
       if (version === 4 && !ipv4HeaderValid(packet)) {
         ip.badHeaderChecksum++;
         continue;
       }
-      const localIndex = matchLocal(locals, packet, table.dstAddressOffset[i]!, version);
+      const localIndex = matchLocal(locals, packet, batch.dstAddressOffset(i), version);
       if (localIndex < 0) {
         ip.notOurs++;
         continue;
       }
-      const checksum = table.checksumState[i]!;
+      const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
         else this.stats.dropped.malformed++; // truncated: the IP length claims more than arrived
         continue;
       }
-      const seg = segmentFromRow(table, i, packet);
-      this.#tcpInput(seg, locals[localIndex]!, packet, table.srcAddressOffset[i]!, version as 4 | 6, now);
+      const seg = batch.segment(i, packet);
+      this.#tcpInput(seg, locals[localIndex]!, packet, batch.srcAddressOffset(i), version as 4 | 6, now);
     }
-    this.#flush();
   }
 
   #receiveOther(packet: Uint8Array, code: string | undefined): void {

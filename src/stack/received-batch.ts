@@ -1,0 +1,196 @@
+// The stack's receive-side batch decoder: the codec's decodeBatch without a SegmentTable per
+// call. A table costs a fresh ArrayBuffer and 22 typed-array views each time, which is most of
+// the work for the small batches a lossy link delivers (an ACK batch holds two or three
+// packets) and much of the garbage the collector then has to sweep. Here the packets are copied
+// into WASM memory once, decoded there by one call, and the column bytes are copied into one
+// buffer this object keeps and reuses; rows are read from it by column offset.
+
+import { OptionBit, LinkType } from '../wire/constants.js';
+import { decodeIp } from '../wire/decode.js';
+import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from '../wire/module.js';
+import type { TcpSegment } from '../tcp/segment.js';
+
+/** The columns the stack reads, by their index in the codec's batch layout. */
+interface ColumnIndexes {
+  status: number; ipVersion: number; checksumState: number; windowScale: number; optionMask: number;
+  flags: number; srcPort: number; dstPort: number; window: number; urgentPointer: number; mss: number;
+  seq: number; ack: number; tsValue: number; tsEcho: number; payloadOffset: number; payloadLength: number;
+  srcAddressOffset: number; dstAddressOffset: number;
+}
+
+const widthsByCodec = new WeakMap<Codec, number[]>();
+
+/** Element width of every batch column, in the module's column order (asked of WASM once). */
+function columnWidths(c: Codec): number[] {
+  let widths = widthsByCodec.get(c);
+  if (widths === undefined) {
+    widths = [];
+    for (let k = 0; k < c.layout.COLUMN.COUNT; k++) widths.push(c.exports.columnWidth(k));
+    widthsByCodec.set(c, widths);
+  }
+  return widths;
+}
+
+/**
+ * How many of `packets`, from `first`, one decode call takes: at most BATCH_ROWS rows and
+ * INPUT_CHUNK_BYTES bytes (but always at least one packet).
+ */
+export function chunkEnd(packets: readonly Uint8Array[], first: number): number {
+  let bytes = 0;
+  let end = first;
+  while (end < packets.length && end - first < BATCH_ROWS) {
+    const packet = packets[end]!;
+    if (!(packet instanceof Uint8Array)) throw new TypeError(`frame ${end} is not a Uint8Array`);
+    const n = packet.length;
+    if (end > first && bytes + n > INPUT_CHUNK_BYTES) break;
+    bytes += n;
+    end++;
+  }
+  return end;
+}
+
+export class ReceivedBatch {
+  /** Rows decoded by the last decode() call. */
+  count = 0;
+  private bytes = new Uint8Array(0);
+  private u16 = new Uint16Array(0);
+  private u32 = new Uint32Array(0);
+  /** Element index where each column starts in this.bytes / u16 / u32 (by its width). */
+  private readonly at: ColumnIndexes = {
+    status: 0, ipVersion: 0, checksumState: 0, windowScale: 0, optionMask: 0, flags: 0, srcPort: 0,
+    dstPort: 0, window: 0, urgentPointer: 0, mss: 0, seq: 0, ack: 0, tsValue: 0, tsEcho: 0,
+    payloadOffset: 0, payloadLength: 0, srcAddressOffset: 0, dstAddressOffset: 0,
+  };
+
+  /**
+   * Decodes packets [first, end) as raw IP packets, TCP checksums verified (what
+   * decodeBatch(packets, LinkType.RAW) reports for them). Row k describes packets[first + k].
+   * The caller keeps end - first within chunkEnd's limits.
+   */
+  decode(packets: readonly Uint8Array[], first: number, end: number): void {
+    const c = codec();
+    const count = end - first;
+    let total = 0;
+    for (let k = first; k < end; k++) total += packets[k]!.length;
+    // Columns laid out for exactly `count` rows: the area is then compact and leaves in one copy.
+    c.configureColumns(count);
+    const base = c.reserveInput(total);
+    const heap = c.bytes();
+    const words = c.u32();
+    const offsets = c.batchOffsets >>> 2;
+    const lengths = c.batchLengths >>> 2;
+    let at = base;
+    for (let k = 0; k < count; k++) {
+      const packet = packets[first + k]!;
+      const n = packet.length;
+      heap.set(packet, at);
+      words[offsets + k] = at;
+      words[lengths + k] = n;
+      at += n;
+    }
+    // Offsets are absolute addresses (data pointer 0), as decodeBatch passes them.
+    c.exports.decodeBatch(0, c.batchOffsets, c.batchLengths, 0, LinkType.RAW, 0, count, 1);
+    this.#readColumns(c, count);
+    this.count = count;
+  }
+
+  #readColumns(c: Codec, count: number): void {
+    const widths = columnWidths(c);
+    const C = c.layout.COLUMN;
+    let size = 0;
+    const starts: number[] = [];
+    for (let k = 0; k < widths.length; k++) {
+      starts.push(size);
+      size += (widths[k]! * count + 15) & ~15;
+    }
+    if (this.bytes.length < size) {
+      const buffer = new ArrayBuffer(Math.max(size, 2 * this.bytes.length));
+      this.bytes = new Uint8Array(buffer);
+      this.u16 = new Uint16Array(buffer);
+      this.u32 = new Uint32Array(buffer);
+    }
+    this.bytes.set(c.bytes().subarray(c.batchBase, c.batchBase + size));
+    const a = this.at;
+    const index = (column: number) => starts[column]! / widths[column]!;
+    a.status = index(C.STATUS);
+    a.ipVersion = index(C.IP_VERSION);
+    a.checksumState = index(C.CHECKSUM_STATE);
+    a.windowScale = index(C.WINDOW_SCALE);
+    a.optionMask = index(C.OPTION_MASK);
+    a.flags = index(C.FLAGS);
+    a.srcPort = index(C.SRC_PORT);
+    a.dstPort = index(C.DST_PORT);
+    a.window = index(C.WINDOW);
+    a.urgentPointer = index(C.URGENT);
+    a.mss = index(C.MSS);
+    a.seq = index(C.SEQ);
+    a.ack = index(C.ACK);
+    a.tsValue = index(C.TS_VALUE);
+    a.tsEcho = index(C.TS_ECHO);
+    a.payloadOffset = index(C.PAYLOAD_OFFSET);
+    a.payloadLength = index(C.PAYLOAD_LENGTH);
+    a.srcAddressOffset = index(C.SRC_ADDRESS_OFFSET);
+    a.dstAddressOffset = index(C.DST_ADDRESS_OFFSET);
+  }
+
+  /** 0 when row i decoded as TCP; otherwise a STATUS_NAMES index. */
+  status(i: number): number {
+    return this.bytes[this.at.status + i]!;
+  }
+
+  ipVersion(i: number): number {
+    return this.bytes[this.at.ipVersion + i]!;
+  }
+
+  /** ChecksumState of row i. */
+  checksumState(i: number): number {
+    return this.bytes[this.at.checksumState + i]!;
+  }
+
+  srcAddressOffset(i: number): number {
+    return this.u32[this.at.srcAddressOffset + i]!;
+  }
+
+  dstAddressOffset(i: number): number {
+    return this.u32[this.at.dstAddressOffset + i]!;
+  }
+
+  /**
+   * Row i as a TcpSegment, exactly as segmentFromRow reads a SegmentTable row. The payload is a
+   * view into `packet`; SACK blocks are not among the columns, so a row carrying them is decoded
+   * again alone.
+   */
+  segment(i: number, packet: Uint8Array): TcpSegment {
+    const a = this.at;
+    const u8 = this.bytes;
+    const u16 = this.u16;
+    const u32 = this.u32;
+    const mask = u8[a.optionMask + i]!;
+    const payloadAt = u32[a.payloadOffset + i]!;
+    const seg: TcpSegment = {
+      srcPort: u16[a.srcPort + i]!,
+      dstPort: u16[a.dstPort + i]!,
+      seq: u32[a.seq + i]!,
+      ack: u32[a.ack + i]!,
+      flags: u16[a.flags + i]!,
+      window: u16[a.window + i]!,
+      urgentPointer: u16[a.urgentPointer + i]!,
+      payload: packet.subarray(payloadAt, payloadAt + u32[a.payloadLength + i]!),
+    };
+    if (mask === 0) return seg;
+    if (mask & OptionBit.MSS) seg.mss = u16[a.mss + i]!;
+    if (mask & OptionBit.WINDOW_SCALE) seg.windowScale = u8[a.windowScale + i]!;
+    if (mask & OptionBit.SACK_PERMITTED) seg.sackPermitted = true;
+    if (mask & OptionBit.TIMESTAMP) {
+      seg.tsVal = u32[a.tsValue + i]!;
+      seg.tsEcr = u32[a.tsEcho + i]!;
+    }
+    if (mask & OptionBit.SACK) {
+      const blocks = decodeIp(packet).tcp.options.sack ?? [];
+      const flat: number[] = [];
+      for (const [left, right] of blocks) flat.push(left, right);
+      seg.sack = flat;
+    }
+    return seg;
+  }
+}
