@@ -18,17 +18,49 @@ interface ColumnIndexes {
   srcAddressOffset: number; dstAddressOffset: number;
 }
 
-const widthsByCodec = new WeakMap<Codec, number[]>();
+interface ColumnLayout {
+  /** Bytes of the batch area for this many rows. */
+  size: number;
+  at: ColumnIndexes;
+}
 
-/** Element width of every batch column, in the module's column order (asked of WASM once). */
-function columnWidths(c: Codec): number[] {
-  let widths = widthsByCodec.get(c);
-  if (widths === undefined) {
-    widths = [];
-    for (let k = 0; k < c.layout.COLUMN.COUNT; k++) widths.push(c.exports.columnWidth(k));
-    widthsByCodec.set(c, widths);
+/** Column layouts by row count, per codec: batches of a given size recur, so each is worked out once. */
+const layoutsByCodec = new WeakMap<Codec, Array<ColumnLayout | undefined>>();
+
+/** Where the columns lie in a batch area laid out for `count` rows (as element indexes). */
+function columnLayout(c: Codec, count: number): ColumnLayout {
+  let layouts = layoutsByCodec.get(c);
+  if (layouts === undefined) {
+    layouts = [];
+    layoutsByCodec.set(c, layouts);
   }
-  return widths;
+  const known = layouts[count];
+  if (known !== undefined) return known;
+  const C = c.layout.COLUMN;
+  const widths: number[] = [];
+  const starts: number[] = [];
+  let size = 0;
+  for (let k = 0; k < C.COUNT; k++) {
+    const width = c.exports.columnWidth(k);
+    widths.push(width);
+    starts.push(size);
+    size += (width * count + 15) & ~15; // the module's layout: each column 16-byte aligned
+  }
+  const index = (column: number) => starts[column]! / widths[column]!;
+  const layout: ColumnLayout = {
+    size,
+    at: {
+      status: index(C.STATUS), ipVersion: index(C.IP_VERSION), checksumState: index(C.CHECKSUM_STATE),
+      windowScale: index(C.WINDOW_SCALE), optionMask: index(C.OPTION_MASK), flags: index(C.FLAGS),
+      srcPort: index(C.SRC_PORT), dstPort: index(C.DST_PORT), window: index(C.WINDOW),
+      urgentPointer: index(C.URGENT), mss: index(C.MSS), seq: index(C.SEQ), ack: index(C.ACK),
+      tsValue: index(C.TS_VALUE), tsEcho: index(C.TS_ECHO), payloadOffset: index(C.PAYLOAD_OFFSET),
+      payloadLength: index(C.PAYLOAD_LENGTH), srcAddressOffset: index(C.SRC_ADDRESS_OFFSET),
+      dstAddressOffset: index(C.DST_ADDRESS_OFFSET),
+    },
+  };
+  layouts[count] = layout;
+  return layout;
 }
 
 /**
@@ -56,11 +88,7 @@ export class ReceivedBatch {
   private u16 = new Uint16Array(0);
   private u32 = new Uint32Array(0);
   /** Element index where each column starts in this.bytes / u16 / u32 (by its width). */
-  private readonly at: ColumnIndexes = {
-    status: 0, ipVersion: 0, checksumState: 0, windowScale: 0, optionMask: 0, flags: 0, srcPort: 0,
-    dstPort: 0, window: 0, urgentPointer: 0, mss: 0, seq: 0, ack: 0, tsValue: 0, tsEcho: 0,
-    payloadOffset: 0, payloadLength: 0, srcAddressOffset: 0, dstAddressOffset: 0,
-  };
+  private at: ColumnIndexes = columnLayout(codec(), 1).at;
 
   /**
    * Decodes packets [first, end) as raw IP packets, TCP checksums verified (what
@@ -95,14 +123,8 @@ export class ReceivedBatch {
   }
 
   #readColumns(c: Codec, count: number): void {
-    const widths = columnWidths(c);
-    const C = c.layout.COLUMN;
-    let size = 0;
-    const starts: number[] = [];
-    for (let k = 0; k < widths.length; k++) {
-      starts.push(size);
-      size += (widths[k]! * count + 15) & ~15;
-    }
+    const layout = columnLayout(c, count);
+    const size = layout.size;
     if (this.bytes.length < size) {
       const buffer = new ArrayBuffer(Math.max(size, 2 * this.bytes.length));
       this.bytes = new Uint8Array(buffer);
@@ -110,27 +132,7 @@ export class ReceivedBatch {
       this.u32 = new Uint32Array(buffer);
     }
     this.bytes.set(c.bytes().subarray(c.batchBase, c.batchBase + size));
-    const a = this.at;
-    const index = (column: number) => starts[column]! / widths[column]!;
-    a.status = index(C.STATUS);
-    a.ipVersion = index(C.IP_VERSION);
-    a.checksumState = index(C.CHECKSUM_STATE);
-    a.windowScale = index(C.WINDOW_SCALE);
-    a.optionMask = index(C.OPTION_MASK);
-    a.flags = index(C.FLAGS);
-    a.srcPort = index(C.SRC_PORT);
-    a.dstPort = index(C.DST_PORT);
-    a.window = index(C.WINDOW);
-    a.urgentPointer = index(C.URGENT);
-    a.mss = index(C.MSS);
-    a.seq = index(C.SEQ);
-    a.ack = index(C.ACK);
-    a.tsValue = index(C.TS_VALUE);
-    a.tsEcho = index(C.TS_ECHO);
-    a.payloadOffset = index(C.PAYLOAD_OFFSET);
-    a.payloadLength = index(C.PAYLOAD_LENGTH);
-    a.srcAddressOffset = index(C.SRC_ADDRESS_OFFSET);
-    a.dstAddressOffset = index(C.DST_ADDRESS_OFFSET);
+    this.at = layout.at;
   }
 
   /** 0 when row i decoded as TCP; otherwise a STATUS_NAMES index. */

@@ -31,24 +31,27 @@ const IPV6_HEADER = 40;
 const TCP_HEADER = 20;
 /** NOP, NOP, then the 10-byte timestamp option: Linux's layout, as the codec writes it. */
 const TIMESTAMP_SPACE = 12;
+/** NOP, NOP, kind, length before the SACK blocks (8 bytes each), after the timestamps. */
+const SACK_SPACE = 4;
+const MAX_OPTIONS = 40;
 const TCP_PROTOCOL = 6;
 
 /**
- * The segments of an established connection (data and ACKs, with or without timestamps, no
- * SYN options, no SACK blocks), with every header written here in JS straight into the packet:
+ * The segments of an established connection (data and ACKs, with or without timestamps and SACK
+ * blocks, no SYN options), with every header written here in JS straight into the packet:
  * for these few fixed fields that costs less than filling the codec's request and copying its
  * header out again. The codec still sums the payload (SIMD). Byte for byte what the codec's
  * encoder builds (the tests compare the two). Returns null for any other segment.
  */
 function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint8Array): Uint8Array | null {
   const flags = seg.flags;
-  const sack = seg.sack;
-  if (seg.mss !== undefined || seg.windowScale !== undefined || seg.sackPermitted || flags > 0xff
-    || (sack !== undefined && sack.length >= 2)) {
-    return null;
-  }
+  if (seg.mss !== undefined || seg.windowScale !== undefined || seg.sackPermitted || flags > 0xff) return null;
   const tsVal = seg.tsVal;
-  const tcpLength = tsVal === undefined ? TCP_HEADER : TCP_HEADER + TIMESTAMP_SPACE;
+  const sack = seg.sack;
+  const blocks = sack === undefined ? 0 : Math.min(4, sack.length >> 1);
+  const optionsLength = (tsVal === undefined ? 0 : TIMESTAMP_SPACE) + (blocks === 0 ? 0 : SACK_SPACE + 8 * blocks);
+  if (optionsLength > MAX_OPTIONS) return null; // the codec reports what does not fit
+  const tcpLength = TCP_HEADER + optionsLength;
   const ipLength = version === 4 ? IPV4_HEADER : IPV6_HEADER;
   const headerLength = ipLength + tcpLength;
   const payload = seg.payload;
@@ -155,6 +158,24 @@ function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint
     packet[t + 30] = (echo >>> 8) & 0xff;
     packet[t + 31] = echo & 0xff;
     sum += 0x0101 + 0x080a + (value >>> 16) + (value & 0xffff) + (echo >>> 16) + (echo & 0xffff);
+  }
+  if (blocks > 0) {
+    let o = t + tcpLength - SACK_SPACE - 8 * blocks;
+    const length = 2 + 8 * blocks;
+    packet[o] = 1; // NOP
+    packet[o + 1] = 1; // NOP
+    packet[o + 2] = 5; // kind: SACK
+    packet[o + 3] = length;
+    sum += 0x0101 + 0x0500 + length;
+    o += SACK_SPACE;
+    for (let k = 0; k < 2 * blocks; k++, o += 4) {
+      const edge = sack![k]! >>> 0;
+      packet[o] = edge >>> 24;
+      packet[o + 1] = (edge >>> 16) & 0xff;
+      packet[o + 2] = (edge >>> 8) & 0xff;
+      packet[o + 3] = edge & 0xff;
+      sum += (edge >>> 16) + (edge & 0xffff);
+    }
   }
   // onesSum's partial sum is up to 32 bits, so the total may pass 2^32: the first fold divides.
   sum = (sum & 0xffff) + Math.floor(sum / 0x10000);

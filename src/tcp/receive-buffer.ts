@@ -14,6 +14,7 @@
 // offsets relative to RCV.NXT and `stamp` a counter of when the range last received data: the
 // SACK option reports the most recently changed range first (RFC 2018 §4).
 
+import { allocateUninitialized } from './byte-pool.js';
 import { ByteRing } from './byte-ring.js';
 import { seqAdd } from './seq.js';
 
@@ -148,7 +149,7 @@ export class ReceiveBuffer extends ByteRing {
   read(max?: number): Uint8Array | null {
     const n = max === undefined ? this.unread : Math.min(Math.max(0, Math.floor(max)), this.unread);
     if (n === 0) return null;
-    const out = new Uint8Array(n);
+    const out = allocateUninitialized(n); // every byte is written just below
     this.copyOut(0, n, out, 0);
     this.unread -= n;
     if (this.unread === 0 && this.ranges === null) this.releaseStorage();
