@@ -14,6 +14,14 @@ export abstract class ByteRing {
   readonly capacity: number;
   protected storage: Uint8Array | null = null;
   protected head = 0;
+  /** The most bytes asked of the current storage (reserve's `needed`) since it was acquired. */
+  private peak = 0;
+  /**
+   * Storage size the ring needed last time it held data: a busy ring that empties and fills
+   * again (a reader that drains every batch) starts there, instead of growing from MIN_STORAGE
+   * again with a copy of everything held at each doubling.
+   */
+  private lastSize = 0;
 
   protected constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) {
@@ -32,9 +40,10 @@ export abstract class ByteRing {
    * front of the new storage when it grows). `needed` must not exceed capacity.
    */
   protected reserve(needed: number, live: number): Uint8Array {
+    if (needed > this.peak) this.peak = needed;
     const old = this.storage;
     if (old !== null && needed <= old.length) return old;
-    let size = MIN_STORAGE;
+    let size = old === null && this.lastSize > MIN_STORAGE ? this.lastSize : MIN_STORAGE;
     while (size < needed) size *= 2;
     if (old !== null && size < old.length * 2) size = old.length * 2;
     if (size > this.capacity) size = this.capacity;
@@ -90,6 +99,12 @@ export abstract class ByteRing {
   /** Give the storage back (the owner is empty). */
   protected releaseStorage(): void {
     if (this.storage !== null) {
+      // Remember what the data needed (not what the storage grew to), so a ring that once held
+      // much and now holds little shrinks back on its next fill.
+      let size = MIN_STORAGE;
+      while (size < this.peak && size < this.capacity) size *= 2;
+      this.lastSize = Math.min(size, this.capacity);
+      this.peak = 0;
       releaseBytes(this.storage);
       this.storage = null;
     }

@@ -243,6 +243,38 @@ describe('ReceiveBuffer', function () {
       b.read(1);
       expect(b.storageBytes).to.equal(0);
     });
+
+    it('refills at the size the last fill needed, not from 4 KiB again, and shrinks after a small fill', function () {
+      const b = new ReceiveBuffer(256 * 1024);
+      let next = 0;
+      const fill = (bytes: number) => {
+        for (let done = 0; done < bytes; done += 1000) {
+          const n = Math.min(1000, bytes - done);
+          expect(b.insert(0, seq(next, n))).to.equal(n);
+          next += n;
+        }
+      };
+      fill(100_000); // grows 4 KiB -> 128 KiB, one doubling at a time
+      expect(b.storageBytes).to.equal(128 * 1024);
+      let at = 0;
+      const readAll = () => {
+        const out = b.read()!;
+        expect(out.every((v, i) => v === ((at + i) & 0xff)), 'bytes read back in order').to.equal(true);
+        at += out.length;
+      };
+      readAll();
+      expect(b.storageBytes).to.equal(0);
+      b.insert(0, seq(next, 10));
+      next += 10;
+      expect(b.storageBytes).to.equal(128 * 1024); // a busy ring starts where it left off
+      fill(90);
+      readAll();
+      b.insert(0, seq(next, 10));
+      next += 10;
+      expect(b.storageBytes).to.equal(4096); // that fill needed 100 bytes: back to the minimum
+      readAll();
+      expect(at).to.equal(next);
+    });
   });
 
   it('reassembles a seeded stream of reordered, duplicated, overlapping segments exactly', function () {
