@@ -6,13 +6,12 @@
 // buffer this object keeps and reuses; rows are read from it by column offset.
 
 import { OptionBit, LinkType } from '../wire/constants.js';
-import { decodeIp } from '../wire/decode.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from '../wire/module.js';
 import type { TcpSegment } from '../tcp/segment.js';
 
 /** The columns the stack reads, by their index in the codec's batch layout. */
 interface ColumnIndexes {
-  status: number; ipVersion: number; checksumState: number; windowScale: number; optionMask: number;
+  status: number; ipVersion: number; checksumState: number; headerLength: number; windowScale: number; optionMask: number;
   flags: number; srcPort: number; dstPort: number; window: number; urgentPointer: number; mss: number;
   seq: number; ack: number; tsValue: number; tsEcho: number; payloadOffset: number; payloadLength: number;
   srcAddressOffset: number; dstAddressOffset: number;
@@ -51,6 +50,7 @@ function columnLayout(c: Codec, count: number): ColumnLayout {
     size,
     at: {
       status: index(C.STATUS), ipVersion: index(C.IP_VERSION), checksumState: index(C.CHECKSUM_STATE),
+      headerLength: index(C.HEADER_LENGTH),
       windowScale: index(C.WINDOW_SCALE), optionMask: index(C.OPTION_MASK), flags: index(C.FLAGS),
       srcPort: index(C.SRC_PORT), dstPort: index(C.DST_PORT), window: index(C.WINDOW),
       urgentPointer: index(C.URGENT), mss: index(C.MSS), seq: index(C.SEQ), ack: index(C.ACK),
@@ -61,6 +61,38 @@ function columnLayout(c: Codec, count: number): ColumnLayout {
   };
   layouts[count] = layout;
   return layout;
+}
+
+/**
+ * The SACK blocks of a TCP header at `tcp` whose options end at `end`, flat [left0, right0, ...]:
+ * the first SACK option, which the codec found well formed (it set OptionBit.SACK only then, and
+ * only for the first occurrence of the kind). Read here rather than by decoding the whole packet
+ * again: during loss recovery most ACKs carry SACK blocks.
+ */
+function sackBlocks(packet: Uint8Array, tcp: number, end: number): number[] {
+  const flat: number[] = [];
+  let i = tcp + 20;
+  while (i + 1 < end) {
+    const kind = packet[i]!;
+    if (kind <= 1) { // EOL (padding follows, walked as the codec does) or NOP
+      i++;
+      continue;
+    }
+    const length = packet[i + 1]!;
+    if (length < 2) break;
+    if (kind === 5) {
+      for (let at = i + 2; at + 8 <= i + length && at + 8 <= end; at += 8) {
+        flat.push(readUint32(packet, at), readUint32(packet, at + 4));
+      }
+      break;
+    }
+    i += length;
+  }
+  return flat;
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 /**
@@ -187,12 +219,7 @@ export class ReceivedBatch {
       seg.tsVal = u32[a.tsValue + i]!;
       seg.tsEcr = u32[a.tsEcho + i]!;
     }
-    if (mask & OptionBit.SACK) {
-      const blocks = decodeIp(packet).tcp.options.sack ?? [];
-      const flat: number[] = [];
-      for (const [left, right] of blocks) flat.push(left, right);
-      seg.sack = flat;
-    }
+    if (mask & OptionBit.SACK) seg.sack = sackBlocks(packet, payloadAt - u8[a.headerLength + i]!, payloadAt);
     return seg;
   }
 }

@@ -62,6 +62,40 @@ describe('ReceivedBatch', () => {
     }
   });
 
+  it('reads SACK blocks as the codec does, whatever else the option list holds', () => {
+    const r = new Random(73);
+    const batch = new ReceivedBatch();
+    let withSack = 0;
+    for (let round = 0; round < 40; round++) {
+      const packets = Array.from({ length: 50 }, () => {
+        const seg = randomSegment(r);
+        seg.sack = Array.from({ length: 2 * (1 + r.below(3)) }, () => r.u32());
+        delete seg.mss;
+        delete seg.windowScale;
+        if (r.below(2)) delete seg.sackPermitted;
+        const packet = encodeSegment(seg, '192.0.2.1', '192.0.2.2');
+        // Scramble an option byte or two now and then: EOL/NOP runs, a second SACK, odd lengths.
+        const optionsAt = 40;
+        const optionsEnd = 20 + ((packet[32]! >> 4) * 4);
+        for (let k = r.below(3); k > 0 && optionsEnd > optionsAt; k--) {
+          packet[optionsAt + r.below(optionsEnd - optionsAt)] = [0, 1, 5, 10, 18, 26, r.below(256)][r.below(7)]!;
+        }
+        return packet;
+      });
+      const table = decodeBatch(packets, LinkType.RAW);
+      batch.decode(packets, 0, packets.length);
+      for (let i = 0; i < packets.length; i++) {
+        expect(batch.status(i)).to.equal(table.status[i]);
+        if (table.status[i] !== 0) continue;
+        const mine = batch.segment(i, packets[i]!);
+        const theirs = segmentFromRow(table, i, packets[i]!);
+        if (theirs.sack !== undefined) withSack++;
+        expect(mine.sack, `round ${round} row ${i}`).to.deep.equal(theirs.sack);
+      }
+    }
+    expect(withSack).to.be.greaterThan(1000);
+  });
+
   it('decodes a slice of the packets (rows count from its first packet)', () => {
     const r = new Random(72);
     const packets = randomPackets(r, 40);
