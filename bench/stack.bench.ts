@@ -4,7 +4,8 @@
 //
 // Standalone:  npm run build:ts && npx tsx bench/stack.bench.ts [--quick] [--profile]
 // --profile samples the CPU with the inspector during one transfer per case and reports the
-// share of time spent in the WASM codec (the module, src/wire, and src/stack/segment-codec), the TCP engine
+// share of time spent in the WASM codec (the module, src/wire, src/stack/segment-codec and
+// src/stack/received-batch), the TCP engine
 // (src/tcp), the stack and sockets (src/stack), the MemoryLink (src/link), Node's streams, and the rest.
 
 import { Session } from 'node:inspector';
@@ -101,8 +102,9 @@ interface ProfileNode {
 function category(node: ProfileNode): keyof TimeShare {
   const { url, functionName } = node.callFrame;
   if (functionName === '(garbage collector)') return 'gc';
-  // segment-codec is the stack's glue into the codec (filling its request, copying out).
-  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/segment-codec\./.test(url)) return 'codec';
+  // segment-codec and received-batch are the stack's glue into the codec: building packets
+  // (headers written in JS, payload summed in WASM) and staging / reading decoded batches.
+  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/(segment-codec|received-batch)\./.test(url)) return 'codec';
   if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
   if (/\/(src|dist)\/stack\//.test(url)) return 'stack';
   if (/\/(src|dist)\/link\//.test(url)) return 'link';
