@@ -755,6 +755,10 @@ export class Connection {
         }
       } else {
         this.cc.onAck(acked, mss, now);
+        // Keep "recover" just behind SND.UNA once passed: left at ISS (or at an old timeout's
+        // SND.MAX) it would compare as ahead of SND.UNA after 2^31 more bytes, mod 2^32, and
+        // disable fast retransmit (the RFC 6582 "ack > recover" test) for the next 2^31.
+        if (seqGt(ack, this.recover)) this.recover = seqAdd(ack, -1);
       }
       this.dupAcks = 0;
       this.rtoDeadline = ack === this.sndMax ? Infinity : now + this.rtt.rto;
