@@ -242,9 +242,16 @@ export class Stack {
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
     const ep = this.#table.lookup(local, seg.dstPort, packet, srcOffset, seg.srcPort);
     if (ep !== undefined) {
-      ep.conn.handleSegment(seg, now);
-      this.#markDirty(ep);
-      return;
+      // A new SYN for a 4-tuple in TIME-WAIT that is newer than the old connection (RFC 1122
+      // §4.2.2.13, RFC 6191) ends the TIME-WAIT and goes to the listener; otherwise the old
+      // connection answers it (challenge ACK) and the peer can only get in after its SYN RTO.
+      if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local.index, seg.dstPort) === undefined) {
+        ep.conn.handleSegment(seg, now);
+        this.#markDirty(ep);
+        return;
+      }
+      ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
+      this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
     // Segments a connection handles are counted there; these are the ones no connection sees.
     this.stats.segmentsIn++;

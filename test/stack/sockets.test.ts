@@ -372,4 +372,24 @@ describe('Stack: sockets and servers', () => {
       expect(p.links[0].counters.oversize + p.links[1].counters.oversize).to.equal(0);
     }
   });
+  it('a new SYN for a 4-tuple the server holds in TIME-WAIT opens at once (RFC 6191 / RFC 1122 §4.2.2.13)', async () => {
+    const p = stackPair({ delayMs: 5 });
+    // The server closes first (as an HTTP server does), so the server keeps the TIME-WAIT.
+    p.server.createServer((s) => { s.resume(); s.end('bye'); }).listen(7);
+    const first = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
+    first.resume();
+    await p.clock.runUntil(() => first.destroyed, 10_000);
+    await p.clock.runUntil(() => p.client.connectionCount === 0, 10_000);
+    expect(p.server.connectionCount).to.equal(1); // TIME-WAIT
+    p.clock.advance(1000);
+    const start = p.clock.now();
+    const second = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
+    second.resume();
+    await p.clock.runUntil(() => !second.connecting, 10_000);
+    // One round trip, not a challenge ACK, a RST and the SYN again after its 1 s RTO.
+    expect(p.clock.now() - start).to.equal(10);
+    expect(p.client.stats.retransmissions).to.equal(0);
+    expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);
+    second.destroy();
+  });
 });
