@@ -284,7 +284,8 @@ export class Connection {
   write(data: Uint8Array): number {
     const s = this._state;
     if (this.finQueued || !(s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'SYN-SENT' || s === 'SYN-RECEIVED')) {
-      this.raiseError('EPIPE');
+      // An error not yet polled (the peer's RST, a timeout) is the reason; EPIPE must not hide it.
+      if (!(this.events & EV_ERROR)) this.raiseError('EPIPE');
       return 0;
     }
     const n = this.sendBuffer.write(data);

@@ -392,4 +392,22 @@ describe('Stack: sockets and servers', () => {
     expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);
     second.destroy();
   });
+  it('an echo server whose peer sends data and a RST in one batch reports ECONNRESET, not EPIPE', async () => {
+    const p = stackPair({ delayMs: 5 });
+    let error: SystemError | undefined;
+    let accepted = false;
+    p.server.createServer((s) => {
+      accepted = true;
+      s.on('error', (e: SystemError) => { error = e; });
+      s.pipe(s); // writes back from the 'data' handler, before the RST's error is dispatched
+    }).listen(7);
+    const sock = p.client.connect(7, SERVER_V4);
+    sock.on('error', () => undefined);
+    await p.clock.runUntil(() => accepted, 1000);
+    sock.write('data');
+    await new Promise((resolve) => setImmediate(resolve)); // the data segment is on the link
+    sock.destroy(); // the RST follows it in the same delivery
+    await p.clock.runUntil(() => error !== undefined, 1000);
+    expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
+  });
 });
