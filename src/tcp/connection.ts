@@ -958,7 +958,11 @@ export class Connection {
     if (this.retransmitNow) {
       this.retransmitNow = false;
       if (this.sndMax !== this.sndUna) {
-        const seg = this.segmentAt(this.sndUna, this.holeLength(this.sndUna, mss), now);
+        // Within the peer's window (RFC 9293 §3.8.6): a window smaller than the MSS limits the
+        // resend too. Into a closed window a full segment goes anyway and doubles as a probe.
+        let len = this.holeLength(this.sndUna, mss);
+        if (this.sndWnd > 0 && this.sndWnd < len) len = this.sndWnd;
+        const seg = this.segmentAt(this.sndUna, len, now);
         if (seqLt(this.sndNxt, this.lastSegmentEnd)) this.sndNxt = this.lastSegmentEnd;
         if (seqGt(this.lastSegmentEnd, this.rexmitHigh)) this.rexmitHigh = this.lastSegmentEnd;
         return seg;
