@@ -5,7 +5,7 @@
 
 import type { Device } from '../link/device.js';
 import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
-import { Connection, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
+import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { resetFor } from '../tcp/reset.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
@@ -303,6 +303,8 @@ export class Stack {
       iss: this.#isn.next(local.bytes, localPort, remote, remotePort, now),
       config: this.config,
       mss: Math.max(64, Math.min(this.config.mss, this.device.mtu - overhead)),
+      // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN has no MSS option.
+      defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       counters: this.stats,
     };
   }
