@@ -410,4 +410,16 @@ describe('Stack: sockets and servers', () => {
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
   });
+  it("listen(port, host, backlog, callback) as node:net: the backlog is taken, the callback called", async () => {
+    const p = stackPair();
+    let listening = false;
+    const server = p.server.createServer((s) => s.pipe(s));
+    server.listen(7, SERVER_V4, 5, () => { listening = true; });
+    const sock = p.client.connect(7, SERVER_V4);
+    const got: Buffer[] = [];
+    sock.on('data', (d: Buffer) => got.push(d));
+    sock.end('x');
+    await p.clock.runUntil(() => listening && Buffer.concat(got).toString() === 'x', 1000);
+    expect(server.address()).to.deep.equal({ address: SERVER_V4, family: 'IPv4', port: 7 });
+  });
 });
