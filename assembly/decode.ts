@@ -67,6 +67,7 @@ export function decodePacket(p: usize, len: i32, linkType: i32, verify: bool, or
 
 /** Decodes one frame and writes the detail record at `out`. Returns the status. */
 export function decodeDetail(p: usize, len: i32, linkType: i32, originalLength: i32, out: usize): i32 {
+  S.listOptions = true;
   const status = decodePacket(p, len, linkType, true, originalLength);
   store<i32>(out + L.DETAIL_STATUS, status);
   store<i32>(out + L.DETAIL_ERROR_OFFSET, S.errorOffset);
@@ -232,6 +233,7 @@ export function decodeBatch(
   data: usize, offsets: usize, lengths: usize, linkTypes: usize, linkType: i32, originals: usize, count: i32, verify: i32,
 ): i32 {
   let good = 0;
+  S.listOptions = false;
   for (let i = 0; i < count; i++) {
     const k = <usize>i;
     const lt = linkTypes ? <i32>load<u16>(linkTypes + (k << 1)) : linkType;

@@ -89,5 +89,7 @@ export const SACK_EDGES: usize = memory.data(MAX_SACK_BLOCKS * 8);
  * typed flag). Forty one-byte options fill a 40-byte option area, so 40 entries of 4 bytes.
  */
 export let optionCount: i32 = 0;
+/** Whether the option list is kept (decodeDetail) or skipped (decodeBatch, which has no use for it). */
+export let listOptions: bool = true;
 export const MAX_OPTIONS: i32 = 40;
 export const OPTION_LIST: usize = memory.data(MAX_OPTIONS * 4);
