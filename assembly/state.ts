@@ -84,7 +84,12 @@ export let sackCount: i32 = 0;
 export const MAX_SACK_BLOCKS: i32 = 4;
 /** SACK edges as (left, right) u32 pairs. */
 export const SACK_EDGES: usize = memory.data(MAX_SACK_BLOCKS * 8);
-/** Every option in wire order as (kind, offset from the TCP header, length) byte triples. */
+/**
+ * Every option in wire order as 4-byte entries (kind, offset from the TCP header, length,
+ * typed flag). Forty one-byte options fill a 40-byte option area, so 40 entries of 4 bytes.
+ */
 export let optionCount: i32 = 0;
+/** Whether the option list is kept (decodeDetail) or skipped (decodeBatch, which has no use for it). */
+export let listOptions: bool = true;
 export const MAX_OPTIONS: i32 = 40;
-export const OPTION_LIST: usize = memory.data(MAX_OPTIONS * 3);
+export const OPTION_LIST: usize = memory.data(MAX_OPTIONS * 4);

@@ -25,12 +25,11 @@ const PROTO_TCP: u32 = 6;
 
 // @ts-ignore: decorator
 @inline function recordOption(kind: u32, offset: i32, length: i32, typed: bool): void {
-  if (S.optionCount < S.MAX_OPTIONS) {
-    const entry = S.OPTION_LIST + (<usize>S.optionCount << 2);
-    store<u8>(entry, <u8>kind);
-    store<u8>(entry, <u8>offset, 1);
-    store<u8>(entry, <u8>length, 2);
-    store<u8>(entry, <u8>(typed ? 1 : 0), 3);
+  // Only the detail record lists options; batch rows have no column for them.
+  if (S.listOptions && S.optionCount < S.MAX_OPTIONS) {
+    // One little-endian word: kind, offset, length, typed flag in byte order.
+    store<u32>(S.OPTION_LIST + (<usize>S.optionCount << 2),
+      (kind & 0xff) | ((<u32>offset & 0xff) << 8) | ((<u32>length & 0xff) << 16) | (typed ? 0x1000000 : 0));
     S.optionCount++;
   }
 }

@@ -12,6 +12,7 @@ import { runChecksum } from './checksum.bench.js';
 import { runCommandBench } from './command.bench.js';
 import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
+import { runGoodputBench } from './goodput.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { locateCorpus } from './corpus.js';
 import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
@@ -37,6 +38,10 @@ function fmtNs(ns: number): string {
 
 function fmtRate(row: Row): string {
   if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
+  // Goodput rows: bytes delivered per second matter, segments per second second.
+  if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
+    return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
+  }
   const per = row.unit === 'segment' ? 'seg/s' : row.unit === 'packet' ? 'pkt/s' : 'ops/s';
   const r = row.opsPerSec;
   return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M ${per}` : `${(r / 1e3).toFixed(1)} k ${per}`;
@@ -109,6 +114,7 @@ async function main(): Promise<void> {
     await stage('decode command', () => runCommandBench(f, fileConfig));
   }
   await stage('encode', () => runEncode(config));
+  await stage('stack goodput', () => runGoodputBench(config));
 
   console.log('');
   printTable(rows);

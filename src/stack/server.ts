@@ -59,9 +59,10 @@ export class Server extends EventEmitter {
   }
 
   listen(port?: number, host?: string, callback?: () => void): this;
+  listen(port: number, host: string, backlog: number, callback?: () => void): this;
   listen(port: number, callback?: () => void): this;
   listen(options: ListenOptions, callback?: () => void): this;
-  listen(a?: number | ListenOptions, b?: string | (() => void), c?: () => void): this {
+  listen(a?: number | ListenOptions, b?: string | (() => void), c?: number | (() => void), d?: () => void): this {
     let options: ListenOptions;
     let callback: (() => void) | undefined;
     if (typeof a === 'object' && a !== null) {
@@ -72,7 +73,13 @@ export class Server extends EventEmitter {
       if (typeof b === 'function') callback = b;
       else {
         if (b !== undefined) options.host = b;
-        callback = c;
+        // node:net's listen(port, host, backlog, callback)
+        if (typeof c === 'number') {
+          options.backlog = c;
+          callback = d;
+        } else {
+          callback = c;
+        }
       }
     }
     const port = options.port ?? 0;

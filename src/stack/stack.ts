@@ -5,7 +5,7 @@
 
 import type { Device } from '../link/device.js';
 import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
-import { Connection, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
+import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { resetFor } from '../tcp/reset.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
@@ -263,9 +263,16 @@ export class Stack {
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
     const ep = this.#table.lookup(local, seg.dstPort, packet, srcOffset, seg.srcPort);
     if (ep !== undefined) {
-      ep.conn.handleSegment(seg, now);
-      this.#markDirty(ep);
-      return;
+      // A new SYN for a 4-tuple in TIME-WAIT that is newer than the old connection (RFC 1122
+      // §4.2.2.13, RFC 6191) ends the TIME-WAIT and goes to the listener; otherwise the old
+      // connection answers it (challenge ACK) and the peer can only get in after its SYN RTO.
+      if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local.index, seg.dstPort) === undefined) {
+        ep.conn.handleSegment(seg, now);
+        this.#markDirty(ep);
+        return;
+      }
+      ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
+      this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
     // Segments a connection handles are counted there; these are the ones no connection sees.
     this.stats.segmentsIn++;
@@ -317,6 +324,8 @@ export class Stack {
       iss: this.#isn.next(local.bytes, localPort, remote, remotePort, now),
       config: this.config,
       mss: Math.max(64, Math.min(this.config.mss, this.device.mtu - overhead)),
+      // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN has no MSS option.
+      defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       counters: this.stats,
     };
   }

@@ -284,7 +284,8 @@ export class Connection {
   write(data: Uint8Array): number {
     const s = this._state;
     if (this.finQueued || !(s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'SYN-SENT' || s === 'SYN-RECEIVED')) {
-      this.raiseError('EPIPE');
+      // An error not yet polled (the peer's RST, a timeout) is the reason; EPIPE must not hide it.
+      if (!(this.events & EV_ERROR)) this.raiseError('EPIPE');
       return 0;
     }
     const n = this.sendBuffer.write(data);
@@ -755,6 +756,10 @@ export class Connection {
         }
       } else {
         this.cc.onAck(acked, mss, now);
+        // Keep "recover" just behind SND.UNA once passed: left at ISS (or at an old timeout's
+        // SND.MAX) it would compare as ahead of SND.UNA after 2^31 more bytes, mod 2^32, and
+        // disable fast retransmit (the RFC 6582 "ack > recover" test) for the next 2^31.
+        if (seqGt(ack, this.recover)) this.recover = seqAdd(ack, -1);
       }
       this.dupAcks = 0;
       this.rtoDeadline = ack === this.sndMax ? Infinity : now + this.rtt.rto;
@@ -953,7 +958,11 @@ export class Connection {
     if (this.retransmitNow) {
       this.retransmitNow = false;
       if (this.sndMax !== this.sndUna) {
-        const seg = this.segmentAt(this.sndUna, this.holeLength(this.sndUna, mss), now);
+        // Within the peer's window (RFC 9293 §3.8.6): a window smaller than the MSS limits the
+        // resend too. Into a closed window a full segment goes anyway and doubles as a probe.
+        let len = this.holeLength(this.sndUna, mss);
+        if (this.sndWnd > 0 && this.sndWnd < len) len = this.sndWnd;
+        const seg = this.segmentAt(this.sndUna, len, now);
         if (seqLt(this.sndNxt, this.lastSegmentEnd)) this.sndNxt = this.lastSegmentEnd;
         if (seqGt(this.lastSegmentEnd, this.rexmitHigh)) this.rexmitHigh = this.lastSegmentEnd;
         return seg;

@@ -10,24 +10,58 @@ export interface ParsedAddress {
 const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
 /**
- * Recently formatted IPv4 addresses by value: packets of one flow repeat the same two, and a
- * map lookup costs a fraction of building the string. Cleared when full, so it stays small.
+ * Recently formatted addresses, direct-mapped by a hash of their value: packets of one flow repeat
+ * the same two, and comparing one to four integers costs a fraction of building the string (or
+ * of a Map lookup). A slot is simply overwritten on a collision, so the caches never grow.
  */
-const IPV4_TEXT = new Map<number, string>();
-const IPV4_TEXT_LIMIT = 4096;
+const CACHE_BITS = 10;
+const IPV4_KEYS = new Int32Array(1 << CACHE_BITS);
+const IPV4_TEXTS: Array<string | undefined> = new Array<string | undefined>(1 << CACHE_BITS).fill(undefined);
+const IPV6_KEYS = new Int32Array(4 << CACHE_BITS);
+const IPV6_TEXTS: Array<string | undefined> = new Array<string | undefined>(1 << CACHE_BITS).fill(undefined);
+
+function slotOf(hash: number): number {
+  return Math.imul(hash, 0x9e3779b1) >>> (32 - CACHE_BITS);
+}
 
 /** Formats 4 bytes at `offset` as a dotted quad. */
 export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  const a = bytes[offset]!;
-  const b = bytes[offset + 1]!;
-  const c = bytes[offset + 2]!;
-  const d = bytes[offset + 3]!;
-  const key = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-  let text = IPV4_TEXT.get(key);
-  if (text === undefined) {
+  return ipv4Text(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
+}
+
+function ipv4Text(a: number, b: number, c: number, d: number): string {
+  const key = (a << 24) | (b << 16) | (c << 8) | d;
+  const slot = slotOf(key);
+  let text = IPV4_TEXTS[slot];
+  if (text === undefined || IPV4_KEYS[slot] !== key) {
     text = `${DECIMAL[a]}.${DECIMAL[b]}.${DECIMAL[c]}.${DECIMAL[d]}`;
-    if (IPV4_TEXT.size >= IPV4_TEXT_LIMIT) IPV4_TEXT.clear();
-    IPV4_TEXT.set(key, text);
+    IPV4_KEYS[slot] = key;
+    IPV4_TEXTS[slot] = text;
+  }
+  return text;
+}
+
+function word(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+}
+
+/** formatIpv6 through the cache (decoders format two addresses per IPv6 packet). */
+function cachedIpv6(bytes: Uint8Array, offset: number): string {
+  const w0 = word(bytes, offset);
+  const w1 = word(bytes, offset + 4);
+  const w2 = word(bytes, offset + 8);
+  const w3 = word(bytes, offset + 12);
+  const slot = slotOf(w0 ^ Math.imul(w1, 31) ^ Math.imul(w2, 961) ^ Math.imul(w3, 29791));
+  const k = slot << 2;
+  let text = IPV6_TEXTS[slot];
+  if (text === undefined || IPV6_KEYS[k] !== w0 || IPV6_KEYS[k + 1] !== w1 || IPV6_KEYS[k + 2] !== w2
+    || IPV6_KEYS[k + 3] !== w3) {
+    text = formatIpv6(bytes, offset);
+    IPV6_KEYS[k] = w0;
+    IPV6_KEYS[k + 1] = w1;
+    IPV6_KEYS[k + 2] = w2;
+    IPV6_KEYS[k + 3] = w3;
+    IPV6_TEXTS[slot] = text;
   }
   return text;
 }
@@ -76,7 +110,7 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
 }
 
 export function formatAddress(bytes: Uint8Array, offset: number, version: 4 | 6): string {
-  return version === 4 ? formatIpv4(bytes, offset) : formatIpv6(bytes, offset);
+  return version === 4 ? formatIpv4(bytes, offset) : cachedIpv6(bytes, offset);
 }
 
 function parseIpv4Into(text: string, out: Uint8Array, at: number): boolean {

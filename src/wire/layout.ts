@@ -51,7 +51,10 @@ function read<T extends readonly string[]>(exports: Record<string, unknown>, pre
     else if (typeof value === 'number') out[name] = value;
     else throw new Error(`tcpwasm: the WebAssembly module does not export ${prefix}${name}; rebuild it (npm run build)`);
   }
-  return Object.freeze(out) as Fields<T>;
+  // Built with keyed stores, an object of this many properties drops to V8's dictionary mode,
+  // where every `LAYOUT.FIELD` read on a hot path is a hash lookup; JSON.parse makes the same
+  // object with fast (constant-offset) properties.
+  return Object.freeze(JSON.parse(JSON.stringify(out)) as Record<string, number>) as Fields<T>;
 }
 
 export function readLayout(exports: Record<string, unknown>): Layout {

@@ -73,6 +73,7 @@ export class Codec {
   private heap: Uint8Array;
   private view: DataView;
   private words: Uint32Array;
+  private halves: Uint16Array;
   private buffer: ArrayBuffer;
   /** Bytes of WASM memory (memory.buffer.byteLength), kept with the views. */
   private capacity: number;
@@ -105,6 +106,7 @@ export class Codec {
     this.heap = new Uint8Array(exports.memory.buffer);
     this.view = new DataView(exports.memory.buffer);
     this.words = new Uint32Array(exports.memory.buffer);
+    this.halves = new Uint16Array(exports.memory.buffer);
     this.buffer = exports.memory.buffer;
     this.capacity = this.buffer.byteLength;
   }
@@ -125,6 +127,11 @@ export class Codec {
   /** WASM memory as 32-bit words (index = address / 4), for filling batch descriptors. */
   u32(): Uint32Array {
     return this.words;
+  }
+
+  /** WASM memory as 16-bit words (index = address / 2), for reading aligned record fields. */
+  u16(): Uint16Array {
+    return this.halves;
   }
 
   /**
@@ -244,6 +251,7 @@ export class Codec {
     this.heap = new Uint8Array(this.exports.memory.buffer);
     this.view = new DataView(this.exports.memory.buffer);
     this.words = new Uint32Array(this.exports.memory.buffer);
+    this.halves = new Uint16Array(this.exports.memory.buffer);
     this.buffer = this.exports.memory.buffer;
     this.capacity = this.buffer.byteLength;
   }

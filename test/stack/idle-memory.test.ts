@@ -22,9 +22,9 @@ describe('Stack: memory of idle connections', function () {
     expect(result.established).to.equal(100_000);
     expect(result.acceptedSockets).to.equal(100_000);
     expect(result.tableEntries).to.equal(200_000);
-    // One endpoint = Connection + TcpSocket + table entry. Target 4 KB; the bound is generous
-    // because the figure moves with V8 versions. The measured value goes into the report.
+    // One endpoint = Connection + TcpSocket + table entry: what a server pays per idle client.
+    // The issue's target is 4 KB; measured here about 2.4 KB on Node 20.
     console.log(`      idle: ${result.bytesPerEndpoint} bytes per endpoint, ${result.bytesPerConnection} per connection (both ends)`);
-    expect(result.bytesPerEndpoint).to.be.below(8 * 1024);
+    expect(result.bytesPerEndpoint).to.be.at.most(4 * 1024);
   });
 });

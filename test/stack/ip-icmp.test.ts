@@ -155,4 +155,18 @@ describe('Stack: IP and ICMP input', () => {
     expect(d.tcp).to.include({ srcPort: 81, dstPort: 40000, seq: 0xfffffff0, flags: TcpFlags.RST });
     expect(h.stack.stats.dropped.noListener).to.equal(2);
   });
+  it('assumes a send MSS of 536 over IPv4 and 1220 over IPv6 when the SYN has no MSS option (RFC 9293 §3.7.1)', async () => {
+    for (const [client, server, mss] of [[CLIENT_V4, SERVER_V4, 536], [CLIENT_V6, SERVER_V6, 1220]] as const) {
+      const h = wireHarness();
+      h.stack.createServer((s) => s.end(new Uint8Array(3000))).listen(80);
+      h.inject(tcpPacket({ ip: { src: client, dst: server }, tcp: { srcPort: 40000, dstPort: 80, seq: 1000, flags: TcpFlags.SYN, window: 65535 } }));
+      const [synAck] = h.take();
+      const iss = decoded(synAck!).tcp.seq;
+      h.inject(tcpPacket({ ip: { src: client, dst: server }, tcp: { srcPort: 40000, dstPort: 80, seq: 1001, ack: (iss + 1) >>> 0, flags: TcpFlags.ACK, window: 65535 } }));
+      await new Promise((resolve) => setImmediate(resolve)); // the 'connection' handler writes
+      const sizes = h.take().map((p) => decoded(p).payload.length).filter((n) => n > 0);
+      expect(sizes[0], client).to.equal(mss);
+      expect(sizes.reduce((a, b) => a + b, 0), client).to.equal(3000);
+    }
+  });
 });

@@ -372,4 +372,54 @@ describe('Stack: sockets and servers', () => {
       expect(p.links[0].counters.oversize + p.links[1].counters.oversize).to.equal(0);
     }
   });
+  it('a new SYN for a 4-tuple the server holds in TIME-WAIT opens at once (RFC 6191 / RFC 1122 §4.2.2.13)', async () => {
+    const p = stackPair({ delayMs: 5 });
+    // The server closes first (as an HTTP server does), so the server keeps the TIME-WAIT.
+    p.server.createServer((s) => { s.resume(); s.end('bye'); }).listen(7);
+    const first = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
+    first.resume();
+    await p.clock.runUntil(() => first.destroyed, 10_000);
+    await p.clock.runUntil(() => p.client.connectionCount === 0, 10_000);
+    expect(p.server.connectionCount).to.equal(1); // TIME-WAIT
+    p.clock.advance(1000);
+    const start = p.clock.now();
+    const second = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
+    second.resume();
+    await p.clock.runUntil(() => !second.connecting, 10_000);
+    // One round trip, not a challenge ACK, a RST and the SYN again after its 1 s RTO.
+    expect(p.clock.now() - start).to.equal(10);
+    expect(p.client.stats.retransmissions).to.equal(0);
+    expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);
+    second.destroy();
+  });
+  it('an echo server whose peer sends data and a RST in one batch reports ECONNRESET, not EPIPE', async () => {
+    const p = stackPair({ delayMs: 5 });
+    let error: SystemError | undefined;
+    let accepted = false;
+    p.server.createServer((s) => {
+      accepted = true;
+      s.on('error', (e: SystemError) => { error = e; });
+      s.pipe(s); // writes back from the 'data' handler, before the RST's error is dispatched
+    }).listen(7);
+    const sock = p.client.connect(7, SERVER_V4);
+    sock.on('error', () => undefined);
+    await p.clock.runUntil(() => accepted, 1000);
+    sock.write('data');
+    await new Promise((resolve) => setImmediate(resolve)); // the data segment is on the link
+    sock.destroy(); // the RST follows it in the same delivery
+    await p.clock.runUntil(() => error !== undefined, 1000);
+    expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
+  });
+  it("listen(port, host, backlog, callback) as node:net: the backlog is taken, the callback called", async () => {
+    const p = stackPair();
+    let listening = false;
+    const server = p.server.createServer((s) => s.pipe(s));
+    server.listen(7, SERVER_V4, 5, () => { listening = true; });
+    const sock = p.client.connect(7, SERVER_V4);
+    const got: Buffer[] = [];
+    sock.on('data', (d: Buffer) => got.push(d));
+    sock.end('x');
+    await p.clock.runUntil(() => listening && Buffer.concat(got).toString() === 'x', 1000);
+    expect(server.address()).to.deep.equal({ address: SERVER_V4, family: 'IPv4', port: 7 });
+  });
 });

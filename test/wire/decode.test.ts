@@ -347,6 +347,15 @@ describe('decodeFrame', function () {
       expect(o.mss).to.equal(undefined);
     });
 
+    it('forty one-byte options (a full option area) are all listed, and later decodes are unaffected', function () {
+      const typed = concat(Uint8Array.of(2, 4, 5, 180, 3, 3, 7, 4, 2, 8, 10), be32(7), be32(9), Uint8Array.of(1));
+      const before = decodeOptions(typed);
+      const full = decodeOptions(new Uint8Array(40).fill(1));
+      expect(full.kinds).to.deep.equal(new Array(40).fill(1));
+      // The option list once overflowed its static area by 40 bytes: what follows must survive.
+      expect(decodeOptions(typed)).to.deep.equal(before);
+    });
+
     it('EOL and the padding after it are listed like tshark lists them', function () {
       const o = decodeOptions(Uint8Array.of(2, 4, 5, 180, 1, 0, 0, 0));
       expect(o.kinds).to.deep.equal([2, 1, 0, 0, 0]);

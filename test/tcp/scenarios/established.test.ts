@@ -128,6 +128,15 @@ describe('tcp scenarios: ESTABLISHED', () => {
       expect(h.conn.nextTimeout).to.equal(Infinity);
     });
 
+    it('a write between the RST and the events (an echo reading the same batch) keeps ECONNRESET', () => {
+      const h = Harness.established();
+      h.send({ flags: ACK, seq: 5001, ack: 1001, payload: bytes('hi') });
+      h.send({ flags: RST, seq: 5003 });
+      // The stack reports 'readable' first; an echo handler writes back before 'error' is polled.
+      expect(h.conn.write(bytes('hi'))).to.equal(0);
+      expect(h.eventTypes()).to.deep.equal(['readable', 'error:ECONNRESET', 'closed']);
+    });
+
     it('RST in the window but not at RCV.NXT: challenge ACK, the connection stays', () => {
       const h = Harness.established();
       h.send({ flags: RST, seq: 5002 });

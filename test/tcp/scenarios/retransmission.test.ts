@@ -120,4 +120,26 @@ describe('tcp scenarios: retransmission', () => {
     h.expectNothing();
     expect(h.conn.nextTimeout).to.equal(Infinity);
   });
+  it('a retransmission stays within the peer window smaller than the MSS (RFC 9293 §3.8.6)', () => {
+    // The peer offers 100 bytes: the first segment takes 100 of the 1000 queued. Its RTO
+    // retransmission must resend those 100, not a full MSS of data the window never admitted
+    // (a receiver can reject such a segment as a whole: it starts at RCV.NXT - k and ends past
+    // its window, so neither end passes the acceptability test).
+    const h = Harness.established({}, { window: 100 });
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(1000));
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: pattern(100) });
+    expect(h.fireNext()).to.equal(200);
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: pattern(100) });
+    // Fast retransmit likewise, into a window now 150 bytes past SND.UNA.
+    const f = Harness.established({}, { window: 100 });
+    f.conn.setNoDelay(true);
+    f.conn.write(pattern(1000));
+    f.collect();
+    f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 });
+    f.expect({ flags: ACK, seq: 1101, ack: 5001, window: 16384, payload: 100 });
+    f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 }); // one is enough (RFC 5827)
+    const [rexmit] = f.collect();
+    expect([rexmit!.seq, rexmit!.payload.length]).to.deep.equal([1051, 150]);
+  });
 });

@@ -91,4 +91,36 @@ describe('tcp scenarios: wrap-around', () => {
     expect(h.counters.dropped.paws).to.equal(1);
     expect(h.conn.readable).to.equal(10);
   });
+  it('fast retransmit still starts after more than 2^31 bytes were sent (RFC 6582 recover kept current)', function () {
+    this.timeout(60000);
+    // recover starts at ISS; compared mod 2^32 it must not end up "ahead" of SND.UNA once more
+    // than half the sequence space has been acknowledged without a loss.
+    const big = 65495;
+    const h = Harness.established(
+      { mss: big, config: { mss: big, congestionControl: 'none', windowScaling: true, sendBufferSize: 4 << 20 } },
+      { mss: big, windowScale: 7, window: 65535 },
+    );
+    h.conn.setNoDelay(true);
+    h.send({ flags: ACK, seq: 5001, ack: 1001, window: 65535 }); // the scaled window: 8 MiB
+    const chunk = new Uint8Array(4 << 20);
+    let una = 1001;
+    let sent = 0;
+    while (sent <= 0x80000000 + (8 << 20)) {
+      expect(h.conn.write(chunk)).to.equal(chunk.length);
+      const segs = h.collect();
+      const bytesOut = segs.reduce((n, s) => n + s.payload.length, 0);
+      expect(bytesOut).to.equal(chunk.length);
+      una = (una + bytesOut) >>> 0;
+      sent += bytesOut;
+      h.send({ flags: ACK, seq: 5001, ack: una, window: 65535 });
+    }
+    expect(h.conn.bufferedSend).to.equal(0);
+    // Four segments out, the first lost: three duplicate ACKs must retransmit it.
+    h.conn.write(pattern(4 * big));
+    expect(h.collect()).to.have.length(4);
+    for (let i = 0; i < 3; i++) h.send({ flags: ACK, seq: 5001, ack: una, window: 65535 });
+    const rexmit = h.collect();
+    expect(rexmit.map((s) => [s.seq, s.payload.length])).to.deep.equal([[una, big]]);
+    expect(h.counters.fastRetransmits).to.equal(1);
+  });
 });
