@@ -1,6 +1,7 @@
 // Capture records in file order, as RecordBatch columns (no object or BigInt per record). Plain
-// files are parsed here straight from the file stream (batches come out of a synchronous drain
-// per 1 MiB read, and the byte position feeds the progress bar); gzip files go through
+// files are parsed here straight from the file (batches come out of a synchronous drain per
+// 1 MiB read, and the byte position feeds the progress bar; a batch's bytes lie in a reused read
+// buffer, so it is valid until the generator is resumed twice after it); gzip files go through
 // readCaptureBatches, which also recovers the records before damage in a .gz. Either way a fault
 // first yields the records read before it, then throws SourceFault.
 
@@ -64,20 +65,24 @@ export async function* captureBatches(
       }
     } else {
       const parser = new CaptureParser();
-      const stream = handle.createReadStream({ highWaterMark: READ_CHUNK, start: 0 });
-      try {
-        for await (const bytes of stream as AsyncIterable<Buffer>) {
-          parser.push(bytes);
-          for (const batch of parser.drainBatches(CHUNK_RECORDS)) {
-            frames += batch.count;
-            yield batch;
-          }
-          progress?.({ bytesRead: parser.offset, fileBytes, frames });
+      // Two read buffers, used in turn: once the parser has taken the next read, it holds no
+      // view of the one before (its unread tail is copied into a bridge), and every batch from
+      // that one has been decoded or packed. So reads make no garbage for the GC to find late.
+      const buffers = [new Uint8Array(READ_CHUNK), new Uint8Array(READ_CHUNK)];
+      let position = 0;
+      for (let turn = 0; ; turn ^= 1) {
+        const buffer = buffers[turn]!;
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        parser.push(buffer.subarray(0, bytesRead));
+        for (const batch of parser.drainBatches(CHUNK_RECORDS)) {
+          frames += batch.count;
+          yield batch;
         }
-        parser.end();
-      } finally {
-        stream.destroy();
+        progress?.({ bytesRead: parser.offset, fileBytes, frames });
       }
+      parser.end();
     }
   } catch (error) {
     throw new SourceFault(error);
