@@ -5,7 +5,7 @@
 // not fall on one task only; figures are medians.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -49,7 +49,7 @@ class LineCounter extends Writable {
 }
 
 /** Wall time of a child process with stdout counted and discarded; rejects on a non-zero exit. */
-function timeChild(command: string, args: string[]): Promise<{ ms: number; lines: number }> {
+function timeChild(command: string, args: string[]): Promise<Timed> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -65,18 +65,39 @@ function timeChild(command: string, args: string[]): Promise<{ ms: number; lines
   });
 }
 
-async function timeInProcess(file: string, options: DecodeCommandOptions): Promise<{ ms: number; lines: number }> {
+/** A timed run: wall time, and CPU time (user + system, every thread of this process) when known. */
+interface Timed {
+  ms: number;
+  lines: number;
+  cpuMs?: number;
+}
+
+/**
+ * The command as a child process under /usr/bin/time (when there is one), for its CPU time as
+ * well as its wall time; stdout is counted and discarded. Each run starts cold (Node, the codec,
+ * the JIT; and for --workers, every worker's), as a user's run does.
+ */
+async function timeCommand(args: string[], cpuFile: string): Promise<Timed> {
+  if (!existsSync('/usr/bin/time')) return timeChild(process.execPath, [MAIN, ...args]);
+  const run = await timeChild('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, MAIN, ...args]);
+  const [user, system] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  return { ...run, cpuMs: (user! + system!) * 1000 };
+}
+
+async function timeInProcess(file: string, options: DecodeCommandOptions): Promise<Timed> {
   const out = new LineCounter();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const status = await runDecode(file, options, { stdout: out, stderr: nullOutput() });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (status !== 0) throw new Error(`runDecode exited with ${status}`);
-  return { ms, lines: out.lines };
+  return { ms, lines: out.lines, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 interface WallTask {
   name: string;
-  run: () => Promise<{ ms: number; lines: number }>;
+  run: () => Promise<Timed>;
   note?: string;
 }
 
@@ -86,14 +107,29 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * The task's note, with the CPU time of its runs when measured: on a shared machine wall time
+ * alone does not show how the work divides between threads.
+ */
+function notes(task: WallTask, cpuMs: number[], wallMs: number[]): { note?: string } {
+  const parts = task.note === undefined ? [] : [task.note];
+  if (cpuMs.length > 0) {
+    parts.push(`CPU ${(median(cpuMs) / 1000).toFixed(2)} s per run (user+sys, all threads) for ${(median(wallMs) / 1000).toFixed(2)} s wall`);
+  }
+  return parts.length === 0 ? {} : { note: parts.join('; ') };
+}
+
 /** Runs the tasks `runs` times interleaved; one row per task, per segment, ratio vs `baseline`. */
 async function wallRows(group: string, tasks: WallTask[], segments: number, runs: number, baseline: string): Promise<Row[]> {
   const times: number[][] = tasks.map(() => []);
+  const cpuTimes: number[][] = tasks.map(() => []);
   for (let run = 0; run < runs + 1; run++) {
     for (const [i, task] of tasks.entries()) {
-      const { ms, lines } = await task.run();
+      const { ms, lines, cpuMs } = await task.run();
       if (lines < segments) throw new Error(`${group} / ${task.name}: printed ${lines} lines for ${segments} segments`);
-      if (run > 0) times[i]!.push(ms); // the first run of each warms caches and the JIT
+      if (run === 0) continue; // the first run of each warms caches and the JIT
+      times[i]!.push(ms);
+      if (cpuMs !== undefined) cpuTimes[i]!.push(cpuMs);
     }
   }
   const rows = tasks.map((task, i): Row => {
@@ -108,7 +144,7 @@ async function wallRows(group: string, tasks: WallTask[], segments: number, runs
         p50: median(ms), mean, min: sorted[0]!, max: sorted[sorted.length - 1]!, p99: sorted[sorted.length - 1]!,
         mad: median(ms.map((m) => Math.abs(m - median(ms)))), rme: 0,
       },
-      ...(task.note === undefined ? {} : { note: task.note }),
+      ...(notes(task, cpuTimes[i]!, ms)),
     };
   });
   const base = rows.find((r) => r.task === baseline)!;
@@ -153,7 +189,8 @@ export interface CommandBenchInput {
 
 /**
  * Rows for `npm run bench`: the command (in process to a null stream, and as a child process to
- * /dev/null) against tshark on the same file, and --workers 1 against 2 on an 8x larger file.
+ * /dev/null) against tshark on the same file, and --workers 1 against 2 (child processes, with
+ * their CPU time) on a 32x larger file, printing text and with --stats.
  */
 export async function runCommandBench(input: CommandBenchInput, config: BenchConfig): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwasm-bench-'));
@@ -181,14 +218,23 @@ export async function runCommandBench(input: CommandBenchInput, config: BenchCon
     rows.push(...await wallRows(`decode command: ${input.name} (${segments} segments)`, commandTasks, segments, runs,
       hasTshark ? 'tshark -T fields (child process)' : commandTasks[0]!.name));
 
-    const copies = 8;
+    // Large enough (about 220 MB) that worker start-up and their JIT warm-up, paid on every run,
+    // are a small part of it; each run is a cold child process, so neither side has a warm JIT.
+    const copies = config.quick ? 8 : 32;
     const big = join(dir, `x${copies}.pcap`);
     writeFileSync(big, repeated(input.bytes, copies));
     const bigSegments = segments * copies;
+    const cpuFile = join(dir, 'cpu.txt');
+    const note = 'child process, > /dev/null';
     rows.push(...await wallRows(`decode command --workers: ${input.name} x${copies} (${bigSegments} segments)`, [
-      { name: '--workers 1', run: () => timeInProcess(big, { workers: 1 }) },
-      { name: '--workers 2', run: () => timeInProcess(big, { workers: 2 }) },
+      { name: '--workers 1', run: () => timeCommand(['decode', '--workers', '1', big], cpuFile), note: `text, ${note}` },
+      { name: '--workers 2', run: () => timeCommand(['decode', '--workers', '2', big], cpuFile), note: `text, ${note}` },
     ], bigSegments, runs, '--workers 1'));
+    const countedAll = async (workers: string) => ({ ...(await timeCommand(['decode', '--stats', '--workers', workers, big], cpuFile)), lines: bigSegments });
+    rows.push(...await wallRows(`decode command --stats --workers: ${input.name} x${copies} (${bigSegments} segments)`, [
+      { name: '--stats --workers 1', run: () => countedAll('1'), note },
+      { name: '--stats --workers 2', run: () => countedAll('2'), note },
+    ], bigSegments, runs, '--stats --workers 1'));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,79 +1,151 @@
-// A run of capture records packed into a few flat buffers: the unit the decode command decodes
-// in one decodeBatch call, and the message it posts to a worker (every buffer transferable).
+// The rows the decode command works on. On one thread they are the parser's RecordBatch columns,
+// used as they are; for worker threads, batches are packed into RecordChunks, whose few flat
+// buffers are transferred to the worker (and back) without copying or cloning a record object.
 
 import type { CaptureRecord } from '../pcap/parser.js';
 
 /** Records per chunk: one WebAssembly batch call (BATCH_ROWS) per chunk. */
 export const CHUNK_RECORDS = 4096;
-/** Frame bytes per chunk before it is closed early (a larger single frame still fits). */
+/** Bytes of a chunk's data buffer (a larger single frame still fits, in a buffer of its own). */
 export const CHUNK_BYTES = 1 << 20;
 
-export interface RecordChunk {
-  /** Position of the chunk in the file, from 0: output is written in this order. */
-  sequence: number;
-  /** Frame number (1-based) of row 0; rows are consecutive frames. */
-  firstFrame: number;
-  count: number;
-  /** Frames back to back: row i is data[offsets[i], offsets[i] + lengths[i]). */
-  data: Uint8Array;
-  offsets: Uint32Array;
-  lengths: Uint32Array;
-  originalLengths: Uint32Array;
-  linkTypes: Uint16Array;
-  timestampsNs: BigInt64Array;
+const NS_PER_SECOND = 1_000_000_000n;
+
+/**
+ * Consecutive capture records as columns: a RecordBatch is one, and so is a RecordChunk. Row i
+ * is frame firstIndex + i, its bytes data[offsets[i], offsets[i] + lengths[i]).
+ */
+export interface FrameColumns {
+  readonly data: Uint8Array;
+  /** Frame number (1-based) of row 0. */
+  readonly firstIndex: number;
+  readonly count: number;
+  readonly offsets: Uint32Array;
+  readonly lengths: Uint32Array;
+  readonly originalLengths: Uint32Array;
+  readonly linkTypes: Uint16Array;
+  /** Whole seconds (floor) and the nanoseconds past them, as RecordBatch has them. */
+  readonly seconds: Float64Array;
+  readonly nanoseconds: Uint32Array;
 }
 
-/** Everything a chunk owns, for postMessage's transfer list. */
-export function chunkBuffers(chunk: RecordChunk): ArrayBuffer[] {
-  return [chunk.data, chunk.offsets, chunk.lengths, chunk.originalLengths, chunk.linkTypes, chunk.timestampsNs]
-    .map((a) => a.buffer as ArrayBuffer);
+/** Row i's timestamp in nanoseconds since the epoch (CaptureRecord.timestampNs). */
+export function timestampNsAt(rows: FrameColumns, i: number): bigint {
+  return BigInt(rows.seconds[i]!) * NS_PER_SECOND + BigInt(rows.nanoseconds[i]!);
 }
 
-/** The CaptureRecord of row i (for the per-frame formatters); `data` is a view into the chunk. */
-export function recordAt(chunk: RecordChunk, i: number): CaptureRecord {
-  const offset = chunk.offsets[i]!;
-  const length = chunk.lengths[i]!;
+/** The CaptureRecord of row i (for the per-frame formatters); `data` is a view into the rows. */
+export function recordAt(rows: FrameColumns, i: number): CaptureRecord {
+  const offset = rows.offsets[i]!;
+  const length = rows.lengths[i]!;
   return {
-    index: chunk.firstFrame + i,
-    linkType: chunk.linkTypes[i]!,
-    timestampNs: chunk.timestampsNs[i]!,
+    index: rows.firstIndex + i,
+    linkType: rows.linkTypes[i]!,
+    timestampNs: timestampNsAt(rows, i),
     capturedLength: length,
-    originalLength: chunk.originalLengths[i]!,
-    data: chunk.data.subarray(offset, offset + length),
+    originalLength: rows.originalLengths[i]!,
+    data: rows.data.subarray(offset, offset + length),
   };
 }
 
+/** Rows packed for a worker: `count` of the CHUNK_RECORDS column slots are used. */
+export interface RecordChunk extends FrameColumns {
+  /** Position of the chunk in the file, from 0: output is written in this order. */
+  sequence: number;
+  firstIndex: number;
+  count: number;
+  data: Uint8Array;
+}
+
+/** Bytes per row of a chunk's columns: seconds 8, offsets, lengths, originalLengths, nanoseconds 4 each, linkTypes 2. */
+const COLUMN_BYTES = 8 + 4 + 4 + 4 + 4 + 2;
+
+/** The columns of a chunk laid over one ArrayBuffer (how a worker rebuilds a chunk it receives). */
+export function chunkOver(columns: ArrayBuffer, data: Uint8Array, sequence: number, firstIndex: number, count: number): RecordChunk {
+  const n = columns.byteLength / COLUMN_BYTES;
+  return {
+    sequence, firstIndex, count, data,
+    seconds: new Float64Array(columns, 0, n),
+    offsets: new Uint32Array(columns, 8 * n, n),
+    lengths: new Uint32Array(columns, 12 * n, n),
+    originalLengths: new Uint32Array(columns, 16 * n, n),
+    nanoseconds: new Uint32Array(columns, 20 * n, n),
+    linkTypes: new Uint16Array(columns, 24 * n, n),
+  };
+}
+
+/** A chunk as a message: a few numbers and two buffers to transfer. */
+export interface ChunkMessage {
+  sequence: number;
+  firstIndex: number;
+  count: number;
+  columns: ArrayBuffer;
+  data: ArrayBuffer;
+}
+
+export function toMessage(chunk: RecordChunk): ChunkMessage {
+  return {
+    sequence: chunk.sequence, firstIndex: chunk.firstIndex, count: chunk.count,
+    columns: chunk.seconds.buffer as ArrayBuffer, data: chunk.data.buffer as ArrayBuffer,
+  };
+}
+
+export function fromMessage(m: ChunkMessage): RecordChunk {
+  return chunkOver(m.columns, new Uint8Array(m.data), m.sequence, m.firstIndex, m.count);
+}
+
+/** postMessage's transfer list for a chunk message. */
+export function transferList(m: ChunkMessage): ArrayBuffer[] {
+  return [m.columns, m.data];
+}
+
 /**
- * Copies records into chunks. Buffers handed back with recycle() are reused, so a long run
- * allocates only as many chunks as are in flight at once.
+ * Packs RecordBatches into chunks: each batch's frames are one contiguous span of the read
+ * buffer, so a chunk takes a run of them with one copy of that span and typed-array copies of
+ * the columns (only the offsets are rewritten, one subtraction a row). Chunks handed back with
+ * recycle() are reused, so a long run allocates only as many as are in flight at once.
  */
-export class ChunkBuilder {
+export class ChunkPacker {
   private current: RecordChunk | undefined;
   private used = 0;
   private sequence = 0;
   private readonly spare: RecordChunk[] = [];
 
-  /** Adds a record; returns a full chunk when this record completed one. */
-  add(record: CaptureRecord): RecordChunk | undefined {
-    const size = record.data.length;
-    let full: RecordChunk | undefined;
-    if (this.current && this.current.count > 0 && this.used + size > this.current.data.length) full = this.take();
-    const chunk = this.current ?? this.open(size);
-    if (this.used + size > chunk.data.length) {
-      // A single frame larger than the chunk's data buffer: give this chunk a buffer that fits.
-      chunk.data = new Uint8Array(size);
+  /** Adds the batch's rows; returns the chunks they completed (usually none or one). */
+  add(batch: FrameColumns): RecordChunk[] {
+    const full: RecordChunk[] = [];
+    const { offsets, lengths } = batch;
+    let from = 0;
+    while (from < batch.count) {
+      let chunk = this.current ?? this.open();
+      const start = offsets[from]!;
+      // The longest run of rows from `from` that fits the chunk's slots and bytes.
+      const room = chunk.data.length - this.used;
+      const last = Math.min(batch.count, from + CHUNK_RECORDS - chunk.count);
+      let to = from;
+      let end = start;
+      while (to < last) {
+        const rowEnd = offsets[to]! + lengths[to]!;
+        // A row before the previous one's end would make the span wrong: copy it in a run of its own.
+        if (offsets[to]! < end && to > from) break;
+        if (rowEnd - start > room) break;
+        end = rowEnd;
+        to++;
+      }
+      if (to === from) {
+        if (chunk.count > 0) {
+          full.push(this.take());
+          continue;
+        }
+        // A single frame larger than the chunk's data buffer: give this chunk a buffer that fits.
+        chunk.data = new Uint8Array(lengths[from]!);
+        end = offsets[from]! + lengths[from]!;
+        to = from + 1;
+      }
+      this.copy(chunk, batch, from, to, start, end);
+      if (chunk.count === CHUNK_RECORDS || this.used === chunk.data.length) full.push(this.take());
+      from = to;
     }
-    const i = chunk.count;
-    if (i === 0) chunk.firstFrame = record.index;
-    chunk.data.set(record.data, this.used);
-    chunk.offsets[i] = this.used;
-    chunk.lengths[i] = size;
-    chunk.originalLengths[i] = Math.min(record.originalLength, 0xffffffff) >>> 0;
-    chunk.linkTypes[i] = record.linkType;
-    chunk.timestampsNs[i] = BigInt.asIntN(64, record.timestampNs);
-    chunk.count = i + 1;
-    this.used += size;
-    if (chunk.count === CHUNK_RECORDS) return full ?? this.take();
     return full;
   }
 
@@ -84,7 +156,25 @@ export class ChunkBuilder {
 
   /** Returns a chunk whose rows have been written out, to be filled again. */
   recycle(chunk: RecordChunk): void {
-    if (chunk.data.length <= CHUNK_BYTES && chunk.offsets.length === CHUNK_RECORDS) this.spare.push(chunk);
+    if (chunk.data.length === CHUNK_BYTES && chunk.offsets.length === CHUNK_RECORDS) this.spare.push(chunk);
+  }
+
+  /** Rows [from, to) of the batch, whose bytes are its data[start, end), into the chunk. */
+  private copy(chunk: RecordChunk, batch: FrameColumns, from: number, to: number, start: number, end: number): void {
+    const at = chunk.count;
+    if (at === 0) chunk.firstIndex = batch.firstIndex + from;
+    chunk.data.set(batch.data.subarray(start, end), this.used);
+    const shift = this.used - start;
+    const src = batch.offsets;
+    const dst = chunk.offsets;
+    for (let k = from; k < to; k++) dst[at + k - from] = src[k]! + shift;
+    chunk.lengths.set(batch.lengths.subarray(from, to), at);
+    chunk.originalLengths.set(batch.originalLengths.subarray(from, to), at);
+    chunk.linkTypes.set(batch.linkTypes.subarray(from, to), at);
+    chunk.seconds.set(batch.seconds.subarray(from, to), at);
+    chunk.nanoseconds.set(batch.nanoseconds.subarray(from, to), at);
+    chunk.count = at + (to - from);
+    this.used += end - start;
   }
 
   private take(): RecordChunk {
@@ -94,18 +184,9 @@ export class ChunkBuilder {
     return chunk;
   }
 
-  private open(firstSize: number): RecordChunk {
-    const chunk = this.spare.pop() ?? {
-      sequence: 0,
-      firstFrame: 0,
-      count: 0,
-      data: new Uint8Array(Math.max(CHUNK_BYTES, firstSize)),
-      offsets: new Uint32Array(CHUNK_RECORDS),
-      lengths: new Uint32Array(CHUNK_RECORDS),
-      originalLengths: new Uint32Array(CHUNK_RECORDS),
-      linkTypes: new Uint16Array(CHUNK_RECORDS),
-      timestampsNs: new BigInt64Array(CHUNK_RECORDS),
-    };
+  private open(): RecordChunk {
+    const chunk = this.spare.pop()
+      ?? chunkOver(new ArrayBuffer(CHUNK_RECORDS * COLUMN_BYTES), new Uint8Array(CHUNK_BYTES), 0, 0, 0);
     chunk.sequence = this.sequence++;
     chunk.count = 0;
     this.current = chunk;

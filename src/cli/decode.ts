@@ -1,15 +1,15 @@
-// `tcpwasm decode FILE`: stream a capture in chunks of records, decode each chunk with one
-// decodeBatch call (on this thread or on worker threads), print the segments that match the
-// filter in frame order, and optionally summarise the run.
+// `tcpwasm decode FILE`: stream a capture as batches of record columns, decode each with one
+// decodeBatch call (on this thread, or packed into chunks for worker threads), print the
+// segments that match the filter in frame order, and optionally summarise the run.
 
 import type { Writable } from 'node:stream';
 import { DecodeError } from '../errors.js';
-import { ChunkBuilder, type RecordChunk } from './chunk.js';
+import { ChunkPacker, type FrameColumns, type RecordChunk } from './chunk.js';
 import { CSV_COLUMNS, csvLine } from './rows.js';
 import { ChunkProcessor, type ChunkPlan, type ChunkResult, type OutputFormat } from './process-chunk.js';
 import { Output } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
-import { SourceFault, captureChunks, type SourceProgress } from './source.js';
+import { SourceFault, captureBatches, type SourceProgress } from './source.js';
 import { RunStats, formatStats } from './stats.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -48,7 +48,7 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   const processor = new ChunkProcessor(plan);
   const out = new Output(stdout);
   const stats = plan.stats ? new RunStats() : undefined;
-  const builder = new ChunkBuilder();
+  const packer = new ChunkPacker();
   const limit = options.count ?? Infinity;
   const workers = Math.max(1, options.workers ?? 1);
   const started = performance.now();
@@ -66,8 +66,8 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     bar?.update(p.bytesRead, p.fileBytes, p.frames);
   };
 
-  /** Writes one chunk's result in order; true once --count is reached. */
-  const take = async (result: ChunkResult, chunk: RecordChunk): Promise<boolean> => {
+  /** Writes the result for some rows, in order; true once --count is reached. */
+  const take = async (result: ChunkResult, chunk: FrameColumns): Promise<boolean> => {
     if (printed + result.printed > limit) {
       // Past the limit within this chunk: redo it here, stopping at the exact row.
       result = processor.process(chunk, limit - printed);
@@ -75,29 +75,47 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     printed += result.printed;
     if (result.stats) stats!.add(result.stats);
     await out.write(result.bytes);
-    builder.recycle(chunk);
     return printed >= limit;
   };
 
   const pool = workers > 1 ? new WorkerPool(workers, plan) : undefined;
   const inFlight: Array<Promise<{ result: ChunkResult; chunk: RecordChunk }>> = [];
+
+  /** Writes the oldest chunk in flight once it is back; true once --count is reached. */
+  const takeOldest = async (): Promise<boolean> => {
+    const done = await inFlight.shift()!;
+    const reached = await take(done.result, done.chunk);
+    packer.recycle(done.chunk);
+    return reached;
+  };
+
+  /** Hands a chunk to the pool; once enough are in flight, writes the oldest. True at --count. */
+  const submit = async (chunk: RecordChunk): Promise<boolean> => {
+    inFlight.push(pool!.submit(chunk));
+    return inFlight.length >= workers * QUEUE_PER_WORKER && await takeOldest();
+  };
+
   try {
     if (plan.format === 'csv') await out.write(`${csvLine(CSV_COLUMNS)}\n`);
+    let reached = false;
     try {
-      for await (const chunk of captureChunks(file, builder, onProgress)) {
+      batches: for await (const batch of captureBatches(file, onProgress)) {
         if (!pool) {
-          if (await take(processor.process(chunk, limit - printed), chunk)) break;
+          // One thread: the batch's columns are decoded where they lie, no copy.
+          if (await take(processor.process(batch, limit - printed), batch)) break;
           continue;
         }
-        inFlight.push(pool.submit(chunk));
-        if (inFlight.length >= workers * QUEUE_PER_WORKER) {
-          const done = await inFlight.shift()!;
-          if (await take(done.result, done.chunk)) break;
+        for (const chunk of packer.add(batch)) {
+          if ((reached = await submit(chunk))) break batches;
         }
       }
+      const last = reached ? undefined : packer.flush();
+      if (last) await submit(last);
     } catch (error) {
       if (!(error instanceof SourceFault)) throw error;
       // Every segment before the fault is printed (or counted) before the error is reported.
+      const last = packer.flush();
+      if (last && printed < limit) await submit(last);
       await finish();
       stderr.write(`tcpwasm: ${file}: ${describe(error.fault)}\n`);
       return 2;
@@ -121,8 +139,11 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
 
   async function drain(): Promise<void> {
     while (inFlight.length > 0) {
-      const done = await inFlight.shift()!;
-      if (printed < limit && await take(done.result, done.chunk)) {
+      if (printed >= limit) {
+        await Promise.allSettled(inFlight.splice(0));
+        break;
+      }
+      if (await takeOldest()) {
         // Later chunks are discarded, but their promises must still settle before the pool closes.
         await Promise.allSettled(inFlight.splice(0));
       }

@@ -47,8 +47,24 @@ export class LineBuffer {
 
   /** A non-negative integer below 2^32 (or any below 2^53) in decimal. */
   uint(n: number): void {
+    const b = this.buffer;
     if (n < 10) {
-      this.buffer[this.used++] = 0x30 + n;
+      b[this.used++] = 0x30 + n;
+      return;
+    }
+    if (n < 1000) {
+      // Ports' and address octets' range, the most common numbers in a line: no division loop.
+      let at = this.used;
+      if (n >= 100) {
+        const q = (n * 41) >>> 12; // floor(n / 100) for n < 1000
+        b[at++] = 0x30 + q;
+        n -= q * 100;
+        b[at++] = DIGIT_PAIRS[2 * n]!;
+      } else if (n >= 10) {
+        b[at++] = DIGIT_PAIRS[2 * n]!;
+      }
+      b[at++] = DIGIT_PAIRS[2 * n + 1]!;
+      this.used = at;
       return;
     }
     const width = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6

@@ -1,9 +1,9 @@
-// The decode command's core: one chunk of records through decodeBatch, the filter, the
-// formatter and the counters. It runs on the main thread or in a worker; the output is the
-// same either way, which is what keeps --workers N byte-identical to --workers 1.
+// The decode command's core: one run of records (a RecordBatch on the main thread, a packed
+// RecordChunk in a worker) through decodeBatch, the filter, the formatter and the counters. The
+// output is the same either way, which is what keeps --workers N byte-identical to --workers 1.
 
 import { decodeBatch } from '../wire/batch.js';
-import type { RecordChunk } from './chunk.js';
+import type { FrameColumns } from './chunk.js';
 import { compileFilter, type RowPredicate } from './filter.js';
 import { LineBuffer } from './line-buffer.js';
 import { RowFormatter } from './rows.js';
@@ -19,7 +19,6 @@ export interface ChunkPlan {
 }
 
 export interface ChunkResult {
-  sequence: number;
   /** The chunk's output lines in UTF-8, each ending in '\n'. */
   bytes: Uint8Array;
   /** Segments printed (or counted, with format 'none'), the --count unit. */
@@ -40,8 +39,8 @@ export class ChunkProcessor {
     this.predicate = plan.filter === undefined ? undefined : compileFilter(plan.filter);
   }
 
-  /** Decodes and formats the chunk's rows, stopping once `limit` segments are out. */
-  process(chunk: RecordChunk, limit = Infinity): ChunkResult {
+  /** Decodes and formats the rows, stopping once `limit` segments are out. */
+  process(chunk: FrameColumns, limit = Infinity): ChunkResult {
     const n = chunk.count;
     const offsets = chunk.offsets.subarray(0, n);
     const table = decodeBatch({ data: chunk.data, offsets, lengths: chunk.lengths.subarray(0, n) },
@@ -77,6 +76,6 @@ export class ChunkProcessor {
       else if (format === 'csv') out.line(rows.csv(i));
     }
     if (stats) stats.flows = [...flows!];
-    return { sequence: chunk.sequence, bytes: out.bytes(), printed, ...(stats ? { stats } : {}) };
+    return { bytes: out.bytes(), printed, ...(stats ? { stats } : {}) };
   }
 }

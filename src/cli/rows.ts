@@ -10,7 +10,7 @@ import { decodeFrame } from '../wire/decode.js';
 import { formatAddress } from '../wire/address.js';
 import { formatTcpFlags } from '../wire/flags.js';
 import type { SegmentTable } from '../wire/batch.js';
-import { recordAt, type RecordChunk } from './chunk.js';
+import { recordAt, timestampNsAt, type FrameColumns } from './chunk.js';
 import { formatLine, formatTime, toJson } from './format.js';
 import { optionsText, optionsTextBound, writeOptions } from './options-text.js';
 import type { LineBuffer } from './line-buffer.js';
@@ -26,8 +26,6 @@ const CLOSE_BRACKET = 0x5d;
  * flags (9 letters), five 10-digit numbers and the fixed words come to under 260.
  */
 const TEXT_LINE_FIXED_BYTES = 320;
-/** Which 32-bit half of a BigInt64Array element is the high one on this machine. */
-const HIGH_WORD = new Uint32Array(new BigInt64Array([1n]).buffer)[0] === 1 ? 1 : 0;
 
 const FLAG_TEXT: string[] = [];
 function flagText(flags: number): string {
@@ -39,34 +37,26 @@ function hex4(n: number): string {
 }
 
 /** The decodeFrame view of row i, for the rows the columns do not cover. */
-function decodeRow(chunk: RecordChunk, i: number) {
+function decodeRow(chunk: FrameColumns, i: number) {
   const record = recordAt(chunk, i);
   return { record, packet: decodeFrame(record.data, record.linkType, record.originalLength) };
 }
 
 /** The DecodeError decodeFrame gives for a row whose status is not 0. */
-export function rowError(chunk: RecordChunk, i: number): DecodeError {
+export function rowError(chunk: FrameColumns, i: number): DecodeError {
   try {
     decodeRow(chunk, i);
   } catch (error) {
     if (error instanceof DecodeError) return error;
     throw error;
   }
-  throw new Error(`frame ${chunk.firstFrame + i}: the batch decoder failed it but decodeFrame did not`);
+  throw new Error(`frame ${chunk.firstIndex + i}: the batch decoder failed it but decodeFrame did not`);
 }
 
 export class RowFormatter {
   private readonly time = new TimeOfDay();
 
-  /** The 32-bit halves of the chunk's timestamps (high words signed). */
-  private readonly timeHigh: Int32Array;
-  private readonly timeLow: Uint32Array;
-
-  constructor(private readonly chunk: RecordChunk, private readonly table: SegmentTable) {
-    const { buffer, byteOffset, length } = chunk.timestampsNs;
-    this.timeHigh = new Int32Array(buffer, byteOffset, 2 * length);
-    this.timeLow = new Uint32Array(buffer, byteOffset, 2 * length);
-  }
+  constructor(private readonly chunk: FrameColumns, private readonly table: SegmentTable) {}
 
   private options(i: number): string {
     const t = this.table;
@@ -108,7 +98,7 @@ export class RowFormatter {
     const flags = t.flags[i]!;
     const length = t.payloadWireLength[i]!;
     const seq = t.seq[i]!;
-    this.time.write(out, this.timeHigh[2 * i + HIGH_WORD]!, this.timeLow[2 * i + 1 - HIGH_WORD]!);
+    this.time.write(out, this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!);
     out.ascii(t.ipVersion[i] === 4 ? ' IP ' : ' IP6 ');
     this.writeAddress(out, i, t.srcAddressOffset);
     out.byte(DOT);
@@ -151,7 +141,7 @@ export class RowFormatter {
   /** The line for a row that failed to decode. */
   errorText(i: number): string {
     const error = rowError(this.chunk, i);
-    return `${formatTime(this.chunk.timestampsNs[i]!)} frame ${this.chunk.firstFrame + i}: ${error.code}: ${error.message}`;
+    return `${formatTime(timestampNsAt(this.chunk, i))} frame ${this.chunk.firstIndex + i}: ${error.code}: ${error.message}`;
   }
 
   json(i: number): string {
@@ -162,8 +152,8 @@ export class RowFormatter {
   errorJson(i: number): string {
     const error = rowError(this.chunk, i);
     return JSON.stringify({
-      frame: this.chunk.firstFrame + i,
-      timestampNs: this.chunk.timestampsNs[i]!.toString(),
+      frame: this.chunk.firstIndex + i,
+      timestampNs: timestampNsAt(this.chunk, i).toString(),
       error: { code: error.code, message: error.message },
     });
   }
@@ -178,7 +168,7 @@ export class RowFormatter {
       expected = hex4(decodeRow(this.chunk, i).packet.expectedChecksum!);
     } else if (state !== ChecksumState.GOOD) checksum = 'unverifiable';
     return csvLine([
-      this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), t.ipVersion[i]!,
+      this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), t.ipVersion[i]!,
       this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
       flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
       t.payloadWireLength[i]!, t.payloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
@@ -189,7 +179,7 @@ export class RowFormatter {
     const error = rowError(this.chunk, i);
     const blanks = new Array<string>(CSV_COLUMNS.length - 2).fill('');
     blanks[blanks.length - 1] = error.code;
-    return csvLine([this.chunk.firstFrame + i, epochText(this.chunk.timestampsNs[i]!), ...blanks]);
+    return csvLine([this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), ...blanks]);
   }
 }
 

@@ -1,15 +1,22 @@
-// Capture records in file order, packed into chunks. Plain files are parsed here straight from
-// the file stream (records come out of a synchronous drain per 1 MiB read, and the byte position
-// feeds the progress bar); gzip files go through readCapture, which also recovers the records
-// before damage in a .gz. Either way a fault first yields the records read before it.
+// Capture records in file order, as RecordBatch columns (no object or BigInt per record). Plain
+// files are parsed here straight from the file (batches come out of a synchronous drain per
+// 1 MiB read, and the byte position feeds the progress bar; a batch's bytes lie in a reused read
+// buffer, so it is valid until the generator is resumed twice after it); gzip files go through
+// readCaptureBatches, which also recovers the records before damage in a .gz. Either way a fault
+// first yields the records read before it, then throws SourceFault.
 
 import { open } from 'node:fs/promises';
+import type { RecordBatch } from '../pcap/batch.js';
 import { isGzip } from '../pcap/gzip.js';
 import { CaptureParser } from '../pcap/parser.js';
-import { readCapture } from '../pcap/read.js';
-import type { ChunkBuilder, RecordChunk } from './chunk.js';
+import { readCaptureBatches } from '../pcap/read.js';
+import { CHUNK_RECORDS } from './chunk.js';
 
-const READ_CHUNK = 256 << 10;
+/**
+ * Bytes per read. A batch never spans two reads, so a read holds several full batches of small
+ * frames plus one short one at its end.
+ */
+const READ_CHUNK = 1 << 20;
 
 /** A failure to read the file as a capture (as opposed to a bug further down the pipeline). */
 export class SourceFault extends Error {
@@ -27,9 +34,9 @@ export interface SourceProgress {
   frames: number;
 }
 
-export async function* captureChunks(
-  path: string, builder: ChunkBuilder, progress?: (p: SourceProgress) => void,
-): AsyncGenerator<RecordChunk, void, undefined> {
+export async function* captureBatches(
+  path: string, progress?: (p: SourceProgress) => void,
+): AsyncGenerator<RecordBatch, void, undefined> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -51,39 +58,35 @@ export async function* captureChunks(
   try {
     if (gzip) {
       await handle.close();
-      for await (const record of readCapture(path)) {
-        frames++;
-        const full = builder.add(record);
-        if (full) {
-          progress?.({ bytesRead: undefined, fileBytes, frames });
-          yield full;
-        }
+      for await (const batch of readCaptureBatches(path, CHUNK_RECORDS)) {
+        frames += batch.count;
+        progress?.({ bytesRead: undefined, fileBytes, frames });
+        yield batch;
       }
     } else {
       const parser = new CaptureParser();
-      const stream = handle.createReadStream({ highWaterMark: READ_CHUNK, start: 0 });
-      try {
-        for await (const bytes of stream as AsyncIterable<Buffer>) {
-          parser.push(bytes);
-          for (const record of parser.drain()) {
-            frames++;
-            const full = builder.add(record);
-            if (full) yield full;
-          }
-          progress?.({ bytesRead: parser.offset, fileBytes, frames });
+      // Two read buffers, used in turn: once the parser has taken the next read, it holds no
+      // view of the one before (its unread tail is copied into a bridge), and every batch from
+      // that one has been decoded or packed. So reads make no garbage for the GC to find late.
+      const buffers = [new Uint8Array(READ_CHUNK), new Uint8Array(READ_CHUNK)];
+      let position = 0;
+      for (let turn = 0; ; turn ^= 1) {
+        const buffer = buffers[turn]!;
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        parser.push(buffer.subarray(0, bytesRead));
+        for (const batch of parser.drainBatches(CHUNK_RECORDS)) {
+          frames += batch.count;
+          yield batch;
         }
-        parser.end();
-      } finally {
-        stream.destroy();
+        progress?.({ bytesRead: parser.offset, fileBytes, frames });
       }
+      parser.end();
     }
   } catch (error) {
-    const last = builder.flush();
-    if (last) yield last;
     throw new SourceFault(error);
   } finally {
     await handle.close().catch(() => undefined);
   }
-  const last = builder.flush();
-  if (last) yield last;
 }

@@ -1,38 +1,35 @@
-// Timestamps as text without BigInt arithmetic per row: the time-of-day prefix is cached per
-// second, since consecutive frames nearly always share it, and the microseconds come from the
-// two 32-bit halves of the nanosecond count.
+// Timestamps as text from the seconds and nanoseconds columns, without BigInt arithmetic per row:
+// the time-of-day prefix is cached per second, since consecutive frames nearly always share it.
 
 import { formatTime } from './format.js';
 import type { LineBuffer } from './line-buffer.js';
 
-/** Beyond this high word (the year 2242) the microsecond count would pass 2^53. */
-const MAX_EXACT_HIGH = 2_000_000_000;
+const NS_PER_SECOND = 1_000_000_000n;
 
 export class TimeOfDay {
   private second = Number.NaN;
   private prefix = '';
 
   /**
-   * formatTime(ns) written into `out`, for ns given as the high (signed) and low 32-bit halves of
-   * a 64-bit count: no BigInt is made on this path. 15 bytes for any time from 1970 to 2255.
+   * formatTime(ns) written into `out`, for ns = seconds * 1e9 + nanoseconds (seconds the floor,
+   * 0 <= nanoseconds < 1e9). 15 bytes.
    */
-  write(out: LineBuffer, high: number, low: number): void {
-    if (high < 0 || high >= MAX_EXACT_HIGH) return out.ascii(formatTime((BigInt(high) << 32n) + BigInt(low)));
-    // ns = high * 2^32 + low, and 2^32 = 4294967 * 1000 + 296, so exactly:
-    const micros = high * 4294967 + Math.floor((high * 296 + low) / 1000);
-    const second = Math.floor(micros / 1e6);
-    if (second !== this.second) {
-      this.second = second;
-      this.prefix = formatTime(BigInt(second) * 1_000_000_000n).slice(0, 9);
+  write(out: LineBuffer, seconds: number, nanoseconds: number): void {
+    // formatTime truncates toward zero, so before 1970 its fields are not the floor split's.
+    if (seconds < 0) return out.ascii(formatTime(BigInt(seconds) * NS_PER_SECOND + BigInt(nanoseconds)));
+    if (seconds !== this.second) {
+      this.second = seconds;
+      this.prefix = formatTime(BigInt(seconds) * NS_PER_SECOND).slice(0, 9);
     }
     out.ascii(this.prefix);
-    out.digits(micros - second * 1e6, 6);
+    out.digits((nanoseconds / 1000) >>> 0, 6);
   }
 }
 
 /** Seconds since the epoch with nanoseconds, as tshark's frame.time_epoch prints it. */
-export function epochText(ns: bigint): string {
-  const negative = ns < 0n;
-  const abs = negative ? -ns : ns;
-  return `${negative ? '-' : ''}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`;
+export function epochText(seconds: number, nanoseconds: number): string {
+  if (seconds >= 0) return `${seconds}.${String(nanoseconds).padStart(9, '0')}`;
+  const ns = BigInt(seconds) * NS_PER_SECOND + BigInt(nanoseconds);
+  const abs = -ns;
+  return `-${abs / NS_PER_SECOND}.${String(abs % NS_PER_SECOND).padStart(9, '0')}`;
 }

@@ -2,7 +2,7 @@
 // so awaiting them head first gives the output in frame order whatever order workers finish in.
 
 import { Worker } from 'node:worker_threads';
-import { chunkBuffers, type RecordChunk } from './chunk.js';
+import { fromMessage, toMessage, transferList, type ChunkMessage, type RecordChunk } from './chunk.js';
 import type { ChunkPlan, ChunkResult } from './process-chunk.js';
 
 interface Job {
@@ -14,7 +14,7 @@ interface Job {
 interface Reply {
   result?: ChunkResult;
   error?: string;
-  chunk: RecordChunk;
+  chunk: ChunkMessage;
 }
 
 class Lane {
@@ -27,7 +27,7 @@ class Lane {
     this.worker.on('message', (reply: Reply) => {
       const job = this.jobs.shift()!;
       if (reply.error !== undefined || !reply.result) job.reject(new Error(`worker failed on chunk ${job.sequence}: ${reply.error}`));
-      else job.resolve({ result: reply.result, chunk: reply.chunk });
+      else job.resolve({ result: reply.result, chunk: fromMessage(reply.chunk) });
     });
     this.worker.on('error', onFailure);
     this.worker.on('exit', (code) => {
@@ -52,7 +52,8 @@ export class WorkerPool {
     for (const l of this.lanes) if (l.jobs.length < lane.jobs.length) lane = l;
     return new Promise((resolve, reject) => {
       lane.jobs.push({ sequence: chunk.sequence, resolve, reject });
-      lane.worker.postMessage(chunk, chunkBuffers(chunk));
+      const message = toMessage(chunk);
+      lane.worker.postMessage(message, transferList(message));
     });
   }
 

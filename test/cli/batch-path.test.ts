@@ -4,15 +4,18 @@
 
 import { expect } from 'chai';
 import { DecodeError } from '../../src/errors.js';
-import { parseCapture, type CaptureRecord } from '../../src/pcap/index.js';
+import { parseCapture, parseCaptureBatches, type CaptureRecord } from '../../src/pcap/index.js';
 import { decodeFrame } from '../../src/wire/decode.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { LinkType } from '../../src/wire/constants.js';
-import { ChunkBuilder, type RecordChunk } from '../../src/cli/chunk.js';
+import {
+  CHUNK_BYTES, CHUNK_RECORDS, ChunkPacker, fromMessage, recordAt, toMessage, type FrameColumns, type RecordChunk,
+} from '../../src/cli/chunk.js';
 import { formatLine, formatTime, toJson } from '../../src/cli/format.js';
 import { ChunkProcessor, type OutputFormat } from '../../src/cli/process-chunk.js';
 import { corpusCaptures, readCorpusFile } from '../helpers/corpus.js';
 import { Random } from '../helpers/random.js';
+import { columnsOf, sliceRows } from './columns.js';
 
 const NOT_TCP = new Set(['NOT_TCP', 'NOT_IP', 'FRAGMENT']);
 
@@ -34,38 +37,114 @@ function perFrame(records: Iterable<CaptureRecord>, json: boolean): string {
   return out;
 }
 
-function chunksOf(records: Iterable<CaptureRecord>): RecordChunk[] {
-  const builder = new ChunkBuilder();
+/** The batches packed into chunks as the command does for workers, each through a worker message. */
+function chunksOf(batches: Iterable<FrameColumns>): RecordChunk[] {
+  const packer = new ChunkPacker();
   const chunks: RecordChunk[] = [];
-  for (const record of records) {
-    const full = builder.add(record);
-    if (full) chunks.push(full);
-  }
-  const last = builder.flush();
+  for (const batch of batches) chunks.push(...packer.add(batch));
+  const last = packer.flush();
   if (last) chunks.push(last);
-  return chunks;
+  // A chunk's buffers are transferred to a worker: the worker sees only what the message carries.
+  return chunks.map((c) => fromMessage(structuredClone(toMessage(c))));
 }
 
-/** The command's output through the batch path. */
-function batched(records: Iterable<CaptureRecord>, format: OutputFormat): string {
+/** The command's output for the rows, decoded batch by batch. */
+function batched(batches: Iterable<FrameColumns>, format: OutputFormat): string {
   const processor = new ChunkProcessor({ format, stats: false });
-  return chunksOf(records).map((c) => Buffer.from(processor.process(c).bytes).toString()).join('');
+  let out = '';
+  for (const rows of batches) out += Buffer.from(processor.process(rows).bytes).toString();
+  return out;
+}
+
+/** The rows cut into batches of seeded random sizes (1 to 600 rows). */
+function cut(rows: FrameColumns, seed: number): FrameColumns[] {
+  const rng = new Random(seed);
+  const parts: FrameColumns[] = [];
+  for (let from = 0; from < rows.count;) {
+    const to = Math.min(rows.count, from + 1 + rng.below(600));
+    parts.push(sliceRows(rows, from, to));
+    from = to;
+  }
+  return parts;
 }
 
 describe('decode command: batch path == per-frame path', function () {
   for (const rel of corpusCaptures()) {
-    it(`${rel}: text and JSON output identical`, function () {
-      const records = [...parseCapture(readCorpusFile(rel))];
+    it(`${rel}: text and JSON output identical, from the parser's batches and from worker chunks`, function () {
+      const bytes = readCorpusFile(rel);
+      const records = [...parseCapture(bytes)];
       const textReference = perFrame(records, false);
+      const jsonReference = perFrame(records, true);
       expect(textReference.length, 'the capture prints something').to.be.greaterThan(0);
-      expect(batched(records, 'text')).to.equal(textReference);
-      expect(batched(records, 'json')).to.equal(perFrame(records, true));
+      const batches = [...parseCaptureBatches(bytes, 1000)];
+      expect(batched(batches, 'text')).to.equal(textReference);
+      expect(batched(batches, 'json')).to.equal(jsonReference);
+      const chunks = chunksOf(batches);
+      expect(batched(chunks, 'text')).to.equal(textReference);
+      expect(batched(chunks, 'json')).to.equal(jsonReference);
     });
   }
 
-  it('the echo capture spans several chunks (so chunk boundaries are covered above)', function () {
-    const records = [...parseCapture(readCorpusFile('zeek-echo-connections.pcap.gz'))];
-    expect(chunksOf(records).length).to.be.greaterThan(3);
+  it('the echo capture spans several chunks and batches (so their boundaries are covered above)', function () {
+    const batches = [...parseCaptureBatches(readCorpusFile('zeek-echo-connections.pcap.gz'), 1000)];
+    expect(batches.length).to.be.greaterThan(10);
+    expect(chunksOf(batches).length).to.be.greaterThan(3);
+  });
+
+  describe('ChunkPacker', function () {
+    function frames(sizes: number[]): CaptureRecord[] {
+      return sizes.map((size, k) => {
+        const data = new Uint8Array(size).fill(k & 0xff);
+        return { index: k + 1, linkType: LinkType.RAW, timestampNs: BigInt(k) * 1_000_000_007n - 3_000_000_000n,
+          capturedLength: size, originalLength: size + (k % 3), data };
+      });
+    }
+
+    it('keeps every row (bytes and columns) across chunk boundaries, within the slot and byte limits', function () {
+      const rng = new Random(0x5eed);
+      const records = frames(Array.from({ length: 9000 }, () => 40 + rng.below(1500)));
+      const chunks = chunksOf(cut(columnsOf(records), 0xc0ffee));
+      expect(chunks.length).to.be.greaterThan(5);
+      let next = 1;
+      chunks.forEach((chunk, c) => {
+        expect(chunk.sequence).to.equal(c);
+        expect(chunk.firstIndex).to.equal(next);
+        expect(chunk.count).to.be.within(1, CHUNK_RECORDS);
+        expect(chunk.offsets[chunk.count - 1]! + chunk.lengths[chunk.count - 1]!).to.be.at.most(CHUNK_BYTES);
+        for (let i = 0; i < chunk.count; i++) {
+          const want = records[next - 1 + i]!;
+          const got = recordAt(chunk, i);
+          expect(got.index).to.equal(want.index);
+          expect(got.timestampNs).to.equal(want.timestampNs);
+          expect(got.originalLength).to.equal(want.originalLength);
+          expect(Buffer.from(got.data).equals(want.data)).to.equal(true);
+        }
+        next += chunk.count;
+      });
+      expect(next).to.equal(records.length + 1);
+    });
+
+    it('gives a frame larger than a chunk a chunk of its own', function () {
+      const records = frames([100, CHUNK_BYTES + 5, 200]);
+      const chunks = chunksOf([columnsOf(records)]);
+      expect(chunks.map((c) => c.count)).to.deep.equal([1, 1, 1]);
+      expect(chunks[1]!.lengths[0]).to.equal(CHUNK_BYTES + 5);
+      expect(recordAt(chunks[1]!, 0).data[CHUNK_BYTES + 4]).to.equal(1);
+    });
+
+    it('reuses a recycled chunk and fills it with the new rows only', function () {
+      const packer = new ChunkPacker();
+      const first = packer.add(columnsOf(frames(Array.from({ length: CHUNK_RECORDS }, () => 60))));
+      expect(first).to.have.length(1);
+      packer.recycle(first[0]!);
+      const rows = columnsOf(frames([70, 80]));
+      expect(packer.add(rows)).to.have.length(0);
+      const last = packer.flush()!;
+      expect(last).to.equal(first[0]);
+      expect(last.count).to.equal(2);
+      expect(last.sequence).to.equal(1);
+      expect(recordAt(last, 1).data.length).to.equal(80);
+    });
   });
 
   describe('generated option lists (duplicates, malformed known kinds, unknown kinds, EOL padding)', function () {
@@ -154,7 +233,10 @@ describe('decode command: batch path == per-frame path', function () {
       expect(lines.filter((l) => /opt-|\b(md5|uto|mptcp|tfo|exp|quick-start|tcp-ao) /.test(l)).length).to.be.greaterThan(300);
       expect(lines.filter((l) => /\bsack \d/.test(l)).length).to.be.greaterThan(100);
       expect(lines.some((l) => l.startsWith('00:00:00.000000 '))).to.equal(true);
-      expect(batched(records, 'text')).to.equal(reference);
+      const rows = columnsOf(records);
+      expect(batched([rows], 'text')).to.equal(reference);
+      expect(batched(cut(rows, 0x51ce), 'text')).to.equal(reference);
+      expect(batched(chunksOf(cut(rows, 0x51ce)), 'text')).to.equal(reference);
     });
   });
 });

@@ -3,12 +3,13 @@
 
 import { expect } from 'chai';
 import { parseCapture, type CaptureRecord } from '../../src/pcap/index.js';
+import type { FrameColumns } from '../../src/cli/chunk.js';
 import { decodeFrame } from '../../src/wire/decode.js';
 import type { DecodedPacket } from '../../src/wire/types.js';
-import { ChunkBuilder, type RecordChunk } from '../../src/cli/chunk.js';
 import { FilterSyntaxError, compileFilter } from '../../src/cli/filter.js';
 import { ChunkProcessor } from '../../src/cli/process-chunk.js';
 import { readCorpusFile } from '../helpers/corpus.js';
+import { columnsOf, sliceRows } from './columns.js';
 
 const FILES = ['zeek-ftp-ipv6.pcap', 'zeek-tcp-ssh-dups.pcap', 'zeek-http-206-sack.pcap', 'edge/tcpdump-print-flags.pcap',
   'edge/zeek-chksums-ip6-tcp-good-chksum.pcap', 'edge/tcpdump-accecn_handshake.pcap', 'edge/tcpdump-tcp_header_heapoverflow.pcap'];
@@ -19,24 +20,13 @@ interface Decoded {
 }
 
 let records: CaptureRecord[] = [];
+let batches: FrameColumns[] = [];
 let decoded: Decoded[] = [];
-
-function chunks(): RecordChunk[] {
-  const builder = new ChunkBuilder();
-  const out: RecordChunk[] = [];
-  for (const r of records) {
-    const full = builder.add(r);
-    if (full) out.push(full);
-  }
-  const last = builder.flush();
-  if (last) out.push(last);
-  return out;
-}
 
 /** Frame numbers the command prints for a filter (CSV output: frame is the first column). */
 function selected(expression: string): number[] {
   const processor = new ChunkProcessor({ format: 'csv', stats: false, filter: expression });
-  const text = chunks().map((c) => Buffer.from(processor.process(c).bytes).toString()).join('');
+  const text = batches.map((c) => Buffer.from(processor.process(c).bytes).toString()).join('');
   return text.split('\n').filter((l) => l !== '').map((l) => Number(l.slice(0, l.indexOf(','))));
 }
 
@@ -49,6 +39,8 @@ describe('decode --filter', function () {
     // Frames of several captures renumbered into one run, so IPv4 and IPv6 rows are mixed.
     let index = 0;
     for (const rel of FILES) for (const r of parseCapture(readCorpusFile(rel))) records.push({ ...r, index: ++index });
+    const rows = columnsOf(records);
+    for (let from = 0; from < rows.count; from += 4096) batches.push(sliceRows(rows, from, Math.min(rows.count, from + 4096)));
     decoded = [];
     for (const r of records) {
       try {
