@@ -19,6 +19,9 @@ function time(ns: number): string {
 }
 
 function rate(row: Row): string {
+  if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
+    return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
+  }
   if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
   const per = row.unit === 'segment' ? 'seg/s' : 'pkt/s';
   return row.opsPerSec >= 1e6 ? `${(row.opsPerSec / 1e6).toFixed(2)} M ${per}` : `${(row.opsPerSec / 1e3).toFixed(0)} k ${per}`;
