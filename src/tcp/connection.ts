@@ -61,6 +61,13 @@ export const MIN_PEER_MSS = 64;
 const TS_OPTION_SPACE = 12;
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
 const PAWS_IDLE_LIMIT = 24 * 86400000;
+/**
+ * Replies to unacceptable zero-length segments (out of window, or failing PAWS) are sent at most
+ * once per this many ms per connection, as Linux does (tcp_invalid_ratelimit, 500 ms): two ends
+ * that disagree about sequence numbers would otherwise answer each other's ACKs forever (an ACK
+ * storm). Segments carrying data, SYN or FIN are always answered: their sender needs the ACK.
+ */
+const OUT_OF_WINDOW_ACK_INTERVAL = 500;
 /** Cap on duplicate ACKs queued by one batch of out-of-order segments. */
 const MAX_DUP_ACKS_OWED = 16;
 /** RFC 6298 §5.7: RTO once data flows if the SYN had to be retransmitted. */
@@ -186,6 +193,8 @@ export class Connection {
   private wantWritable = false;
   private closedReported = false;
   private challengeLimiter: RateLimiter | null = null;
+  /** When the last reply to an unacceptable zero-length segment went out (rate limit above). */
+  private lastOutOfWindowAck = -Infinity;
 
   constructor(init: ConnectionInit) {
     const config = init.config;
@@ -554,7 +563,7 @@ export class Connection {
     if (this.tsEnabled && seg.tsVal !== undefined && !(flags & RST)
       && seqLt(seg.tsVal, this.tsRecent) && now - this.tsRecentTime <= PAWS_IDLE_LIMIT) {
       counters.dropped.paws++;
-      this.ackNow = true;
+      this.replyToUnacceptable(seg.payload.length === 0 && !(flags & (SYN | FIN)), now);
       return;
     }
 
@@ -599,7 +608,7 @@ export class Connection {
         return;
       }
       counters.dropped.outOfWindow++;
-      if (!(flags & RST)) this.ackNow = true;
+      if (!(flags & RST)) this.replyToUnacceptable(segLen === 0, now);
       return;
     }
 
@@ -1240,6 +1249,18 @@ export class Connection {
     this.rstSeq = seq >>> 0;
     this.rstAck = ack >>> 0;
     this.rstFlags = flags;
+  }
+
+  /** The ACK RFC 9293 §3.10.7.4 sends for an unacceptable segment; pure ACKs are rate-limited. */
+  private replyToUnacceptable(zeroLength: boolean, now: number): void {
+    if (zeroLength) {
+      if (now - this.lastOutOfWindowAck < OUT_OF_WINDOW_ACK_INTERVAL) {
+        this.counters.outOfWindowAcksLimited++;
+        return;
+      }
+      this.lastOutOfWindowAck = now;
+    }
+    this.ackNow = true;
   }
 
   /** RFC 5961 challenge ACK, rate-limited per connection (§7). */

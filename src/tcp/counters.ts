@@ -35,6 +35,8 @@ export interface TcpCounters {
   challengeAcks: number;
   /** Challenge ACKs suppressed by the RFC 5961 §7 rate limit. */
   challengeAcksLimited: number;
+  /** Replies to unacceptable zero-length segments suppressed (one per 500 ms, as Linux). */
+  outOfWindowAcksLimited: number;
   keepAliveProbes: number;
   windowProbes: number;
   /** ACKs that advertised a zero window (our reader fell behind). */
@@ -53,6 +55,7 @@ export function createTcpCounters(): TcpCounters {
     timeouts: 0,
     challengeAcks: 0,
     challengeAcksLimited: 0,
+    outOfWindowAcksLimited: 0,
     keepAliveProbes: 0,
     windowProbes: 0,
     zeroWindowsSent: 0,

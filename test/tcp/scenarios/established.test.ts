@@ -83,6 +83,25 @@ describe('tcp scenarios: ESTABLISHED', () => {
       expect(h.counters.dropped.outOfWindow).to.equal(2);
     });
 
+    it('replies to unacceptable pure ACKs are limited to one per 500 ms (no ACK storm); data is always answered', () => {
+      const h = Harness.established();
+      const reply = { flags: ACK, seq: 1001, ack: 5001, window: 16384 };
+      h.send({ flags: ACK, seq: 5001 + 20000, ack: 1001 });
+      h.expect(reply);
+      h.now += 499;
+      h.send({ flags: ACK, seq: 5001 + 20000, ack: 1001 });
+      h.send({ flags: ACK, seq: 4000, ack: 1001 }); // old, zero length
+      h.expectNothing();
+      expect(h.counters.outOfWindowAcksLimited).to.equal(2);
+      // Old data means our ACK was lost: its sender needs the ACK, so it is never held back.
+      h.send({ flags: ACK, seq: 4000, ack: 1001, payload: bytes('old') });
+      h.expect(reply);
+      h.now += 1;
+      h.send({ flags: ACK, seq: 5001 + 20000, ack: 1001 });
+      h.expect(reply);
+      expect(h.counters.dropped.outOfWindow).to.equal(5);
+    });
+
     it('acceptability with a zero window: only SEQ = RCV.NXT is acceptable; its ACK is used, its text is not', () => {
       const h = Harness.established({ config: { receiveBufferSize: 1000 } });
       h.send({ flags: ACK, seq: 5001, ack: 1001, payload: pattern(1000) });

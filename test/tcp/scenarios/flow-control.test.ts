@@ -87,6 +87,7 @@ describe('tcp scenarios: flow control', () => {
       // Receiver SWS avoidance: 1000 bytes free is less than min(buffer/2, MSS) = 1460.
       h.conn.read(1000);
       h.expectNothing();
+      h.now += 500; // the persist timer spaces probes; replies to them are limited to one per 500 ms
       h.send({ flags: ACK, seq: 9000, ack: 1001 });
       h.expect({ flags: ACK, seq: 1001, ack: 9001, window: 0 });
       // 2000 free: ≥ half the buffer → an unsolicited window update.
