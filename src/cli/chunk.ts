@@ -2,6 +2,7 @@
 // used as they are; for worker threads, batches are packed into RecordChunks, whose few flat
 // buffers are transferred to the worker (and back) without copying or cloning a record object.
 
+import type { RecordBatch } from '../pcap/batch.js';
 import type { CaptureRecord } from '../pcap/parser.js';
 
 /** Records per chunk: one WebAssembly batch call (BATCH_ROWS) per chunk. */
@@ -15,19 +16,8 @@ const NS_PER_SECOND = 1_000_000_000n;
  * Consecutive capture records as columns: a RecordBatch is one, and so is a RecordChunk. Row i
  * is frame firstIndex + i, its bytes data[offsets[i], offsets[i] + lengths[i]).
  */
-export interface FrameColumns {
-  readonly data: Uint8Array;
-  /** Frame number (1-based) of row 0. */
-  readonly firstIndex: number;
-  readonly count: number;
-  readonly offsets: Uint32Array;
-  readonly lengths: Uint32Array;
-  readonly originalLengths: Uint32Array;
-  readonly linkTypes: Uint16Array;
-  /** Whole seconds (floor) and the nanoseconds past them, as RecordBatch has them. */
-  readonly seconds: Float64Array;
-  readonly nanoseconds: Uint32Array;
-}
+export type FrameColumns = Pick<RecordBatch, 'data' | 'firstIndex' | 'count' | 'offsets' | 'lengths'
+  | 'originalLengths' | 'linkTypes' | 'seconds' | 'nanoseconds'>;
 
 /** Row i's timestamp in nanoseconds since the epoch (CaptureRecord.timestampNs). */
 export function timestampNsAt(rows: FrameColumns, i: number): bigint {
