@@ -1,7 +1,7 @@
 // The stack's own addresses ("192.0.2.2/24", "2001:db8::2/64") and the compact keys the
 // connection table uses for addresses read straight out of packet bytes.
 
-import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';
+import { formatAddress, parseAddress } from '../wire/address.js';
 
 export interface LocalAddress {
   /** Canonical text (RFC 5952 for IPv6). */
@@ -24,11 +24,7 @@ export function parseInterfaceAddress(text: string, index: number): LocalAddress
   if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) {
     throw new RangeError(`bad prefix length in ${JSON.stringify(text)}`);
   }
-  return { address: formatAddressBytes(parsed.bytes, 0, parsed.version), version: parsed.version, bytes: parsed.bytes, prefixLength, index };
-}
-
-export function formatAddressBytes(bytes: Uint8Array, offset: number, version: 4 | 6): string {
-  return version === 4 ? formatIpv4(bytes, offset) : formatIpv6(bytes, offset);
+  return { address: formatAddress(parsed.bytes, 0, parsed.version), version: parsed.version, bytes: parsed.bytes, prefixLength, index };
 }
 
 /** Whether `bytes` lies inside `local`'s prefix. */

@@ -2,7 +2,6 @@
 // pings. The checksums go through the codec's helpers (ICMPv6's covers a pseudo-header).
 
 import { internetChecksum, pseudoHeaderSum } from '../wire/checksum.js';
-import { formatAddressBytes } from './addresses.js';
 
 export const ICMP_PROTOCOL = 1;
 export const ICMPV6_PROTOCOL = 58;
@@ -22,7 +21,7 @@ export interface EchoMessage {
 
 /** The ICMP(v6) checksum of a message (its checksum field included) is right. */
 export function icmpChecksumValid(version: 4 | 6, message: Uint8Array, src: Uint8Array, dst: Uint8Array): boolean {
-  const initial = version === 4 ? 0 : pseudoHeaderSum(formatAddressBytes(src, 0, 6), formatAddressBytes(dst, 0, 6), ICMPV6_PROTOCOL, message.length);
+  const initial = version === 4 ? 0 : pseudoHeaderSum({ version: 6, bytes: src }, { version: 6, bytes: dst }, ICMPV6_PROTOCOL, message.length);
   return internetChecksum(message, initial) === 0;
 }
 
@@ -78,7 +77,7 @@ export function buildEchoPacket(
     packet[7] = hopLimit;
     packet.set(src, 8);
     packet.set(dst, 24);
-    const initial = pseudoHeaderSum(formatAddressBytes(src, 0, 6), formatAddressBytes(dst, 0, 6), ICMPV6_PROTOCOL, messageLength);
+    const initial = pseudoHeaderSum({ version: 6, bytes: src }, { version: 6, bytes: dst }, ICMPV6_PROTOCOL, messageLength);
     const sum = internetChecksum(message, initial);
     message[2] = sum >> 8;
     message[3] = sum & 0xff;

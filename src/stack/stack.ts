@@ -11,8 +11,8 @@ import { resetFor } from '../tcp/reset.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
 import { ChecksumState } from '../wire/constants.js';
 import { STATUS_NAMES } from '../wire/layout.js';
-import { parseAddress } from '../wire/address.js';
-import { formatAddressBytes, inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
+import { formatAddress, parseAddress } from '../wire/address.js';
+import { inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
 import { RealClock, type Clock, type Timer } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { ConnectionTable, tupleKey } from './connection-table.js';
@@ -25,7 +25,7 @@ import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { EphemeralPorts } from './ports.js';
 import { chunkEnd, ReceivedBatch } from './received-batch.js';
-import { encodeSegment, encodeSegmentBytes } from './segment-codec.js';
+import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
 import { createStackStats, type StackStats } from './stats.js';
@@ -300,7 +300,7 @@ export class Stack {
     const remoteBytes = remoteAddress();
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     const conn = Connection.accept(init, seg, now);
-    const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatRemote(remoteBytes, version), remoteBytes.slice(), seg.srcPort, listener);
+    const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;
     listener.synCount++;
     this.#table.add(created);
@@ -313,7 +313,7 @@ export class Stack {
     if (reply === null) return;
     this.stats.resetsSent++;
     this.stats.segmentsOut++;
-    this.#send(encodeSegment(reply, local.address, formatRemote(remote, local.version)));
+    this.#send(encodeSegmentBytes(reply, local.version, local.bytes, remote));
   }
 
   #connectionInit(local: LocalAddress, localPort: number, remote: Uint8Array, remotePort: number, now: number): ConnectionInit {
@@ -558,7 +558,7 @@ export class Stack {
     }
     const now = this.clock.now();
     const conn = Connection.connect(this.#connectionInit(local, localPort, remote.bytes, port, now), now);
-    const ep = new Endpoint(tupleKey(local, localPort, remote.bytes, port), conn, local, localPort, formatRemote(remote.bytes, remote.version), remote.bytes, port, null);
+    const ep = new Endpoint(tupleKey(local, localPort, remote.bytes, port), conn, local, localPort, formatAddress(remote.bytes, 0, remote.version), remote.bytes, port, null);
     this.#table.add(ep);
     this.stats.stack.activeOpens++;
     socket.attach(ep, true);
@@ -600,10 +600,6 @@ export class Stack {
     }
     listener.acceptQueue.length = 0;
   }
-}
-
-function formatRemote(bytes: Uint8Array, version: 4 | 6): string {
-  return formatAddressBytes(bytes, 0, version);
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {

@@ -1,7 +1,7 @@
 // RFC 1071 checksums through the WebAssembly codec, plus the partial-sum helpers that let a
 // caller checksum a segment in pieces (pseudo-header, header, payload) and patch it (RFC 1624).
 
-import { parseAddress } from './address.js';
+import { formatAddress, toAddress, type ParsedAddress } from './address.js';
 import { codec, type Codec } from './module.js';
 
 function checkBytes(bytes: Uint8Array): void {
@@ -72,12 +72,15 @@ export function updateChecksum(checksum: number, oldWord: number, newWord: numbe
 
 /**
  * The ones-complement sum of the TCP/UDP pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1) for the
- * given addresses, protocol number and transport length. Feed it as `initial`.
+ * given addresses (text, or parsed as encodeTcp takes them), protocol number and transport
+ * length. Feed it as `initial`.
  */
-export function pseudoHeaderSum(src: string, dst: string, protocol: number, length: number): number {
-  const s = parseAddress(src);
-  const d = parseAddress(dst);
-  if (s.version !== d.version) throw new TypeError(`address families differ: ${src} and ${dst}`);
+export function pseudoHeaderSum(src: string | ParsedAddress, dst: string | ParsedAddress, protocol: number, length: number): number {
+  const s = toAddress(src);
+  const d = toAddress(dst);
+  if (s.version !== d.version) {
+    throw new TypeError(`address families differ: ${formatAddress(s.bytes, 0, s.version)} and ${formatAddress(d.bytes, 0, d.version)}`);
+  }
   if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) throw new RangeError('protocol must be 0..255');
   if (!Number.isInteger(length) || length < 0 || length > 0xffffffff) throw new RangeError('length out of range');
   const c = codec();

@@ -135,6 +135,8 @@ describe('checksum', function () {
         : Array.from(b).join('.'));
       expect(parseAddress(text(src)).bytes).to.deep.equal(src);
       expect(pseudoHeaderSum(text(src), text(dst), 6, length)).to.equal(referencePseudoSum(src, dst, length));
+      const version = v6 ? 6 : 4;
+      expect(pseudoHeaderSum({ version, bytes: src }, { version, bytes: dst }, 6, length)).to.equal(referencePseudoSum(src, dst, length));
     }
   });
 
@@ -167,6 +169,9 @@ describe('checksum', function () {
     expect(() => onesComplementSum(new Uint8Array(2), -1)).to.throw(RangeError);
     expect(() => updateChecksum(0x10000, 0, 0)).to.throw(RangeError);
     expect(() => pseudoHeaderSum('192.0.2.1', '2001:db8::1', 6, 20)).to.throw(TypeError);
+    expect(() => pseudoHeaderSum({ version: 4, bytes: new Uint8Array(4) }, { version: 6, bytes: new Uint8Array(16) }, 6, 20))
+      .to.throw(TypeError, 'address families differ: 0.0.0.0 and ::');
+    expect(() => pseudoHeaderSum({ version: 6, bytes: new Uint8Array(4) }, '::1', 6, 20)).to.throw(TypeError);
     expect(() => pseudoHeaderSum('192.0.2.256', '192.0.2.1', 6, 20)).to.throw(TypeError);
   });
 });
