@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runDecode, type DecodeCommandOptions } from '../dist/cli/decode.js';
-import type { BenchConfig, Row } from './harness.js';
+import { median, type BenchConfig, type Row } from './harness.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(repoRoot, 'dist/cli/main.js');
@@ -99,12 +99,6 @@ interface WallTask {
   name: string;
   run: () => Promise<Timed>;
   note?: string;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

@@ -5,6 +5,7 @@
 // Standalone:  npx tsx bench/engine.bench.ts [--quick]
 
 import { Connection, createTcpCounters, resolveTcpConfig, type TcpSegment } from '../dist/tcp/index.js';
+import { median } from './harness.js';
 
 export interface EngineTransfer {
   bytes: number;
@@ -56,11 +57,6 @@ export function engineTransfer(bytes: number): EngineTransfer {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const segments = counters.segmentsOut - dataSegmentsBefore;
   return { bytes, seconds, mbPerSec: bytes / 1e6 / seconds, segmentsPerSec: segments / seconds };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[s.length >> 1]!;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

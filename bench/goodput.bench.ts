@@ -8,16 +8,10 @@
 
 import net from 'node:net';
 import { engineTransfer } from './engine.bench.js';
-import type { BenchConfig, Row } from './harness.js';
+import { median, type BenchConfig, type Row } from './harness.js';
 import { profileTransfer, runStackBench } from './stack.bench.js';
 
 const KERNEL = 'kernel TCP over loopback (node:net)';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Sends `bytes` from a node:net client to a server on 127.0.0.1 and times it until all arrived. */
 export function kernelLoopback(bytes: number): Promise<number> {

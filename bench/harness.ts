@@ -100,7 +100,8 @@ function latency(s: Statistics): Row['latencyMs'] {
   return { p50: s.p50, mean: s.mean, min: s.min, max: s.max, p99: s.p99, mad: s.mad, rme: s.rme };
 }
 
-function median(xs: number[]): number {
+/** Median of a sample (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;

@@ -12,7 +12,7 @@ import { Session } from 'node:inspector';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
-import type { BenchConfig, Row } from './harness.js';
+import { median, type BenchConfig, type Row } from './harness.js';
 
 export interface StackBenchCase {
   name: string;
@@ -136,12 +136,6 @@ export async function profileTransfer(bytes: number, loss: number): Promise<{ re
   }
   const share = Object.fromEntries(Object.entries(hits).map(([k, v]) => [k, total ? v / total : 0])) as unknown as TimeShare;
   return { result, share };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Rows for bench/run.ts: one per case, op = one data segment sent, median over rounds. */
