@@ -139,7 +139,7 @@ export class TunDevice implements Device {
       throw tunErrorFromOpen(error, settings.name);
     }
     try {
-      await configureKernelSide({ ...settings, name });
+      name = await configureKernelSide({ ...settings, name, pattern: settings.name.includes('%d') ? settings.name : undefined });
     } catch (error) {
       addon.close(handle); // the kernel deletes the half-configured device
       throw error;

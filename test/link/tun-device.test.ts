@@ -320,6 +320,25 @@ describe('TunDevice against the kernel', function () {
     expect(linkExists(d.name, NS)).to.equal(false);
   });
 
+  it('numbered names (the default tcpwasm%d) stay unique in the namespace: two devices move into it', async () => {
+    // The kernel numbers by the names here, where both numbers are free once the first moved.
+    const a = await TunDevice.open({ netns: NS });
+    try {
+      const b = await TunDevice.open({ netns: NS });
+      try {
+        expect(b.name).to.not.equal(a.name);
+        expect(b.name).to.match(/^tcpwasm\d+$/);
+        expect(linkExists(a.name, NS)).to.equal(true);
+        expect(linkExists(b.name, NS)).to.equal(true);
+      } finally {
+        b.close();
+      }
+      expect(linkExists(b.name, NS)).to.equal(false);
+    } finally {
+      a.close();
+    }
+  });
+
   it('a namespace that does not exist is ECONFIG quoting ip, and leaves no device behind', async () => {
     const name = `tcpwc${process.pid % 100000}`;
     const error = await TunDevice.open({ name, netns: `${NS}-missing` }).then(() => null, (e: unknown) => e);
