@@ -294,6 +294,7 @@ describe('TunDevice against the kernel', function () {
     expect(seen.length).to.be.greaterThan(0);
     // The two unanswered requests were read once reading resumed, and answered late.
     expect(s.stats.icmp.echoRequestsIn).to.equal(5);
+    expect(() => d.send('not a packet' as unknown as Uint8Array)).to.throw(TypeError);
     d.close();
     const drops = d.counters.writeDrops;
     d.send(new Uint8Array(40));
