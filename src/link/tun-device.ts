@@ -98,6 +98,12 @@ function validate(options: TunDeviceOptions): Validated {
   return { name, mtu, addresses, netns };
 }
 
+/**
+ * A device dropped without close() (and not polling: a polling one stays reachable from the event
+ * loop) has its fd closed by the addon's finalizer; its receive region goes back here.
+ */
+const regionsOfLostDevices = new FinalizationRegistry<MemoryRegion>((region) => codec().freeRegion(region));
+
 export class TunDevice implements Device {
   /** The interface name (with any %d filled in by the kernel). */
   readonly name: string;
@@ -156,6 +162,7 @@ export class TunDevice implements Device {
     const slot = align16(mtu);
     this.#capacity = Math.max(slot, Math.min(REGION_BYTES, MAX_PACKETS_PER_WAKE * slot));
     this.#region = codec().allocateRegion(this.#capacity);
+    regionsOfLostDevices.register(this, this.#region, this);
   }
 
   /** True once close() ran (or the device failed for good: see lastReadError). */
@@ -216,6 +223,7 @@ export class TunDevice implements Device {
     this.#polling = false;
     this.#handler = null;
     this.#addon.close(this.#handle);
+    regionsOfLostDevices.unregister(this);
     codec().freeRegion(this.#region);
   }
 

@@ -218,6 +218,22 @@ describe('TunDevice against the kernel', function () {
     expect(existsSync(`/sys/class/net/${name}`)).to.equal(false);
   });
 
+  it('a device dropped without close() is closed (and removed) when collected', () => {
+    const name = `tcpwg${process.pid % 100000}`;
+    const script = `import('./src/link/tun-device.ts').then(async ({ TunDevice }) => {
+      let d = await TunDevice.open({ name: '${name}' });
+      const before = require('node:fs').existsSync('/sys/class/net/${name}');
+      d = null;
+      for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+      console.log(JSON.stringify({ before, after: require('node:fs').existsSync('/sys/class/net/${name}') }));
+      process.exit(0);
+    })`;
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '-e', script], {
+      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    expect(JSON.parse(out)).to.deep.equal({ before: true, after: false });
+  });
+
   it('a name in use is EBUSY, here and in the target namespace', async () => {
     const name = `tcpwb${process.pid % 100000}`;
     const first = await TunDevice.open({ name });
