@@ -165,7 +165,10 @@ export class TunDevice implements Device {
     regionsOfLostDevices.register(this, this.#region, this);
   }
 
-  /** True once close() ran (or the device failed for good: see lastReadError). */
+  /**
+   * True once close() ran. (A device deleted under us — `ip link del` — is not closed, but reads
+   * stop with readErrors counted and lastReadError EBADF/EBADFD; close() it.)
+   */
   get closed(): boolean {
     return this.#closed;
   }
