@@ -234,6 +234,24 @@ describe('TunDevice against the kernel', function () {
     expect(JSON.parse(out)).to.deep.equal({ before: true, after: false });
   });
 
+  it('a device deleted under us stops reading once, with the error counted (no busy loop)', async () => {
+    const name = `tcpwd${process.pid % 100000}`;
+    const d = await TunDevice.open({ name });
+    device = d;
+    let batches = 0;
+    d.onReceive(() => batches++);
+    ip('link', 'del', 'dev', name);
+    await new Promise((r) => setTimeout(r, 300));
+    // A level-triggered poll on a dead fd would call back on every loop turn: one error only.
+    expect(d.counters.readErrors).to.equal(1);
+    expect(d.lastReadError).to.be.oneOf(['EBADF', 'EBADFD', 'EIO']);
+    expect(batches).to.equal(0);
+    d.send(new Uint8Array(20));
+    await Promise.resolve();
+    expect(d.counters.writeDrops).to.equal(1);
+    expect(d.lastWriteError).to.be.a('string');
+  });
+
   it('a name in use is EBUSY, here and in the target namespace', async () => {
     const name = `tcpwb${process.pid % 100000}`;
     const first = await TunDevice.open({ name });
