@@ -37,3 +37,5 @@ export {
   registerCongestionControl, createCongestionControl, type CongestionControl,
 } from './tcp/congestion.js';
 export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
+// tcpwasm serve's services (HTTP with live stats, echo, discard) on any Stack.
+export * from './serve/index.js';
