@@ -71,6 +71,6 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
   await bridge?.close();
   await session.close();
   const s = session.stack.stats;
-  io.stdout.write(`${signal}: stopped after ${s.stack.accepted} connections (${s.segmentsIn} segments in, ${s.segmentsOut} out)${session.mode === 'tun' ? '; TUN device removed' : ''}\n`);
+  io.stdout.write(`${signal}: stopped after ${s.stack.accepted} connection${s.stack.accepted === 1 ? '' : 's'} (${s.segmentsIn} segments in, ${s.segmentsOut} out)${session.mode === 'tun' ? '; TUN device removed' : ''}\n`);
   return 0;
 }

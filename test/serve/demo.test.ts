@@ -1,0 +1,111 @@
+// The demo and `serve` as a user runs them: the built command in a child process.
+
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { echoPayload } from '../../src/serve/echo-check.js';
+import { cli, ensureBuilt, MAIN, repoRoot } from '../cli/cli-run.js';
+
+/** The lines every demo run prints, whichever client made the requests. */
+function expectChecksPassed(out: string): void {
+  expect(out).to.match(/^ {2}ok {3}GET http:\/\/192\.0\.2\.2\/ +200, \d+ bytes of HTML, [\d.]+ ms$/m);
+  expect(out).to.match(/^ {2}ok {3}GET http:\/\/192\.0\.2\.2\/bytes\/10485760 +200, 10485760 bytes, [\d.]+ ms \([\d.]+ MB\/s\)$/m);
+  expect(out).to.match(/^ {2}ok {3}POST http:\/\/\[2001:db8::2\]\/upload +200, server hashed 1048576 bytes: SHA-256 matches/m);
+  expect(out).to.match(/^ {2}ok {3}echo 192\.0\.2\.2:7 +round trip [\d.]+ ms \(median of 20\); 1048576 of 1048576 bytes back exact/m);
+  expect(out).to.match(/^ {2}ok {3}echo \[2001:db8::2\]:7 +round trip [\d.]+ ms \(median of 20\); 1048576 of 1048576 bytes back exact/m);
+  expect(out).to.match(/^ {2}ok {3}GET http:\/\/\[2001:db8::2\]\/stats +200, \d+ bytes of JSON/m);
+  expect(out).to.include('\n6 of 6 checks passed\n');
+  expect(out).not.to.include('FAIL');
+  // The excerpt of the server's counters: six connections accepted, nothing dropped or resent.
+  expect(out).to.match(/^ {2}connections accepted 6, open now \d+; segments in \d+, out \d+; retransmissions 0; TCP drops 0$/m);
+  expect(out).to.match(/^ {2}services: 4 HTTP requests, 10485760 bytes streamed, 1048576 uploaded; echo 2099712 bytes on 2 connections$/m);
+}
+
+describe('serve: the demo and serve as commands', function () {
+  before(function () { ensureBuilt(this); });
+
+  it('demo --memory: the in-memory fallback runs every check, says why, and ends by itself', function () {
+    const run = cli('demo', '--memory');
+    expect(run.stderr).to.equal('');
+    expect(run.status).to.equal(0);
+    const out = run.stdout;
+    expect(out).to.match(/^tcpwasm demo: /);
+    expect(out).to.include('in-memory fallback: --memory was given.');
+    expect(out).to.include('client: the built-in client: a second tcpwasm Stack across an in-memory link');
+    expectChecksPassed(out);
+    expect(out).to.match(/device MemoryLinkEnd: sent \d+, bytesSent \d+, .*lost 0/);
+    expect(out).to.include('npx tcpwasm serve --memory');
+    // Stdout is a pipe here: no serving on.
+    expect(out.trimEnd().split('\n').at(-1)).to.equal('not serving on: stdout is not a terminal, CI is set, or --once was given');
+  });
+
+  it('serve --memory: reachable from 127.0.0.1 through the bridge; SIGTERM stops it cleanly', async function () {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--memory', '--http-port', '8080'], { cwd: repoRoot });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      while (!stdout.includes('serving until Ctrl-C')) {
+        if (child.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const port = Number(/http +http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)![1]);
+      const post = (path: string, body: Buffer): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path, method: 'POST' }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => { text += d.toString(); });
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      const body = echoPayload(300_000);
+      const reply = await post('/upload', body);
+      expect(reply.status).to.equal(200);
+      expect(JSON.parse(reply.body)).to.deep.equal({ bytes: 300_000, sha256: createHash('sha256').update(body).digest('hex') });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).to.equal(0);
+    expect(stderr).to.equal('');
+    expect(stdout).to.include('our stack (192.0.2.2/24, 2001:db8::2/64) behind an in-memory link');
+    expect(stdout).to.match(/\nSIGTERM: stopped after 1 connection \(\d+ segments in, \d+ out\)\n$/);
+  });
+
+  describe('over TUN (root, /dev/net/tun and the native addon)', () => {
+    /** Under CI=true a missing capability fails; elsewhere the test skips and says why. */
+    function requireTun(context: Mocha.Context): void {
+      const addon = join(repoRoot, 'native/build/Release/tcpwasm_tun.node');
+      const missing = process.getuid?.() !== 0 ? 'not root'
+        : !existsSync('/dev/net/tun') ? '/dev/net/tun missing'
+          : !existsSync(addon) ? `native addon not built (${addon})`
+            : undefined;
+      if (missing === undefined) return;
+      if (process.env.CI === 'true') throw new Error(`the TUN demo test needs root, /dev/net/tun and the addon under CI: ${missing}`);
+      console.log(`      skipped: ${missing}`);
+      context.skip();
+    }
+
+    it('demo --require-tun: the kernel is the client inside the demo namespace, which is deleted after', function () {
+      requireTun(this);
+      const run = cli('demo', '--require-tun');
+      expect(run.stderr).to.equal('');
+      expect(run.status).to.equal(0);
+      const out = run.stdout;
+      const ns = /in network namespace (tcpwasm-demo-\d+)/.exec(out)?.[1];
+      expect(ns, 'namespace named in the output').to.be.a('string');
+      expect(out).to.match(/^client: the Linux kernel's TCP: (curl and node|node) inside namespace tcpwasm-demo-\d+/m);
+      expectChecksPassed(out);
+      expect(out).to.match(/device TunDevice tcpwasm\d+: packetsIn \d+/);
+      expect(out).to.include(`sudo ip netns exec ${ns} curl http://192.0.2.2/`);
+      expect(out).to.include(`device removed; namespace ${ns} deleted`);
+      const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+      expect(list.stdout).not.to.include(ns!);
+    });
+  });
+});
