@@ -2,9 +2,10 @@
 // bridged to 127.0.0.1), HTTP + echo + discard on it, until SIGINT or SIGTERM.
 
 import type { Writable } from 'node:stream';
+import type { TunDevice } from '../link/tun-device.js';
 import { bridgeLoopback, type Bridge } from '../serve/loopback-bridge.js';
 import { openSession, type Session, type SessionOptions } from '../serve/session.js';
-import { TunUnavailable } from '../serve/tun.js';
+import { TunError } from '../link/tun-error.js';
 import { bareAddress, curlCommand, httpUrl, inNamespace } from '../serve/urls.js';
 import { waitForSignal } from './wait-signal.js';
 
@@ -14,7 +15,7 @@ export interface ServeIo {
 }
 
 function describeTun(session: Session, options: SessionOptions): string[] {
-  const device = session.device as { name?: string };
+  const device = session.device as TunDevice;
   const ports = session.services.ports;
   const ns = options.netns;
   const lines = [
@@ -51,7 +52,7 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
   try {
     session = await openSession(options);
   } catch (error) {
-    if (error instanceof TunUnavailable) {
+    if (error instanceof TunError) {
       io.stderr.write(`tcpwasm serve: cannot open the TUN device (${error.code}): ${error.message}\n  (--memory serves without TUN)\n`);
       return 2;
     }

@@ -15,7 +15,8 @@ import { runChecks, statsExcerpt, uploadBody } from './demo-checks.js';
 import { bridgeLoopback, type Bridge } from './loopback-bridge.js';
 import { Netns, netnsExists } from './netns.js';
 import { DEFAULT_ADDRESSES, DEFAULT_HOST_ADDRESSES, openSession, type Session } from './session.js';
-import { TunUnavailable } from './tun.js';
+import { TunError } from '../link/tun-error.js';
+import type { TunDevice } from '../link/tun-device.js';
 import { bareAddress, curlCommand, httpUrl, inNamespace } from './urls.js';
 
 export interface DemoOptions {
@@ -65,7 +66,7 @@ async function prepareTun(say: (line: string) => void): Promise<Prepared | strin
     return { session, client: new KernelClient(ns, curl), ns };
   } catch (error) {
     ns.deleteSync();
-    if (error instanceof TunUnavailable) return `the TUN device could not be opened (${error.code}): ${error.message}`;
+    if (error instanceof TunError) return `the TUN device could not be opened (${error.code}): ${error.message}`;
     throw error;
   }
 }
@@ -123,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const v6 = session.addresses.map(bareAddress).find((a) => a.includes(':'));
   const ports = session.services.ports;
   if (session.mode === 'tun') {
-    const dev = session.device as { name?: string };
+    const dev = session.device as TunDevice;
     say(`TUN device ${dev.name} (MTU ${session.device.mtu}) in network namespace ${ns!.name}; kernel side ${DEFAULT_HOST_ADDRESSES.join(', ')}`);
   } else {
     say(`MemoryLink (MTU ${session.device.mtu}); client stack ${DEFAULT_HOST_ADDRESSES.join(', ')}`);
