@@ -173,6 +173,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ns.deleteSync();
     namespaces.delete(ns);
     say(`device removed; namespace ${ns.name} ${netnsExists(ns.name) ? 'STILL EXISTS' : 'deleted'}`);
+  } else {
+    say('stopped: both stacks closed');
   }
   return results.failed === 0 ? 0 : 1;
 }
