@@ -102,7 +102,7 @@ describe('serve: the demo and serve as commands', function () {
       expect(out).to.match(/^client: the Linux kernel's TCP: (curl and node|node) inside namespace tcpwasm-demo-\d+/m);
       expectChecksPassed(out);
       expect(out).to.match(/device TunDevice tcpwasm\d+: packetsIn \d+/);
-      expect(out).to.include(`sudo ip netns exec ${ns} curl http://192.0.2.2/`);
+      expect(out).to.include('sudo ip netns exec web curl http://192.0.2.2/');
       expect(out).to.include(`device removed; namespace ${ns} deleted`);
       const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
       expect(list.stdout).not.to.include(ns!);
