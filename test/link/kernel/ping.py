@@ -1,6 +1,6 @@
 # A kernel-side pinger for the TUN tests where ping(8) is not installed: ICMP / ICMPv6 echo
 # requests through a raw socket (the kernel builds the IP header), run with
-# `ip netns exec NS python3 ping.py HOST COUNT INTERVAL_S TIMEOUT_S [DATA_BYTES]`.
+# `ip netns exec NS python3 ping.py HOST COUNT INTERVAL_S TIMEOUT_S [DATA_BYTES]` (interval 0: a burst).
 # Prints one JSON line: {"sent": n, "received": n}; exit status 0 only if every reply came back.
 import json, os, select, socket, struct, sys, time
 
@@ -22,13 +22,16 @@ def checksum(data):
 
 payload = bytes((i * 7) & 0xff for i in range(size))
 received = set()
-for seq in range(1, count + 1):
+
+def send(seq):
     header = struct.pack('!BBHHH', request, 0, 0, ident, seq)
     # ICMPv6: the kernel fills in the checksum (it covers a pseudo-header); ICMP: we do.
     csum = 0 if v6 else checksum(header + payload)
     sock.sendto(struct.pack('!BBHHH', request, 0, csum, ident, seq) + payload, (host, 0))
-    deadline = time.monotonic() + (interval if seq < count else timeout)
-    while True:
+
+def collect(wait):
+    deadline = time.monotonic() + wait
+    while len(received) < count:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([sock], [], [], left)[0]:
             break
@@ -37,5 +40,12 @@ for seq in range(1, count + 1):
         kind, _, _, rid, rseq = struct.unpack('!BBHHH', message[:8])
         if kind == reply and rid == ident and message[8:] == payload:
             received.add(rseq)
+
+# INTERVAL_S 0: a burst, every request sent before any reply is awaited.
+for seq in range(1, count + 1):
+    send(seq)
+    if interval > 0 and seq < count:
+        collect(interval)
+collect(timeout)
 print(json.dumps({'sent': count, 'received': len(received)}))
 sys.exit(0 if len(received) == count else 1)
