@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { echoPayload } from '../../src/serve/echo-check.js';
+import { Netns } from '../../src/serve/netns.js';
 import { cli, ensureBuilt, MAIN, repoRoot } from '../cli/cli-run.js';
 
 /**
@@ -112,6 +113,48 @@ describe('serve: the demo and serve as commands', function () {
       expect(out).to.include(`device removed; namespace ${ns} deleted`);
       const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
       expect(list.stdout).not.to.include(ns!);
+    });
+
+    it('serve --netns: the kernel fetches /stats and echoes through it; SIGTERM removes the device', async function () {
+      requireTun(this);
+      const ns = await Netns.create(`tcpwasm-test-serve-${process.pid}`);
+      try {
+        const child = spawn(process.execPath, [MAIN, 'serve', '--netns', ns.name, '--name', 'tcpwasmsrv%d', '--http-port', '8080'], { cwd: repoRoot });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        const inNs = (command: string, args: string[]): ReturnType<typeof spawnSync> => {
+          const [cmd, full] = ns.command(command, args);
+          return spawnSync(cmd, full, { encoding: 'utf8', timeout: 20_000 });
+        };
+        let device: string;
+        try {
+          while (!stdout.includes('serving until Ctrl-C')) {
+            if (child.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          device = /TUN device (tcpwasmsrv\d+) \(MTU 1500\) in network namespace /.exec(stdout)![1]!;
+          const stats = inNs('curl', ['-sS', '-g', 'http://[2001:db8::2]:8080/stats']);
+          expect(stats.status, String(stats.stderr)).to.equal(0);
+          const snapshot = JSON.parse(String(stats.stdout)) as { device: { kind: string; name: string; netns: string }; ports: { http: number } };
+          expect(snapshot.device).to.deep.include({ kind: 'TunDevice', name: device, netns: ns.name });
+          expect(snapshot.ports.http).to.equal(8080);
+          const echo = inNs('bash', ['-c', "exec 3<>/dev/tcp/192.0.2.2/7; echo 'hello, kernel' >&3; head -1 <&3"]);
+          expect(String(echo.stdout)).to.equal('hello, kernel\n');
+          expect(inNs('ip', ['link', 'show', device]).status).to.equal(0);
+        } finally {
+          child.kill('SIGTERM');
+        }
+        expect(await exited).to.equal(0);
+        expect(stderr).to.equal('');
+        expect(stdout).to.match(/\nSIGTERM: stopped after \d+ connections? \(\d+ segments in, \d+ out\); TUN device removed\n$/);
+        // Closing the device's file deleted the interface in the namespace.
+        expect(inNs('ip', ['link', 'show', device]).status).to.not.equal(0);
+      } finally {
+        ns.deleteSync();
+      }
     });
   });
 });
