@@ -325,6 +325,17 @@ describe('TunDevice against the kernel', function () {
       const result = await kernelClient('echo', host, 7, 8192);
       expect(result).to.deep.equal({ bytes: 8192, equal: true });
       expect(s.stack.stats.stack.passiveOpens).to.equal(1);
+      // The device counted exactly what the stack handed it and got from it.
+      const c = s.device.counters;
+      expect(c.packetsIn).to.equal(s.stack.stats.ip.packetsIn);
+      expect(c.bytesIn).to.equal(s.stack.stats.ip.bytesIn);
+      expect(c.packetsOut).to.equal(s.stack.stats.ip.packetsOut);
+      expect(c.bytesOut).to.equal(s.stack.stats.ip.bytesOut);
+      expect(c.bytesIn).to.be.greaterThan(8192);
+      expect(c.bytesOut).to.be.greaterThan(8192);
+      expect(c.batchesIn).to.be.at.least(1).and.at.most(c.packetsIn);
+      expect(c.writeBatches).to.be.at.least(1).and.at.most(c.packetsOut);
+      expect(c.writeDrops + c.readErrors).to.equal(0);
     });
   }
 
