@@ -7,7 +7,7 @@ import { bridgeLoopback, type Bridge } from '../serve/loopback-bridge.js';
 import { openSession, type Session, type SessionOptions } from '../serve/session.js';
 import { TunError } from '../link/tun-error.js';
 import { bareAddress, curlCommand, httpUrl, inNamespace } from '../serve/urls.js';
-import { waitForSignal } from './wait-signal.js';
+import { waitForSignal } from '../serve/wait-signal.js';
 
 export interface ServeIo {
   stdout: Writable;

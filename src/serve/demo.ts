@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { waitForSignal } from '../cli/wait-signal.js';
+import { waitForSignal } from './wait-signal.js';
 import { KernelClient, StackClient, type DemoClient } from './demo-clients.js';
 import { runChecks, statsExcerpt, uploadBody } from './demo-checks.js';
 import { bridgeLoopback, type Bridge } from './loopback-bridge.js';
