@@ -257,6 +257,25 @@ describe('TunDevice against the kernel', function () {
     expect(result.message).to.match(/needs CAP_NET_ADMIN \(run as root or grant the capability\)/);
   });
 
+  it('without /dev/net/tun, open() rejects with ENOENT saying to load the module', async function () {
+    // A private mount namespace for the child only, with an empty /dev/net: the host's is untouched.
+    try {
+      execFileSync('sh', ['-c', 'command -v unshare'], { stdio: 'ignore' });
+    } catch {
+      if (process.env.CI === 'true') throw new Error('unshare (util-linux) is needed to hide /dev/net/tun');
+      console.log('      (skipped: unshare not installed)');
+      this.skip();
+    }
+    const script = "import('./src/link/tun-device.ts').then((m) => m.TunDevice.open({})).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))";
+    const out = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$0" --import tsx -e "$1"', process.execPath, script], {
+      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    const result = JSON.parse(out) as { code: string; message: string };
+    expect(result.code).to.equal('ENOENT');
+    expect(result.message).to.match(/\/dev\/net\/tun missing \(modprobe tun\)/);
+    expect(existsSync('/dev/net/tun')).to.equal(true);
+  });
+
   it('onReceive(null) stops reading (packets wait in the kernel), a new handler resumes; sends after close are dropped and counted', async () => {
     const d = await TunDevice.open({ hostAddresses: HOST_ADDRESSES, netns: NS });
     device = d;
