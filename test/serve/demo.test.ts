@@ -84,6 +84,27 @@ describe('serve: the demo and serve as commands', function () {
     expect(stdout).to.match(/\nSIGTERM: stopped after 1 connection \(\d+ segments in, \d+ out\)\n$/);
   });
 
+  it('serve without CAP_NET_ADMIN: exit 2, the TunError code and what to do', function () {
+    // As root, drop the capability from the bounding set for the child; otherwise we lack it anyway.
+    const args = [MAIN, 'serve'];
+    const run = process.getuid?.() === 0
+      ? spawnSync('setpriv', ['--bounding-set', '-net_admin', process.execPath, ...args], { cwd: repoRoot, encoding: 'utf8' })
+      : spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
+    if (run.error) {
+      console.log(`      skipped: ${run.error.message} (setpriv, from util-linux, drops the capability)`);
+      this.skip();
+    }
+    expect(run.status).to.equal(2);
+    expect(run.stdout).to.equal('');
+    expect(run.stderr).to.match(/^tcpwasm serve: cannot open the TUN device \((EPERM|ENOADDON|ENOENT)\): /);
+    // With the addon and /dev/net/tun present, the refusal is the permission one.
+    if (existsSync('/dev/net/tun') && existsSync(join(repoRoot, 'native/build/Release/tcpwasm_tun.node'))) {
+      expect(run.stderr).to.include('(EPERM): ');
+      expect(run.stderr).to.include('needs CAP_NET_ADMIN');
+    }
+    expect(run.stderr).to.include('(--memory serves without TUN)');
+  });
+
   describe('over TUN (root, /dev/net/tun and the native addon)', () => {
     /** Under CI=true a missing capability fails; elsewhere the test skips and says why. */
     function requireTun(context: Mocha.Context): void {
