@@ -6,9 +6,17 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { runDecode, type DecodeCommandOptions } from './decode.js';
 import { FilterSyntaxError, compileFilter } from './filter.js';
+import { runDemoCommand } from './demo.js';
+import { runServe } from './serve.js';
+import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
   tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
+  tcpwasm serve [options]         serve HTTP (live stack stats), echo and discard from our TCP
+                                  stack over a TUN device (needs CAP_NET_ADMIN), until Ctrl-C
+  tcpwasm demo [options]          what npm start runs: a namespace, a TUN device, our server and
+                                  the kernel as its client (in memory without root or TUN)
   tcpwasm --version
   tcpwasm --help
 
@@ -23,20 +31,21 @@ decode options:
                     'auto' = one per core)
   --progress        show the progress bar on a terminal even for a file under 64 MB
 
+${SERVE_USAGE}
+
 Filter expressions: host ADDR, src host ADDR, dst host ADDR, port N, src port N, dst port N,
 ip, ip6, the flags fin syn rst psh ack urg ece cwr ae (or flags & syn|fin), and comparisons
 tcp.len tcp.srcport tcp.dstport tcp.window tcp.seq tcp.ack tcp.hdrlen  > >= < <= == != N,
 combined with and, or, not and parentheses.
 
 Exit status: 0 on success, 1 on a usage error, 2 when the file cannot be read as a capture
-(the segments before the fault are still printed) or the filter does not parse.`;
+(the segments before the fault are still printed) or the filter does not parse; serve: 2
+when the TUN device cannot be opened; demo: 1 when a check fails.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
-
-class UsageError extends Error {}
 
 function positiveInteger(name: string, text: string | undefined, max: number): number | undefined {
   if (text === undefined) return undefined;
@@ -49,7 +58,27 @@ function workerCount(text: string | undefined): number | undefined {
   return positiveInteger('workers', text, 64);
 }
 
+/** serve and demo have their own options; their usage errors name the command. */
+async function runSubcommand(command: 'serve' | 'demo', argv: string[]): Promise<number> {
+  let run: () => Promise<number>;
+  try {
+    if (command === 'serve') {
+      const options = parseServeArgs(argv);
+      run = () => runServe(options, { stdout: process.stdout, stderr: process.stderr });
+    } else {
+      const options = parseDemoArgs(argv);
+      run = () => runDemoCommand(options, { stdout: process.stdout, stderr: process.stderr });
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`tcpwasm ${command}: ${error.message}\n${USAGE}\n`);
+    return 1;
+  }
+  return run();
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'serve' || argv[0] === 'demo') return runSubcommand(argv[0], argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
