@@ -36,6 +36,8 @@ export interface PeerOptions {
   tapMaxPackets?: number;
   tcp?: Partial<TcpConfig>;
   backlog?: number;
+  /** A device of the test's own put over the TUN (and faults), under the tap. */
+  insert?: (inner: Device) => Device;
 }
 
 /** A kernel-side program's JSON lines, as they come. */
@@ -159,6 +161,7 @@ export function interopSuite(extraRequirements: Array<[ok: boolean, reason: stri
     let device: Device = tun;
     const faulty = options.faults ? new FaultyDevice(device, options.faults) : null;
     if (faulty) device = faulty;
+    if (options.insert) device = options.insert(device);
     const tap = options.tap ? new PcapTap(device, { maxPackets: options.tapMaxPackets ?? 100_000 }) : null;
     if (tap) device = tap;
     const stack = new Stack({
