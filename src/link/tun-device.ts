@@ -269,6 +269,8 @@ function errnoName(errno: number): string {
     errnoNames = new Map();
     const table = nodeBuiltin<typeof import('node:os')>('node:os')?.constants.errno ?? {};
     for (const [name, value] of Object.entries(table) as [string, number][]) if (!errnoNames.has(value)) errnoNames.set(value, name);
+    // Linux's "file descriptor in bad state" (a TUN fd whose device was deleted), missing there.
+    if (!errnoNames.has(77)) errnoNames.set(77, 'EBADFD');
   }
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }
