@@ -4,7 +4,8 @@
 # fixes nor filters them: the bytes arrive at the TUN reader as written). Seeded: the same seed
 # gives the same packets. Run inside the test's namespace:
 #   python3 garbage.py IFACE COUNT SEED [--flow KERNEL_PORT OUR_PORT FAMILY] [--burst N] [--gap-ms T]
-# Prints one JSON line: {"event":"done","sent":n,"failed":n,"categories":{...},"startedAt","finishedAt"}.
+# Prints one JSON line: {"event":"done","sent":n,"failed":n,"categories":{...},"flowSegments":[[flags,seq,ack]...],
+# "startedAt","finishedAt"} (times in ms since the epoch).
 #
 # Every packet is one the stack must drop and count: nothing here is a well-formed segment it
 # should accept. With --flow, some carry the live connection's exact 4-tuple with a valid checksum
@@ -24,7 +25,7 @@ OTHER4 = bytes([192, 0, 2, 99])
 OURS6 = socket.inet_pton(socket.AF_INET6, '2001:db8::2')
 KERNEL6 = socket.inet_pton(socket.AF_INET6, '2001:db8::1')
 OTHER6 = socket.inet_pton(socket.AF_INET6, '2001:db8::99')
-CLOSED_PORT = 9  # nothing listens there in these tests (discard is not started)
+CLOSED_PORT = 19  # nothing listens there in these tests (chargen: never served)
 
 ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD
@@ -87,6 +88,9 @@ def main():
             raise SystemExit('unknown argument ' + args[i])
 
     r = random.Random(seed)
+    # [flags, seq, ack] of each valid segment sent on the live connection's 4-tuple, so the test
+    # can tell them from the connection's real segments.
+    flow_segments = []
 
     def rbytes(n):
         return bytes(r.getrandbits(8) for _ in range(n))
@@ -95,7 +99,11 @@ def main():
         return r.getrandbits(32)
 
     def sport():
-        return r.randrange(1024, 65536)
+        # Never the live connection's port: only the flow-* makers target it, knowingly.
+        while True:
+            port = r.randrange(1024, 65536)
+            if flow is None or port != flow[0]:
+                return port
 
     def valid_tcp4(dst=OURS4, dport=CLOSED_PORT, flags=0x02, payload=b'', options=b''):
         return tcp(KERNEL4, dst, sport(), dport, seq(), seq(), flags, payload, options, r=r)
@@ -137,9 +145,13 @@ def main():
         src, dst = (KERNEL4, OURS4) if family == 4 else (KERNEL6, OURS6)
         wrap = (lambda seg: (ETH_P_IP, ipv4(seg, r=r))) if family == 4 else (lambda seg: (ETH_P_IPV6, ipv6(seg)))
         # The live 4-tuple, valid checksum, random sequence and acknowledgment numbers, no payload.
-        makers['flow-rst'] = lambda: wrap(tcp(src, dst, kport, oport, seq(), seq(), 0x04, r=r))
-        makers['flow-syn'] = lambda: wrap(tcp(src, dst, kport, oport, seq(), 0, 0x02, r=r))
-        makers['flow-ack'] = lambda: wrap(tcp(src, dst, kport, oport, seq(), seq(), 0x10, r=r))
+        def on_flow(flags, ack_number=None):
+            s, a = seq(), (seq() if ack_number is None else ack_number)
+            flow_segments.append([flags, s, a])
+            return wrap(tcp(src, dst, kport, oport, s, a, flags, r=r))
+        makers['flow-rst'] = lambda: on_flow(0x04)
+        makers['flow-syn'] = lambda: on_flow(0x02, 0)
+        makers['flow-ack'] = lambda: on_flow(0x10)
         makers['flow-data-bad-checksum'] = lambda: wrap(tcp(src, dst, kport, oport, seq(), seq(), 0x18, rbytes(r.randrange(1, 500)), bad_checksum=True, r=r))
 
     names = sorted(makers)
@@ -160,7 +172,7 @@ def main():
             time.sleep(gap_ms / 1000)
     finished = time.time()
     print(json.dumps({'event': 'done', 'sent': sent, 'failed': failed, 'categories': categories,
-                      'startedAt': started * 1000, 'finishedAt': finished * 1000}), flush=True)
+                      'flowSegments': flow_segments, 'startedAt': started * 1000, 'finishedAt': finished * 1000}), flush=True)
 
 
 if __name__ == '__main__':
