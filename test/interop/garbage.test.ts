@@ -63,6 +63,10 @@ describe('interop: garbage from the kernel side during a transfer', function () 
       const injected = await done(garbage, 60_000);
       const result = await done(client, 60_000);
       const stats = peer.stack.stats;
+      if (result.error !== null) {
+        console.log('      diagnosis:', JSON.stringify({ result, tun: peer.tun.counters, readError: peer.tun.lastReadError, writeError: peer.tun.lastWriteError,
+          stats, connections: peer.stack.connectionCount, logged: log.packets.length }));
+      }
 
       // The transfer: exact, unharmed, and still running when the last garbage went in.
       expect(result.error).to.equal(null);

@@ -94,7 +94,10 @@ function sendAll() {
       sentHash.update(next.value);
       const more = socket.write(next.value);
       if (gap > 0) {
-        setTimeout(more ? pump : () => socket.once('drain', pump), gap);
+        // Listen for 'drain' now: it may come before the pause is over.
+        const later = () => setTimeout(pump, gap);
+        if (more) later();
+        else socket.once('drain', later);
         return;
       }
       if (!more) {
