@@ -807,10 +807,14 @@ export class Connection {
       }
     }
 
-    // Window update (SND.WL1 / SND.WL2 rule).
-    if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
+    // Window update: the SND.WL1 / SND.WL2 rule, and also any ACK that advanced SND.UNA (as
+    // Linux's tcp_may_update_window). A retransmission that fills a hole has an older SEQ than an
+    // out-of-order segment already seen, but its window is relative to its newer ACK: keeping
+    // the old window would move the right edge right by the bytes acknowledged, past what the
+    // peer offered.
+    if (seqGt(ack, sndUna) || seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
       this.sndWnd = newWindow;
-      this.sndWl1 = seq;
+      if (!seqLt(seq, this.sndWl1)) this.sndWl1 = seq;
       this.sndWl2 = ack;
       if (newWindow > this.maxSndWnd) this.maxSndWnd = newWindow;
       if (newWindow > 0) {
