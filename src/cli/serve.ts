@@ -2,11 +2,12 @@
 // bridged to 127.0.0.1), HTTP + echo + discard on it, until SIGINT or SIGTERM.
 
 import type { Writable } from 'node:stream';
+import type { TunDevice } from '../link/tun-device.js';
 import { bridgeLoopback, type Bridge } from '../serve/loopback-bridge.js';
 import { openSession, type Session, type SessionOptions } from '../serve/session.js';
-import { TunUnavailable } from '../serve/tun.js';
+import { TunError } from '../link/tun-error.js';
 import { bareAddress, curlCommand, httpUrl, inNamespace } from '../serve/urls.js';
-import { waitForSignal } from './wait-signal.js';
+import { waitForSignal } from '../serve/wait-signal.js';
 
 export interface ServeIo {
   stdout: Writable;
@@ -14,7 +15,7 @@ export interface ServeIo {
 }
 
 function describeTun(session: Session, options: SessionOptions): string[] {
-  const device = session.device as { name?: string };
+  const device = session.device as TunDevice;
   const ports = session.services.ports;
   const ns = options.netns;
   const lines = [
@@ -51,7 +52,7 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
   try {
     session = await openSession(options);
   } catch (error) {
-    if (error instanceof TunUnavailable) {
+    if (error instanceof TunError) {
       io.stderr.write(`tcpwasm serve: cannot open the TUN device (${error.code}): ${error.message}\n  (--memory serves without TUN)\n`);
       return 2;
     }
@@ -71,6 +72,6 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
   await bridge?.close();
   await session.close();
   const s = session.stack.stats;
-  io.stdout.write(`${signal}: stopped after ${s.stack.accepted} connections (${s.segmentsIn} segments in, ${s.segmentsOut} out)${session.mode === 'tun' ? '; TUN device removed' : ''}\n`);
+  io.stdout.write(`${signal}: stopped after ${s.stack.accepted} connection${s.stack.accepted === 1 ? '' : 's'} (${s.segmentsIn} segments in, ${s.segmentsOut} out)${session.mode === 'tun' ? '; TUN device removed' : ''}\n`);
   return 0;
 }

@@ -89,7 +89,8 @@ export async function runChecks(client: DemoClient, t: CheckTarget, say: (line: 
 /** A few lines of the server's /stats: what a reader wants to see moved. */
 export function statsExcerpt(s: StatsSnapshot): string[] {
   const st = s.stack;
-  const drops = Object.values(st.dropped).reduce((a, b) => a + b, 0);
+  const reasons = Object.entries(st.dropped).filter(([, n]) => n > 0);
+  const drops = reasons.length === 0 ? '0' : `${reasons.reduce((a, [, n]) => a + n, 0)} (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
   const lines = [
     `  connections accepted ${st.stack.accepted}, open now ${s.connections}; segments in ${st.segmentsIn}, out ${st.segmentsOut}; retransmissions ${st.retransmissions}; TCP drops ${drops}`,
     `  IP packets in ${st.ip.packetsIn} (${st.ip.bytesIn} bytes), out ${st.ip.packetsOut} (${st.ip.bytesOut} bytes)`,

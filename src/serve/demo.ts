@@ -9,13 +9,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { waitForSignal } from '../cli/wait-signal.js';
+import { waitForSignal } from './wait-signal.js';
 import { KernelClient, StackClient, type DemoClient } from './demo-clients.js';
 import { runChecks, statsExcerpt, uploadBody } from './demo-checks.js';
 import { bridgeLoopback, type Bridge } from './loopback-bridge.js';
 import { Netns, netnsExists } from './netns.js';
 import { DEFAULT_ADDRESSES, DEFAULT_HOST_ADDRESSES, openSession, type Session } from './session.js';
-import { TunUnavailable } from './tun.js';
+import { TunError } from '../link/tun-error.js';
+import type { TunDevice } from '../link/tun-device.js';
 import { bareAddress, curlCommand, httpUrl, inNamespace } from './urls.js';
 
 export interface DemoOptions {
@@ -45,6 +46,8 @@ interface Prepared {
   session: Session;
   client: DemoClient;
   ns: Netns | undefined;
+  /** Deletes the namespace now (and no longer at exit). */
+  deleteNamespace: () => void;
 }
 
 /** Sets up the TUN path, or says why not (cleaning up what it made). */
@@ -57,51 +60,58 @@ async function prepareTun(say: (line: string) => void): Promise<Prepared | strin
   } catch (error) {
     return (error as Error).message;
   }
-  registerNamespace(ns);
+  const deleteNamespace = onExit(() => ns.deleteSync());
   try {
     const session = await openSession({ netns: ns.name });
     const curl = onPath('curl');
     if (!curl) say('curl is not installed (apt-get install curl): the HTTP checks use node inside the namespace instead');
-    return { session, client: new KernelClient(ns, curl), ns };
+    return { session, client: new KernelClient(ns, curl), ns, deleteNamespace };
   } catch (error) {
-    ns.deleteSync();
-    if (error instanceof TunUnavailable) return `the TUN device could not be opened (${error.code}): ${error.message}`;
+    deleteNamespace();
+    if (error instanceof TunError) return `the TUN device could not be opened (${error.code}): ${error.message}`;
     throw error;
   }
 }
 
-// Namespaces to delete however the process ends: normal exit, a signal before serving starts,
-// an uncaught error. (The TUN device goes with our fd when the process exits.)
-const namespaces = new Set<Netns>();
+// What to undo however the process ends: normal exit, a signal before serving starts, an
+// uncaught error — the namespace, the scratch directory. (The TUN device goes with our fd.)
+const cleanups = new Set<() => void>();
 let handlersInstalled = false;
 
-function registerNamespace(ns: Netns): void {
-  namespaces.add(ns);
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  const cleanup = (): void => {
-    for (const n of namespaces) {
-      try {
-        n.deleteSync();
-      } catch {
-        // Exiting anyway: nothing better to do with the error here than lose it.
-      }
+function runCleanups(): void {
+  for (const undo of cleanups) {
+    try {
+      undo();
+    } catch {
+      // Exiting anyway: nothing better to do with the error here than lose it.
     }
-  };
-  process.on('exit', cleanup);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      // Only when no one else (the serving phase) is listening for the signal.
-      if (process.listenerCount(signal) > 1) return;
-      cleanup();
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  }
+  cleanups.clear();
+}
+
+/** Registers `undo` to run at exit; returns a function that runs it now (once) instead. */
+function onExit(undo: () => void): () => void {
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    process.on('exit', runCleanups);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        // Only when no one else (the serving phase) is listening for the signal.
+        if (process.listenerCount(signal) > 1) return;
+        runCleanups();
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      });
+    }
+    process.on('uncaughtException', (error) => {
+      process.stderr.write(`tcpwasm demo: ${error.stack ?? error.message}\n`);
+      runCleanups();
+      process.exit(70);
     });
   }
-  process.on('uncaughtException', (error) => {
-    process.stderr.write(`tcpwasm demo: ${error.stack ?? error.message}\n`);
-    cleanup();
-    process.exit(70);
-  });
+  cleanups.add(undo);
+  return () => {
+    if (cleanups.delete(undo)) undo();
+  };
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -116,14 +126,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say(`in-memory fallback: ${prepared}.`);
     say('  Our stack serves across an in-memory link; a second tcpwasm Stack is the client.');
     const session = await openSession({ memory: true });
-    prepared = { session, client: new StackClient(session.peer!), ns: undefined };
+    prepared = { session, client: new StackClient(session.peer!), ns: undefined, deleteNamespace: () => {} };
   }
-  const { session, client, ns } = prepared;
+  const { session, client, ns, deleteNamespace } = prepared;
   const v4 = session.addresses.map(bareAddress).find((a) => !a.includes(':'))!;
   const v6 = session.addresses.map(bareAddress).find((a) => a.includes(':'));
   const ports = session.services.ports;
   if (session.mode === 'tun') {
-    const dev = session.device as { name?: string };
+    const dev = session.device as TunDevice;
     say(`TUN device ${dev.name} (MTU ${session.device.mtu}) in network namespace ${ns!.name}; kernel side ${DEFAULT_HOST_ADDRESSES.join(', ')}`);
   } else {
     say(`MemoryLink (MTU ${session.device.mtu}); client stack ${DEFAULT_HOST_ADDRESSES.join(', ')}`);
@@ -132,6 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   say(`client: ${client.description}`);
 
   const scratch = mkdtempSync(join(tmpdir(), 'tcpwasm-demo-'));
+  const removeScratch = onExit(() => rmSync(scratch, { recursive: true, force: true }));
   const uploadFile = join(scratch, 'upload.bin');
   const body = uploadBody();
   writeFileSync(uploadFile, body);
@@ -139,7 +150,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     results = await runChecks(client, { v4, v6, httpPort: ports.http, echoPort: ports.echo, uploadFile, uploadBody: body }, say);
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratch();
   }
   say(`${results.passed} of ${results.passed + results.failed} checks passed`);
   say('server /stats (excerpt):');
@@ -147,11 +158,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
   let bridge: Bridge | undefined;
   say('try it by hand:');
-  if (ns) {
-    const stay = options.keepServing ? '' : ' (while the demo runs; `tcpwasm serve --netns NS` serves on)';
-    say(`  sudo ${inNamespace(ns.name, curlCommand(httpUrl(v4, ports.http, '/')))}${stay}`);
+  if (ns && options.keepServing) {
+    say(`  sudo ${inNamespace(ns.name, curlCommand(httpUrl(v4, ports.http, '/')))}`);
     if (v6) say(`  sudo ${inNamespace(ns.name, curlCommand(httpUrl(v6, ports.http, '/stats')))}`);
     say(`  sudo ${inNamespace(ns.name, `bash -c 'exec 3<>/dev/tcp/${v4}/${ports.echo}; echo hello >&3; head -1 <&3'`)}`);
+  } else if (ns) {
+    // This run's namespace is about to go: point at ways to get one that stays.
+    say('  sudo npm start                      (in a terminal it serves on until Ctrl-C, with commands like these)');
+    say('  sudo ip netns add web && sudo npx tcpwasm serve --netns web');
+    say(`  sudo ${inNamespace('web', curlCommand(httpUrl(v4, ports.http, '/')))}`);
+    say(`  sudo ${inNamespace('web', `bash -c 'exec 3<>/dev/tcp/${v4}/${ports.echo}; echo hello >&3; head -1 <&3'`)}`);
   } else if (options.keepServing) {
     bridge = await bridgeLoopback(session.peer!, v4, [ports.http, ports.echo]);
     say(`  ${curlCommand(httpUrl('127.0.0.1', bridge.ports.get(ports.http)!, '/'))}   (loopback, carried by the client stack)`);
@@ -169,9 +185,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   await bridge?.close();
   await session.close();
   if (ns) {
-    ns.deleteSync();
-    namespaces.delete(ns);
+    deleteNamespace();
     say(`device removed; namespace ${ns.name} ${netnsExists(ns.name) ? 'STILL EXISTS' : 'deleted'}`);
+  } else {
+    say('stopped: both stacks closed');
   }
   return results.failed === 0 ? 0 : 1;
 }

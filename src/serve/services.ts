@@ -96,7 +96,7 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
       let pending = servers.length;
       const done = (): void => {
         if (--pending === 0) {
-          clearTimeout(deadline);
+          deadline.cancel();
           resolve();
         }
       };
@@ -110,9 +110,10 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
         socket.resume();
         socket.end();
       }
-      const deadline = setTimeout(() => {
+      // On the stack's clock, so virtual-time tests and benchmarks see the same grace period.
+      const deadline = stack.clock.setTimer(stack.clock.now() + graceMs, () => {
         for (const socket of open) socket.destroy();
-      }, graceMs);
+      });
     });
     return closing;
   };

@@ -4,7 +4,7 @@
 import { MemoryLink, type MemoryLinkEnd } from '../link/memory-link.js';
 import { Stack } from '../stack/stack.js';
 import { startServices, type ServiceOptions, type Services } from './services.js';
-import { openTun, type TunHandle } from './tun.js';
+import { TunDevice } from '../link/tun-device.js';
 
 export const DEFAULT_ADDRESSES = ['192.0.2.2/24', '2001:db8::2/64'];
 export const DEFAULT_HOST_ADDRESSES = ['192.0.2.1/24', '2001:db8::1/64'];
@@ -28,7 +28,7 @@ export interface Session {
   readonly mode: 'tun' | 'memory';
   readonly stack: Stack;
   readonly services: Services;
-  readonly device: TunHandle | MemoryLinkEnd;
+  readonly device: TunDevice | MemoryLinkEnd;
   /** Over memory: the stack on the link's other end, for clients. */
   readonly peer: Stack | undefined;
   readonly addresses: string[];
@@ -40,14 +40,14 @@ export interface Session {
 export async function openSession(options: SessionOptions = {}): Promise<Session> {
   const addresses = options.addresses ?? DEFAULT_ADDRESSES;
   const hostAddresses = options.hostAddresses ?? DEFAULT_HOST_ADDRESSES;
-  let device: TunHandle | MemoryLinkEnd;
+  let device: TunDevice | MemoryLinkEnd;
   let peer: Stack | undefined;
   if (options.memory) {
     const [near, far] = MemoryLink.pair({ mtu: options.mtu ?? 1500 });
     device = far;
     peer = new Stack({ device: near, addresses: hostAddresses });
   } else {
-    device = await openTun({
+    device = await TunDevice.open({
       mtu: options.mtu ?? 1500,
       hostAddresses,
       ...(options.name === undefined ? {} : { name: options.name }),

@@ -232,16 +232,20 @@ describe('serve: startServices over a MemoryLink', () => {
   it('close() resets connections that have not closed within graceMs', async () => {
     const h = serveHarness();
     const stubborn = h.client.connect({ port: 9, host: SERVER_V4, allowHalfOpen: true });
-    stubborn.on('error', () => {});
+    let error: NodeJS.ErrnoException | undefined;
+    stubborn.on('error', (e) => { error = e; });
     stubborn.resume();
     await h.clock.runUntil(() => h.server.stats.stack.accepted === 1, 10_000);
     // The client never ends its side: discard waits for the client's FIN, so only the deadline closes it.
     let closed = false;
-    void h.services.close({ graceMs: 50 }).then(() => { closed = true; });
-    const started = Date.now();
-    while (!closed && Date.now() - started < 5_000) await h.clock.runUntil(() => closed, 100).catch(() => {});
-    expect(closed).to.equal(true);
-    expect(h.server.stats.resetsSent).to.be.at.least(1);
+    const began = h.clock.now();
+    void h.services.close({ graceMs: 500 }).then(() => { closed = true; });
+    await h.clock.runUntil(() => closed, 10_000);
+    // Not before the grace period (virtual ms), and by a reset.
+    expect(h.clock.now() - began).to.be.at.least(500);
+    expect(h.server.stats.resetsSent).to.equal(1);
+    await h.clock.runUntil(() => stubborn.destroyed, 10_000);
+    expect(error?.code).to.equal('ECONNRESET');
   });
 
   it('rejects bad or clashing ports', () => {
