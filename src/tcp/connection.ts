@@ -730,9 +730,13 @@ export class Connection {
     }
     const newWindow = seg.window << this.sndWndScale;
     const mss = this.effMss;
+    // Whether this ACK reports octets not SACKed before: an RFC 6675 §2 duplicate ACK.
+    let newSack = false;
     if (this.sackEnabled && seg.sack !== undefined && seg.sack.length >= 2) {
       if (this.scoreboard === null) this.scoreboard = new SackScoreboard();
+      const sackedBefore = this.scoreboard.sackedAbove(sndUna);
       this.scoreboard.update(seg.sack, seqGt(ack, sndUna) ? ack : sndUna, this.sndMax);
+      newSack = this.scoreboard.sackedAbove(sndUna) > sackedBefore;
     }
 
     if (seqGt(ack, sndUna)) {
@@ -786,9 +790,11 @@ export class Connection {
           return false;
         }
       }
-    } else if (ack === sndUna && seg.payload.length === 0 && !(flags & (SYN | FIN))
-      && newWindow === this.sndWnd && this.sndMax !== sndUna) {
-      // Duplicate ACK (RFC 5681 §2).
+    } else if (ack === sndUna && this.sndMax !== sndUna && (newSack
+      || (seg.payload.length === 0 && !(flags & (SYN | FIN)) && newWindow === this.sndWnd))) {
+      // Duplicate ACK: RFC 5681 §2, or with SACK any ACK reporting new SACKed octets, data and
+      // window changes notwithstanding (RFC 6675 §2) — a peer that is sending reports our
+      // losses on its data segments.
       this.dupAcks++;
       if (this.inRecovery) {
         this.cc.onDupAckInRecovery(mss);
