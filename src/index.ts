@@ -22,6 +22,8 @@ export * from './stack/index.js';
 export { MemoryLink, MemoryLinkEnd, type MemoryLinkOptions, type LinkCounters } from './link/memory-link.js';
 export type { Device, PacketBatchHandler } from './link/device.js';
 export { PcapTap, type PcapTapOptions } from './link/pcap-tap.js';
+export { FaultyDevice, type FaultyDeviceOptions, type FaultyDirectionCounters } from './link/faulty-device.js';
+export type { FaultOptions, FaultCounters } from './link/faults.js';
 // The sans-IO engine for embedding in other stacks: feed it segments and the time, send what
 // pollTransmit returns (see src/tcp/connection.ts).
 export {

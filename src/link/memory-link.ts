@@ -4,19 +4,11 @@
 
 import { RealClock, type Clock, type Timer } from '../stack/clock.js';
 import type { Device, PacketBatchHandler } from './device.js';
-import { SeededRandom } from './random.js';
+import { FaultInjector, faultSettings, nonNegative, type FaultCounters, type FaultOptions, type FaultSettings } from './faults.js';
 
-export interface MemoryLinkOptions {
+export interface MemoryLinkOptions extends FaultOptions {
   /** Largest packet carried; bigger ones are dropped and counted (default 1500). */
   mtu?: number;
-  /** Probability that a packet is lost (0..1). */
-  loss?: number;
-  /** Probability that a packet is held back so the next one overtakes it. */
-  reorder?: number;
-  /** Probability that a packet arrives twice. */
-  duplicate?: number;
-  /** Probability that one random bit of a packet is flipped. */
-  corrupt?: number;
   /** One-way propagation delay, ms (default 0). */
   delayMs?: number;
   /** Link rate in bits per second; packets queue behind each other (0 = unlimited, default). */
@@ -27,24 +19,16 @@ export interface MemoryLinkOptions {
   clock?: Clock;
   /** Packets in flight per direction beyond which new ones are dropped (default 65536). */
   queueLimit?: number;
-  /**
-   * How long a packet chosen for reordering waits for a later packet to overtake it before it is
-   * released anyway, ms (default max(1, delayMs)).
-   */
-  reorderHoldMs?: number;
+  // reorderHoldMs (from FaultOptions) defaults to max(1, delayMs) here.
 }
 
-/** What happened to the packets one end sent. */
-export interface LinkCounters {
+/** What happened to the packets one end sent (lost, duplicated, corrupted, reordered: FaultCounters). */
+export interface LinkCounters extends FaultCounters {
   sent: number;
   bytesSent: number;
   delivered: number;
   bytesDelivered: number;
   batches: number;
-  lost: number;
-  duplicated: number;
-  corrupted: number;
-  reordered: number;
   /** Dropped for exceeding the MTU. */
   oversize: number;
   /** Dropped because queueLimit packets were already in flight. */
@@ -60,21 +44,8 @@ function newCounters(): LinkCounters {
   };
 }
 
-function probability(name: string, value: number | undefined): number {
-  const p = value ?? 0;
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${name} must be a probability 0..1, got ${String(value)}`);
-  return p;
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${String(value)}`);
-  return v;
-}
-
 interface Settings {
-  mtu: number; loss: number; reorder: number; duplicate: number; corrupt: number;
-  delayMs: number; rateBps: number; queueLimit: number; reorderHoldMs: number;
+  mtu: number; delayMs: number; rateBps: number; queueLimit: number; faults: FaultSettings;
 }
 
 /** @internal One direction of a MemoryLink. */
@@ -82,7 +53,7 @@ export class Channel {
   readonly counters = newCounters();
   readonly #settings: Settings;
   readonly #clock: Clock;
-  readonly #random: SeededRandom;
+  readonly #faults: FaultInjector;
   readonly #packets: Uint8Array[] = [];
   readonly #arrivals: number[] = [];
   #head = 0;
@@ -90,18 +61,17 @@ export class Channel {
   #timerAt = Infinity;
   /** When the transmitter finishes sending what is already queued (rate model). */
   #busyUntil = 0;
-  #held: { packet: Uint8Array; arrival: number; timer: Timer } | null = null;
   receiver: PacketBatchHandler | null = null;
   closed = false;
 
   constructor(settings: Settings, clock: Clock, seed: number) {
     this.#settings = settings;
     this.#clock = clock;
-    this.#random = new SeededRandom(seed);
+    this.#faults = new FaultInjector(settings.faults, this.counters, clock, seed, (packet, arrival) => this.#enqueue(packet, arrival));
   }
 
   get inFlight(): number {
-    return this.#packets.length - this.#head + (this.#held ? 1 : 0);
+    return this.#packets.length - this.#head + (this.#faults.holding ? 1 : 0);
   }
 
   send(packet: Uint8Array): void {
@@ -117,53 +87,14 @@ export class Channel {
       c.oversize++;
       return;
     }
-    // Draw every fault for every packet, so the fate of packet k does not depend on the others'.
-    const r = this.#random;
-    const lost = r.chance(s.loss);
-    const corrupt = r.chance(s.corrupt);
-    const duplicate = r.chance(s.duplicate);
-    const reorder = r.chance(s.reorder);
-    const bit = r.u32();
-    if (lost) {
-      c.lost++;
-      return;
-    }
+    if (this.#faults.draw() === null) return;
     let now = this.#clock.now();
     if (s.rateBps > 0) {
       const start = Math.max(now, this.#busyUntil);
       this.#busyUntil = start + (packet.length * 8 * 1000) / s.rateBps;
       now = this.#busyUntil;
     }
-    const arrival = now + s.delayMs;
-    let out = packet;
-    if (corrupt) {
-      out = packet.slice();
-      const at = bit % (out.length * 8);
-      out[at >>> 3]! ^= 1 << (at & 7);
-      c.corrupted++;
-    }
-    if (reorder && this.#held === null) {
-      c.reordered++;
-      const timer = this.#clock.setTimer(arrival + s.reorderHoldMs, () => this.#releaseHeld());
-      this.#held = { packet: out, arrival: arrival + s.reorderHoldMs, timer };
-    } else {
-      this.#enqueue(out, arrival);
-      // A held packet goes right behind the first later packet: that one overtook it.
-      if (this.#held) this.#releaseHeld();
-    }
-    if (duplicate) {
-      // The copy is of what was sent: a corruption hits one copy, and is counted once.
-      c.duplicated++;
-      this.#enqueue(packet.slice(), arrival);
-    }
-  }
-
-  #releaseHeld(): void {
-    const held = this.#held;
-    if (!held) return;
-    this.#held = null;
-    held.timer.cancel();
-    this.#enqueue(held.packet, held.arrival);
+    this.#faults.pass(packet, now + s.delayMs);
   }
 
   #enqueue(packet: Uint8Array, arrival: number): void {
@@ -220,8 +151,7 @@ export class Channel {
     this.closed = true;
     this.#timer?.cancel();
     this.#timer = null;
-    this.#held?.timer.cancel();
-    this.#held = null;
+    this.#faults.discard();
     this.#packets.length = 0;
     this.#arrivals.length = 0;
     this.#head = 0;
@@ -273,14 +203,10 @@ export const MemoryLink = {
     const delayMs = nonNegative('delayMs', options.delayMs, 0);
     const settings: Settings = {
       mtu,
-      loss: probability('loss', options.loss),
-      reorder: probability('reorder', options.reorder),
-      duplicate: probability('duplicate', options.duplicate),
-      corrupt: probability('corrupt', options.corrupt),
       delayMs,
       rateBps: nonNegative('rateBps', options.rateBps, 0),
       queueLimit: nonNegative('queueLimit', options.queueLimit, 65536),
-      reorderHoldMs: nonNegative('reorderHoldMs', options.reorderHoldMs, Math.max(1, delayMs)),
+      faults: faultSettings(options, Math.max(1, delayMs)),
     };
     const clock = options.clock ?? new RealClock();
     const seed = (options.seed ?? 1) >>> 0;

@@ -730,9 +730,13 @@ export class Connection {
     }
     const newWindow = seg.window << this.sndWndScale;
     const mss = this.effMss;
+    // Whether this ACK reports octets not SACKed before: an RFC 6675 §2 duplicate ACK.
+    let newSack = false;
     if (this.sackEnabled && seg.sack !== undefined && seg.sack.length >= 2) {
       if (this.scoreboard === null) this.scoreboard = new SackScoreboard();
+      const sackedBefore = this.scoreboard.sackedAbove(sndUna);
       this.scoreboard.update(seg.sack, seqGt(ack, sndUna) ? ack : sndUna, this.sndMax);
+      newSack = this.scoreboard.sackedAbove(sndUna) > sackedBefore;
     }
 
     if (seqGt(ack, sndUna)) {
@@ -786,9 +790,11 @@ export class Connection {
           return false;
         }
       }
-    } else if (ack === sndUna && seg.payload.length === 0 && !(flags & (SYN | FIN))
-      && newWindow === this.sndWnd && this.sndMax !== sndUna) {
-      // Duplicate ACK (RFC 5681 §2).
+    } else if (ack === sndUna && this.sndMax !== sndUna && (newSack
+      || (seg.payload.length === 0 && !(flags & (SYN | FIN)) && newWindow === this.sndWnd))) {
+      // Duplicate ACK: RFC 5681 §2, or with SACK any ACK reporting new SACKed octets, data and
+      // window changes notwithstanding (RFC 6675 §2) — a peer that is sending reports our
+      // losses on its data segments.
       this.dupAcks++;
       if (this.inRecovery) {
         this.cc.onDupAckInRecovery(mss);
@@ -807,10 +813,14 @@ export class Connection {
       }
     }
 
-    // Window update (SND.WL1 / SND.WL2 rule).
-    if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
+    // Window update: the SND.WL1 / SND.WL2 rule, and also any ACK that advanced SND.UNA (as
+    // Linux's tcp_may_update_window). A retransmission that fills a hole has an older SEQ than an
+    // out-of-order segment already seen, but its window is relative to its newer ACK: keeping
+    // the old window would move the right edge right by the bytes acknowledged, past what the
+    // peer offered.
+    if (seqGt(ack, sndUna) || seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
       this.sndWnd = newWindow;
-      this.sndWl1 = seq;
+      if (!seqLt(seq, this.sndWl1)) this.sndWl1 = seq;
       this.sndWl2 = ack;
       if (newWindow > this.maxSndWnd) this.maxSndWnd = newWindow;
       if (newWindow > 0) {
