@@ -432,6 +432,15 @@ function profileNote(hits: LayerHits, result: Measured): string {
     + `stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, other ${pct(busy.other)}`;
 }
 
+/** The rate column of the TUN groups (run.ts's table and markdown.ts), undefined for other rows. */
+export function tunRate(row: Row): string | undefined {
+  if (row.group === GOODPUT_GROUP && row.gbPerSec !== undefined) {
+    return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.gbPerSec * 8).toFixed(2)} Gbit/s`;
+  }
+  if (row.group === CONN_GROUP) return `${row.opsPerSec.toFixed(0)} conn/s`;
+  return undefined;
+}
+
 function connRow(task: string, r: ConnResult, note: string): Row {
   const perSec = r.report.ok / r.report.seconds;
   const ns = 1e9 / perSec;
