@@ -102,7 +102,7 @@ function getOnce(host, port, request) {
       resolve(why);
     };
     socket.setNoDelay(true);
-    socket.on('connect', () => socket.end(request)); // request then FIN; the server closes after the reply
+    socket.on('connect', () => socket.write(request)); // the server closes after the reply (Connection: close)
     socket.on('data', (d) => chunks.push(d));
     socket.on('end', () => {
       const text = Buffer.concat(chunks).toString('latin1');
