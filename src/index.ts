@@ -37,3 +37,5 @@ export {
   registerCongestionControl, createCongestionControl, type CongestionControl,
 } from './tcp/congestion.js';
 export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
+export { TunDevice, type TunDeviceOptions, type TunCounters } from './link/tun-device.js';
+export { TunError, type TunErrorCode } from './link/tun-error.js';

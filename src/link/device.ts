@@ -1,7 +1,12 @@
 // The small interface a link driver implements for the Stack: raw IP packets out, batches of raw
 // IP packets in. MemoryLink is one driver; a TUN device is another.
 
-/** Receives the packets that arrived together; the arrays are the handler's to keep. */
+/**
+ * Receives the packets that arrived together. The arrays may be views of the device's receive
+ * memory (TunDevice reads straight into WebAssembly memory), valid only during the call: the
+ * next batch is read over them, and a grow of WebAssembly memory detaches them even sooner. Copy
+ * what you keep. (MemoryLink hands over arrays of their own, but a handler should not rely on it.)
+ */
 export type PacketBatchHandler = (packets: Uint8Array[]) => void;
 
 export interface Device {

@@ -2,7 +2,11 @@
 // memory above the module's heap base is divided:
 //
 //   [ scratch: detail record, encode request, addresses ][ batch columns + descriptors ]
-//   [ caller's input area (inputArea) ][ copy area: inputs copied in → ]
+//   [ pinned regions ][ caller's input area (inputArea) ][ copy area: inputs copied in → ]
+//
+// Pinned regions (allocateRegion) are long-lived areas nothing in the codec writes to: a TUN
+// device reads packets straight into one, and the stack decodes them where they lie. A new
+// region goes below the input area, which moves up (its bytes with it) to make room.
 //
 // The copy area is last so growing memory only ever extends it; it starts after the caller's
 // area, so copying one input in never overwrites bytes a caller placed for zero-copy use. Views
@@ -41,11 +45,20 @@ const WASM_FILES: Record<CodecVariant, string> = {
 };
 
 const PAGE = 65536;
+/** Largest pinned region (WASM memory is at most 4 GiB anyway). */
+const MAX_REGION = 1 << 30;
 const SCRATCH_BYTES = 4096;
 /** Rows per decodeBatch call into WASM; larger batches are processed in chunks of this many. */
 export const BATCH_ROWS = 4096;
 /** Bytes of frames handed to one decodeBatch call at most (frames larger than this still fit). */
 export const INPUT_CHUNK_BYTES = 8 << 20;
+
+/** A long-lived area of WASM memory that the codec never writes to (see Codec.allocateRegion). */
+export interface MemoryRegion {
+  /** Address of the first byte (an offset into memory.buffer). */
+  readonly offset: number;
+  readonly length: number;
+}
 
 /** A loaded codec instance with its memory partition. */
 export class Codec {
@@ -65,7 +78,10 @@ export class Codec {
   readonly batchOriginals: number;
   readonly batchLinkTypes: number;
   /** First byte of the caller's input area (inputArea); the copy area follows it. */
-  readonly inputBase: number;
+  private inputStart: number;
+  /** Pinned regions in use, and those freed for reuse (see allocateRegion). */
+  private readonly regions: MemoryRegion[] = [];
+  private readonly freeRegions: MemoryRegion[] = [];
   /** Bytes of the caller's input area, as last asked for with inputView. */
   private userBytes = 0;
   /** First byte of the copy area, where inputs are copied in; extends to the end of memory. */
@@ -99,7 +115,7 @@ export class Codec {
     this.batchLengths = this.batchOffsets + BATCH_ROWS * 4;
     this.batchOriginals = this.batchLengths + BATCH_ROWS * 4;
     this.batchLinkTypes = this.batchOriginals + BATCH_ROWS * 4;
-    this.inputBase = align(this.batchLinkTypes + BATCH_ROWS * 2, 64);
+    this.inputStart = align(this.batchLinkTypes + BATCH_ROWS * 2, 64);
     this.copyBase = this.inputBase;
     exports.configureBatch(this.batchBase, BATCH_ROWS);
     this.ensureCapacity(this.inputBase + PAGE);
@@ -109,6 +125,65 @@ export class Codec {
     this.halves = new Uint16Array(exports.memory.buffer);
     this.buffer = exports.memory.buffer;
     this.capacity = this.buffer.byteLength;
+  }
+
+  /** First byte of the caller's input area (inputArea); moves up when a region is allocated. */
+  get inputBase(): number {
+    return this.inputStart;
+  }
+
+  /**
+   * A region of `length` bytes that stays put and that the codec never writes to, until
+   * freeRegion. Freed regions are reused, so opening and closing devices does not grow memory
+   * each time. Allocating a new one moves the input area up (its bytes move along) and
+   * refreshes memory.buffer, so stale views of the input area read as empty instead of reading
+   * the region: take a new inputArea view, as after a grow.
+   */
+  allocateRegion(length: number): MemoryRegion {
+    if (!Number.isInteger(length) || length <= 0 || length > MAX_REGION) {
+      throw new RangeError(`region length must be an integer 1..${MAX_REGION}, got ${String(length)}`);
+    }
+    let best = -1;
+    for (let i = 0; i < this.freeRegions.length; i++) {
+      const free = this.freeRegions[i]!;
+      if (free.length >= length && (best < 0 || free.length < this.freeRegions[best]!.length)) best = i;
+    }
+    if (best >= 0) {
+      const region = this.freeRegions.splice(best, 1)[0]!;
+      this.regions.push(region);
+      return region;
+    }
+    const region: MemoryRegion = { offset: this.inputStart, length: align(length, 64) };
+    const oldInput = this.inputStart;
+    const oldCopy = this.copyBase;
+    this.inputStart = region.offset + region.length;
+    this.copyBase = this.inputStart + (oldCopy - oldInput);
+    this.ensureCapacity(this.copyBase + PAGE);
+    if (this.userBytes > 0) this.heap.copyWithin(this.inputStart, oldInput, oldInput + this.userBytes);
+    // Detach every view of the old buffer (grow(0) still replaces memory.buffer): a view of
+    // the input area taken before would now read the region.
+    this.exports.memory.grow(0);
+    this.refresh();
+    this.regions.push(region);
+    return region;
+  }
+
+  /** Returns a region from allocateRegion for reuse. */
+  freeRegion(region: MemoryRegion): void {
+    const at = this.regions.indexOf(region);
+    if (at < 0) return;
+    this.regions.splice(at, 1);
+    this.freeRegions.push(region);
+  }
+
+  /** True when [offset, offset + length) lies wholly in one region in use (see allocateRegion). */
+  isPinned(offset: number, length: number): boolean {
+    const regions = this.regions;
+    for (let i = 0; i < regions.length; i++) {
+      const r = regions[i]!;
+      if (offset >= r.offset && offset + length <= r.offset + r.length) return true;
+    }
+    return false;
   }
 
   // The views below are replaced whenever memory grows, and memory only grows in
@@ -150,9 +225,9 @@ export class Codec {
     // Buffers below 8 KiB). The last view found resident is remembered: callers that keep
     // summing or decoding one inputArea view skip .buffer entirely. (A view of a buffer since
     // detached by a grow has byteOffset 0, so it fails the first test.)
-    if (at < this.inputBase) return false;
+    if (at < this.inputStart) return false;
     if (data === this.lastResident) return true;
-    if (at + length > this.inputBase + this.userBytes || data.buffer !== this.memoryBuffer()) return false;
+    if (at + length > this.inputStart + this.userBytes || data.buffer !== this.memoryBuffer()) return false;
     this.lastResident = data;
     this.lastFrom = at;
     this.lastLength = length;

@@ -1,0 +1,445 @@
+// tcpwasm_tun: the native half of TunDevice (src/link/tun-device.ts).
+//
+// A Linux TUN device (IFF_TUN | IFF_NO_PI) opened non-blocking, watched by a libuv poll handle on
+// Node's own event loop: no thread blocks on a read. When the fd is readable the handle drains
+// packets until EAGAIN (or until the region or the packet budget is full) straight into a region
+// of the caller's WebAssembly memory, records each packet's offset and length in a Uint32Array
+// the caller gave, and calls back into JS once for the whole batch. Writes take a list of
+// packets in one call. Nothing here shells out or allocates per packet.
+//
+// JS API (all functions throw Error with .code = the errno name on failure):
+//   open(name) -> [handle, ifname]         create the device (name may contain %d)
+//   start(handle, memory, offset, capacity, slot, maxPackets, meta, onBatch)
+//       memory: a WebAssembly.Memory (its .buffer is re-read on every wake-up: memory may grow);
+//       [offset, offset + capacity) of it receives packets, `slot` bytes of room needed per read;
+//       meta: Uint32Array of at least 2 * maxPackets: offset (into memory.buffer) and length of
+//       each packet; onBatch(count, errno): count packets are described in meta; errno != 0
+//       reports a read error (fatal ones also stop the polling: see is_fatal).
+//   stop(handle)                           stop polling (start again with start)
+//   write(handle, packets, count) -> [written, errno, bytes]  one write() per packet, never
+//       blocks; packets that could not be written are dropped, errno is the last failure (0 if
+//       none), bytes the total written
+//   close(handle)                          stop polling, close the fd (the kernel then deletes the
+//                                          device); idempotent
+
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+// From <net/if.h>, which clashes with <linux/if.h>.
+extern unsigned int if_nametoindex(const char* name);
+
+typedef struct tun {
+  napi_env env;
+  int fd;
+  uv_poll_t poll;
+  int poll_initialized; // uv_poll_init done: the handle must go through uv_close before free
+  int poll_closed;      // uv_close finished (or never needed)
+  int polling;
+  int finalized;        // the JS handle is gone: free once the poll handle is closed too
+  int hooked;           // env cleanup hook registered
+  int teardown;         // the environment is being torn down: no more N-API calls
+  napi_ref memory;      // WebAssembly.Memory
+  napi_ref meta;        // Uint32Array
+  napi_ref on_batch;    // function
+  napi_async_context async;
+  uint32_t offset, capacity, slot, max_packets;
+} tun_t;
+
+// ---- errors ------------------------------------------------------------------------------------
+
+static napi_value throw_errno(napi_env env, const char* what, int err) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_throw_error(env, uv_err_name(-err), message);
+  return NULL;
+}
+
+#define CHECK(env, call)                                                   \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      const napi_extended_error_info* info_ = NULL;                        \
+      napi_get_last_error_info((env), &info_);                             \
+      bool pending_ = false;                                               \
+      napi_is_exception_pending((env), &pending_);                         \
+      if (!pending_)                                                       \
+        napi_throw_error((env), "EINVAL",                                  \
+                         info_ && info_->error_message ? info_->error_message \
+                                                        : "N-API call failed"); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+static napi_value type_error(napi_env env, const char* message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+// ---- lifetime ----------------------------------------------------------------------------------
+
+static void free_refs(tun_t* t) {
+  if (t->memory) napi_delete_reference(t->env, t->memory);
+  if (t->meta) napi_delete_reference(t->env, t->meta);
+  if (t->on_batch) napi_delete_reference(t->env, t->on_batch);
+  t->memory = t->meta = t->on_batch = NULL;
+  if (t->async) napi_async_destroy(t->env, t->async);
+  t->async = NULL;
+}
+
+static void on_poll_closed(uv_handle_t* handle) {
+  tun_t* t = handle->data;
+  t->poll_closed = 1;
+  // Released here, on a later turn of the loop, not in close_tun: close() may be called from
+  // inside the onBatch callback, whose async context must outlive that call.
+  if (!t->teardown) free_refs(t);
+  if (t->finalized) free(t);
+}
+
+static void cleanup_hook(void* arg);
+
+// Stops polling, closes the fd and starts closing the poll handle. libuv requires the poll to be
+// stopped before its fd is closed; uv_poll_stop does that at once, so the fd can go right after.
+static void close_tun(tun_t* t, int in_teardown) {
+  if (t->poll_initialized && !uv_is_closing((uv_handle_t*)&t->poll)) {
+    uv_poll_stop(&t->poll);
+    t->polling = 0;
+  }
+  if (t->fd >= 0) {
+    close(t->fd);
+    t->fd = -1;
+  }
+  if (in_teardown) t->teardown = 1;
+  else if (!t->poll_initialized) free_refs(t);
+  if (t->hooked) {
+    t->hooked = 0;
+    if (!in_teardown) napi_remove_env_cleanup_hook(t->env, cleanup_hook, t);
+  }
+  if (t->poll_initialized && !uv_is_closing((uv_handle_t*)&t->poll)) {
+    uv_close((uv_handle_t*)&t->poll, on_poll_closed);
+  }
+}
+
+// The environment is going away (a worker ends, or the process exits) with the device open.
+static void cleanup_hook(void* arg) {
+  tun_t* t = arg;
+  t->hooked = 0;
+  close_tun(t, 1);
+}
+
+static void finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  tun_t* t = data;
+  close_tun(t, 0);
+  t->finalized = 1;
+  if (t->poll_closed) free(t);
+}
+
+static napi_value arg_handle(napi_env env, napi_value value, tun_t** out) {
+  napi_valuetype type;
+  CHECK(env, napi_typeof(env, value, &type));
+  if (type != napi_external) return type_error(env, "expected a TUN handle");
+  CHECK(env, napi_get_value_external(env, value, (void**)out));
+  return value;
+}
+
+// ---- open --------------------------------------------------------------------------------------
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return type_error(env, "open(name) needs a name");
+  char name[IFNAMSIZ + 1];
+  size_t length = 0;
+  napi_valuetype type;
+  CHECK(env, napi_typeof(env, argv[0], &type));
+  if (type != napi_string) return type_error(env, "name must be a string");
+  CHECK(env, napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length));
+  if (length == 0 || length >= IFNAMSIZ) {
+    napi_throw_error(env, "EINVAL", "interface name must be 1..15 bytes");
+    return NULL;
+  }
+
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "open /dev/net/tun", errno);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  memcpy(ifr.ifr_name, name, length);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    // An existing interface that is not a TUN device of ours answers EINVAL; say what it means.
+    if (err == EINVAL && strchr(name, '%') == NULL && if_nametoindex(name) != 0) err = EBUSY;
+    return throw_errno(env, "TUNSETIFF", err);
+  }
+
+  tun_t* t = calloc(1, sizeof *t);
+  if (t == NULL) {
+    close(fd);
+    return throw_errno(env, "open", ENOMEM);
+  }
+  t->env = env;
+  t->fd = fd;
+  t->poll_closed = 1; // nothing to close until uv_poll_init
+  napi_value handle, ifname, result;
+  if (napi_create_external(env, t, finalize, NULL, &handle) != napi_ok) {
+    close(fd);
+    free(t);
+    return throw_errno(env, "open", ENOMEM);
+  }
+  if (napi_add_env_cleanup_hook(env, cleanup_hook, t) == napi_ok) t->hooked = 1;
+  ifr.ifr_name[IFNAMSIZ - 1] = 0;
+  CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &ifname));
+  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  CHECK(env, napi_set_element(env, result, 0, handle));
+  CHECK(env, napi_set_element(env, result, 1, ifname));
+  return result;
+}
+
+// ---- receive -----------------------------------------------------------------------------------
+
+// Errors after which the fd will never read again (the device is gone): stop polling, or a
+// level-triggered poll would call us forever.
+static int is_fatal(int err) {
+  return err == EBADFD || err == EBADF || err == EIO || err == ENXIO || err == ENODEV;
+}
+
+static void deliver(tun_t* t, uint32_t count, int err) {
+  napi_env env = t->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, recv, argv[2], result;
+  if (t->on_batch != NULL && napi_get_reference_value(env, t->on_batch, &callback) == napi_ok &&
+      callback != NULL && napi_get_global(env, &recv) == napi_ok &&
+      napi_create_uint32(env, count, &argv[0]) == napi_ok &&
+      napi_create_int32(env, err, &argv[1]) == napi_ok) {
+    // make_callback (not call_function): runs inside an async context and drains the microtask
+    // queue afterwards, as for any I/O callback.
+    if (napi_make_callback(env, t->async, recv, callback, 2, argv, &result) == napi_pending_exception) {
+      napi_value exception;
+      if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_readable(uv_poll_t* handle, int status, int events) {
+  (void)events;
+  tun_t* t = handle->data;
+  if (t->fd < 0 || !t->polling) return;
+  if (status < 0) {
+    uv_poll_stop(&t->poll);
+    t->polling = 0;
+    deliver(t, 0, -status);
+    return;
+  }
+
+  napi_env env = t->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  uint32_t count = 0;
+  int err = 0;
+  napi_value memory, buffer, meta_value;
+  void* data = NULL;
+  size_t bytes = 0;
+  napi_typedarray_type meta_type;
+  size_t meta_length = 0;
+  void* meta_data = NULL;
+  // memory.buffer again on every wake-up: a grow replaced (detached) the old one.
+  if (napi_get_reference_value(env, t->memory, &memory) != napi_ok ||
+      napi_get_named_property(env, memory, "buffer", &buffer) != napi_ok ||
+      napi_get_arraybuffer_info(env, buffer, &data, &bytes) != napi_ok ||
+      napi_get_reference_value(env, t->meta, &meta_value) != napi_ok ||
+      napi_get_typedarray_info(env, meta_value, &meta_type, &meta_length, &meta_data, NULL, NULL) != napi_ok ||
+      (uint64_t)t->offset + t->capacity > bytes || meta_length < 2 * (size_t)t->max_packets) {
+    napi_close_handle_scope(env, scope);
+    uv_poll_stop(&t->poll);
+    t->polling = 0;
+    deliver(t, 0, EFAULT);
+    return;
+  }
+  uint8_t* region = (uint8_t*)data + t->offset;
+  uint32_t* meta = meta_data;
+  uint32_t used = 0;
+  while (count < t->max_packets && t->capacity - used >= t->slot) {
+    ssize_t n = read(t->fd, region + used, t->capacity - used);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
+      break;
+    }
+    meta[2 * count] = t->offset + used;
+    meta[2 * count + 1] = (uint32_t)n;
+    count++;
+    used += ((uint32_t)n + 15u) & ~15u; // 16-byte aligned starts: the SIMD checksum likes them
+  }
+  napi_close_handle_scope(env, scope);
+  if (err != 0 && is_fatal(err)) {
+    uv_poll_stop(&t->poll);
+    t->polling = 0;
+  }
+  if (count > 0 || err != 0) deliver(t, count, err);
+}
+
+static napi_value js_start(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) return type_error(env, "start(handle, memory, offset, capacity, slot, maxPackets, meta, onBatch)");
+  tun_t* t;
+  if (arg_handle(env, argv[0], &t) == NULL) return NULL;
+  if (t->fd < 0) {
+    napi_throw_error(env, "EBADF", "TUN device is closed");
+    return NULL;
+  }
+  uint32_t offset, capacity, slot, max_packets;
+  CHECK(env, napi_get_value_uint32(env, argv[2], &offset));
+  CHECK(env, napi_get_value_uint32(env, argv[3], &capacity));
+  CHECK(env, napi_get_value_uint32(env, argv[4], &slot));
+  CHECK(env, napi_get_value_uint32(env, argv[5], &max_packets));
+  bool is_typedarray;
+  CHECK(env, napi_is_typedarray(env, argv[6], &is_typedarray));
+  napi_typedarray_type meta_type;
+  size_t meta_length = 0;
+  if (is_typedarray) CHECK(env, napi_get_typedarray_info(env, argv[6], &meta_type, &meta_length, NULL, NULL, NULL));
+  if (!is_typedarray || meta_type != napi_uint32_array || meta_length < 2 * (size_t)max_packets) {
+    return type_error(env, "meta must be a Uint32Array of at least 2 * maxPackets");
+  }
+  napi_valuetype type;
+  CHECK(env, napi_typeof(env, argv[7], &type));
+  if (type != napi_function) return type_error(env, "onBatch must be a function");
+  napi_value buffer;
+  void* data;
+  size_t bytes;
+  bool is_arraybuffer = false;
+  if (napi_get_named_property(env, argv[1], "buffer", &buffer) == napi_ok) {
+    CHECK(env, napi_is_arraybuffer(env, buffer, &is_arraybuffer));
+  }
+  if (!is_arraybuffer) return type_error(env, "memory must be a WebAssembly.Memory");
+  CHECK(env, napi_get_arraybuffer_info(env, buffer, &data, &bytes));
+  if (slot == 0 || capacity < slot || max_packets == 0 || (uint64_t)offset + capacity > bytes) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "region outside memory, or smaller than one slot");
+    return NULL;
+  }
+
+  free_refs(t);
+  CHECK(env, napi_create_reference(env, argv[1], 1, &t->memory));
+  CHECK(env, napi_create_reference(env, argv[6], 1, &t->meta));
+  CHECK(env, napi_create_reference(env, argv[7], 1, &t->on_batch));
+  napi_value resource_name;
+  CHECK(env, napi_create_string_utf8(env, "TunDevice", NAPI_AUTO_LENGTH, &resource_name));
+  CHECK(env, napi_async_init(env, NULL, resource_name, &t->async));
+  t->offset = offset;
+  t->capacity = capacity;
+  t->slot = slot;
+  t->max_packets = max_packets;
+
+  if (!t->poll_initialized) {
+    uv_loop_t* loop;
+    CHECK(env, napi_get_uv_event_loop(env, &loop));
+    int r = uv_poll_init(loop, &t->poll, t->fd);
+    if (r < 0) return throw_errno(env, "uv_poll_init", -r);
+    t->poll.data = t;
+    t->poll_initialized = 1;
+    t->poll_closed = 0;
+  }
+  int r = uv_poll_start(&t->poll, UV_READABLE, on_readable);
+  if (r < 0) return throw_errno(env, "uv_poll_start", -r);
+  t->polling = 1;
+  return NULL;
+}
+
+static napi_value js_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_t* t;
+  if (argc < 1 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "stop(handle)");
+  if (t->poll_initialized && t->polling && !uv_is_closing((uv_handle_t*)&t->poll)) uv_poll_stop(&t->poll);
+  t->polling = 0;
+  return NULL;
+}
+
+// ---- send --------------------------------------------------------------------------------------
+
+static napi_value js_write(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_t* t;
+  if (argc < 3 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "write(handle, packets, count)");
+  uint32_t count, written = 0;
+  double bytes = 0;
+  CHECK(env, napi_get_value_uint32(env, argv[2], &count));
+  int last_error = 0;
+  if (t->fd < 0) {
+    last_error = EBADF;
+  } else {
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value element;
+      CHECK(env, napi_get_element(env, argv[1], i, &element));
+      bool is_typedarray = false;
+      napi_is_typedarray(env, element, &is_typedarray);
+      napi_typedarray_type type;
+      size_t length;
+      void* data;
+      if (!is_typedarray) return type_error(env, "packets must be Uint8Arrays");
+      CHECK(env, napi_get_typedarray_info(env, element, &type, &length, &data, NULL, NULL));
+      if (type != napi_uint8_array) return type_error(env, "packets must be Uint8Arrays");
+      ssize_t n;
+      do n = write(t->fd, data, length); while (n < 0 && errno == EINTR);
+      // A full queue (EAGAIN, ENOBUFS) or a packet the kernel refuses (EINVAL...): the packet
+      // is dropped, as a busy link would; TCP retransmits.
+      if (n < 0) last_error = errno;
+      else {
+        written++;
+        bytes += (double)n;
+      }
+    }
+  }
+  napi_value result, value;
+  CHECK(env, napi_create_array_with_length(env, 3, &result));
+  CHECK(env, napi_create_uint32(env, written, &value));
+  CHECK(env, napi_set_element(env, result, 0, value));
+  CHECK(env, napi_create_int32(env, last_error, &value));
+  CHECK(env, napi_set_element(env, result, 1, value));
+  CHECK(env, napi_create_double(env, bytes, &value));
+  CHECK(env, napi_set_element(env, result, 2, value));
+  return result;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_t* t;
+  if (argc < 1 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "close(handle)");
+  close_tun(t, 0);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+    {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"start", NULL, js_start, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"stop", NULL, js_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,274 @@
+// TunDevice: a Linux TUN device as a Device for the Stack. The kernel routes IP packets for the
+// device's subnet to it; we receive them, and what we send the kernel receives as if from a wire.
+//
+// Receive path: the native addon polls the fd on Node's event loop and, on each wake-up, reads
+// packets until EAGAIN straight into a pinned region of the codec's WebAssembly memory. The
+// handler gets one batch of views of that region, which the stack decodes in place. The views
+// are valid only during the handler call: the next wake-up reads over them.
+// Send path: packets are queued and written in one native call per microtask.
+
+import { nodeBuiltin } from '../node.js';
+import { parseInterfaceAddress } from '../stack/addresses.js';
+import { codec, type MemoryRegion } from '../wire/module.js';
+import type { Device, PacketBatchHandler } from './device.js';
+import { tunAddon, type TunAddon, type TunHandle } from './tun-addon.js';
+import { configureKernelSide } from './tun-config.js';
+import { TunError, tunErrorFromOpen } from './tun-error.js';
+
+export interface TunDeviceOptions {
+  /** Interface name, 1..15 bytes; a `%d` lets the kernel number it (default 'tcpwasm%d'). */
+  name?: string;
+  /** Largest IP packet, 68..65535 (default 1500; at least 1280 with IPv6 addresses). */
+  mtu?: number;
+  /** Kernel-side addresses with prefix, e.g. ['192.0.2.1/24', '2001:db8::1/64']. */
+  hostAddresses?: readonly string[];
+  /** An existing network namespace (ip netns add): the device is moved there, then configured. */
+  netns?: string;
+}
+
+export interface TunCounters {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  /** Wake-ups that delivered packets. */
+  batchesIn: number;
+  /** Native write calls (one per microtask with packets queued). */
+  writeBatches: number;
+  /** Packets the kernel did not take (queue full, or refused), and sends after close. */
+  writeDrops: number;
+  readErrors: number;
+}
+
+const DEFAULT_NAME = 'tcpwasm%d';
+const DEFAULT_MTU = 1500;
+const IPV6_MIN_MTU = 1280;
+/** Packets read per wake-up at most: bounded work per event-loop turn (the poll is level-triggered). */
+const MAX_PACKETS_PER_WAKE = 256;
+/** The receive region's size cap; it always holds at least one MTU. */
+const REGION_BYTES = 4 << 20;
+/** Queued sends beyond which send() writes at once instead of waiting for the microtask. */
+const SEND_QUEUE_LIMIT = 4096;
+
+interface Validated {
+  name: string;
+  mtu: number;
+  addresses: { text: string; version: 4 | 6 }[];
+  netns: string | undefined;
+}
+
+function invalid(message: string): TunError {
+  return new TunError('EINVAL', message);
+}
+
+/** Checks the options as the kernel would, so a bad one fails with a clear message up front. */
+function validate(options: TunDeviceOptions): Validated {
+  if (typeof options !== 'object' || options === null) throw new TypeError('TunDevice.open options must be an object');
+  const name = options.name ?? DEFAULT_NAME;
+  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${typeof name}`);
+  const bytes = new TextEncoder().encode(name).length;
+  // The kernel's dev_valid_name: 1..15 bytes, not "." or "..", no '/', ':' or whitespace.
+  if (bytes === 0 || bytes > 15 || name === '.' || name === '..' || /[/:\s]/.test(name) || (name.match(/%/g)?.length ?? 0) > 1) {
+    throw invalid(`invalid interface name ${JSON.stringify(name)}: 1..15 bytes, no '/', ':' or spaces, at most one %d`);
+  }
+  if (name.includes('%') && !name.includes('%d')) throw invalid(`invalid interface name ${JSON.stringify(name)}: the only pattern is %d`);
+  const mtu = options.mtu ?? DEFAULT_MTU;
+  if (typeof mtu !== 'number') throw new TypeError(`mtu must be a number, got ${typeof mtu}`);
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalid(`mtu must be an integer 68..65535, got ${mtu}`);
+  const hostAddresses = options.hostAddresses ?? [];
+  if (!Array.isArray(hostAddresses)) throw new TypeError('hostAddresses must be an array of strings like "192.0.2.1/24"');
+  const addresses = hostAddresses.map((text: unknown, i) => {
+    if (typeof text !== 'string') throw new TypeError(`hostAddresses[${i}] must be a string, got ${typeof text}`);
+    let parsed;
+    try {
+      parsed = parseInterfaceAddress(text, i);
+    } catch (error) {
+      throw new TunError('EINVAL', `hostAddresses[${i}]: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (parsed.version === 6 && mtu < IPV6_MIN_MTU) throw invalid(`IPv6 address ${text} needs mtu >= ${IPV6_MIN_MTU}, got ${mtu}`);
+    return { text: `${parsed.address}/${parsed.prefixLength}`, version: parsed.version };
+  });
+  const netns = options.netns;
+  if (netns !== undefined) {
+    if (typeof netns !== 'string') throw new TypeError(`netns must be a string, got ${typeof netns}`);
+    if (netns === '' || netns === '.' || netns === '..' || /[/\s]/.test(netns) || netns.length > 255) {
+      throw invalid(`invalid namespace name ${JSON.stringify(netns)}`);
+    }
+  }
+  return { name, mtu, addresses, netns };
+}
+
+export class TunDevice implements Device {
+  /** The interface name (with any %d filled in by the kernel). */
+  readonly name: string;
+  readonly mtu: number;
+  /** The namespace the device lives in (undefined: the one this process was in). */
+  readonly netns: string | undefined;
+  readonly counters: TunCounters = {
+    packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, batchesIn: 0, writeBatches: 0, writeDrops: 0, readErrors: 0,
+  };
+
+  readonly #addon: TunAddon;
+  readonly #handle: TunHandle;
+  readonly #region: MemoryRegion;
+  readonly #capacity: number;
+  readonly #meta = new Uint32Array(2 * MAX_PACKETS_PER_WAKE);
+  #handler: PacketBatchHandler | null = null;
+  #polling = false;
+  #queue: Uint8Array[] = [];
+  #flushScheduled = false;
+  #closed = false;
+  /** The last read error, as an errno name (for diagnosis; counted in counters.readErrors). */
+  #readError: string | undefined;
+  /** The last write error, as an errno name (the packet was dropped: counters.writeDrops). */
+  #writeError: string | undefined;
+
+  /**
+   * Creates the device, configures its kernel side and resolves when it is up. Needs
+   * CAP_NET_ADMIN. Rejects with a TunError (EPERM, ENOENT, EBUSY, ENOADDON, EINVAL, ECONFIG) or
+   * a TypeError for options of the wrong type.
+   */
+  static async open(options: TunDeviceOptions = {}): Promise<TunDevice> {
+    const settings = validate(options);
+    const addon = tunAddon();
+    let handle: TunHandle;
+    let name: string;
+    try {
+      [handle, name] = addon.open(settings.name);
+    } catch (error) {
+      throw tunErrorFromOpen(error, settings.name);
+    }
+    try {
+      await configureKernelSide({ ...settings, name });
+    } catch (error) {
+      addon.close(handle); // the kernel deletes the half-configured device
+      throw error;
+    }
+    return new TunDevice(addon, handle, name, settings.mtu, settings.netns);
+  }
+
+  private constructor(addon: TunAddon, handle: TunHandle, name: string, mtu: number, netns: string | undefined) {
+    this.#addon = addon;
+    this.#handle = handle;
+    this.name = name;
+    this.mtu = mtu;
+    this.netns = netns;
+    const slot = align16(mtu);
+    this.#capacity = Math.max(slot, Math.min(REGION_BYTES, MAX_PACKETS_PER_WAKE * slot));
+    this.#region = codec().allocateRegion(this.#capacity);
+  }
+
+  /** True once close() ran (or the device failed for good: see lastReadError). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The errno name of the last read error, if any. */
+  get lastReadError(): string | undefined {
+    return this.#readError;
+  }
+
+  /** The errno name of the last failed write, if any. */
+  get lastWriteError(): string | undefined {
+    return this.#writeError;
+  }
+
+  send(packet: Uint8Array): void {
+    if (!(packet instanceof Uint8Array)) throw new TypeError('packet must be a Uint8Array');
+    if (this.#closed) {
+      this.counters.writeDrops++;
+      return;
+    }
+    this.#queue.push(packet);
+    if (this.#queue.length >= SEND_QUEUE_LIMIT) {
+      this.#flush();
+      return;
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  onReceive(handler: PacketBatchHandler | null): void {
+    this.#handler = handler;
+    if (this.#closed) return;
+    if (handler !== null && !this.#polling) {
+      const c = codec();
+      this.#addon.start(this.#handle, c.exports.memory, this.#region.offset, this.#capacity, this.mtu,
+        MAX_PACKETS_PER_WAKE, this.#meta, (count, errno) => this.#onBatch(count, errno));
+      this.#polling = true;
+    } else if (handler === null && this.#polling) {
+      // Unread packets wait in the kernel's queue (and overflow there) until a handler returns.
+      this.#addon.stop(this.#handle);
+      this.#polling = false;
+    }
+  }
+
+  /** Stops polling and closes the fd; the kernel then deletes the device. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    this.#polling = false;
+    this.#handler = null;
+    this.#addon.close(this.#handle);
+    codec().freeRegion(this.#region);
+  }
+
+  #onBatch(count: number, errno: number): void {
+    if (errno !== 0) {
+      this.counters.readErrors++;
+      this.#readError = errnoName(errno);
+    }
+    if (count === 0 || this.#closed) return;
+    const c = this.counters;
+    c.batchesIn++;
+    c.packetsIn += count;
+    // The current buffer: memory may have grown since the last batch.
+    const buffer = codec().memoryBuffer();
+    const meta = this.#meta;
+    const packets = new Array<Uint8Array>(count);
+    let bytes = 0;
+    for (let k = 0; k < count; k++) {
+      const length = meta[2 * k + 1]!;
+      packets[k] = new Uint8Array(buffer, meta[2 * k]!, length);
+      bytes += length;
+    }
+    c.bytesIn += bytes;
+    this.#handler?.(packets);
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    const n = queue.length;
+    if (n === 0 || this.#closed) return;
+    this.#queue = [];
+    const [written, errno, bytes] = this.#addon.write(this.#handle, queue, n);
+    const c = this.counters;
+    c.writeBatches++;
+    c.packetsOut += written;
+    c.bytesOut += bytes;
+    c.writeDrops += n - written;
+    if (errno !== 0) this.#writeError = errnoName(errno);
+  }
+}
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+let errnoNames: Map<number, string> | undefined;
+
+/** "EAGAIN" for 11, from Node's own table. */
+function errnoName(errno: number): string {
+  if (errnoNames === undefined) {
+    errnoNames = new Map();
+    const table = nodeBuiltin<typeof import('node:os')>('node:os')?.constants.errno ?? {};
+    for (const [name, value] of Object.entries(table) as [string, number][]) if (!errnoNames.has(value)) errnoNames.set(value, name);
+  }
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
