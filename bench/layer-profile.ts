@@ -14,7 +14,7 @@ export type Layer =
   | 'stack'
   /** src/link in JavaScript: MemoryLink, TunDevice's JS side. */
   | 'link'
-  /** Functions of a native addon called from JavaScript (named by the caller: see nativeNames). */
+  /** Native code called from JavaScript that `nativeCallers` names (a native addon's functions). */
   | 'native'
   /** Node's streams, events and microtask queue. */
   | 'streams'
@@ -32,6 +32,7 @@ export interface ProfileNode {
   id: number;
   callFrame: { url: string; functionName: string };
   hitCount?: number;
+  children?: number[];
 }
 
 export type LayerHits = Record<Layer, number>;
@@ -41,15 +42,17 @@ export function emptyLayerHits(): LayerHits {
 }
 
 /**
- * The layer of one profile node. `nativeNames` are the function names a native addon exports:
- * V8 reports time in such a function as a node with that name and no script URL.
+ * The layer of one profile node. V8 reports time in a native function called from JavaScript
+ * (an N-API addon's, say) as a node with no script URL and often no name, so an addon's
+ * functions are told apart by who calls them: `nativeCallers` matches the URLs of the scripts
+ * that call into the addon (for the TUN driver, src/link/tun-device).
  */
-export function layerOf(node: ProfileNode, nativeNames: ReadonlySet<string> = new Set()): Layer {
+export function layerOf(node: ProfileNode, parent: ProfileNode | undefined, nativeCallers?: RegExp): Layer {
   const { url, functionName } = node.callFrame;
   if (functionName === '(garbage collector)') return 'gc';
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(program)') return 'program';
-  if (url === '' && nativeNames.has(functionName)) return 'native';
+  if (url === '' && nativeCallers !== undefined && parent !== undefined && nativeCallers.test(parent.callFrame.url)) return 'native';
   // segment-codec and received-batch are the stack's glue into the codec: building packets
   // (headers written in JS, payload summed in WASM) and staging / reading decoded batches.
   if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/(segment-codec|received-batch)\./.test(url)) return 'codec';
@@ -69,7 +72,7 @@ export interface LayerProfile<T> {
 }
 
 /** Runs `work` under the sampling profiler (one sample per `intervalUs`) and counts samples per layer. */
-export async function profileLayers<T>(work: () => Promise<T>, options: { intervalUs?: number; nativeNames?: ReadonlySet<string> } = {}): Promise<LayerProfile<T>> {
+export async function profileLayers<T>(work: () => Promise<T>, options: { intervalUs?: number; nativeCallers?: RegExp } = {}): Promise<LayerProfile<T>> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => {
@@ -89,13 +92,18 @@ export async function profileLayers<T>(work: () => Promise<T>, options: { interv
     }
     const hits = emptyLayerHits();
     const byFn = new Map<string, { fn: string; layer: Layer; hits: number }>();
+    const parentOf = new Map<number, ProfileNode>();
+    for (const n of nodes) for (const c of n.children ?? []) parentOf.set(c, n);
     for (const node of nodes) {
       const h = node.hitCount ?? 0;
       if (h === 0 || node.callFrame.functionName === '(root)') continue;
-      const layer = layerOf(node, options.nativeNames);
+      const parent = parentOf.get(node.id);
+      const layer = layerOf(node, parent, options.nativeCallers);
       hits[layer] += h;
       const { functionName, url } = node.callFrame;
-      const fn = `${functionName || '(anonymous)'}${url ? ` (${url.replace(/^.*\/(src|dist|node_modules)\//, '$1/')})` : ''}`;
+      // Native functions are named by their caller: "(native) ← #flush (dist/link/tun-device.js)".
+      const where = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'}${n.callFrame.url ? ` (${n.callFrame.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/')})` : ''}`;
+      const fn = url === '' && !functionName.startsWith('(') && parent !== undefined ? `${functionName || '(native)'} ← ${where(parent)}` : where(node);
       const entry = byFn.get(fn) ?? { fn, layer, hits: 0 };
       entry.hits += h;
       byFn.set(fn, entry);

@@ -21,8 +21,10 @@ export interface StackSideTransfer {
   bytes: number;
   /** Wall time of the window, s: sink first byte → last byte; source request → socket closed. */
   seconds: number;
-  /** This process's user+system CPU time over the same window, s. */
+  /** This process's user+system CPU time over the same window, s (all its threads). */
   cpuSeconds: number;
+  /** The system part of cpuSeconds: the kernel's work in our read()/write() calls. */
+  systemSeconds: number;
 }
 
 export interface StackServices {
@@ -35,8 +37,8 @@ export interface StackServices {
   close(): void;
 }
 
-function cpuSeconds(u: NodeJS.CpuUsage): number {
-  return (u.user + u.system) / 1e6;
+function cpu(u: NodeJS.CpuUsage): { cpuSeconds: number; systemSeconds: number } {
+  return { cpuSeconds: (u.user + u.system) / 1e6, systemSeconds: u.system / 1e6 };
 }
 
 /** Writes `bytes` with backpressure, then calls `done`. */
@@ -65,7 +67,7 @@ export function startStackServices(stack: Stack): StackServices {
     let t0 = 0n;
     let t1 = 0n;
     let cpu0: NodeJS.CpuUsage | undefined;
-    let cpu = 0;
+    let used = { cpuSeconds: 0, systemSeconds: 0 };
     s.on('data', (d: Buffer) => {
       if (bytes === 0) {
         t0 = process.hrtime.bigint();
@@ -75,9 +77,9 @@ export function startStackServices(stack: Stack): StackServices {
       t1 = process.hrtime.bigint();
     });
     s.on('end', () => {
-      if (cpu0 !== undefined) cpu = cpuSeconds(process.cpuUsage(cpu0));
+      if (cpu0 !== undefined) used = cpu(process.cpuUsage(cpu0));
       const seconds = Number(t1 - t0) / 1e9;
-      transfers.push({ bytes, seconds, cpuSeconds: cpu });
+      transfers.push({ bytes, seconds, ...used });
       s.end(JSON.stringify({ bytes, seconds }));
     });
     s.on('error', () => {});
@@ -101,7 +103,7 @@ export function startStackServices(stack: Stack): StackServices {
       const t0 = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
       s.once('close', () => {
-        transfers.push({ bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: cpuSeconds(process.cpuUsage(cpu0)) });
+        transfers.push({ bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, ...cpu(process.cpuUsage(cpu0)) });
       });
       pump(s, bytes, () => s.end());
     });

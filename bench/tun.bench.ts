@@ -17,31 +17,12 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as lib from '../dist/index.js';
-import { Stack } from '../dist/index.js';
+import { Stack, TunDevice, type TunCounters } from '../dist/index.js';
 import { kernelLoopback } from './goodput.bench.js';
 import { median, transferRow, type BenchConfig, type Row } from './harness.js';
 import { profileLayers, shares, type LayerHits } from './layer-profile.js';
 import { BenchNamespace, stopChild } from './tun-netns.js';
 import { PORTS, startStackServices, type StackServices, type StackSideTransfer } from './tun-services.js';
-
-// ---- the TunDevice contract (src/link/tun-device.ts, helper A) --------------------------------
-
-interface TunCounters {
-  packetsIn: number; bytesIn: number; packetsOut: number; bytesOut: number;
-  batchesIn: number; writeBatches: number; writeDrops: number; readErrors: number;
-}
-interface TunDeviceLike {
-  readonly name: string;
-  readonly mtu: number;
-  readonly counters: TunCounters;
-  send(packet: Uint8Array): void;
-  onReceive(handler: ((packets: Uint8Array[]) => void) | null): void;
-  close(): void;
-}
-interface TunDeviceClass {
-  open(options: { name?: string; mtu?: number; hostAddresses?: string[]; netns?: string }): Promise<TunDeviceLike>;
-}
 
 const HOST_ADDRESS = '192.0.2.1/24';
 const STACK_ADDRESS = '192.0.2.2/24';
@@ -70,21 +51,19 @@ function segmentPayload(mtu: number): number {
 
 // ---- availability -------------------------------------------------------------------------
 
-/** The TunDevice class, or why the TUN bench cannot run here. */
-async function tunAvailable(): Promise<TunDeviceClass | string> {
+/** Why the TUN bench cannot run here, or undefined when it can. */
+async function tunUnavailable(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `TUN needs Linux (this is ${process.platform})`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     return 'not root: needs CAP_NET_ADMIN for TUN devices and `ip netns` (run the bench as root)';
   }
-  const TunDevice = (lib as Record<string, unknown>)['TunDevice'] as TunDeviceClass | undefined;
-  if (TunDevice === undefined) return 'this build has no TunDevice';
   // One real open, in a namespace of its own: the addon loads, /dev/net/tun opens, `ip` works.
   let ns: BenchNamespace | undefined;
   try {
     ns = BenchNamespace.create();
     const dev = await TunDevice.open({ mtu: 1500, hostAddresses: [HOST_ADDRESS], netns: ns.name });
     dev.close();
-    return TunDevice;
+    return undefined;
   } catch (error) {
     const e = error as Error & { code?: string };
     return `TunDevice.open failed${e.code ? ` (${e.code})` : ''}: ${e.message}`;
@@ -125,15 +104,15 @@ function diffCounters(a: TunCounters, b: TunCounters): NonNullable<Measured['tun
 /** A namespace, a TUN device in it and a Stack with the bench services, torn down by close(). */
 interface TunSetup {
   ns: BenchNamespace;
-  dev: TunDeviceLike;
+  dev: TunDevice;
   stack: Stack;
   services: StackServices;
   close(): void;
 }
 
-async function openTun(TunDevice: TunDeviceClass, mtu: number, buffer: number, extraTcp: object = {}): Promise<TunSetup> {
+async function openTun(mtu: number, buffer: number, extraTcp: object = {}): Promise<TunSetup> {
   const ns = BenchNamespace.create();
-  let dev: TunDeviceLike | undefined;
+  let dev: TunDevice | undefined;
   let stack: Stack | undefined;
   try {
     dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name });
@@ -224,8 +203,8 @@ export interface ConnResult {
   tableSize?: number;
 }
 
-async function tunConnections(TunDevice: TunDeviceClass, seconds: number, concurrency: number): Promise<ConnResult> {
-  const setup = await openTun(TunDevice, 1500, bufferFor(1500));
+async function tunConnections(seconds: number, concurrency: number): Promise<ConnResult> {
+  const setup = await openTun(1500, bufferFor(1500));
   try {
     const { ns, stack, services } = setup;
     const cpu0 = process.cpuUsage();
@@ -273,11 +252,12 @@ const gbit = (mbPerSec: number) => (mbPerSec * 8) / 1000;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
-function cpuSummary(runs: Measured[]): { perGb: number; core: number } {
+function cpuSummary(runs: Measured[]): { perGb: number; core: number; system: number } {
   const sides = runs.map((r) => r.stackSide!).filter((s) => s !== undefined);
   return {
     perGb: median(sides.map((s) => s.cpuSeconds / (s.bytes / 1e9))),
     core: median(sides.map((s) => s.cpuSeconds / s.seconds)),
+    system: median(sides.map((s) => s.systemSeconds / s.cpuSeconds)),
   };
 }
 
@@ -293,12 +273,11 @@ function tunSummary(runs: Measured[]): string {
 
 /** Runs the TUN stage. Returns its rows and a line for results.json's inputs (or the skip reason). */
 export async function runTunBench(config: BenchConfig, options: TunBenchOptions = {}): Promise<{ rows: Row[]; input: string }> {
-  const available = await tunAvailable();
-  if (typeof available === 'string') {
-    console.log(`!! TUN bench skipped: ${available}`);
-    return { rows: [], input: `skipped: ${available}` };
+  const unavailable = await tunUnavailable();
+  if (unavailable !== undefined) {
+    console.log(`!! TUN bench skipped: ${unavailable}`);
+    return { rows: [], input: `skipped: ${unavailable}` };
   }
-  const TunDevice = available;
   const quick = config.quick;
   const bytes = options.bytes ?? (quick ? 32 : 256) * 1024 * 1024;
   const rounds = options.rounds ?? (quick ? 1 : 3);
@@ -313,7 +292,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   if (options.only === undefined || options.only === 'goodput') {
     // Warm-up (JIT, WASM memory) both ways; not timed.
     {
-      const setup = await openTun(TunDevice, 1500, options.buffer ?? bufferFor(1500));
+      const setup = await openTun(1500, options.buffer ?? bufferFor(1500));
       try {
         for (const d of directions) await tunTransfer(setup, d, Math.min(bytes, 32 << 20));
       } finally {
@@ -330,7 +309,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     for (let r = 0; r < rounds; r++) {
       nodeNet.push(await kernelLoopback(nodeNetBytes));
       for (const mtu of mtus) {
-        const setup = await openTun(TunDevice, mtu, options.buffer ?? bufferFor(mtu));
+        const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
         try {
           for (const d of directions) push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
         } finally {
@@ -366,7 +345,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const tunRow = transferRow(GOODPUT_GROUP, `TUN MTU ${mtu}: ${label(d)}`, 'segment', bytes, tunRuns.map((x) => x.seconds), bytes / segmentPayload(mtu),
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
           + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
-          + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core; `
+          + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (${pct(cpu.system)} of it system time); `
           + `buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns)}`);
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
@@ -379,9 +358,9 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     // Where this process's time goes while it serves one transfer each way at MTU 1500.
     const profileBytes = (quick ? 32 : 128) * 1024 * 1024;
     for (const d of directions) {
-      const setup = await openTun(TunDevice, 1500, options.buffer ?? bufferFor(1500));
+      const setup = await openTun(1500, options.buffer ?? bufferFor(1500));
       try {
-        const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes));
+        const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), { nativeCallers: /\/link\/tun-(device|addon)\./ });
         const note = profileNote(hits, result);
         console.log(`  profile TUN MTU 1500 ${label(d)}: ${note}`);
         console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
@@ -394,7 +373,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   }
 
   if (options.only === undefined || options.only === 'conn') {
-    const tunConn = await tunConnections(TunDevice, connSeconds, concurrency);
+    const tunConn = await tunConnections(connSeconds, concurrency);
     const loConn = await loConnections(connSeconds, concurrency);
     const problems: string[] = [];
     if (tunConn.report.failed > 0) problems.push(`${tunConn.report.failed} of ${tunConn.report.ok + tunConn.report.failed} connections failed: ${JSON.stringify(tunConn.report.failures)}`);
