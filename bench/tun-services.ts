@@ -8,6 +8,7 @@
 // what the stack cost per byte.
 
 import http from 'node:http';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Connection, Server, Stack, TcpSocket } from '../dist/index.js';
 
 export const PORTS = { sink: 5001, source: 5002, http: 8080 } as const;
@@ -25,6 +26,11 @@ export interface StackSideTransfer {
   cpuSeconds: number;
   /** The system part of cpuSeconds: the kernel's work in our read()/write() calls. */
   systemSeconds: number;
+  /**
+   * Share of the window the event loop was busy rather than waiting in epoll (the main thread
+   * only, unlike cpuSeconds): near 1 means this thread is the bottleneck.
+   */
+  eventLoopBusy: number;
 }
 
 export interface StackServices {
@@ -37,8 +43,18 @@ export interface StackServices {
   close(): void;
 }
 
-function cpu(u: NodeJS.CpuUsage): { cpuSeconds: number; systemSeconds: number } {
-  return { cpuSeconds: (u.user + u.system) / 1e6, systemSeconds: u.system / 1e6 };
+/** A window's start: CPU usage and event-loop utilization so far. */
+function mark(): { cpu: NodeJS.CpuUsage; elu: EventLoopUtilization } {
+  return { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization() };
+}
+
+function since(start: ReturnType<typeof mark>): { cpuSeconds: number; systemSeconds: number; eventLoopBusy: number } {
+  const u = process.cpuUsage(start.cpu);
+  return {
+    cpuSeconds: (u.user + u.system) / 1e6,
+    systemSeconds: u.system / 1e6,
+    eventLoopBusy: performance.eventLoopUtilization(start.elu).utilization,
+  };
 }
 
 /** Writes `bytes` with backpressure, then calls `done`. */
@@ -66,18 +82,18 @@ export function startStackServices(stack: Stack): StackServices {
     let bytes = 0;
     let t0 = 0n;
     let t1 = 0n;
-    let cpu0: NodeJS.CpuUsage | undefined;
-    let used = { cpuSeconds: 0, systemSeconds: 0 };
+    let start: ReturnType<typeof mark> | undefined;
+    let used = { cpuSeconds: 0, systemSeconds: 0, eventLoopBusy: 0 };
     s.on('data', (d: Buffer) => {
       if (bytes === 0) {
         t0 = process.hrtime.bigint();
-        cpu0 = process.cpuUsage();
+        start = mark();
       }
       bytes += d.length;
       t1 = process.hrtime.bigint();
     });
     s.on('end', () => {
-      if (cpu0 !== undefined) used = cpu(process.cpuUsage(cpu0));
+      if (start !== undefined) used = since(start);
       const seconds = Number(t1 - t0) / 1e9;
       transfers.push({ bytes, seconds, ...used });
       s.end(JSON.stringify({ bytes, seconds }));
@@ -101,9 +117,9 @@ export function startStackServices(stack: Stack): StackServices {
         return;
       }
       const t0 = process.hrtime.bigint();
-      const cpu0 = process.cpuUsage();
+      const start = mark();
       s.once('close', () => {
-        transfers.push({ bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, ...cpu(process.cpuUsage(cpu0)) });
+        transfers.push({ bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, ...since(start) });
       });
       pump(s, bytes, () => s.end());
     });

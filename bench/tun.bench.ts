@@ -252,9 +252,10 @@ const gbit = (mbPerSec: number) => (mbPerSec * 8) / 1000;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
-function cpuSummary(runs: Measured[]): { perGb: number; core: number; system: number } {
+function cpuSummary(runs: Measured[]): { perGb: number; core: number; system: number; loop: number } {
   const sides = runs.map((r) => r.stackSide!).filter((s) => s !== undefined);
   return {
+    loop: median(sides.map((s) => s.eventLoopBusy)),
     perGb: median(sides.map((s) => s.cpuSeconds / (s.bytes / 1e9))),
     core: median(sides.map((s) => s.cpuSeconds / s.seconds)),
     system: median(sides.map((s) => s.systemSeconds / s.cpuSeconds)),
@@ -345,7 +346,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const tunRow = transferRow(GOODPUT_GROUP, `TUN MTU ${mtu}: ${label(d)}`, 'segment', bytes, tunRuns.map((x) => x.seconds), bytes / segmentPayload(mtu),
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
           + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
-          + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (${pct(cpu.system)} of it system time); `
+          + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; `
           + `buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns)}`);
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
