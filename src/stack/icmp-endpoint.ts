@@ -40,9 +40,11 @@ export class IcmpEndpoint {
   input(packet: Uint8Array, version: 4 | 6, offset: number, length: number, srcOffset: number, dstOffset: number): void {
     const icmp = this.counters;
     const size = version === 4 ? 4 : 16;
-    const src = packet.subarray(srcOffset, srcOffset + size);
-    const dst = packet.subarray(dstOffset, dstOffset + size);
-    const message = packet.subarray(offset, offset + length);
+    // Copies, not views: the packet may be a view of WASM memory (a TunDevice batch decoded in
+    // place), which the checksum below can grow, detaching every view of it.
+    const src = packet.slice(srcOffset, srcOffset + size);
+    const dst = packet.slice(dstOffset, dstOffset + size);
+    const message = packet.slice(offset, offset + length);
     if (message.length < 4) {
       icmp.malformed++;
       return;

@@ -4,6 +4,12 @@
 // packets) and much of the garbage the collector then has to sweep. Here the packets are copied
 // into WASM memory once, decoded there by one call, and the column bytes are copied into one
 // buffer this object keeps and reuses; rows are read from it by column offset.
+//
+// Packets a device already placed in a pinned region of the codec's memory (TunDevice reads
+// straight into one) are decoded where they lie, with no copy. Their views die if WASM memory
+// grows while the batch is handled (encoding a reply can grow it), so locate() records every
+// packet's address and length before anything runs, and packet() re-derives a view from them
+// with the current buffer when the old one has been detached.
 
 import { OptionBit, LinkType } from '../wire/constants.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from '../wire/module.js';
@@ -116,6 +122,14 @@ export function chunkEnd(packets: readonly Uint8Array[], first: number): number 
 export class ReceivedBatch {
   /** Rows decoded by the last decode() call. */
   count = 0;
+  /** Per packet of the batch given to locate(): its address in WASM memory when pinned, else -1. */
+  private addresses = new Float64Array(64);
+  /** Per packet of that batch: its length. */
+  private lengths = new Uint32Array(64);
+  /** The codec's memory view when locate() ran; another one now means memory grew since. */
+  private heapAtLocate: Uint8Array | undefined;
+  /** The batch locate() last ran on. */
+  private located: readonly Uint8Array[] | undefined;
   private bytes = new Uint8Array(0);
   private u16 = new Uint16Array(0);
   private u32 = new Uint32Array(0);
@@ -123,15 +137,65 @@ export class ReceivedBatch {
   private at: ColumnIndexes = columnLayout(codec(), 1).at;
 
   /**
-   * Decodes packets [first, end) as raw IP packets, TCP checksums verified (what
-   * decodeBatch(packets, LinkType.RAW) reports for them). Row k describes packets[first + k].
-   * The caller keeps end - first within chunkEnd's limits.
+   * Records where each packet of a batch lies, before any of it is handled: packets in a pinned
+   * region of WASM memory (Codec.allocateRegion) are then decoded in place, and found again if
+   * memory grows. Call once per batch, before decode().
+   */
+  locate(packets: readonly Uint8Array[]): void {
+    const c = codec();
+    const n = packets.length;
+    if (this.addresses.length < n) {
+      const size = Math.max(n, 2 * this.addresses.length);
+      this.addresses = new Float64Array(size);
+      this.lengths = new Uint32Array(size);
+    }
+    const buffer = c.memoryBuffer();
+    const addresses = this.addresses;
+    const lengths = this.lengths;
+    for (let k = 0; k < n; k++) {
+      const packet = packets[k]!;
+      if (!(packet instanceof Uint8Array)) throw new TypeError(`frame ${k} is not a Uint8Array`);
+      const at = packet.byteOffset;
+      const length = packet.length;
+      lengths[k] = length;
+      // The cheap numeric test first: reading .buffer costs ~15 ns, and ordinary arrays start
+      // at offsets that lie in no region.
+      addresses[k] = c.isPinned(at, length) && packet.buffer === buffer ? at : -1;
+    }
+    this.heapAtLocate = c.bytes();
+    this.located = packets;
+  }
+
+  /**
+   * Packet `first + i` of the located batch, as a view that is valid now: the array given, or,
+   * for a packet decoded in place after WASM memory grew (detaching the view), a new view of
+   * the same bytes in the current buffer.
+   */
+  packet(packets: readonly Uint8Array[], first: number, i: number): Uint8Array {
+    const row = first + i;
+    const address = this.addresses[row]!;
+    if (address < 0) return packets[row]!;
+    const c = codec();
+    if (c.bytes() === this.heapAtLocate) return packets[row]!;
+    return new Uint8Array(c.memoryBuffer(), address, this.lengths[row]!);
+  }
+
+  /**
+   * Decodes packets [first, end) of the batch given to locate() as raw IP packets, TCP
+   * checksums verified (what decodeBatch(packets, LinkType.RAW) reports for them). Row k
+   * describes packets[first + k]. Packets in a pinned region are decoded where they lie; the
+   * others are copied in first. The caller keeps end - first within chunkEnd's limits.
    */
   decode(packets: readonly Uint8Array[], first: number, end: number): void {
+    // The first chunk of a batch (or a batch not seen yet): record where its packets lie now,
+    // before handling any row can grow memory.
+    if (first === 0 || packets !== this.located) this.locate(packets);
     const c = codec();
     const count = end - first;
+    const addresses = this.addresses;
+    const sizes = this.lengths;
     let total = 0;
-    for (let k = first; k < end; k++) total += packets[k]!.length;
+    for (let k = first; k < end; k++) if (addresses[k]! < 0) total += sizes[k]!;
     // Columns laid out for exactly `count` rows: the area is then compact and leaves in one copy.
     c.configureColumns(count);
     const base = c.reserveInput(total);
@@ -141,11 +205,16 @@ export class ReceivedBatch {
     const lengths = c.batchLengths >>> 2;
     let at = base;
     for (let k = 0; k < count; k++) {
-      const packet = packets[first + k]!;
-      const n = packet.length;
-      heap.set(packet, at);
-      words[offsets + k] = at;
+      const row = first + k;
+      const address = addresses[row]!;
+      const n = sizes[row]!;
       words[lengths + k] = n;
+      if (address >= 0) {
+        words[offsets + k] = address;
+        continue;
+      }
+      heap.set(packets[row]!, at);
+      words[offsets + k] = at;
       at += n;
     }
     // Offsets are absolute addresses (data pointer 0), as decodeBatch passes them.

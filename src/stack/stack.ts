@@ -96,6 +96,8 @@ export class Stack {
   #receiveDepth = 0;
   #flushing = false;
   #closed = false;
+  /** Whether the MSS we announce follows the device MTU (tcp.mss not given). */
+  readonly #mssFromMtu: boolean;
 
   constructor(options: StackOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('Stack needs an options object');
@@ -109,6 +111,7 @@ export class Stack {
     this.device = device;
     this.clock = options.clock ?? new RealClock();
     this.config = resolveTcpConfig(options.tcp);
+    this.#mssFromMtu = options.tcp?.mss === undefined;
     this.addresses = options.addresses.map((a, i) => parseInterfaceAddress(a, i));
     this.#backlog = positiveInteger('backlog', options.backlog, 511);
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
@@ -200,7 +203,8 @@ export class Stack {
     const locals = this.addresses;
     const count = batch.count;
     for (let i = 0; i < count; i++) {
-      const packet = packets[first + i]!;
+      // Re-read per row: handling a row can grow WASM memory, detaching in-place packet views.
+      const packet = batch.packet(packets, first, i);
       ip.packetsIn++;
       ip.bytesIn += packet.length;
       const status = batch.status(i);
@@ -323,7 +327,9 @@ export class Stack {
       remotePort,
       iss: this.#isn.next(local.bytes, localPort, remote, remotePort, now),
       config: this.config,
-      mss: Math.max(64, Math.min(this.config.mss, this.device.mtu - overhead)),
+      // The largest segment the device carries (MTU 65000: 64960 bytes over IPv4), unless
+      // tcp.mss asks for less.
+      mss: Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead)),
       // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN has no MSS option.
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       counters: this.stats,

@@ -158,7 +158,7 @@ export class Codec {
     const oldCopy = this.copyBase;
     this.inputStart = region.offset + region.length;
     this.copyBase = this.inputStart + (oldCopy - oldInput);
-    this.ensureCapacity(this.copyBase + PAGE);
+    this.ensureCapacity(this.copyBase);
     if (this.userBytes > 0) this.heap.copyWithin(this.inputStart, oldInput, oldInput + this.userBytes);
     // Detach every view of the old buffer (grow(0) still replaces memory.buffer): a view of
     // the input area taken before would now read the region.
