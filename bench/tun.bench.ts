@@ -262,14 +262,22 @@ function cpuSummary(runs: Measured[]): { perGb: number; core: number; system: nu
   };
 }
 
-function tunSummary(runs: Measured[]): string {
+/**
+ * What crossed the TUN device, per transfer (medians): packets each way, how many a read
+ * wake-up and a write call carried (each packet is one read() or write() syscall either way),
+ * and ACKs per 100 data packets (the receiver's packets per 100 of the sender's).
+ */
+function tunSummary(runs: Measured[], direction: Direction): string {
   const t = runs.map((r) => r.tun!).filter((x) => x !== undefined);
   if (t.length === 0) return '';
   const perBatchIn = median(t.map((x) => x.packetsIn / Math.max(1, x.batchesIn)));
   const perBatchOut = median(t.map((x) => x.packetsOut / Math.max(1, x.writeBatches)));
+  const acks = median(t.map((x) => (direction === 'upload' ? x.packetsOut / x.packetsIn : x.packetsIn / x.packetsOut) * 100));
   const drops = t.reduce((s, x) => s + x.writeDrops, 0);
   const retx = runs.reduce((s, r) => s + (r.retransmissions ?? 0), 0);
-  return `; TUN: ${fmt(perBatchIn)} packets per read wake-up, ${fmt(perBatchOut)} per write batch, ${drops} write drops, ${retx} retransmissions`;
+  return `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), `
+    + `${Math.round(median(t.map((x) => x.packetsOut)))} written in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), `
+    + `${fmt(acks, 0)} ACKs per 100 data packets, ${drops} write drops, ${retx} retransmissions`;
 }
 
 /** Runs the TUN stage. Returns its rows and a line for results.json's inputs (or the skip reason). */
@@ -347,7 +355,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
           + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
           + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; `
-          + `buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns)}`);
+          + `buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns, d)}`);
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
         rows.push(loRow, tunRow);
@@ -356,19 +364,21 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   }
 
   if (options.only === undefined || options.only === 'profile') {
-    // Where this process's time goes while it serves one transfer each way at MTU 1500.
+    // Where this process's time goes while it serves one transfer each way at each MTU.
     const profileBytes = (quick ? 32 : 128) * 1024 * 1024;
-    for (const d of directions) {
-      const setup = await openTun(1500, options.buffer ?? bufferFor(1500));
-      try {
-        const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), { nativeCallers: /\/link\/tun-(device|addon)\./ });
-        const note = profileNote(hits, result);
-        console.log(`  profile TUN MTU 1500 ${label(d)}: ${note}`);
-        console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
-        const row = rows.find((x) => x.task === `TUN MTU 1500: ${label(d)}`);
-        if (row) row.note = `${row.note}; ${note}`;
-      } finally {
-        setup.close();
+    for (const mtu of mtus) {
+      for (const d of directions) {
+        const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
+        try {
+          const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), { nativeCallers: /\/link\/tun-(device|addon)\./ });
+          const note = profileNote(hits, result);
+          console.log(`  profile TUN MTU ${mtu} ${label(d)}: ${note}`);
+          console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
+          const row = rows.find((x) => x.task === `TUN MTU ${mtu}: ${label(d)}`);
+          if (row) row.note = `${row.note}; ${note}`;
+        } finally {
+          setup.close();
+        }
       }
     }
   }
