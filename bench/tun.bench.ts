@@ -110,14 +110,14 @@ interface TunSetup {
   close(): void;
 }
 
-async function openTun(mtu: number, buffer: number, extraTcp: object = {}): Promise<TunSetup> {
+async function openTun(mtu: number, buffer: number): Promise<TunSetup> {
   const ns = BenchNamespace.create();
   let dev: TunDevice | undefined;
   let stack: Stack | undefined;
   try {
     dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name });
     // tcp.mss unset: the stack takes the MSS from the device MTU.
-    stack = new Stack({ device: dev, addresses: [STACK_ADDRESS], tcp: { sendBufferSize: buffer, receiveBufferSize: buffer, ...extraTcp } });
+    stack = new Stack({ device: dev, addresses: [STACK_ADDRESS], tcp: { sendBufferSize: buffer, receiveBufferSize: buffer } });
     const services = startStackServices(stack);
     const s = stack;
     const d = dev;
@@ -252,6 +252,11 @@ const gbit = (mbPerSec: number) => (mbPerSec * 8) / 1000;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
+/** The kernel-side client's CPU seconds per GB moved (median). */
+function clientPerGb(runs: Measured[]): number {
+  return median(runs.map((r) => r.clientCpuSeconds / (r.bytes / 1e9)));
+}
+
 function cpuSummary(runs: Measured[]): { perGb: number; core: number; system: number; loop: number } {
   const sides = runs.map((r) => r.stackSide!).filter((s) => s !== undefined);
   return {
@@ -289,7 +294,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   }
   const quick = config.quick;
   const bytes = options.bytes ?? (quick ? 32 : 256) * 1024 * 1024;
-  const rounds = options.rounds ?? (quick ? 1 : 3);
+  const rounds = options.rounds ?? (quick ? 1 : 5);
   const mtus = options.mtus ?? MTUS;
   const connSeconds = quick ? 2 : 10;
   const concurrency = 16;
@@ -318,15 +323,17 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     for (let r = 0; r < rounds; r++) {
       nodeNet.push(await kernelLoopback(nodeNetBytes));
       for (const mtu of mtus) {
-        const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
-        try {
-          for (const d of directions) push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
-        } finally {
-          setup.close();
+        for (const d of directions) {
+          // A fresh namespace per transfer: nothing carries over (the kernel's cached TCP
+          // metrics for the peer, a connection still in TIME-WAIT) from one to the next.
+          const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
+          try {
+            push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
+          } finally {
+            setup.close();
+          }
+          push(lo, `${mtu} ${d}`, await withKernelServer(mtu, (ns) => loTransfer(ns, d, bytes)));
         }
-        await withKernelServer(mtu, async (ns) => {
-          for (const d of directions) push(lo, `${mtu} ${d}`, await loTransfer(ns, d, bytes));
-        });
       }
     }
     // node:net in this process, both ends (as the stack goodput group measures it).
@@ -345,7 +352,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const loMb = median(loRuns.map((x) => x.mbPerSec));
         const loRow = transferRow(GOODPUT_GROUP, loTask, 'segment', bytes, loRuns.map((x) => x.seconds), bytes / segmentPayload(mtu),
           `${fmt(loMb)} MB/s = ${fmt(gbit(loMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; kernel TCP both ends, same client and services as TUN, lo MTU ${mtu}); `
-          + `${fmt(loMb / nodeNetMb, 2)}× node:net over 127.0.0.1`);
+          + `${fmt(loMb / nodeNetMb, 2)}× node:net over 127.0.0.1; client process CPU ${fmt(clientPerGb(loRuns), 2)} s/GB`);
         loRow.baseline = loTask;
         loRow.ratio = 1;
         const tunMb = median(tunRuns.map((x) => x.mbPerSec));
@@ -355,7 +362,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
           + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
           + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; `
-          + `buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns, d)}`);
+          + `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns, d)}`);
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
         rows.push(loRow, tunRow);
@@ -371,7 +378,9 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), { nativeCallers: /\/link\/tun-(device|addon)\./ });
-          const note = profileNote(hits, result);
+          const busy = Object.entries(hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
+          const busiest = top.filter((t) => t.layer !== 'idle').slice(0, 4).map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busy)}`).join(', ');
+          const note = `${profileNote(hits, result)}; busiest functions: ${busiest}`;
           console.log(`  profile TUN MTU ${mtu} ${label(d)}: ${note}`);
           console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
           const row = rows.find((x) => x.task === `TUN MTU ${mtu}: ${label(d)}`);
