@@ -425,8 +425,9 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
 
 function profileNote(hits: LayerHits, result: Measured): string {
   const busy = shares(hits, ['native', 'codec', 'engine', 'stack', 'link', 'streams', 'gc', 'program', 'other'] as const);
-  const idle = hits.idle / Object.values(hits).reduce((a, b) => a + b, 0);
-  return `time by layer while serving (sampling profile, ${fmt(gbit(result.mbPerSec), 2)} Gbit/s under the profiler; idle ${pct(idle)} of samples left out): `
+  // Idle samples are left out; how busy the thread was is the event-loop figure of the goodput
+  // runs (the sampler thread competes for the same 2 cores, so idle moments are over-sampled).
+  return `time by layer while serving (sampling profile of one transfer, ${fmt(gbit(result.mbPerSec), 2)} Gbit/s under the profiler, idle samples left out): `
     + `native addon ${pct(busy.native)}, outside JS (libuv, addon callbacks) ${pct(busy.program)}, WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, `
     + `stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, other ${pct(busy.other)}`;
 }
