@@ -334,13 +334,20 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  free_refs(t);
+  // Started again (after stop): new references; the async context stays, since start may be
+  // called from inside an onBatch callback that still runs in it.
+  if (t->memory) napi_delete_reference(env, t->memory);
+  if (t->meta) napi_delete_reference(env, t->meta);
+  if (t->on_batch) napi_delete_reference(env, t->on_batch);
+  t->memory = t->meta = t->on_batch = NULL;
   CHECK(env, napi_create_reference(env, argv[1], 1, &t->memory));
   CHECK(env, napi_create_reference(env, argv[6], 1, &t->meta));
   CHECK(env, napi_create_reference(env, argv[7], 1, &t->on_batch));
-  napi_value resource_name;
-  CHECK(env, napi_create_string_utf8(env, "TunDevice", NAPI_AUTO_LENGTH, &resource_name));
-  CHECK(env, napi_async_init(env, NULL, resource_name, &t->async));
+  if (t->async == NULL) {
+    napi_value resource_name;
+    CHECK(env, napi_create_string_utf8(env, "TunDevice", NAPI_AUTO_LENGTH, &resource_name));
+    CHECK(env, napi_async_init(env, NULL, resource_name, &t->async));
+  }
   t->offset = offset;
   t->capacity = capacity;
   t->slot = slot;

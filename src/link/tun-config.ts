@@ -28,7 +28,7 @@ function ip(args: string[]): Promise<void> {
         return reject(new TunError('ECONFIG', `${command}: iproute2's \`ip\` not found on PATH`, { cause: error }));
       }
       const text = stderr.trim() || error.message;
-      if (args.includes('netns') && /File exists/i.test(text)) {
+      if (args.includes('netns') && /File exists|same name exists/i.test(text)) {
         return reject(new TunError('EBUSY', `${command}: name in use in namespace (${text})`, { cause: error }));
       }
       reject(new TunError('ECONFIG', `${command} failed: ${text}`, { cause: error }));
