@@ -32,6 +32,8 @@ export const GOODPUT_GROUP = 'TUN goodput';
 export const CONN_GROUP = 'TUN connections/s';
 export const MTUS = [1500, 65000] as const;
 type Direction = 'upload' | 'download';
+/** Sampling interval of the layer profile, µs. */
+const PROFILE_INTERVAL_US = 100;
 /** Targets from the issue, Gbit/s, per MTU. */
 const TARGET_GBIT: Record<number, number> = { 1500: 1, 65000: 4 };
 
@@ -377,7 +379,9 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
       for (const d of directions) {
         const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
         try {
-          const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), { nativeCallers: /\/link\/tun-(device|addon)\./ });
+          const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
+            intervalUs: PROFILE_INTERVAL_US, nativeCallers: /\/link\/tun-(device|addon)\./,
+          });
           const busy = Object.entries(hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
           const busiest = top.filter((t) => t.layer !== 'idle').slice(0, 4).map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busy)}`).join(', ');
           const note = `${profileNote(hits, result)}; busiest functions: ${busiest}`;
@@ -429,7 +433,18 @@ function profileNote(hits: LayerHits, result: Measured): string {
   // runs (the sampler thread competes for the same 2 cores, so idle moments are over-sampled).
   return `time by layer while serving (sampling profile of one transfer, ${fmt(gbit(result.mbPerSec), 2)} Gbit/s under the profiler, idle samples left out): `
     + `native addon ${pct(busy.native)}, outside JS (libuv, addon callbacks) ${pct(busy.program)}, WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, `
-    + `stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, other ${pct(busy.other)}`;
+    + `stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, other ${pct(busy.other)}`
+    + `${nativePerPacket(hits, result)}`;
+}
+
+/**
+ * Time in the addon's write call per packet written (samples × interval / packets): each packet
+ * is one write() on the TUN fd, in which the kernel also runs its own receive path for it.
+ */
+function nativePerPacket(hits: LayerHits, result: Measured): string {
+  const written = result.tun?.packetsOut ?? 0;
+  if (written === 0) return '';
+  return `; native write calls ${fmt((hits.native * PROFILE_INTERVAL_US) / written, 2)} µs per packet written (${written} packets)`;
 }
 
 /** The rate column of the TUN groups (run.ts's table and markdown.ts), undefined for other rows. */
