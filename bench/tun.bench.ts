@@ -34,6 +34,10 @@ export const MTUS = [1500, 65000] as const;
 type Direction = 'upload' | 'download';
 /** Sampling interval of the layer profile, µs. */
 const PROFILE_INTERVAL_US = 100;
+/** The scripts that call into the TUN addon: native time under them is the addon's. */
+const NATIVE_CALLERS = /\/link\/tun-(device|addon)\./;
+/** Every layer but idle: profile shares are of the time the thread was busy. */
+const BUSY_LAYERS = ['native', 'codec', 'engine', 'stack', 'link', 'streams', 'gc', 'program', 'other'] as const;
 /** Targets from the issue, Gbit/s, per MTU. */
 const TARGET_GBIT: Record<number, number> = { 1500: 1, 65000: 4 };
 
@@ -380,7 +384,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
-            intervalUs: PROFILE_INTERVAL_US, nativeCallers: /\/link\/tun-(device|addon)\./,
+            intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS,
           });
           const busy = Object.entries(hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
           const busiest = top.filter((t) => t.layer !== 'idle').slice(0, 4).map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busy)}`).join(', ');
@@ -419,6 +423,18 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     row.baseline = loTask;
     row.ratio = tunRate / loRate;
     rows.push(row);
+    // Where the time goes per connection: a separate, shorter run under the profiler (the
+    // profiler slows the process, so the measured rate above comes from an unprofiled run).
+    const profiled = await profileLayers(() => tunConnections(2, concurrency), {
+      intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS,
+    });
+    if (profiled.result.report.failed > 0) throw new Error(`TUN connections/s (profiled run): ${profiled.result.report.failed} failed: ${JSON.stringify(profiled.result.report.failures)}`);
+    const busy = shares(profiled.hits, BUSY_LAYERS);
+    const connections = profiled.result.report.ok;
+    row.note += `; time by layer (sampling profile of a 2 s run, ${connections} connections, idle samples left out): `
+      + `native addon ${pct(busy.native)} (${fmt((profiled.hits.native * PROFILE_INTERVAL_US) / connections, 1)} µs per connection in write calls), `
+      + `WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, `
+      + `streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}`;
   }
   const input = `TUN device in a fresh network namespace per measurement; stack ${STACK_ADDRESS}, kernel ${HOST_ADDRESS}; `
     + `kernel side: bench/clients/tun-peer.mjs (node:net) under ip netns exec; ${bytes >> 20} MiB per transfer, ${rounds} round(s); `
@@ -428,7 +444,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
 }
 
 function profileNote(hits: LayerHits, result: Measured): string {
-  const busy = shares(hits, ['native', 'codec', 'engine', 'stack', 'link', 'streams', 'gc', 'program', 'other'] as const);
+  const busy = shares(hits, BUSY_LAYERS);
   // Idle samples are left out; how busy the thread was is the event-loop figure of the goodput
   // runs (the sampler thread competes for the same 2 cores, so idle moments are over-sampled).
   return `time by layer while serving (sampling profile of one transfer, ${fmt(gbit(result.mbPerSec), 2)} Gbit/s under the profiler, idle samples left out): `
