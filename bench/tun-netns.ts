@@ -12,6 +12,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const PEER_SCRIPT = join(here, '../bench/clients/tun-peer.mjs');
 
 const live = new Set<string>();
+/** Peers still running: killed by the exit hook if the bench dies before it stops them. */
+const children = new Set<ChildProcess>();
 let counter = 0;
 let hooked = false;
 
@@ -33,13 +35,40 @@ function deleteQuietly(name: string): void {
   }
 }
 
+/**
+ * Deletes namespaces an earlier bench run left behind when it was killed outright (SIGKILL: no
+ * exit hook runs): `tcpwasm-d-<pid>-<n>` whose process is gone. Only this prefix, never others'.
+ */
+function reapStale(): void {
+  let list = '';
+  try {
+    list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  for (const m of list.matchAll(/^tcpwasm-d-(\d+)-\d+/gm)) {
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') deleteQuietly(m[0]);
+    }
+  }
+}
+
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => { for (const name of [...live]) deleteQuietly(name); });
+  reapStale();
+  const cleanUp = () => {
+    for (const child of [...children]) child.kill('SIGKILL');
+    for (const name of [...live]) deleteQuietly(name);
+  };
+  process.on('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      for (const name of [...live]) deleteQuietly(name);
+      cleanUp();
       process.kill(process.pid, signal);
     });
   }
@@ -86,9 +115,13 @@ export class BenchNamespace {
    * stderr if it exits without one or with a failure status.
    */
   peer<T>(args: string[], timeoutMs: number): PeerRun<T> {
+    // stdin is a pipe the peer watches: when this process dies, however it dies, the pipe
+    // closes and the peer exits instead of running on in a namespace that is gone.
     const child = spawn('ip', ['netns', 'exec', this.name, process.execPath, PEER_SCRIPT, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     const result = new Promise<T>((resolve, reject) => {
       let out = '';
       let err = '';

@@ -186,6 +186,11 @@ function serve(sinkPort, sourcePort, httpPort) {
   }
 }
 
+// The bench holds our stdin open; when it closes, the bench is gone and so are we.
+process.stdin.on('end', () => process.exit(2));
+process.stdin.on('error', () => process.exit(2));
+process.stdin.resume();
+
 const [mode, ...args] = process.argv.slice(2);
 const int = (s, what) => {
   const n = Number(s);
