@@ -186,10 +186,12 @@ function serve(sinkPort, sourcePort, httpPort) {
   }
 }
 
-// The bench holds our stdin open; when it closes, the bench is gone and so are we.
+// The bench holds our stdin open; when it closes, the bench is gone and so are we. Unref'd: a
+// finished client still exits on its own.
 process.stdin.on('end', () => process.exit(2));
 process.stdin.on('error', () => process.exit(2));
 process.stdin.resume();
+process.stdin.unref();
 
 const [mode, ...args] = process.argv.slice(2);
 const int = (s, what) => {
