@@ -42,12 +42,18 @@ const BUSY_LAYERS = ['native', 'codec', 'engine', 'stack', 'link', 'streams', 'g
 const TARGET_GBIT: Record<number, number> = { 1500: 1, 65000: 4 };
 
 /**
- * Send and receive buffer of our stack at each MTU. With MTU 65000 a segment is 64 KB, so the
- * default 256 KiB buffers would hold four segments: the window, not the CPU, would set the pace.
- * Chosen by measurement (see README / the bench notes); --buffer overrides for experiments.
+ * Send and receive buffer of our stack (the default is 256 KiB). Over a TUN device on the same
+ * host the round trip is tens of microseconds, so even 256 KiB would allow gigabytes per second;
+ * 1 MiB holds 16 segments at MTU 65000 and ~700 at MTU 1500, so the window never waits on one
+ * ACK. Larger buffers only spread the data over more memory than the cache holds (copyIn and
+ * copyOut get slower): in a sweep on this machine (4 interleaved rounds of 64 MiB, medians,
+ * Gbit/s up/down) MTU 1500: 256 KiB 1.9/1.3, 512 KiB 2.9/1.5, 1 MiB 2.2/1.3, 4 MiB 1.8/1.1;
+ * MTU 65000: 256 KiB 5.3/3.6, 512 KiB 6.6/3.7, 1 MiB 4.5/4.7, 4 MiB 4.5/3.5, 8 MiB 3.9/4.3 —
+ * within the noise of a shared machine except that 4 MiB and more is no better. --buffer
+ * overrides it for experiments.
  */
-export function bufferFor(mtu: number): number {
-  return mtu > 9000 ? 4 * 1024 * 1024 : 1024 * 1024;
+export function bufferFor(_mtu: number): number {
+  return 1024 * 1024;
 }
 
 /** Payload bytes per full segment towards the kernel: MTU − IPv4 − TCP − timestamps option. */
