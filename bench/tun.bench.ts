@@ -52,9 +52,7 @@ const TARGET_GBIT: Record<number, number> = { 1500: 1, 65000: 4 };
  * within the noise of a shared machine except that 4 MiB and more is no better. --buffer
  * overrides it for experiments.
  */
-export function bufferFor(_mtu: number): number {
-  return 1024 * 1024;
-}
+export const STACK_BUFFER = 1024 * 1024;
 
 /** Payload bytes per full segment towards the kernel: MTU − IPv4 − TCP − timestamps option. */
 function segmentPayload(mtu: number): number {
@@ -216,7 +214,7 @@ export interface ConnResult {
 }
 
 async function tunConnections(seconds: number, concurrency: number): Promise<ConnResult> {
-  const setup = await openTun(1500, bufferFor(1500));
+  const setup = await openTun(1500, STACK_BUFFER);
   try {
     const { ns, stack, services } = setup;
     const cpu0 = process.cpuUsage();
@@ -318,7 +316,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   if (options.only === undefined || options.only === 'goodput') {
     // Warm-up (JIT, WASM memory) both ways; not timed.
     {
-      const setup = await openTun(1500, options.buffer ?? bufferFor(1500));
+      const setup = await openTun(1500, options.buffer ?? STACK_BUFFER);
       try {
         for (const d of directions) await tunTransfer(setup, d, Math.min(bytes, 32 << 20));
       } finally {
@@ -338,7 +336,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         for (const d of directions) {
           // A fresh namespace per transfer: nothing carries over (the kernel's cached TCP
           // metrics for the peer, a connection still in TIME-WAIT) from one to the next.
-          const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
+          const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER);
           try {
             push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
           } finally {
@@ -374,7 +372,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
           + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
           + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; `
-          + `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? bufferFor(mtu)) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns, d)}`);
+          + `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns, d)}`);
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
         rows.push(loRow, tunRow);
@@ -387,7 +385,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     const profileBytes = (quick ? 32 : 128) * 1024 * 1024;
     for (const mtu of mtus) {
       for (const d of directions) {
-        const setup = await openTun(mtu, options.buffer ?? bufferFor(mtu));
+        const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER);
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
             intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS,
@@ -444,7 +442,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   }
   const input = `TUN device in a fresh network namespace per measurement; stack ${STACK_ADDRESS}, kernel ${HOST_ADDRESS}; `
     + `kernel side: bench/clients/tun-peer.mjs (node:net) under ip netns exec; ${bytes >> 20} MiB per transfer, ${rounds} round(s); `
-    + `stack buffers ${mtus.map((m) => `${((options.buffer ?? bufferFor(m)) / 1048576).toFixed(2)} MiB at MTU ${m}`).join(', ')}; `
+    + `stack send/receive buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB; `
     + `conn/s: ${connSeconds} s, ${concurrency} in flight`;
   return { rows, input };
 }
