@@ -3,11 +3,12 @@
 // The addon is optional: everything but TunDevice works without it. So a failed build must not
 // fail the install. It prints one warning line saying why, records the reason in
 // native/build-failure.txt (TunDevice.open() quotes it in its ENOADDON error) and exits 0.
-// TCPWASM_SKIP_NATIVE=1 skips the build (recorded the same way).
+// TCPWASM_SKIP_NATIVE=1 skips the build (recorded the same way). `npm run build` runs it with
+// --if-stale, which skips a build that is already up to date.
 
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,7 +42,21 @@ function nodedirArgs() {
   return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
 }
 
+/** With --if-stale (npm run build): nothing to do when the addon is newer than its sources and loads. */
+function upToDate() {
+  if (!process.argv.includes('--if-stale') || !existsSync(addonFile)) return false;
+  const built = statSync(addonFile).mtimeMs;
+  if (['tun.c', 'binding.gyp'].some((f) => statSync(join(here, f)).mtimeMs > built)) return false;
+  try {
+    createRequire(import.meta.url)(addonFile);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (process.env.TCPWASM_SKIP_NATIVE === '1') fail('skipped: TCPWASM_SKIP_NATIVE=1');
+if (upToDate()) process.exit(0);
 if (process.platform !== 'linux') fail(`TUN devices need Linux; this is ${process.platform}`);
 
 const [command, ...prefixArgs] = nodeGypCommand();

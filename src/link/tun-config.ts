@@ -7,6 +7,8 @@ import { TunError } from './tun-error.js';
 
 export interface KernelSide {
   name: string;
+  /** The name as asked for, when it was a pattern with %d (the kernel numbered `name`). */
+  pattern: string | undefined;
   mtu: number;
   /** "address/prefix", family already checked. */
   addresses: readonly { text: string; version: 4 | 6 }[];
@@ -16,13 +18,13 @@ export interface KernelSide {
 /** Longest any one `ip` call may take. */
 const IP_TIMEOUT_MS = 10_000;
 
-/** Runs `ip args…`; rejects with ECONFIG quoting its stderr (or EBUSY for a name in use). */
-function ip(args: string[]): Promise<void> {
+/** Runs `ip args…` and resolves with its stdout; rejects with ECONFIG quoting its stderr (or EBUSY for a name in use). */
+function ip(args: string[]): Promise<string> {
   const childProcess = nodeBuiltin<typeof import('node:child_process')>('node:child_process');
   if (!childProcess) return Promise.reject(new TunError('ECONFIG', 'configuring a TUN device needs Node.js'));
   return new Promise((resolve, reject) => {
-    childProcess.execFile('ip', args, { timeout: IP_TIMEOUT_MS, encoding: 'utf8' }, (error, _stdout, stderr) => {
-      if (error === null) return resolve();
+    childProcess.execFile('ip', args, { timeout: IP_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error === null) return resolve(stdout);
       const command = `ip ${args.join(' ')}`;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         return reject(new TunError('ECONFIG', `${command}: iproute2's \`ip\` not found on PATH`, { cause: error }));
@@ -36,10 +38,42 @@ function ip(args: string[]): Promise<void> {
   });
 }
 
-/** Configures the kernel side of device `side.name`: namespace, MTU, addresses, up. */
-export async function configureKernelSide(side: KernelSide): Promise<void> {
-  const { name, netns } = side;
-  if (netns !== undefined) await ip(['link', 'set', 'dev', name, 'netns', netns]);
+/** Interface names in the namespace (`ip [-n NS] -j link show`). */
+async function linkNames(inNs: string[]): Promise<Set<string>> {
+  const links = JSON.parse(await ip([...inNs, '-j', 'link', 'show'])) as Array<{ ifname: string }>;
+  return new Set(links.map((l) => l.ifname));
+}
+
+/**
+ * Moves device `name` into `netns` and returns its name there. The kernel numbers a %d pattern
+ * by the names in *our* namespace, so the number it picked may already be taken in the target
+ * (a second device moved into the same namespace): then the device is renamed to the lowest
+ * number free in both before moving again.
+ */
+async function moveToNamespace(name: string, netns: string, pattern: string | undefined): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ip(['link', 'set', 'dev', name, 'netns', netns]);
+      return name;
+    } catch (error) {
+      if (!(error instanceof TunError && error.code === 'EBUSY') || pattern === undefined || attempt >= 4) throw error;
+      const taken = new Set([...await linkNames([]), ...await linkNames(['-n', netns])]);
+      let candidate = name;
+      for (let n = 0; taken.has(candidate); n++) candidate = pattern.replace('%d', String(n));
+      if (new TextEncoder().encode(candidate).length > 15) throw error;
+      await ip(['link', 'set', 'dev', name, 'name', candidate]);
+      name = candidate;
+    }
+  }
+}
+
+/**
+ * Configures the kernel side of device `side.name`: namespace, MTU, addresses, up. Resolves
+ * with the device's final name (moving it into a namespace may have renumbered it).
+ */
+export async function configureKernelSide(side: KernelSide): Promise<string> {
+  const { netns } = side;
+  const name = netns === undefined ? side.name : await moveToNamespace(side.name, netns, side.pattern);
   const inNs = netns === undefined ? [] : ['-n', netns];
   await ip([...inNs, 'link', 'set', 'dev', name, 'mtu', String(side.mtu)]);
   for (const address of side.addresses) {
@@ -48,4 +82,5 @@ export async function configureKernelSide(side: KernelSide): Promise<void> {
     await ip([...inNs, 'addr', 'add', address.text, 'dev', name, ...(address.version === 6 ? ['nodad'] : [])]);
   }
   await ip([...inNs, 'link', 'set', 'dev', name, 'up']);
+  return name;
 }

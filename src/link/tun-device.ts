@@ -98,6 +98,12 @@ function validate(options: TunDeviceOptions): Validated {
   return { name, mtu, addresses, netns };
 }
 
+/**
+ * A device dropped without close() (and not polling: a polling one stays reachable from the event
+ * loop) has its fd closed by the addon's finalizer; its receive region goes back here.
+ */
+const regionsOfLostDevices = new FinalizationRegistry<MemoryRegion>((region) => codec().freeRegion(region));
+
 export class TunDevice implements Device {
   /** The interface name (with any %d filled in by the kernel). */
   readonly name: string;
@@ -139,7 +145,7 @@ export class TunDevice implements Device {
       throw tunErrorFromOpen(error, settings.name);
     }
     try {
-      await configureKernelSide({ ...settings, name });
+      name = await configureKernelSide({ ...settings, name, pattern: settings.name.includes('%d') ? settings.name : undefined });
     } catch (error) {
       addon.close(handle); // the kernel deletes the half-configured device
       throw error;
@@ -156,9 +162,13 @@ export class TunDevice implements Device {
     const slot = align16(mtu);
     this.#capacity = Math.max(slot, Math.min(REGION_BYTES, MAX_PACKETS_PER_WAKE * slot));
     this.#region = codec().allocateRegion(this.#capacity);
+    regionsOfLostDevices.register(this, this.#region, this);
   }
 
-  /** True once close() ran (or the device failed for good: see lastReadError). */
+  /**
+   * True once close() ran. (A device deleted under us — `ip link del` — is not closed, but reads
+   * stop with readErrors counted and lastReadError EBADF/EBADFD; close() it.)
+   */
   get closed(): boolean {
     return this.#closed;
   }
@@ -216,6 +226,7 @@ export class TunDevice implements Device {
     this.#polling = false;
     this.#handler = null;
     this.#addon.close(this.#handle);
+    regionsOfLostDevices.unregister(this);
     codec().freeRegion(this.#region);
   }
 
@@ -269,6 +280,8 @@ function errnoName(errno: number): string {
     errnoNames = new Map();
     const table = nodeBuiltin<typeof import('node:os')>('node:os')?.constants.errno ?? {};
     for (const [name, value] of Object.entries(table) as [string, number][]) if (!errnoNames.has(value)) errnoNames.set(value, name);
+    // Linux's "file descriptor in bad state" (a TUN fd whose device was deleted), missing there.
+    if (!errnoNames.has(77)) errnoNames.set(77, 'EBADFD');
   }
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }

@@ -14,8 +14,6 @@ export type TunErrorCode =
   | 'EINVAL'
   /** `ip` failed configuring the device (addresses, MTU, namespace); its stderr is quoted. */
   | 'ECONFIG'
-  /** The device is closed. */
-  | 'ECLOSED'
   /** Any other system error, by its errno name. */
   | 'EIO';
 

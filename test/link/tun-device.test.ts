@@ -218,6 +218,40 @@ describe('TunDevice against the kernel', function () {
     expect(existsSync(`/sys/class/net/${name}`)).to.equal(false);
   });
 
+  it('a device dropped without close() is closed (and removed) when collected', () => {
+    const name = `tcpwg${process.pid % 100000}`;
+    const script = `import('./src/link/tun-device.ts').then(async ({ TunDevice }) => {
+      let d = await TunDevice.open({ name: '${name}' });
+      const before = require('node:fs').existsSync('/sys/class/net/${name}');
+      d = null;
+      for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+      console.log(JSON.stringify({ before, after: require('node:fs').existsSync('/sys/class/net/${name}') }));
+      process.exit(0);
+    })`;
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '-e', script], {
+      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    expect(JSON.parse(out)).to.deep.equal({ before: true, after: false });
+  });
+
+  it('a device deleted under us stops reading once, with the error counted (no busy loop)', async () => {
+    const name = `tcpwd${process.pid % 100000}`;
+    const d = await TunDevice.open({ name });
+    device = d;
+    let batches = 0;
+    d.onReceive(() => batches++);
+    ip('link', 'del', 'dev', name);
+    await new Promise((r) => setTimeout(r, 300));
+    // A level-triggered poll on a dead fd would call back on every loop turn: one error only.
+    expect(d.counters.readErrors).to.equal(1);
+    expect(d.lastReadError).to.be.oneOf(['EBADF', 'EBADFD', 'EIO']);
+    expect(batches).to.equal(0);
+    d.send(new Uint8Array(20));
+    await Promise.resolve();
+    expect(d.counters.writeDrops).to.equal(1);
+    expect(d.lastWriteError).to.be.a('string');
+  });
+
   it('a name in use is EBUSY, here and in the target namespace', async () => {
     const name = `tcpwb${process.pid % 100000}`;
     const first = await TunDevice.open({ name });
@@ -257,6 +291,25 @@ describe('TunDevice against the kernel', function () {
     expect(result.message).to.match(/needs CAP_NET_ADMIN \(run as root or grant the capability\)/);
   });
 
+  it('without /dev/net/tun, open() rejects with ENOENT saying to load the module', async function () {
+    // A private mount namespace for the child only, with an empty /dev/net: the host's is untouched.
+    try {
+      execFileSync('sh', ['-c', 'command -v unshare'], { stdio: 'ignore' });
+    } catch {
+      if (process.env.CI === 'true') throw new Error('unshare (util-linux) is needed to hide /dev/net/tun');
+      console.log('      (skipped: unshare not installed)');
+      this.skip();
+    }
+    const script = "import('./src/link/tun-device.ts').then((m) => m.TunDevice.open({})).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))";
+    const out = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$0" --import tsx -e "$1"', process.execPath, script], {
+      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    const result = JSON.parse(out) as { code: string; message: string };
+    expect(result.code).to.equal('ENOENT');
+    expect(result.message).to.match(/\/dev\/net\/tun missing \(modprobe tun\)/);
+    expect(existsSync('/dev/net/tun')).to.equal(true);
+  });
+
   it('onReceive(null) stops reading (packets wait in the kernel), a new handler resumes; sends after close are dropped and counted', async () => {
     const d = await TunDevice.open({ hostAddresses: HOST_ADDRESSES, netns: NS });
     device = d;
@@ -275,6 +328,7 @@ describe('TunDevice against the kernel', function () {
     expect(seen.length).to.be.greaterThan(0);
     // The two unanswered requests were read once reading resumed, and answered late.
     expect(s.stats.icmp.echoRequestsIn).to.equal(5);
+    expect(() => d.send('not a packet' as unknown as Uint8Array)).to.throw(TypeError);
     d.close();
     const drops = d.counters.writeDrops;
     d.send(new Uint8Array(40));
@@ -301,6 +355,25 @@ describe('TunDevice against the kernel', function () {
     expect(linkExists(d.name, NS)).to.equal(false);
   });
 
+  it('numbered names (the default tcpwasm%d) stay unique in the namespace: two devices move into it', async () => {
+    // The kernel numbers by the names here, where both numbers are free once the first moved.
+    const a = await TunDevice.open({ netns: NS });
+    try {
+      const b = await TunDevice.open({ netns: NS });
+      try {
+        expect(b.name).to.not.equal(a.name);
+        expect(b.name).to.match(/^tcpwasm\d+$/);
+        expect(linkExists(a.name, NS)).to.equal(true);
+        expect(linkExists(b.name, NS)).to.equal(true);
+      } finally {
+        b.close();
+      }
+      expect(linkExists(b.name, NS)).to.equal(false);
+    } finally {
+      a.close();
+    }
+  });
+
   it('a namespace that does not exist is ECONFIG quoting ip, and leaves no device behind', async () => {
     const name = `tcpwc${process.pid % 100000}`;
     const error = await TunDevice.open({ name, netns: `${NS}-missing` }).then(() => null, (e: unknown) => e);
@@ -325,6 +398,17 @@ describe('TunDevice against the kernel', function () {
       const result = await kernelClient('echo', host, 7, 8192);
       expect(result).to.deep.equal({ bytes: 8192, equal: true });
       expect(s.stack.stats.stack.passiveOpens).to.equal(1);
+      // The device counted exactly what the stack handed it and got from it.
+      const c = s.device.counters;
+      expect(c.packetsIn).to.equal(s.stack.stats.ip.packetsIn);
+      expect(c.bytesIn).to.equal(s.stack.stats.ip.bytesIn);
+      expect(c.packetsOut).to.equal(s.stack.stats.ip.packetsOut);
+      expect(c.bytesOut).to.equal(s.stack.stats.ip.bytesOut);
+      expect(c.bytesIn).to.be.greaterThan(8192);
+      expect(c.bytesOut).to.be.greaterThan(8192);
+      expect(c.batchesIn).to.be.at.least(1).and.at.most(c.packetsIn);
+      expect(c.writeBatches).to.be.at.least(1).and.at.most(c.packetsOut);
+      expect(c.writeDrops + c.readErrors).to.equal(0);
     });
   }
 
