@@ -256,6 +256,8 @@ export interface TunBenchOptions {
   bytes?: number;
   rounds?: number;
   only?: 'goodput' | 'conn' | 'profile';
+  /** Print each profile's layers and busiest functions as it finishes (standalone runs). */
+  verbose?: boolean;
 }
 
 const gbit = (mbPerSec: number) => (mbPerSec * 8) / 1000;
@@ -393,8 +395,10 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
           const busy = Object.entries(hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
           const busiest = top.filter((t) => t.layer !== 'idle').slice(0, 4).map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busy)}`).join(', ');
           const note = `${profileNote(hits, result)}; busiest functions: ${busiest}`;
-          console.log(`  profile TUN MTU ${mtu} ${label(d)}: ${note}`);
-          console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
+          if (options.verbose) {
+            console.log(`  profile TUN MTU ${mtu} ${label(d)}: ${note}`);
+            console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
+          }
           const row = rows.find((x) => x.task === `TUN MTU ${mtu}: ${label(d)}`);
           if (row) row.note = `${row.note}; ${note}`;
         } finally {
@@ -492,7 +496,7 @@ async function main(): Promise<void> {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const quick = process.argv.includes('--quick');
   const config: BenchConfig = { time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 1, quick };
-  const options: TunBenchOptions = {};
+  const options: TunBenchOptions = { verbose: true };
   if (arg('mtu')) options.mtus = arg('mtu')!.split(',').map(Number);
   if (arg('buffer')) options.buffer = Number(arg('buffer'));
   if (arg('bytes')) options.bytes = Number(arg('bytes')) * 1024 * 1024;
