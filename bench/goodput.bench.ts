@@ -8,9 +8,10 @@
 
 import net from 'node:net';
 import { engineTransfer } from './engine.bench.js';
-import { median, type BenchConfig, type Row } from './harness.js';
+import { median, transferRow, type BenchConfig, type Row } from './harness.js';
 import { profileTransfer, runStackBench } from './stack.bench.js';
 
+const GROUP = 'stack goodput';
 const KERNEL = 'kernel TCP over loopback (node:net)';
 
 /** Sends `bytes` from a node:net client to a server on 127.0.0.1 and times it until all arrived. */
@@ -52,30 +53,6 @@ export function kernelLoopback(bytes: number): Promise<number> {
   });
 }
 
-function goodputRow(task: string, unit: string, bytes: number, secondsPerRun: number[], opsPerRun: number, note: string): Row {
-  const seconds = median(secondsPerRun);
-  const nsPerOp = (seconds * 1e9) / opsPerRun;
-  const perRound = secondsPerRun.map((s) => (s * 1e9) / opsPerRun);
-  const ms = (x: number) => x / 1e6;
-  return {
-    group: 'stack goodput',
-    task,
-    unit,
-    medianNs: nsPerOp,
-    opsPerSec: 1e9 / nsPerOp,
-    bytesPerOp: bytes / opsPerRun,
-    gbPerSec: bytes / opsPerRun / nsPerOp,
-    opsPerIteration: opsPerRun,
-    samples: secondsPerRun.length,
-    roundMediansNs: perRound,
-    latencyMs: {
-      p50: ms(median(perRound)), mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
-      min: ms(Math.min(...perRound)), max: ms(Math.max(...perRound)), p99: ms(Math.max(...perRound)), mad: 0, rme: 0,
-    },
-    note,
-  };
-}
-
 /** MB/s of a row (decimal), from its bytes per operation and median time per operation. */
 function mbPerSec(row: Row): number {
   return (row.bytesPerOp! / row.medianNs) * 1e3;
@@ -90,14 +67,14 @@ export async function runGoodputBench(config: BenchConfig): Promise<Row[]> {
   for (let r = 0; r < rounds; r++) kernelSeconds.push(await kernelLoopback(bytes));
   // One "operation" of the kernel row is a 1448-byte segment's worth of data, so its time per
   // operation lines up with the stack rows' time per data segment (MSS 1448 with timestamps).
-  const kernel = goodputRow(KERNEL, 'segment', bytes, kernelSeconds, bytes / 1448,
+  const kernel = transferRow(GROUP, KERNEL, 'segment', bytes, kernelSeconds, bytes / 1448,
     `${(bytes / 1e6 / median(kernelSeconds)).toFixed(1)} MB/s (median of ${rounds} transfers of ${bytes >> 20} MiB); per 1448-byte segment's worth of data`);
 
   const stackRows = await runStackBench(config);
 
   engineTransfer(8 << 20); // warm-up
   const engineRuns = Array.from({ length: rounds }, () => engineTransfer(bytes));
-  const engine = goodputRow('engine alone (two Connections, no IP, no codec)', 'segment', bytes,
+  const engine = transferRow(GROUP, 'engine alone (two Connections, no IP, no codec)', 'segment', bytes,
     engineRuns.map((r) => r.seconds), Math.round(median(engineRuns.map((r) => r.segmentsPerSec * r.seconds))),
     `${median(engineRuns.map((r) => r.mbPerSec)).toFixed(1)} MB/s; segments counted both ways`);
 

@@ -170,3 +170,32 @@ export function compareWith(rows: Row[], baselineTask: string): Row[] {
   }
   return rows;
 }
+
+/**
+ * A row for a figure measured as whole transfers rather than by tinybench: `bytes` moved per
+ * transfer, the seconds each transfer took, and how many operations (segments, say) one
+ * transfer is, so the time per operation lines up with the other rows of the group.
+ */
+export function transferRow(group: string, task: string, unit: string, bytes: number, secondsPerRun: number[], opsPerRun: number, note: string): Row {
+  const seconds = median(secondsPerRun);
+  const nsPerOp = (seconds * 1e9) / opsPerRun;
+  const perRound = secondsPerRun.map((s) => (s * 1e9) / opsPerRun);
+  const ms = (x: number) => x / 1e6;
+  return {
+    group,
+    task,
+    unit,
+    medianNs: nsPerOp,
+    opsPerSec: 1e9 / nsPerOp,
+    bytesPerOp: bytes / opsPerRun,
+    gbPerSec: bytes / opsPerRun / nsPerOp,
+    opsPerIteration: opsPerRun,
+    samples: secondsPerRun.length,
+    roundMediansNs: perRound,
+    latencyMs: {
+      p50: ms(median(perRound)), mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
+      min: ms(Math.min(...perRound)), max: ms(Math.max(...perRound)), p99: ms(Math.max(...perRound)), mad: 0, rme: 0,
+    },
+    note,
+  };
+}

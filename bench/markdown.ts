@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row } from './harness.js';
+import { tunRate } from './tun.bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const results = JSON.parse(readFileSync(join(here, '../bench/results.json'), 'utf8')) as {
@@ -19,6 +20,8 @@ function time(ns: number): string {
 }
 
 function rate(row: Row): string {
+  const tun = tunRate(row);
+  if (tun !== undefined) return tun;
   if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
   }
@@ -39,4 +42,11 @@ for (const row of results.rows) {
   }
   const ratio = row.ratio === undefined ? '—' : row.task === row.baseline ? 'baseline' : `${row.ratio.toFixed(2)}×`;
   console.log(`| ${row.task} | ${time(row.medianNs)} | ${rate(row)} | ${ratio} |`);
+}
+
+// The TUN rows carry what the table cannot: CPU per GB, the layer profile, targets met or missed.
+const tunRows = results.rows.filter((r) => tunRate(r) !== undefined && r.note !== undefined);
+if (tunRows.length > 0) {
+  console.log('');
+  for (const row of tunRows) console.log(`- ${row.task}: ${row.note}`);
 }

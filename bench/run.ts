@@ -14,6 +14,7 @@ import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.b
 import { runEncode } from './encode.bench.js';
 import { runGoodputBench } from './goodput.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
+import { runTunBench, tunRate } from './tun.bench.js';
 import { locateCorpus } from './corpus.js';
 import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
 
@@ -38,6 +39,8 @@ function fmtNs(ns: number): string {
 
 function fmtRate(row: Row): string {
   if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
+  const tun = tunRate(row);
+  if (tun !== undefined) return tun;
   // Goodput rows: bytes delivered per second matter, segments per second second.
   if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
@@ -115,6 +118,12 @@ async function main(): Promise<void> {
   }
   await stage('encode', () => runEncode(config));
   await stage('stack goodput', () => runGoodputBench(config));
+  // Last: it needs root and the native addon, and skips with the reason printed without them.
+  await stage('TUN (kernel peer)', async () => {
+    const { rows: tunRows, input } = await runTunBench(config);
+    inputs['TUN'] = input;
+    return tunRows;
+  });
 
   console.log('');
   printTable(rows);

@@ -8,11 +8,11 @@
 // src/stack/received-batch), the TCP engine
 // (src/tcp), the stack and sockets (src/stack), the MemoryLink (src/link), Node's streams, and the rest.
 
-import { Session } from 'node:inspector';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
 import { median, type BenchConfig, type Row } from './harness.js';
+import { profileLayers, shares } from './layer-profile.js';
 
 export interface StackBenchCase {
   name: string;
@@ -83,59 +83,15 @@ export async function transfer(bytes: number, loss: number, seed = 1): Promise<T
   };
 }
 
-export interface TimeShare {
-  codec: number;
-  engine: number;
-  stack: number;
-  link: number;
-  streams: number;
-  gc: number;
-  other: number;
-}
+export type TimeShare = Record<(typeof STACK_LAYERS)[number], number>;
 
-interface ProfileNode {
-  id: number;
-  callFrame: { url: string; functionName: string };
-  hitCount?: number;
-}
-
-function category(node: ProfileNode): keyof TimeShare {
-  const { url, functionName } = node.callFrame;
-  if (functionName === '(garbage collector)') return 'gc';
-  // segment-codec and received-batch are the stack's glue into the codec: building packets
-  // (headers written in JS, payload summed in WASM) and staging / reading decoded batches.
-  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/(segment-codec|received-batch)\./.test(url)) return 'codec';
-  if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
-  if (/\/(src|dist)\/stack\//.test(url)) return 'stack';
-  if (/\/(src|dist)\/link\//.test(url)) return 'link';
-  if (url.startsWith('node:internal/streams') || url === 'node:events' || url.startsWith('node:internal/process/task_queues')) return 'streams';
-  return 'other';
-}
+/** The layers a MemoryLink transfer's time is split into (idle and "(program)" left out). */
+const STACK_LAYERS = ['codec', 'engine', 'stack', 'link', 'streams', 'gc', 'other'] as const;
 
 /** Runs one transfer under the inspector's sampling profiler and splits self time by layer. */
 export async function profileTransfer(bytes: number, loss: number): Promise<{ result: TransferResult; share: TimeShare }> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => {
-    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 100 });
-  await post('Profiler.start');
-  const result = await transfer(bytes, loss);
-  const { profile } = await post('Profiler.stop') as { profile: { nodes: ProfileNode[] } };
-  session.disconnect();
-  const hits: TimeShare = { codec: 0, engine: 0, stack: 0, link: 0, streams: 0, gc: 0, other: 0 };
-  let total = 0;
-  for (const node of profile.nodes) {
-    const fn = node.callFrame.functionName;
-    if (fn === '(idle)' || fn === '(program)' || fn === '(root)') continue;
-    const h = node.hitCount ?? 0;
-    hits[category(node)] += h;
-    total += h;
-  }
-  const share = Object.fromEntries(Object.entries(hits).map(([k, v]) => [k, total ? v / total : 0])) as unknown as TimeShare;
-  return { result, share };
+  const { result, hits } = await profileLayers(() => transfer(bytes, loss));
+  return { result, share: shares(hits, STACK_LAYERS) };
 }
 
 /** Rows for bench/run.ts: one per case, op = one data segment sent, median over rounds. */

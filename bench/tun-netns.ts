@@ -1,0 +1,180 @@
+// Network namespaces for bench/tun.bench.ts: each measurement gets its own (`tcpwasm-d-<pid>-<n>`),
+// and the kernel-side peer (bench/clients/tun-peer.mjs) runs in it with `ip netns exec`. Every
+// namespace made here is deleted by delete(), and whatever is left when the process exits (an
+// exception, Ctrl-C) is deleted by an exit hook, so a failed run leaves nothing behind.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Compiled to .bench/ beside bench/: the .mjs peer is not compiled, so point at the source tree. */
+export const PEER_SCRIPT = join(here, '../bench/clients/tun-peer.mjs');
+
+const live = new Set<string>();
+/** Peers still running: killed by the exit hook if the bench dies before it stops them. */
+const children = new Set<ChildProcess>();
+let counter = 0;
+let hooked = false;
+
+function ip(args: string[]): void {
+  try {
+    execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`ip ${args.join(' ')} failed: ${stderr || (error as Error).message}`);
+  }
+}
+
+function deleteQuietly(name: string): void {
+  live.delete(name);
+  try {
+    execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Deletes namespaces an earlier bench run left behind when it was killed outright (SIGKILL: no
+ * exit hook runs): `tcpwasm-d-<pid>-<n>` whose process is gone. Only this prefix, never others'.
+ */
+function reapStale(): void {
+  let list = '';
+  try {
+    list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  for (const m of list.matchAll(/^tcpwasm-d-(\d+)-\d+/gm)) {
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') deleteQuietly(m[0]);
+    }
+  }
+}
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  reapStale();
+  const cleanUp = () => {
+    for (const child of [...children]) child.kill('SIGKILL');
+    for (const name of [...live]) deleteQuietly(name);
+  };
+  process.on('exit', cleanUp);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** What a kernel-side peer printed (its one JSON line), or why it failed. */
+export interface PeerRun<T> {
+  result: Promise<T>;
+  child: ChildProcess;
+}
+
+export class BenchNamespace {
+  readonly name: string;
+  #deleted = false;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Creates a fresh namespace with lo up. */
+  static create(): BenchNamespace {
+    hookExit();
+    const name = `tcpwasm-d-${process.pid}-${counter++}`;
+    ip(['netns', 'add', name]);
+    live.add(name);
+    const ns = new BenchNamespace(name);
+    try {
+      ip(['-n', name, 'link', 'set', 'lo', 'up']);
+    } catch (error) {
+      ns.delete();
+      throw error;
+    }
+    return ns;
+  }
+
+  /** Sets the namespace's loopback MTU (the kernel-to-kernel baseline at the TUN's MTU). */
+  setLoopbackMtu(mtu: number): void {
+    ip(['-n', this.name, 'link', 'set', 'lo', 'mtu', String(mtu)]);
+  }
+
+  /**
+   * Runs the peer script in the namespace. `result` resolves with the first JSON line it prints
+   * (for `serve`, the readiness line; the child keeps running until killed) and rejects with its
+   * stderr if it exits without one or with a failure status.
+   */
+  peer<T>(args: string[], timeoutMs: number): PeerRun<T> {
+    // stdin is a pipe the peer watches: when this process dies, however it dies, the pipe
+    // closes and the peer exits instead of running on in a namespace that is gone.
+    const child = spawn('ip', ['netns', 'exec', this.name, process.execPath, PEER_SCRIPT, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
+    const result = new Promise<T>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        child.kill('SIGKILL');
+        reject(new Error(`peer ${args.join(' ')} in ${this.name}: no result after ${timeoutMs} ms${err ? `: ${err.trim()}` : ''}`));
+      }, timeoutMs);
+      child.stdout!.setEncoding('utf8');
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (d: string) => { err += d; });
+      child.stdout!.on('data', (d: string) => {
+        out += d;
+        const nl = out.indexOf('\n');
+        if (nl < 0 || done) return;
+        done = true;
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(out.slice(0, nl)) as T);
+        } catch {
+          reject(new Error(`peer ${args.join(' ')} printed ${JSON.stringify(out.slice(0, 200))}`));
+        }
+      });
+      child.on('error', (e) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.on('exit', (code, signal) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        reject(new Error(`peer ${args.join(' ')} in ${this.name} exited ${signal ?? code} without a result${err ? `: ${err.trim()}` : ''}`));
+      });
+    });
+    return { result, child };
+  }
+
+  delete(): void {
+    if (this.#deleted) return;
+    this.#deleted = true;
+    deleteQuietly(this.name);
+  }
+}
+
+/** Stops a child this bench started (by its own handle) and waits until it is gone. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
