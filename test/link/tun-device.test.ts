@@ -19,7 +19,8 @@ import { receiveAll, sendAll, sha256Of } from '../stack/transfer-helpers.js';
 const NS = `tcpwasm-a-${process.pid}`;
 const HOST_ADDRESSES = ['192.0.2.1/24', '2001:db8::1/64'];
 const OUR_ADDRESSES = ['192.0.2.2/24', '2001:db8::2/64'];
-const CLIENT = fileURLToPath(new URL('./kernel/tcp-client.mjs', import.meta.url));
+// The interop tests' kernel-side client: node:net in the namespace, seeded data, one JSON report.
+const CLIENT = fileURLToPath(new URL('../interop/clients/tcp-client.mjs', import.meta.url));
 const PINGER = fileURLToPath(new URL('./kernel/ping.py', import.meta.url));
 
 /** Why TUN tests cannot run here, or undefined when they can. */
@@ -75,8 +76,25 @@ async function kernelPing(host: string, count: number): Promise<number> {
   return (JSON.parse(out) as { received: number }).received;
 }
 
-function kernelClient(mode: 'echo' | 'upload' | 'download', host: string, port: number, bytes = 0): Promise<{ bytes: number; equal?: boolean; sha256?: string; error?: string }> {
-  return inNs('node', [CLIENT, mode, host, String(port), String(bytes)]).then((out) => JSON.parse(out.trim().split('\n').pop()!));
+interface ClientReport {
+  sent: number;
+  sentSha: string;
+  received: number;
+  receivedSha: string;
+  error: string | null;
+}
+
+/**
+ * Runs the kernel-side client against HOST:PORT with its options (`--send N` sends N seeded
+ * bytes then half-closes; `--no-end` only reads until the server's FIN); resolves with its
+ * final report.
+ */
+async function kernelClient(host: string, port: number, options: Array<string | number> = []): Promise<ClientReport> {
+  const out = await inNs('node', [CLIENT, host, String(port), ...options.map(String)]);
+  const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { event: string } & ClientReport);
+  const done = lines.find((line) => line.event === 'done');
+  if (done === undefined) throw new Error(`the kernel client reported no result: ${out}`);
+  return done;
 }
 
 function linkExists(name: string, netns?: string): boolean {
@@ -395,8 +413,10 @@ describe('TunDevice against the kernel', function () {
     it(`a kernel TCP client echoes 8 KB through our Stack's server at ${host}, exact`, async () => {
       const s = await serve();
       s.stack.createServer((socket) => socket.pipe(socket)).listen(7);
-      const result = await kernelClient('echo', host, 7, 8192);
-      expect(result).to.deep.equal({ bytes: 8192, equal: true });
+      const result = await kernelClient(host, 7, ['--send', 8192]);
+      expect(result.error).to.equal(null);
+      expect(result.received).to.equal(8192);
+      expect(result.receivedSha).to.equal(result.sentSha);
       expect(s.stack.stats.stack.passiveOpens).to.equal(1);
       // The device counted exactly what the stack handed it and got from it.
       const c = s.device.counters;
@@ -414,7 +434,7 @@ describe('TunDevice against the kernel', function () {
 
   it('a kernel connect to a closed port is refused (our RST)', async () => {
     await serve();
-    const result = await kernelClient('download', '192.0.2.2', 9999);
+    const result = await kernelClient('192.0.2.2', 9999);
     expect(result.error).to.equal('ECONNREFUSED');
   });
 
@@ -429,14 +449,16 @@ describe('TunDevice against the kernel', function () {
     }).listen(9000);
     s.stack.createServer((socket: TcpSocket) => sendAll(socket, 5, SIZE)).listen(9001);
 
-    const up = await kernelClient('upload', '192.0.2.2', 9000, SIZE);
-    expect(up.bytes).to.equal(SIZE);
+    const up = await kernelClient('192.0.2.2', 9000, ['--send', SIZE, '--seed', 4]);
+    expect(up.sent).to.equal(SIZE);
     expect(uploads).to.have.length(1);
     expect(uploads[0]!.bytes).to.equal(SIZE);
-    expect(uploads[0]!.digest()).to.equal(up.sha256);
+    expect(uploads[0]!.digest()).to.equal(sha256Of(4, SIZE));
 
-    const down = await kernelClient('download', '192.0.2.2', 9001);
-    expect(down).to.deep.equal({ bytes: SIZE, sha256: sha256Of(5, SIZE) });
+    const down = await kernelClient('192.0.2.2', 9001, ['--no-end']);
+    expect(down.error).to.equal(null);
+    expect(down.received).to.equal(SIZE);
+    expect(down.receivedSha).to.equal(sha256Of(5, SIZE));
     // Both ends used the big MTU: full 65000-byte packets each way.
     expect(watch.maxSent).to.equal(65000);
     expect(watch.maxReceived).to.equal(65000);
@@ -485,7 +507,7 @@ describe('TunDevice against the kernel', function () {
     }).listen(9000);
     const before = codec().memoryBuffer().byteLength;
     const [up, pings] = await Promise.all([
-      kernelClient('upload', '192.0.2.2', 9000, SIZE),
+      kernelClient('192.0.2.2', 9000, ['--send', SIZE, '--seed', 6]),
       // Bursts of requests: each lands in a batch with others (and TCP segments) behind it.
       (async () => {
         let received = 0;
@@ -497,7 +519,7 @@ describe('TunDevice against the kernel', function () {
       })(),
     ]);
     expect(upload!.bytes).to.equal(SIZE);
-    expect(upload!.digest()).to.equal(up.sha256);
+    expect(upload!.digest()).to.equal(sha256Of(6, SIZE));
     expect(pings.received).to.equal(150);
     expect(grows).to.equal(150);
     expect(codec().memoryBuffer().byteLength).to.be.at.least(before + 150 * 65536);

@@ -1,26 +1,12 @@
-// Bulk transfer plumbing shared by the transfer tests and the benchmark: deterministic data,
+// Bulk transfer plumbing shared by the transfer tests (memory, TUN and kernel interop): deterministic data,
 // writing with backpressure, and hashing what arrives.
 
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { dataChunks } from '../interop/clients/data.mjs';
 
-/** Deterministic pseudo-random bytes (xorshift32), `total` bytes in `chunk`-sized arrays. */
-export function* dataChunks(seed: number, total: number, chunk = 64 * 1024): Generator<Uint8Array> {
-  let x = seed >>> 0 || 1;
-  for (let sent = 0; sent < total; sent += chunk) {
-    const n = Math.min(chunk, total - sent);
-    const out = new Uint8Array(n);
-    const words = new Uint32Array(out.buffer, 0, n >>> 2);
-    for (let i = 0; i < words.length; i++) {
-      x ^= x << 13; x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5; x >>>= 0;
-      words[i] = x;
-    }
-    for (let i = words.length * 4; i < n; i++) out[i] = i & 0xff;
-    yield out;
-  }
-}
+// The one seeded stream (xorshift32), in plain JavaScript so that kernel-side clients share it.
+export { dataChunks };
 
 export function sha256Of(seed: number, total: number): string {
   const hash = createHash('sha256');

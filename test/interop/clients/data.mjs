@@ -1,5 +1,6 @@
-// The interop clients' test data: the same xorshift32 stream as test/stack/transfer-helpers.ts
-// (dataChunks), so the test side computes the expected SHA-256 with its own code.
+// The tests' seeded data stream (xorshift32), in plain JavaScript so that kernel-side clients run
+// with `node` alone inside a namespace; test/stack/transfer-helpers.ts re-exports it, so both
+// ends of every transfer test draw the same bytes from this one generator.
 
 import { createHash } from 'node:crypto';
 
