@@ -6,64 +6,27 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Netns, deleteOrphanNamespaces } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled to .bench/ beside bench/: the .mjs peer is not compiled, so point at the source tree. */
 export const PEER_SCRIPT = join(here, '../bench/clients/tun-peer.mjs');
 
-const live = new Set<string>();
+const PREFIX = 'tcpwasm-d';
 /** Peers still running: killed by the exit hook if the bench dies before it stops them. */
 const children = new Set<ChildProcess>();
-let counter = 0;
+/** Namespaces not deleted yet (src/link/netns.ts deletes them at exit; signals need this). */
+const live = new Set<Netns>();
 let hooked = false;
-
-function ip(args: string[]): void {
-  try {
-    execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`ip ${args.join(' ')} failed: ${stderr || (error as Error).message}`);
-  }
-}
-
-function deleteQuietly(name: string): void {
-  live.delete(name);
-  try {
-    execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Deletes namespaces an earlier bench run left behind when it was killed outright (SIGKILL: no
- * exit hook runs): `tcpwasm-d-<pid>-<n>` whose process is gone. Only this prefix, never others'.
- */
-function reapStale(): void {
-  let list = '';
-  try {
-    list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  } catch {
-    return;
-  }
-  for (const m of list.matchAll(/^tcpwasm-d-(\d+)-\d+/gm)) {
-    const pid = Number(m[1]);
-    if (pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') deleteQuietly(m[0]);
-    }
-  }
-}
 
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  reapStale();
+  // A bench run killed outright (SIGKILL: no hook runs) leaves its namespaces; delete them now.
+  deleteOrphanNamespaces(PREFIX);
   const cleanUp = () => {
     for (const child of [...children]) child.kill('SIGKILL');
-    for (const name of [...live]) deleteQuietly(name);
+    for (const ns of [...live]) ns.deleteQuietly();
   };
   process.on('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -82,31 +45,24 @@ export interface PeerRun<T> {
 
 export class BenchNamespace {
   readonly name: string;
-  #deleted = false;
+  readonly #ns: Netns;
 
-  private constructor(name: string) {
-    this.name = name;
+  private constructor(ns: Netns) {
+    this.#ns = ns;
+    this.name = ns.name;
   }
 
   /** Creates a fresh namespace with lo up. */
   static create(): BenchNamespace {
     hookExit();
-    const name = `tcpwasm-d-${process.pid}-${counter++}`;
-    ip(['netns', 'add', name]);
-    live.add(name);
-    const ns = new BenchNamespace(name);
-    try {
-      ip(['-n', name, 'link', 'set', 'lo', 'up']);
-    } catch (error) {
-      ns.delete();
-      throw error;
-    }
-    return ns;
+    const ns = Netns.createUnique(PREFIX);
+    live.add(ns);
+    return new BenchNamespace(ns);
   }
 
   /** Sets the namespace's loopback MTU (the kernel-to-kernel baseline at the TUN's MTU). */
   setLoopbackMtu(mtu: number): void {
-    ip(['-n', this.name, 'link', 'set', 'lo', 'mtu', String(mtu)]);
+    execFileSync('ip', ['-n', this.name, 'link', 'set', 'lo', 'mtu', String(mtu)], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
   /**
@@ -164,9 +120,8 @@ export class BenchNamespace {
   }
 
   delete(): void {
-    if (this.#deleted) return;
-    this.#deleted = true;
-    deleteQuietly(this.name);
+    live.delete(this.#ns);
+    this.#ns.deleteQuietly();
   }
 }
 

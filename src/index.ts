@@ -40,6 +40,7 @@ export {
 } from './tcp/congestion.js';
 export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
 export { TunDevice, type TunDeviceOptions, type TunCounters } from './link/tun-device.js';
+export { Netns, NetnsError, netnsExists, deleteOrphanNamespaces } from './link/netns.js';
 export { TunError, type TunErrorCode } from './link/tun-error.js';
 // tcpwasm serve's services (HTTP with live stats, echo, discard) on any Stack.
 export * from './serve/index.js';

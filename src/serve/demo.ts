@@ -13,7 +13,7 @@ import { waitForSignal } from './wait-signal.js';
 import { KernelClient, StackClient, type DemoClient } from './demo-clients.js';
 import { runChecks, statsExcerpt, uploadBody } from './demo-checks.js';
 import { bridgeLoopback, type Bridge } from './loopback-bridge.js';
-import { Netns, netnsExists } from './netns.js';
+import { Netns, deleteOrphanNamespaces, netnsExists } from '../link/netns.js';
 import { DEFAULT_ADDRESSES, DEFAULT_HOST_ADDRESSES, openSession, type Session } from './session.js';
 import { TunError } from '../link/tun-error.js';
 import type { TunDevice } from '../link/tun-device.js';
@@ -56,11 +56,13 @@ async function prepareTun(say: (line: string) => void): Promise<Prepared | strin
   if (missing) return missing;
   let ns: Netns;
   try {
-    ns = await Netns.create(`tcpwasm-demo-${process.pid}`);
+    // A demo killed outright (SIGKILL) cannot delete its namespace: the next run does.
+    deleteOrphanNamespaces('tcpwasm-demo');
+    ns = Netns.create(`tcpwasm-demo-${process.pid}`);
   } catch (error) {
     return (error as Error).message;
   }
-  const deleteNamespace = onExit(() => ns.deleteSync());
+  const deleteNamespace = onExit(() => ns.delete());
   try {
     const session = await openSession({ netns: ns.name });
     const curl = onPath('curl');

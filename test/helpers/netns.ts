@@ -6,9 +6,11 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Netns as NetnsBase, deleteOrphanNamespaces as deleteOrphans, netnsExists } from '../../src/link/netns.js';
 
 const PREFIX = 'tcpwasm-c';
-const live = new Set<string>();
+/** This process's namespaces not deleted yet, by name. */
+const live = new Map<string, NetnsBase>();
 let counter = 0;
 
 export interface RunResult {
@@ -37,58 +39,21 @@ export interface Netns {
   delete(): void;
 }
 
-function ip(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.error) return { status: null, stdout: '', stderr: r.error.message };
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function deleteNamespace(name: string): void {
-  ip(['netns', 'delete', name]);
-  live.delete(name);
-}
-
-/** Namespaces named by this helper whose creating process no longer exists. */
-export function orphanNamespaces(): string[] {
-  const { status, stdout } = ip(['netns', 'list']);
-  if (status !== 0) return [];
-  const names: string[] = [];
-  for (const line of stdout.split('\n')) {
-    const name = line.split(' ')[0] ?? '';
-    const m = new RegExp(`^${PREFIX}-(\\d+)-\\d+$`).exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      names.push(name);
-    }
-  }
-  return names;
-}
-
 /** Deletes the namespaces left by runs of this helper that were killed; returns their names. */
 export function deleteOrphanNamespaces(): string[] {
-  const names = orphanNamespaces();
-  for (const name of names) ip(['netns', 'delete', name]);
-  return names;
+  return deleteOrphans(PREFIX);
 }
 
 /** Creates a fresh namespace with lo up. Throws with ip's message if it cannot. */
 export function createNetns(): Netns {
-  if (counter === 0) deleteOrphanNamespaces();
-  const name = `${PREFIX}-${process.pid}-${++counter}`;
-  const add = ip(['netns', 'add', name]);
-  if (add.status !== 0) throw new Error(`ip netns add ${name} failed: ${add.stderr.trim()}`);
-  live.add(name);
-  const lo = ip(['-n', name, 'link', 'set', 'dev', 'lo', 'up']);
-  if (lo.status !== 0) {
-    deleteNamespace(name);
-    throw new Error(`ip -n ${name} link set lo up failed: ${lo.stderr.trim()}`);
-  }
-  const exec = (cmd: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess =>
-    spawn('ip', ['netns', 'exec', name, cmd, ...args], options);
+  if (counter++ === 0) deleteOrphanNamespaces();
+  const ns = NetnsBase.createUnique(PREFIX);
+  const name = ns.name;
+  live.set(name, ns);
+  const exec = (cmd: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess => {
+    const [ip, full] = ns.command(cmd, args);
+    return spawn(ip, full, options);
+  };
   return {
     name,
     exec,
@@ -116,13 +81,15 @@ export function createNetns(): Netns {
       });
     },
     runSync(cmd, args) {
-      const r = spawnSync('ip', ['netns', 'exec', name, cmd, ...args], { encoding: 'utf8' });
+      const [ip, full] = ns.command(cmd, args);
+      const r = spawnSync(ip, full, { encoding: 'utf8' });
       if (r.error) throw r.error;
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${name} exited ${r.status}: ${r.stderr.trim()}`);
       return r.stdout;
     },
     delete() {
-      if (live.has(name)) deleteNamespace(name);
+      live.delete(name);
+      ns.deleteQuietly();
     },
   };
 }
@@ -146,25 +113,19 @@ export function withNetns(): { readonly current: Netns } {
   };
 }
 
-/** Names of this process's namespaces that still exist (for the cleanup test). */
-export function liveNamespaces(): string[] {
-  return [...live];
+// Whatever a crashed or interrupted test left behind goes when mocha finishes (and, failing that,
+// when the process exits: src/link/netns.ts deletes every namespace it made).
+if (typeof after === 'function') {
+  after(() => {
+    for (const ns of [...live.values()]) ns.deleteQuietly();
+    live.clear();
+  });
 }
 
 /** Whether a namespace of that name exists. */
 export function namespaceExists(name: string): boolean {
-  return existsSync(`/run/netns/${name}`) || ip(['netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === name);
+  return netnsExists(name);
 }
-
-// Whatever a crashed or interrupted test left behind goes when mocha finishes or the process exits.
-if (typeof after === 'function') {
-  after(() => {
-    for (const name of [...live]) deleteNamespace(name);
-  });
-}
-process.on('exit', () => {
-  for (const name of [...live]) deleteNamespace(name);
-});
 
 const ADDON = fileURLToPath(new URL('../../native/build/Release/tcpwasm_tun.node', import.meta.url));
 

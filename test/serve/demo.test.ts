@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { echoPayload } from '../../src/serve/echo-check.js';
-import { Netns } from '../../src/serve/netns.js';
+import { Netns } from '../../src/link/netns.js';
 import { cli, ensureBuilt, MAIN, repoRoot } from '../cli/cli-run.js';
 
 /**
@@ -138,7 +138,7 @@ describe('serve: the demo and serve as commands', function () {
 
     it('serve --netns: the kernel fetches /stats and echoes through it; SIGTERM removes the device', async function () {
       requireTun(this);
-      const ns = await Netns.create(`tcpwasm-test-serve-${process.pid}`);
+      const ns = Netns.create(`tcpwasm-test-serve-${process.pid}`);
       try {
         const child = spawn(process.execPath, [MAIN, 'serve', '--netns', ns.name, '--name', 'tcpwasmsrv%d', '--http-port', '8080'], { cwd: repoRoot });
         let stdout = '';
@@ -174,7 +174,7 @@ describe('serve: the demo and serve as commands', function () {
         // Closing the device's file deleted the interface in the namespace.
         expect(inNs('ip', ['link', 'show', device]).status).to.not.equal(0);
       } finally {
-        ns.deleteSync();
+        ns.delete();
       }
     });
   });
