@@ -8,45 +8,27 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Device, PacketBatchHandler } from '../../src/link/device.js';
-import { setTunAddonLoader, tunAddon } from '../../src/link/tun-addon.js';
+import { setTunAddonLoader } from '../../src/link/tun-addon.js';
 import { TunDevice, type TunDeviceOptions } from '../../src/link/tun-device.js';
 import { TunError } from '../../src/link/tun-error.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { Stack } from '../../src/stack/stack.js';
 import { codec } from '../../src/wire/module.js';
+import { createNetns, requireInterop, type Netns } from '../helpers/netns.js';
 import { receiveAll, sendAll, sha256Of } from '../stack/transfer-helpers.js';
 
-const NS = `tcpwasm-a-${process.pid}`;
 const HOST_ADDRESSES = ['192.0.2.1/24', '2001:db8::1/64'];
 const OUR_ADDRESSES = ['192.0.2.2/24', '2001:db8::2/64'];
 // The interop tests' kernel-side client: node:net in the namespace, seeded data, one JSON report.
 const CLIENT = fileURLToPath(new URL('../interop/clients/tcp-client.mjs', import.meta.url));
 const PINGER = fileURLToPath(new URL('./kernel/ping.py', import.meta.url));
 
-/** Why TUN tests cannot run here, or undefined when they can. */
-function missingCapability(): string | undefined {
-  if (process.platform !== 'linux') return `TUN devices need Linux (this is ${process.platform})`;
-  if (process.getuid?.() !== 0) return 'not root (TUN devices and namespaces need CAP_NET_ADMIN)';
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun missing (modprobe tun)';
-  try {
-    tunAddon();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return undefined;
-}
-
-function requireTun(context: Mocha.Context): void {
-  const missing = missingCapability();
-  if (missing === undefined) return;
-  if (process.env.CI === 'true') throw new Error(`TUN tests cannot run under CI: ${missing}`);
-  console.log(`      (skipped: ${missing})`);
-  context.skip();
-}
-
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8' });
 }
+
+/** The suite's namespace (made in its before hook). */
+let NS = '';
 
 /** Runs a command in the namespace; resolves with its stdout (rejects with stderr on failure). */
 function inNs(command: string, args: string[], timeoutMs = 60_000): Promise<string> {
@@ -177,22 +159,15 @@ describe('TunDevice against the kernel', function () {
   this.timeout(120_000);
   let device: TunDevice | undefined;
   let stack: Stack | undefined;
+  let netns: Netns | undefined;
 
   before(function () {
-    requireTun(this);
-    ip('netns', 'add', NS);
-    ip('-n', NS, 'link', 'set', 'lo', 'up');
+    requireInterop(this);
+    netns = createNetns();
+    NS = netns.name;
   });
 
-  after(() => {
-    if (missingCapability() === undefined) {
-      try {
-        ip('netns', 'del', NS);
-      } catch {
-        // not created
-      }
-    }
-  });
+  after(() => netns?.delete());
 
   afterEach(() => {
     stack?.close();
