@@ -296,7 +296,8 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
   uint8_t* region = (uint8_t*)data + t->offset;
   uint32_t* meta = meta_data;
   uint32_t used = 0, dropped = 0;
-  while (count < t->max_packets && t->capacity - used >= t->slot) {
+  // Dropped packets count against the budget too: bounded work per wake-up.
+  while (count + dropped < t->max_packets && t->capacity - used >= t->slot) {
     ssize_t n;
     if (t->vnet) {
       // The header into a scratch struct, the packet where it would go without one: the
@@ -309,8 +310,8 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
       n = readv(t->fd, iov, 2);
       if (n >= 0) {
         // No offloads were enabled (no TUNSETOFFLOAD), so the kernel should send only plain,
-        // fully checksummed packets. One that is a GSO super-packet or still needs its
-        // checksum would be taken for verified by nobody: drop and count it.
+        // fully checksummed packets. One that is a GSO super-packet, or whose checksum is
+        // still to be completed, must not be handed on as an ordinary packet: drop, count.
         if ((size_t)n < sizeof header || header.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
             (header.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
           dropped++;
@@ -446,10 +447,15 @@ static uint16_t fold(uint32_t sum) {
  * of the headers copied, or 0 when the packet is not one GSO applies to (not TCP, options we do
  * not parse, or a payload of at most one segment): it is then sent as it is.
  *
- * Why NEEDS_CSUM rather than the full checksum we already wrote: virtio_net_hdr_to_skb refuses
- * (EINVAL) a TCP GSO packet whose csum_offset is not that of the TCP checksum field, which only
- * NEEDS_CSUM sets (a check Linux added in 2024); and a full checksum over the whole
- * super-packet would be wrong for every wire segment cut from it anyway.
+ * Why NEEDS_CSUM rather than flags 0 with the full checksum the stack already wrote over the
+ * whole super-packet (which Linux 6.18 also takes, tried): Linux 6.11's "drop bad gso csum_start
+ * and offset in virtio_net_hdr" (89add40066f9, backported to stable kernels) made
+ * virtio_net_hdr_to_skb refuse with EINVAL a TCP GSO packet whose csum_offset is not that of the
+ * TCP checksum field, which only NEEDS_CSUM sets; its follow-up limits that check to
+ * CHECKSUM_PARTIAL packets, but kernels with the first and not the second still exist. With
+ * NEEDS_CSUM the skb is CHECKSUM_PARTIAL, which the kernel's TCP takes as verified (it does not
+ * sum 64 KB again), and whatever segments it (forwarding) completes each segment's checksum
+ * from the seed: the same contract as a TSO packet from the kernel's own stack.
  */
 static size_t prepare_gso(const uint8_t* packet, size_t length, uint32_t segment_size,
                           struct virtio_net_hdr* header, uint8_t* headers, size_t room) {
