@@ -148,6 +148,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ hostAddresses: '192.0.2.1/24' }, TypeError);
     await rejects({ hostAddresses: [7] }, TypeError);
     await rejects({ netns: 3 }, TypeError);
+    await rejects({ offload: 'yes' }, TypeError, undefined, /offload must be a boolean/);
   });
 
   it('rejects values the kernel would refuse with TunError EINVAL, saying which', async () => {
@@ -491,6 +492,11 @@ describe('TunDevice against the kernel', function () {
         expect(c.offloadPacketsOut).to.be.greaterThan(0);
         expect(c.offloadSegmentsOut).to.be.greaterThan(PLAIN_SEGMENTS / 2);
         expect(c.packetsOut).to.be.lessThan(PLAIN_SEGMENTS / 4);
+        // The kernel took each super-packet whole: its receive counters on the device are ours.
+        const rx = (JSON.parse(ip('-n', NS, '-j', '-s', 'link', 'show', 'dev', s.device.name)) as Array<{ stats64: { rx: { packets: number; bytes: number; dropped: number; errors: number } } }>)[0]!.stats64.rx;
+        expect(rx.packets).to.equal(c.packetsOut);
+        expect(rx.bytes).to.equal(c.bytesOut);
+        expect(rx.dropped + rx.errors).to.equal(0);
         // Every packet the kernel sent us came through the vnet-header read path as it was.
         expect(c.readDrops).to.equal(0);
         expect(watch.maxReceived).to.be.at.most(1500);
@@ -527,6 +533,20 @@ describe('TunDevice against the kernel', function () {
       expect(watch.maxSent).to.equal(1500);
       expect(s.device.counters.offloadPacketsOut).to.equal(0);
       expect(s.device.counters.packetsOut).to.be.greaterThan(SMALL / 1448);
+    });
+
+    it('the addon checks its offload arguments: vnetHeader a boolean, segmentSizes a long enough Uint32Array', () => {
+      const addon = tunAddon();
+      expect(() => addon.open('tcpwasm%d', 'yes' as unknown as boolean)).to.throw(TypeError, /vnetHeader/);
+      // A device of our own, never configured: closing the handle removes it.
+      const [own] = addon.open('tcpwasm%d', true);
+      try {
+        const packet = new Uint8Array(40);
+        expect(() => addon.write(own, [packet], 1, new Uint8Array(1) as unknown as Uint32Array)).to.throw(TypeError, /segmentSizes/);
+        expect(() => addon.write(own, [packet, packet], 2, new Uint32Array(1))).to.throw(TypeError, /segmentSizes/);
+      } finally {
+        addon.close(own);
+      }
     });
 
     it('a PcapTap around an offloading TunDevice hides the offload: plain MTU-sized packets', async () => {
