@@ -14,6 +14,7 @@
 //
 // Standalone:  npm run build && tsc -p bench/tsconfig.json && node .bench/tun.bench.js [--quick]
 //              [--mtu=1500] [--buffer=BYTES] [--bytes=MiB] [--rounds=N] [--only=goodput|conn|profile]
+//              [--offload=on|off]   (TCP segmentation offload on the TUN devices; default on)
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,7 +94,11 @@ interface Measured {
   stackSide?: StackSideTransfer;
   clientCpuSeconds: number;
   /** TUN counters over the run. */
-  tun?: { packetsIn: number; batchesIn: number; packetsOut: number; writeBatches: number; writeDrops: number; readErrors: number };
+  tun?: {
+    packetsIn: number; batchesIn: number; packetsOut: number; writeBatches: number; writeDrops: number; readErrors: number;
+    /** Of packetsOut, TCP super-packets written with GSO (offload), and the wire segments they stand for. */
+    offloadPacketsOut: number; offloadSegmentsOut: number;
+  };
   retransmissions?: number;
 }
 
@@ -108,6 +113,7 @@ function diffCounters(a: TunCounters, b: TunCounters): NonNullable<Measured['tun
     packetsIn: b.packetsIn - a.packetsIn, batchesIn: b.batchesIn - a.batchesIn,
     packetsOut: b.packetsOut - a.packetsOut, writeBatches: b.writeBatches - a.writeBatches,
     writeDrops: b.writeDrops - a.writeDrops, readErrors: b.readErrors - a.readErrors,
+    offloadPacketsOut: b.offloadPacketsOut - a.offloadPacketsOut, offloadSegmentsOut: b.offloadSegmentsOut - a.offloadSegmentsOut,
   };
 }
 
@@ -120,12 +126,12 @@ interface TunSetup {
   close(): void;
 }
 
-async function openTun(mtu: number, buffer: number): Promise<TunSetup> {
+async function openTun(mtu: number, buffer: number, offload = true): Promise<TunSetup> {
   const ns = BenchNamespace.create();
   let dev: TunDevice | undefined;
   let stack: Stack | undefined;
   try {
-    dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name });
+    dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name, offload });
     // tcp.mss unset: the stack takes the MSS from the device MTU.
     stack = new Stack({ device: dev, addresses: [STACK_ADDRESS], tcp: { sendBufferSize: buffer, receiveBufferSize: buffer } });
     const services = startStackServices(stack);
@@ -256,6 +262,8 @@ export interface TunBenchOptions {
   bytes?: number;
   rounds?: number;
   only?: 'goodput' | 'conn' | 'profile';
+  /** TCP segmentation offload on the TUN devices (default true, as TunDevice.open). */
+  offload?: boolean;
   /** Print each profile's layers and busiest functions as it finishes (standalone runs). */
   verbose?: boolean;
 }
@@ -292,8 +300,14 @@ function tunSummary(runs: Measured[], direction: Direction): string {
   const acks = median(t.map((x) => (direction === 'upload' ? x.packetsOut / x.packetsIn : x.packetsIn / x.packetsOut) * 100));
   const drops = t.reduce((s, x) => s + x.writeDrops, 0);
   const retx = runs.reduce((s, r) => s + (r.retransmissions ?? 0), 0);
+  // Wire segments the kernel received per packet written: 1 without offload.
+  const wireSegments = (x: (typeof t)[number]) => x.packetsOut - x.offloadPacketsOut + x.offloadSegmentsOut;
+  const offloaded = median(t.map((x) => x.offloadPacketsOut));
+  const offloadNote = offloaded > 0
+    ? ` (${Math.round(offloaded)} of them GSO super-packets; ${fmt(median(t.map((x) => wireSegments(x) / Math.max(1, x.packetsOut))), 2)} wire segments per packet written)`
+    : '';
   return `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), `
-    + `${Math.round(median(t.map((x) => x.packetsOut)))} written in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), `
+    + `${Math.round(median(t.map((x) => x.packetsOut)))} written${offloadNote} in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), `
     + `${fmt(acks, 0)} ACKs per 100 data packets, ${drops} write drops, ${retx} retransmissions`;
 }
 
@@ -318,7 +332,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   if (options.only === undefined || options.only === 'goodput') {
     // Warm-up (JIT, WASM memory) both ways; not timed.
     {
-      const setup = await openTun(1500, options.buffer ?? STACK_BUFFER);
+      const setup = await openTun(1500, options.buffer ?? STACK_BUFFER, options.offload ?? true);
       try {
         for (const d of directions) await tunTransfer(setup, d, Math.min(bytes, 32 << 20));
       } finally {
@@ -338,7 +352,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         for (const d of directions) {
           // A fresh namespace per transfer: nothing carries over (the kernel's cached TCP
           // metrics for the peer, a connection still in TIME-WAIT) from one to the next.
-          const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER);
+          const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
           try {
             push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
           } finally {
@@ -374,7 +388,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
           + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
           + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; `
-          + `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB${tunSummary(tunRuns, d)}`);
+          + `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${options.offload ?? true ? 'on' : 'off'}${tunSummary(tunRuns, d)}`);
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
         rows.push(loRow, tunRow);
@@ -387,7 +401,7 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     const profileBytes = (quick ? 32 : 128) * 1024 * 1024;
     for (const mtu of mtus) {
       for (const d of directions) {
-        const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER);
+        const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
             intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS,
@@ -502,6 +516,7 @@ async function main(): Promise<void> {
   if (arg('bytes')) options.bytes = Number(arg('bytes')) * 1024 * 1024;
   if (arg('rounds')) options.rounds = Number(arg('rounds'));
   if (arg('only')) options.only = arg('only') as TunBenchOptions['only'];
+  if (arg('offload')) options.offload = arg('offload') !== 'off';
   const { rows, input } = await runTunBench(config, options);
   console.log(input);
   for (const row of rows) {

@@ -1,6 +1,6 @@
 // tcpwasm_tun: the native half of TunDevice (src/link/tun-device.ts).
 //
-// A Linux TUN device (IFF_TUN | IFF_NO_PI) opened non-blocking, watched by a libuv poll handle on
+// A Linux TUN device (IFF_TUN | IFF_NO_PI, and IFF_VNET_HDR when asked) opened non-blocking, watched by a libuv poll handle on
 // Node's own event loop: no thread blocks on a read. When the fd is readable the handle drains
 // packets until EAGAIN (or until the region or the packet budget is full) straight into a region
 // of the caller's WebAssembly memory, records each packet's offset and length in a Uint32Array
@@ -8,17 +8,26 @@
 // packets in one call. Nothing here shells out or allocates per packet.
 //
 // JS API (all functions throw Error with .code = the errno name on failure):
-//   open(name) -> [handle, ifname]         create the device (name may contain %d)
+//   open(name, vnetHeader) -> [handle, ifname]  create the device (name may contain %d); with
+//       vnetHeader every packet crosses the fd behind a struct virtio_net_hdr, which lets writes
+//       hand the kernel TCP super-packets for it to treat as a train of MSS-sized segments (GSO)
 //   start(handle, memory, offset, capacity, slot, maxPackets, meta, onBatch)
 //       memory: a WebAssembly.Memory (its .buffer is re-read on every wake-up: memory may grow);
 //       [offset, offset + capacity) of it receives packets, `slot` bytes of room needed per read;
 //       meta: Uint32Array of at least 2 * maxPackets: offset (into memory.buffer) and length of
-//       each packet; onBatch(count, errno): count packets are described in meta; errno != 0
-//       reports a read error (fatal ones also stop the polling: see is_fatal).
+//       each packet; onBatch(count, errno, dropped): count packets are described in meta; errno
+//       != 0 reports a read error (fatal ones also stop the polling: see is_fatal); dropped
+//       counts packets read and discarded because their virtio_net_hdr asked for an offload
+//       (GSO, or a checksum left to us) that we never enabled.
 //   stop(handle)                           stop polling (start again with start)
-//   write(handle, packets, count) -> [written, errno, bytes]  one write() per packet, never
-//       blocks; packets that could not be written are dropped, errno is the last failure (0 if
-//       none), bytes the total written
+//   write(handle, packets, count, segmentSizes)  one write() per
+//       packet, never blocks; packets that could not be written are dropped, errno is the last
+//       failure (0 if none), bytes the total written (virtio headers not counted); returns
+//       [written, errno, bytes, offloaded, offloadedSegments]: the packets of those written that
+//       went as GSO super-packets, and the wire segments they stand for.
+//       segmentSizes: null, or a Uint32Array of at least count entries: for a TCP packet whose
+//       payload exceeds segmentSizes[i] (0 = none) on a vnetHeader device, the packet goes as
+//       one GSO super-packet whose wire segments carry segmentSizes[i] payload bytes each.
 //   close(handle)                          stop polling, close the fd (the kernel then deletes the
 //                                          device); idempotent
 
@@ -30,10 +39,12 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 // From <net/if.h>, which clashes with <linux/if.h>.
@@ -49,6 +60,7 @@ typedef struct tun {
   int finalized;        // the JS handle is gone: free once the poll handle is closed too
   int hooked;           // env cleanup hook registered
   int teardown;         // the environment is being torn down: no more N-API calls
+  int vnet;             // opened with IFF_VNET_HDR: a struct virtio_net_hdr before every packet
   napi_ref memory;      // WebAssembly.Memory
   napi_ref meta;        // Uint32Array
   napi_ref on_batch;    // function
@@ -156,10 +168,17 @@ static napi_value arg_handle(napi_env env, napi_value value, tun_t** out) {
 // ---- open --------------------------------------------------------------------------------------
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return type_error(env, "open(name) needs a name");
+  if (argc < 1) return type_error(env, "open(name, vnetHeader) needs a name");
+  bool vnet = false;
+  if (argc >= 2) {
+    napi_valuetype vnet_type;
+    CHECK(env, napi_typeof(env, argv[1], &vnet_type));
+    if (vnet_type != napi_undefined && vnet_type != napi_boolean) return type_error(env, "vnetHeader must be a boolean");
+    if (vnet_type == napi_boolean) CHECK(env, napi_get_value_bool(env, argv[1], &vnet));
+  }
   char name[IFNAMSIZ + 1];
   size_t length = 0;
   napi_valuetype type;
@@ -175,7 +194,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, "open /dev/net/tun", errno);
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  // With IFF_VNET_HDR the header is sizeof(struct virtio_net_hdr), 10 bytes, until
+  // TUNSETVNETHDRSZ says otherwise; no TUNSETOFFLOAD, so the kernel sends us plain packets.
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, length);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
@@ -192,6 +213,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   t->env = env;
   t->fd = fd;
+  t->vnet = vnet;
   t->poll_closed = 1; // nothing to close until uv_poll_init
   napi_value handle, ifname, result;
   if (napi_create_external(env, t, finalize, NULL, &handle) != napi_ok) {
@@ -216,18 +238,19 @@ static int is_fatal(int err) {
   return err == EBADFD || err == EBADF || err == EIO || err == ENXIO || err == ENODEV;
 }
 
-static void deliver(tun_t* t, uint32_t count, int err) {
+static void deliver(tun_t* t, uint32_t count, int err, uint32_t dropped) {
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, recv, argv[2], result;
+  napi_value callback, recv, argv[3], result;
   if (t->on_batch != NULL && napi_get_reference_value(env, t->on_batch, &callback) == napi_ok &&
       callback != NULL && napi_get_global(env, &recv) == napi_ok &&
       napi_create_uint32(env, count, &argv[0]) == napi_ok &&
-      napi_create_int32(env, err, &argv[1]) == napi_ok) {
+      napi_create_int32(env, err, &argv[1]) == napi_ok &&
+      napi_create_uint32(env, dropped, &argv[2]) == napi_ok) {
     // make_callback (not call_function): runs inside an async context and drains the microtask
     // queue afterwards, as for any I/O callback.
-    if (napi_make_callback(env, t->async, recv, callback, 2, argv, &result) == napi_pending_exception) {
+    if (napi_make_callback(env, t->async, recv, callback, 3, argv, &result) == napi_pending_exception) {
       napi_value exception;
       if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
     }
@@ -242,7 +265,7 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
   if (status < 0) {
     uv_poll_stop(&t->poll);
     t->polling = 0;
-    deliver(t, 0, -status);
+    deliver(t, 0, -status, 0);
     return;
   }
 
@@ -267,14 +290,38 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
     napi_close_handle_scope(env, scope);
     uv_poll_stop(&t->poll);
     t->polling = 0;
-    deliver(t, 0, EFAULT);
+    deliver(t, 0, EFAULT, 0);
     return;
   }
   uint8_t* region = (uint8_t*)data + t->offset;
   uint32_t* meta = meta_data;
-  uint32_t used = 0;
-  while (count < t->max_packets && t->capacity - used >= t->slot) {
-    ssize_t n = read(t->fd, region + used, t->capacity - used);
+  uint32_t used = 0, dropped = 0;
+  // Dropped packets count against the budget too: bounded work per wake-up.
+  while (count + dropped < t->max_packets && t->capacity - used >= t->slot) {
+    ssize_t n;
+    if (t->vnet) {
+      // The header into a scratch struct, the packet where it would go without one: the
+      // packet's alignment in the region does not change.
+      struct virtio_net_hdr header;
+      struct iovec iov[2] = {
+        {.iov_base = &header, .iov_len = sizeof header},
+        {.iov_base = region + used, .iov_len = t->capacity - used},
+      };
+      n = readv(t->fd, iov, 2);
+      if (n >= 0) {
+        // No offloads were enabled (no TUNSETOFFLOAD), so the kernel should send only plain,
+        // fully checksummed packets. One that is a GSO super-packet, or whose checksum is
+        // still to be completed, must not be handed on as an ordinary packet: drop, count.
+        if ((size_t)n < sizeof header || header.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+            (header.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
+          dropped++;
+          continue;
+        }
+        n -= (ssize_t)sizeof header;
+      }
+    } else {
+      n = read(t->fd, region + used, t->capacity - used);
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
@@ -290,7 +337,7 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
     uv_poll_stop(&t->poll);
     t->polling = 0;
   }
-  if (count > 0 || err != 0) deliver(t, count, err);
+  if (count > 0 || err != 0 || dropped != 0) deliver(t, count, err, dropped);
 }
 
 static napi_value js_start(napi_env env, napi_callback_info info) {
@@ -381,15 +428,106 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
 
 // ---- send --------------------------------------------------------------------------------------
 
+/** Folded 16-bit one's-complement sum of big-endian 16-bit words, added to `sum`. */
+static uint32_t sum_words(uint32_t sum, const uint8_t* bytes, size_t length) {
+  for (size_t i = 0; i + 1 < length; i += 2) sum += ((uint32_t)bytes[i] << 8) | bytes[i + 1];
+  return sum;
+}
+
+static uint16_t fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)sum;
+}
+
+/**
+ * Prepares a TCP super-packet for the kernel's GSO: fills `header` (TCPV4/TCPV6, NEEDS_CSUM) and
+ * copies the IP + TCP headers into `headers` with the TCP checksum field replaced by the
+ * pseudo-header sum, uncomplemented (what the kernel's own stack leaves there for
+ * CHECKSUM_PARTIAL: the checksum of each wire segment is completed from it). Returns the length
+ * of the headers copied, or 0 when the packet is not one GSO applies to (not TCP, options we do
+ * not parse, or a payload of at most one segment): it is then sent as it is.
+ *
+ * Why NEEDS_CSUM rather than flags 0 with the full checksum the stack already wrote over the
+ * whole super-packet (which Linux 6.18 also takes, tried): Linux 6.11's "drop bad gso csum_start
+ * and offset in virtio_net_hdr" (89add40066f9, backported to stable kernels) made
+ * virtio_net_hdr_to_skb refuse with EINVAL a TCP GSO packet whose csum_offset is not that of the
+ * TCP checksum field, which only NEEDS_CSUM sets; its follow-up limits that check to
+ * CHECKSUM_PARTIAL packets, but kernels with the first and not the second still exist. With
+ * NEEDS_CSUM the skb is CHECKSUM_PARTIAL, which the kernel's TCP takes as verified (it does not
+ * sum 64 KB again), and whatever segments it (forwarding) completes each segment's checksum
+ * from the seed: the same contract as a TSO packet from the kernel's own stack.
+ */
+static size_t prepare_gso(const uint8_t* packet, size_t length, uint32_t segment_size,
+                          struct virtio_net_hdr* header, uint8_t* headers, size_t room) {
+  if (segment_size == 0 || segment_size > 0xffff || length < 20) return 0;
+  size_t ip_length;
+  uint32_t sum = 0;
+  uint8_t gso_type;
+  int version = packet[0] >> 4;
+  if (version == 4) {
+    ip_length = (size_t)(packet[0] & 0x0f) * 4;
+    if (ip_length < 20 || packet[9] != 6 /* TCP */) return 0;
+    if ((packet[6] & 0x3f) != 0 || packet[7] != 0) return 0; // a fragment: not a whole segment
+    sum = sum_words(sum, packet + 12, 8); // source and destination
+    gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+  } else if (version == 6) {
+    ip_length = 40;
+    if (length < 40 || packet[6] != 6 /* TCP, no extension headers */) return 0;
+    sum = sum_words(sum, packet + 8, 32);
+    gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+  } else {
+    return 0;
+  }
+  if (length < ip_length + 20) return 0;
+  const uint8_t* tcp = packet + ip_length;
+  size_t tcp_header = (size_t)(tcp[12] >> 4) * 4;
+  size_t header_length = ip_length + tcp_header;
+  if (tcp_header < 20 || header_length > length || header_length > room) return 0;
+  if (length - header_length <= segment_size) return 0; // one segment: nothing to split
+  size_t tcp_length = length - ip_length;
+  if (tcp_length > 0xffff) return 0;
+  sum += 6 + (uint32_t)tcp_length;
+  memcpy(headers, packet, header_length);
+  uint16_t seed = fold(sum);
+  headers[ip_length + 16] = (uint8_t)(seed >> 8);
+  headers[ip_length + 17] = (uint8_t)seed;
+  memset(header, 0, sizeof *header);
+  header->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  // CWR on a super-packet: the kernel must know it goes on the first wire segment only.
+  header->gso_type = gso_type | ((tcp[13] & 0x80) ? VIRTIO_NET_HDR_GSO_ECN : 0);
+  header->hdr_len = (uint16_t)header_length;
+  header->gso_size = (uint16_t)segment_size;
+  header->csum_start = (uint16_t)ip_length;
+  header->csum_offset = 16; // offsetof(struct tcphdr, check)
+  return header_length;
+}
+
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_t* t;
-  if (argc < 3 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "write(handle, packets, count)");
-  uint32_t count, written = 0;
-  double bytes = 0;
+  if (argc < 3 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "write(handle, packets, count, segmentSizes)");
+  uint32_t count, written = 0, offloaded = 0;
+  double bytes = 0, offloaded_segments = 0;
   CHECK(env, napi_get_value_uint32(env, argv[2], &count));
+  const uint32_t* segment_sizes = NULL;
+  if (argc >= 4) {
+    napi_valuetype sizes_type;
+    CHECK(env, napi_typeof(env, argv[3], &sizes_type));
+    if (sizes_type != napi_null && sizes_type != napi_undefined) {
+      bool is_typedarray = false;
+      CHECK(env, napi_is_typedarray(env, argv[3], &is_typedarray));
+      napi_typedarray_type sizes_array_type;
+      size_t sizes_length = 0;
+      void* sizes_data = NULL;
+      if (is_typedarray) CHECK(env, napi_get_typedarray_info(env, argv[3], &sizes_array_type, &sizes_length, &sizes_data, NULL, NULL));
+      if (!is_typedarray || sizes_array_type != napi_uint32_array || sizes_length < count) {
+        return type_error(env, "segmentSizes must be null or a Uint32Array of at least count entries");
+      }
+      segment_sizes = sizes_data;
+    }
+  }
   int last_error = 0;
   if (t->fd < 0) {
     last_error = EBADF;
@@ -406,24 +544,60 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
       CHECK(env, napi_get_typedarray_info(env, element, &type, &length, &data, NULL, NULL));
       if (type != napi_uint8_array) return type_error(env, "packets must be Uint8Arrays");
       ssize_t n;
-      do n = write(t->fd, data, length); while (n < 0 && errno == EINTR);
+      uint32_t gso_segments = 0; // wire segments this packet stands for, when sent as GSO
+      if (t->vnet) {
+        struct virtio_net_hdr header;
+        uint8_t headers[60 + 60]; // IPv4 with options + TCP with options; IPv6 needs 40 + 60
+        struct iovec iov[3];
+        size_t header_length = 0;
+        if (segment_sizes != NULL && segment_sizes[i] != 0) {
+          header_length = prepare_gso(data, length, segment_sizes[i], &header, headers, sizeof headers);
+        }
+        int parts;
+        if (header_length > 0) {
+          iov[0] = (struct iovec){.iov_base = &header, .iov_len = sizeof header};
+          iov[1] = (struct iovec){.iov_base = headers, .iov_len = header_length};
+          iov[2] = (struct iovec){.iov_base = (uint8_t*)data + header_length, .iov_len = length - header_length};
+          parts = 3;
+          size_t payload = length - header_length;
+          gso_segments = (uint32_t)((payload + segment_sizes[i] - 1) / segment_sizes[i]);
+        } else {
+          // A plain packet: no offload asked, its checksum complete (the kernel verifies it).
+          memset(&header, 0, sizeof header);
+          iov[0] = (struct iovec){.iov_base = &header, .iov_len = sizeof header};
+          iov[1] = (struct iovec){.iov_base = data, .iov_len = length};
+          parts = 2;
+        }
+        do n = writev(t->fd, iov, parts); while (n < 0 && errno == EINTR);
+        if (n >= (ssize_t)sizeof header) n -= (ssize_t)sizeof header;
+      } else {
+        do n = write(t->fd, data, length); while (n < 0 && errno == EINTR);
+      }
       // A full queue (EAGAIN, ENOBUFS) or a packet the kernel refuses (EINVAL...): the packet
       // is dropped, as a busy link would; TCP retransmits.
       if (n < 0) last_error = errno;
       else {
         written++;
         bytes += (double)n;
+        if (gso_segments != 0) {
+          offloaded++;
+          offloaded_segments += gso_segments;
+        }
       }
     }
   }
   napi_value result, value;
-  CHECK(env, napi_create_array_with_length(env, 3, &result));
+  CHECK(env, napi_create_array_with_length(env, 5, &result));
   CHECK(env, napi_create_uint32(env, written, &value));
   CHECK(env, napi_set_element(env, result, 0, value));
   CHECK(env, napi_create_int32(env, last_error, &value));
   CHECK(env, napi_set_element(env, result, 1, value));
   CHECK(env, napi_create_double(env, bytes, &value));
   CHECK(env, napi_set_element(env, result, 2, value));
+  CHECK(env, napi_create_uint32(env, offloaded, &value));
+  CHECK(env, napi_set_element(env, result, 3, value));
+  CHECK(env, napi_create_double(env, offloaded_segments, &value));
+  CHECK(env, napi_set_element(env, result, 4, value));
   return result;
 }
 

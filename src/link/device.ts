@@ -13,10 +13,18 @@ export interface Device {
   /** Largest IP packet (header included) the link carries, bytes. */
   readonly mtu: number;
   /**
-   * Sends one raw IPv4 or IPv6 packet. The device may keep the array without copying: the caller
-   * must not change it afterwards.
+   * Present when the device takes TCP segmentation offload: the largest TCP super-packet (IP
+   * header included) it accepts with a segment size, which it puts on the wire as segments of
+   * at most `mtu` bytes. Absent: every packet must fit the MTU.
    */
-  send(packet: Uint8Array): void;
+  readonly maxOffloadSize?: number;
+  /**
+   * Sends one raw IPv4 or IPv6 packet. The device may keep the array without copying: the caller
+   * must not change it afterwards. `segmentSize` (only to a device with maxOffloadSize): the
+   * packet is a TCP super-packet whose payload the device cuts into wire segments of this many
+   * payload bytes (the connection's MSS after options), each with the same headers.
+   */
+  send(packet: Uint8Array, segmentSize?: number): void;
   /** Installs the receiver for incoming packets (null to stop receiving). Packets come in batches. */
   onReceive(handler: PacketBatchHandler | null): void;
   /** Stops the device; later sends are dropped. */

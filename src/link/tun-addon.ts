@@ -10,11 +10,11 @@ export type TunHandle = { readonly __brand: 'TunHandle' };
 
 /** The functions native/tun.c exports (see the comment at its top). */
 export interface TunAddon {
-  open(name: string): [TunHandle, string];
+  open(name: string, vnetHeader?: boolean): [TunHandle, string];
   start(handle: TunHandle, memory: WebAssembly.Memory, offset: number, capacity: number, slot: number,
-    maxPackets: number, meta: Uint32Array, onBatch: (count: number, errno: number) => void): void;
+    maxPackets: number, meta: Uint32Array, onBatch: (count: number, errno: number, dropped: number) => void): void;
   stop(handle: TunHandle): void;
-  write(handle: TunHandle, packets: readonly Uint8Array[], count: number): [written: number, errno: number, bytes: number];
+  write(handle: TunHandle, packets: readonly Uint8Array[], count: number, segmentSizes?: Uint32Array | null): [written: number, errno: number, bytes: number, offloaded: number, offloadedSegments: number];
   close(handle: TunHandle): void;
 }
 

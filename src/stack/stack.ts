@@ -64,6 +64,8 @@ export interface ConnectOptions {
 
 const IPV4_TCP_OVERHEAD = 40;
 const IPV6_TCP_OVERHEAD = 60;
+/** TCP header with the most options (data offset 15). */
+const MAX_TCP_HEADER = 60;
 
 export class Stack {
   readonly device: Device;
@@ -332,14 +334,34 @@ export class Stack {
       mss: Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead)),
       // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN has no MSS option.
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
+      maxSegmentBurst: this.#segmentBurst(local.version, remote),
       counters: this.stats,
     };
   }
 
+  /**
+   * New data per segment for a connection over a device with segmentation offload: what its
+   * largest super-packet holds after the IP header and the most TCP header there can be (the
+   * engine rounds it down to whole MSS-sized segments). 0 (one MSS per segment) without offload,
+   * and to our own addresses, which never cross the device.
+   */
+  #segmentBurst(version: 4 | 6, remote: Uint8Array): number {
+    const max = this.device.maxOffloadSize;
+    if (max === undefined || max <= this.device.mtu) return 0;
+    if (matchLocal(this.addresses, remote, 0, version) >= 0) return 0;
+    return Math.max(0, max - (version === 4 ? 20 : 40) - MAX_TCP_HEADER);
+  }
+
   // ---- output and timers ---------------------------------------------------------------------
 
-  #send(packet: Uint8Array): void {
-    if (packet.length > this.device.mtu) {
+  /**
+   * Puts one packet on the device (or loops it back). `segmentSize` > 0: a TCP super-packet the
+   * device cuts into wire segments of that many payload bytes; it may exceed the MTU up to the
+   * device's maxOffloadSize.
+   */
+  #send(packet: Uint8Array, segmentSize = 0): void {
+    const max = segmentSize > 0 ? this.device.maxOffloadSize ?? this.device.mtu : this.device.mtu;
+    if (packet.length > max) {
       this.stats.ip.tooBig++;
       return;
     }
@@ -351,7 +373,8 @@ export class Stack {
       this.#loopback(packet);
       return;
     }
-    this.device.send(packet);
+    if (segmentSize > 0) this.device.send(packet, segmentSize);
+    else this.device.send(packet);
   }
 
   /** Packets to ourselves arrive as one batch on the next turn of the clock, like a device's. */
@@ -411,7 +434,9 @@ export class Stack {
     // (an abort's RST, a write), and a connection that just closed still sends its last RST.
     for (;;) {
       for (let seg = conn.pollTransmit(now); seg !== null; seg = conn.pollTransmit(now)) {
-        this.#send(encodeSegmentBytes(seg, ep.local.version, ep.local.bytes, ep.remoteBytes));
+        // More than one MSS of payload only comes from segmentation offload: the device cuts it.
+        const mss = conn.mssSend;
+        this.#send(encodeSegmentBytes(seg, ep.local.version, ep.local.bytes, ep.remoteBytes), seg.payload.length > mss ? mss : 0);
       }
       const event = conn.pollEvent();
       if (event === null) break;

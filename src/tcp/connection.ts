@@ -49,6 +49,13 @@ export interface ConnectionInit {
    * (the default), 1220 for IPv6.
    */
   defaultPeerMss?: number;
+  /**
+   * Segmentation offload (default 0: off): a segment of new data may carry up to this many bytes,
+   * rounded down to a whole number of MSS-sized segments, for a device that cuts it into
+   * MSS-sized wire segments (TSO/GSO). Retransmissions and segments with SACK blocks stay within
+   * one MSS; a sub-MSS tail rides along only when Nagle would let it go on its own.
+   */
+  maxSegmentBurst?: number;
 }
 
 /** RFC 9293 §3.7.1: the send MSS to assume when an IPv4 peer's SYN carries no MSS option. */
@@ -88,6 +95,8 @@ export class Connection {
   /** The MSS we advertise (and the most we send before the peer's MSS is known). */
   private readonly localMss: number;
   private readonly defaultPeerMss: number;
+  /** ConnectionInit.maxSegmentBurst (0: one MSS per segment). */
+  private readonly maxSegmentBurst: number;
 
   private _state: TcpState = 'CLOSED';
   /** Opened by Connection.accept (a RST in SYN-RECEIVED then closes silently, §3.10.7.4). */
@@ -212,6 +221,11 @@ export class Connection {
       throw new RangeError(`defaultPeerMss must be an integer in [${MIN_PEER_MSS}, 65495], got ${peerDefault}`);
     }
     this.defaultPeerMss = peerDefault;
+    const burst = init.maxSegmentBurst ?? 0;
+    if (!Number.isInteger(burst) || burst < 0 || burst > 0x3fffffff) {
+      throw new RangeError(`maxSegmentBurst must be a non-negative integer, got ${burst}`);
+    }
+    this.maxSegmentBurst = burst;
     const iss = init.iss >>> 0;
     this.iss = iss;
     this.sndUna = iss;
@@ -1018,9 +1032,16 @@ export class Connection {
       let send = false;
       let len = 0;
       if (unsent > 0) {
-        len = Math.min(unsent, mss, usable);
+        const burst = this.burstSize(mss);
+        len = Math.min(unsent, burst, usable);
         if (len <= 0) {
           len = 0;
+        } else if (len > mss) {
+          // A super-segment (offload): whole MSS-sized segments, plus the sub-MSS tail of what
+          // is queued only when it could go by itself (Nagle as for the tail segment alone).
+          const tail = len % mss;
+          if (tail !== 0 && !(len === unsent && (this.noDelay || this.finQueued))) len -= tail;
+          send = true;
         } else if (len === mss) {
           send = true;
         } else if (len === unsent) {
@@ -1082,6 +1103,16 @@ export class Connection {
     const unsent = seqDiff(this.dataEnd(), this.sndNxt);
     if (unsent > 0 && this.sndWnd - flight >= Math.min(unsent, mss)) return 3;
     return Math.max(1, outstanding - 1);
+  }
+
+  /**
+   * Most new data one segment may carry: one MSS, or with maxSegmentBurst the largest multiple
+   * of the MSS within it and within half the peer's largest window (as Linux bounds TSO
+   * packets, so that one packet never takes the whole window and ACKs keep coming).
+   */
+  private burstSize(mss: number): number {
+    const limit = Math.min(this.maxSegmentBurst, this.maxSndWnd >>> 1);
+    return limit > mss ? limit - (limit % mss) : mss;
   }
 
   /** At most `mss` bytes from `seq`, stopping where the peer's SACKed data begins. */

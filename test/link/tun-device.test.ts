@@ -11,6 +11,7 @@ import type { Device, PacketBatchHandler } from '../../src/link/device.js';
 import { setTunAddonLoader } from '../../src/link/tun-addon.js';
 import { TunDevice, type TunDeviceOptions } from '../../src/link/tun-device.js';
 import { TunError } from '../../src/link/tun-error.js';
+import { PcapTap } from '../../src/link/pcap-tap.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { Stack } from '../../src/stack/stack.js';
 import { codec } from '../../src/wire/module.js';
@@ -88,7 +89,7 @@ function linkExists(name: string, netns?: string): boolean {
   }
 }
 
-/** Passes everything through; notes the largest packets each way. */
+/** Passes everything through (offload too); notes the largest packets each way. */
 class SizeWatch implements Device {
   maxSent = 0;
   maxReceived = 0;
@@ -96,9 +97,12 @@ class SizeWatch implements Device {
   get mtu(): number {
     return this.inner.mtu;
   }
-  send(packet: Uint8Array): void {
+  get maxOffloadSize(): number | undefined {
+    return this.inner.maxOffloadSize;
+  }
+  send(packet: Uint8Array, segmentSize?: number): void {
     if (packet.length > this.maxSent) this.maxSent = packet.length;
-    this.inner.send(packet);
+    this.inner.send(packet, segmentSize);
   }
   onReceive(handler: PacketBatchHandler | null): void {
     this.inner.onReceive(handler === null ? null : (packets) => {
@@ -126,6 +130,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ hostAddresses: '192.0.2.1/24' }, TypeError);
     await rejects({ hostAddresses: [7] }, TypeError);
     await rejects({ netns: 3 }, TypeError);
+    await rejects({ offload: 'yes' }, TypeError, undefined, /offload must be a boolean/);
   });
 
   it('rejects values the kernel would refuse with TunError EINVAL, saying which', async () => {
@@ -438,6 +443,96 @@ describe('TunDevice against the kernel', function () {
     expect(watch.maxSent).to.equal(65000);
     expect(watch.maxReceived).to.equal(65000);
     expect(s.device.counters.writeDrops).to.equal(0);
+  });
+
+  describe('segmentation offload (IFF_VNET_HDR, GSO super-packets to the kernel)', () => {
+    const SIZE = 16 * 1024 * 1024;
+    // What 1448-byte segments (MTU 1500, IPv4 with timestamps) would take for 16 MB.
+    const PLAIN_SEGMENTS = Math.ceil(SIZE / 1448);
+
+    for (const host of ['192.0.2.2', '2001:db8::2']) {
+      it(`16 MB our stack → kernel at ${host}, MTU 1500, exact in GSO super-packets`, async () => {
+        let watch!: SizeWatch;
+        const s = await serve({ mtu: 1500 }, (d) => (watch = new SizeWatch(d)));
+        expect(s.device.maxOffloadSize).to.equal(65535);
+        s.stack.createServer((socket: TcpSocket) => sendAll(socket, 7, SIZE)).listen(9001);
+        const down = await kernelClient(host, 9001, ['--no-end']);
+        expect(down.error).to.equal(null);
+        expect(down.received).to.equal(SIZE);
+        expect(down.receivedSha).to.equal(sha256Of(7, SIZE));
+        const c = s.device.counters;
+        expect(c.writeDrops).to.equal(0);
+        // Most data went in super-packets far above the MTU, each standing for many segments.
+        expect(watch.maxSent).to.be.greaterThan(1500).and.at.most(65535);
+        expect(c.offloadPacketsOut).to.be.greaterThan(0);
+        expect(c.offloadSegmentsOut).to.be.greaterThan(PLAIN_SEGMENTS / 2);
+        expect(c.packetsOut).to.be.lessThan(PLAIN_SEGMENTS / 4);
+        // The kernel took each super-packet whole: its receive counters on the device are ours.
+        const rx = (JSON.parse(ip('-n', NS, '-j', '-s', 'link', 'show', 'dev', s.device.name)) as Array<{ stats64: { rx: { packets: number; bytes: number; dropped: number; errors: number } } }>)[0]!.stats64.rx;
+        expect(rx.packets).to.equal(c.packetsOut);
+        expect(rx.bytes).to.equal(c.bytesOut);
+        expect(rx.dropped + rx.errors).to.equal(0);
+        // Every packet the kernel sent us came through the vnet-header read path as it was.
+        expect(c.readDrops).to.equal(0);
+        expect(watch.maxReceived).to.be.at.most(1500);
+      });
+
+      it(`16 MB kernel → our stack at ${host} through the vnet-header read path, exact`, async () => {
+        const s = await serve({ mtu: 1500 });
+        const uploads: Array<ReturnType<typeof receiveAll>> = [];
+        s.stack.createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
+          uploads.push(receiveAll(socket));
+          socket.on('end', () => socket.end());
+        }).listen(9000);
+        const up = await kernelClient(host, 9000, ['--send', SIZE, '--seed', 8]);
+        expect(up.error).to.equal(null);
+        expect(up.sent).to.equal(SIZE);
+        expect(uploads).to.have.length(1);
+        expect(uploads[0]!.bytes).to.equal(SIZE);
+        expect(uploads[0]!.digest()).to.equal(sha256Of(8, SIZE));
+        expect(s.device.counters.readDrops).to.equal(0);
+        expect(s.device.counters.readErrors).to.equal(0);
+      });
+    }
+
+    it('offload: false opens without the vnet header: MTU-sized packets only, exact both ways', async () => {
+      const SMALL = 4 * 1024 * 1024;
+      let watch!: SizeWatch;
+      const s = await serve({ mtu: 1500, offload: false }, (d) => (watch = new SizeWatch(d)));
+      expect(s.device.maxOffloadSize).to.equal(undefined);
+      s.stack.createServer((socket: TcpSocket) => socket.pipe(socket)).listen(7);
+      const echo = await kernelClient('192.0.2.2', 7, ['--send', SMALL, '--seed', 9]);
+      expect(echo.error).to.equal(null);
+      expect(echo.received).to.equal(SMALL);
+      expect(echo.receivedSha).to.equal(sha256Of(9, SMALL));
+      expect(watch.maxSent).to.equal(1500);
+      expect(s.device.counters.offloadPacketsOut).to.equal(0);
+      expect(s.device.counters.packetsOut).to.be.greaterThan(SMALL / 1448);
+    });
+
+    it('the addon checks its offload arguments: vnetHeader a boolean, segmentSizes a long enough Uint32Array', () => {
+      const addon = tunAddon();
+      expect(() => addon.open('tcpwasm%d', 'yes' as unknown as boolean)).to.throw(TypeError, /vnetHeader/);
+      // A device of our own, never configured: closing the handle removes it.
+      const [own] = addon.open('tcpwasm%d', true);
+      try {
+        const packet = new Uint8Array(40);
+        expect(() => addon.write(own, [packet], 1, new Uint8Array(1) as unknown as Uint32Array)).to.throw(TypeError, /segmentSizes/);
+        expect(() => addon.write(own, [packet, packet], 2, new Uint32Array(1))).to.throw(TypeError, /segmentSizes/);
+      } finally {
+        addon.close(own);
+      }
+    });
+
+    it('a PcapTap around an offloading TunDevice hides the offload: plain MTU-sized packets', async () => {
+      let watch!: SizeWatch;
+      const s = await serve({ mtu: 1500 }, (d) => (watch = new SizeWatch(new PcapTap(d))));
+      s.stack.createServer((socket: TcpSocket) => sendAll(socket, 10, 1 << 20)).listen(9001);
+      const down = await kernelClient('192.0.2.2', 9001, ['--no-end']);
+      expect(down.receivedSha).to.equal(sha256Of(10, 1 << 20));
+      expect(watch.maxSent).to.equal(1500);
+      expect(s.device.counters.offloadPacketsOut).to.equal(0);
+    });
   });
 
   it('stays exact when WASM memory grows in the middle of TUN batches', async () => {

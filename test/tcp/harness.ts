@@ -38,6 +38,8 @@ export interface HarnessOptions {
   mss?: number;
   /** ConnectionInit.defaultPeerMss */
   defaultPeerMss?: number;
+  /** ConnectionInit.maxSegmentBurst (segmentation offload) */
+  maxSegmentBurst?: number;
   now?: number;
 }
 
@@ -88,6 +90,7 @@ export class Harness {
       localPort: LOCAL_PORT, remotePort: REMOTE_PORT, iss: o.iss ?? LOCAL_ISS,
       config: this.config, counters: this.counters, ...(o.mss !== undefined ? { mss: o.mss } : {}),
       ...(o.defaultPeerMss !== undefined ? { defaultPeerMss: o.defaultPeerMss } : {}),
+      ...(o.maxSegmentBurst !== undefined ? { maxSegmentBurst: o.maxSegmentBurst } : {}),
     };
   }
 
