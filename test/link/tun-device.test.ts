@@ -8,7 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Device, PacketBatchHandler } from '../../src/link/device.js';
-import { setTunAddonLoader } from '../../src/link/tun-addon.js';
+import { setTunAddonLoader, tunAddon } from '../../src/link/tun-addon.js';
 import { TunDevice, type TunDeviceOptions } from '../../src/link/tun-device.js';
 import { TunError } from '../../src/link/tun-error.js';
 import { PcapTap } from '../../src/link/pcap-tap.js';
