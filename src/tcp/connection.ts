@@ -1032,7 +1032,8 @@ export class Connection {
       let send = false;
       let len = 0;
       if (unsent > 0) {
-        const burst = this.burstSize(mss);
+        // Go-back-N after a timeout resends from below SND.MAX: retransmissions stay one MSS.
+        const burst = seqLt(this.sndNxt, this.sndMax) ? mss : this.burstSize(mss);
         len = Math.min(unsent, burst, usable);
         if (len <= 0) {
           len = 0;

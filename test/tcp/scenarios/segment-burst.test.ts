@@ -110,6 +110,21 @@ describe('tcp scenarios: segmentation offload (maxSegmentBurst)', () => {
     expect(h.counters.retransmissions).to.equal(1);
   });
 
+  it('go-back-N after a timeout resends one MSS per segment as slow start reopens cwnd', () => {
+    // RFC 5681 §3.1/RFC 9293 §3.8.1: after an RTO, data between SND.UNA and SND.MAX is
+    // retransmitted; retransmissions stay within one MSS (ConnectionInit.maxSegmentBurst).
+    const h = offloading(8000);
+    h.conn.write(pattern(8000));
+    h.expect({ flags: ACK | PSH, seq: 1001, ack: 5001, window: 16384, payload: 8000 });
+    h.fireNext();
+    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
+    h.send({ flags: ACK, seq: 5001, ack: 2001, window: 16384 });
+    const resent = h.collect();
+    expect(resent.length).to.be.greaterThan(0);
+    for (const s of resent) expect(s.payload.length).to.be.at.most(1000);
+    expect(resent[0]!.seq).to.equal(2001);
+  });
+
   it('fast retransmit resends one MSS of a super-segment', () => {
     const h = offloading(4000);
     h.conn.write(pattern(8000));
