@@ -10,12 +10,11 @@
 import http from 'node:http';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Connection, Server, Stack, TcpSocket } from '../dist/index.js';
+// The same bytes and writer as the kernel-side peer. The path goes through ../bench so that it
+// resolves both from here and from the compiled .bench/ (tsc does not copy .mjs files).
+import { CHUNK, pump } from '../bench/clients/pattern.mjs';
 
 export const PORTS = { sink: 5001, source: 5002, http: 8080 } as const;
-
-/** 256 KiB of a fixed pattern: the bytes every writer here sends. */
-const CHUNK = Buffer.alloc(256 * 1024);
-for (let i = 0; i < CHUNK.length; i++) CHUNK[i] = (i * 131) & 0xff;
 
 /** One transfer as the stack side saw it. */
 export interface StackSideTransfer {
@@ -55,22 +54,6 @@ function since(start: ReturnType<typeof mark>): { cpuSeconds: number; systemSeco
     systemSeconds: u.system / 1e6,
     eventLoopBusy: performance.eventLoopUtilization(start.elu).utilization,
   };
-}
-
-/** Writes `bytes` with backpressure, then calls `done`. */
-function pump(socket: TcpSocket, bytes: number, done: () => void): void {
-  let sent = 0;
-  const more = (): void => {
-    while (sent < bytes) {
-      const n = Math.min(CHUNK.length, bytes - sent);
-      sent += n;
-      if (!socket.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return;
-    }
-    socket.off('drain', more);
-    done();
-  };
-  socket.on('drain', more);
-  more();
 }
 
 export function startStackServices(stack: Stack): StackServices {

@@ -18,9 +18,7 @@
 
 import http from 'node:http';
 import net from 'node:net';
-
-const CHUNK = Buffer.alloc(256 * 1024);
-for (let i = 0; i < CHUNK.length; i++) CHUNK[i] = (i * 131) & 0xff;
+import { CHUNK, pump } from './pattern.mjs';
 
 function fail(message) {
   process.stderr.write(`tun-peer: ${message}\n`);
@@ -30,22 +28,6 @@ function fail(message) {
 function cpuSeconds(since) {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1e6;
-}
-
-/** Writes `bytes` of CHUNK-pattern data to `socket` with backpressure, then calls `done`. */
-function pump(socket, bytes, done) {
-  let sent = 0;
-  const more = () => {
-    while (sent < bytes) {
-      const n = Math.min(CHUNK.length, bytes - sent);
-      sent += n;
-      if (!socket.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return;
-    }
-    socket.off('drain', more);
-    done();
-  };
-  socket.on('drain', more);
-  more();
 }
 
 function upload(host, port, bytes) {
