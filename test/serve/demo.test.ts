@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { echoPayload } from '../../src/serve/echo-check.js';
-import { Netns } from '../../src/link/netns.js';
 import { cli, ensureBuilt, MAIN, repoRoot } from '../cli/cli-run.js';
+import { createNetns, requireInterop } from '../helpers/netns.js';
 
 /**
  * The lines every demo run prints, whichever client made the requests. `lossless`: over the
@@ -106,21 +106,8 @@ describe('serve: the demo and serve as commands', function () {
   });
 
   describe('over TUN (root, /dev/net/tun and the native addon)', () => {
-    /** Under CI=true a missing capability fails; elsewhere the test skips and says why. */
-    function requireTun(context: Mocha.Context): void {
-      const addon = join(repoRoot, 'native/build/Release/tcpwasm_tun.node');
-      const missing = process.getuid?.() !== 0 ? 'not root'
-        : !existsSync('/dev/net/tun') ? '/dev/net/tun missing'
-          : !existsSync(addon) ? `native addon not built (${addon})`
-            : undefined;
-      if (missing === undefined) return;
-      if (process.env.CI === 'true') throw new Error(`the TUN demo test needs root, /dev/net/tun and the addon under CI: ${missing}`);
-      console.log(`      skipped: ${missing}`);
-      context.skip();
-    }
-
     it('demo --require-tun: the kernel is the client inside the demo namespace, which is deleted after', function () {
-      requireTun(this);
+      requireInterop(this);
       const run = cli('demo', '--require-tun');
       expect(run.stderr).to.equal('');
       expect(run.status).to.equal(0);
@@ -137,8 +124,8 @@ describe('serve: the demo and serve as commands', function () {
     });
 
     it('serve --netns: the kernel fetches /stats and echoes through it; SIGTERM removes the device', async function () {
-      requireTun(this);
-      const ns = Netns.create(`tcpwasm-test-serve-${process.pid}`);
+      requireInterop(this);
+      const ns = createNetns();
       try {
         const child = spawn(process.execPath, [MAIN, 'serve', '--netns', ns.name, '--name', 'tcpwasmsrv%d', '--http-port', '8080'], { cwd: repoRoot });
         let stdout = '';
@@ -146,10 +133,8 @@ describe('serve: the demo and serve as commands', function () {
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
         const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-        const inNs = (command: string, args: string[]): ReturnType<typeof spawnSync> => {
-          const [cmd, full] = ns.command(command, args);
-          return spawnSync(cmd, full, { encoding: 'utf8', timeout: 20_000 });
-        };
+        const inNs = (command: string, args: string[]): ReturnType<typeof spawnSync> =>
+          spawnSync('ip', ['netns', 'exec', ns.name, command, ...args], { encoding: 'utf8', timeout: 20_000 });
         let device: string;
         try {
           while (!stdout.includes('serving until Ctrl-C')) {
