@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** bench/ and its compiled copy .bench/ both sit directly below the repository root. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The places looked in, in order: TCPWASM_CORPUS, ../shared/corpus beside the repo, /work/shared/corpus. */
+/** The places looked in, in order: TCPWASM_CORPUS, then ../shared/corpus beside the repo. */
 export function corpusCandidates(): string[] {
-  return [process.env.TCPWASM_CORPUS, resolve(repoRoot, '../shared/corpus'), '/work/shared/corpus']
+  return [process.env.TCPWASM_CORPUS, resolve(repoRoot, '../shared/corpus')]
     .filter((c): c is string => typeof c === 'string' && c.length > 0);
 }
 
