@@ -25,9 +25,9 @@ import { profileLayers, shares, type LayerHits } from './layer-profile.js';
 import { BenchNamespace, stopChild } from './tun-netns.js';
 import { PORTS, startStackServices, type StackServices, type StackSideTransfer } from './tun-services.js';
 
-const HOST_ADDRESS = '192.0.2.1/24';
-const STACK_ADDRESS = '192.0.2.2/24';
-const STACK_IP = '192.0.2.2';
+const HOST_ADDRESS = '198.51.100.1/24';
+const STACK_ADDRESS = '198.51.100.2/24';
+const STACK_IP = '198.51.100.2';
 
 export const GOODPUT_GROUP = 'TUN goodput';
 export const CONN_GROUP = 'TUN connections/s';

@@ -8,8 +8,8 @@ import { UsageError } from './usage-error.js';
 export const SERVE_USAGE = `serve options (tcpwasm serve):
   --name NAME           TUN device name (default: the kernel picks tcpwasm0, tcpwasm1, ...)
   --mtu N               device MTU, 68..65535 (1280 or more with an IPv6 address; default 1500)
-  --address A/P         our stack's address, repeatable (default 192.0.2.2/24 and 2001:db8::2/64)
-  --host-address A/P    the kernel side's address, repeatable (default 192.0.2.1/24 and 2001:db8::1/64)
+  --address A/P         our stack's address, repeatable (default 198.51.100.2/24 and 2001:db8::2/64)
+  --host-address A/P    the kernel side's address, repeatable (default 198.51.100.1/24 and 2001:db8::1/64)
   --netns NS            move the device into the existing network namespace NS
   --http-port N         HTTP port (default 80): / live stats page, /stats JSON, /bytes/N, POST /upload
   --echo-port N         echo port (default 7)
@@ -31,7 +31,7 @@ function port(name: string, text: string | undefined): number | undefined {
 /** "address/prefix" with the prefix in range for the family; returns the IP version. */
 function interfaceAddress(flag: string, text: string): 4 | 6 {
   const m = /^([^/]+)\/([0-9]{1,3})$/.exec(text);
-  if (!m) throw new UsageError(`--${flag} expects ADDRESS/PREFIX, e.g. 192.0.2.2/24, got ${JSON.stringify(text)}`);
+  if (!m) throw new UsageError(`--${flag} expects ADDRESS/PREFIX, e.g. 198.51.100.2/24, got ${JSON.stringify(text)}`);
   let version: 4 | 6;
   try {
     version = parseAddress(m[1]!).version;

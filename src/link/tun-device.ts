@@ -24,7 +24,7 @@ export interface TunDeviceOptions {
   name?: string;
   /** Largest IP packet, 68..65535 (default 1500; at least 1280 with IPv6 addresses). */
   mtu?: number;
-  /** Kernel-side addresses with prefix, e.g. ['192.0.2.1/24', '2001:db8::1/64']. */
+  /** Kernel-side addresses with prefix, e.g. ['198.51.100.1/24', '2001:db8::1/64']. */
   hostAddresses?: readonly string[];
   /** An existing network namespace (ip netns add): the device is moved there, then configured. */
   netns?: string;
@@ -101,7 +101,7 @@ function validate(options: TunDeviceOptions): Validated {
   if (typeof mtu !== 'number') throw new TypeError(`mtu must be a number, got ${typeof mtu}`);
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalid(`mtu must be an integer 68..65535, got ${mtu}`);
   const hostAddresses = options.hostAddresses ?? [];
-  if (!Array.isArray(hostAddresses)) throw new TypeError('hostAddresses must be an array of strings like "192.0.2.1/24"');
+  if (!Array.isArray(hostAddresses)) throw new TypeError('hostAddresses must be an array of strings like "198.51.100.1/24"');
   const addresses = hostAddresses.map((text: unknown, i) => {
     if (typeof text !== 'string') throw new TypeError(`hostAddresses[${i}] must be a string, got ${typeof text}`);
     let parsed;

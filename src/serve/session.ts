@@ -6,8 +6,8 @@ import { Stack } from '../stack/stack.js';
 import { startServices, type ServiceOptions, type Services } from './services.js';
 import { TunDevice } from '../link/tun-device.js';
 
-export const DEFAULT_ADDRESSES = ['192.0.2.2/24', '2001:db8::2/64'];
-export const DEFAULT_HOST_ADDRESSES = ['192.0.2.1/24', '2001:db8::1/64'];
+export const DEFAULT_ADDRESSES = ['198.51.100.2/24', '2001:db8::2/64'];
+export const DEFAULT_HOST_ADDRESSES = ['198.51.100.1/24', '2001:db8::1/64'];
 
 export interface SessionOptions {
   /** Serve over an in-memory link (the peer stack plays the kernel) instead of TUN. */

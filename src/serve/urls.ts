@@ -1,6 +1,6 @@
 // How to reach a session's services, as text for people: URLs and commands to try.
 
-/** "192.0.2.2/24" → "192.0.2.2". */
+/** "198.51.100.2/24" → "198.51.100.2". */
 export function bareAddress(withPrefix: string): string {
   return withPrefix.split('/')[0]!;
 }

@@ -112,7 +112,7 @@ describe('interop: closing connections with the Linux kernel', function () {
       expect(tw.some((l) => l.includes(`:${String(result.localPort)} `)), tw.join('\n')).to.equal(true);
       const segments = flow(tcpSegments(peer.tap!.pcap()), Number(result.localPort), PORT);
       const fins = segments.filter((s) => has(s, FIN));
-      expect(fins.map((s) => s.ip.src)).to.deep.equal([family === 4 ? '192.0.2.1' : '2001:db8::1', host]);
+      expect(fins.map((s) => s.ip.src)).to.deep.equal([family === 4 ? '198.51.100.1' : '2001:db8::1', host]);
       expectNoResets(peer);
     });
 

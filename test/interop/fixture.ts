@@ -1,5 +1,5 @@
 // The interop tests' setup: per test, a fresh network namespace holding a TUN device whose
-// kernel side is 192.0.2.1/24 + 2001:db8::1/64, our Stack on the other end (192.0.2.2,
+// kernel side is 198.51.100.1/24 + 2001:db8::1/64, our Stack on the other end (198.51.100.2,
 // 2001:db8::2), optionally a PcapTap and a FaultyDevice in between, and kernel-side programs run
 // inside the namespace. Everything a test opened is closed and deleted in afterEach, pass or fail.
 
@@ -14,8 +14,8 @@ import { Stack } from '../../src/stack/stack.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { createNetns, requireInterop, type Netns } from '../helpers/netns.js';
 
-export const KERNEL = { 4: '192.0.2.1', 6: '2001:db8::1' } as const;
-export const OURS = { 4: '192.0.2.2', 6: '2001:db8::2' } as const;
+export const KERNEL = { 4: '198.51.100.1', 6: '2001:db8::1' } as const;
+export const OURS = { 4: '198.51.100.2', 6: '2001:db8::2' } as const;
 export const FAMILIES = [4, 6] as const;
 export type Family = 4 | 6;
 

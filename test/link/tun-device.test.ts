@@ -18,8 +18,8 @@ import { codec } from '../../src/wire/module.js';
 import { createNetns, requireInterop, type Netns } from '../helpers/netns.js';
 import { receiveAll, sendAll, sha256Of } from '../stack/transfer-helpers.js';
 
-const HOST_ADDRESSES = ['192.0.2.1/24', '2001:db8::1/64'];
-const OUR_ADDRESSES = ['192.0.2.2/24', '2001:db8::2/64'];
+const HOST_ADDRESSES = ['198.51.100.1/24', '2001:db8::1/64'];
+const OUR_ADDRESSES = ['198.51.100.2/24', '2001:db8::2/64'];
 // The interop tests' kernel-side client: node:net in the namespace, seeded data, one JSON report.
 const CLIENT = fileURLToPath(new URL('../interop/clients/tcp-client.mjs', import.meta.url));
 const PINGER = fileURLToPath(new URL('./kernel/ping.py', import.meta.url));
@@ -127,7 +127,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects(null, TypeError);
     await rejects({ name: 5 }, TypeError);
     await rejects({ mtu: '1500' }, TypeError);
-    await rejects({ hostAddresses: '192.0.2.1/24' }, TypeError);
+    await rejects({ hostAddresses: '198.51.100.1/24' }, TypeError);
     await rejects({ hostAddresses: [7] }, TypeError);
     await rejects({ netns: 3 }, TypeError);
     await rejects({ offload: 'yes' }, TypeError, undefined, /offload must be a boolean/);
@@ -142,7 +142,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ mtu: 67 }, TunError, 'EINVAL', /68\.\.65535/);
     await rejects({ mtu: 65536 }, TunError, 'EINVAL');
     await rejects({ mtu: 1500.5 }, TunError, 'EINVAL');
-    await rejects({ hostAddresses: ['192.0.2.1/33'] }, TunError, 'EINVAL', /hostAddresses\[0\]/);
+    await rejects({ hostAddresses: ['198.51.100.1/33'] }, TunError, 'EINVAL', /hostAddresses\[0\]/);
     await rejects({ hostAddresses: ['not-an-address/24'] }, TunError, 'EINVAL');
     await rejects({ mtu: 1000, hostAddresses: ['2001:db8::1/64'] }, TunError, 'EINVAL', /1280/);
     await rejects({ netns: '../x' }, TunError, 'EINVAL', /namespace/);
@@ -313,16 +313,16 @@ describe('TunDevice against the kernel', function () {
     device = d;
     const s = new Stack({ device: d, addresses: OUR_ADDRESSES });
     stack = s;
-    expect(await kernelPing('192.0.2.2', 1)).to.equal(1);
+    expect(await kernelPing('198.51.100.2', 1)).to.equal(1);
     d.onReceive(null);
-    const silent = await kernelPing('192.0.2.2', 2).catch(() => 0);
+    const silent = await kernelPing('198.51.100.2', 2).catch(() => 0);
     expect(silent).to.equal(0);
     const seen: number[] = [];
     d.onReceive((packets) => {
       seen.push(packets.length);
       s.receive(packets);
     });
-    expect(await kernelPing('192.0.2.2', 2)).to.equal(2);
+    expect(await kernelPing('198.51.100.2', 2)).to.equal(2);
     expect(seen.length).to.be.greaterThan(0);
     // The two unanswered requests were read once reading resumed, and answered late.
     expect(s.stats.icmp.echoRequestsIn).to.equal(5);
@@ -344,7 +344,7 @@ describe('TunDevice against the kernel', function () {
         resolve();
       });
     });
-    const ping = kernelPing('192.0.2.2', 1).catch(() => 0);
+    const ping = kernelPing('198.51.100.2', 1).catch(() => 0);
     await closed;
     expect(await ping).to.equal(0);
     await new Promise((r) => setTimeout(r, 50));
@@ -380,7 +380,7 @@ describe('TunDevice against the kernel', function () {
     expect(existsSync(`/sys/class/net/${name}`)).to.equal(false);
   });
 
-  for (const host of ['192.0.2.2', '2001:db8::2']) {
+  for (const host of ['198.51.100.2', '2001:db8::2']) {
     it(`the kernel's ping to ${host} is answered by our Stack through the TUN`, async () => {
       const s = await serve();
       expect(await kernelPing(host, 3)).to.equal(3);
@@ -414,7 +414,7 @@ describe('TunDevice against the kernel', function () {
 
   it('a kernel connect to a closed port is refused (our RST)', async () => {
     await serve();
-    const result = await kernelClient('192.0.2.2', 9999);
+    const result = await kernelClient('198.51.100.2', 9999);
     expect(result.error).to.equal('ECONNREFUSED');
   });
 
@@ -429,13 +429,13 @@ describe('TunDevice against the kernel', function () {
     }).listen(9000);
     s.stack.createServer((socket: TcpSocket) => sendAll(socket, 5, SIZE)).listen(9001);
 
-    const up = await kernelClient('192.0.2.2', 9000, ['--send', SIZE, '--seed', 4]);
+    const up = await kernelClient('198.51.100.2', 9000, ['--send', SIZE, '--seed', 4]);
     expect(up.sent).to.equal(SIZE);
     expect(uploads).to.have.length(1);
     expect(uploads[0]!.bytes).to.equal(SIZE);
     expect(uploads[0]!.digest()).to.equal(sha256Of(4, SIZE));
 
-    const down = await kernelClient('192.0.2.2', 9001, ['--no-end']);
+    const down = await kernelClient('198.51.100.2', 9001, ['--no-end']);
     expect(down.error).to.equal(null);
     expect(down.received).to.equal(SIZE);
     expect(down.receivedSha).to.equal(sha256Of(5, SIZE));
@@ -450,7 +450,7 @@ describe('TunDevice against the kernel', function () {
     // What 1448-byte segments (MTU 1500, IPv4 with timestamps) would take for 16 MB.
     const PLAIN_SEGMENTS = Math.ceil(SIZE / 1448);
 
-    for (const host of ['192.0.2.2', '2001:db8::2']) {
+    for (const host of ['198.51.100.2', '2001:db8::2']) {
       it(`16 MB our stack → kernel at ${host}, MTU 1500, exact in GSO super-packets`, async () => {
         let watch!: SizeWatch;
         const s = await serve({ mtu: 1500 }, (d) => (watch = new SizeWatch(d)));
@@ -501,7 +501,7 @@ describe('TunDevice against the kernel', function () {
       const s = await serve({ mtu: 1500, offload: false }, (d) => (watch = new SizeWatch(d)));
       expect(s.device.maxOffloadSize).to.equal(undefined);
       s.stack.createServer((socket: TcpSocket) => socket.pipe(socket)).listen(7);
-      const echo = await kernelClient('192.0.2.2', 7, ['--send', SMALL, '--seed', 9]);
+      const echo = await kernelClient('198.51.100.2', 7, ['--send', SMALL, '--seed', 9]);
       expect(echo.error).to.equal(null);
       expect(echo.received).to.equal(SMALL);
       expect(echo.receivedSha).to.equal(sha256Of(9, SMALL));
@@ -528,7 +528,7 @@ describe('TunDevice against the kernel', function () {
       let watch!: SizeWatch;
       const s = await serve({ mtu: 1500 }, (d) => (watch = new SizeWatch(new PcapTap(d))));
       s.stack.createServer((socket: TcpSocket) => sendAll(socket, 10, 1 << 20)).listen(9001);
-      const down = await kernelClient('192.0.2.2', 9001, ['--no-end']);
+      const down = await kernelClient('198.51.100.2', 9001, ['--no-end']);
       expect(down.receivedSha).to.equal(sha256Of(10, 1 << 20));
       expect(watch.maxSent).to.equal(1500);
       expect(s.device.counters.offloadPacketsOut).to.equal(0);
@@ -577,12 +577,12 @@ describe('TunDevice against the kernel', function () {
     }).listen(9000);
     const before = codec().memoryBuffer().byteLength;
     const [up, pings] = await Promise.all([
-      kernelClient('192.0.2.2', 9000, ['--send', SIZE, '--seed', 6]),
+      kernelClient('198.51.100.2', 9000, ['--send', SIZE, '--seed', 6]),
       // Bursts of requests: each lands in a batch with others (and TCP segments) behind it.
       (async () => {
         let received = 0;
         for (let burst = 0; burst < 3; burst++) {
-          const out = await inNs('python3', [PINGER, '192.0.2.2', '50', '0', '2', '1000']);
+          const out = await inNs('python3', [PINGER, '198.51.100.2', '50', '0', '2', '1000']);
           received += (JSON.parse(out) as { received: number }).received;
         }
         return { received };

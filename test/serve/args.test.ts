@@ -11,11 +11,11 @@ describe('serve: command-line arguments', () => {
 
     it('takes every flag, with repeated addresses in order', () => {
       expect(parseServeArgs([
-        '--name', 'tw%d', '--mtu', '9000', '--address', '192.0.2.2/24', '--address', '2001:db8::2/64',
-        '--host-address', '192.0.2.1/24', '--netns', 'ns-1', '--http-port', '8080', '--echo-port', '7007', '--discard-port', '9009',
+        '--name', 'tw%d', '--mtu', '9000', '--address', '198.51.100.2/24', '--address', '2001:db8::2/64',
+        '--host-address', '198.51.100.1/24', '--netns', 'ns-1', '--http-port', '8080', '--echo-port', '7007', '--discard-port', '9009',
       ])).to.deep.equal({
         memory: false, name: 'tw%d', mtu: 9000, netns: 'ns-1',
-        addresses: ['192.0.2.2/24', '2001:db8::2/64'], hostAddresses: ['192.0.2.1/24'],
+        addresses: ['198.51.100.2/24', '2001:db8::2/64'], hostAddresses: ['198.51.100.1/24'],
         ports: { httpPort: 8080, echoPort: 7007, discardPort: 9009 },
       });
       expect(parseServeArgs(['--memory', '--mtu', '576', '--address', '10.0.0.2/8', '--host-address', '10.0.0.1/8']))
@@ -28,9 +28,9 @@ describe('serve: command-line arguments', () => {
       [['--mtu', '67'], /--mtu expects a whole number from 68 to 65535/],
       [['--mtu', '70000'], /--mtu expects/],
       [['--mtu', '1000'], /below IPv6's minimum of 1280/],
-      [['--address', '192.0.2.2'], /--address expects ADDRESS\/PREFIX/],
-      [['--address', '192.0.2.300/24'], /--address: not an IPv4 or IPv6 address: "192.0.2.300"/],
-      [['--address', '192.0.2.2/33'], /prefix length of 192.0.2.2 must be 0..32/],
+      [['--address', '198.51.100.2'], /--address expects ADDRESS\/PREFIX/],
+      [['--address', '198.51.100.300/24'], /--address: not an IPv4 or IPv6 address: "198.51.100.300"/],
+      [['--address', '198.51.100.2/33'], /prefix length of 198.51.100.2 must be 0..32/],
       [['--host-address', '2001:db8::1/129'], /prefix length of 2001:db8::1 must be 0..128/],
       [['--http-port', '0'], /--http-port expects a port from 1 to 65535/],
       [['--echo-port', '65536'], /--echo-port expects a port/],

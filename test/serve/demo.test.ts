@@ -16,10 +16,10 @@ import { createNetns, requireInterop } from '../helpers/netns.js';
  * legitimately send a segment we count as a drop (an out-of-window probe, answered by an ACK).
  */
 function expectChecksPassed(out: string, lossless: boolean): void {
-  expect(out).to.match(/^ {2}ok {3}GET http:\/\/192\.0\.2\.2\/ +200, \d+ bytes of HTML, [\d.]+ ms$/m);
-  expect(out).to.match(/^ {2}ok {3}GET http:\/\/192\.0\.2\.2\/bytes\/10485760 +200, 10485760 bytes, [\d.]+ ms \([\d.]+ MB\/s\)$/m);
+  expect(out).to.match(/^ {2}ok {3}GET http:\/\/198\.51\.100\.2\/ +200, \d+ bytes of HTML, [\d.]+ ms$/m);
+  expect(out).to.match(/^ {2}ok {3}GET http:\/\/198\.51\.100\.2\/bytes\/10485760 +200, 10485760 bytes, [\d.]+ ms \([\d.]+ MB\/s\)$/m);
   expect(out).to.match(/^ {2}ok {3}POST http:\/\/\[2001:db8::2\]\/upload +200, server hashed 1048576 bytes: SHA-256 matches/m);
-  expect(out).to.match(/^ {2}ok {3}echo 192\.0\.2\.2:7 +round trip [\d.]+ ms \(median of 20\); 1048576 of 1048576 bytes back exact/m);
+  expect(out).to.match(/^ {2}ok {3}echo 198\.51\.100\.2:7 +round trip [\d.]+ ms \(median of 20\); 1048576 of 1048576 bytes back exact/m);
   expect(out).to.match(/^ {2}ok {3}echo \[2001:db8::2\]:7 +round trip [\d.]+ ms \(median of 20\); 1048576 of 1048576 bytes back exact/m);
   expect(out).to.match(/^ {2}ok {3}GET http:\/\/\[2001:db8::2\]\/stats +200, \d+ bytes of JSON/m);
   expect(out).to.include('\n6 of 6 checks passed\n');
@@ -80,7 +80,7 @@ describe('serve: the demo and serve as commands', function () {
     }
     expect(await exited).to.equal(0);
     expect(stderr).to.equal('');
-    expect(stdout).to.include('our stack (192.0.2.2/24, 2001:db8::2/64) behind an in-memory link');
+    expect(stdout).to.include('our stack (198.51.100.2/24, 2001:db8::2/64) behind an in-memory link');
     expect(stdout).to.match(/\nSIGTERM: stopped after 1 connection \(\d+ segments in, \d+ out\)\n$/);
   });
 
@@ -117,7 +117,7 @@ describe('serve: the demo and serve as commands', function () {
       expect(out).to.match(/^client: the Linux kernel's TCP: (curl and node|node) inside namespace tcpwasm-demo-\d+/m);
       expectChecksPassed(out, false);
       expect(out).to.match(/device TunDevice tcpwasm\d+: packetsIn \d+/);
-      expect(out).to.include('sudo ip netns exec web curl http://192.0.2.2/');
+      expect(out).to.include('sudo ip netns exec web curl http://198.51.100.2/');
       expect(out).to.include(`device removed; namespace ${ns} deleted`);
       const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
       expect(list.stdout).not.to.include(ns!);
@@ -147,7 +147,7 @@ describe('serve: the demo and serve as commands', function () {
           const snapshot = JSON.parse(String(stats.stdout)) as { device: { kind: string; name: string; netns: string }; ports: { http: number } };
           expect(snapshot.device).to.deep.include({ kind: 'TunDevice', name: device, netns: ns.name });
           expect(snapshot.ports.http).to.equal(8080);
-          const echo = inNs('bash', ['-c', "exec 3<>/dev/tcp/192.0.2.2/7; echo 'hello, kernel' >&3; head -1 <&3"]);
+          const echo = inNs('bash', ['-c', "exec 3<>/dev/tcp/198.51.100.2/7; echo 'hello, kernel' >&3; head -1 <&3"]);
           expect(String(echo.stdout)).to.equal('hello, kernel\n');
           expect(inNs('ip', ['link', 'show', device]).status).to.equal(0);
         } finally {

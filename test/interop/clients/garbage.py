@@ -19,9 +19,9 @@ import struct
 import sys
 import time
 
-OURS4 = bytes([192, 0, 2, 2])
-KERNEL4 = bytes([192, 0, 2, 1])
-OTHER4 = bytes([192, 0, 2, 99])
+OURS4 = bytes([198, 51, 100, 2])
+KERNEL4 = bytes([198, 51, 100, 1])
+OTHER4 = bytes([198, 51, 100, 99])
 OURS6 = socket.inet_pton(socket.AF_INET6, '2001:db8::2')
 KERNEL6 = socket.inet_pton(socket.AF_INET6, '2001:db8::1')
 OTHER6 = socket.inet_pton(socket.AF_INET6, '2001:db8::99')
