@@ -365,6 +365,14 @@ export class Connection {
     if (s !== 'CLOSED') this.toClosed();
   }
 
+  /**
+   * Drops the connection without sending anything: an orphan whose FIN-WAIT-2 time ran out
+   * (Linux tcp_fin_timeout lets the FIN-WAIT-2 timewait socket expire silently).
+   */
+  expire(): void {
+    if (this._state !== 'CLOSED') this.toClosed();
+  }
+
   setNoDelay(noDelay: boolean): void {
     this.noDelay = noDelay;
   }
