@@ -112,7 +112,8 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
       }
       // On the stack's clock, so virtual-time tests and benchmarks see the same grace period.
       const deadline = stack.clock.setTimer(stack.clock.now() + graceMs, () => {
-        for (const socket of open) socket.destroy();
+        // Reset, not close(2): a graceful destroy() would leave them waiting on the peer as orphans.
+        for (const socket of open) socket.resetAndDestroy();
       });
     });
     return closing;

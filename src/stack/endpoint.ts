@@ -32,8 +32,12 @@ export class Endpoint implements HeapItem {
   error: string | null = null;
   established = false;
   closed = false;
-  /** Counted among the stack's TIME-WAIT connections. */
-  inTimeWait = false;
+  /** Counted among the stack's quiet connections (TIME-WAIT, orphans in FIN-WAIT-2). */
+  quiet = false;
+  /** The socket let go of it before TCP finished (see orphans.ts). */
+  orphan = false;
+  /** An orphan's FIN-WAIT-2 deadline (Infinity until it reaches FIN-WAIT-2). */
+  finTimeoutAt = Infinity;
   /** Clock time of the last handleTimeout call (guards against a deadline that does not move). */
   timedOutAt = -1;
 

@@ -39,6 +39,8 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
   #noDelay = false;
+  /** resetAndDestroy(): the destroy that follows aborts with RST. */
+  #reset = false;
 
   /** @internal Sockets come from stack.connect() or a Server. */
   constructor(stack: Stack, options: TcpSocketOptions = {}) {
@@ -144,9 +146,17 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   ref(): this { return this; }
   unref(): this { return this; }
 
-  /** Aborts with RST (a graceful close is end()). */
+  /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
   resetAndDestroy(): this {
+    this.#reset = true;
     return this.destroy();
+  }
+
+  /** end(), then destroy() once everything written has been handed to TCP (as node:net). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
   }
 
   // ---- Duplex implementation ---------------------------------------------------------------
@@ -180,23 +190,37 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#timeoutTimer?.cancel();
     this.#timeoutTimer = null;
-    this.#afterConnect = [];
-    this.#pendingWrite = null;
     const ep = this.#ep;
     if (ep && ep.owner === this) {
-      ep.owner = null;
-      // A socket that finished both directions leaves its connection to complete the close
-      // (FIN-WAIT, TIME-WAIT, LAST-ACK) in the stack; anything else is an abort: RST.
-      const graceful = error === null && this.readableEnded && this.writableFinished;
-      if (!ep.closed && !graceful) {
-        ep.conn.abort(this.#stack.clock.now());
-        this.#stack.markDirty(ep);
-      }
+      // destroy() is close(2), as node:net's: what write() accepted is still sent, then FIN, and
+      // the connection finishes on its own; RST only for unread data or resetAndDestroy() (the
+      // stack decides, see orphans.ts). Writes still queued while connecting die with the SYN.
+      const unsent = this.connecting || this.#reset ? [] : this.#unsentWrites();
+      this.#stack.release(ep, this.#reset ? 'abort' : 'close', unsent);
     }
+    this.#afterConnect = [];
+    this.#pendingWrite = null;
     this.connecting = false;
     callback(error);
     // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));
+  }
+
+  /**
+   * Bytes write() accepted that TCP's send buffer has not taken yet: the rest of the chunk being
+   * written and the stream's queue. Writable.destroy() fails the queued callbacks only on the next
+   * tick, so the queue is still there during _destroy (writableBuffer: Node's getter over it).
+   */
+  #unsentWrites(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const pending = this.#pendingWrite;
+    if (pending !== null && pending.offset < pending.data.length) out.push(pending.data.subarray(pending.offset));
+    const queued = (this as unknown as { writableBuffer?: Array<{ chunk: unknown }> }).writableBuffer ?? [];
+    for (const { chunk } of queued) {
+      if (chunk instanceof Uint8Array) out.push(chunk);
+      else if (typeof chunk === 'string') out.push(Buffer.from(chunk));
+    }
+    return out;
   }
 
   // ---- events from the connection (EndpointOwner; called by the stack) ---------------------
@@ -298,7 +322,8 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     if (this.destroyed) return;
     if (!this.#peerEnded) {
       // Closed without the peer's FIN reaching us and without an error: the stack went away.
-      this.destroy(systemError('ECONNRESET', 'read'));
+      // A socket the application already ended expects no more from it: no error thrown at it.
+      this.destroy(this.writableEnded ? undefined : systemError('ECONNRESET', 'read'));
     }
   }
 

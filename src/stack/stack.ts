@@ -23,6 +23,7 @@ import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
+import { Orphans, type OrphanOptions, type ReleaseMode } from './orphans.js';
 import { EphemeralPorts } from './ports.js';
 import { chunkEnd, ReceivedBatch } from './received-batch.js';
 import { encodeSegmentBytes } from './segment-codec.js';
@@ -30,7 +31,7 @@ import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
 import { createStackStats, type StackStats } from './stats.js';
 
-export interface StackOptions {
+export interface StackOptions extends OrphanOptions {
   device: Device;
   /** Interface addresses with prefix length, e.g. ['192.0.2.2/24', '2001:db8::2/64']. */
   addresses: readonly string[];
@@ -84,14 +85,18 @@ export class Stack {
   readonly #backlog: number;
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
+  readonly #orphans: Orphans;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
   #looped: Uint8Array[] = [];
   /** Whether #timer keeps a real-time process alive. */
   #timerRef = false;
-  /** Connections in TIME-WAIT: the only ones whose timers do not hold a real-time process. */
-  #timeWait = 0;
+  /**
+   * Connections with nothing left to deliver (TIME-WAIT, orphans in FIN-WAIT-2): the only ones
+   * whose timers do not hold a real-time process.
+   */
+  #quiet = 0;
   #flushScheduled = false;
   /** Batch decoders by receive() nesting depth (see receive). */
   readonly #batches: ReceivedBatch[] = [];
@@ -119,6 +124,7 @@ export class Stack {
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
     this.#isn = new IsnGenerator(options.isnSecret);
+    this.#orphans = new Orphans(options, this.stats.stack);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     device.onReceive((packets) => this.receive(packets));
   }
@@ -126,6 +132,11 @@ export class Stack {
   /** Connections in the table (every state but CLOSED, TIME-WAIT included). */
   get connectionCount(): number {
     return this.#table.size;
+  }
+
+  /** Connections the application destroyed that are still closing (Linux's orphans). */
+  get orphanCount(): number {
+    return this.#orphans.count;
   }
 
   /** A node:net-style server whose sockets are this stack's TCP connections. */
@@ -274,6 +285,7 @@ export class Stack {
       // connection answers it (challenge ACK) and the peer can only get in after its SYN RTO.
       if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local.index, seg.dstPort) === undefined) {
         ep.conn.handleSegment(seg, now);
+        if (ep.orphan) this.#orphans.afterInput(ep, now);
         this.#markDirty(ep);
         return;
       }
@@ -443,12 +455,15 @@ export class Stack {
       this.#dispatch(ep, event);
     }
     if (ep.closed) return;
-    const timeWait = conn.state === 'TIME-WAIT';
-    if (timeWait !== ep.inTimeWait) {
-      ep.inTimeWait = timeWait;
-      this.#timeWait += timeWait ? 1 : -1;
+    const state = conn.state;
+    if (state === 'TIME-WAIT') this.#orphans.settled(ep);
+    const quiet = state === 'TIME-WAIT' || (ep.orphan && state === 'FIN-WAIT-2');
+    if (quiet !== ep.quiet) {
+      ep.quiet = quiet;
+      this.#quiet += quiet ? 1 : -1;
     }
     let deadline = conn.nextTimeout;
+    if (ep.orphan) deadline = Math.min(deadline, this.#orphans.deadline(ep, state, now));
     // A deadline already past after handleTimeout would spin the timer; step at least 1 ms.
     if (deadline <= now && ep.timedOutAt === now) deadline = now + 1;
     this.#deadlines.set(ep, deadline);
@@ -501,9 +516,10 @@ export class Stack {
 
   #remove(ep: Endpoint): void {
     ep.closed = true;
-    if (ep.inTimeWait) {
-      ep.inTimeWait = false;
-      this.#timeWait--;
+    this.#orphans.settled(ep);
+    if (ep.quiet) {
+      ep.quiet = false;
+      this.#quiet--;
     }
     this.#table.delete(ep);
     this.#deadlines.remove(ep);
@@ -525,7 +541,7 @@ export class Stack {
     // On real time, a process must not end while a connection still has work to do (unsent or
     // unacknowledged data, a FIN to deliver); but TIME-WAIT alone should not keep it for 2*MSL,
     // just as the kernel's TIME-WAIT does not keep a node:net program alive.
-    const ref = this.#table.size > this.#timeWait;
+    const ref = this.#table.size > this.#quiet;
     if (next === this.#timerAt && ref === this.#timerRef) return;
     this.#timer?.cancel();
     this.#timerAt = next;
@@ -542,7 +558,7 @@ export class Stack {
     for (let ep = this.#deadlines.peek(); ep !== undefined && ep.deadline <= now; ep = this.#deadlines.peek()) {
       this.#deadlines.remove(ep);
       ep.timedOutAt = now;
-      ep.conn.handleTimeout(now);
+      if (!(ep.orphan && this.#orphans.expire(ep, now))) ep.conn.handleTimeout(now);
       this.#markDirty(ep);
     }
     this.#flush();
@@ -598,6 +614,15 @@ export class Stack {
     this.markDirty(ep);
   }
 
+  /**
+   * @internal The socket on `ep` is destroyed: close(2) semantics ('close': the data still goes,
+   * then FIN, and the connection lives on as an orphan) or an abort (RST). See orphans.ts.
+   */
+  release(ep: Endpoint, mode: ReleaseMode, unsent: Uint8Array[]): void {
+    this.#orphans.release(ep, mode, unsent, this.clock.now());
+    this.markDirty(ep);
+  }
+
   /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
   listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void): Listener {
     let local: LocalAddress | null = null;
@@ -624,7 +649,7 @@ export class Stack {
     this.#listeners.remove(listener);
     const now = this.clock.now();
     for (const ep of this.#table.values()) {
-      if (ep.listener === listener && ep.owner === null) {
+      if (ep.listener === listener && ep.owner === null && !ep.orphan) {
         ep.conn.abort(now);
         this.markDirty(ep);
       }

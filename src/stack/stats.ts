@@ -44,6 +44,16 @@ export interface StackCounters {
   accepted: number;
   /** Connections that reached CLOSED and left the table. */
   closed: number;
+  /** Connections destroyed before TCP finished, left to close on their own (orphans). */
+  orphaned: number;
+  /** Reset at destroy() because received data was left unread (RFC 2525 §2.17). */
+  abortOnClose: number;
+  /** Orphans reset because the peer sent new data after the close. */
+  abortOnData: number;
+  /** Reset at destroy() because maxOrphans were already open. */
+  orphanResets: number;
+  /** Orphans dropped after finTimeout in FIN-WAIT-2. */
+  finTimeouts: number;
 }
 
 export interface StackStats extends TcpCounters {
@@ -60,6 +70,9 @@ export function createStackStats(): StackStats {
       malformed: 0, fragments: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
     },
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
-    stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },
+    stack: {
+      activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0,
+      orphaned: 0, abortOnClose: 0, abortOnData: 0, orphanResets: 0, finTimeouts: 0,
+    },
   };
 }

@@ -183,6 +183,11 @@ export class Connection {
   private rstAck = 0;
   private rstFlags = 0;
   private noDelay: boolean;
+  /**
+   * End of the last sub-MSS segment sent (Linux snd_sml): Nagle in Minshall's form holds a small
+   * segment only while this one is unacknowledged.
+   */
+  private sndSml = 0;
 
   // Timers: absolute deadlines in ms, Infinity when not running.
   private rtoDeadline = Infinity;
@@ -231,6 +236,7 @@ export class Connection {
     this.sndUna = iss;
     this.sndNxt = iss;
     this.sndMax = iss;
+    this.sndSml = iss;
     this.recover = iss;
     this.tsOffset = iss;
     this.effMss = Math.min(mss, peerDefault);
@@ -363,6 +369,14 @@ export class Connection {
       this.queueRst(this.sndMax, 0, RST); // SND.NXT before any timeout rewound it (see emitAck)
     }
     if (s !== 'CLOSED') this.toClosed();
+  }
+
+  /**
+   * Drops the connection without sending anything: an orphan whose FIN-WAIT-2 time ran out
+   * (Linux tcp_fin_timeout lets the FIN-WAIT-2 timewait socket expire silently).
+   */
+  expire(): void {
+    if (this._state !== 'CLOSED') this.toClosed();
   }
 
   setNoDelay(noDelay: boolean): void {
@@ -1041,13 +1055,15 @@ export class Connection {
           // A super-segment (offload): whole MSS-sized segments, plus the sub-MSS tail of what
           // is queued only when it could go by itself (Nagle as for the tail segment alone).
           const tail = len % mss;
-          if (tail !== 0 && !(len === unsent && (this.noDelay || this.finQueued))) len -= tail;
+          if (tail !== 0 && !(len === unsent && (this.noDelay || this.finQueued || !this.smallSegmentUnacked()))) len -= tail;
           send = true;
         } else if (len === mss) {
           send = true;
         } else if (len === unsent) {
-          // All that is queued fits: Nagle holds a small segment while data is unacknowledged.
-          send = this.noDelay || inFlight === 0 || this.finQueued || this.forceSend;
+          // All that is queued fits: Nagle, in Minshall's form as Linux has it (tcp_nagle_check),
+          // holds a small segment only while an earlier small segment is unacknowledged, so a
+          // request/response tail never waits for the peer's delayed ACK of full segments.
+          send = this.noDelay || !this.smallSegmentUnacked() || this.finQueued || this.forceSend;
         } else {
           // Window-limited small segment: sender SWS avoidance (RFC 9293 §3.8.6.2.1).
           send = len >= (this.maxSndWnd >>> 1) || this.forceSend;
@@ -1062,6 +1078,7 @@ export class Connection {
         this.forceSend = false;
         const seg = this.segmentAt(this.sndNxt, len, now);
         this.sndNxt = this.lastSegmentEnd;
+        if (len % mss !== 0) this.sndSml = this.lastSegmentEnd; // Linux tcp_minshall_update
         return seg;
       }
       if (this.rtoDeadline === Infinity && this.persistDeadline === Infinity) {
@@ -1078,6 +1095,11 @@ export class Connection {
       return this.emitAck(now);
     }
     return null;
+  }
+
+  /** Linux tcp_minshall_check: a small segment sent is not yet acknowledged (SND.UNA < sml <= SND.NXT). */
+  private smallSegmentUnacked(): boolean {
+    return seqGt(this.sndSml, this.sndUna) && seqLe(this.sndSml, this.sndNxt);
   }
 
   /**

@@ -209,11 +209,11 @@ describe('interop: closing connections with the Linux kernel', function () {
       expect(rst[0]!.tcp.srcPort).to.equal(5999);
     });
 
-    it(`IPv${family}: our destroy() resets the connection and the kernel's socket fails with ECONNRESET`, async () => {
+    it(`IPv${family}: our resetAndDestroy() resets the connection and the kernel's socket fails with ECONNRESET`, async () => {
       const peer = await open({ tap: true });
       let serverError: unknown = 'none';
       peer.stack.createServer((socket) => {
-        socket.once('data', () => socket.destroy());
+        socket.once('data', () => socket.resetAndDestroy());
         socket.on('error', (e) => { serverError = e; });
       }).listen(PORT);
       const result = await done(peer.node('tcp-client.mjs', [host, PORT, '--send', 1000, '--no-end']));

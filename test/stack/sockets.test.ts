@@ -112,7 +112,7 @@ describe('Stack: sockets and servers', () => {
     await p.clock.runUntil(() => listening, 1000);
   });
 
-  it('reset: destroy() sends RST and the peer gets ECONNRESET', async () => {
+  it('reset: resetAndDestroy() sends RST and the peer gets ECONNRESET (destroy() closes with FIN: close.test.ts)', async () => {
     const p = stackPair({ delayMs: 2 });
     let serverSocket: TcpSocket | undefined;
     p.server.createServer((s) => { serverSocket = s; }).listen(7);
@@ -120,7 +120,7 @@ describe('Stack: sockets and servers', () => {
     await p.clock.runUntil(() => serverSocket !== undefined, 1000);
     let error: SystemError | undefined;
     serverSocket!.on('error', (e: SystemError) => { error = e; });
-    sock.destroy();
+    sock.resetAndDestroy();
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
     expect(p.client.stats.resetsSent).to.equal(1);
@@ -406,7 +406,7 @@ describe('Stack: sockets and servers', () => {
     await p.clock.runUntil(() => accepted, 1000);
     sock.write('data');
     await new Promise((resolve) => setImmediate(resolve)); // the data segment is on the link
-    sock.destroy(); // the RST follows it in the same delivery
+    sock.resetAndDestroy(); // the RST follows it in the same delivery
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
   });

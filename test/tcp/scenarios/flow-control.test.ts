@@ -129,6 +129,36 @@ describe('tcp scenarios: flow control', () => {
       h.expect({ flags: ACK | PSH, seq: 1002, ack: 5001, window: 16384, payload: bytes('bc') });
     });
 
+    it('Minshall (Linux tcp_nagle_check): a small tail after full segments goes at once, nothing small being unacknowledged', () => {
+      const h = Harness.established({}, { mss: 1000 });
+      h.conn.write(pattern(2500));
+      h.expect(
+        { flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 },
+        { flags: ACK, seq: 2001, ack: 5001, window: 16384, payload: 1000 },
+        { flags: ACK | PSH, seq: 3001, ack: 5001, window: 16384, payload: 500 },
+      );
+    });
+
+    it('Minshall: the next small segment waits for the ACK of the earlier small one, not of the full ones', () => {
+      const h = Harness.established({}, { mss: 1000 });
+      h.conn.write(pattern(2500));
+      h.collect(); // 1000, 1000, 500: the small one ends at 3501
+      h.conn.write(bytes('x'));
+      h.expectNothing();
+      h.send({ flags: ACK, seq: 5001, ack: 3001 }); // the full segments only
+      h.expectNothing();
+      h.send({ flags: ACK, seq: 5001, ack: 3501 }); // the small one: 'x' is released
+      h.expect({ flags: ACK | PSH, seq: 3501, ack: 5001, window: 16384, payload: bytes('x') });
+    });
+
+    it('Minshall: a small segment goes while only full-sized ones are in flight', () => {
+      const h = Harness.established({}, { mss: 1000 });
+      h.conn.write(pattern(2000));
+      h.collect(); // two full segments, unacknowledged
+      h.conn.write(bytes('y'));
+      h.expect({ flags: ACK | PSH, seq: 3001, ack: 5001, window: 16384, payload: bytes('y') });
+    });
+
     it('full-sized segments are not held', () => {
       const h = Harness.established({}, { mss: 1000 });
       h.conn.write(bytes('a'));

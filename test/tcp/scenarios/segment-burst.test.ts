@@ -79,13 +79,21 @@ describe('tcp scenarios: segmentation offload (maxSegmentBurst)', () => {
     h.expectNothing();
   });
 
-  it('with Nagle, the sub-MSS tail stays behind while the super-segment is unacknowledged', () => {
+  it('with Nagle (Minshall), the sub-MSS tail rides along when no earlier small segment is unacknowledged', () => {
     const h = offloading(8000, false);
     h.conn.write(pattern(4500));
-    h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 4000 });
+    h.expect({ flags: ACK | PSH, seq: 1001, ack: 5001, window: 16384, payload: 4500 });
+  });
+
+  it('with Nagle, the sub-MSS tail stays behind while an earlier small segment is unacknowledged', () => {
+    const h = offloading(8000, false);
+    h.conn.write(pattern(10));
+    h.expect({ flags: ACK | PSH, seq: 1001, ack: 5001, window: 16384, payload: 10 });
+    h.conn.write(pattern(4500));
+    h.expect({ flags: ACK, seq: 1011, ack: 5001, window: 16384, payload: 4000 });
     h.expectNothing();
-    h.send({ flags: ACK, seq: 5001, ack: 5001, window: 16384 });
-    h.expect({ flags: ACK | PSH, seq: 5001, ack: 5001, window: 16384, payload: 500 });
+    h.send({ flags: ACK, seq: 5001, ack: 1011, window: 16384 });
+    h.expect({ flags: ACK | PSH, seq: 5011, ack: 5001, window: 16384, payload: 500 });
   });
 
   it('without Nagle, the tail rides at the end of the super-segment', () => {
