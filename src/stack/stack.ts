@@ -21,6 +21,7 @@ import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
 import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
+import { MartianFilter } from './martian.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { EphemeralPorts } from './ports.js';
@@ -84,6 +85,7 @@ export class Stack {
   readonly #backlog: number;
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
+  readonly #martians: MartianFilter;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -119,6 +121,7 @@ export class Stack {
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
     this.#isn = new IsnGenerator(options.isnSecret);
+    this.#martians = new MartianFilter(this.addresses);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     device.onReceive((packets) => this.receive(packets));
   }
@@ -181,6 +184,11 @@ export class Stack {
 
   /** Handles one batch of received raw IP packets (the Device calls this). */
   receive(packets: Uint8Array[]): void {
+    this.#receive(packets, false);
+  }
+
+  /** `looped`: packets the stack sent to its own addresses (their sources are ours, not martian). */
+  #receive(packets: Uint8Array[], looped: boolean): void {
     if (this.#closed || packets.length === 0) return;
     // A scratch decoder per nesting level: a synchronous device may deliver into this stack
     // again while a segment of the outer batch is being handled (a reset sent, answered at once).
@@ -190,7 +198,7 @@ export class Stack {
       for (let first = 0; first < packets.length;) {
         const end = chunkEnd(packets, first);
         batch.decode(packets, first, end);
-        this.#receiveRows(batch, packets, first);
+        this.#receiveRows(batch, packets, first, looped);
         first = end;
       }
     } finally {
@@ -199,7 +207,7 @@ export class Stack {
     this.#flush();
   }
 
-  #receiveRows(batch: ReceivedBatch, packets: Uint8Array[], first: number): void {
+  #receiveRows(batch: ReceivedBatch, packets: Uint8Array[], first: number, looped: boolean): void {
     const now = this.clock.now();
     const ip = this.stats.ip;
     const locals = this.addresses;
@@ -211,7 +219,7 @@ export class Stack {
       ip.bytesIn += packet.length;
       const status = batch.status(i);
       if (status !== 0) {
-        this.#receiveOther(packet, STATUS_NAMES[status]);
+        this.#receiveOther(packet, STATUS_NAMES[status], looped);
         continue;
       }
       const version = batch.ipVersion(i);
@@ -221,9 +229,11 @@ export class Stack {
       }
       const localIndex = matchLocal(locals, packet, batch.dstAddressOffset(i), version);
       if (localIndex < 0) {
-        ip.notOurs++;
+        if (this.#martians.nonUnicastDestination(packet, batch.dstAddressOffset(i), version)) this.stats.martians.nonUnicastDestination++;
+        else ip.notOurs++;
         continue;
       }
+      if (!looped && this.#isMartianSource(packet, batch.srcAddressOffset(i), version)) continue;
       const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
@@ -235,7 +245,7 @@ export class Stack {
     }
   }
 
-  #receiveOther(packet: Uint8Array, code: string | undefined): void {
+  #receiveOther(packet: Uint8Array, code: string | undefined, looped: boolean): void {
     const ip = this.stats.ip;
     if (code === 'FRAGMENT') {
       ip.fragments++;
@@ -258,12 +268,21 @@ export class Stack {
       ip.notOurs++;
       return;
     }
+    if (!looped && this.#isMartianSource(packet, upper.srcOffset, upper.version)) return;
     const icmpProtocol = upper.version === 4 ? ICMP_PROTOCOL : ICMPV6_PROTOCOL;
     if (upper.protocol !== icmpProtocol) {
       ip.unknownProtocol++;
       return;
     }
     this.#icmp.input(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
+  }
+
+  /** Counts and reports a source no host sends from (see martian.ts); nothing answers it. */
+  #isMartianSource(packet: Uint8Array, srcOffset: number, version: number): boolean {
+    const reason = this.#martians.source(packet, srcOffset, version);
+    if (reason === null) return false;
+    this.stats.martians[reason]++;
+    return true;
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
@@ -385,7 +404,7 @@ export class Stack {
     this.clock.setTimer(this.clock.now(), () => {
       const batch = this.#looped;
       this.#looped = [];
-      this.receive(batch);
+      this.#receive(batch, true);
     });
   }
 

@@ -2,6 +2,7 @@
 // plus what the stack counts below TCP.
 
 import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
+import { createMartianCounters, type MartianCounters } from './martian.js';
 
 export interface IpCounters {
   packetsIn: number;
@@ -50,6 +51,8 @@ export interface StackStats extends TcpCounters {
   ip: IpCounters;
   icmp: IcmpCounters;
   stack: StackCounters;
+  /** Packets dropped unanswered for a martian source or destination address (martian.ts). */
+  martians: MartianCounters;
 }
 
 export function createStackStats(): StackStats {
@@ -61,5 +64,6 @@ export function createStackStats(): StackStats {
     },
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
     stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },
+    martians: createMartianCounters(),
   };
 }
