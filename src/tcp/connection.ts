@@ -429,7 +429,8 @@ export class Connection {
     // into window probes: while it keeps answering (within maxRto) they do not count toward
     // giving up, as RFC 1122 §4.2.2.17 asks of zero-window probing.
     const probing = !opening && this.sndWnd === 0 && now - this.lastReceiveTime < this.config.maxRto;
-    if (!probing && ++this.retries > (opening ? this.config.synRetries : this.config.maxRetries)) {
+    const limit = s === 'SYN-RECEIVED' ? this.config.synAckRetries : opening ? this.config.synRetries : this.config.maxRetries;
+    if (!probing && ++this.retries > limit) {
       this.fail('ETIMEDOUT');
       return;
     }
