@@ -5,10 +5,13 @@
 
 import type { Device } from '../link/device.js';
 import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
-import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
+import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, windowScaleFor, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
 import { IsnGenerator } from '../tcp/isn.js';
+import { KEY_TS_OFFSET, TupleHash } from '../tcp/keyed-hash.js';
 import { resetFor } from '../tcp/reset.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
+import { seqAdd } from '../tcp/seq.js';
+import { COOKIE_MAX_AGE, COOKIE_PERIOD, SynCookies, cookieSynAck, synFromCookie } from '../tcp/syn-cookie.js';
 import { ChecksumState } from '../wire/constants.js';
 import { STATUS_NAMES } from '../wire/layout.js';
 import { formatAddress, parseAddress } from '../wire/address.js';
@@ -30,6 +33,7 @@ import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
 import { createStackStats, type StackStats } from './stats.js';
+import type { SynCookieMode } from './syn-queue.js';
 
 export interface StackOptions {
   device: Device;
@@ -45,8 +49,16 @@ export interface StackOptions {
   synBacklog?: number;
   /** Ephemeral port range for connect() (default [49152, 65535]). */
   ephemeralPorts?: readonly [number, number];
-  /** Secret key for RFC 6528 ISNs (16 random bytes by default). */
+  /**
+   * Secret key for RFC 6528 ISNs (16 random bytes by default); SYN cookies, timestamp offsets and
+   * ephemeral ports use keys derived from it.
+   */
   isnSecret?: Uint8Array;
+  /**
+   * SYN cookies (RFC 4987 §3.6): true (default) when a listener's SYN queue is full, 'always' for
+   * every SYN, false never (a full SYN queue then drops its oldest entry for the new SYN).
+   */
+  synCookies?: SynCookieMode;
 }
 
 export interface ConnectOptions {
@@ -82,6 +94,9 @@ export class Stack {
   readonly #dirty: Endpoint[] = [];
   readonly #ports: EphemeralPorts;
   readonly #isn: IsnGenerator;
+  readonly #tsOffsets: TupleHash;
+  readonly #cookies: SynCookies;
+  readonly #synCookies: SynCookieMode;
   readonly #backlog: number;
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
@@ -119,8 +134,14 @@ export class Stack {
     this.addresses = options.addresses.map((a, i) => parseInterfaceAddress(a, i));
     this.#backlog = positiveInteger('backlog', options.backlog, 511);
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
+    const secret = options.isnSecret ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
+    this.#isn = new IsnGenerator(secret);
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
-    this.#isn = new IsnGenerator(options.isnSecret);
+    this.#tsOffsets = new TupleHash(secret, KEY_TS_OFFSET);
+    this.#cookies = new SynCookies(secret);
+    const cookies = options.synCookies ?? true;
+    if (cookies !== true && cookies !== false && cookies !== 'always') throw new RangeError(`synCookies must be true, false or 'always', got ${String(cookies)}`);
+    this.#synCookies = cookies;
     this.#martians = new MartianFilter(this.addresses);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     device.onReceive((packets) => this.receive(packets));
@@ -299,10 +320,12 @@ export class Stack {
       ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
       this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
-    // Segments a connection handles are counted there; these are the ones no connection sees.
-    this.stats.segmentsIn++;
     const listener = this.#listeners.find(local.index, seg.dstPort);
     const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
+    // The ACK that returns a SYN cookie opens a connection, which counts it.
+    if (listener !== undefined && (seg.flags & (SYN | ACK | RST)) === ACK && this.#cookieAck(seg, listener, local, remoteAddress(), version, now)) return;
+    // Segments a connection handles are counted there; these are the ones no connection sees.
+    this.stats.segmentsIn++;
     if (listener === undefined) {
       this.stats.dropped.noListener++;
       this.#reset(seg, local, remoteAddress());
@@ -318,19 +341,87 @@ export class Stack {
       this.stats.dropped.unexpected++;
       return;
     }
-    if (!listener.hasRoom) {
+    if (listener.acceptFull) {
       this.stats.dropped.listenOverflow++;
       return;
     }
     const remoteBytes = remoteAddress();
+    if (this.#synCookies === 'always' || (!listener.hasRoom && this.#synCookies)) {
+      this.#sendCookie(seg, listener, local, remoteBytes, now);
+      return;
+    }
+    if (!listener.hasRoom) {
+      // No cookies: the oldest handshake in progress gives way, silently (a spoofed SYN's
+      // SYN-ACKs go nowhere; a real peer's SYN retransmission starts over).
+      const oldest = listener.synQueue.oldest();
+      if (oldest === undefined) {
+        this.stats.dropped.listenOverflow++;
+        return;
+      }
+      this.#remove(oldest);
+      this.stats.synQueue.evicted++;
+    }
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     const conn = Connection.accept(init, seg, now);
     const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;
-    listener.synCount++;
+    listener.synQueue.add(created);
     this.#table.add(created);
     this.stats.stack.passiveOpens++;
     this.#markDirty(created);
+  }
+
+  /** Answers a SYN with a cookie SYN-ACK, keeping no state (RFC 4987 §3.6). */
+  #sendCookie(syn: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, now: number): void {
+    const init = this.#connectionInit(local, syn.dstPort, remote, syn.srcPort, now);
+    const peerMss = syn.mss ?? init.defaultPeerMss!;
+    const c = this.config;
+    const reply = cookieSynAck({
+      syn,
+      iss: this.#cookies.encode(local.bytes, syn.dstPort, remote, syn.srcPort, syn.seq, peerMss, now),
+      mss: init.mss!,
+      window: c.receiveBufferSize,
+      windowScale: windowScaleFor(c.receiveBufferSize),
+      // The connection's own TSval clock (same offset), so its later TSvals follow this one.
+      tsNow: c.timestamps ? (Math.floor(now) + init.tsOffset!) >>> 0 : undefined,
+      sack: c.sack,
+      windowScaling: c.windowScaling,
+    });
+    listener.lastCookieAt = now;
+    this.stats.synQueue.cookiesSent++;
+    this.stats.segmentsOut++;
+    this.#send(encodeSegmentBytes(reply, local.version, local.bytes, remote));
+  }
+
+  /**
+   * An ACK for a listener: if it returns a valid cookie, opens the connection straight into
+   * ESTABLISHED and returns true. Checked only while this listener has sent cookies lately (as
+   * Linux's tcp_synq_no_recent_overflow), so a blind ACK gets the usual RST otherwise.
+   */
+  #cookieAck(ack: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, version: 4 | 6, now: number): boolean {
+    if (this.#synCookies === false || now - listener.lastCookieAt > COOKIE_PERIOD * (COOKIE_MAX_AGE + 1)) return false;
+    const options = this.#cookies.decode(local.bytes, ack.dstPort, remote, ack.srcPort, ack, now);
+    if (options === 'invalid' || options === 'expired') {
+      if (options === 'invalid') this.stats.synQueue.cookiesFailed++;
+      else this.stats.synQueue.cookiesExpired++;
+      return false;
+    }
+    if (listener.acceptFull) {
+      // Linux drops the ACK (tcp_abort_on_overflow=0): the peer retransmits and may find room.
+      this.stats.segmentsIn++;
+      this.stats.dropped.listenOverflow++;
+      return true;
+    }
+    const remoteBytes = remote.slice();
+    const init = this.#connectionInit(local, ack.dstPort, remoteBytes, ack.srcPort, now);
+    init.iss = seqAdd(ack.ack, -1);
+    const conn = Connection.fromCookie(init, synFromCookie(ack, options), ack, now);
+    const created = new Endpoint(tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort), conn, local, ack.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes, ack.srcPort, listener);
+    this.#table.add(created);
+    this.stats.stack.passiveOpens++;
+    this.stats.synQueue.cookiesValidated++;
+    this.#markDirty(created);
+    return true;
   }
 
   #reset(seg: TcpSegment, local: LocalAddress, remote: Uint8Array): void {
@@ -347,6 +438,9 @@ export class Stack {
       localPort,
       remotePort,
       iss: this.#isn.next(local.bytes, localPort, remote, remotePort, now),
+      // RFC 7323 §5.4: TSval = clock + a keyed hash of the address pair (not of the ports, so
+      // TSvals to one peer stay monotonic across connections, which RFC 6191 reuse relies on).
+      tsOffset: this.#tsOffsets.hash(local.bytes, remote, 0, 0),
       config: this.config,
       // The largest segment the device carries (MTU 65000: 64960 bytes over IPv4), unless
       // tcp.mss asks for less.
@@ -506,7 +600,7 @@ export class Stack {
     const listener = ep.listener!;
     if (ep.inSynQueue) {
       ep.inSynQueue = false;
-      listener.synCount--;
+      listener.synQueue.delete(ep);
     }
     if (listener.closed || listener.acceptQueue.length >= listener.backlog) {
       this.stats.dropped.listenOverflow++;
@@ -531,7 +625,7 @@ export class Stack {
     if (listener !== null) {
       if (ep.inSynQueue) {
         ep.inSynQueue = false;
-        listener.synCount--;
+        listener.synQueue.delete(ep);
       }
       const at = listener.acceptQueue.indexOf(ep);
       if (at >= 0) listener.acceptQueue.splice(at, 1);

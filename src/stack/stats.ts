@@ -3,6 +3,7 @@
 
 import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
 import { createMartianCounters, type MartianCounters } from './martian.js';
+import { createSynQueueCounters, type SynQueueCounters } from './syn-queue.js';
 
 export interface IpCounters {
   packetsIn: number;
@@ -53,6 +54,8 @@ export interface StackStats extends TcpCounters {
   stack: StackCounters;
   /** Packets dropped unanswered for a martian source or destination address (martian.ts). */
   martians: MartianCounters;
+  /** SYN cookies sent, validated and failed, and SYN queue evictions (syn-queue.ts). */
+  synQueue: SynQueueCounters;
 }
 
 export function createStackStats(): StackStats {
@@ -65,5 +68,6 @@ export function createStackStats(): StackStats {
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
     stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },
     martians: createMartianCounters(),
+    synQueue: createSynQueueCounters(),
   };
 }
