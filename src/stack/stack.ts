@@ -136,7 +136,7 @@ export class Stack {
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
     const secret = options.isnSecret ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
     this.#isn = new IsnGenerator(secret);
-    this.#ports = new EphemeralPorts(options.ephemeralPorts);
+    this.#ports = new EphemeralPorts(options.ephemeralPorts, secret);
     this.#tsOffsets = new TupleHash(secret, KEY_TS_OFFSET);
     this.#cookies = new SynCookies(secret);
     const cookies = options.synCookies ?? true;
@@ -697,7 +697,7 @@ export class Stack {
         return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
       }
     } else {
-      localPort = this.#ports.allocate(taken);
+      localPort = this.#ports.allocate(taken, local.bytes, remote.bytes, port);
       if (localPort < 0) return fail(systemError('EADDRNOTAVAIL', 'connect', options.host, port));
     }
     const now = this.clock.now();
