@@ -373,17 +373,17 @@ export class Stack {
 
   /** Answers a SYN with a cookie SYN-ACK, keeping no state (RFC 4987 §3.6). */
   #sendCookie(syn: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, now: number): void {
-    const init = this.#connectionInit(local, syn.dstPort, remote, syn.srcPort, now);
-    const peerMss = syn.mss ?? init.defaultPeerMss!;
+    // No #connectionInit here: a flood of SYNs should not pay for an ISN it never uses.
+    const peerMss = syn.mss ?? (local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6);
     const c = this.config;
     const reply = cookieSynAck({
       syn,
       iss: this.#cookies.encode(local.bytes, syn.dstPort, remote, syn.srcPort, syn.seq, peerMss, now),
-      mss: init.mss!,
+      mss: this.#advertisedMss(local.version),
       window: c.receiveBufferSize,
       windowScale: windowScaleFor(c.receiveBufferSize),
       // The connection's own TSval clock (same offset), so its later TSvals follow this one.
-      tsNow: c.timestamps ? (Math.floor(now) + init.tsOffset!) >>> 0 : undefined,
+      tsNow: c.timestamps ? (Math.floor(now) + this.#tsOffsets.hash(local.bytes, remote, 0, 0)) >>> 0 : undefined,
       sack: c.sack,
       windowScaling: c.windowScaling,
     });
@@ -395,8 +395,16 @@ export class Stack {
 
   /**
    * An ACK for a listener: if it returns a valid cookie, opens the connection straight into
-   * ESTABLISHED and returns true. Checked only while this listener has sent cookies lately (as
-   * Linux's tcp_synq_no_recent_overflow), so a blind ACK gets the usual RST otherwise.
+   * ESTABLISHED. Checked only while this listener has sent cookies lately (as Linux's
+   * tcp_synq_no_recent_overflow); otherwise returns false and the ACK gets the usual RST.
+   *
+   * One that fails the check is dropped without the RST Linux sends: under a flood the
+   * handshake's ACK and first data can be lost in a full device queue while a later segment of
+   * the same connection gets through (a duplicate ACK for our retransmitted SYN-ACK, at
+   * ISN + 1 + its data), and its sequence number no longer gives the peer's ISN. A RST would kill
+   * that connection; silence lets the retransmission of its first data (at ISN + 1) open it. Seen
+   * over TUN: 2 of 50 curl requests reset that way. A forged ACK gets nothing either (no
+   * backscatter).
    */
   #cookieAck(ack: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, version: 4 | 6, now: number): boolean {
     if (this.#synCookies === false || now - listener.lastCookieAt > COOKIE_PERIOD * (COOKIE_MAX_AGE + 1)) return false;
@@ -404,7 +412,8 @@ export class Stack {
     if (options === 'invalid' || options === 'expired') {
       if (options === 'invalid') this.stats.synQueue.cookiesFailed++;
       else this.stats.synQueue.cookiesExpired++;
-      return false;
+      this.stats.segmentsIn++;
+      return true;
     }
     if (listener.acceptFull) {
       // Linux drops the ACK (tcp_abort_on_overflow=0): the peer retransmits and may find room.
@@ -432,8 +441,16 @@ export class Stack {
     this.#send(encodeSegmentBytes(reply, local.version, local.bytes, remote));
   }
 
+  /**
+   * The MSS we announce: the largest segment the device carries (MTU 65000: 64960 bytes over
+   * IPv4), unless tcp.mss asks for less.
+   */
+  #advertisedMss(version: 4 | 6): number {
+    const overhead = version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
+    return Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead));
+  }
+
   #connectionInit(local: LocalAddress, localPort: number, remote: Uint8Array, remotePort: number, now: number): ConnectionInit {
-    const overhead = local.version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
     return {
       localPort,
       remotePort,
@@ -442,9 +459,7 @@ export class Stack {
       // TSvals to one peer stay monotonic across connections, which RFC 6191 reuse relies on).
       tsOffset: this.#tsOffsets.hash(local.bytes, remote, 0, 0),
       config: this.config,
-      // The largest segment the device carries (MTU 65000: 64960 bytes over IPv4), unless
-      // tcp.mss asks for less.
-      mss: Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead)),
+      mss: this.#advertisedMss(local.version),
       // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN has no MSS option.
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       maxSegmentBurst: this.#segmentBurst(local.version, remote),

@@ -16,9 +16,9 @@ export interface SynQueueCounters {
   cookiesSent: number;
   /** ACKs that returned a valid cookie and opened a connection. */
   cookiesValidated: number;
-  /** ACKs for a listener that carried no cookie of ours (answered with RST). */
+  /** ACKs for a listener in cookie mode that carried no cookie of ours (dropped, no RST). */
   cookiesFailed: number;
-  /** ACKs with a cookie older than its lifetime (answered with RST). */
+  /** ACKs with a cookie older than its lifetime (dropped, no RST). */
   cookiesExpired: number;
   /** Embryonic connections dropped, oldest first, to make room for a new SYN. */
   evicted: number;
