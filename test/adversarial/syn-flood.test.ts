@@ -67,7 +67,8 @@ describe('adversarial: SYN flood and martians over TUN', function () {
   const open = interopSuite([[hasCommand('curl'), 'curl is not installed (apt-get install curl)'], [hasCommand('/usr/bin/python3'), 'python3 is not installed (apt-get install python3)']]);
 
   it(`${SOURCES.toLocaleString('en')} spoofed sources at the sender's top rate: legitimate requests during and after succeed ≥ 99%`, async () => {
-    const peer = await open();
+    const peer = await open({ txQueueLength: 20_000 }); // TunDevice's default
+    expect(peer.tun.txQueueLength).to.equal(20_000);
     const stack = peer.stack;
     serveHttp(stack);
     const warm = curlLoop(peer, 1);
