@@ -10,6 +10,8 @@ export interface KernelSide {
   /** The name as asked for, when it was a pattern with %d (the kernel numbered `name`). */
   pattern: string | undefined;
   mtu: number;
+  /** Packets the kernel queues for us to read (`ip link set … txqueuelen`). */
+  txQueueLength: number;
   /** "address/prefix", family already checked. */
   addresses: readonly { text: string; version: 4 | 6 }[];
   netns: string | undefined;
@@ -75,7 +77,7 @@ export async function configureKernelSide(side: KernelSide): Promise<string> {
   const { netns } = side;
   const name = netns === undefined ? side.name : await moveToNamespace(side.name, netns, side.pattern);
   const inNs = netns === undefined ? [] : ['-n', netns];
-  await ip([...inNs, 'link', 'set', 'dev', name, 'mtu', String(side.mtu)]);
+  await ip([...inNs, 'link', 'set', 'dev', name, 'mtu', String(side.mtu), 'txqueuelen', String(side.txQueueLength)]);
   for (const address of side.addresses) {
     // nodad: the address is usable at once, not "tentative" for a second of duplicate detection
     // on a link where the only other party is us.

@@ -6,4 +6,6 @@ export { TcpSocket, type TcpSocketOptions } from './socket.js';
 export { Server, type ServerOptions, type ListenOptions, type ServerAddress } from './server.js';
 export { RealClock, VirtualClock, ClockLimitError, type Clock, type Timer } from './clock.js';
 export type { StackStats, IpCounters, IcmpCounters, StackCounters } from './stats.js';
+export type { MartianCounters } from './martian.js';
+export type { SynCookieMode, SynQueueCounters } from './syn-queue.js';
 export type { SystemError, SystemErrorCode } from './node-errors.js';

@@ -4,10 +4,13 @@
 
 import type { LocalAddress } from './addresses.js';
 import type { Endpoint } from './endpoint.js';
+import { SynQueue } from './syn-queue.js';
 
 export class Listener {
-  /** Handshakes in SYN-RECEIVED for this port. */
-  synCount = 0;
+  /** Handshakes in SYN-RECEIVED for this port, oldest first. */
+  readonly synQueue = new SynQueue();
+  /** When this listener last answered a SYN with a cookie (ACKs are checked for one until 2 min later). */
+  lastCookieAt = -Infinity;
   readonly acceptQueue: Endpoint[] = [];
   closed = false;
 
@@ -26,6 +29,15 @@ export class Listener {
    * progress will find room in the accept queue when it completes (the engine cannot hold back
    * a completed handshake the way Linux drops the final ACK, so the check happens at SYN time).
    */
+  get synCount(): number {
+    return this.synQueue.size;
+  }
+
+  /** The accept queue is full: a new SYN is dropped, cookie or not (as Linux tcp_conn_request). */
+  get acceptFull(): boolean {
+    return this.acceptQueue.length >= this.backlog;
+  }
+
   get hasRoom(): boolean {
     return this.synCount < this.synBacklog && this.synCount + this.acceptQueue.length < this.backlog;
   }

@@ -5,10 +5,13 @@
 
 import type { Device } from '../link/device.js';
 import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
-import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
+import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, windowScaleFor, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
 import { IsnGenerator } from '../tcp/isn.js';
+import { KEY_TS_OFFSET, TupleHash } from '../tcp/keyed-hash.js';
 import { resetFor } from '../tcp/reset.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
+import { seqAdd } from '../tcp/seq.js';
+import { COOKIE_MAX_AGE, COOKIE_PERIOD, SynCookies, cookieSynAck, synFromCookie } from '../tcp/syn-cookie.js';
 import { ChecksumState } from '../wire/constants.js';
 import { STATUS_NAMES } from '../wire/layout.js';
 import { formatAddress, parseAddress } from '../wire/address.js';
@@ -21,6 +24,7 @@ import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
 import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
+import { MartianFilter } from './martian.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { Orphans, type OrphanOptions, type ReleaseMode } from './orphans.js';
@@ -30,6 +34,7 @@ import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
 import { createStackStats, type StackStats } from './stats.js';
+import type { SynCookieMode } from './syn-queue.js';
 
 export interface StackOptions extends OrphanOptions {
   device: Device;
@@ -45,8 +50,16 @@ export interface StackOptions extends OrphanOptions {
   synBacklog?: number;
   /** Ephemeral port range for connect() (default [49152, 65535]). */
   ephemeralPorts?: readonly [number, number];
-  /** Secret key for RFC 6528 ISNs (16 random bytes by default). */
+  /**
+   * Secret key for RFC 6528 ISNs (16 random bytes by default); SYN cookies, timestamp offsets and
+   * ephemeral ports use keys derived from it.
+   */
   isnSecret?: Uint8Array;
+  /**
+   * SYN cookies (RFC 4987 §3.6): true (default) when a listener's SYN queue is full, 'always' for
+   * every SYN, false never (a full SYN queue then drops its oldest entry for the new SYN).
+   */
+  synCookies?: SynCookieMode;
 }
 
 export interface ConnectOptions {
@@ -82,10 +95,14 @@ export class Stack {
   readonly #dirty: Endpoint[] = [];
   readonly #ports: EphemeralPorts;
   readonly #isn: IsnGenerator;
+  readonly #tsOffsets: TupleHash;
+  readonly #cookies: SynCookies;
+  readonly #synCookies: SynCookieMode;
   readonly #backlog: number;
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
   readonly #orphans: Orphans;
+  readonly #martians: MartianFilter;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -122,9 +139,16 @@ export class Stack {
     this.addresses = options.addresses.map((a, i) => parseInterfaceAddress(a, i));
     this.#backlog = positiveInteger('backlog', options.backlog, 511);
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
-    this.#ports = new EphemeralPorts(options.ephemeralPorts);
-    this.#isn = new IsnGenerator(options.isnSecret);
     this.#orphans = new Orphans(options, this.stats.stack);
+    const secret = options.isnSecret ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
+    this.#isn = new IsnGenerator(secret);
+    this.#ports = new EphemeralPorts(options.ephemeralPorts, secret);
+    this.#tsOffsets = new TupleHash(secret, KEY_TS_OFFSET);
+    this.#cookies = new SynCookies(secret);
+    const cookies = options.synCookies ?? true;
+    if (cookies !== true && cookies !== false && cookies !== 'always') throw new RangeError(`synCookies must be true, false or 'always', got ${String(cookies)}`);
+    this.#synCookies = cookies;
+    this.#martians = new MartianFilter(this.addresses);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     device.onReceive((packets) => this.receive(packets));
   }
@@ -192,6 +216,11 @@ export class Stack {
 
   /** Handles one batch of received raw IP packets (the Device calls this). */
   receive(packets: Uint8Array[]): void {
+    this.#receive(packets, false);
+  }
+
+  /** `looped`: packets the stack sent to its own addresses (their sources are ours, not martian). */
+  #receive(packets: Uint8Array[], looped: boolean): void {
     if (this.#closed || packets.length === 0) return;
     // A scratch decoder per nesting level: a synchronous device may deliver into this stack
     // again while a segment of the outer batch is being handled (a reset sent, answered at once).
@@ -201,7 +230,7 @@ export class Stack {
       for (let first = 0; first < packets.length;) {
         const end = chunkEnd(packets, first);
         batch.decode(packets, first, end);
-        this.#receiveRows(batch, packets, first);
+        this.#receiveRows(batch, packets, first, looped);
         first = end;
       }
     } finally {
@@ -210,7 +239,7 @@ export class Stack {
     this.#flush();
   }
 
-  #receiveRows(batch: ReceivedBatch, packets: Uint8Array[], first: number): void {
+  #receiveRows(batch: ReceivedBatch, packets: Uint8Array[], first: number, looped: boolean): void {
     const now = this.clock.now();
     const ip = this.stats.ip;
     const locals = this.addresses;
@@ -222,7 +251,7 @@ export class Stack {
       ip.bytesIn += packet.length;
       const status = batch.status(i);
       if (status !== 0) {
-        this.#receiveOther(packet, STATUS_NAMES[status]);
+        this.#receiveOther(packet, STATUS_NAMES[status], looped);
         continue;
       }
       const version = batch.ipVersion(i);
@@ -232,9 +261,11 @@ export class Stack {
       }
       const localIndex = matchLocal(locals, packet, batch.dstAddressOffset(i), version);
       if (localIndex < 0) {
-        ip.notOurs++;
+        if (this.#martians.nonUnicastDestination(packet, batch.dstAddressOffset(i), version)) this.stats.martians.nonUnicastDestination++;
+        else ip.notOurs++;
         continue;
       }
+      if (!looped && this.#isMartianSource(packet, batch.srcAddressOffset(i), version)) continue;
       const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
@@ -246,7 +277,7 @@ export class Stack {
     }
   }
 
-  #receiveOther(packet: Uint8Array, code: string | undefined): void {
+  #receiveOther(packet: Uint8Array, code: string | undefined, looped: boolean): void {
     const ip = this.stats.ip;
     if (code === 'FRAGMENT') {
       ip.fragments++;
@@ -269,12 +300,21 @@ export class Stack {
       ip.notOurs++;
       return;
     }
+    if (!looped && this.#isMartianSource(packet, upper.srcOffset, upper.version)) return;
     const icmpProtocol = upper.version === 4 ? ICMP_PROTOCOL : ICMPV6_PROTOCOL;
     if (upper.protocol !== icmpProtocol) {
       ip.unknownProtocol++;
       return;
     }
     this.#icmp.input(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
+  }
+
+  /** Counts and reports a source no host sends from (see martian.ts); nothing answers it. */
+  #isMartianSource(packet: Uint8Array, srcOffset: number, version: number): boolean {
+    const reason = this.#martians.source(packet, srcOffset, version);
+    if (reason === null) return false;
+    this.stats.martians[reason]++;
+    return true;
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
@@ -292,10 +332,12 @@ export class Stack {
       ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
       this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
-    // Segments a connection handles are counted there; these are the ones no connection sees.
-    this.stats.segmentsIn++;
     const listener = this.#listeners.find(local.index, seg.dstPort);
     const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
+    // The ACK that returns a SYN cookie opens a connection, which counts it.
+    if (listener !== undefined && (seg.flags & (SYN | ACK | RST)) === ACK && this.#cookieAck(seg, listener, local, remoteAddress(), version, now)) return;
+    // Segments a connection handles are counted there; these are the ones no connection sees.
+    this.stats.segmentsIn++;
     if (listener === undefined) {
       this.stats.dropped.noListener++;
       this.#reset(seg, local, remoteAddress());
@@ -311,19 +353,96 @@ export class Stack {
       this.stats.dropped.unexpected++;
       return;
     }
-    if (!listener.hasRoom) {
+    if (listener.acceptFull) {
       this.stats.dropped.listenOverflow++;
       return;
     }
     const remoteBytes = remoteAddress();
+    if (this.#synCookies === 'always' || (!listener.hasRoom && this.#synCookies)) {
+      this.#sendCookie(seg, listener, local, remoteBytes, now);
+      return;
+    }
+    if (!listener.hasRoom) {
+      // No cookies: the oldest handshake in progress gives way, silently (a spoofed SYN's
+      // SYN-ACKs go nowhere; a real peer's SYN retransmission starts over).
+      const oldest = listener.synQueue.oldest();
+      if (oldest === undefined) {
+        this.stats.dropped.listenOverflow++;
+        return;
+      }
+      this.#remove(oldest);
+      this.stats.synQueue.evicted++;
+    }
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     const conn = Connection.accept(init, seg, now);
     const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;
-    listener.synCount++;
+    listener.synQueue.add(created);
     this.#table.add(created);
     this.stats.stack.passiveOpens++;
     this.#markDirty(created);
+  }
+
+  /** Answers a SYN with a cookie SYN-ACK, keeping no state (RFC 4987 §3.6). */
+  #sendCookie(syn: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, now: number): void {
+    // No #connectionInit here: a flood of SYNs should not pay for an ISN it never uses.
+    const peerMss = syn.mss ?? (local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6);
+    const c = this.config;
+    const reply = cookieSynAck({
+      syn,
+      iss: this.#cookies.encode(local.bytes, syn.dstPort, remote, syn.srcPort, syn.seq, peerMss, now),
+      mss: this.#advertisedMss(local.version),
+      window: c.receiveBufferSize,
+      windowScale: windowScaleFor(c.receiveBufferSize),
+      // The connection's own TSval clock (same offset), so its later TSvals follow this one.
+      tsNow: c.timestamps ? (Math.floor(now) + this.#tsOffsets.hash(local.bytes, remote, 0, 0)) >>> 0 : undefined,
+      sack: c.sack,
+      windowScaling: c.windowScaling,
+    });
+    listener.lastCookieAt = now;
+    this.stats.synQueue.cookiesSent++;
+    this.stats.segmentsOut++;
+    this.#send(encodeSegmentBytes(reply, local.version, local.bytes, remote));
+  }
+
+  /**
+   * An ACK for a listener: if it returns a valid cookie, opens the connection straight into
+   * ESTABLISHED. Checked only while this listener has sent cookies lately (as Linux's
+   * tcp_synq_no_recent_overflow); otherwise returns false and the ACK gets the usual RST.
+   *
+   * One that fails the check is dropped without the RST Linux sends: under a flood the
+   * handshake's ACK and first data can be lost in a full device queue while a later segment of
+   * the same connection gets through (a duplicate ACK for our retransmitted SYN-ACK, at
+   * ISN + 1 + its data), and its sequence number no longer gives the peer's ISN. A RST would kill
+   * that connection; silence lets the retransmission of its first data (at ISN + 1) open it. Seen
+   * over TUN: 2 of 50 curl requests reset that way. A forged ACK gets nothing either (no
+   * backscatter).
+   */
+  #cookieAck(ack: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, version: 4 | 6, now: number): boolean {
+    if (this.#synCookies === false || now - listener.lastCookieAt > COOKIE_PERIOD * (COOKIE_MAX_AGE + 1)) return false;
+    const options = this.#cookies.decode(local.bytes, ack.dstPort, remote, ack.srcPort, ack, now);
+    if (options === 'invalid' || options === 'expired') {
+      if (options === 'invalid') this.stats.synQueue.cookiesFailed++;
+      else this.stats.synQueue.cookiesExpired++;
+      this.stats.segmentsIn++;
+      return true;
+    }
+    if (listener.acceptFull) {
+      // Linux drops the ACK (tcp_abort_on_overflow=0): the peer retransmits and may find room.
+      this.stats.segmentsIn++;
+      this.stats.dropped.listenOverflow++;
+      return true;
+    }
+    const remoteBytes = remote.slice();
+    const init = this.#connectionInit(local, ack.dstPort, remoteBytes, ack.srcPort, now);
+    init.iss = seqAdd(ack.ack, -1);
+    const conn = Connection.fromCookie(init, synFromCookie(ack, options), ack, now);
+    const created = new Endpoint(tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort), conn, local, ack.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes, ack.srcPort, listener);
+    this.#table.add(created);
+    this.stats.stack.passiveOpens++;
+    this.stats.synQueue.cookiesValidated++;
+    this.#markDirty(created);
+    return true;
   }
 
   #reset(seg: TcpSegment, local: LocalAddress, remote: Uint8Array): void {
@@ -334,16 +453,25 @@ export class Stack {
     this.#send(encodeSegmentBytes(reply, local.version, local.bytes, remote));
   }
 
+  /**
+   * The MSS we announce: the largest segment the device carries (MTU 65000: 64960 bytes over
+   * IPv4), unless tcp.mss asks for less.
+   */
+  #advertisedMss(version: 4 | 6): number {
+    const overhead = version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
+    return Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead));
+  }
+
   #connectionInit(local: LocalAddress, localPort: number, remote: Uint8Array, remotePort: number, now: number): ConnectionInit {
-    const overhead = local.version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
     return {
       localPort,
       remotePort,
       iss: this.#isn.next(local.bytes, localPort, remote, remotePort, now),
+      // RFC 7323 §5.4: TSval = clock + a keyed hash of the address pair (not of the ports, so
+      // TSvals to one peer stay monotonic across connections, which RFC 6191 reuse relies on).
+      tsOffset: this.#tsOffsets.hash(local.bytes, remote, 0, 0),
       config: this.config,
-      // The largest segment the device carries (MTU 65000: 64960 bytes over IPv4), unless
-      // tcp.mss asks for less.
-      mss: Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead)),
+      mss: this.#advertisedMss(local.version),
       // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN has no MSS option.
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       maxSegmentBurst: this.#segmentBurst(local.version, remote),
@@ -397,7 +525,7 @@ export class Stack {
     this.clock.setTimer(this.clock.now(), () => {
       const batch = this.#looped;
       this.#looped = [];
-      this.receive(batch);
+      this.#receive(batch, true);
     });
   }
 
@@ -502,7 +630,7 @@ export class Stack {
     const listener = ep.listener!;
     if (ep.inSynQueue) {
       ep.inSynQueue = false;
-      listener.synCount--;
+      listener.synQueue.delete(ep);
     }
     if (listener.closed || listener.acceptQueue.length >= listener.backlog) {
       this.stats.dropped.listenOverflow++;
@@ -528,7 +656,7 @@ export class Stack {
     if (listener !== null) {
       if (ep.inSynQueue) {
         ep.inSynQueue = false;
-        listener.synCount--;
+        listener.synQueue.delete(ep);
       }
       const at = listener.acceptQueue.indexOf(ep);
       if (at >= 0) listener.acceptQueue.splice(at, 1);
@@ -600,7 +728,7 @@ export class Stack {
         return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
       }
     } else {
-      localPort = this.#ports.allocate(taken);
+      localPort = this.#ports.allocate(taken, local.bytes, remote.bytes, port);
       if (localPort < 0) return fail(systemError('EADDRNOTAVAIL', 'connect', options.host, port));
     }
     const now = this.clock.now();

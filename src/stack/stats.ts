@@ -2,6 +2,8 @@
 // plus what the stack counts below TCP.
 
 import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
+import { createMartianCounters, type MartianCounters } from './martian.js';
+import { createSynQueueCounters, type SynQueueCounters } from './syn-queue.js';
 
 export interface IpCounters {
   packetsIn: number;
@@ -60,6 +62,10 @@ export interface StackStats extends TcpCounters {
   ip: IpCounters;
   icmp: IcmpCounters;
   stack: StackCounters;
+  /** Packets dropped unanswered for a martian source or destination address (martian.ts). */
+  martians: MartianCounters;
+  /** SYN cookies sent, validated and failed, and SYN queue evictions (syn-queue.ts). */
+  synQueue: SynQueueCounters;
 }
 
 export function createStackStats(): StackStats {
@@ -74,5 +80,7 @@ export function createStackStats(): StackStats {
       activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0,
       orphaned: 0, abortOnClose: 0, abortOnData: 0, orphanResets: 0, finTimeouts: 0,
     },
+    martians: createMartianCounters(),
+    synQueue: createSynQueueCounters(),
   };
 }

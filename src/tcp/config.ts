@@ -17,6 +17,8 @@ export interface TcpConfig {
   maxRetries: number;
   /** Retransmissions of SYN / SYN-ACK before giving up. Default 6. */
   synRetries: number;
+  /** Retransmissions of a passive open's SYN-ACK before it is dropped. Default 5 (Linux tcp_synack_retries). */
+  synAckRetries: number;
   /** ms, default 40 (RFC 1122 allows up to 500). */
   delayedAckTime: number;
   /** ms (2*MSL), default 60000. */
@@ -47,6 +49,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   maxRto: 120000,
   maxRetries: 15,
   synRetries: 6,
+  synAckRetries: 5,
   delayedAckTime: 40,
   timeWaitTime: 60000,
   keepAliveIdle: 7200000,
@@ -98,6 +101,7 @@ export function resolveTcpConfig(partial?: Partial<TcpConfig>): TcpConfig {
   integerIn('initialRto', c.initialRto, c.minRto, c.maxRto);
   integerIn('maxRetries', c.maxRetries, 0, 100);
   integerIn('synRetries', c.synRetries, 0, 100);
+  integerIn('synAckRetries', c.synAckRetries, 0, 100);
   integerIn('delayedAckTime', c.delayedAckTime, 0, 500);
   integerIn('timeWaitTime', c.timeWaitTime, 0, DAY);
   integerIn('keepAliveIdle', c.keepAliveIdle, 1, 30 * DAY);

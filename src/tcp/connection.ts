@@ -56,6 +56,11 @@ export interface ConnectionInit {
    * one MSS; a sub-MSS tail rides along only when Nagle would let it go on its own.
    */
   maxSegmentBurst?: number;
+  /**
+   * Offset of our TSval clock (RFC 7323 §5.4): the stack passes a keyed hash of the address pair
+   * so TSval reveals neither uptime nor the ISN. Default: the ISS.
+   */
+  tsOffset?: number;
 }
 
 /** RFC 9293 §3.7.1: the send MSS to assume when an IPv4 peer's SYN carries no MSS option. */
@@ -238,7 +243,7 @@ export class Connection {
     this.sndMax = iss;
     this.sndSml = iss;
     this.recover = iss;
-    this.tsOffset = iss;
+    this.tsOffset = init.tsOffset === undefined ? iss : init.tsOffset >>> 0;
     this.effMss = Math.min(mss, peerDefault);
     this.rcvMssSeen = Math.min(mss, peerDefault);
     this.noDelay = !config.nagle;
@@ -275,6 +280,20 @@ export class Connection {
     c.sndWl2 = c.iss;
     c._state = 'SYN-RECEIVED';
     c.lastReceiveTime = now;
+    return c;
+  }
+
+  /**
+   * A passive open completed by a SYN cookie (RFC 4987 §3.6): no SYN-RECEIVED state was kept, and
+   * the stack sent the SYN-ACK itself. `syn` is the SYN the cookie stands for (synFromCookie);
+   * `ack`, the segment that returned the cookie, then completes the handshake exactly as it would
+   * in SYN-RECEIVED (ESTABLISHED, its data and window taken).
+   */
+  static fromCookie(init: ConnectionInit, syn: TcpSegment, ack: TcpSegment, now: number): Connection {
+    const c = Connection.accept(init, syn, now);
+    c.sndNxt = seqAdd(c.iss, 1); // the cookie SYN-ACK is out; no RTT sample from it (Karn)
+    c.sndMax = c.sndNxt;
+    c.handleSegment(ack, now);
     return c;
   }
 
@@ -443,7 +462,8 @@ export class Connection {
     // into window probes: while it keeps answering (within maxRto) they do not count toward
     // giving up, as RFC 1122 §4.2.2.17 asks of zero-window probing.
     const probing = !opening && this.sndWnd === 0 && now - this.lastReceiveTime < this.config.maxRto;
-    if (!probing && ++this.retries > (opening ? this.config.synRetries : this.config.maxRetries)) {
+    const limit = s === 'SYN-RECEIVED' ? this.config.synAckRetries : opening ? this.config.synRetries : this.config.maxRetries;
+    if (!probing && ++this.retries > limit) {
       this.fail('ETIMEDOUT');
       return;
     }

@@ -14,3 +14,5 @@ export * from './rtt.js';
 export * from './congestion.js';
 export * from './isn.js';
 export * from './rate-limit.js';
+export * from './keyed-hash.js';
+export * from './syn-cookie.js';

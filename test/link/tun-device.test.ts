@@ -131,6 +131,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ hostAddresses: [7] }, TypeError);
     await rejects({ netns: 3 }, TypeError);
     await rejects({ offload: 'yes' }, TypeError, undefined, /offload must be a boolean/);
+    await rejects({ txQueueLength: '500' }, TypeError, undefined, /txQueueLength must be a number/);
   });
 
   it('rejects values the kernel would refuse with TunError EINVAL, saying which', async () => {
@@ -146,6 +147,9 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ hostAddresses: ['not-an-address/24'] }, TunError, 'EINVAL');
     await rejects({ mtu: 1000, hostAddresses: ['2001:db8::1/64'] }, TunError, 'EINVAL', /1280/);
     await rejects({ netns: '../x' }, TunError, 'EINVAL', /namespace/);
+    await rejects({ txQueueLength: 0 }, TunError, 'EINVAL', /txQueueLength/);
+    await rejects({ txQueueLength: 2.5 }, TunError, 'EINVAL', /txQueueLength/);
+    await rejects({ txQueueLength: 1_000_001 }, TunError, 'EINVAL', /txQueueLength/);
   });
 
   it('without the addon, open() rejects with ENOADDON and the reason', async () => {
@@ -187,14 +191,16 @@ describe('TunDevice against the kernel', function () {
     return { device, stack };
   }
 
-  it('creates the device in the namespace with its addresses and MTU, and close() removes it', async () => {
+  it('creates the device in the namespace with its addresses, MTU and queue length, and close() removes it', async () => {
     const d = await TunDevice.open({ hostAddresses: HOST_ADDRESSES, netns: NS, mtu: 9000 });
     device = d;
     expect(d.name).to.match(/^tcpwasm\d+$/);
     expect(d.netns).to.equal(NS);
     expect(d.mtu).to.equal(9000);
-    const [info] = JSON.parse(ip('-n', NS, '-j', 'addr', 'show', 'dev', d.name)) as Array<{ mtu: number; flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> }>;
+    expect(d.txQueueLength).to.equal(20_000); // the default, not the kernel's 500
+    const [info] = JSON.parse(ip('-n', NS, '-j', 'addr', 'show', 'dev', d.name)) as Array<{ mtu: number; txqlen: number; flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> }>;
     expect(info!.mtu).to.equal(9000);
+    expect(info!.txqlen).to.equal(20_000);
     expect(info!.flags).to.include('UP');
     const addresses = info!.addr_info.map((a) => `${a.local}/${a.prefixlen}`);
     expect(addresses).to.include.members(HOST_ADDRESSES);
@@ -204,6 +210,14 @@ describe('TunDevice against the kernel', function () {
     expect(d.closed).to.equal(true);
     expect(linkExists(d.name, NS)).to.equal(false);
     device = undefined;
+  });
+
+  it('txQueueLength sets the kernel queue of packets waiting to be read (ip link txqueuelen)', async () => {
+    const d = await TunDevice.open({ hostAddresses: HOST_ADDRESSES, netns: NS, txQueueLength: 1234 });
+    device = d;
+    expect(d.txQueueLength).to.equal(1234);
+    const [info] = JSON.parse(ip('-n', NS, '-j', 'link', 'show', 'dev', d.name)) as Array<{ txqlen: number }>;
+    expect(info!.txqlen).to.equal(1234);
   });
 
   it('without netns, creates the device here under the given name; close() removes it', async () => {

@@ -248,20 +248,39 @@ describe('Stack: sockets and servers', () => {
     await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 300_000);
   });
 
-  it('bounds the SYN queue: SYNs beyond it are dropped and counted, and retried SYNs get in', async () => {
+  it('a full SYN queue answers with SYN cookies: every client gets in at once, no state kept for them', async () => {
     const p = stackPair({ delayMs: 1 }, { synBacklog: 4, tcp: { initialRto: 1000 } });
     let accepted = 0;
     p.server.createServer(() => { accepted++; }).listen(7);
-    // Ten SYNs reach the listener in one batch: four handshakes start, six SYNs are dropped.
+    // Ten SYNs reach the listener in one batch: four handshakes queue, six get cookies.
+    const socks = Array.from({ length: 10 }, () => p.client.connect(7, SERVER_V4));
+    let connected = 0;
+    for (const s of socks) s.on('connect', () => connected++);
+    const took = await p.clock.runUntil(() => connected === 10 && accepted === 10, 5000);
+    expect(took).to.be.below(1000); // no SYN had to be retransmitted
+    expect(p.server.stats.synQueue.cookiesSent).to.equal(6);
+    expect(p.server.stats.synQueue.cookiesValidated).to.equal(6);
+    expect(p.server.stats.dropped.listenOverflow).to.equal(0);
+    expect(p.client.stats.retransmissions).to.equal(0);
+    for (const s of socks) s.destroy();
+  });
+
+  it('without SYN cookies a full SYN queue evicts its oldest handshake for a new SYN, and retried SYNs get in', async () => {
+    const p = stackPair({ delayMs: 1 }, { synBacklog: 4, synCookies: false, tcp: { initialRto: 1000 } });
+    let accepted = 0;
+    p.server.createServer(() => { accepted++; }).listen(7);
+    // Ten SYNs in one batch: each beyond the fourth evicts the oldest, so the last four stay.
     const socks = Array.from({ length: 10 }, () => p.client.connect(7, SERVER_V4));
     let connected = 0;
     for (const s of socks) s.on('connect', () => connected++);
     await p.clock.runUntil(() => connected === 4, 100);
-    expect(p.server.stats.dropped.listenOverflow).to.equal(6);
-    // The six retransmit their SYN after the initial RTO and are accepted then.
+    expect(p.server.stats.synQueue.evicted).to.equal(6);
+    expect(p.server.stats.synQueue.cookiesSent).to.equal(0);
+    // The six retransmit their SYN after the initial RTO: four fit, two evict the oldest two,
+    // which get in on their second retry.
     await p.clock.runUntil(() => connected === 10 && accepted === 10, 5000);
-    // 6 dropped at first, 4 of them admitted on their first retry, the last 2 on the second.
-    expect(p.server.stats.dropped.listenOverflow).to.equal(8);
+    expect(p.server.stats.synQueue.evicted).to.equal(8);
+    expect(p.server.stats.dropped.listenOverflow).to.equal(0);
     for (const s of socks) s.destroy();
   });
 

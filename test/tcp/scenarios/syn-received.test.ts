@@ -82,14 +82,28 @@ describe('tcp scenarios: SYN-RECEIVED', () => {
     h.expect({ flags: SYN | ACK, seq: 1000, ack: 5001, window: 16384, mss: 1460 });
   });
 
-  it('the SYN,ACK is retransmitted on RTO (1 s, 3 s) and the open fails after synRetries', () => {
-    const h = Harness.accept({}, { config: { synRetries: 2 } });
+  it('the SYN,ACK is retransmitted on RTO (1 s, 3 s) and the open fails after synAckRetries', () => {
+    const h = Harness.accept({}, { config: { synAckRetries: 2, synRetries: 9 } });
     h.collect();
     expect(h.fireNext()).to.equal(1000);
     h.expect({ flags: SYN | ACK, seq: 1000, ack: 5001, window: 16384, mss: 1460 });
     expect(h.fireNext()).to.equal(3000);
     h.expect({ flags: SYN | ACK, seq: 1000, ack: 5001, window: 16384, mss: 1460 });
     expect(h.fireNext()).to.equal(7000);
+    expect(h.eventTypes()).to.deep.equal(['error:ETIMEDOUT', 'closed']);
+  });
+
+  it('by default 5 SYN,ACK retransmissions (Linux tcp_synack_retries), then the open fails at 63 s', () => {
+    const h = Harness.accept();
+    h.collect();
+    const at: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      at.push(h.fireNext());
+      h.expect({ flags: SYN | ACK, seq: 1000, ack: 5001, window: 16384, mss: 1460 });
+    }
+    expect(at).to.deep.equal([1000, 3000, 7000, 15000, 31000]);
+    expect(h.fireNext()).to.equal(63000);
+    h.expectNothing();
     expect(h.eventTypes()).to.deep.equal(['error:ETIMEDOUT', 'closed']);
   });
 
