@@ -32,7 +32,7 @@ const DESTINATION_OPTIONS = 60;
 
 /**
  * Parses the IP header(s) of a non-TCP packet, or returns null when malformed or fragmented
- * (the stack does not reassemble; a fragmented ping is dropped and counted).
+ * (fragments go to reassembly first; see reassembly.ts).
  */
 export function upperLayer(packet: Uint8Array): UpperLayer | null {
   if (packet.length < 1) return null;

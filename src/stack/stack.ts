@@ -24,6 +24,9 @@ import { Listener } from './listener.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { EphemeralPorts } from './ports.js';
+import { readFragment } from './fragment-header.js';
+import { fragmentPacket } from './fragmentation.js';
+import { Reassembler, type ReassemblyOptions } from './reassembly.js';
 import { chunkEnd, ReceivedBatch } from './received-batch.js';
 import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
@@ -46,6 +49,8 @@ export interface StackOptions {
   ephemeralPorts?: readonly [number, number];
   /** Secret key for RFC 6528 ISNs (16 random bytes by default). */
   isnSecret?: Uint8Array;
+  /** IP fragment reassembly limits (4 MiB held at most, 30 s timeout, 64 fragments per datagram). */
+  reassembly?: ReassemblyOptions;
 }
 
 export interface ConnectOptions {
@@ -84,6 +89,7 @@ export class Stack {
   readonly #backlog: number;
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
+  readonly #reassembly: Reassembler;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -120,7 +126,13 @@ export class Stack {
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
     this.#isn = new IsnGenerator(options.isnSecret);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
+    this.#reassembly = new Reassembler(this.stats.reassembly, this.clock, options.reassembly);
     device.onReceive((packets) => this.receive(packets));
+  }
+
+  /** Bytes held by IP fragment reassembly now (data and bookkeeping), at most reassembly.maxBytes. */
+  get reassemblyBytes(): number {
+    return this.#reassembly.bytesHeld;
   }
 
   /** Connections in the table (every state but CLOSED, TIME-WAIT included). */
@@ -173,6 +185,7 @@ export class Stack {
     this.#closed = true;
     this.#timer?.cancel();
     this.#timer = null;
+    this.#reassembly.close();
     this.device.onReceive(null);
     this.device.close();
   }
@@ -226,6 +239,8 @@ export class Stack {
       }
       const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
+        // A first fragment decodes as a TCP segment whose checksum cannot be checked yet.
+        if (checksum === ChecksumState.UNVERIFIABLE && this.#fragmentIn(packet)) continue;
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
         else this.stats.dropped.malformed++; // truncated: the IP length claims more than arrived
         continue;
@@ -237,8 +252,11 @@ export class Stack {
 
   #receiveOther(packet: Uint8Array, code: string | undefined): void {
     const ip = this.stats.ip;
+    // Fragments first, whatever the decoder made of them: a first fragment too short for its
+    // TCP header or options decodes as truncated or malformed.
+    if (this.#fragmentIn(packet)) return;
     if (code === 'FRAGMENT') {
-      ip.fragments++;
+      ip.malformed++;
       return;
     }
     if (code !== 'NOT_TCP') {
@@ -250,7 +268,6 @@ export class Stack {
     const upper = upperLayer(packet);
     if (upper === null) {
       if (packet.length >= 20 && packet[0]! >> 4 === 4 && !ipv4HeaderValid(packet)) ip.badHeaderChecksum++;
-      else if (packet[0]! >> 4 === 4 && (((packet[6]! << 8) | packet[7]!) & 0x3fff) !== 0) ip.fragments++;
       else ip.malformed++;
       return;
     }
@@ -264,6 +281,27 @@ export class Stack {
       return;
     }
     this.#icmp.input(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
+  }
+
+  /**
+   * Hands an IP fragment to reassembly; a datagram it completes goes through receive() like any
+   * packet (so it is counted in packetsIn too). False when `packet` is no fragment.
+   */
+  #fragmentIn(packet: Uint8Array): boolean {
+    const fragment = readFragment(packet);
+    if (fragment === 'none') return false;
+    this.stats.ip.fragments++;
+    if (fragment === 'bad') {
+      this.stats.reassembly.malformed++;
+      return true;
+    }
+    if (matchLocal(this.addresses, packet, fragment.version === 4 ? 16 : 24, fragment.version) < 0) {
+      this.stats.ip.notOurs++;
+      return true;
+    }
+    const whole = this.#reassembly.input(packet, fragment);
+    if (whole !== null) this.receive([whole]);
+    return true;
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
@@ -362,7 +400,14 @@ export class Stack {
   #send(packet: Uint8Array, segmentSize = 0): void {
     const max = segmentSize > 0 ? this.device.maxOffloadSize ?? this.device.mtu : this.device.mtu;
     if (packet.length > max) {
-      this.stats.ip.tooBig++;
+      // Not TCP (segments fit the MSS): an echo reply to a large ping goes out in fragments.
+      const fragments = segmentSize === 0 ? fragmentPacket(packet, max) : null;
+      if (fragments === null) {
+        this.stats.ip.tooBig++;
+        return;
+      }
+      this.stats.ip.fragmentedOut++;
+      for (const fragment of fragments) this.#send(fragment);
       return;
     }
     this.stats.ip.packetsOut++;

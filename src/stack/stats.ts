@@ -2,6 +2,7 @@
 // plus what the stack counts below TCP.
 
 import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
+import { createReassemblyCounters, type ReassemblyCounters } from './reassembly.js';
 
 export interface IpCounters {
   packetsIn: number;
@@ -14,8 +15,10 @@ export interface IpCounters {
   badHeaderChecksum: number;
   /** Malformed IP header or truncated packet. */
   malformed: number;
-  /** IP fragments (the stack does not reassemble). */
+  /** IP fragments received (each goes to reassembly; see stats.reassembly). */
   fragments: number;
+  /** Datagrams larger than the MTU the stack sent as fragments (large echo replies). */
+  fragmentedOut: number;
   /** Protocols other than TCP, ICMP and ICMPv6. */
   unknownProtocol: number;
   /** Packets too big for the device MTU, not sent. */
@@ -50,6 +53,8 @@ export interface StackStats extends TcpCounters {
   ip: IpCounters;
   icmp: IcmpCounters;
   stack: StackCounters;
+  /** IP fragment reassembly: datagrams completed, timed out, discarded for overlaps or limits. */
+  reassembly: ReassemblyCounters;
 }
 
 export function createStackStats(): StackStats {
@@ -57,9 +62,10 @@ export function createStackStats(): StackStats {
     ...createTcpCounters(),
     ip: {
       packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, notOurs: 0, badHeaderChecksum: 0,
-      malformed: 0, fragments: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
+      malformed: 0, fragments: 0, fragmentedOut: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
     },
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
     stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },
+    reassembly: createReassemblyCounters(),
   };
 }
