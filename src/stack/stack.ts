@@ -27,6 +27,7 @@ import { EphemeralPorts } from './ports.js';
 import { readFragment } from './fragment-header.js';
 import { fragmentPacket } from './fragmentation.js';
 import { Reassembler, type ReassemblyOptions } from './reassembly.js';
+import { MemoryBudget, type MemoryBudgetOptions } from './memory-budget.js';
 import { chunkEnd, ReceivedBatch } from './received-batch.js';
 import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
@@ -51,6 +52,10 @@ export interface StackOptions {
   isnSecret?: Uint8Array;
   /** IP fragment reassembly limits (4 MiB held at most, 30 s timeout, 64 fragments per datagram). */
   reassembly?: ReassemblyOptions;
+  /** Bytes held in TCP send and receive buffers across all connections (like Linux tcp_mem). */
+  memory?: MemoryBudgetOptions;
+  /** Most connections in the table, TIME-WAIT included (default: no limit, as Linux). */
+  maxConnections?: number;
 }
 
 export interface ConnectOptions {
@@ -90,6 +95,8 @@ export class Stack {
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
   readonly #reassembly: Reassembler;
+  readonly #memory: MemoryBudget;
+  readonly #maxConnections: number;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -127,7 +134,14 @@ export class Stack {
     this.#isn = new IsnGenerator(options.isnSecret);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     this.#reassembly = new Reassembler(this.stats.reassembly, this.clock, options.reassembly);
+    this.#memory = new MemoryBudget(this.stats.memory, options.memory);
+    this.#maxConnections = options.maxConnections === undefined ? Infinity : positiveInteger('maxConnections', options.maxConnections, 1);
     device.onReceive((packets) => this.receive(packets));
+  }
+
+  /** Bytes held in TCP send and receive buffers now, across all connections (see options.memory). */
+  get bufferBytes(): number {
+    return this.#memory.used;
   }
 
   /** Bytes held by IP fragment reassembly now (data and bookkeeping), at most reassembly.maxBytes. */
@@ -341,6 +355,10 @@ export class Stack {
       this.stats.dropped.listenOverflow++;
       return;
     }
+    if (this.#table.size >= this.#maxConnections) {
+      this.stats.stack.overConnectionLimit++;
+      return;
+    }
     const remoteBytes = remoteAddress();
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     const conn = Connection.accept(init, seg, now);
@@ -374,6 +392,7 @@ export class Stack {
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       maxSegmentBurst: this.#segmentBurst(local.version, remote),
       counters: this.stats,
+      memory: this.#memory,
     };
   }
 
@@ -457,6 +476,10 @@ export class Stack {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
+      this.#memory.check(() => this.#table.values(), (ep) => {
+        ep.conn.abort(this.clock.now());
+        this.#markDirty(ep);
+      });
       const dirty = this.#dirty;
       // The list can grow while we go: event handlers write to sockets.
       for (let i = 0; i < dirty.length; i++) {
@@ -552,6 +575,7 @@ export class Stack {
     }
     this.#table.delete(ep);
     this.#deadlines.remove(ep);
+    ep.conn.detachMemory();
     this.stats.stack.closed++;
     const listener = ep.listener;
     if (listener !== null) {
@@ -611,6 +635,10 @@ export class Stack {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${String(port)}`);
     const remote = parseAddress(options.host);
     if (this.#closed) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
+    if (this.#table.size >= this.#maxConnections) {
+      this.stats.stack.overConnectionLimit++;
+      return fail(systemError('EMFILE', 'connect', options.host, port));
+    }
     let local: LocalAddress | undefined;
     if (options.localAddress !== undefined) {
       const wanted = parseAddress(options.localAddress);

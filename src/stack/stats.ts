@@ -2,6 +2,7 @@
 // plus what the stack counts below TCP.
 
 import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
+import { createMemoryCounters, type MemoryCounters } from './memory-budget.js';
 import { createReassemblyCounters, type ReassemblyCounters } from './reassembly.js';
 
 export interface IpCounters {
@@ -47,6 +48,8 @@ export interface StackCounters {
   accepted: number;
   /** Connections that reached CLOSED and left the table. */
   closed: number;
+  /** SYNs dropped and connect()s refused because the stack held maxConnections. */
+  overConnectionLimit: number;
 }
 
 export interface StackStats extends TcpCounters {
@@ -55,6 +58,8 @@ export interface StackStats extends TcpCounters {
   stack: StackCounters;
   /** IP fragment reassembly: datagrams completed, timed out, discarded for overlaps or limits. */
   reassembly: ReassemblyCounters;
+  /** The TCP buffer memory budget: pressure entered, connections aborted above the limit. */
+  memory: MemoryCounters;
 }
 
 export function createStackStats(): StackStats {
@@ -65,7 +70,8 @@ export function createStackStats(): StackStats {
       malformed: 0, fragments: 0, fragmentedOut: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
     },
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
-    stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0 },
+    stack: { activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0, overConnectionLimit: 0 },
     reassembly: createReassemblyCounters(),
+    memory: createMemoryCounters(),
   };
 }
