@@ -4,6 +4,7 @@
 // RFC 8200 §4.5 for IPv6, whose source inserts a Fragment header after the IPv6 header.
 
 import { randomBytes } from 'node:crypto';
+import { setIpv4HeaderChecksum } from './ip-header.js';
 
 const FRAGMENT_HEADER = 44;
 const DONT_FRAGMENT = 0x4000;
@@ -42,14 +43,7 @@ function fragmentIpv4(packet: Uint8Array, mtu: number): Uint8Array[] | null {
     fragment[5] = id[1]!;
     fragment[6] = offsetWord >> 8;
     fragment[7] = offsetWord & 0xff;
-    fragment[10] = 0;
-    fragment[11] = 0;
-    let sum = 0;
-    for (let i = 0; i < headerLength; i += 2) sum += (fragment[i]! << 8) | fragment[i + 1]!;
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    sum = ~sum & 0xffff;
-    fragment[10] = sum >> 8;
-    fragment[11] = sum & 0xff;
+    setIpv4HeaderChecksum(fragment);
     out.push(fragment);
   }
   return out;

@@ -8,6 +8,7 @@
 import { addressKey } from './addresses.js';
 import type { Clock, Timer } from './clock.js';
 import type { FragmentInfo } from './fragment-header.js';
+import { setIpv4HeaderChecksum } from './ip-header.js';
 
 export interface ReassemblyOptions {
   /** Bytes held across all incomplete datagrams, bookkeeping included (default 4 MiB, Linux's ipfrag_high_thresh). */
@@ -227,14 +228,7 @@ export class Reassembler {
       out[3] = size & 0xff;
       out[6] = 0; // no MF, offset 0: a whole datagram
       out[7] = 0;
-      out[10] = 0;
-      out[11] = 0;
-      let sum = 0;
-      for (let i = 0; i < header.length; i += 2) sum += (out[i]! << 8) | out[i + 1]!;
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      sum = ~sum & 0xffff;
-      out[10] = sum >> 8;
-      out[11] = sum & 0xff;
+      setIpv4HeaderChecksum(out);
     } else {
       // RFC 8200 §4.5: the Fragment header goes; the header before it names what followed it.
       out[nextHeaderAt] = protocol;
