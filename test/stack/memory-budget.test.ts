@@ -103,6 +103,35 @@ describe('Stack: memory budget for TCP buffers', () => {
     for (const s of idle) s.destroy();
   });
 
+  it('under pressure receive buffers stop growing: uploads to a server that does not read stay under the budget', async () => {
+    const p = stackPair({ delayMs: 1 }, { memory: { limit: 512 * KiB, pressure: 256 * KiB } });
+    const held: TcpSocket[] = [];
+    p.server.createServer((socket) => {
+      socket.pause(); // never reads what it is sent
+      held.push(socket);
+    }).listen(9);
+    for (let i = 0; i < 20; i++) {
+      const s = p.client.connect(9, SERVER_V4);
+      s.on('error', () => {});
+      stream(s, 1024 * KiB);
+    }
+    let peak = 0;
+    for (let t = 0; t < 100; t++) {
+      p.clock.advance(20);
+      await new Promise((resolve) => setImmediate(resolve));
+      peak = Math.max(peak, p.server.bufferBytes);
+    }
+    expect(held).to.have.length(20);
+    // 20 x 256 KiB of receive buffers without a budget; with it, at most the limit.
+    expect(peak).to.be.at.most(512 * KiB);
+    expect(p.server.stats.memory.pressureEntered).to.be.at.least(1);
+    // The right edge already advertised never moves left (RFC 9293 §3.8.6.2.2): what arrives
+    // beyond the storage a ring may keep is dropped and sent again, as Linux prunes under pressure.
+    expect(p.client.stats.retransmissions).to.be.greaterThan(0);
+    expect(p.server.stats.memory.aborts).to.equal(0);
+    expect(p.server.connectionCount).to.equal(20);
+  });
+
   it('above the hard limit aborts the connections holding the most until it fits, and counts them', async () => {
     // Pressure at 16 KiB: every ring keeps its guaranteed 4 KiB, so 40 stuck connections hold
     // 160 KiB of send buffers, over the 64 KiB limit.
