@@ -6,6 +6,7 @@ import { createMemoryCounters, type MemoryCounters } from './memory-budget.js';
 import { createReassemblyCounters, type ReassemblyCounters } from './reassembly.js';
 
 export interface IpCounters {
+  /** Packets received; a datagram put back together from fragments counts once more. */
   packetsIn: number;
   bytesIn: number;
   packetsOut: number;
