@@ -114,12 +114,15 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
       const done = (): void => {
         if (--pending === 0) {
           deadline.cancel();
+          // Only now: with its timeout checker running (enforceHttpTimeouts), close() also
+          // destroys idle keep-alive connections, which on our sockets is a RST, not the FIN
+          // they were just sent.
+          httpServer.close();
           resolve();
         }
       };
       // A Server's 'close' waits for its accepted connections, so this resolves when all are gone.
       for (const s of servers) s.close(done);
-      httpServer.close();
       for (const socket of open) {
         // Echo's pipe unpipes once the writable side finishes, which would leave the peer's FIN
         // unread and the socket half-open: keep reading (and dropping) until the peer closes.
