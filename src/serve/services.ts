@@ -6,6 +6,7 @@ import type { TcpSocket } from '../stack/socket.js';
 import type { Stack } from '../stack/stack.js';
 import { createServiceCounters, type ServiceCounters } from './counters.js';
 import { createHttpHandler } from './http-app.js';
+import { enforceHttpTimeouts } from './http-timeouts.js';
 import { takeSnapshot, type ServicePorts, type StatsSnapshot } from './snapshot.js';
 
 export interface ServiceOptions {
@@ -15,6 +16,18 @@ export interface ServiceOptions {
   echoPort?: number;
   /** Default 9. */
   discardPort?: number;
+  /**
+   * Options of the node:http server (headersTimeout, requestTimeout, keepAliveTimeout,
+   * connectionsCheckingInterval, ...); Node's defaults otherwise (60 s, 300 s, 5 s, 30 s).
+   * They are enforced although the server never listen()s (see enforceHttpTimeouts).
+   */
+  http?: http.ServerOptions;
+  /**
+   * TCP keep-alive on every accepted connection: idle ms before the first probe (default 60,000;
+   * then the stack's tcp.keepAliveInterval and keepAliveProbes, 75 s and 9 as Linux), so a peer
+   * that vanished without its RST arriving is reaped. 0 turns it off.
+   */
+  keepAliveMs?: number;
 }
 
 export interface CloseOptions {
@@ -54,6 +67,8 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
   if (new Set([ports.http, ports.echo, ports.discard]).size !== 3) {
     throw new RangeError(`the http, echo and discard ports must differ, got ${ports.http}, ${ports.echo}, ${ports.discard}`);
   }
+  const keepAliveMs = options.keepAliveMs ?? 60_000;
+  if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) throw new RangeError(`keepAliveMs must be a non-negative integer, got ${keepAliveMs}`);
   const counters = createServiceCounters();
   const startedAt = stack.clock.now();
   const snapshot = (): StatsSnapshot => takeSnapshot(stack, startedAt, ports, counters);
@@ -62,11 +77,13 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
   /** Every accepted socket: counted, tracked for close(), and its errors kept from crashing us. */
   const track = (socket: TcpSocket): void => {
     open.add(socket);
+    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
     socket.on('error', () => { counters.socketErrors++; });
     socket.once('close', () => open.delete(socket));
   };
 
-  const httpServer = http.createServer(createHttpHandler(counters, snapshot));
+  const httpServer = http.createServer(options.http ?? {}, createHttpHandler(counters, snapshot));
+  enforceHttpTimeouts(httpServer);
   const httpListener = stack.createServer((socket) => {
     track(socket);
     httpServer.emit('connection', socket);
@@ -97,12 +114,15 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
       const done = (): void => {
         if (--pending === 0) {
           deadline.cancel();
+          // Only now: with its timeout checker running (enforceHttpTimeouts), close() also
+          // destroys idle keep-alive connections, which on our sockets is a RST, not the FIN
+          // they were just sent.
+          httpServer.close();
           resolve();
         }
       };
       // A Server's 'close' waits for its accepted connections, so this resolves when all are gone.
       for (const s of servers) s.close(done);
-      httpServer.close();
       for (const socket of open) {
         // Echo's pipe unpipes once the writable side finishes, which would leave the peer's FIN
         // unread and the socket half-open: keep reading (and dropping) until the peer closes.

@@ -13,6 +13,19 @@ export function ipv4HeaderValid(packet: Uint8Array): boolean {
   return sum === 0xffff;
 }
 
+/** Fills in the header checksum of the IPv4 header at the start of `packet` (after a rewrite). */
+export function setIpv4HeaderChecksum(packet: Uint8Array): void {
+  const headerLength = (packet[0]! & 0x0f) * 4;
+  packet[10] = 0;
+  packet[11] = 0;
+  let sum = 0;
+  for (let i = 0; i < headerLength; i += 2) sum += (packet[i]! << 8) | packet[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  sum = ~sum & 0xffff;
+  packet[10] = sum >> 8;
+  packet[11] = sum & 0xff;
+}
+
 /** Where a packet's upper-layer message lies, for the protocols the stack handles besides TCP. */
 export interface UpperLayer {
   version: 4 | 6;
@@ -32,7 +45,7 @@ const DESTINATION_OPTIONS = 60;
 
 /**
  * Parses the IP header(s) of a non-TCP packet, or returns null when malformed or fragmented
- * (the stack does not reassemble; a fragmented ping is dropped and counted).
+ * (fragments go to reassembly first; see reassembly.ts).
  */
 export function upperLayer(packet: Uint8Array): UpperLayer | null {
   if (packet.length < 1) return null;

@@ -4,7 +4,9 @@
 import { constants } from 'node:os';
 
 export type SystemErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EADDRINUSE' | 'EPIPE'
-  | 'EADDRNOTAVAIL' | 'ENETUNREACH';
+  | 'EADDRNOTAVAIL' | 'ENETUNREACH'
+  // connect() on a stack at its maxConnections: like a process out of file descriptors.
+  | 'EMFILE';
 
 export interface SystemError extends Error {
   code: SystemErrorCode;
@@ -16,6 +18,7 @@ export interface SystemError extends Error {
 
 const FALLBACK_ERRNO: Record<SystemErrorCode, number> = {
   ECONNREFUSED: 111, ECONNRESET: 104, ETIMEDOUT: 110, EADDRINUSE: 98, EPIPE: 32, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
+  EMFILE: 24,
 };
 
 /** Node's message format: "connect ECONNREFUSED 192.0.2.2:7", "listen EADDRINUSE: address already in use :::80". */

@@ -29,6 +29,10 @@ import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { Orphans, type OrphanOptions, type ReleaseMode } from './orphans.js';
 import { EphemeralPorts } from './ports.js';
+import { readFragment } from './fragment-header.js';
+import { fragmentPacket } from './fragmentation.js';
+import { Reassembler, type ReassemblyOptions } from './reassembly.js';
+import { MemoryBudget, type MemoryBudgetOptions } from './memory-budget.js';
 import { chunkEnd, ReceivedBatch } from './received-batch.js';
 import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
@@ -60,6 +64,12 @@ export interface StackOptions extends OrphanOptions {
    * every SYN, false never (a full SYN queue then drops its oldest entry for the new SYN).
    */
   synCookies?: SynCookieMode;
+  /** IP fragment reassembly limits (4 MiB held at most, 30 s timeout, 64 fragments per datagram). */
+  reassembly?: ReassemblyOptions;
+  /** Bytes held in TCP send and receive buffers across all connections (like Linux tcp_mem). */
+  memory?: MemoryBudgetOptions;
+  /** Most connections in the table, TIME-WAIT included (default: no limit, as Linux). */
+  maxConnections?: number;
 }
 
 export interface ConnectOptions {
@@ -103,6 +113,9 @@ export class Stack {
   readonly #icmp: IcmpEndpoint;
   readonly #orphans: Orphans;
   readonly #martians: MartianFilter;
+  readonly #reassembly: Reassembler;
+  readonly #memory: MemoryBudget;
+  readonly #maxConnections: number;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -150,7 +163,20 @@ export class Stack {
     this.#synCookies = cookies;
     this.#martians = new MartianFilter(this.addresses);
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
+    this.#reassembly = new Reassembler(this.stats.reassembly, this.clock, options.reassembly);
+    this.#memory = new MemoryBudget(this.stats.memory, options.memory);
+    this.#maxConnections = options.maxConnections === undefined ? Infinity : positiveInteger('maxConnections', options.maxConnections, 1);
     device.onReceive((packets) => this.receive(packets));
+  }
+
+  /** Bytes held in TCP send and receive buffers now, across all connections (see options.memory). */
+  get bufferBytes(): number {
+    return this.#memory.used;
+  }
+
+  /** Bytes held by IP fragment reassembly now (data and bookkeeping), at most reassembly.maxBytes. */
+  get reassemblyBytes(): number {
+    return this.#reassembly.bytesHeld;
   }
 
   /** Connections in the table (every state but CLOSED, TIME-WAIT included). */
@@ -208,6 +234,7 @@ export class Stack {
     this.#closed = true;
     this.#timer?.cancel();
     this.#timer = null;
+    this.#reassembly.close();
     this.device.onReceive(null);
     this.device.close();
   }
@@ -268,6 +295,8 @@ export class Stack {
       if (!looped && this.#isMartianSource(packet, batch.srcAddressOffset(i), version)) continue;
       const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
+        // A first fragment decodes as a TCP segment whose checksum cannot be checked yet.
+        if (checksum === ChecksumState.UNVERIFIABLE && this.#fragmentIn(packet)) continue;
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
         else this.stats.dropped.malformed++; // truncated: the IP length claims more than arrived
         continue;
@@ -279,8 +308,11 @@ export class Stack {
 
   #receiveOther(packet: Uint8Array, code: string | undefined, looped: boolean): void {
     const ip = this.stats.ip;
+    // Fragments first, whatever the decoder made of them: a first fragment too short for its
+    // TCP header or options decodes as truncated or malformed.
+    if (this.#fragmentIn(packet)) return;
     if (code === 'FRAGMENT') {
-      ip.fragments++;
+      ip.malformed++;
       return;
     }
     if (code !== 'NOT_TCP') {
@@ -292,7 +324,6 @@ export class Stack {
     const upper = upperLayer(packet);
     if (upper === null) {
       if (packet.length >= 20 && packet[0]! >> 4 === 4 && !ipv4HeaderValid(packet)) ip.badHeaderChecksum++;
-      else if (packet[0]! >> 4 === 4 && (((packet[6]! << 8) | packet[7]!) & 0x3fff) !== 0) ip.fragments++;
       else ip.malformed++;
       return;
     }
@@ -314,6 +345,27 @@ export class Stack {
     const reason = this.#martians.source(packet, srcOffset, version);
     if (reason === null) return false;
     this.stats.martians[reason]++;
+    return true;
+  }
+
+  /**
+   * Hands an IP fragment to reassembly; a datagram it completes goes through receive() like any
+   * packet (so it is counted in packetsIn too). False when `packet` is no fragment.
+   */
+  #fragmentIn(packet: Uint8Array): boolean {
+    const fragment = readFragment(packet);
+    if (fragment === 'none') return false;
+    this.stats.ip.fragments++;
+    if (fragment === 'bad') {
+      this.stats.reassembly.malformed++;
+      return true;
+    }
+    if (matchLocal(this.addresses, packet, fragment.version === 4 ? 16 : 24, fragment.version) < 0) {
+      this.stats.ip.notOurs++;
+      return true;
+    }
+    const whole = this.#reassembly.input(packet, fragment);
+    if (whole !== null) this.receive([whole]);
     return true;
   }
 
@@ -355,6 +407,10 @@ export class Stack {
     }
     if (listener.acceptFull) {
       this.stats.dropped.listenOverflow++;
+      return;
+    }
+    if (this.#table.size >= this.#maxConnections) {
+      this.stats.stack.overConnectionLimit++;
       return;
     }
     const remoteBytes = remoteAddress();
@@ -476,6 +532,7 @@ export class Stack {
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       maxSegmentBurst: this.#segmentBurst(local.version, remote),
       counters: this.stats,
+      memory: this.#memory,
     };
   }
 
@@ -502,7 +559,14 @@ export class Stack {
   #send(packet: Uint8Array, segmentSize = 0): void {
     const max = segmentSize > 0 ? this.device.maxOffloadSize ?? this.device.mtu : this.device.mtu;
     if (packet.length > max) {
-      this.stats.ip.tooBig++;
+      // Not TCP (segments fit the MSS): an echo reply to a large ping goes out in fragments.
+      const fragments = segmentSize === 0 ? fragmentPacket(packet, max) : null;
+      if (fragments === null) {
+        this.stats.ip.tooBig++;
+        return;
+      }
+      this.stats.ip.fragmentedOut++;
+      for (const fragment of fragments) this.#send(fragment);
       return;
     }
     this.stats.ip.packetsOut++;
@@ -552,6 +616,10 @@ export class Stack {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
+      this.#memory.check(() => this.#table.values(), (ep) => {
+        ep.conn.abort(this.clock.now());
+        this.#markDirty(ep);
+      });
       const dirty = this.#dirty;
       // The list can grow while we go: event handlers write to sockets.
       for (let i = 0; i < dirty.length; i++) {
@@ -651,6 +719,7 @@ export class Stack {
     }
     this.#table.delete(ep);
     this.#deadlines.remove(ep);
+    ep.conn.detachMemory();
     this.stats.stack.closed++;
     const listener = ep.listener;
     if (listener !== null) {
@@ -710,6 +779,10 @@ export class Stack {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${String(port)}`);
     const remote = parseAddress(options.host);
     if (this.#closed) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
+    if (this.#table.size >= this.#maxConnections) {
+      this.stats.stack.overConnectionLimit++;
+      return fail(systemError('EMFILE', 'connect', options.host, port));
+    }
     let local: LocalAddress | undefined;
     if (options.localAddress !== undefined) {
       const wanted = parseAddress(options.localAddress);

@@ -4,8 +4,11 @@
 import { createTcpCounters, type TcpCounters } from '../tcp/counters.js';
 import { createMartianCounters, type MartianCounters } from './martian.js';
 import { createSynQueueCounters, type SynQueueCounters } from './syn-queue.js';
+import { createMemoryCounters, type MemoryCounters } from './memory-budget.js';
+import { createReassemblyCounters, type ReassemblyCounters } from './reassembly.js';
 
 export interface IpCounters {
+  /** Packets received; a datagram put back together from fragments counts once more. */
   packetsIn: number;
   bytesIn: number;
   packetsOut: number;
@@ -16,8 +19,10 @@ export interface IpCounters {
   badHeaderChecksum: number;
   /** Malformed IP header or truncated packet. */
   malformed: number;
-  /** IP fragments (the stack does not reassemble). */
+  /** IP fragments received (each goes to reassembly; see stats.reassembly). */
   fragments: number;
+  /** Datagrams larger than the MTU the stack sent as fragments (large echo replies). */
+  fragmentedOut: number;
   /** Protocols other than TCP, ICMP and ICMPv6. */
   unknownProtocol: number;
   /** Packets too big for the device MTU, not sent. */
@@ -56,6 +61,8 @@ export interface StackCounters {
   orphanResets: number;
   /** Orphans dropped after finTimeout in FIN-WAIT-2. */
   finTimeouts: number;
+  /** SYNs dropped and connect()s refused because the stack held maxConnections. */
+  overConnectionLimit: number;
 }
 
 export interface StackStats extends TcpCounters {
@@ -66,6 +73,10 @@ export interface StackStats extends TcpCounters {
   martians: MartianCounters;
   /** SYN cookies sent, validated and failed, and SYN queue evictions (syn-queue.ts). */
   synQueue: SynQueueCounters;
+  /** IP fragment reassembly: datagrams completed, timed out, discarded for overlaps or limits. */
+  reassembly: ReassemblyCounters;
+  /** The TCP buffer memory budget: pressure entered, connections aborted above the limit. */
+  memory: MemoryCounters;
 }
 
 export function createStackStats(): StackStats {
@@ -73,14 +84,17 @@ export function createStackStats(): StackStats {
     ...createTcpCounters(),
     ip: {
       packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, notOurs: 0, badHeaderChecksum: 0,
-      malformed: 0, fragments: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
+      malformed: 0, fragments: 0, fragmentedOut: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
     },
     icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
     stack: {
       activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0,
       orphaned: 0, abortOnClose: 0, abortOnData: 0, orphanResets: 0, finTimeouts: 0,
+      overConnectionLimit: 0,
     },
     martians: createMartianCounters(),
     synQueue: createSynQueueCounters(),
+    reassembly: createReassemblyCounters(),
+    memory: createMemoryCounters(),
   };
 }

@@ -6,8 +6,9 @@
 // Uint8Array.set over at most two contiguous pieces, never per-byte loops.
 
 import { acquireBytes, releaseBytes } from './byte-pool.js';
+import { MIN_GUARANTEED, type MemoryAccount } from './memory-account.js';
 
-const MIN_STORAGE = 4096;
+const MIN_STORAGE = MIN_GUARANTEED;
 
 export abstract class ByteRing {
   /** The most bytes this ring may ever hold. */
@@ -22,6 +23,8 @@ export abstract class ByteRing {
    * again with a copy of everything held at each doubling.
    */
   private lastSize = 0;
+  /** Where storage is charged (the stack's memory budget); none for a bare engine. */
+  private account: MemoryAccount | null = null;
 
   protected constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) {
@@ -35,6 +38,24 @@ export abstract class ByteRing {
     return this.storage === null ? 0 : this.storage.length;
   }
 
+  /** Charges this ring's storage, now and from now on, to `account` (null: to nothing). */
+  chargeTo(account: MemoryAccount | null): void {
+    const bytes = this.storageBytes;
+    if (this.account !== null) this.account.used -= bytes;
+    this.account = account;
+    if (account !== null) account.used += bytes;
+  }
+
+  /**
+   * The most bytes the ring may hold now: its capacity, or under memory pressure what its
+   * storage already covers (at least MIN_GUARANTEED), so it does not grow.
+   */
+  protected get limit(): number {
+    const a = this.account;
+    if (a === null || a.used <= a.pressure) return this.capacity;
+    return Math.min(this.capacity, Math.max(this.storageBytes, MIN_GUARANTEED));
+  }
+
   /**
    * Make room for positions [0, needed). `live` bytes from head are preserved (moved to the
    * front of the new storage when it grows). `needed` must not exceed capacity.
@@ -46,8 +67,10 @@ export abstract class ByteRing {
     let size = old === null && this.lastSize > MIN_STORAGE ? this.lastSize : MIN_STORAGE;
     while (size < needed) size *= 2;
     if (old !== null && size < old.length * 2) size = old.length * 2;
-    if (size > this.capacity) size = this.capacity;
+    const limit = this.limit;
+    if (size > limit) size = Math.max(limit, needed);
     const next = acquireBytes(size);
+    if (this.account !== null) this.account.used += size - (old === null ? 0 : old.length);
     if (old !== null) {
       if (live > 0) this.copyOut(0, live, next, 0);
       releaseBytes(old);
@@ -105,6 +128,7 @@ export abstract class ByteRing {
       while (size < this.peak && size < this.capacity) size *= 2;
       this.lastSize = Math.min(size, this.capacity);
       this.peak = 0;
+      if (this.account !== null) this.account.used -= this.storage.length;
       releaseBytes(this.storage);
       this.storage = null;
     }

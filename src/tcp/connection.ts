@@ -23,6 +23,7 @@ import {
   type ConnectionErrorCode, type ConnectionEvent,
 } from './events.js';
 import { RateLimiter } from './rate-limit.js';
+import type { MemoryAccount } from './memory-account.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
 import { ACK, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
@@ -61,6 +62,8 @@ export interface ConnectionInit {
    * so TSval reveals neither uptime nor the ISN. Default: the ISS.
    */
   tsOffset?: number;
+  /** Where the send and receive buffers charge their storage (the stack's memory budget). */
+  memory?: MemoryAccount;
 }
 
 /** RFC 9293 §3.7.1: the send MSS to assume when an IPv4 peer's SYN carries no MSS option. */
@@ -250,6 +253,10 @@ export class Connection {
     this.keepAliveIdle = config.keepAliveIdle;
     this.sendBuffer = new SendBuffer(config.sendBufferSize);
     this.receiveBuffer = new ReceiveBuffer(config.receiveBufferSize);
+    if (init.memory !== undefined) {
+      this.sendBuffer.chargeTo(init.memory);
+      this.receiveBuffer.chargeTo(init.memory);
+    }
     this.rtt = new RttEstimator(config);
     this.cc = createCongestionControl(config.congestionControl, this.effMss);
   }
@@ -304,6 +311,17 @@ export class Connection {
   /** Effective send MSS after negotiation: payload bytes per full segment. */
   get mssSend(): number {
     return this.effMss;
+  }
+
+  /** Bytes of buffer storage this connection holds now (send and receive). */
+  get bufferBytes(): number {
+    return this.sendBuffer.storageBytes + this.receiveBuffer.storageBytes;
+  }
+
+  /** Stops charging the buffers to the memory account (the connection left the stack). */
+  detachMemory(): void {
+    this.sendBuffer.chargeTo(null);
+    this.receiveBuffer.chargeTo(null);
   }
 
   get sendBufferFree(): number {

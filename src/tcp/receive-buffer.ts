@@ -43,9 +43,9 @@ export class ReceiveBuffer extends ByteRing {
     return this.unread;
   }
 
-  /** Bytes we can accept beyond RCV.NXT (capacity - readable). */
+  /** Bytes we can accept beyond RCV.NXT (capacity - readable; less under memory pressure). */
   get window(): number {
-    return this.capacity - this.unread;
+    return Math.max(0, this.limit - this.unread);
   }
 
   get hasOutOfOrder(): boolean {
@@ -84,7 +84,7 @@ export class ReceiveBuffer extends ByteRing {
       bytes = bytes.subarray(-off);
       off = 0;
     }
-    const window = this.capacity - this.unread;
+    const window = this.limit - this.unread;
     if (bytes.length === 0 || off >= window) return 0;
     if (off + bytes.length > window) bytes = bytes.subarray(0, window - off);
     const end = off + bytes.length;

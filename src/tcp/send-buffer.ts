@@ -18,13 +18,13 @@ export class SendBuffer extends ByteRing {
 
   /** Room left for write(). */
   get free(): number {
-    return this.capacity - this.used;
+    return Math.max(0, this.limit - this.used);
   }
 
   /** Copy min(free, data.length) bytes in; returns how many were taken. */
   write(data: Uint8Array): number {
-    const n = Math.min(this.capacity - this.used, data.length);
-    if (n === 0) return 0;
+    const n = Math.min(this.limit - this.used, data.length);
+    if (n <= 0) return 0;
     this.reserve(this.used + n, this.used);
     this.copyIn(this.used, n === data.length ? data : data.subarray(0, n));
     this.used += n;

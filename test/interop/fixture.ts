@@ -10,7 +10,7 @@ import type { Device } from '../../src/link/device.js';
 import { FaultyDevice, type FaultyDeviceOptions } from '../../src/link/faulty-device.js';
 import { PcapTap } from '../../src/link/pcap-tap.js';
 import { TunDevice } from '../../src/link/tun-device.js';
-import { Stack } from '../../src/stack/stack.js';
+import { Stack, type StackOptions } from '../../src/stack/stack.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { createNetns, requireInterop, type Netns } from '../helpers/netns.js';
 
@@ -46,6 +46,8 @@ export interface PeerOptions {
   txQueueLength?: number;
   /** A device of the test's own put over the TUN (and faults), under the tap. */
   insert?: (inner: Device) => Device;
+  /** More Stack options (memory budget, limits, ...). */
+  stack?: Partial<StackOptions>;
 }
 
 /** A kernel-side program's JSON lines, as they come. */
@@ -178,6 +180,7 @@ export function interopSuite(extraRequirements: Array<[ok: boolean, reason: stri
       addresses: [`${OURS[4]}/24`, `${OURS[6]}/64`],
       ...(options.tcp ? { tcp: options.tcp } : {}),
       ...(options.backlog ? { backlog: options.backlog } : {}),
+      ...options.stack,
     });
     record.stack = stack;
     const program = (cmd: string, args: ReadonlyArray<string | number>): KernelProgram => {
