@@ -662,12 +662,6 @@ export class Connection {
     this.keepAliveSent = 0;
     this.persistProbes = 0;
 
-    // TS.Recent update (RFC 7323 §4.3): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent.
-    if (this.tsEnabled && seg.tsVal !== undefined && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
-      this.tsRecent = seg.tsVal >>> 0;
-      this.tsRecentTime = now;
-    }
-
     if (state === 'SYN-RECEIVED') {
       if (!(seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndMax))) {
         counters.dropped.badAck++;
@@ -682,6 +676,7 @@ export class Connection {
       this.establish(now);
     }
     if (!this.processAck(seg, seq, flags, now)) return;
+    this.updateTsRecent(seg, seq, now);
 
     // Sixth: URG is ignored; urgent data is delivered in line like any other.
     // Seventh: segment text.
@@ -844,6 +839,19 @@ export class Connection {
       }
     }
     return true;
+  }
+
+  /**
+   * TS.Recent update (RFC 7323 §4.3): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent, only
+   * for a segment that passed the acceptability and ACK checks (RFC 7323 §5.3 with RFC 5961
+   * §5.2, as Linux's tcp_ack does): a forged segment with a future TSval and a bad ACK must not
+   * move it, or every genuine segment after it would fail PAWS.
+   */
+  private updateTsRecent(seg: TcpSegment, seq: number, now: number): void {
+    if (this.tsEnabled && seg.tsVal !== undefined && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
+      this.tsRecent = seg.tsVal >>> 0;
+      this.tsRecentTime = now;
+    }
   }
 
   private rttSampleFromEcho(tsEcr: number, now: number): void {
