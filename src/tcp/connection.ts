@@ -558,7 +558,7 @@ export class Connection {
       this.establish(now);
       const dataSeq = seqAdd(seg.seq, 1);
       if (seg.payload.length > 0) this.processText(seg, dataSeq, now);
-      if (flags & FIN) this.processFin(seqAdd(dataSeq, seg.payload.length), now);
+      if (flags & FIN) this.processFin(seqAdd(dataSeq, seg.payload.length), now, seg.payload.length > 0);
     } else {
       // Simultaneous open: answer with SYN,ACK carrying our original ISS.
       this._state = 'SYN-RECEIVED';
@@ -689,7 +689,7 @@ export class Connection {
       }
     }
     // Eighth: FIN.
-    if (flags & FIN) this.processFin(seqAdd(seq, payloadLength), now);
+    if (flags & FIN) this.processFin(seqAdd(seq, payloadLength), now, payloadLength > 0);
   }
 
   /** The peer acknowledged our SYN (SYN-SENT or SYN-RECEIVED → ESTABLISHED). */
@@ -898,7 +898,7 @@ export class Connection {
   }
 
   /** Eighth check: the FIN at `finSeq`, consumed once everything before it has arrived. */
-  private processFin(finSeq: number, now: number): void {
+  private processFin(finSeq: number, now: number, withData: boolean): void {
     const st = this._state;
     if (st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2' && st !== 'SYN-RECEIVED') {
       // CLOSE-WAIT, CLOSING, LAST-ACK: a FIN was already consumed; TIME-WAIT handled above.
@@ -913,6 +913,9 @@ export class Connection {
     } else if (seqGt(finSeq, this.rcvNxt) && seqLe(finSeq, this.rcvAdvEdge)) {
       this.finPending = true;
       this.finPendingSeq = finSeq;
+      // Out of order like any segment beyond a hole: an immediate duplicate ACK (RFC 5681 §4.2,
+      // §3.2). Data on the same segment already had processText owe one.
+      if (!withData && this.dupAcksOwed < MAX_DUP_ACKS_OWED) this.dupAcksOwed++;
     }
   }
 
