@@ -322,9 +322,14 @@ export class Connection {
     if (out !== null && this.isSynchronizedReceiving()) {
       // Announce a window that opened significantly (≥ 2 MSS or half the buffer) right away,
       // rather than leaving the peer stalled until it probes.
+      // Only a window the field can carry counts: without scaling it stops at 65,535 however
+      // much the read freed, and an "update" repeating the last ACK is a duplicate ACK to the
+      // peer (RFC 5681 §2), not a window update (RFC 9293 §3.8.6.2.2).
       const advertised = seqDiff(this.rcvAdvEdge, this.rcvNxt);
+      const scale = this.rcvWndScale;
+      const offered = ((Math.min(this.receiveBuffer.window, 0xffff << scale) >>> scale) << scale);
       const threshold = Math.min(2 * this.localMss, this.receiveBuffer.capacity >>> 1);
-      if (this.receiveBuffer.window - Math.max(advertised, 0) >= threshold) this.ackNow = true;
+      if (offered - Math.max(advertised, 0) >= threshold) this.ackNow = true;
     }
     return out;
   }
