@@ -620,6 +620,18 @@ export class Connection {
         || seqInWindow(seqAdd(seq, segLen - 1), this.rcvNxt, rcvWnd);
     }
     if (!acceptable) {
+      if (segLen > 0 && seqAdd(seq, segLen) === this.rcvNxt && (flags & (ACK | RST | SYN)) === ACK
+        && state !== 'TIME-WAIT' && state !== 'SYN-RECEIVED') {
+        // A retransmission of what we received last (the peer did not hear our ACK): its text
+        // is old, but its ACK field is current. Linux (tcp_sequence accepts a segment ending at
+        // RCV.NXT) and FreeBSD process it, so that in CLOSING the peer's resent FIN that now
+        // acknowledges ours moves us to TIME-WAIT instead of waiting for our FIN's RTO.
+        counters.dropped.outOfWindow++; // the text
+        this.lastReceiveTime = now;
+        if (!this.processAck(seg, seq, flags, now)) return;
+        this.ackNow = true; // the peer still needs our ACK
+        return;
+      }
       if (state === 'TIME-WAIT' && (flags & FIN) && seqAdd(seq, segLen) === this.rcvNxt) {
         // The peer retransmitted its FIN: our last ACK was lost. ACK again, restart 2MSL.
         this.ackNow = true;
