@@ -662,7 +662,14 @@ export class Connection {
       return;
     }
 
-    // Fourth: SYN in a synchronized state (RFC 5961 §4): challenge ACK, drop.
+    // Fourth: SYN. In SYN-RECEIVED from a passive OPEN, "return this connection to the LISTEN
+    // state and return" (RFC 9293 §3.10.7.4): the embryonic connection goes quietly, the SYN
+    // with it; the peer's next SYN finds the listener. Elsewhere (RFC 5961 §4): challenge ACK.
+    if ((flags & SYN) && state === 'SYN-RECEIVED' && this.passive) {
+      counters.dropped.synInvalid++;
+      this.toClosed();
+      return;
+    }
     if (flags & SYN) {
       counters.dropped.synInvalid++;
       this.challengeAck(now);
