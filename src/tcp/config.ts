@@ -15,7 +15,11 @@ export interface TcpConfig {
   maxRto: number;
   /** Retransmissions of data (or FIN) before ETIMEDOUT. Default 15. */
   maxRetries: number;
-  /** Retransmissions of SYN / SYN-ACK before giving up. Default 6. */
+  /**
+   * Retransmissions of SYN / SYN-ACK before giving up. Default 7: with the 1 s initial RTO
+   * doubling, the open fails after 247 s (the last wait capped at maxRto), meeting RFC 9293 MUST-23 (R2 for a SYN at least
+   * 3 minutes). Linux's tcp_syn_retries is 6 (127 s).
+   */
   synRetries: number;
   /** ms, default 40 (RFC 1122 allows up to 500). */
   delayedAckTime: number;
@@ -46,7 +50,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   minRto: 200,
   maxRto: 120000,
   maxRetries: 15,
-  synRetries: 6,
+  synRetries: 7,
   delayedAckTime: 40,
   timeWaitTime: 60000,
   keepAliveIdle: 7200000,

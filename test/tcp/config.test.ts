@@ -6,7 +6,7 @@ describe('tcp/config: resolveTcpConfig', () => {
     const c = resolveTcpConfig();
     expect(c).to.deep.equal({
       mss: 1460, sendBufferSize: 262144, receiveBufferSize: 262144, initialRto: 1000, minRto: 200,
-      maxRto: 120000, maxRetries: 15, synRetries: 6, delayedAckTime: 40, timeWaitTime: 60000,
+      maxRto: 120000, maxRetries: 15, synRetries: 7, delayedAckTime: 40, timeWaitTime: 60000,
       keepAliveIdle: 7200000, keepAliveInterval: 75000, keepAliveProbes: 9, windowScaling: true,
       timestamps: true, sack: true, nagle: true, congestionControl: 'newreno', challengeAckLimit: 10,
     });
