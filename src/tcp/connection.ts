@@ -1127,18 +1127,21 @@ export class Connection {
   }
 
   /**
-   * Duplicate ACKs that start fast retransmit: 3, or fewer when fewer than four segments are
-   * outstanding and nothing new can be sent to draw more, because nothing is queued or the
-   * peer's window is full (RFC 5827 early retransmit).
+   * Duplicate ACKs that start fast retransmit: 3 (RFC 5681 §3.2), or oseg - 1 when 2 or 3
+   * segments are outstanding and nothing new can be sent to draw more, because nothing is queued
+   * or the peer's window is full (RFC 5827 early retransmit, byte-based: oseg =
+   * ceil(FlightSize / SMSS), the FIN not counted as data). With one segment (or a lone FIN)
+   * outstanding early retransmit does not apply: a single duplicate ACK is no evidence of loss.
    */
   private dupAckThreshold(mss: number): number {
     const flight = seqDiff(this.sndMax, this.sndUna);
-    const outstanding = Math.ceil(flight / mss);
-    if (outstanding >= 4) return 3;
+    const finOut = this.finQueued && seqGt(this.sndMax, this.finSeq) ? 1 : 0;
+    const outstanding = Math.ceil((flight - finOut) / mss);
+    if (outstanding >= 4 || outstanding <= 1) return 3;
     // New segments the peer's window admits would draw more duplicate ACKs: wait for them.
     const unsent = seqDiff(this.dataEnd(), this.sndNxt);
     if (unsent > 0 && this.sndWnd - flight >= Math.min(unsent, mss)) return 3;
-    return Math.max(1, outstanding - 1);
+    return outstanding - 1;
   }
 
   /**

@@ -57,7 +57,7 @@ describe('tcp scenarios: RFC conformance (issue 11)', () => {
       h.expect({ flags: ACK, seq: 1001, ack: 5001 + 8 * 1460, window: 16384 });
     });
 
-    it.skip('one duplicate ACK with one data segment outstanding does not retransmit; three do (RFC 5681 §3.2, RFC 5827)', () => {
+    it('one duplicate ACK with one data segment outstanding does not retransmit; three do (RFC 5681 §3.2, RFC 5827)', () => {
       const h = Harness.established();
       h.conn.setNoDelay(true);
       h.conn.write(pattern(500));
@@ -71,7 +71,7 @@ describe('tcp scenarios: RFC conformance (issue 11)', () => {
       expect(h.counters.fastRetransmits).to.equal(1);
     });
 
-    it.skip('a full-sized segment carrying the FIN is one segment: one duplicate ACK does not retransmit it', () => {
+    it('a full-sized segment carrying the FIN is one segment: one duplicate ACK does not retransmit it', () => {
       const h = Harness.established({}, { mss: 1000 });
       h.conn.write(pattern(1000));
       h.conn.close(h.now);
@@ -83,7 +83,7 @@ describe('tcp scenarios: RFC conformance (issue 11)', () => {
   });
 
   describe('FIN-WAIT-1 / CLOSING', () => {
-    it.skip('FIN-WAIT-1: one duplicate ACK with only our FIN outstanding does not retransmit it', () => {
+    it('FIN-WAIT-1: one duplicate ACK with only our FIN outstanding does not retransmit it', () => {
       const h = Harness.established();
       h.conn.close(h.now);
       h.expect({ flags: FIN | ACK, seq: 1001, ack: 5001, window: 16384 });
