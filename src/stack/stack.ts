@@ -8,6 +8,7 @@ import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
 import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { resetFor } from '../tcp/reset.js';
+import { WindowLimit } from '../tcp/window-limit.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
 import { ChecksumState } from '../wire/constants.js';
 import { STATUS_NAMES } from '../wire/layout.js';
@@ -84,6 +85,8 @@ export class Stack {
   readonly #backlog: number;
   readonly #synBacklog: number;
   readonly #icmp: IcmpEndpoint;
+  /** RFC 5961 §7 system-wide challenge ACK limit shared by all connections (null: off). */
+  readonly #challengeAcks: WindowLimit | null;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -119,6 +122,8 @@ export class Stack {
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
     this.#isn = new IsnGenerator(options.isnSecret);
+    const globalChallenges = this.config.challengeAckGlobalLimit;
+    this.#challengeAcks = globalChallenges > 0 ? new WindowLimit(globalChallenges, 1000) : null;
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     device.onReceive((packets) => this.receive(packets));
   }
@@ -336,6 +341,7 @@ export class Stack {
       defaultPeerMss: local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6,
       maxSegmentBurst: this.#segmentBurst(local.version, remote),
       counters: this.stats,
+      ...(this.#challengeAcks !== null ? { challengeAckGlobal: this.#challengeAcks } : {}),
     };
   }
 

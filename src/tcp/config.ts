@@ -38,8 +38,17 @@ export interface TcpConfig {
   nagle: boolean;
   /** A name registered in congestion.ts: 'newreno' (default). */
   congestionControl: string;
-  /** Challenge ACKs per second per connection (RFC 5961 §7). Default 10. */
+  /**
+   * Challenge ACKs per connection in any one second (RFC 5961 §7), exactly. Default 10; 0 turns
+   * the per-connection limit off.
+   */
   challengeAckLimit: number;
+  /**
+   * Challenge ACKs in any one second for all connections of a stack together (RFC 5961 §7's
+   * system-wide limit, as Linux's tcp_challenge_ack_limit was). Default 1000; 0: off. Only the
+   * Stack applies it (a lone Connection takes a shared limit through ConnectionInit).
+   */
+  challengeAckGlobalLimit: number;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -62,6 +71,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   congestionControl: 'newreno',
   challengeAckLimit: 10,
+  challengeAckGlobalLimit: 1000,
 });
 
 /** Largest receive window expressible with window scale 14 (RFC 7323 §2.3). */
@@ -107,7 +117,8 @@ export function resolveTcpConfig(partial?: Partial<TcpConfig>): TcpConfig {
   integerIn('keepAliveIdle', c.keepAliveIdle, 1, 30 * DAY);
   integerIn('keepAliveInterval', c.keepAliveInterval, 1, DAY);
   integerIn('keepAliveProbes', c.keepAliveProbes, 1, 1000);
-  integerIn('challengeAckLimit', c.challengeAckLimit, 1, 100000);
+  integerIn('challengeAckLimit', c.challengeAckLimit, 0, 100000);
+  integerIn('challengeAckGlobalLimit', c.challengeAckGlobalLimit, 0, 1000000);
   bool('windowScaling', c.windowScaling);
   bool('timestamps', c.timestamps);
   bool('sack', c.sack);

@@ -22,7 +22,6 @@ import {
   EV_ESTABLISHED, EV_READABLE, EV_WRITABLE, READABLE_EVENT, WRITABLE_EVENT,
   type ConnectionErrorCode, type ConnectionEvent,
 } from './events.js';
-import { RateLimiter } from './rate-limit.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
 import { ACK, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
@@ -30,6 +29,7 @@ import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import { WindowLimit } from './window-limit.js';
 
 export type { ConnectionErrorCode, ConnectionEvent } from './events.js';
 
@@ -56,6 +56,12 @@ export interface ConnectionInit {
    * one MSS; a sub-MSS tail rides along only when Nagle would let it go on its own.
    */
   maxSegmentBurst?: number;
+  /**
+   * A challenge ACK limit shared by every connection of a stack (RFC 5961 §7 suggests a
+   * system-wide one): each challenge ACK must pass it as well as the connection's own
+   * config.challengeAckLimit. Absent: no shared limit.
+   */
+  challengeAckGlobal?: WindowLimit;
 }
 
 /** RFC 9293 §3.7.1: the send MSS to assume when an IPv4 peer's SYN carries no MSS option. */
@@ -201,7 +207,9 @@ export class Connection {
   private errorCode: ConnectionErrorCode = 'ECONNRESET';
   private wantWritable = false;
   private closedReported = false;
-  private challengeLimiter: RateLimiter | null = null;
+  /** config.challengeAckLimit per second, made on the first challenge ACK (null: none yet or off). */
+  private challengeLimiter: WindowLimit | null = null;
+  private readonly challengeGlobal: WindowLimit | null;
   /** When the last reply to an unacceptable zero-length segment went out (rate limit above). */
   private lastOutOfWindowAck = -Infinity;
 
@@ -226,6 +234,7 @@ export class Connection {
       throw new RangeError(`maxSegmentBurst must be a non-negative integer, got ${burst}`);
     }
     this.maxSegmentBurst = burst;
+    this.challengeGlobal = init.challengeAckGlobal ?? null;
     const iss = init.iss >>> 0;
     this.iss = iss;
     this.sndUna = iss;
@@ -639,7 +648,10 @@ export class Connection {
         return;
       }
       counters.dropped.outOfWindow++;
-      if (!(flags & RST)) this.replyToUnacceptable(segLen === 0, now);
+      // A SYN gets a challenge ACK wherever its sequence number lies (RFC 5961 §4.2), under the
+      // same limits, so a flood of SYNs outside the window cannot make us an ACK amplifier.
+      if (flags & SYN) this.challengeAck(now);
+      else if (!(flags & RST)) this.replyToUnacceptable(segLen === 0, now);
       return;
     }
 
@@ -1343,10 +1355,15 @@ export class Connection {
     this.ackNow = true;
   }
 
-  /** RFC 5961 challenge ACK, rate-limited per connection (§7). */
+  /**
+   * RFC 5961 challenge ACK, limited (§7) to config.challengeAckLimit in any one second for this
+   * connection (0: no limit of its own) and by the stack's shared limit, when it has one.
+   */
   private challengeAck(now: number): void {
-    if (this.challengeLimiter === null) this.challengeLimiter = new RateLimiter(this.config.challengeAckLimit);
-    if (this.challengeLimiter.allow(now)) {
+    const perConnection = this.config.challengeAckLimit;
+    if (this.challengeLimiter === null && perConnection > 0) this.challengeLimiter = new WindowLimit(perConnection, 1000);
+    if ((this.challengeLimiter === null || this.challengeLimiter.allow(now))
+      && (this.challengeGlobal === null || this.challengeGlobal.allow(now))) {
       this.counters.challengeAcks++;
       this.ackNow = true;
     } else {

@@ -14,3 +14,4 @@ export * from './rtt.js';
 export * from './congestion.js';
 export * from './isn.js';
 export * from './rate-limit.js';
+export * from './window-limit.js';
