@@ -273,6 +273,7 @@ export class Stack {
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
     const ep = this.#table.lookup(local, seg.dstPort, packet, srcOffset, seg.srcPort);
+    let reuseIss: number | undefined;
     if (ep !== undefined) {
       // A new SYN for a 4-tuple in TIME-WAIT that is newer than the old connection (RFC 1122
       // §4.2.2.13, RFC 6191) ends the TIME-WAIT and goes to the listener; otherwise the old
@@ -282,6 +283,7 @@ export class Stack {
         this.#markDirty(ep);
         return;
       }
+      reuseIss = ep.conn.reuseIss;
       ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
       this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
@@ -310,6 +312,7 @@ export class Stack {
     }
     const remoteBytes = remoteAddress();
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
+    if (reuseIss !== undefined) init.iss = reuseIss; // above the TIME-WAIT incarnation's numbers
     const conn = Connection.accept(init, seg, now);
     const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;

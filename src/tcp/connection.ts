@@ -402,6 +402,16 @@ export class Connection {
     return seqGt(syn.seq, this.rcvNxt);
   }
 
+  /**
+   * The ISS for a connection that replaces this one after canReuseForSyn: above every sequence
+   * number this incarnation used, with room for a full unscaled window (RFC 9293 §3.6.1 MAY-2
+   * (1); Linux's tcp_timewait_state_process takes SND.NXT + 65535 + 2), whatever the ISN clock
+   * says (a fast old connection can outrun it).
+   */
+  get reuseIss(): number {
+    return seqAdd(this.sndMax, 65537);
+  }
+
   pollEvent(): ConnectionEvent | null {
     const e = this.events;
     if (e === 0) return null;
