@@ -29,6 +29,7 @@ import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import { RtoUndo } from './undo.js';
 import { WindowLimit } from './window-limit.js';
 
 export type { ConnectionErrorCode, ConnectionEvent } from './events.js';
@@ -173,6 +174,8 @@ export class Connection {
   private holeBytesInFlight = 0;
   /** SACK recovery: duplicate ACKs (segments that left the network) not yet spent on a hole. */
   private holeCredits = 0;
+  /** Spurious-timeout detection (timestamps only), made on the first RTO. */
+  private rtoUndo: RtoUndo | null = null;
 
   // Pending output.
   private ackNow = false;
@@ -462,6 +465,8 @@ export class Connection {
       this.synRetransmitted = true;
     } else {
       const flight = seqDiff(this.sndMax, this.sndUna);
+      // The retransmission goes out at `now`: its TSval tells a late ACK from a real loss.
+      if (this.tsEnabled) (this.rtoUndo ??= new RtoUndo()).onTimeout(this.cc, this.tsClock(now));
       this.cc.onTimeout(flight, this.effMss);
       this.inRecovery = false;
       this.dupAcks = 0;
@@ -803,6 +808,13 @@ export class Connection {
       if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
       this.retries = 0;
       this.persistProbes = 0;
+      if (this.rtoUndo !== null && this.rtoUndo.onNewAck(this.cc, seg.tsEcr)) {
+        // Spurious timeout (RFC 4015 §3): what is in flight arrived; resume with new data.
+        this.counters.spuriousTimeoutsUndone++;
+        this.sndNxt = this.sndMax;
+        this.retransmitNow = false;
+        this.recover = seqAdd(ack, -1); // a real loss in what is in flight may fast-retransmit
+      }
 
       // RTT measurement: timestamps echo (RFC 7323 §4.1) or the one timed segment (Karn).
       if (this.tsEnabled && seg.tsEcr !== undefined) this.rttSampleFromEcho(seg.tsEcr, now);
