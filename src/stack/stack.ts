@@ -547,6 +547,10 @@ export class Stack {
   #onTimer(): void {
     this.#timer = null;
     this.#timerAt = Infinity;
+    // Input first: after a stall Node runs expired timers before it reads I/O, and ACKs already
+    // waiting in the device would otherwise not stop the retransmission timers about to fire.
+    this.device.poll?.();
+    if (this.#closed) return;
     const now = this.clock.now();
     for (let ep = this.#deadlines.peek(); ep !== undefined && ep.deadline <= now; ep = this.#deadlines.peek()) {
       this.#deadlines.remove(ep);
