@@ -809,10 +809,12 @@ export class Connection {
       this.retries = 0;
       this.persistProbes = 0;
       if (this.rtoUndo !== null && this.rtoUndo.onNewAck(this.cc, seg.tsEcr)) {
-        // Spurious timeout (RFC 4015 §3): what is in flight arrived; resume with new data.
+        // Spurious timeout (RFC 4015 §3): resume with new data, not go-back-N. The original
+        // may have arrived with only its ACKs lost, and a later segment be really lost: SACK
+        // blocks above the new SND.UNA say so, and that hole goes again at once.
         this.counters.spuriousTimeoutsUndone++;
         this.sndNxt = this.sndMax;
-        this.retransmitNow = false;
+        this.retransmitNow = this.scoreboard !== null && !this.scoreboard.isEmpty;
         this.recover = seqAdd(ack, -1); // a real loss in what is in flight may fast-retransmit
       }
 

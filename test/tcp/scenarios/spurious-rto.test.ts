@@ -56,6 +56,25 @@ describe('tcp scenarios: spurious RTO undo (Eifel, RFC 3522 / 4015)', () => {
     );
   });
 
+  it('undone, but a hole the SACK blocks report above the new SND.UNA is resent at once', () => {
+    // The original at SND.UNA arrived and only its ACKs were lost (the timeout was spurious),
+    // but the segment after it was really lost.
+    const h = Harness.connect({ config: { ...TS, sack: true } });
+    h.collect();
+    h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, tsVal: 7000, tsEcr: 1000, window: 65535, sackPermitted: true });
+    h.collect();
+    h.conn.setNoDelay(true);
+    h.conn.write(pattern(3 * 988));
+    expect(h.collect()).to.have.length(3);
+    expect(h.fireNext()).to.equal(200);
+    h.collect();
+    h.now = 210;
+    h.send({ flags: ACK, seq: 5001, ack: 1001 + 988, tsVal: 7001, tsEcr: 1000, window: 65535, sack: [1001 + 2 * 988, 1001 + 3 * 988] });
+    expect(h.counters.spuriousTimeoutsUndone).to.equal(1);
+    h.expect({ flags: ACK, seq: 1001 + 988, ack: 5001, window: 16384, tsVal: 1210, tsEcr: 7001, payload: 988 });
+    expect(h.counters.retransmissions).to.equal(2);
+  });
+
   it('after two backed-off RTOs the first ACK for an original still undoes both to the state before the first', () => {
     const h = tsEstablished();
     h.conn.write(pattern(4 * 988));
