@@ -176,6 +176,10 @@ export class Connection {
   private holeCredits = 0;
   /** Spurious-timeout detection (timestamps only), made on the first RTO. */
   private rtoUndo: RtoUndo | null = null;
+  /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
+  private dsackPending = false;
+  private dsackStart = 0;
+  private dsackEnd = 0;
 
   // Pending output.
   private ackNow = false;
@@ -651,6 +655,7 @@ export class Connection {
         // RCV.NXT) and FreeBSD process it, so that in CLOSING the peer's resent FIN that now
         // acknowledges ours moves us to TIME-WAIT instead of waiting for our FIN's RTO.
         counters.dropped.outOfWindow++; // the text
+        if (payloadLength > 0) this.duplicateReceived(seq, payloadLength);
         this.lastReceiveTime = now;
         if (!this.processAck(seg, seq, flags, now)) return;
         this.ackNow = true; // the peer still needs our ACK
@@ -663,6 +668,7 @@ export class Connection {
         return;
       }
       counters.dropped.outOfWindow++;
+      if (payloadLength > 0 && seqLe(seqAdd(seq, payloadLength), this.rcvNxt)) this.duplicateReceived(seq, payloadLength);
       // A SYN gets a challenge ACK wherever its sequence number lies (RFC 5961 §4.2), under the
       // same limits, so a flood of SYNs outside the window cannot make us an ACK amplifier.
       if (flags & SYN) this.challengeAck(now);
@@ -926,6 +932,7 @@ export class Connection {
     if (offset < 0) {
       if (-offset >= payload.length) {
         this.ackNow = true; // entirely old: a retransmission, our ACK was probably lost
+        this.duplicateReceived(dataSeq, payload.length);
         return;
       }
       payload = payload.subarray(-offset);
@@ -955,6 +962,17 @@ export class Connection {
       this.delayedAckDeadline = now + this.config.delayedAckTime;
     }
     if (this.finPending && this.rcvNxt === this.finPendingSeq) this.consumeFin(now);
+  }
+
+  /**
+   * Data we already had arrived again: report it as a D-SACK block (RFC 2883) in the next pure
+   * ACK, so that the sender learns its retransmission (a tail loss probe, an RTO) was needless.
+   */
+  private duplicateReceived(seq: number, length: number): void {
+    if (!this.sackEnabled) return;
+    this.dsackPending = true;
+    this.dsackStart = seq >>> 0;
+    this.dsackEnd = seqAdd(seq, length);
   }
 
   /** Eighth check: the FIN at `finSeq`, consumed once everything before it has arrived. */
@@ -1260,7 +1278,13 @@ export class Connection {
         seg.tsEcr = this.tsRecent;
       }
       if (sack !== null) seg.sack = sack;
-      else if (this.sackEnabled && this.receiveBuffer.hasOutOfOrder && payload.length === 0) {
+      else if (this.dsackPending && payload.length === 0) {
+        // The D-SACK block first, then the usual ones in the room left (RFC 2883 §4).
+        this.dsackPending = false;
+        const max = this.tsEnabled ? 3 : 4;
+        const blocks = this.receiveBuffer.hasOutOfOrder ? this.receiveBuffer.sackBlocks(this.rcvNxt, max - 1) : [];
+        seg.sack = [this.dsackStart, this.dsackEnd, ...blocks];
+      } else if (this.sackEnabled && this.receiveBuffer.hasOutOfOrder && payload.length === 0) {
         const blocks = this.receiveBuffer.sackBlocks(this.rcvNxt, this.tsEnabled ? 3 : 4);
         if (blocks.length > 0) seg.sack = blocks;
       }
