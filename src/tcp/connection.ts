@@ -1277,10 +1277,13 @@ export class Connection {
         seg.tsVal = this.tsClock(now);
         seg.tsEcr = this.tsRecent;
       }
+      // A D-SACK belongs in the ACK that answers the duplicate: only a pure ACK has room for it
+      // (a data segment keeps its payload within the MSS); either way it is reported once.
+      const dsack = this.dsackPending;
+      this.dsackPending = false;
       if (sack !== null) seg.sack = sack;
-      else if (this.dsackPending && payload.length === 0) {
+      else if (dsack && payload.length === 0) {
         // The D-SACK block first, then the usual ones in the room left (RFC 2883 §4).
-        this.dsackPending = false;
         const max = this.tsEnabled ? 3 : 4;
         const blocks = this.receiveBuffer.hasOutOfOrder ? this.receiveBuffer.sackBlocks(this.rcvNxt, max - 1) : [];
         seg.sack = [this.dsackStart, this.dsackEnd, ...blocks];

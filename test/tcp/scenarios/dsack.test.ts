@@ -2,7 +2,7 @@
 // below the ACK number, so that the sender learns its retransmission was needless (Linux undoes
 // the reduction that came with it).
 
-import { ACK, SYN } from '../../../src/tcp/index.js';
+import { ACK, PSH, SYN } from '../../../src/tcp/index.js';
 import { Harness, pattern } from '../harness.js';
 
 function sackEstablished(): Harness {
@@ -36,6 +36,20 @@ describe('tcp scenarios: D-SACK (RFC 2883)', () => {
     h.expect({ flags: ACK, seq: 1001, ack: 5101, window: 16284, sack: [5201, 5301] });
     h.send({ flags: ACK, seq: 5001, ack: 1001, payload: pattern(50) });
     h.expect({ flags: ACK, seq: 1001, ack: 5101, window: 16284, sack: [5001, 5051, 5201, 5301] });
+  });
+
+  it('a data segment that carries the ACK ends the D-SACK: it is never reported late', () => {
+    const h = sackEstablished();
+    h.conn.setNoDelay(true);
+    h.send({ flags: ACK, seq: 5001, ack: 1001, payload: pattern(100) });
+    h.advance(40);
+    h.collect();
+    h.send({ flags: ACK, seq: 5001, ack: 1001, payload: pattern(100) });
+    h.conn.write(pattern(10));
+    h.expect({ flags: ACK | PSH, seq: 1001, ack: 5101, window: 16284, payload: 10 });
+    h.send({ flags: ACK, seq: 5101, ack: 1011, payload: pattern(1460) });
+    h.send({ flags: ACK, seq: 6561, ack: 1011, payload: pattern(1460) });
+    h.expect({ flags: ACK, seq: 1011, ack: 8021 });
   });
 
   it('without SACK negotiated there is no D-SACK', () => {
