@@ -20,6 +20,8 @@
 //       counts packets read and discarded because their virtio_net_hdr asked for an offload
 //       (GSO, or a checksum left to us) that we never enabled.
 //   stop(handle)                           stop polling (start again with start)
+//   poll(handle)                           read now, synchronously, what a wake-up would read;
+//                                          onBatch runs before poll returns (no-op when stopped)
 //   write(handle, packets, count, segmentSizes)  one write() per
 //       packet, never blocks; packets that could not be written are dropped, errno is the last
 //       failure (0 if none), bytes the total written (virtio headers not counted); returns
@@ -415,14 +417,36 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value js_stop(napi_env env, napi_callback_info info) {
+/** The TUN handle that is a call's only argument; NULL with a TypeError thrown (`usage`) if not. */
+static tun_t* only_handle(napi_env env, napi_callback_info info, const char* usage) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tun_t* t;
-  if (argc < 1 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "stop(handle)");
+  tun_t* t = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1 || arg_handle(env, argv[0], &t) == NULL) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) type_error(env, usage);
+    return NULL;
+  }
+  return t;
+}
+
+static napi_value js_stop(napi_env env, napi_callback_info info) {
+  tun_t* t = only_handle(env, info, "stop(handle)");
+  if (t == NULL) return NULL;
   if (t->poll_initialized && t->polling && !uv_is_closing((uv_handle_t*)&t->poll)) uv_poll_stop(&t->poll);
   t->polling = 0;
+  return NULL;
+}
+
+// poll(handle): reads what waits on the fd now, synchronously, as a wake-up would (the batch goes
+// to onBatch before poll returns). The stack calls it before running its timers: after an
+// event-loop stall libuv runs expired timers before it polls for I/O.
+static napi_value js_poll(napi_env env, napi_callback_info info) {
+  tun_t* t = only_handle(env, info, "poll(handle)");
+  if (t == NULL) return NULL;
+  if (t->fd >= 0 && t->polling && !t->teardown) on_readable(&t->poll, 0, UV_READABLE);
   return NULL;
 }
 
@@ -602,11 +626,8 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tun_t* t;
-  if (argc < 1 || arg_handle(env, argv[0], &t) == NULL) return type_error(env, "close(handle)");
+  tun_t* t = only_handle(env, info, "close(handle)");
+  if (t == NULL) return NULL;
   close_tun(t, 0);
   return NULL;
 }
@@ -616,6 +637,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"start", NULL, js_start, NULL, NULL, NULL, napi_enumerable, NULL},
     {"stop", NULL, js_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
     {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };

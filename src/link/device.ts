@@ -25,6 +25,13 @@ export interface Device {
    * payload bytes (the connection's MSS after options), each with the same headers.
    */
   send(packet: Uint8Array, segmentSize?: number): void;
+  /**
+   * Optional: hands packets that have already arrived but not yet been delivered to the receive
+   * handler now, synchronously. The stack calls it before it fires its timers: after an
+   * event-loop stall Node runs expired timers before it reads I/O, and the ACKs waiting unread
+   * would otherwise not stop a retransmission timeout.
+   */
+  poll?(): void;
   /** Installs the receiver for incoming packets (null to stop receiving). Packets come in batches. */
   onReceive(handler: PacketBatchHandler | null): void;
   /** Stops the device; later sends are dropped. */

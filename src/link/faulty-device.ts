@@ -88,6 +88,11 @@ export class FaultyDevice implements Device {
     this.inner.onReceive(handler === null ? null : (packets) => this.#receive(packets));
   }
 
+  /** Device.poll of the wrapped device: its early batch passes the inbound faults as usual. */
+  poll(): void {
+    if (!this.#closed) this.inner.poll?.();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -119,6 +119,13 @@ export class Channel {
     this.#timer = this.#clock.setTimer(at, () => this.#deliver());
   }
 
+  /** Delivers now what has arrived by now (MemoryLinkEnd.poll). */
+  deliverDue(): void {
+    if (this.#head >= this.#packets.length || this.#arrivals[this.#head]! > this.#clock.now()) return;
+    this.#timer?.cancel();
+    this.#deliver();
+  }
+
   #deliver(): void {
     this.#timer = null;
     this.#timerAt = Infinity;
@@ -187,6 +194,11 @@ export class MemoryLinkEnd implements Device {
 
   onReceive(handler: PacketBatchHandler | null): void {
     this.#in.receiver = handler;
+  }
+
+  /** Delivers the packets whose arrival time has come without waiting for their timer. */
+  poll(): void {
+    this.#in.deliverDue();
   }
 
   close(): void {

@@ -55,6 +55,11 @@ export class PcapTap implements Device {
     });
   }
 
+  /** Device.poll of the wrapped device: what it delivers is recorded like any batch. */
+  poll(): void {
+    this.#inner.poll?.();
+  }
+
   close(): void {
     this.#inner.close();
   }

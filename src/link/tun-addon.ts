@@ -14,6 +14,8 @@ export interface TunAddon {
   start(handle: TunHandle, memory: WebAssembly.Memory, offset: number, capacity: number, slot: number,
     maxPackets: number, meta: Uint32Array, onBatch: (count: number, errno: number, dropped: number) => void): void;
   stop(handle: TunHandle): void;
+  /** Reads what waits now, synchronously, delivering it through start's onBatch; optional (older builds). */
+  poll?(handle: TunHandle): void;
   write(handle: TunHandle, packets: readonly Uint8Array[], count: number, segmentSizes?: Uint32Array | null): [written: number, errno: number, bytes: number, offloaded: number, offloadedSegments: number];
   close(handle: TunHandle): void;
 }

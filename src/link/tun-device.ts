@@ -279,6 +279,16 @@ export class TunDevice implements Device {
     }
   }
 
+  /**
+   * Reads the packets waiting in the kernel's queue now and hands them to the receive handler
+   * before returning (Device.poll): the stack calls it before its timers, since after a stall
+   * libuv runs expired timers before it reads I/O. Nothing while reading is stopped or closed.
+   */
+  poll(): void {
+    if (this.#closed || !this.#polling) return;
+    this.#addon.poll?.(this.#handle);
+  }
+
   /** Stops polling and closes the fd; the kernel then deletes the device. Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -9,6 +9,7 @@ import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, windowScaleFor, ty
 import { IsnGenerator } from '../tcp/isn.js';
 import { KEY_TS_OFFSET, TupleHash } from '../tcp/keyed-hash.js';
 import { resetFor } from '../tcp/reset.js';
+import { WindowLimit } from '../tcp/window-limit.js';
 import { ACK, RST, SYN, type TcpSegment } from '../tcp/segment.js';
 import { seqAdd } from '../tcp/seq.js';
 import { COOKIE_MAX_AGE, COOKIE_PERIOD, SynCookies, cookieSynAck, synFromCookie } from '../tcp/syn-cookie.js';
@@ -116,6 +117,8 @@ export class Stack {
   readonly #reassembly: Reassembler;
   readonly #memory: MemoryBudget;
   readonly #maxConnections: number;
+  /** RFC 5961 §7 system-wide challenge ACK limit shared by all connections (null: off). */
+  readonly #challengeAcks: WindowLimit | null;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   /** Packets to our own addresses waiting to be received. */
@@ -162,6 +165,8 @@ export class Stack {
     if (cookies !== true && cookies !== false && cookies !== 'always') throw new RangeError(`synCookies must be true, false or 'always', got ${String(cookies)}`);
     this.#synCookies = cookies;
     this.#martians = new MartianFilter(this.addresses);
+    const globalChallenges = this.config.challengeAckGlobalLimit;
+    this.#challengeAcks = globalChallenges > 0 ? new WindowLimit(globalChallenges, 1000) : null;
     this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
     this.#reassembly = new Reassembler(this.stats.reassembly, this.clock, options.reassembly);
     this.#memory = new MemoryBudget(this.stats.memory, options.memory);
@@ -371,6 +376,7 @@ export class Stack {
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
     const ep = this.#table.lookup(local, seg.dstPort, packet, srcOffset, seg.srcPort);
+    let reuseIss: number | undefined;
     if (ep !== undefined) {
       // A new SYN for a 4-tuple in TIME-WAIT that is newer than the old connection (RFC 1122
       // §4.2.2.13, RFC 6191) ends the TIME-WAIT and goes to the listener; otherwise the old
@@ -381,6 +387,7 @@ export class Stack {
         this.#markDirty(ep);
         return;
       }
+      reuseIss = ep.conn.reuseIss;
       ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
       this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
@@ -430,6 +437,7 @@ export class Stack {
       this.stats.synQueue.evicted++;
     }
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
+    if (reuseIss !== undefined) init.iss = reuseIss; // above the TIME-WAIT incarnation's numbers
     const conn = Connection.accept(init, seg, now);
     const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes.slice(), seg.srcPort, listener);
     created.inSynQueue = true;
@@ -533,6 +541,7 @@ export class Stack {
       maxSegmentBurst: this.#segmentBurst(local.version, remote),
       counters: this.stats,
       memory: this.#memory,
+      ...(this.#challengeAcks !== null ? { challengeAckGlobal: this.#challengeAcks } : {}),
     };
   }
 
@@ -751,6 +760,10 @@ export class Stack {
   #onTimer(): void {
     this.#timer = null;
     this.#timerAt = Infinity;
+    // Input first: after a stall Node runs expired timers before it reads I/O, and ACKs already
+    // waiting in the device would otherwise not stop the retransmission timers about to fire.
+    this.device.poll?.();
+    if (this.#closed) return;
     const now = this.clock.now();
     for (let ep = this.#deadlines.peek(); ep !== undefined && ep.deadline <= now; ep = this.#deadlines.peek()) {
       this.#deadlines.remove(ep);

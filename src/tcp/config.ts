@@ -15,7 +15,11 @@ export interface TcpConfig {
   maxRto: number;
   /** Retransmissions of data (or FIN) before ETIMEDOUT. Default 15. */
   maxRetries: number;
-  /** Retransmissions of SYN / SYN-ACK before giving up. Default 6. */
+  /**
+   * Retransmissions of SYN / SYN-ACK before giving up. Default 7: with the 1 s initial RTO
+   * doubling, the open fails after 247 s (the last wait capped at maxRto), meeting RFC 9293 MUST-23 (R2 for a SYN at least
+   * 3 minutes). Linux's tcp_syn_retries is 6 (127 s).
+   */
   synRetries: number;
   /** Retransmissions of a passive open's SYN-ACK before it is dropped. Default 5 (Linux tcp_synack_retries). */
   synAckRetries: number;
@@ -36,8 +40,17 @@ export interface TcpConfig {
   nagle: boolean;
   /** A name registered in congestion.ts: 'newreno' (default). */
   congestionControl: string;
-  /** Challenge ACKs per second per connection (RFC 5961 §7). Default 10. */
+  /**
+   * Challenge ACKs per connection in any one second (RFC 5961 §7), exactly. Default 10; 0 turns
+   * the per-connection limit off.
+   */
   challengeAckLimit: number;
+  /**
+   * Challenge ACKs in any one second for all connections of a stack together (RFC 5961 §7's
+   * system-wide limit, as Linux's tcp_challenge_ack_limit was). Default 1000; 0: off. Only the
+   * Stack applies it (a lone Connection takes a shared limit through ConnectionInit).
+   */
+  challengeAckGlobalLimit: number;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -48,7 +61,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   minRto: 200,
   maxRto: 120000,
   maxRetries: 15,
-  synRetries: 6,
+  synRetries: 7,
   synAckRetries: 5,
   delayedAckTime: 40,
   timeWaitTime: 60000,
@@ -61,6 +74,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   congestionControl: 'newreno',
   challengeAckLimit: 10,
+  challengeAckGlobalLimit: 1000,
 });
 
 /** Largest receive window expressible with window scale 14 (RFC 7323 §2.3). */
@@ -107,7 +121,8 @@ export function resolveTcpConfig(partial?: Partial<TcpConfig>): TcpConfig {
   integerIn('keepAliveIdle', c.keepAliveIdle, 1, 30 * DAY);
   integerIn('keepAliveInterval', c.keepAliveInterval, 1, DAY);
   integerIn('keepAliveProbes', c.keepAliveProbes, 1, 1000);
-  integerIn('challengeAckLimit', c.challengeAckLimit, 1, 100000);
+  integerIn('challengeAckLimit', c.challengeAckLimit, 0, 100000);
+  integerIn('challengeAckGlobalLimit', c.challengeAckGlobalLimit, 0, 1000000);
   bool('windowScaling', c.windowScaling);
   bool('timestamps', c.timestamps);
   bool('sack', c.sack);

@@ -22,6 +22,11 @@ export interface CongestionControl {
   onTimeout(flightSize: number, mss: number): void;
   /** RFC 5681 §4.1: after an idle period longer than RTO, cwnd = min(IW, cwnd). */
   onIdleRestart?(mss: number): void;
+  /**
+   * A reduction turned out spurious (RFC 4015 Eifel response): cwnd and ssthresh back to at
+   * least these values from before it (Linux's undo_cwnd). Without it nothing is undone.
+   */
+  undo?(priorCwnd: number, priorSsthresh: number): void;
 }
 
 /** "Arbitrarily high" (RFC 5681 §3.1) but still an int32, like Linux's initial ssthresh. */
@@ -115,6 +120,11 @@ export class NewReno implements CongestionControl {
   onIdleRestart(mss: number): void {
     this.window = Math.min(initialWindow(mss), this.window);
     this.bytesAcked = 0;
+  }
+
+  undo(priorCwnd: number, priorSsthresh: number): void {
+    this.window = Math.min(MAX_CWND, Math.max(this.window, priorCwnd));
+    this.threshold = Math.max(this.threshold, priorSsthresh);
   }
 }
 

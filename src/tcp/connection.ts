@@ -22,7 +22,6 @@ import {
   EV_ESTABLISHED, EV_READABLE, EV_WRITABLE, READABLE_EVENT, WRITABLE_EVENT,
   type ConnectionErrorCode, type ConnectionEvent,
 } from './events.js';
-import { RateLimiter } from './rate-limit.js';
 import type { MemoryAccount } from './memory-account.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
@@ -31,6 +30,8 @@ import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import { RtoUndo } from './undo.js';
+import { WindowLimit } from './window-limit.js';
 
 export type { ConnectionErrorCode, ConnectionEvent } from './events.js';
 
@@ -64,6 +65,12 @@ export interface ConnectionInit {
   tsOffset?: number;
   /** Where the send and receive buffers charge their storage (the stack's memory budget). */
   memory?: MemoryAccount;
+  /**
+   * A challenge ACK limit shared by every connection of a stack (RFC 5961 §7 suggests a
+   * system-wide one): each challenge ACK must pass it as well as the connection's own
+   * config.challengeAckLimit. Absent: no shared limit.
+   */
+  challengeAckGlobal?: WindowLimit;
 }
 
 /** RFC 9293 §3.7.1: the send MSS to assume when an IPv4 peer's SYN carries no MSS option. */
@@ -175,6 +182,12 @@ export class Connection {
   private holeBytesInFlight = 0;
   /** SACK recovery: duplicate ACKs (segments that left the network) not yet spent on a hole. */
   private holeCredits = 0;
+  /** Spurious-timeout detection (timestamps only), made on the first RTO. */
+  private rtoUndo: RtoUndo | null = null;
+  /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
+  private dsackPending = false;
+  private dsackStart = 0;
+  private dsackEnd = 0;
 
   // Pending output.
   private ackNow = false;
@@ -214,7 +227,9 @@ export class Connection {
   private errorCode: ConnectionErrorCode = 'ECONNRESET';
   private wantWritable = false;
   private closedReported = false;
-  private challengeLimiter: RateLimiter | null = null;
+  /** config.challengeAckLimit per second, made on the first challenge ACK (null: none yet or off). */
+  private challengeLimiter: WindowLimit | null = null;
+  private readonly challengeGlobal: WindowLimit | null;
   /** When the last reply to an unacceptable zero-length segment went out (rate limit above). */
   private lastOutOfWindowAck = -Infinity;
 
@@ -239,6 +254,7 @@ export class Connection {
       throw new RangeError(`maxSegmentBurst must be a non-negative integer, got ${burst}`);
     }
     this.maxSegmentBurst = burst;
+    this.challengeGlobal = init.challengeAckGlobal ?? null;
     const iss = init.iss >>> 0;
     this.iss = iss;
     this.sndUna = iss;
@@ -365,9 +381,14 @@ export class Connection {
     if (out !== null && this.isSynchronizedReceiving()) {
       // Announce a window that opened significantly (≥ 2 MSS or half the buffer) right away,
       // rather than leaving the peer stalled until it probes.
+      // Only a window the field can carry counts: without scaling it stops at 65,535 however
+      // much the read freed, and an "update" repeating the last ACK is a duplicate ACK to the
+      // peer (RFC 5681 §2), not a window update (RFC 9293 §3.8.6.2.2).
       const advertised = seqDiff(this.rcvAdvEdge, this.rcvNxt);
+      const scale = this.rcvWndScale;
+      const offered = ((Math.min(this.receiveBuffer.window, 0xffff << scale) >>> scale) << scale);
       const threshold = Math.min(2 * this.localMss, this.receiveBuffer.capacity >>> 1);
-      if (this.receiveBuffer.window - Math.max(advertised, 0) >= threshold) this.ackNow = true;
+      if (offered - Math.max(advertised, 0) >= threshold) this.ackNow = true;
     }
     return out;
   }
@@ -439,6 +460,16 @@ export class Connection {
     return seqGt(syn.seq, this.rcvNxt);
   }
 
+  /**
+   * The ISS for a connection that replaces this one after canReuseForSyn: above every sequence
+   * number this incarnation used, with room for a full unscaled window (RFC 9293 §3.6.1 MAY-2
+   * (1); Linux's tcp_timewait_state_process takes SND.NXT + 65535 + 2), whatever the ISN clock
+   * says (a fast old connection can outrun it).
+   */
+  get reuseIss(): number {
+    return seqAdd(this.sndMax, 65537);
+  }
+
   pollEvent(): ConnectionEvent | null {
     const e = this.events;
     if (e === 0) return null;
@@ -490,6 +521,8 @@ export class Connection {
       this.synRetransmitted = true;
     } else {
       const flight = seqDiff(this.sndMax, this.sndUna);
+      // The retransmission goes out at `now`: its TSval tells a late ACK from a real loss.
+      if (this.tsEnabled) (this.rtoUndo ??= new RtoUndo()).onTimeout(this.cc, this.tsClock(now));
       this.cc.onTimeout(flight, this.effMss);
       this.inRecovery = false;
       this.dupAcks = 0;
@@ -610,7 +643,7 @@ export class Connection {
       this.establish(now);
       const dataSeq = seqAdd(seg.seq, 1);
       if (seg.payload.length > 0) this.processText(seg, dataSeq, now);
-      if (flags & FIN) this.processFin(seqAdd(dataSeq, seg.payload.length), now);
+      if (flags & FIN) this.processFin(seqAdd(dataSeq, seg.payload.length), now, seg.payload.length > 0);
     } else {
       // Simultaneous open: answer with SYN,ACK carrying our original ISS.
       this._state = 'SYN-RECEIVED';
@@ -667,6 +700,19 @@ export class Connection {
         || seqInWindow(seqAdd(seq, segLen - 1), this.rcvNxt, rcvWnd);
     }
     if (!acceptable) {
+      if (segLen > 0 && seqAdd(seq, segLen) === this.rcvNxt && (flags & (ACK | RST | SYN)) === ACK
+        && state !== 'TIME-WAIT' && state !== 'SYN-RECEIVED') {
+        // A retransmission of what we received last (the peer did not hear our ACK): its text
+        // is old, but its ACK field is current. Linux (tcp_sequence accepts a segment ending at
+        // RCV.NXT) and FreeBSD process it, so that in CLOSING the peer's resent FIN that now
+        // acknowledges ours moves us to TIME-WAIT instead of waiting for our FIN's RTO.
+        counters.dropped.outOfWindow++; // the text
+        if (payloadLength > 0) this.duplicateReceived(seq, payloadLength);
+        this.lastReceiveTime = now;
+        if (!this.processAck(seg, seq, flags, now)) return;
+        this.ackNow = true; // the peer still needs our ACK
+        return;
+      }
       if (state === 'TIME-WAIT' && (flags & FIN) && seqAdd(seq, segLen) === this.rcvNxt) {
         // The peer retransmitted its FIN: our last ACK was lost. ACK again, restart 2MSL.
         this.ackNow = true;
@@ -674,7 +720,11 @@ export class Connection {
         return;
       }
       counters.dropped.outOfWindow++;
-      if (!(flags & RST)) this.replyToUnacceptable(segLen === 0, now);
+      if (payloadLength > 0 && seqLe(seqAdd(seq, payloadLength), this.rcvNxt)) this.duplicateReceived(seq, payloadLength);
+      // A SYN gets a challenge ACK wherever its sequence number lies (RFC 5961 §4.2), under the
+      // same limits, so a flood of SYNs outside the window cannot make us an ACK amplifier.
+      if (flags & SYN) this.challengeAck(now);
+      else if (!(flags & RST)) this.replyToUnacceptable(segLen === 0, now);
       return;
     }
 
@@ -697,7 +747,14 @@ export class Connection {
       return;
     }
 
-    // Fourth: SYN in a synchronized state (RFC 5961 §4): challenge ACK, drop.
+    // Fourth: SYN. In SYN-RECEIVED from a passive OPEN, "return this connection to the LISTEN
+    // state and return" (RFC 9293 §3.10.7.4): the embryonic connection goes quietly, the SYN
+    // with it; the peer's next SYN finds the listener. Elsewhere (RFC 5961 §4): challenge ACK.
+    if ((flags & SYN) && state === 'SYN-RECEIVED' && this.passive) {
+      counters.dropped.synInvalid++;
+      this.toClosed();
+      return;
+    }
     if (flags & SYN) {
       counters.dropped.synInvalid++;
       this.challengeAck(now);
@@ -714,12 +771,6 @@ export class Connection {
     this.keepAliveSent = 0;
     this.persistProbes = 0;
 
-    // TS.Recent update (RFC 7323 §4.3): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent.
-    if (this.tsEnabled && seg.tsVal !== undefined && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
-      this.tsRecent = seg.tsVal >>> 0;
-      this.tsRecentTime = now;
-    }
-
     if (state === 'SYN-RECEIVED') {
       if (!(seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndMax))) {
         counters.dropped.badAck++;
@@ -734,6 +785,7 @@ export class Connection {
       this.establish(now);
     }
     if (!this.processAck(seg, seq, flags, now)) return;
+    this.updateTsRecent(seg, seq, now);
 
     // Sixth: URG is ignored; urgent data is delivered in line like any other.
     // Seventh: segment text.
@@ -746,7 +798,7 @@ export class Connection {
       }
     }
     // Eighth: FIN.
-    if (flags & FIN) this.processFin(seqAdd(seq, payloadLength), now);
+    if (flags & FIN) this.processFin(seqAdd(seq, payloadLength), now, payloadLength > 0);
   }
 
   /** The peer acknowledged our SYN (SYN-SENT or SYN-RECEIVED → ESTABLISHED). */
@@ -814,6 +866,15 @@ export class Connection {
       if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
       this.retries = 0;
       this.persistProbes = 0;
+      if (this.rtoUndo !== null && this.rtoUndo.onNewAck(this.cc, seg.tsEcr)) {
+        // Spurious timeout (RFC 4015 §3): resume with new data, not go-back-N. The original
+        // may have arrived with only its ACKs lost, and a later segment be really lost: SACK
+        // blocks above the new SND.UNA say so, and that hole goes again at once.
+        this.counters.spuriousTimeoutsUndone++;
+        this.sndNxt = this.sndMax;
+        this.retransmitNow = this.scoreboard !== null && !this.scoreboard.isEmpty;
+        this.recover = seqAdd(ack, -1); // a real loss in what is in flight may fast-retransmit
+      }
 
       // RTT measurement: timestamps echo (RFC 7323 §4.1) or the one timed segment (Karn).
       if (this.tsEnabled && seg.tsEcr !== undefined) this.rttSampleFromEcho(seg.tsEcr, now);
@@ -898,6 +959,19 @@ export class Connection {
     return true;
   }
 
+  /**
+   * TS.Recent update (RFC 7323 §4.3): SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent, only
+   * for a segment that passed the acceptability and ACK checks (RFC 7323 §5.3 with RFC 5961
+   * §5.2, as Linux's tcp_ack does): a forged segment with a future TSval and a bad ACK must not
+   * move it, or every genuine segment after it would fail PAWS.
+   */
+  private updateTsRecent(seg: TcpSegment, seq: number, now: number): void {
+    if (this.tsEnabled && seg.tsVal !== undefined && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
+      this.tsRecent = seg.tsVal >>> 0;
+      this.tsRecentTime = now;
+    }
+  }
+
   private rttSampleFromEcho(tsEcr: number, now: number): void {
     const rtt = seqDiff(this.tsClock(now), tsEcr);
     if (rtt >= 0 && rtt < 0x7fffffff) this.rtt.sample(rtt);
@@ -910,6 +984,7 @@ export class Connection {
     if (offset < 0) {
       if (-offset >= payload.length) {
         this.ackNow = true; // entirely old: a retransmission, our ACK was probably lost
+        this.duplicateReceived(dataSeq, payload.length);
         return;
       }
       payload = payload.subarray(-offset);
@@ -941,8 +1016,19 @@ export class Connection {
     if (this.finPending && this.rcvNxt === this.finPendingSeq) this.consumeFin(now);
   }
 
+  /**
+   * Data we already had arrived again: report it as a D-SACK block (RFC 2883) in the next pure
+   * ACK, so that the sender learns its retransmission (a tail loss probe, an RTO) was needless.
+   */
+  private duplicateReceived(seq: number, length: number): void {
+    if (!this.sackEnabled) return;
+    this.dsackPending = true;
+    this.dsackStart = seq >>> 0;
+    this.dsackEnd = seqAdd(seq, length);
+  }
+
   /** Eighth check: the FIN at `finSeq`, consumed once everything before it has arrived. */
-  private processFin(finSeq: number, now: number): void {
+  private processFin(finSeq: number, now: number, withData: boolean): void {
     const st = this._state;
     if (st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2' && st !== 'SYN-RECEIVED') {
       // CLOSE-WAIT, CLOSING, LAST-ACK: a FIN was already consumed; TIME-WAIT handled above.
@@ -957,6 +1043,9 @@ export class Connection {
     } else if (seqGt(finSeq, this.rcvNxt) && seqLe(finSeq, this.rcvAdvEdge)) {
       this.finPending = true;
       this.finPendingSeq = finSeq;
+      // Out of order like any segment beyond a hole: an immediate duplicate ACK (RFC 5681 §4.2,
+      // §3.2). Data on the same segment already had processText owe one.
+      if (!withData && this.dupAcksOwed < MAX_DUP_ACKS_OWED) this.dupAcksOwed++;
     }
   }
 
@@ -1152,18 +1241,21 @@ export class Connection {
   }
 
   /**
-   * Duplicate ACKs that start fast retransmit: 3, or fewer when fewer than four segments are
-   * outstanding and nothing new can be sent to draw more, because nothing is queued or the
-   * peer's window is full (RFC 5827 early retransmit).
+   * Duplicate ACKs that start fast retransmit: 3 (RFC 5681 §3.2), or oseg - 1 when 2 or 3
+   * segments are outstanding and nothing new can be sent to draw more, because nothing is queued
+   * or the peer's window is full (RFC 5827 early retransmit, byte-based: oseg =
+   * ceil(FlightSize / SMSS), the FIN not counted as data). With one segment (or a lone FIN)
+   * outstanding early retransmit does not apply: a single duplicate ACK is no evidence of loss.
    */
   private dupAckThreshold(mss: number): number {
     const flight = seqDiff(this.sndMax, this.sndUna);
-    const outstanding = Math.ceil(flight / mss);
-    if (outstanding >= 4) return 3;
+    const finOut = this.finQueued && seqGt(this.sndMax, this.finSeq) ? 1 : 0;
+    const outstanding = Math.ceil((flight - finOut) / mss);
+    if (outstanding >= 4 || outstanding <= 1) return 3;
     // New segments the peer's window admits would draw more duplicate ACKs: wait for them.
     const unsent = seqDiff(this.dataEnd(), this.sndNxt);
     if (unsent > 0 && this.sndWnd - flight >= Math.min(unsent, mss)) return 3;
-    return Math.max(1, outstanding - 1);
+    return outstanding - 1;
   }
 
   /**
@@ -1245,8 +1337,17 @@ export class Connection {
         seg.tsVal = this.tsClock(now);
         seg.tsEcr = this.tsRecent;
       }
+      // A D-SACK belongs in the ACK that answers the duplicate: only a pure ACK has room for it
+      // (a data segment keeps its payload within the MSS); either way it is reported once.
+      const dsack = this.dsackPending;
+      this.dsackPending = false;
       if (sack !== null) seg.sack = sack;
-      else if (this.sackEnabled && this.receiveBuffer.hasOutOfOrder && payload.length === 0) {
+      else if (dsack && payload.length === 0) {
+        // The D-SACK block first, then the usual ones in the room left (RFC 2883 §4).
+        const max = this.tsEnabled ? 3 : 4;
+        const blocks = this.receiveBuffer.hasOutOfOrder ? this.receiveBuffer.sackBlocks(this.rcvNxt, max - 1) : [];
+        seg.sack = [this.dsackStart, this.dsackEnd, ...blocks];
+      } else if (this.sackEnabled && this.receiveBuffer.hasOutOfOrder && payload.length === 0) {
         const blocks = this.receiveBuffer.sackBlocks(this.rcvNxt, this.tsEnabled ? 3 : 4);
         if (blocks.length > 0) seg.sack = blocks;
       }
@@ -1365,10 +1466,15 @@ export class Connection {
     this.ackNow = true;
   }
 
-  /** RFC 5961 challenge ACK, rate-limited per connection (§7). */
+  /**
+   * RFC 5961 challenge ACK, limited (§7) to config.challengeAckLimit in any one second for this
+   * connection (0: no limit of its own) and by the stack's shared limit, when it has one.
+   */
   private challengeAck(now: number): void {
-    if (this.challengeLimiter === null) this.challengeLimiter = new RateLimiter(this.config.challengeAckLimit);
-    if (this.challengeLimiter.allow(now)) {
+    const perConnection = this.config.challengeAckLimit;
+    if (this.challengeLimiter === null && perConnection > 0) this.challengeLimiter = new WindowLimit(perConnection, 1000);
+    if ((this.challengeLimiter === null || this.challengeLimiter.allow(now))
+      && (this.challengeGlobal === null || this.challengeGlobal.allow(now))) {
       this.counters.challengeAcks++;
       this.ackNow = true;
     } else {

@@ -32,6 +32,8 @@ export interface TcpCounters {
   fastRetransmits: number;
   /** Retransmission timer expiries. */
   timeouts: number;
+  /** Timeouts found spurious and undone (Eifel with timestamps, RFC 3522 / 4015). */
+  spuriousTimeoutsUndone: number;
   challengeAcks: number;
   /** Challenge ACKs suppressed by the RFC 5961 §7 rate limit. */
   challengeAcksLimited: number;
@@ -53,6 +55,7 @@ export function createTcpCounters(): TcpCounters {
     retransmissions: 0,
     fastRetransmits: 0,
     timeouts: 0,
+    spuriousTimeoutsUndone: 0,
     challengeAcks: 0,
     challengeAcksLimited: 0,
     outOfWindowAcksLimited: 0,

@@ -16,3 +16,4 @@ export * from './isn.js';
 export * from './rate-limit.js';
 export * from './keyed-hash.js';
 export * from './syn-cookie.js';
+export * from './window-limit.js';

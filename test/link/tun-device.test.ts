@@ -4,7 +4,7 @@
 // CI=true a missing capability fails them.
 
 import { expect } from 'chai';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Device, PacketBatchHandler } from '../../src/link/device.js';
@@ -345,6 +345,30 @@ describe('TunDevice against the kernel', function () {
     const drops = d.counters.writeDrops;
     d.send(new Uint8Array(40));
     expect(d.counters.writeDrops).to.equal(drops + 1);
+  });
+
+  it('poll() reads what waits in the kernel now, synchronously: a ping sent while our loop was blocked reaches the handler before poll returns', async () => {
+    const d = await TunDevice.open({ hostAddresses: HOST_ADDRESSES, netns: NS });
+    device = d;
+    // Only IPv4 echo requests count: the kernel also sends IPv6 neighbour discovery.
+    let seen = 0;
+    d.onReceive((packets) => {
+      for (const p of packets) if (p[0]! >> 4 === 4 && p[9] === 1 && p[20] === 8) seen++;
+    });
+    d.poll(); // no echo request waits: none delivered, no error
+    expect(seen).to.equal(0);
+    // spawnSync blocks this event loop while the kernel sends one echo request (unanswered).
+    const host = OUR_ADDRESSES[0]!.split('/')[0]!;
+    const pinger = existsSync('/usr/bin/ping') || existsSync('/bin/ping')
+      ? ['ping', '-c', '1', '-W', '1', host] : ['python3', PINGER, host, '1', '0.2', '1'];
+    spawnSync('ip', ['netns', 'exec', NS, ...pinger], { timeout: 10_000 });
+    expect(seen).to.equal(0); // no turn of the event loop yet
+    d.poll();
+    expect(seen).to.be.at.least(1);
+    const after = seen;
+    d.onReceive(null); // stopped: poll reads nothing
+    d.poll();
+    expect(seen).to.equal(after);
   });
 
   it('a handler may close the device in the middle of a batch', async () => {

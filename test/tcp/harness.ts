@@ -11,7 +11,7 @@
 import { expect as chaiExpect } from 'chai';
 import {
   ACK, Connection, createTcpCounters, resolveTcpConfig, SYN,
-  type ConnectionEvent, type TcpConfig, type TcpCounters, type TcpSegment,
+  type ConnectionEvent, type TcpConfig, type TcpCounters, type TcpSegment, type WindowLimit,
 } from '../../src/tcp/index.js';
 
 export const LOCAL_PORT = 49152;
@@ -40,6 +40,8 @@ export interface HarnessOptions {
   defaultPeerMss?: number;
   /** ConnectionInit.maxSegmentBurst (segmentation offload) */
   maxSegmentBurst?: number;
+  /** ConnectionInit.challengeAckGlobal (a limit shared with other connections) */
+  challengeAckGlobal?: WindowLimit;
   now?: number;
 }
 
@@ -91,6 +93,7 @@ export class Harness {
       config: this.config, counters: this.counters, ...(o.mss !== undefined ? { mss: o.mss } : {}),
       ...(o.defaultPeerMss !== undefined ? { defaultPeerMss: o.defaultPeerMss } : {}),
       ...(o.maxSegmentBurst !== undefined ? { maxSegmentBurst: o.maxSegmentBurst } : {}),
+      ...(o.challengeAckGlobal !== undefined ? { challengeAckGlobal: o.challengeAckGlobal } : {}),
     };
   }
 

@@ -138,7 +138,12 @@ describe('tcp scenarios: retransmission', () => {
     f.collect();
     f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 });
     f.expect({ flags: ACK, seq: 1101, ack: 5001, window: 16384, payload: 100 });
-    f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 }); // one is enough (RFC 5827)
+    // 150 bytes outstanding are less than one MSS: no early retransmit (RFC 5827), three
+    // duplicate ACKs (RFC 5681 §3.2).
+    f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 });
+    f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 });
+    f.expectNothing();
+    f.send({ flags: ACK, seq: 5001, ack: 1051, window: 150 });
     const [rexmit] = f.collect();
     expect([rexmit!.seq, rexmit!.payload.length]).to.deep.equal([1051, 150]);
   });
