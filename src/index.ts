@@ -38,6 +38,7 @@ export { IsnGenerator } from './tcp/isn.js';
 export {
   registerCongestionControl, createCongestionControl, type CongestionControl,
 } from './tcp/congestion.js';
+export { Cubic, type CubicOptions } from './tcp/cubic.js';
 export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
 export { TunDevice, type TunDeviceOptions, type TunCounters } from './link/tun-device.js';
 export { Netns, NetnsError, netnsExists, deleteOrphanNamespaces } from './link/netns.js';

@@ -32,7 +32,10 @@ export interface TcpConfig {
   sack: boolean;
   /** Nagle's algorithm; setNoDelay turns it off per connection. */
   nagle: boolean;
-  /** A name registered in congestion.ts: 'newreno' (default). */
+  /**
+   * A name registered in congestion.ts: 'cubic' (default, RFC 9438 with HyStart++ RFC 9406, as
+   * Linux), 'newreno' (RFC 5681/6582) or 'none'.
+   */
   congestionControl: string;
   /** Challenge ACKs per second per connection (RFC 5961 §7). Default 10. */
   challengeAckLimit: number;
@@ -56,7 +59,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   timestamps: true,
   sack: true,
   nagle: true,
-  congestionControl: 'newreno',
+  congestionControl: 'cubic',
   challengeAckLimit: 10,
 });
 

@@ -706,7 +706,7 @@ export class Connection {
     if (this.tsEnabled && seg.tsEcr !== undefined && seg.tsEcr !== 0) {
       this.rttSampleFromEcho(seg.tsEcr, now);
     } else if (this.rttTime >= 0) {
-      this.rtt.sample(now - this.rttTime);
+      this.sampleRtt(now - this.rttTime, now);
     }
     this.rttTime = -1;
     if (this.synRetransmitted && this.rtt.srtt === undefined) {
@@ -766,7 +766,7 @@ export class Connection {
       // RTT measurement: timestamps echo (RFC 7323 §4.1) or the one timed segment (Karn).
       if (this.tsEnabled && seg.tsEcr !== undefined) this.rttSampleFromEcho(seg.tsEcr, now);
       else if (this.rttTime >= 0 && seqGt(ack, this.rttSeq)) {
-        this.rtt.sample(now - this.rttTime);
+        this.sampleRtt(now - this.rttTime, now);
         this.rttTime = -1;
       }
 
@@ -782,7 +782,7 @@ export class Connection {
           this.holeBytesInFlight = Math.max(0, this.holeBytesInFlight - acked);
         }
       } else {
-        this.cc.onAck(acked, mss, now);
+        this.cc.onAck(acked, mss, now, ack, this.sndMax);
         // Keep "recover" just behind SND.UNA once passed: left at ISS (or at an old timeout's
         // SND.MAX) it would compare as ahead of SND.UNA after 2^31 more bytes, mod 2^32, and
         // disable fast retransmit (the RFC 6582 "ack > recover" test) for the next 2^31.
@@ -848,7 +848,13 @@ export class Connection {
 
   private rttSampleFromEcho(tsEcr: number, now: number): void {
     const rtt = seqDiff(this.tsClock(now), tsEcr);
-    if (rtt >= 0 && rtt < 0x7fffffff) this.rtt.sample(rtt);
+    if (rtt >= 0 && rtt < 0x7fffffff) this.sampleRtt(rtt, now);
+  }
+
+  /** One RTT measurement, for the RTO estimator and for the congestion control (HyStart++). */
+  private sampleRtt(rtt: number, now: number): void {
+    this.rtt.sample(rtt);
+    this.cc.onRttSample?.(rtt, now);
   }
 
   /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */

@@ -12,5 +12,7 @@ export * from './send-buffer.js';
 export * from './receive-buffer.js';
 export * from './rtt.js';
 export * from './congestion.js';
+export * from './cubic.js';
+export * from './hystart.js';
 export * from './isn.js';
 export * from './rate-limit.js';
