@@ -4,7 +4,8 @@
 import { constants } from 'node:os';
 
 export type SystemErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EADDRINUSE' | 'EPIPE'
-  | 'EADDRNOTAVAIL' | 'ENETUNREACH';
+  | 'EADDRNOTAVAIL' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'EHOSTDOWN' | 'ENONET'
+  | 'EOPNOTSUPP' | 'EACCES';
 
 export interface SystemError extends Error {
   code: SystemErrorCode;
@@ -16,6 +17,7 @@ export interface SystemError extends Error {
 
 const FALLBACK_ERRNO: Record<SystemErrorCode, number> = {
   ECONNREFUSED: 111, ECONNRESET: 104, ETIMEDOUT: 110, EADDRINUSE: 98, EPIPE: 32, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
+  EHOSTUNREACH: 113, ENOPROTOOPT: 92, EHOSTDOWN: 112, ENONET: 64, EOPNOTSUPP: 95, EACCES: 13,
 };
 
 /** Node's message format: "connect ECONNREFUSED 192.0.2.2:7", "listen EADDRINUSE: address already in use :::80". */

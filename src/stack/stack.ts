@@ -19,6 +19,7 @@ import { ConnectionTable, tupleKey } from './connection-table.js';
 import { Endpoint } from './endpoint.js';
 import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
+import { clampPathMtu, readIcmpTcpError } from './icmp-errors.js';
 import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
 import { ListenerRegistry } from './listener-registry.js';
@@ -119,7 +120,8 @@ export class Stack {
     this.#synBacklog = positiveInteger('synBacklog', options.synBacklog, 1024);
     this.#ports = new EphemeralPorts(options.ephemeralPorts);
     this.#isn = new IsnGenerator(options.isnSecret);
-    this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
+    this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet),
+      (version, message) => this.#icmpError(version, message));
     device.onReceive((packets) => this.receive(packets));
   }
 
@@ -264,6 +266,30 @@ export class Stack {
       return;
     }
     this.#icmp.input(packet, upper.version, upper.offset, upper.length, upper.srcOffset, upper.dstOffset);
+  }
+
+  /** An ICMP(v6) error about one of our connections (icmp-errors.ts); false if not one we read. */
+  #icmpError(version: 4 | 6, message: Uint8Array): boolean {
+    const e = readIcmpTcpError(version, message);
+    if (e === null) return false;
+    const icmp = this.stats.icmp;
+    const localIndex = matchLocal(this.addresses, message, e.srcOffset, version);
+    const ep = localIndex < 0 ? undefined : this.#table.lookup(this.addresses[localIndex]!, e.srcPort, message, e.dstOffset, e.dstPort);
+    const now = this.clock.now();
+    let matched = false;
+    if (ep !== undefined && e.kind === 'mtu') {
+      const before = ep.conn.mssSend;
+      const overhead = version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
+      matched = ep.conn.pathMtuReduced(e.seq, clampPathMtu(version, e.mtu) - overhead, now);
+      if (matched) icmp.tooBigIn++;
+      if (ep.conn.mssSend < before) icmp.pathMtuReductions++;
+    } else if (ep !== undefined) {
+      matched = ep.conn.icmpUnreachable(e.seq, e.code, now);
+      if (matched) icmp.unreachableIn++;
+    }
+    if (!matched) icmp.errorsUnmatched++;
+    else this.#markDirty(ep!);
+    return true;
   }
 
   #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {

@@ -174,6 +174,8 @@ export class Connection {
   private dupAcksOwed = 0;
   /** Retransmit one segment at SND.UNA (fast retransmit, NewReno partial ACK). */
   private retransmitNow = false;
+  /** The last ICMP soft error, reported instead of ETIMEDOUT (Linux's sk_err_soft). */
+  private softError: ConnectionErrorCode | null = null;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
   private probeNow = false;
   /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
@@ -369,6 +371,54 @@ export class Connection {
     this.noDelay = noDelay;
   }
 
+  /**
+   * An ICMP Destination Unreachable (or Time Exceeded) quoting our segment with sequence number
+   * `seq`. False when `seq` is outside SND.UNA..SND.MAX (RFC 5927 §4.1: likely forged; the
+   * caller counts it). In SYN-SENT it fails the open with `code` (Linux tcp_v4_err); otherwise it
+   * is a soft error (RFC 1122 §4.2.3.9), reported instead of ETIMEDOUT if the connection later
+   * times out, as Linux's sk_err_soft.
+   */
+  icmpUnreachable(seq: number, code: ConnectionErrorCode, now: number): boolean {
+    void now;
+    if (!this.icmpSeqValid(seq)) return false;
+    if (this._state === 'SYN-SENT') this.fail(code);
+    else this.softError = code;
+    return true;
+  }
+
+  /**
+   * Fragmentation Needed / Packet Too Big (RFC 1191, RFC 8201) quoting our segment `seq`: the
+   * path takes `pathMss` bytes of TCP payload without options. Lowers the MSS and resends what
+   * is outstanding at once in the new size (Linux tcp_simple_retransmit: not congestion, cwnd is
+   * kept). False when `seq` is outside SND.UNA..SND.MAX.
+   */
+  pathMtuReduced(seq: number, pathMss: number, now: number): boolean {
+    void now;
+    if (!this.icmpSeqValid(seq)) return false;
+    const mss = Math.max(MIN_PEER_MSS, pathMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
+    if (mss >= this.effMss) return true;
+    this.effMss = mss;
+    const s = this._state;
+    if (this.sndMax !== this.sndUna && s !== 'SYN-SENT' && s !== 'SYN-RECEIVED') {
+      // Go back to SND.UNA as after a timeout, without the timeout's window cut.
+      this.sndNxt = this.sndUna;
+      this.recover = this.sndMax;
+      this.inRecovery = false;
+      this.dupAcks = 0;
+      this.retransmitNow = true;
+      this.rttTime = -1;
+      if (this.scoreboard !== null) this.scoreboard.clear();
+    }
+    return true;
+  }
+
+  /** RFC 5927 §4.1 (Linux's between(seq, snd_una, snd_nxt)): the quote is of data in flight. */
+  private icmpSeqValid(seq: number): boolean {
+    const s = this._state;
+    if (s === 'CLOSED' || s === 'LISTEN' || s === 'TIME-WAIT') return false;
+    return seqLe(this.sndUna, seq) && seqLe(seq >>> 0, this.sndMax);
+  }
+
   /** RFC 1122 §4.2.3.6 keep-alive; `initialDelayMs` > 0 replaces the configured idle time. */
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
     this.keepAlive = enable;
@@ -430,7 +480,7 @@ export class Connection {
     // giving up, as RFC 1122 §4.2.2.17 asks of zero-window probing.
     const probing = !opening && this.sndWnd === 0 && now - this.lastReceiveTime < this.config.maxRto;
     if (!probing && ++this.retries > (opening ? this.config.synRetries : this.config.maxRetries)) {
-      this.fail('ETIMEDOUT');
+      this.fail(this.softError ?? 'ETIMEDOUT');
       return;
     }
     this.rtt.backoff();
@@ -457,7 +507,7 @@ export class Connection {
     this.persistDeadline = Infinity;
     if (!this.hasUnsent() || this.rtoDeadline !== Infinity) return;
     if (++this.persistProbes > this.config.maxRetries) {
-      this.fail('ETIMEDOUT');
+      this.fail(this.softError ?? 'ETIMEDOUT');
       return;
     }
     if (this.sndWnd > seqDiff(this.sndNxt, this.sndUna)) {
@@ -484,7 +534,7 @@ export class Connection {
       return;
     }
     if (this.keepAliveSent >= this.config.keepAliveProbes) {
-      this.fail('ETIMEDOUT');
+      this.fail(this.softError ?? 'ETIMEDOUT');
       return;
     }
     this.keepAliveSent++;
