@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
 import { median, type BenchConfig, type Row } from './harness.js';
+import { chunkedWriter } from './stack.bench.js';
 
 const GROUP = 'congestion control (virtual time)';
 const RATE_BPS = 100e6;
@@ -41,15 +42,7 @@ export async function pathTransfer(congestionControl: string, bytes: number, los
   const socket = sender.connect(9, '198.51.100.2');
   socket.on('error', () => {});
   await clock.runUntil(() => !socket.connecting, 60_000);
-  const chunk = new Uint8Array(64 * 1024).fill(0x5a);
-  let queued = 0;
-  const pump = () => {
-    while (queued < bytes) {
-      queued += chunk.length;
-      if (!socket.write(chunk)) return;
-    }
-  };
-  socket.on('drain', pump);
+  const pump = chunkedWriter(socket, bytes);
   const v0 = clock.now();
   pump();
   await clock.runUntil(() => received >= bytes, 3_600_000);

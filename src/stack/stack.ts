@@ -233,6 +233,9 @@ export class Stack {
         continue;
       }
       const seg = batch.segment(i, packet);
+      // The IP ECN field (RFC 3168 §5) for the engine's ECN: IPv4 TOS / IPv6 traffic class, low 2 bits.
+      const ecn = (version === 4 ? packet[1]! : packet[1]! >> 4) & 3;
+      if (ecn !== 0) seg.ecn = ecn;
       this.#tcpInput(seg, locals[localIndex]!, packet, batch.srcAddressOffset(i), version as 4 | 6, now);
     }
   }

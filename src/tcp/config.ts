@@ -1,5 +1,7 @@
 // TCP tunables with their defaults, and the one place they are validated.
 
+import type { EcnMode } from './ecn.js';
+
 export interface TcpConfig {
   /** The most we advertise / send per segment before MSS clamping. Default 1460. */
   mss: number;
@@ -39,6 +41,14 @@ export interface TcpConfig {
   congestionControl: string;
   /** Challenge ACKs per second per connection (RFC 5961 §7). Default 10. */
   challengeAckLimit: number;
+  /**
+   * ECN (RFC 3168): 'off' (default), 'passive' (accept when the peer's SYN asks, Linux's
+   * default) or 'on' (also ask). Off by default because it only helps where a queue marks CE
+   * instead of dropping (an AQM router, or Linux's fq_codel on the path); on a TUN device or a
+   * MemoryLink nothing marks, and an old middlebox that mangles the ECN bits can stall a
+   * connection that asked.
+   */
+  ecn: EcnMode;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -61,6 +71,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   congestionControl: 'cubic',
   challengeAckLimit: 10,
+  ecn: 'off',
 });
 
 /** Largest receive window expressible with window scale 14 (RFC 7323 §2.3). */
@@ -111,6 +122,9 @@ export function resolveTcpConfig(partial?: Partial<TcpConfig>): TcpConfig {
   bool('timestamps', c.timestamps);
   bool('sack', c.sack);
   bool('nagle', c.nagle);
+  if (c.ecn !== 'off' && c.ecn !== 'passive' && c.ecn !== 'on') {
+    throw new RangeError(`TCP config ecn must be 'off', 'passive' or 'on', got ${String(c.ecn)}`);
+  }
   if (typeof c.congestionControl !== 'string' || c.congestionControl.length === 0) {
     throw new RangeError(`TCP config congestionControl must be a non-empty string`);
   }

@@ -5,7 +5,7 @@
 // restart) and calls in; the algorithm only owns cwnd and ssthresh. All sizes are bytes.
 
 import { Cubic } from './cubic.js';
-import { INITIAL_SSTHRESH, MAX_CWND, initialWindow } from './cwnd.js';
+import { INITIAL_SSTHRESH, MAX_CWND, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
 
 export { INITIAL_SSTHRESH, MAX_CWND, initialWindow };
 
@@ -32,6 +32,11 @@ export interface CongestionControl {
   onTimeout(flightSize: number, mss: number): void;
   /** RFC 5681 §4.1: after an idle period longer than RTO, cwnd = min(IW, cwnd). */
   onIdleRestart?(mss: number): void;
+  /**
+   * ECN-Echo (RFC 3168 §6.1.2): the multiplicative decrease of a loss, once per window, with
+   * nothing to resend (no recovery inflation). Without it an algorithm ignores ECN marks.
+   */
+  onCongestionSignal?(flightSize: number, mss: number, now: number): void;
 }
 
 /** RFC 3465's limit L on the per-ACK increase in slow start, in MSS. */
@@ -95,20 +100,23 @@ export class NewReno implements CongestionControl {
   }
 
   onPartialAck(ackedBytes: number, mss: number): void {
-    const acked = Math.max(0, ackedBytes);
-    let next = this.window - acked;
-    if (acked >= mss) next += mss;
-    this.window = Math.max(mss, next);
+    this.window = deflateOnPartialAck(this.window, ackedBytes, mss);
   }
 
   onExitRecovery(flightSize: number, mss: number): void {
-    this.window = Math.max(mss, Math.min(this.threshold, Math.max(flightSize, mss) + mss));
+    this.window = windowAfterRecovery(this.threshold, flightSize, mss);
     this.bytesAcked = 0;
   }
 
   onTimeout(flightSize: number, mss: number): void {
     this.threshold = halfFlight(flightSize, mss);
     this.window = mss;
+    this.bytesAcked = 0;
+  }
+
+  onCongestionSignal(flightSize: number, mss: number, _now: number): void {
+    this.threshold = halfFlight(flightSize, mss);
+    this.window = this.threshold;
     this.bytesAcked = 0;
   }
 

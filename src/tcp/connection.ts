@@ -25,7 +25,8 @@ import {
 import { RateLimiter } from './rate-limit.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
-import { ACK, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import { EcnState } from './ecn.js';
+import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
@@ -176,6 +177,8 @@ export class Connection {
   private retransmitNow = false;
   /** The last ICMP soft error, reported instead of ETIMEDOUT (Linux's sk_err_soft). */
   private softError: ConnectionErrorCode | null = null;
+  /** RFC 3168 state (ecn.ts); null when the config turns ECN off, so it costs nothing then. */
+  private readonly ecn: EcnState | null;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
   private probeNow = false;
   /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
@@ -243,6 +246,7 @@ export class Connection {
     this.receiveBuffer = new ReceiveBuffer(config.receiveBufferSize);
     this.rtt = new RttEstimator(config);
     this.cc = createCongestionControl(config.congestionControl, this.effMss);
+    this.ecn = config.ecn === 'off' ? null : new EcnState(config.ecn);
   }
 
   /** Active OPEN (RFC 9293 §3.10.1): SYN-SENT with the SYN queued for pollTransmit. */
@@ -265,6 +269,7 @@ export class Connection {
     c.lastAckSent = c.rcvNxt;
     c.rcvAdvEdge = seqAdd(c.rcvNxt, Math.min(c.receiveBuffer.window, 0xffff));
     c.negotiate(syn, now);
+    c.ecn?.onSyn(syn.flags);
     c.sndWnd = syn.window; // never scaled in a SYN (RFC 7323 §2.2)
     c.maxSndWnd = syn.window;
     c.sndWl1 = syn.seq >>> 0;
@@ -603,6 +608,7 @@ export class Connection {
     this.sndWl2 = seg.ack >>> 0;
     if (hasAck) {
       // Our SYN is acknowledged: ESTABLISHED; ACK the SYN, then handle any text and FIN.
+      this.ecn?.onSynAck(flags);
       this.synAcknowledged(seg, now);
       this.ackNow = true;
       this.establish(now);
@@ -732,6 +738,8 @@ export class Connection {
       this.establish(now);
     }
     if (!this.processAck(seg, seq, flags, now)) return;
+    // A CE mark is echoed at once (RFC 3168 §6.1.3; Linux quick-ACKs on CE).
+    if (this.ecn?.onReceive(flags, seg.ecn)) this.ackNow = true;
 
     // Sixth: URG is ignored; urgent data is delivered in line like any other.
     // Seventh: segment text.
@@ -877,6 +885,12 @@ export class Connection {
       }
     }
 
+    // ECN-Echo (RFC 3168 §6.1.2): reduce the window once per window of data, as for a loss but
+    // with nothing to resend; fast recovery already reduced it.
+    if ((flags & ECE) && !this.inRecovery && this.ecn?.onEce(this.sndUna, this.sndMax)) {
+      this.cc.onCongestionSignal?.(seqDiff(this.sndMax, this.sndUna), mss, now);
+    }
+
     // Window update: the SND.WL1 / SND.WL2 rule, and also any ACK that advanced SND.UNA (as
     // Linux's tcp_may_update_window). A retransmission that fills a hole has an older SEQ than an
     // out-of-order segment already seen, but its window is relative to its newer ACK: keeping
@@ -1019,6 +1033,7 @@ export class Connection {
     const seg = this.emit(this.iss, flags, EMPTY_PAYLOAD, now);
     seg.mss = this.localMss;
     const active = flags === SYN;
+    if (this.ecn !== null) seg.flags |= active ? this.ecn.synFlags() : this.ecn.synAckFlags();
     if (active ? c.windowScaling : this.wsAgreed) {
       seg.windowScale = active ? windowScaleFor(c.receiveBufferSize) : this.rcvWndScale;
     }
@@ -1204,6 +1219,11 @@ export class Connection {
     if (len > 0 && dataStop === dataEnd) flags |= PSH;
     if (this.finQueued && dataStop === this.finSeq) flags |= FIN;
     const seg = this.emit(seq, flags, payload, now, sack);
+    // New data is ECN-capable, retransmissions are not (RFC 3168 §6.1.5); CWR rides on it.
+    if (this.ecn?.enabled && len > 0 && !seqLt(seq, this.sndMax)) {
+      seg.ecn = this.ecn.dataCodepoint();
+      seg.flags |= this.ecn.takeCwr();
+    }
     const end = flags & FIN ? seqAdd(dataStop, 1) : dataStop;
     this.lastSegmentEnd = end;
     if (seqLt(seq, this.sndMax)) {
@@ -1231,6 +1251,7 @@ export class Connection {
     };
     if (flags & ACK) {
       seg.ack = this.rcvNxt;
+      if (this.ecn !== null) seg.flags = flags | this.ecn.ackFlags(flags);
       const window = flags & SYN ? this.synWindow() : this.windowField();
       seg.window = window;
       if (window === 0) this.counters.zeroWindowsSent++;

@@ -12,7 +12,7 @@
 // shrink under path MTU discovery).
 
 import type { CongestionControl } from './congestion.js';
-import { INITIAL_SSTHRESH, MAX_CWND, initialWindow } from './cwnd.js';
+import { INITIAL_SSTHRESH, MAX_CWND, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
 import { HyStart, HYSTART } from './hystart.js';
 
 /** RFC 9438 §5: C = 0.4 (segments/s³), β_cubic = 0.7. */
@@ -171,20 +171,23 @@ export class Cubic implements CongestionControl {
     this.window = this.threshold + 3 * mss;
   }
 
+  /** ECN-Echo (§4.6): the same cut as a loss, cwnd = ssthresh, nothing to resend. */
+  onCongestionSignal(flightSize: number, mss: number, _now: number): void {
+    this.reduce(flightSize, mss);
+    this.window = this.threshold;
+  }
+
   onDupAckInRecovery(mss: number): void {
     this.window = Math.min(MAX_CWND, this.window + mss);
   }
 
   onPartialAck(ackedBytes: number, mss: number): void {
-    const acked = Math.max(0, ackedBytes);
-    let next = this.window - acked;
-    if (acked >= mss) next += mss;
-    this.window = Math.max(mss, next);
+    this.window = deflateOnPartialAck(this.window, ackedBytes, mss);
   }
 
   onExitRecovery(flightSize: number, mss: number): void {
     this.inRecovery = false;
-    this.window = Math.max(mss, Math.min(this.threshold, Math.max(flightSize, mss) + mss));
+    this.window = windowAfterRecovery(this.threshold, flightSize, mss);
     this.epochStart = -1;
   }
 

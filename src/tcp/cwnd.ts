@@ -9,3 +9,16 @@ export const MAX_CWND = 0x40000000;
 export function initialWindow(mss: number): number {
   return Math.min(10 * mss, Math.max(2 * mss, 14600));
 }
+
+/** RFC 6582 §3.2 (3) partial ACK: deflate by the bytes acknowledged, add back one MSS if >= MSS. */
+export function deflateOnPartialAck(window: number, ackedBytes: number, mss: number): number {
+  const acked = Math.max(0, ackedBytes);
+  let next = window - acked;
+  if (acked >= mss) next += mss;
+  return Math.max(mss, next);
+}
+
+/** RFC 6582 §3.2 (5) full ACK ends recovery: cwnd = min(ssthresh, max(FlightSize, MSS) + MSS). */
+export function windowAfterRecovery(ssthresh: number, flightSize: number, mss: number): number {
+  return Math.max(mss, Math.min(ssthresh, Math.max(flightSize, mss) + mss));
+}

@@ -14,5 +14,6 @@ export * from './rtt.js';
 export * from './congestion.js';
 export * from './cubic.js';
 export * from './hystart.js';
+export * from './ecn.js';
 export * from './isn.js';
 export * from './rate-limit.js';

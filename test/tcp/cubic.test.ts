@@ -153,6 +153,12 @@ describe('CUBIC (RFC 9438)', function () {
     expect([cc.cwnd, cc.ssthresh]).to.deep.equal([MSS, 70 * MSS]);
   });
 
+  it('an ECN-Echo cuts as a loss does, cwnd = ssthresh = β × flight, without recovery inflation', function () {
+    const cc = grown(100);
+    cc.onCongestionSignal(100 * MSS, MSS, 0);
+    expect([cc.cwnd, cc.ssthresh]).to.deep.equal([70 * MSS, 70 * MSS]);
+  });
+
   it('idle restart: cwnd back to the initial window (RFC 5681 §4.1)', function () {
     const cc = grown(40);
     cc.onIdleRestart(MSS);
