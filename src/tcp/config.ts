@@ -42,11 +42,10 @@ export interface TcpConfig {
   /** Challenge ACKs per second per connection (RFC 5961 §7). Default 10. */
   challengeAckLimit: number;
   /**
-   * ECN (RFC 3168): 'off' (default), 'passive' (accept when the peer's SYN asks, Linux's
-   * default) or 'on' (also ask). Off by default because it only helps where a queue marks CE
-   * instead of dropping (an AQM router, or Linux's fq_codel on the path); on a TUN device or a
-   * MemoryLink nothing marks, and an old middlebox that mangles the ECN bits can stall a
-   * connection that asked.
+   * ECN (RFC 3168): 'passive' (default, as Linux's tcp_ecn = 2: agree when the peer's SYN asks,
+   * never ask), 'on' (also ask on our SYNs, tcp_ecn = 1) or 'off'. Not 'on' by default for
+   * Linux's reason: a middlebox that mangles the ECN bits can hurt a connection that asked, and
+   * it only pays where a queue marks instead of dropping (AQM), which TUN and MemoryLink never do.
    */
   ecn: EcnMode;
 }
@@ -71,7 +70,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   congestionControl: 'cubic',
   challengeAckLimit: 10,
-  ecn: 'off',
+  ecn: 'passive',
 });
 
 /** Largest receive window expressible with window scale 14 (RFC 7323 §2.3). */

@@ -177,8 +177,11 @@ export class Connection {
   private retransmitNow = false;
   /** The last ICMP soft error, reported instead of ETIMEDOUT (Linux's sk_err_soft). */
   private softError: ConnectionErrorCode | null = null;
-  /** RFC 3168 state (ecn.ts); null when the config turns ECN off, so it costs nothing then. */
-  private readonly ecn: EcnState | null;
+  /**
+   * RFC 3168 state (ecn.ts), only where ECN can be used: an active open that asks ('on') or a
+   * passive one whose SYN asked; null otherwise, so it costs nothing on other connections.
+   */
+  private ecn: EcnState | null;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
   private probeNow = false;
   /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
@@ -246,7 +249,7 @@ export class Connection {
     this.receiveBuffer = new ReceiveBuffer(config.receiveBufferSize);
     this.rtt = new RttEstimator(config);
     this.cc = createCongestionControl(config.congestionControl, this.effMss);
-    this.ecn = config.ecn === 'off' ? null : new EcnState(config.ecn);
+    this.ecn = config.ecn === 'on' ? new EcnState('on') : null;
   }
 
   /** Active OPEN (RFC 9293 §3.10.1): SYN-SENT with the SYN queued for pollTransmit. */
@@ -269,7 +272,7 @@ export class Connection {
     c.lastAckSent = c.rcvNxt;
     c.rcvAdvEdge = seqAdd(c.rcvNxt, Math.min(c.receiveBuffer.window, 0xffff));
     c.negotiate(syn, now);
-    c.ecn?.onSyn(syn.flags);
+    c.ecn = EcnState.forPassiveOpen(c.config.ecn, syn.flags);
     c.sndWnd = syn.window; // never scaled in a SYN (RFC 7323 §2.2)
     c.maxSndWnd = syn.window;
     c.sndWl1 = syn.seq >>> 0;

@@ -40,9 +40,15 @@ export class EcnState {
     return ECE | CWR;
   }
 
-  /** The peer's SYN (passive open): an ECN-setup SYN has both ECE and CWR. */
-  onSyn(flags: number): void {
-    this.enabled = this.mode !== 'off' && (flags & (ECE | CWR)) === (ECE | CWR);
+  /**
+   * A passive open: agreed when the mode allows it and the peer's SYN is an ECN-setup SYN (both
+   * ECE and CWR, §6.1.1); null (no state) otherwise.
+   */
+  static forPassiveOpen(mode: EcnMode, synFlags: number): EcnState | null {
+    if (mode === 'off' || (synFlags & (ECE | CWR)) !== (ECE | CWR)) return null;
+    const state = new EcnState(mode);
+    state.enabled = true;
+    return state;
   }
 
   /** Flags our SYN-ACK carries: ECE alone when agreeing (§6.1.1). */

@@ -10,7 +10,8 @@ import type { Device, PacketBatchHandler } from '../../src/link/device.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 import { receiveAll, sendAll, sha256Of } from '../stack/transfer-helpers.js';
 import { ACK, flow, has, SYN, tcpSegments, type Segment } from './capture.js';
-import { FAMILIES, interopSuite, KERNEL } from './fixture.js';
+import { startServices } from '../../src/serve/services.js';
+import { done, FAMILIES, interopSuite, KERNEL, OURS } from './fixture.js';
 
 const ECE = 0x40;
 const CWR = 0x80;
@@ -121,4 +122,21 @@ describe('interop: ECN with the kernel', function () {
       expect(ourCwr.every((s) => s.payload.length > 0 && ecn(s) === 2)).to.equal(true);
     });
   }
+
+  it('IPv4: a kernel client that asks (tcp_ecn = 1) gets ECN from our default (\'passive\') echo server', async () => {
+    const peer = await open({ tap: true });
+    peer.ns.runSync('sysctl', ['-qw', 'net.ipv4.tcp_ecn=1']);
+    startServices(peer.stack, { httpPort: 80, echoPort: 7, discardPort: 9 });
+    const result = await done(peer.node('tcp-client.mjs', [OURS[4], 7, '--send', 200_000, '--seed', 9]), 60_000);
+    expect(result.error ?? null).to.equal(null);
+    expect(result.received).to.equal(200_000);
+    const segments = flow(tcpSegments(peer.tap!.pcap()), Number(result.localPort), 7);
+    const syn = segments.find((s) => has(s, SYN) && !has(s, ACK))!;
+    const synAck = segments.find((s) => has(s, SYN | ACK))!;
+    expect(syn.tcp.flags & (ECE | CWR)).to.equal(ECE | CWR);
+    expect(synAck.tcp.flags & (ECE | CWR)).to.equal(ECE);
+    const ourData = segments.filter((s) => s.tcp.srcPort === 7 && s.payload.length > 0);
+    expect(ourData.length).to.be.greaterThan(0);
+    expect(ourData.filter((s) => s.ip.version === 4 && (s.ip.tos & 3) === 2).length).to.be.greaterThan(ourData.length * 0.9);
+  });
 });

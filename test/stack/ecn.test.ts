@@ -38,7 +38,7 @@ describe('Stack: ECN bits in the IP header', () => {
     });
   }
 
-  it('with ECN off (the default) the SYN does not ask, data is Not-ECT and a CE mark is not echoed', async () => {
+  it('by default (\'passive\') our SYN does not ask, so data is Not-ECT and a CE mark is not echoed', async () => {
     const r = rig();
     const e = await established(r, 4, ECE);
     expect(decoded(e.syn).tcp.flags & (ECE | CWR)).to.equal(0);

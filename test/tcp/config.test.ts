@@ -8,7 +8,7 @@ describe('tcp/config: resolveTcpConfig', () => {
       mss: 1460, sendBufferSize: 262144, receiveBufferSize: 262144, initialRto: 1000, minRto: 200,
       maxRto: 120000, maxRetries: 15, synRetries: 6, delayedAckTime: 40, timeWaitTime: 60000,
       keepAliveIdle: 7200000, keepAliveInterval: 75000, keepAliveProbes: 9, windowScaling: true,
-      timestamps: true, sack: true, nagle: true, congestionControl: 'cubic', challengeAckLimit: 10, ecn: 'off',
+      timestamps: true, sack: true, nagle: true, congestionControl: 'cubic', challengeAckLimit: 10, ecn: 'passive',
     });
     expect(c).to.not.equal(DEFAULT_TCP_CONFIG);
     expect(Object.isFrozen(DEFAULT_TCP_CONFIG)).to.equal(true);

@@ -19,11 +19,14 @@ function ecnEstablished(congestionControl = 'newreno'): Harness {
 }
 
 describe('tcp scenarios: ECN (RFC 3168)', () => {
-  it('off by default: a plain SYN, and no ECT on data', () => {
-    const h = Harness.connect();
-    h.expect({ flags: SYN, seq: LOCAL_ISS, window: 16384, mss: 1460 });
-    const p = Harness.accept({ flags: SYN | ECE | CWR });
-    p.expect({ flags: SYN | ACK, seq: LOCAL_ISS, ack: REMOTE_ISS + 1, window: 16384, mss: 1460 });
+  it('the default is \'passive\', as Linux: our SYN does not ask, an ECN-setup SYN is agreed to; \'off\' ignores it', () => {
+    Harness.connect().expect({ flags: SYN, seq: LOCAL_ISS, window: 16384, mss: 1460 });
+    Harness.accept({ flags: SYN | ECE | CWR }).expect({ flags: SYN | ACK | ECE, seq: LOCAL_ISS, ack: REMOTE_ISS + 1, window: 16384, mss: 1460 });
+    const off = Harness.accept({ flags: SYN | ECE | CWR }, { config: { ecn: 'off' } });
+    off.expect({ flags: SYN | ACK, seq: LOCAL_ISS, ack: REMOTE_ISS + 1, window: 16384, mss: 1460 });
+    off.send({ flags: ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1, window: 16384 });
+    off.conn.write(pattern(100));
+    expect(off.collect().map((s) => s.ecn)).to.deep.equal([undefined]);
   });
 
   it('active: SYN with ECE+CWR; a SYN-ACK with ECE agrees, and new data is ECT(0)', () => {
