@@ -32,6 +32,7 @@ export {
 export { resetFor } from './tcp/reset.js';
 export type { TcpSegment } from './tcp/segment.js';
 export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig } from './tcp/config.js';
+export type { EcnMode } from './tcp/ecn.js';
 export type { TcpState } from './tcp/state.js';
 export { createTcpCounters, type TcpCounters } from './tcp/counters.js';
 export { IsnGenerator } from './tcp/isn.js';

@@ -109,7 +109,8 @@ describe('tcp scenarios: congestion control', () => {
     h.conn.write(pattern(30000));
     expect(h.collect()).to.have.length(10); // IW = 10 MSS
     h.send({ flags: ACK, seq: 5001, ack: 3001, window: 60000 });
-    // 2 MSS acknowledged → cwnd 12000 (ABC, L = 2), flight 8000 → 4 new segments.
+    // 2 MSS acknowledged → cwnd 12000 (byte counting: within NewReno's L = 2 MSS and HyStart++'s
+    // L = 8 alike), flight 8000 → 4 new segments.
     const segs = h.collect();
     expect(segs.map((s) => s.seq)).to.deep.equal([11001, 12001, 13001, 14001]);
     expect(segs.every((s) => (s.flags & PSH) === 0)).to.equal(true);
