@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { codec } from '../dist/wire/module.js';
 import { runChecksum } from './checksum.bench.js';
 import { runCommandBench } from './command.bench.js';
+import { runCongestionBench } from './congestion.bench.js';
 import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { runGoodputBench } from './goodput.bench.js';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
   }
   await stage('encode', () => runEncode(config));
   await stage('stack goodput', () => runGoodputBench(config));
+  await stage('congestion control', () => runCongestionBench(config));
   // Last: it needs root and the native addon, and skips with the reason printed without them.
   await stage('TUN (kernel peer)', async () => {
     const { rows: tunRows, input } = await runTunBench(config);

@@ -35,6 +35,21 @@ export interface TransferResult {
   virtualMs: number;
 }
 
+/** Writes `bytes` in 64 KiB chunks as backpressure allows; call the result to start. */
+export function chunkedWriter(socket: TcpSocket, bytes: number): () => void {
+  const chunk = new Uint8Array(64 * 1024);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
+  let queued = 0;
+  const pump = () => {
+    while (queued < bytes) {
+      queued += chunk.length;
+      if (!socket.write(chunk)) return;
+    }
+  };
+  socket.on('drain', pump);
+  return pump;
+}
+
 /** Moves `bytes` one way between two fresh stacks and times it (wall clock). */
 export async function transfer(bytes: number, loss: number, seed = 1): Promise<TransferResult> {
   const clock = new VirtualClock();
@@ -50,16 +65,7 @@ export async function transfer(bytes: number, loss: number, seed = 1): Promise<T
   socket.on('error', () => {});
   await clock.runUntil(() => !socket.connecting, 10_000);
 
-  const chunk = new Uint8Array(64 * 1024);
-  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
-  let queued = 0;
-  const pump = () => {
-    while (queued < bytes) {
-      queued += chunk.length;
-      if (!socket.write(chunk)) return;
-    }
-  };
-  socket.on('drain', pump);
+  const pump = chunkedWriter(socket, bytes);
   const segmentsBefore = sender.stats.segmentsOut;
   const t0 = process.hrtime.bigint();
   const v0 = clock.now();

@@ -32,12 +32,14 @@ export {
 export { resetFor } from './tcp/reset.js';
 export type { TcpSegment } from './tcp/segment.js';
 export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig } from './tcp/config.js';
+export type { EcnMode } from './tcp/ecn.js';
 export type { TcpState } from './tcp/state.js';
 export { createTcpCounters, type TcpCounters } from './tcp/counters.js';
 export { IsnGenerator } from './tcp/isn.js';
 export {
   registerCongestionControl, createCongestionControl, type CongestionControl,
 } from './tcp/congestion.js';
+export { Cubic, type CubicOptions } from './tcp/cubic.js';
 export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
 export { TunDevice, type TunDeviceOptions, type TunCounters } from './link/tun-device.js';
 export { Netns, NetnsError, netnsExists, deleteOrphanNamespaces } from './link/netns.js';

@@ -34,6 +34,8 @@ export class IcmpEndpoint {
     private readonly counters: IcmpCounters,
     private readonly clock: Clock,
     private readonly send: (packet: Uint8Array) => void,
+    /** Messages other than echo (ICMP errors), checksum checked; true when taken. */
+    private readonly other: (version: 4 | 6, message: Uint8Array) => boolean = () => false,
   ) {}
 
   /** One ICMP(v6) message at packet[offset, offset + length) from srcOffset to dstOffset. */
@@ -57,7 +59,7 @@ export class IcmpEndpoint {
     const reply = version === 4 ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY;
     const type = message[0]!;
     if (type !== request && type !== reply) {
-      icmp.ignored++;
+      if (!this.other(version, message)) icmp.ignored++;
       return;
     }
     const echo = readEcho(message);

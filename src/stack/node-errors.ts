@@ -4,7 +4,8 @@
 import { constants } from 'node:os';
 
 export type SystemErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EADDRINUSE' | 'EPIPE'
-  | 'EADDRNOTAVAIL' | 'ENETUNREACH'
+  | 'EADDRNOTAVAIL' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'EHOSTDOWN' | 'ENONET'
+  | 'EOPNOTSUPP' | 'EACCES'
   // connect() on a stack at its maxConnections: like a process out of file descriptors.
   | 'EMFILE';
 
@@ -18,6 +19,7 @@ export interface SystemError extends Error {
 
 const FALLBACK_ERRNO: Record<SystemErrorCode, number> = {
   ECONNREFUSED: 111, ECONNRESET: 104, ETIMEDOUT: 110, EADDRINUSE: 98, EPIPE: 32, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
+  EHOSTUNREACH: 113, ENOPROTOOPT: 92, EHOSTDOWN: 112, ENONET: 64, EOPNOTSUPP: 95, EACCES: 13,
   EMFILE: 24,
 };
 

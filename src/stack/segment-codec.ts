@@ -81,10 +81,11 @@ function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint
   for (let i = 0; i < src.length; i += 2) sum += ((src[i]! << 8) | src[i + 1]!) + ((dst[i]! << 8) | dst[i + 1]!);
   sum += TCP_PROTOCOL + segmentLength;
 
+  const ecn = seg.ecn ?? 0; // RFC 3168 §5: the low 2 bits of TOS / traffic class
   if (version === 4) {
     const total = headerLength + n;
     packet[0] = 0x45;
-    packet[1] = 0;
+    packet[1] = ecn;
     packet[2] = total >>> 8;
     packet[3] = total & 0xff;
     packet[4] = 0; // identification 0 with DF, as Linux for atomic datagrams (RFC 6864)
@@ -97,7 +98,7 @@ function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint
       packet[12 + i] = src[i]!;
       packet[16 + i] = dst[i]!;
     }
-    let ipSum = 0x4500 + total + DONT_FRAGMENT + ((DEFAULT_HOP_LIMIT << 8) | TCP_PROTOCOL)
+    let ipSum = 0x4500 + ecn + total + DONT_FRAGMENT + ((DEFAULT_HOP_LIMIT << 8) | TCP_PROTOCOL)
       + ((src[0]! << 8) | src[1]!) + ((src[2]! << 8) | src[3]!) + ((dst[0]! << 8) | dst[1]!) + ((dst[2]! << 8) | dst[3]!);
     ipSum = (ipSum & 0xffff) + (ipSum >>> 16);
     ipSum = ~((ipSum & 0xffff) + (ipSum >>> 16)) & 0xffff;
@@ -105,7 +106,7 @@ function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint
     packet[11] = ipSum & 0xff;
   } else {
     packet[0] = 0x60;
-    packet[1] = 0;
+    packet[1] = ecn << 4;
     packet[2] = 0;
     packet[3] = 0;
     packet[4] = segmentLength >>> 8;
@@ -205,7 +206,7 @@ function encodeWithOptions(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst
   v.setUint8(req + E.MODE, 0);
   v.setUint32(req + E.PAYLOAD_LENGTH, payload.length, true);
   v.setUint8(req + E.TTL, DEFAULT_HOP_LIMIT);
-  v.setUint8(req + E.TOS, 0);
+  v.setUint8(req + E.TOS, seg.ecn ?? 0);
   v.setUint16(req + E.IP_ID, 0, true);
   v.setUint16(req + E.FRAGMENT_FIELD, DONT_FRAGMENT, true);
   v.setUint32(req + E.FLOW_LABEL, 0, true);

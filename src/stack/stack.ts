@@ -23,6 +23,7 @@ import { ConnectionTable, tupleKey } from './connection-table.js';
 import { Endpoint } from './endpoint.js';
 import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
+import { clampPathMtu, readIcmpTcpError } from './icmp-errors.js';
 import { ipv4HeaderValid, upperLayer } from './ip-header.js';
 import { Listener } from './listener.js';
 import { MartianFilter } from './martian.js';
@@ -167,7 +168,8 @@ export class Stack {
     this.#martians = new MartianFilter(this.addresses);
     const globalChallenges = this.config.challengeAckGlobalLimit;
     this.#challengeAcks = globalChallenges > 0 ? new WindowLimit(globalChallenges, 1000) : null;
-    this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet));
+    this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet),
+      (version, message) => this.#icmpError(version, message));
     this.#reassembly = new Reassembler(this.stats.reassembly, this.clock, options.reassembly);
     this.#memory = new MemoryBudget(this.stats.memory, options.memory);
     this.#maxConnections = options.maxConnections === undefined ? Infinity : positiveInteger('maxConnections', options.maxConnections, 1);
@@ -307,6 +309,9 @@ export class Stack {
         continue;
       }
       const seg = batch.segment(i, packet);
+      // The IP ECN field (RFC 3168 §5) for the engine's ECN: IPv4 TOS / IPv6 traffic class, low 2 bits.
+      const ecn = (version === 4 ? packet[1]! : packet[1]! >> 4) & 3;
+      if (ecn !== 0) seg.ecn = ecn;
       this.#tcpInput(seg, locals[localIndex]!, packet, batch.srcAddressOffset(i), version as 4 | 6, now);
     }
   }
@@ -371,6 +376,30 @@ export class Stack {
     }
     const whole = this.#reassembly.input(packet, fragment);
     if (whole !== null) this.receive([whole]);
+    return true;
+  }
+
+  /** An ICMP(v6) error about one of our connections (icmp-errors.ts); false if not one we read. */
+  #icmpError(version: 4 | 6, message: Uint8Array): boolean {
+    const e = readIcmpTcpError(version, message);
+    if (e === null) return false;
+    const icmp = this.stats.icmp;
+    const localIndex = matchLocal(this.addresses, message, e.srcOffset, version);
+    const ep = localIndex < 0 ? undefined : this.#table.lookup(this.addresses[localIndex]!, e.srcPort, message, e.dstOffset, e.dstPort);
+    const now = this.clock.now();
+    let matched = false;
+    if (ep !== undefined && e.kind === 'mtu') {
+      const before = ep.conn.mssSend;
+      const overhead = version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
+      matched = ep.conn.pathMtuReduced(e.seq, clampPathMtu(version, e.mtu) - overhead, now);
+      if (matched) icmp.tooBigIn++;
+      if (ep.conn.mssSend < before) icmp.pathMtuReductions++;
+    } else if (ep !== undefined) {
+      matched = ep.conn.icmpUnreachable(e.seq, e.code, now);
+      if (matched) icmp.unreachableIn++;
+    }
+    if (!matched) icmp.errorsUnmatched++;
+    else this.#markDirty(ep!);
     return true;
   }
 

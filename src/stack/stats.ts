@@ -40,6 +40,14 @@ export interface IcmpCounters {
   malformed: number;
   /** ICMP messages of other types, ignored. */
   ignored: number;
+  /** Destination Unreachable / Time Exceeded about one of our connections (src/stack/icmp-errors.ts). */
+  unreachableIn: number;
+  /** Fragmentation Needed / Packet Too Big about one of our connections. */
+  tooBigIn: number;
+  /** ...of which lowered a connection's MSS (path MTU discovery, RFC 1191 / RFC 8201). */
+  pathMtuReductions: number;
+  /** ICMP errors matching no connection, or quoting a sequence number outside SND.UNA..SND.NXT (RFC 5927): dropped. */
+  errorsUnmatched: number;
 }
 
 export interface StackCounters {
@@ -86,7 +94,10 @@ export function createStackStats(): StackStats {
       packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, notOurs: 0, badHeaderChecksum: 0,
       malformed: 0, fragments: 0, fragmentedOut: 0, unknownProtocol: 0, tooBig: 0, loopback: 0,
     },
-    icmp: { echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0 },
+    icmp: {
+      echoRequestsIn: 0, echoRepliesOut: 0, echoRequestsOut: 0, echoRepliesIn: 0, badChecksum: 0, malformed: 0, ignored: 0,
+      unreachableIn: 0, tooBigIn: 0, pathMtuReductions: 0, errorsUnmatched: 0,
+    },
     stack: {
       activeOpens: 0, passiveOpens: 0, accepted: 0, closed: 0,
       orphaned: 0, abortOnClose: 0, abortOnData: 0, orphanResets: 0, finTimeouts: 0,

@@ -1,5 +1,7 @@
 // TCP tunables with their defaults, and the one place they are validated.
 
+import type { EcnMode } from './ecn.js';
+
 export interface TcpConfig {
   /** The most we advertise / send per segment before MSS clamping. Default 1460. */
   mss: number;
@@ -38,7 +40,10 @@ export interface TcpConfig {
   sack: boolean;
   /** Nagle's algorithm; setNoDelay turns it off per connection. */
   nagle: boolean;
-  /** A name registered in congestion.ts: 'newreno' (default). */
+  /**
+   * A name registered in congestion.ts: 'cubic' (default, RFC 9438 with HyStart++ RFC 9406, as
+   * Linux), 'newreno' (RFC 5681/6582) or 'none'.
+   */
   congestionControl: string;
   /**
    * Challenge ACKs per connection in any one second (RFC 5961 §7), exactly. Default 10; 0 turns
@@ -51,6 +56,13 @@ export interface TcpConfig {
    * Stack applies it (a lone Connection takes a shared limit through ConnectionInit).
    */
   challengeAckGlobalLimit: number;
+  /**
+   * ECN (RFC 3168): 'passive' (default, as Linux's tcp_ecn = 2: agree when the peer's SYN asks,
+   * never ask), 'on' (also ask on our SYNs, tcp_ecn = 1) or 'off'. Not 'on' by default for
+   * Linux's reason: a middlebox that mangles the ECN bits can hurt a connection that asked, and
+   * it only pays where a queue marks instead of dropping (AQM), which TUN and MemoryLink never do.
+   */
+  ecn: EcnMode;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -72,9 +84,10 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   timestamps: true,
   sack: true,
   nagle: true,
-  congestionControl: 'newreno',
+  congestionControl: 'cubic',
   challengeAckLimit: 10,
   challengeAckGlobalLimit: 1000,
+  ecn: 'passive',
 });
 
 /** Largest receive window expressible with window scale 14 (RFC 7323 §2.3). */
@@ -127,6 +140,9 @@ export function resolveTcpConfig(partial?: Partial<TcpConfig>): TcpConfig {
   bool('timestamps', c.timestamps);
   bool('sack', c.sack);
   bool('nagle', c.nagle);
+  if (c.ecn !== 'off' && c.ecn !== 'passive' && c.ecn !== 'on') {
+    throw new RangeError(`TCP config ecn must be 'off', 'passive' or 'on', got ${String(c.ecn)}`);
+  }
   if (typeof c.congestionControl !== 'string' || c.congestionControl.length === 0) {
     throw new RangeError(`TCP config congestionControl must be a non-empty string`);
   }

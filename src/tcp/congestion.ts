@@ -1,15 +1,25 @@
-// Congestion control: a small pluggable interface and NewReno, the default (RFC 5681 with the
-// RFC 6582 recovery rules and RFC 3465 byte counting).
+// Congestion control: a small pluggable interface, NewReno (RFC 5681 with the RFC 6582 recovery
+// rules and RFC 3465 byte counting) and the registry; CUBIC, the default, is in cubic.ts.
 //
 // The connection decides *when* (new ACK, third duplicate ACK, partial ACK, timeout, idle
 // restart) and calls in; the algorithm only owns cwnd and ssthresh. All sizes are bytes.
+
+import { Cubic } from './cubic.js';
+import { INITIAL_SSTHRESH, MAX_CWND, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
+
+export { INITIAL_SSTHRESH, MAX_CWND, initialWindow };
 
 export interface CongestionControl {
   readonly name: string;
   readonly cwnd: number;
   readonly ssthresh: number;
-  /** New data acknowledged outside fast recovery. */
-  onAck(ackedBytes: number, mss: number, now: number): void;
+  /**
+   * New data acknowledged outside fast recovery. `ack` (the new SND.UNA) and `sndNxt` let an
+   * algorithm count round trips in sequence space (HyStart++'s rounds); older callers omit them.
+   */
+  onAck(ackedBytes: number, mss: number, now: number, ack?: number, sndNxt?: number): void;
+  /** An RTT measurement (ms), reported before the onAck() of the ACK that produced it. */
+  onRttSample?(rtt: number, now: number): void;
   /** Third duplicate ACK: ssthresh = max(F/2, 2 MSS), cwnd = ssthresh + 3 MSS. */
   onEnterRecovery(flightSize: number, mss: number, now: number): void;
   /** Each further duplicate ACK in recovery: cwnd += MSS. */
@@ -27,16 +37,11 @@ export interface CongestionControl {
    * least these values from before it (Linux's undo_cwnd). Without it nothing is undone.
    */
   undo?(priorCwnd: number, priorSsthresh: number): void;
-}
-
-/** "Arbitrarily high" (RFC 5681 §3.1) but still an int32, like Linux's initial ssthresh. */
-export const INITIAL_SSTHRESH = 0x7fffffff;
-/** Growth stops here: the largest window TCP can advertise (65535 << 14), rounded up. */
-export const MAX_CWND = 0x40000000;
-
-/** Initial window per RFC 6928: min(10*MSS, max(2*MSS, 14600)). */
-export function initialWindow(mss: number): number {
-  return Math.min(10 * mss, Math.max(2 * mss, 14600));
+  /**
+   * ECN-Echo (RFC 3168 §6.1.2): the multiplicative decrease of a loss, once per window, with
+   * nothing to resend (no recovery inflation). Without it an algorithm ignores ECN marks.
+   */
+  onCongestionSignal?(flightSize: number, mss: number, now: number): void;
 }
 
 /** RFC 3465's limit L on the per-ACK increase in slow start, in MSS. */
@@ -100,20 +105,23 @@ export class NewReno implements CongestionControl {
   }
 
   onPartialAck(ackedBytes: number, mss: number): void {
-    const acked = Math.max(0, ackedBytes);
-    let next = this.window - acked;
-    if (acked >= mss) next += mss;
-    this.window = Math.max(mss, next);
+    this.window = deflateOnPartialAck(this.window, ackedBytes, mss);
   }
 
   onExitRecovery(flightSize: number, mss: number): void {
-    this.window = Math.max(mss, Math.min(this.threshold, Math.max(flightSize, mss) + mss));
+    this.window = windowAfterRecovery(this.threshold, flightSize, mss);
     this.bytesAcked = 0;
   }
 
   onTimeout(flightSize: number, mss: number): void {
     this.threshold = halfFlight(flightSize, mss);
     this.window = mss;
+    this.bytesAcked = 0;
+  }
+
+  onCongestionSignal(flightSize: number, mss: number, _now: number): void {
+    this.threshold = halfFlight(flightSize, mss);
+    this.window = this.threshold;
     this.bytesAcked = 0;
   }
 
@@ -161,6 +169,7 @@ function checkMss(mss: number): void {
 type Factory = (mss: number) => CongestionControl;
 
 const registry = new Map<string, Factory>([
+  ['cubic', (mss) => new Cubic(mss)],
   ['newreno', (mss) => new NewReno(mss)],
   ['none', (mss) => (checkMss(mss), new NoCongestionControl())],
 ]);

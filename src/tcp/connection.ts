@@ -25,7 +25,8 @@ import {
 import type { MemoryAccount } from './memory-account.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
-import { ACK, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import { EcnState } from './ecn.js';
+import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
@@ -195,6 +196,13 @@ export class Connection {
   private dupAcksOwed = 0;
   /** Retransmit one segment at SND.UNA (fast retransmit, NewReno partial ACK). */
   private retransmitNow = false;
+  /** The last ICMP soft error, reported instead of ETIMEDOUT (Linux's sk_err_soft). */
+  private softError: ConnectionErrorCode | null = null;
+  /**
+   * RFC 3168 state (ecn.ts), only where ECN can be used: an active open that asks ('on') or a
+   * passive one whose SYN asked; null otherwise, so it costs nothing on other connections.
+   */
+  private ecn: EcnState | null;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
   private probeNow = false;
   /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
@@ -275,6 +283,7 @@ export class Connection {
     }
     this.rtt = new RttEstimator(config);
     this.cc = createCongestionControl(config.congestionControl, this.effMss);
+    this.ecn = config.ecn === 'on' ? new EcnState('on') : null;
   }
 
   /** Active OPEN (RFC 9293 §3.10.1): SYN-SENT with the SYN queued for pollTransmit. */
@@ -297,6 +306,7 @@ export class Connection {
     c.lastAckSent = c.rcvNxt;
     c.rcvAdvEdge = seqAdd(c.rcvNxt, Math.min(c.receiveBuffer.window, 0xffff));
     c.negotiate(syn, now);
+    c.ecn = EcnState.forPassiveOpen(c.config.ecn, syn.flags);
     c.sndWnd = syn.window; // never scaled in a SYN (RFC 7323 §2.2)
     c.maxSndWnd = syn.window;
     c.sndWl1 = syn.seq >>> 0;
@@ -441,6 +451,54 @@ export class Connection {
     this.noDelay = noDelay;
   }
 
+  /**
+   * An ICMP Destination Unreachable (or Time Exceeded) quoting our segment with sequence number
+   * `seq`. False when `seq` is outside SND.UNA..SND.MAX (RFC 5927 §4.1: likely forged; the
+   * caller counts it). In SYN-SENT it fails the open with `code` (Linux tcp_v4_err); otherwise it
+   * is a soft error (RFC 1122 §4.2.3.9), reported instead of ETIMEDOUT if the connection later
+   * times out, as Linux's sk_err_soft.
+   */
+  icmpUnreachable(seq: number, code: ConnectionErrorCode, now: number): boolean {
+    void now;
+    if (!this.icmpSeqValid(seq)) return false;
+    if (this._state === 'SYN-SENT') this.fail(code);
+    else this.softError = code;
+    return true;
+  }
+
+  /**
+   * Fragmentation Needed / Packet Too Big (RFC 1191, RFC 8201) quoting our segment `seq`: the
+   * path takes `pathMss` bytes of TCP payload without options. Lowers the MSS and resends what
+   * is outstanding at once in the new size (Linux tcp_simple_retransmit: not congestion, cwnd is
+   * kept). False when `seq` is outside SND.UNA..SND.MAX.
+   */
+  pathMtuReduced(seq: number, pathMss: number, now: number): boolean {
+    void now;
+    if (!this.icmpSeqValid(seq)) return false;
+    const mss = Math.max(MIN_PEER_MSS, pathMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
+    if (mss >= this.effMss) return true;
+    this.effMss = mss;
+    const s = this._state;
+    if (this.sndMax !== this.sndUna && s !== 'SYN-SENT' && s !== 'SYN-RECEIVED') {
+      // Go back to SND.UNA as after a timeout, without the timeout's window cut.
+      this.sndNxt = this.sndUna;
+      this.recover = this.sndMax;
+      this.inRecovery = false;
+      this.dupAcks = 0;
+      this.retransmitNow = true;
+      this.rttTime = -1;
+      if (this.scoreboard !== null) this.scoreboard.clear();
+    }
+    return true;
+  }
+
+  /** RFC 5927 §4.1 (Linux's between(seq, snd_una, snd_nxt)): the quote is of data in flight. */
+  private icmpSeqValid(seq: number): boolean {
+    const s = this._state;
+    if (s === 'CLOSED' || s === 'LISTEN' || s === 'TIME-WAIT') return false;
+    return seqLe(this.sndUna, seq) && seqLe(seq >>> 0, this.sndMax);
+  }
+
   /** RFC 1122 §4.2.3.6 keep-alive; `initialDelayMs` > 0 replaces the configured idle time. */
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
     this.keepAlive = enable;
@@ -513,7 +571,7 @@ export class Connection {
     const probing = !opening && this.sndWnd === 0 && now - this.lastReceiveTime < this.config.maxRto;
     const limit = s === 'SYN-RECEIVED' ? this.config.synAckRetries : opening ? this.config.synRetries : this.config.maxRetries;
     if (!probing && ++this.retries > limit) {
-      this.fail('ETIMEDOUT');
+      this.fail(this.softError ?? 'ETIMEDOUT');
       return;
     }
     this.rtt.backoff();
@@ -542,7 +600,7 @@ export class Connection {
     this.persistDeadline = Infinity;
     if (!this.hasUnsent() || this.rtoDeadline !== Infinity) return;
     if (++this.persistProbes > this.config.maxRetries) {
-      this.fail('ETIMEDOUT');
+      this.fail(this.softError ?? 'ETIMEDOUT');
       return;
     }
     if (this.sndWnd > seqDiff(this.sndNxt, this.sndUna)) {
@@ -569,7 +627,7 @@ export class Connection {
       return;
     }
     if (this.keepAliveSent >= this.config.keepAliveProbes) {
-      this.fail('ETIMEDOUT');
+      this.fail(this.softError ?? 'ETIMEDOUT');
       return;
     }
     this.keepAliveSent++;
@@ -638,6 +696,7 @@ export class Connection {
     this.sndWl2 = seg.ack >>> 0;
     if (hasAck) {
       // Our SYN is acknowledged: ESTABLISHED; ACK the SYN, then handle any text and FIN.
+      this.ecn?.onSynAck(flags);
       this.synAcknowledged(seg, now);
       this.ackNow = true;
       this.establish(now);
@@ -786,6 +845,8 @@ export class Connection {
     }
     if (!this.processAck(seg, seq, flags, now)) return;
     this.updateTsRecent(seg, seq, now);
+    // A CE mark is echoed at once (RFC 3168 §6.1.3; Linux quick-ACKs on CE).
+    if (this.ecn?.onReceive(flags, seg.ecn)) this.ackNow = true;
 
     // Sixth: URG is ignored; urgent data is delivered in line like any other.
     // Seventh: segment text.
@@ -810,7 +871,7 @@ export class Connection {
     if (this.tsEnabled && seg.tsEcr !== undefined && seg.tsEcr !== 0) {
       this.rttSampleFromEcho(seg.tsEcr, now);
     } else if (this.rttTime >= 0) {
-      this.rtt.sample(now - this.rttTime);
+      this.sampleRtt(now - this.rttTime, now);
     }
     this.rttTime = -1;
     if (this.synRetransmitted && this.rtt.srtt === undefined) {
@@ -879,7 +940,7 @@ export class Connection {
       // RTT measurement: timestamps echo (RFC 7323 §4.1) or the one timed segment (Karn).
       if (this.tsEnabled && seg.tsEcr !== undefined) this.rttSampleFromEcho(seg.tsEcr, now);
       else if (this.rttTime >= 0 && seqGt(ack, this.rttSeq)) {
-        this.rtt.sample(now - this.rttTime);
+        this.sampleRtt(now - this.rttTime, now);
         this.rttTime = -1;
       }
 
@@ -895,7 +956,7 @@ export class Connection {
           this.holeBytesInFlight = Math.max(0, this.holeBytesInFlight - acked);
         }
       } else {
-        this.cc.onAck(acked, mss, now);
+        this.cc.onAck(acked, mss, now, ack, this.sndMax);
         // Keep "recover" just behind SND.UNA once passed: left at ISS (or at an old timeout's
         // SND.MAX) it would compare as ahead of SND.UNA after 2^31 more bytes, mod 2^32, and
         // disable fast retransmit (the RFC 6582 "ack > recover" test) for the next 2^31.
@@ -940,6 +1001,12 @@ export class Connection {
       }
     }
 
+    // ECN-Echo (RFC 3168 §6.1.2): reduce the window once per window of data, as for a loss but
+    // with nothing to resend; fast recovery already reduced it.
+    if ((flags & ECE) && !this.inRecovery && this.ecn?.onEce(this.sndUna, this.sndMax)) {
+      this.cc.onCongestionSignal?.(seqDiff(this.sndMax, this.sndUna), mss, now);
+    }
+
     // Window update: the SND.WL1 / SND.WL2 rule, and also any ACK that advanced SND.UNA (as
     // Linux's tcp_may_update_window). A retransmission that fills a hole has an older SEQ than an
     // out-of-order segment already seen, but its window is relative to its newer ACK: keeping
@@ -974,7 +1041,13 @@ export class Connection {
 
   private rttSampleFromEcho(tsEcr: number, now: number): void {
     const rtt = seqDiff(this.tsClock(now), tsEcr);
-    if (rtt >= 0 && rtt < 0x7fffffff) this.rtt.sample(rtt);
+    if (rtt >= 0 && rtt < 0x7fffffff) this.sampleRtt(rtt, now);
+  }
+
+  /** One RTT measurement, for the RTO estimator and for the congestion control (HyStart++). */
+  private sampleRtt(rtt: number, now: number): void {
+    this.rtt.sample(rtt);
+    this.cc.onRttSample?.(rtt, now);
   }
 
   /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */
@@ -1104,6 +1177,7 @@ export class Connection {
     const seg = this.emit(this.iss, flags, EMPTY_PAYLOAD, now);
     seg.mss = this.localMss;
     const active = flags === SYN;
+    if (this.ecn !== null) seg.flags |= active ? this.ecn.synFlags() : this.ecn.synAckFlags();
     if (active ? c.windowScaling : this.wsAgreed) {
       seg.windowScale = active ? windowScaleFor(c.receiveBufferSize) : this.rcvWndScale;
     }
@@ -1300,6 +1374,11 @@ export class Connection {
     if (len > 0 && dataStop === dataEnd) flags |= PSH;
     if (this.finQueued && dataStop === this.finSeq) flags |= FIN;
     const seg = this.emit(seq, flags, payload, now, sack);
+    // New data is ECN-capable, retransmissions are not (RFC 3168 §6.1.5); CWR rides on it.
+    if (this.ecn?.enabled && len > 0 && !seqLt(seq, this.sndMax)) {
+      seg.ecn = this.ecn.dataCodepoint();
+      seg.flags |= this.ecn.takeCwr();
+    }
     const end = flags & FIN ? seqAdd(dataStop, 1) : dataStop;
     this.lastSegmentEnd = end;
     if (seqLt(seq, this.sndMax)) {
@@ -1327,6 +1406,7 @@ export class Connection {
     };
     if (flags & ACK) {
       seg.ack = this.rcvNxt;
+      if (this.ecn !== null) seg.flags = flags | this.ecn.ackFlags(flags);
       const window = flags & SYN ? this.synWindow() : this.windowField();
       seg.window = window;
       if (window === 0) this.counters.zeroWindowsSent++;

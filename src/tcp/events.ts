@@ -2,7 +2,9 @@
 // event) and handed out in a fixed order that matches their causality: established before any
 // data, data before end-of-stream, error before closed.
 
-export type ConnectionErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE';
+export type ConnectionErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE'
+  // From ICMP errors (src/stack/icmp-errors.ts), as Linux reports them.
+  | 'EHOSTUNREACH' | 'ENETUNREACH' | 'ENOPROTOOPT' | 'EHOSTDOWN' | 'ENONET' | 'EOPNOTSUPP' | 'EACCES';
 
 export type ConnectionEvent =
   | { type: 'established' }
@@ -30,4 +32,11 @@ export const ERROR_EVENTS: Readonly<Record<ConnectionErrorCode, ConnectionEvent>
   ECONNRESET: Object.freeze({ type: 'error', code: 'ECONNRESET' }),
   ETIMEDOUT: Object.freeze({ type: 'error', code: 'ETIMEDOUT' }),
   EPIPE: Object.freeze({ type: 'error', code: 'EPIPE' }),
+  EHOSTUNREACH: Object.freeze({ type: 'error', code: 'EHOSTUNREACH' }),
+  ENETUNREACH: Object.freeze({ type: 'error', code: 'ENETUNREACH' }),
+  ENOPROTOOPT: Object.freeze({ type: 'error', code: 'ENOPROTOOPT' }),
+  EHOSTDOWN: Object.freeze({ type: 'error', code: 'EHOSTDOWN' }),
+  ENONET: Object.freeze({ type: 'error', code: 'ENONET' }),
+  EOPNOTSUPP: Object.freeze({ type: 'error', code: 'EOPNOTSUPP' }),
+  EACCES: Object.freeze({ type: 'error', code: 'EACCES' }),
 });

@@ -28,6 +28,8 @@ export interface TcpSegment {
   sack?: number[];
   /** May be a view into a packet buffer: whoever keeps bytes copies them. */
   payload: Uint8Array;
+  /** The IP header's ECN codepoint (RFC 3168 §5; src/tcp/ecn.ts), present only when not 0. */
+  ecn?: number;
 }
 
 /** Flag bits used by the engine (same values as TcpFlags in src/wire/constants.ts). */
@@ -37,6 +39,8 @@ export const RST = 0x04;
 export const PSH = 0x08;
 export const ACK = 0x10;
 export const URG = 0x20;
+export const ECE = 0x40;
+export const CWR = 0x80;
 
 /** The shared empty payload for control segments (never written to). */
 export const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);

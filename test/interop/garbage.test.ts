@@ -32,7 +32,8 @@ class InboundLog implements Device {
 function junkCount(s: StackStats): number {
   const { ip, icmp, dropped } = s;
   return ip.malformed + ip.badHeaderChecksum + ip.notOurs + ip.fragments + ip.unknownProtocol
-    + dropped.malformed + dropped.badChecksum + dropped.noListener + icmp.badChecksum + icmp.malformed + icmp.ignored;
+    + dropped.malformed + dropped.badChecksum + dropped.noListener + icmp.badChecksum + icmp.malformed + icmp.ignored
+    + icmp.errorsUnmatched;
 }
 
 /** Drops of segments that reached a connection (sequence, ACK, RST and SYN checks). */

@@ -8,7 +8,8 @@ describe('tcp/config: resolveTcpConfig', () => {
       mss: 1460, sendBufferSize: 262144, receiveBufferSize: 262144, initialRto: 1000, minRto: 200,
       maxRto: 120000, maxRetries: 15, synRetries: 7, synAckRetries: 5, delayedAckTime: 40, timeWaitTime: 60000,
       keepAliveIdle: 7200000, keepAliveInterval: 75000, keepAliveProbes: 9, windowScaling: true,
-      timestamps: true, sack: true, nagle: true, congestionControl: 'newreno', challengeAckLimit: 10, challengeAckGlobalLimit: 1000,
+      timestamps: true, sack: true, nagle: true, congestionControl: 'cubic', challengeAckLimit: 10, challengeAckGlobalLimit: 1000,
+      ecn: 'passive',
     });
     expect(c).to.not.equal(DEFAULT_TCP_CONFIG);
     expect(Object.isFrozen(DEFAULT_TCP_CONFIG)).to.equal(true);
@@ -31,6 +32,7 @@ describe('tcp/config: resolveTcpConfig', () => {
     ['empty congestion control name', { congestionControl: '' }],
     ['negative challenge ACK limit', { challengeAckLimit: -1 }],
     ['fractional global challenge ACK limit', { challengeAckGlobalLimit: 1.5 }],
+    ['unknown ECN mode', { ecn: 'yes' } as never],
     ['unknown option (typo)', { keepaliveIdle: 5 } as never],
   ];
   for (const [what, partial] of bad) {

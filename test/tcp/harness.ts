@@ -136,6 +136,7 @@ export class Harness {
     if (p.sackPermitted !== undefined) seg.sackPermitted = p.sackPermitted;
     if (p.tsVal !== undefined) { seg.tsVal = p.tsVal; seg.tsEcr = p.tsEcr ?? 0; }
     if (p.sack !== undefined) seg.sack = p.sack;
+    if (p.ecn !== undefined) seg.ecn = p.ecn;
     return seg;
   }
 
@@ -230,7 +231,7 @@ function describeSpec(spec: SegmentSpec, actual: TcpSegment | undefined): Descri
   return d;
 }
 
-const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG'];
+const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
 
 export function flagNames(flags: number): string {
   const names: string[] = [];

@@ -1,12 +1,13 @@
 // Fast retransmit and NewReno fast recovery (RFC 5681 §3.2, RFC 6582), through the default
-// congestion control. MSS 1000 so windows are round numbers; initial cwnd 10 MSS (RFC 6928).
+// congestion control (CUBIC, whose recovery is the same but cuts to β = 0.7) or NewReno where a
+// test's numbers are NewReno's. MSS 1000 so windows are round numbers; initial cwnd 10 MSS (RFC 6928).
 
 import { expect } from 'chai';
 import { ACK, PSH, SYN } from '../../../src/tcp/index.js';
 import { Harness, pattern } from '../harness.js';
 
-function fiveInFlight(): Harness {
-  const h = Harness.established({}, { mss: 1000 });
+function fiveInFlight(congestionControl = 'cubic'): Harness {
+  const h = Harness.established({ config: { congestionControl } }, { mss: 1000 });
   h.conn.setNoDelay(true);
   h.conn.write(pattern(5000));
   expect(h.collect()).to.have.length(5); // 1001 .. 6001
@@ -51,7 +52,7 @@ describe('tcp scenarios: congestion control', () => {
   });
 
   it('NewReno: a partial ACK retransmits the next hole; the full ACK ends recovery with cwnd = ssthresh-based', () => {
-    const h = fiveInFlight();
+    const h = fiveInFlight('newreno');
     h.send(DUP); h.send(DUP); h.send(DUP);
     h.collect(); // retransmission of 1001
     // Partial ACK: 1001..3001 acknowledged, recover is 6001 → 3001 is lost too.
@@ -78,13 +79,38 @@ describe('tcp scenarios: congestion control', () => {
     expect(h.counters.fastRetransmits).to.equal(0);
   });
 
+  for (const [cc, ssthresh, firstNew] of [['newreno', 6000, 7], ['cubic', 8400, 5]] as const) {
+    it(`${cc}: fast recovery cuts to ${cc === 'cubic' ? 'β = 0.7' : 'half'} of the flight (ssthresh ${ssthresh} of 12000); inflation releases new data from the ${firstNew}th duplicate ACK`, () => {
+      const h = Harness.established({ config: { congestionControl: cc } }, { mss: 1000 });
+      h.conn.setNoDelay(true);
+      h.conn.write(pattern(10000));
+      expect(h.collect()).to.have.length(10);
+      h.conn.write(pattern(6000));
+      // Duplicates 1 and 2: limited transmit (RFC 3042); the third: fast retransmit with
+      // FlightSize 12000 → ssthresh (6000 or 8400), cwnd = ssthresh + 3 MSS; each further duplicate
+      // adds one MSS, and new data goes once cwnd exceeds the 12000 bytes in flight.
+      const sent: number[][] = [];
+      for (let i = 1; i <= 8; i++) {
+        h.send(DUP);
+        sent.push(h.collect().map((seg) => seg.seq));
+      }
+      const news = [13001, 14001, 15001, 16001];
+      const expected = [[11001], [12001], [1001], ...Array.from({ length: 5 }, (_, i) => {
+        const dup = i + 4;
+        return dup >= firstNew ? [news[dup - firstNew]!] : [];
+      })];
+      expect(sent).to.deep.equal(expected);
+    });
+  }
+
   it('slow start: each ACK grows cwnd, releasing more segments than it acknowledges', () => {
     const h = Harness.established({ config: { sendBufferSize: 65536 } }, { mss: 1000, window: 60000 });
     h.conn.setNoDelay(true);
     h.conn.write(pattern(30000));
     expect(h.collect()).to.have.length(10); // IW = 10 MSS
     h.send({ flags: ACK, seq: 5001, ack: 3001, window: 60000 });
-    // 2 MSS acknowledged → cwnd 12000 (ABC, L = 2), flight 8000 → 4 new segments.
+    // 2 MSS acknowledged → cwnd 12000 (byte counting: within NewReno's L = 2 MSS and HyStart++'s
+    // L = 8 alike), flight 8000 → 4 new segments.
     const segs = h.collect();
     expect(segs.map((s) => s.seq)).to.deep.equal([11001, 12001, 13001, 14001]);
     expect(segs.every((s) => (s.flags & PSH) === 0)).to.equal(true);
