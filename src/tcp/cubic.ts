@@ -70,6 +70,9 @@ export class Cubic implements CongestionControl {
   private inRecovery = false;
   private readonly fastConvergence: boolean;
   private readonly hystart: HyStart | null;
+  /** W_max and cwnd_prior before the last reduction, for undo() (RFC 9438 §4.9). */
+  private priorWMax = 0;
+  private priorCwndPrior = 0;
 
   constructor(mss: number, options: CubicOptions = {}) {
     if (!Number.isSafeInteger(mss) || mss <= 0) throw new RangeError(`MSS must be a positive integer, got ${mss}`);
@@ -159,6 +162,8 @@ export class Cubic implements CongestionControl {
     this.hystart?.stop();
     this.epochStart = -1;
     const cwnd = this.window;
+    this.priorWMax = this.wMax;
+    this.priorCwndPrior = this.cwndPrior;
     this.wMax = this.fastConvergence && cwnd < this.wMax ? (cwnd * (1 + CUBIC_BETA)) / 2 : cwnd;
     this.cwndPrior = cwnd;
     // §4.6: ssthresh = flight_size × β_cubic, never below 2 segments (RFC 5681's floor).
@@ -202,6 +207,21 @@ export class Cubic implements CongestionControl {
     this.inRecovery = false;
     this.epochStart = -1;
     this.window = mss;
+  }
+
+  /**
+   * A reduction found spurious (Eifel, D-SACK): RFC 9438 §4.9 restores the state from before the
+   * congestion event — cwnd, ssthresh and the plateau W_max (with cwnd_prior), so the next epoch
+   * probes from the old window instead of climbing back up a curve built on a loss that never was.
+   */
+  undo(priorCwnd: number, priorSsthresh: number): void {
+    this.window = Math.min(MAX_CWND, Math.max(this.window, priorCwnd));
+    this.threshold = Math.max(this.threshold, priorSsthresh);
+    this.wMax = Math.max(this.priorWMax, this.window);
+    this.cwndPrior = this.priorCwndPrior;
+    this.epochStart = -1;
+    this.afterTimeout = false;
+    this.inRecovery = false;
   }
 
   onIdleRestart(mss: number): void {

@@ -145,6 +145,22 @@ describe('CUBIC (RFC 9438)', function () {
     expect(cc.cwnd).to.equal(3 * MSS);
   });
 
+  it('undo of a spurious timeout (RFC 9438 §4.9): cwnd, ssthresh and the plateau W_max come back', function () {
+    const cc = grown(100);
+    lossAt(cc, 0); // a real loss: W_max 100, cwnd = ssthresh = 70
+    const [cwnd, ssthresh] = [cc.cwnd, cc.ssthresh];
+    cc.onTimeout(70 * MSS, MSS); // spurious: would cut W_max to 59.5 (fast convergence) and cwnd to 1
+    expect(cc.cwnd).to.equal(MSS);
+    cc.undo(cwnd, ssthresh);
+    expect([cc.cwnd, cc.ssthresh]).to.deep.equal([70 * MSS, 70 * MSS]);
+    // The next epoch climbs toward the restored plateau of 100 MSS (K ≈ 4.2 s), not the cut one:
+    // at t = 3 s W_cubic is ≈ 99 MSS; from a plateau of 59.5 (below cwnd) it would be ≈ 81.
+    const k = cubicK(100, 70);
+    const s = runRounds(cc, 1, 500, 7);
+    // (Sampled once per round trip, cwnd trails the flat top of the curve by a segment or two.)
+    expect(s[6]!.w).to.be.closeTo(cubicWindow(3, k, 100), 2);
+  });
+
   it('a timeout during fast recovery keeps the ssthresh recovery set (the inflated flight does not raise it)', function () {
     const cc = grown(100);
     cc.onEnterRecovery(100 * MSS, MSS, 0);
