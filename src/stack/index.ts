@@ -7,3 +7,5 @@ export { Server, type ServerOptions, type ListenOptions, type ServerAddress } fr
 export { RealClock, VirtualClock, ClockLimitError, type Clock, type Timer } from './clock.js';
 export type { StackStats, IpCounters, IcmpCounters, StackCounters } from './stats.js';
 export type { SystemError, SystemErrorCode } from './node-errors.js';
+export { createNet, type NetModule, type SocketConstructor, type ServerConstructor } from './net-module.js';
+export type { SocketConnectOptions } from './connect-args.js';

@@ -5,11 +5,15 @@
 
 import { Duplex } from 'node:stream';
 import type { Timer } from './clock.js';
+import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
 import type { Endpoint, EndpointOwner } from './endpoint.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
+import { startConnect } from './socket-connect.js';
 import type { Stack } from './stack.js';
 
 export interface TcpSocketOptions {
+  /** The stack the socket's connection lives on (for `new TcpSocket({ stack })` then connect()). */
+  stack?: Stack;
   /** Keep the writable side open after the peer's FIN (default false, as node:net). */
   allowHalfOpen?: boolean;
 }
@@ -40,11 +44,45 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #lastActivity = 0;
   #noDelay = false;
 
-  /** @internal Sockets come from stack.connect() or a Server. */
-  constructor(stack: Stack, options: TcpSocketOptions = {}) {
+  /**
+   * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;
+   * stack.connect() and a Server make connected ones.
+   */
+  constructor(options: TcpSocketOptions & { stack: Stack });
+  /** @internal */
+  constructor(stack: Stack, options?: TcpSocketOptions);
+  constructor(a: Stack | (TcpSocketOptions & { stack: Stack }), b: TcpSocketOptions = {}) {
+    const options = 'stack' in a ? a : b;
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
     super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true });
-    this.#stack = stack;
+    this.#stack = 'stack' in a ? a.stack : a;
+  }
+
+  /**
+   * Opens a connection, as net.Socket#connect: connect(port[, host][, cb]) or
+   * connect(options[, cb]); host defaults to 'localhost' (the stack's 127.0.0.1 or ::1). A
+   * socket that was closed can connect again.
+   */
+  connect(port: number | string, host?: string, connectListener?: () => void): this;
+  connect(port: number | string, connectListener?: () => void): this;
+  connect(options: SocketConnectOptions, connectListener?: () => void): this;
+  connect(...args: unknown[]): this {
+    const [options, callback] = normalizeConnectArgs(args);
+    if (this.destroyed) this.#reset();
+    if (callback !== null) this.once('connect', callback);
+    this.connecting = true;
+    startConnect(this, this.#stack, options);
+    return this;
+  }
+
+  /** Back to the state of a new socket (node:net's _undestroy on reconnect). */
+  #reset(): void {
+    this.#ep = null;
+    this.#reading = false;
+    this.#peerEnded = false;
+    this.#pushedEnd = false;
+    this.#pendingWrite = null;
+    (this as unknown as { _undestroy(): void })._undestroy();
   }
 
   /** @internal Binds the socket to a table entry; `active` for connect(), false for accepted ones. */

@@ -598,6 +598,11 @@ export class Stack {
     this.markDirty(ep);
   }
 
+  /** @internal TcpSocket#connect, once the host is an address. */
+  openSocket(socket: TcpSocket, options: ConnectOptions): void {
+    this.#openActive(socket, options);
+  }
+
   /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
   listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void): Listener {
     let local: LocalAddress | null = null;
