@@ -16,6 +16,10 @@ export interface TcpSocketOptions {
   stack?: Stack;
   /** Keep the writable side open after the peer's FIN (default false, as node:net). */
   allowHalfOpen?: boolean;
+  /** Stream buffer sizes, as net.Socket passes them to stream.Duplex. */
+  highWaterMark?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
 }
 
 interface PendingWrite {
@@ -54,7 +58,13 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   constructor(a: Stack | (TcpSocketOptions & { stack: Stack }), b: TcpSocketOptions = {}) {
     const options = 'stack' in a ? a : b;
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true });
+    const { highWaterMark, readableHighWaterMark, writableHighWaterMark } = options;
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true,
+      ...(highWaterMark !== undefined ? { highWaterMark } : {}),
+      ...(readableHighWaterMark !== undefined ? { readableHighWaterMark } : {}),
+      ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
+    });
     this.#stack = 'stack' in a ? a.stack : a;
   }
 
@@ -94,6 +104,8 @@ export class TcpSocket extends Duplex implements EndpointOwner {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
       if (ep.peerEnded) this.#peerEnded = true;
+      // As net.Socket's constructor with a handle: start the flow of data into the buffer.
+      this.read(0);
       if (ep.error !== null) {
         const code = ep.error;
         process.nextTick(() => this._onTcpError(code));
@@ -111,10 +123,24 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   get remotePort(): number | undefined { return this.#ep?.remotePort; }
   get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
   get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
-  /** Bytes handed to the TCP engine's send buffer. */
-  get bytesWritten(): number { return this.#bytesWritten; }
-  /** True until connected, as net.Socket. */
-  get pending(): boolean { return this.#ep === null || this.connecting; }
+  /**
+   * Bytes passed to write()/end(), as net.Socket counts them: those the stream has handed to the
+   * socket plus those still queued in it (a UTF-8 string counts its bytes, not its characters).
+   */
+  get bytesWritten(): number {
+    let bytes = this.#bytesWritten;
+    const queue = (this as unknown as { writableBuffer?: Array<{ chunk: Buffer | string; encoding: BufferEncoding }> }).writableBuffer;
+    for (const queued of queue ?? []) {
+      bytes += typeof queued.chunk === 'string' ? Buffer.byteLength(queued.chunk, queued.encoding) : queued.chunk.length;
+    }
+    return bytes;
+  }
+  /** Bytes written and not yet handed to the engine (net.Socket: writableLength while open). */
+  get bufferSize(): number | undefined {
+    return this.#ep !== null || this.connecting ? this.writableLength : undefined;
+  }
+  /** True until connected and again once closed, as net.Socket (no handle, or connecting). */
+  get pending(): boolean { return this.#ep === null || this.connecting || this.destroyed; }
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
     if (this.connecting) return 'opening';
     if (this.destroyed || this.#ep === null) return 'closed';
@@ -195,6 +221,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#bytesWritten += chunk.length;
     if (this.connecting) {
       this.#afterConnect.push(() => this.#startWrite(chunk, callback));
       return;
@@ -266,6 +293,9 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     for (const run of queued) run();
     this.emit('connect');
     this.emit('ready');
+    // node:net starts reading at once (into the stream's buffer, up to highWaterMark) unless the
+    // app paused the socket, so a FIN is seen even by an app that never reads.
+    if (!this.isPaused()) this.read(0);
   }
 
   #pull(): void {
@@ -288,6 +318,9 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     if (this.#peerEnded && conn.readable === 0) {
       this.#pushedEnd = true;
       this.push(null);
+      // As node:net on EOF: read(0) so that 'end' (and then 'close') comes even when the app
+      // never reads, provided nothing is left buffered.
+      this.read(0);
     }
   }
 
@@ -309,7 +342,6 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     const accepted = ep.conn.write(rest);
     if (accepted > 0) {
       pending.offset += accepted;
-      this.#bytesWritten += accepted;
       this.#touch();
       this.#stack.markDirty(ep);
     }

@@ -580,6 +580,8 @@ export class Stack {
     if (options.localPort !== undefined && options.localPort !== 0) {
       localPort = options.localPort;
       if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) throw new RangeError(`localPort must be 1..65535, got ${String(localPort)}`);
+      // bind(2) of a port a listener holds fails (Linux inet_csk_get_port), as does the same 4-tuple.
+      if (this.#listeners.conflicts(localPort, local)) return fail(systemError('EADDRINUSE', 'bind', local.address, localPort));
       if (this.#table.has(local, localPort, remote.bytes, port)) {
         return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
       }
