@@ -20,6 +20,16 @@ export function localhostAddress(addresses: readonly LocalAddress[], family?: nu
   return v4 ?? v6;
 }
 
+/**
+ * connect() to 0.0.0.0 or :: reaches the host itself (Linux routes INADDR_ANY as a destination to
+ * a local address, ip_route_connect): on a stack, its loopback or first address of the family.
+ */
+function unspecifiedToLocal(addresses: readonly LocalAddress[], host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  const version = host === '::' ? 6 : 4;
+  return (localhostAddress(addresses, version) ?? addresses.find((a) => a.version === version))?.address ?? host;
+}
+
 export function startConnect(socket: TcpSocket, stack: Stack, options: SocketConnectOptions): void {
   const target = connectTarget(options);
   const open = (host: string): void => {
@@ -33,7 +43,7 @@ export function startConnect(socket: TcpSocket, stack: Stack, options: SocketCon
   };
   const host = target.host;
   if (isIP(host) !== 0) {
-    process.nextTick(open, host);
+    process.nextTick(open, unspecifiedToLocal(stack.addresses, host));
     return;
   }
   const family = options.family === 4 || options.family === 6 ? options.family : undefined;

@@ -4,6 +4,7 @@
 // connection's 'writable' event, so write() returns false and 'drain' follows as in node:net.
 
 import { Duplex } from 'node:stream';
+import { watchSocketSignal } from './abort-signal.js';
 import type { Timer } from './clock.js';
 import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
 import type { Endpoint, EndpointOwner } from './endpoint.js';
@@ -20,6 +21,8 @@ export interface TcpSocketOptions {
   highWaterMark?: number;
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
+  /** Destroys the socket with an AbortError when aborted (node:net). */
+  signal?: AbortSignal;
 }
 
 interface PendingWrite {
@@ -66,6 +69,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
       ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
     });
     this.#stack = 'stack' in a ? a.stack : a;
+    if (options.signal !== undefined) watchSocketSignal(this, options.signal);
   }
 
   /**
@@ -92,11 +96,14 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#peerEnded = false;
     this.#pushedEnd = false;
     this.#pendingWrite = null;
+    // The counters are per connection (node:net's come from the new handle).
+    this.#bytesWritten = 0;
+    this.bytesRead = 0;
     (this as unknown as { _undestroy(): void })._undestroy();
   }
 
   /** @internal Binds the socket to a table entry; `active` for connect(), false for accepted ones. */
-  attach(ep: Endpoint, active: boolean): void {
+  attach(ep: Endpoint, active: boolean, paused = false): void {
     this.#ep = ep;
     ep.owner = this;
     this.connecting = active;
@@ -104,8 +111,10 @@ export class TcpSocket extends Duplex implements EndpointOwner {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
       if (ep.peerEnded) this.#peerEnded = true;
-      // As net.Socket's constructor with a handle: start the flow of data into the buffer.
-      this.read(0);
+      // As net.Socket's constructor with a handle: start the flow of data into the buffer, unless
+      // the server has pauseOnConnect.
+      if (paused) this.pause();
+      else this.read(0);
       if (ep.error !== null) {
         const code = ep.error;
         process.nextTick(() => this._onTcpError(code));
@@ -119,9 +128,10 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   get localAddress(): string | undefined { return this.#ep?.local.address; }
   get localPort(): number | undefined { return this.#ep?.localPort; }
-  get remoteAddress(): string | undefined { return this.#ep?.remoteAddress; }
-  get remotePort(): number | undefined { return this.#ep?.remotePort; }
-  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
+  // The peer's name is known once connected (getpeername(2) fails before), as net.Socket.
+  get remoteAddress(): string | undefined { return this.connecting ? undefined : this.#ep?.remoteAddress; }
+  get remotePort(): number | undefined { return this.connecting ? undefined : this.#ep?.remotePort; }
+  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.connecting ? undefined : this.#familyName(); }
   get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
   /**
    * Bytes passed to write()/end(), as net.Socket counts them: those the stream has handed to the
@@ -288,10 +298,12 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.connecting = false;
     this.#touch();
     if (this.#noDelay) this.setNoDelay(true);
+    this.emit('connect');
+    // Writes made while connecting go out after the 'connect' listeners ran, as in node:net
+    // (whose queued write is itself a 'connect' listener): their callbacks see a connected socket.
     const queued = this.#afterConnect;
     this.#afterConnect = [];
     for (const run of queued) run();
-    this.emit('connect');
     this.emit('ready');
     // node:net starts reading at once (into the stream's buffer, up to highWaterMark) unless the
     // app paused the socket, so a FIN is seen even by an app that never reads.

@@ -272,7 +272,7 @@ export class Stack {
       // A new SYN for a 4-tuple in TIME-WAIT that is newer than the old connection (RFC 1122
       // §4.2.2.13, RFC 6191) ends the TIME-WAIT and goes to the listener; otherwise the old
       // connection answers it (challenge ACK) and the peer can only get in after its SYN RTO.
-      if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local.index, seg.dstPort) === undefined) {
+      if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local, seg.dstPort) === undefined) {
         ep.conn.handleSegment(seg, now);
         this.#markDirty(ep);
         return;
@@ -282,7 +282,7 @@ export class Stack {
     }
     // Segments a connection handles are counted there; these are the ones no connection sees.
     this.stats.segmentsIn++;
-    const listener = this.#listeners.find(local.index, seg.dstPort);
+    const listener = this.#listeners.find(local, seg.dstPort);
     const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
     if (listener === undefined) {
       this.stats.dropped.noListener++;
@@ -605,9 +605,13 @@ export class Stack {
     this.#openActive(socket, options);
   }
 
-  /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
-  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void): Listener {
+  /**
+   * @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken.
+   * '0.0.0.0' takes IPv4 only, '::' (or no host) both families unless `ipv6Only`, as Linux.
+   */
+  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only = false): Listener {
     let local: LocalAddress | null = null;
+    const family = host === '0.0.0.0' ? 4 : ipv6Only ? 6 : null;
     if (host !== undefined && host !== '0.0.0.0' && host !== '::') {
       const wanted = parseAddress(host);
       local = this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i])) ?? null;
@@ -617,10 +621,10 @@ export class Stack {
       port = this.#ports.allocate((p) => this.#listeners.has(p));
       if (port < 0) throw systemError('EADDRINUSE', 'listen', host ?? '::', 0);
     }
-    if (this.#listeners.conflicts(port, local)) {
+    if (this.#listeners.conflicts(port, local, family)) {
       throw systemError('EADDRINUSE', 'listen', host ?? '::', port);
     }
-    const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable);
+    const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable, local === null ? family : null);
     this.#listeners.add(listener);
     return listener;
   }
