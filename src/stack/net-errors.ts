@@ -70,3 +70,18 @@ export function abortError(cause?: unknown): Error {
   Object.defineProperty(error, 'code', { value: 'ABORT_ERR', enumerable: true, writable: true, configurable: true });
   return error;
 }
+
+export function outOfRange(name: string, range: string, value: unknown): NodeCodeError {
+  return codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`);
+}
+
+/** node:timers' getTimerDuration as setTimeout(msecs) checks it: a non-negative finite number. */
+export function timerDuration(msecs: unknown, name: string): number {
+  if (typeof msecs !== 'number') throw invalidArgType(name, 'of type number', msecs);
+  if (msecs < 0 || !Number.isFinite(msecs)) throw outOfRange(name, 'a non-negative finite number', msecs);
+  return msecs;
+}
+
+export function validateFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
+}

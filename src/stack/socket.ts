@@ -5,6 +5,9 @@
 
 import { Duplex } from 'node:stream';
 import { watchSocketSignal } from './abort-signal.js';
+import { socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
+import { deliverOnread, validateOnread, type OnReadOptions } from './onread.js';
+import { writeAfterFin } from './socket-write.js';
 import type { Timer } from './clock.js';
 import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
 import type { Endpoint, EndpointOwner } from './endpoint.js';
@@ -23,6 +26,8 @@ export interface TcpSocketOptions {
   writableHighWaterMark?: number;
   /** Destroys the socket with an AbortError when aborted (node:net). */
   signal?: AbortSignal;
+  /** Deliver received bytes into this buffer through the callback instead of 'data' events. */
+  onread?: OnReadOptions;
 }
 
 interface PendingWrite {
@@ -50,6 +55,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
   #noDelay = false;
+  #onread: OnReadOptions | null = null;
 
   /**
    * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;
@@ -70,7 +76,28 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     });
     this.#stack = 'stack' in a ? a.stack : a;
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
+    if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
+    // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
+    this.on('end', () => { if (!this.allowHalfOpen) this.write = writeAfterFin; });
   }
+
+  // With onread, pause() and resume() stop and restart delivery themselves: no stream buffer
+  // is involved to ask for more (node:net does the same with readStop/readStart).
+  override pause(): this {
+    if (this.#onread !== null) this.#reading = false;
+    return super.pause();
+  }
+
+  override resume(): this {
+    if (this.#onread !== null && !this.#reading) {
+      this.#reading = true;
+      process.nextTick(() => this.#pull());
+    }
+    return super.resume();
+  }
+
+  /** Legacy name of `connecting` (net.Socket still has it). */
+  get _connecting(): boolean { return this.connecting; }
 
   /**
    * Opens a connection, as net.Socket#connect: connect(port[, host][, cb]) or
@@ -83,6 +110,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   connect(...args: unknown[]): this {
     const [options, callback] = normalizeConnectArgs(args);
     if (this.destroyed) this.#reset();
+    if (this.write !== TcpSocket.prototype.write) this.write = TcpSocket.prototype.write;
     if (callback !== null) this.once('connect', callback);
     this.connecting = true;
     startConnect(this, this.#stack, options);
@@ -197,8 +225,11 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   /** Emits 'timeout' after `ms` of inactivity (no bytes in or out); 0 turns it off. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`timeout must be a non-negative number, got ${String(ms)}`);
-    if (callback) {
+    // node:net's checks and errors (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE); a destroyed socket ignores it.
+    if (this.destroyed) return this;
+    timerDuration(ms, 'msecs');
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
       if (ms === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);
     }
@@ -233,7 +264,13 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#bytesWritten += chunk.length;
     if (this.connecting) {
-      this.#afterConnect.push(() => this.#startWrite(chunk, callback));
+      // As node:net: a write still waiting for the handshake fails if the socket closes first.
+      const onClose = () => callback(socketClosedBeforeConnection());
+      this.once('close', onClose);
+      this.#afterConnect.push(() => {
+        this.off('close', onClose);
+        this.#startWrite(chunk, callback);
+      });
       return;
     }
     this.#startWrite(chunk, callback);
@@ -315,6 +352,12 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     if (ep === null || this.#pushedEnd) return;
     const conn = ep.conn;
     let read = false;
+    if (this.#onread !== null && this.#reading && conn.readable > 0) {
+      const { bytes, stop } = deliverOnread(conn, this.#onread, this, () => this.#reading);
+      this.bytesRead += bytes;
+      read = bytes > 0;
+      if (stop) this.#reading = false;
+    }
     while (this.#reading && conn.readable > 0) {
       const chunk = conn.read();
       if (chunk === null) break;
@@ -329,6 +372,8 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     }
     if (this.#peerEnded && conn.readable === 0) {
       this.#pushedEnd = true;
+      // node:net asks a buffer function for the read that finds EOF too (libuv allocates first).
+      if (typeof this.#onread?.buffer === 'function') this.#onread.buffer();
       this.push(null);
       // As node:net on EOF: read(0) so that 'end' (and then 'close') comes even when the app
       // never reads, provided nothing is left buffered.
