@@ -3,7 +3,7 @@
 // same order and the same errors, and the host a name like 'localhost' stands for on a stack.
 
 import { isIP } from 'node:net';
-import { badPort, invalidArgType, invalidIpAddress } from './net-errors.js';
+import { badPort, invalidArgType, invalidArgValue, invalidIpAddress } from './net-errors.js';
 
 export interface SocketConnectOptions {
   port?: number | string;
@@ -45,6 +45,8 @@ export interface ConnectTarget {
 
 /** The checks node:net makes before looking the host up; throws its errors. */
 export function connectTarget(options: SocketConnectOptions): ConnectTarget {
+  const path = (options as { path?: unknown }).path;
+  if (path !== undefined && path !== null) throw invalidArgValue('options.path', path, 'is not supported (a Stack has no pipes)');
   const { localAddress, localPort } = options;
   if (localAddress && isIP(localAddress) === 0) throw invalidIpAddress(localAddress);
   if (localPort && typeof localPort !== 'number') throw invalidArgType('options.localPort', 'of type number', localPort);

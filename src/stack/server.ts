@@ -35,8 +35,8 @@ export class Server extends EventEmitter {
   readonly #stack: Stack;
   readonly #options: ServerOptions;
   #listener: Listener | null = null;
-  /** Connections beyond this many are closed at once with a 'drop' event (node:net; unset: no limit). */
-  maxConnections: number | undefined = undefined;
+  /** Connections beyond this many are closed at once with a 'drop' event (node:net; 0: no limit). */
+  maxConnections = 0;
   #draining = false;
   readonly #sockets = new Set<TcpSocket>();
 
@@ -62,11 +62,16 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  listen(port?: number | string | null, host?: string, backlog?: number, callback?: () => void): this;
-  listen(port?: number | string | null, host?: string, callback?: () => void): this;
-  listen(port?: number | string | null, callback?: () => void): this;
-  listen(callback?: () => void): this;
-  listen(options: ListenOptions, callback?: () => void): this;
+  // net.Server's overloads in its order, so a Server is a net.Server to TypeScript. A string
+  // port must be numeric (no pipes here); null or no port: any free port.
+  listen(port?: number | null, hostname?: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | null, hostname?: string, listeningListener?: () => void): this;
+  listen(port?: number | null, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | null, listeningListener?: () => void): this;
+  listen(port: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port: string, listeningListener?: () => void): this;
+  listen(options: ListenOptions, listeningListener?: () => void): this;
+  listen(listeningListener?: () => void): this;
   listen(...args: unknown[]): this {
     // node:net's order: arguments, then ERR_SERVER_ALREADY_LISTEN, then the port's checks.
     const request = normalizeListenArgs(args);
@@ -115,6 +120,12 @@ export class Server extends EventEmitter {
     return this;
   }
 
+  /** `await using server = ...`: closes the server and waits for its 'close', as net.Server. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#listener === null) return;
+    await new Promise<void>((resolve, reject) => this.close((error) => (error ? reject(error) : resolve())));
+  }
+
   /** node:net's captureRejections hook: a rejected async 'connection' handler destroys that socket. */
   override [EventEmitter.captureRejectionSymbol](error: Error, event: string, socket?: TcpSocket): void {
     if (event === 'connection' && socket !== undefined) socket.destroy(error);
@@ -140,7 +151,7 @@ export class Server extends EventEmitter {
     while (queue.length > 0) {
       const ep = queue.shift()!;
       if (ep.closed && ep.error !== null) continue;
-      if (this.maxConnections !== undefined && this.maxConnections > 0 && this.#sockets.size >= this.maxConnections) {
+      if (this.maxConnections > 0 && this.#sockets.size >= this.maxConnections) {
         this.#drop(ep);
         continue;
       }

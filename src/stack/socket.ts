@@ -3,6 +3,7 @@
 // stream wants keeps the TCP receive window honest; writes beyond the send buffer wait for the
 // connection's 'writable' event, so write() returns false and 'drain' follows as in node:net.
 
+import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
 import { watchSocketSignal } from './abort-signal.js';
 import { socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
@@ -96,6 +97,15 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     return super.resume();
   }
 
+  /**
+   * The addresses connect() tried, "address:port" (node:net fills it when it races families;
+   * ours tries the one address the host resolved to).
+   */
+  get autoSelectFamilyAttemptedAddresses(): string[] {
+    const ep = this.#ep;
+    return ep === null ? [] : [`${ep.remoteAddress}:${ep.remotePort}`];
+  }
+
   /** Legacy name of `connecting` (net.Socket still has it). */
   get _connecting(): boolean { return this.connecting; }
 
@@ -104,12 +114,13 @@ export class TcpSocket extends Duplex implements EndpointOwner {
    * connect(options[, cb]); host defaults to 'localhost' (the stack's 127.0.0.1 or ::1). A
    * socket that was closed can connect again.
    */
-  connect(port: number | string, host?: string, connectListener?: () => void): this;
+  // net.Socket's overloads in its order (a string port must be numeric: a Stack has no pipes).
+  connect(options: SocketConnectOptions | SocketConnectOpts, connectListener?: () => void): this;
+  connect(port: number | string, host: string, connectListener?: () => void): this;
   connect(port: number | string, connectListener?: () => void): this;
-  connect(options: SocketConnectOptions, connectListener?: () => void): this;
   connect(...args: unknown[]): this {
     const [options, callback] = normalizeConnectArgs(args);
-    if (this.destroyed) this.#reset();
+    if (this.destroyed) this.#forgetConnection();
     if (this.write !== TcpSocket.prototype.write) this.write = TcpSocket.prototype.write;
     if (callback !== null) this.once('connect', callback);
     this.connecting = true;
@@ -118,7 +129,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   }
 
   /** Back to the state of a new socket (node:net's _undestroy on reconnect). */
-  #reset(): void {
+  #forgetConnection(): void {
     this.#ep = null;
     this.#reading = false;
     this.#peerEnded = false;
@@ -173,10 +184,11 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     }
     return bytes;
   }
-  /** Bytes written and not yet handed to the engine (net.Socket: writableLength while open). */
-  get bufferSize(): number | undefined {
-    return this.#ep !== null || this.connecting ? this.writableLength : undefined;
-  }
+  /**
+   * Bytes written and not yet handed to the engine: writableLength, as net.Socket (which gives
+   * undefined before it has a handle; @types/node and we say 0).
+   */
+  get bufferSize(): number { return this.writableLength; }
   /** True until connected and again once closed, as net.Socket (no handle, or connecting). */
   get pending(): boolean { return this.#ep === null || this.connecting || this.destroyed; }
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {

@@ -116,7 +116,7 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     let got = '';
     p.server.createServer((s) => { s.setEncoding('utf8').on('data', (d: string) => { got += d; }); }).listen(80);
     const sock = new TcpSocket({ stack: p.client, highWaterMark: 0 });
-    expect(sock.bufferSize).to.equal(undefined);
+    expect(sock.bufferSize).to.equal(0);
     sock.connect(80, SERVER_V4);
     expect(sock.write("L'État, c'est ")).to.equal(false);
     expect(sock.bytesWritten).to.equal(15);
