@@ -50,13 +50,14 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #pushedEnd = false;
   #bytesWritten = 0;
   #pendingWrite: PendingWrite | null = null;
+  /** net.connect({ onread }): deliver into the app's buffer instead of pushing 'data'. */
+  #onread: OnReadOptions | null = null;
   /** Work that waits for the handshake (writes and end() issued while connecting). */
   #afterConnect: Array<() => void> = [];
   #timeoutMs = 0;
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
   #noDelay = false;
-  #onread: OnReadOptions | null = null;
 
   /**
    * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;

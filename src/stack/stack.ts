@@ -560,6 +560,11 @@ export class Stack {
     return fallback;
   }
 
+  /** @internal TcpSocket#connect, once the host is an address. */
+  openSocket(socket: TcpSocket, options: ConnectOptions): void {
+    this.#openActive(socket, options);
+  }
+
   #openActive(socket: TcpSocket, options: ConnectOptions): void {
     const fail = (error: SystemError | Error) => process.nextTick(() => socket.destroy(error));
     const port = options.port;
@@ -600,17 +605,10 @@ export class Stack {
     this.markDirty(ep);
   }
 
-  /** @internal TcpSocket#connect, once the host is an address. */
-  openSocket(socket: TcpSocket, options: ConnectOptions): void {
-    this.#openActive(socket, options);
-  }
-
-  /**
-   * @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken.
-   * '0.0.0.0' takes IPv4 only, '::' (or no host) both families unless `ipv6Only`, as Linux.
-   */
+  /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
   listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only = false): Listener {
     let local: LocalAddress | null = null;
+    // '0.0.0.0' takes IPv4 only, '::' (or no host) both families unless ipv6Only, as Linux.
     const family = host === '0.0.0.0' ? 4 : ipv6Only ? 6 : null;
     if (host !== undefined && host !== '0.0.0.0' && host !== '::') {
       const wanted = parseAddress(host);
