@@ -14,24 +14,22 @@ function validateSignal(signal: unknown, name: string): asserts signal is AbortS
   }
 }
 
-export function watchSocketSignal(socket: Destroyable, signal: unknown): void {
+/** Runs `onAborted` when `signal` aborts (next tick if it already has) until `owner` closes. */
+function watchSignal(owner: { once(event: 'close', fn: () => void): unknown }, signal: unknown, onAborted: (signal: AbortSignal) => void): void {
   validateSignal(signal, 'options.signal');
-  const onAborted = () => socket.destroy(abortError(signal.reason));
+  const run = () => onAborted(signal);
   if (signal.aborted) {
-    process.nextTick(onAborted);
+    process.nextTick(run);
     return;
   }
-  signal.addEventListener('abort', onAborted, { once: true });
-  socket.once('close', () => signal.removeEventListener('abort', onAborted));
+  signal.addEventListener('abort', run, { once: true });
+  owner.once('close', () => signal.removeEventListener('abort', run));
+}
+
+export function watchSocketSignal(socket: Destroyable, signal: unknown): void {
+  watchSignal(socket, signal, (s) => socket.destroy(abortError(s.reason)));
 }
 
 export function watchListenSignal(server: Closable, signal: unknown): void {
-  validateSignal(signal, 'options.signal');
-  const onAborted = () => server.close();
-  if (signal.aborted) {
-    process.nextTick(onAborted);
-    return;
-  }
-  signal.addEventListener('abort', onAborted, { once: true });
-  server.once('close', () => signal.removeEventListener('abort', onAborted));
+  watchSignal(server, signal, () => server.close());
 }
