@@ -632,8 +632,11 @@ export class Stack {
     listener.closed = true;
     this.#listeners.remove(listener);
     const now = this.clock.now();
+    // Only the connections still waiting in its queues (Linux inet_csk_listen_stop): one the
+    // server accepted, or dropped over maxConnections, finishes its close on its own.
+    const waiting = new Set(listener.acceptQueue);
     for (const ep of this.#table.values()) {
-      if (ep.listener === listener && ep.owner === null) {
+      if (ep.listener === listener && ep.owner === null && (ep.inSynQueue || waiting.has(ep))) {
         ep.conn.abort(now);
         this.markDirty(ep);
       }

@@ -276,6 +276,24 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     expect(first.destroyed).to.equal(false);
   });
 
+  it('closing the server resets only the connections still waiting to be accepted, not one it dropped', async () => {
+    const p = stackPair();
+    const server = p.server.createServer(() => {});
+    server.maxConnections = 1;
+    server.on('drop', () => server.close());
+    server.listen(80);
+    p.client.connect(80, SERVER_V4);
+    await p.clock.runUntil(() => server.connections === 1, 1000);
+    const second = p.client.connect(80, SERVER_V4);
+    const events: string[] = [];
+    second.on('end', () => events.push('end'));
+    second.on('error', (e: SystemError) => events.push(e.code));
+    await p.clock.runUntil(() => events.length > 0, 5000);
+    await p.clock.runUntilIdle(1000).catch(() => {});
+    expect(events).to.deep.equal(['end']);
+    expect(p.server.stats.resetsSent).to.equal(0);
+  });
+
   it('pauseOnConnect: nothing is read until resume()', async () => {
     const p = stackPair();
     let accepted: TcpSocket | undefined;
