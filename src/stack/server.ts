@@ -98,7 +98,9 @@ export class Server extends EventEmitter {
   address(): ServerAddress | null {
     const l = this.#listener;
     if (l === null) return null;
-    if (l.local === null) return { address: '::', family: 'IPv6', port: l.port };
+    if (l.local === null) {
+      return l.family === 4 ? { address: '0.0.0.0', family: 'IPv4', port: l.port } : { address: '::', family: 'IPv6', port: l.port };
+    }
     return { address: l.local.address, family: l.local.version === 4 ? 'IPv4' : 'IPv6', port: l.port };
   }
 

@@ -218,7 +218,8 @@ describe('Stack: net.Socket and net.Server semantics', () => {
   it("ipv6Only: '::' takes IPv6 only; '0.0.0.0' takes IPv4 only", async () => {
     const p = stackPair();
     p.server.createServer((s) => s.end()).listen({ port: 80, host: '::', ipv6Only: true });
-    p.server.createServer((s) => s.end()).listen({ port: 81, host: '0.0.0.0' });
+    const v4 = p.server.createServer((s) => s.end()).listen({ port: 81, host: '0.0.0.0' });
+    expect(v4.address()).to.deep.equal({ address: '0.0.0.0', family: 'IPv4', port: 81 });
     const results: string[] = [];
     const tryConnect = (port: number, host: string) => {
       const s = p.client.connect(port, host);
