@@ -9,3 +9,5 @@ export type { StackStats, IpCounters, IcmpCounters, StackCounters } from './stat
 export type { MartianCounters } from './martian.js';
 export type { SynCookieMode, SynQueueCounters } from './syn-queue.js';
 export type { SystemError, SystemErrorCode } from './node-errors.js';
+export { createNet, type NetModule, type SocketConstructor, type ServerConstructor } from './net-module.js';
+export type { SocketConnectOptions } from './connect-args.js';

@@ -11,18 +11,28 @@ export class ListenerRegistry {
     return this.#byPort.has(port);
   }
 
-  /** The listener for a segment to our address `localIndex`, port `port`. */
-  find(localIndex: number, port: number): Listener | undefined {
+  /** The listener for a segment to our address `local`, port `port`. */
+  find(local: LocalAddress, port: number): Listener | undefined {
     const list = this.#byPort.get(port);
     if (list === undefined) return undefined;
-    for (const l of list) if (l.matches(localIndex)) return l;
+    for (const l of list) if (l.matches(local)) return l;
     return undefined;
   }
 
-  /** Whether binding `port` on `local` (null: every address) would clash with a listener. */
-  conflicts(port: number, local: LocalAddress | null): boolean {
+  /**
+   * Whether binding `port` on `local` (null: every address of `family`, or of both with null)
+   * would clash with a listener: addresses overlap and so do families (an IPV6_V6ONLY '::' and a
+   * '0.0.0.0' share a port, as on Linux).
+   */
+  conflicts(port: number, local: LocalAddress | null, family: 4 | 6 | null = null): boolean {
     const list = this.#byPort.get(port);
-    return list !== undefined && list.some((l) => l.local === null || local === null || l.local === local);
+    if (list === undefined) return false;
+    return list.some((l) => {
+      if (l.local !== null && local !== null) return l.local === local;
+      const theirs = l.local?.version ?? l.family;
+      const ours = local?.version ?? family;
+      return theirs === null || ours === null || theirs === ours;
+    });
   }
 
   add(listener: Listener): void {

@@ -22,6 +22,8 @@ export class Listener {
     readonly synBacklog: number,
     /** Called when acceptQueue gains an entry. */
     readonly onAcceptable: () => void,
+    /** With `local` null: the one family taken ('0.0.0.0' → 4, '::' with ipv6Only → 6), null both. */
+    readonly family: 4 | 6 | null = null,
   ) {}
 
   /**
@@ -42,7 +44,8 @@ export class Listener {
     return this.synCount < this.synBacklog && this.synCount + this.acceptQueue.length < this.backlog;
   }
 
-  matches(localIndex: number): boolean {
-    return this.local === null || this.local.index === localIndex;
+  matches(local: LocalAddress): boolean {
+    if (this.local !== null) return this.local.index === local.index;
+    return this.family === null || this.family === local.version;
   }
 }

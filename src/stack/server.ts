@@ -2,8 +2,13 @@
 // connections waiting in its accept queue become TcpSockets and 'connection' events.
 
 import { EventEmitter } from 'node:events';
+import { normalizeListenArgs, type ServerListenOptions } from './listen-args.js';
+import type { Endpoint } from './endpoint.js';
 import type { Listener } from './listener.js';
+import { serverAlreadyListen, serverNotRunning } from './net-errors.js';
 import type { SystemError } from './node-errors.js';
+import { watchListenSignal } from './abort-signal.js';
+import { localhostAddress } from './socket-connect.js';
 import { TcpSocket } from './socket.js';
 import type { Stack } from './stack.js';
 
@@ -14,13 +19,11 @@ export interface ServerOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /** Accepted sockets start paused: nothing is read until resume() (node:net). */
+  pauseOnConnect?: boolean;
 }
 
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-  backlog?: number;
-}
+export type ListenOptions = ServerListenOptions;
 
 export interface ServerAddress {
   address: string;
@@ -32,9 +35,10 @@ export class Server extends EventEmitter {
   readonly #stack: Stack;
   readonly #options: ServerOptions;
   #listener: Listener | null = null;
+  /** Connections beyond this many are closed at once with a 'drop' event (node:net; 0: no limit). */
+  maxConnections = 0;
   #draining = false;
   readonly #sockets = new Set<TcpSocket>();
-  #closing = false;
 
   /** @internal use stack.createServer() */
   constructor(stack: Stack, options: ServerOptions, connectionListener?: (socket: TcpSocket) => void) {
@@ -58,69 +62,76 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  listen(port?: number, host?: string, callback?: () => void): this;
-  listen(port: number, host: string, backlog: number, callback?: () => void): this;
-  listen(port: number, callback?: () => void): this;
-  listen(options: ListenOptions, callback?: () => void): this;
-  listen(a?: number | ListenOptions, b?: string | (() => void), c?: number | (() => void), d?: () => void): this {
-    let options: ListenOptions;
-    let callback: (() => void) | undefined;
-    if (typeof a === 'object' && a !== null) {
-      options = a;
-      callback = b as (() => void) | undefined;
-    } else {
-      options = { port: a ?? 0 };
-      if (typeof b === 'function') callback = b;
-      else {
-        if (b !== undefined) options.host = b;
-        // node:net's listen(port, host, backlog, callback)
-        if (typeof c === 'number') {
-          options.backlog = c;
-          callback = d;
-        } else {
-          callback = c;
-        }
-      }
-    }
-    const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${String(port)}`);
-    if (this.#listener !== null) throw Object.assign(new Error('Listen method has been called more than once without closing.'), { code: 'ERR_SERVER_ALREADY_LISTEN' });
-    if (callback) this.once('listening', callback);
+  // net.Server's overloads in its order, so a Server is a net.Server to TypeScript. A string
+  // port must be numeric (no pipes here); null or no port: any free port.
+  listen(port?: number | null, hostname?: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | null, hostname?: string, listeningListener?: () => void): this;
+  listen(port?: number | null, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number | null, listeningListener?: () => void): this;
+  listen(port: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port: string, listeningListener?: () => void): this;
+  listen(options: ListenOptions, listeningListener?: () => void): this;
+  listen(listeningListener?: () => void): this;
+  listen(...args: unknown[]): this {
+    // node:net's order: arguments, then ERR_SERVER_ALREADY_LISTEN, then the port's checks.
+    const request = normalizeListenArgs(args);
+    if (this.#listener !== null) throw serverAlreadyListen();
+    if (request.signal !== undefined) watchListenSignal(this, request.signal);
+    if (request.callback) this.once('listening', request.callback);
+    const host = request.host?.toLowerCase() === 'localhost'
+      ? localhostAddress(this.#stack.addresses)?.address ?? request.host
+      : request.host;
+    let listener: Listener;
     try {
-      this.#listener = this.#stack.listen(port, options.host, options.backlog, () => this.#scheduleAccept());
+      listener = this.#stack.listen(request.port, host, request.backlog, () => this.#scheduleAccept(), request.ipv6Only);
     } catch (error) {
       // node:net reports bind failures asynchronously as 'error' events.
       process.nextTick(() => this.emit('error', error as SystemError));
       return this;
     }
-    this.#closing = false;
-    process.nextTick(() => this.emit('listening'));
+    this.#listener = listener;
+    // Not if close() came first (node:net's emitListeningNT checks for the handle).
+    process.nextTick(() => { if (this.#listener === listener) this.emit('listening'); });
     return this;
   }
 
   address(): ServerAddress | null {
     const l = this.#listener;
     if (l === null) return null;
-    if (l.local === null) return { address: '::', family: 'IPv6', port: l.port };
+    if (l.local === null) {
+      return l.family === 4 ? { address: '0.0.0.0', family: 'IPv4', port: l.port } : { address: '::', family: 'IPv6', port: l.port };
+    }
     return { address: l.local.address, family: l.local.version === 4 ? 'IPv4' : 'IPv6', port: l.port };
   }
 
   /**
    * Stops accepting new connections; 'close' follows once every accepted connection has closed
-   * (as node:net). Handshakes not yet accepted are reset.
+   * (as node:net). Handshakes not yet accepted are reset. On a server that is not listening the
+   * callback gets ERR_SERVER_NOT_RUNNING and 'close' is still emitted, as node:net does.
    */
   close(callback?: (error?: Error) => void): this {
-    if (this.#listener === null) {
-      const error = Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
-      if (callback) process.nextTick(callback, error);
-      return this;
+    if (typeof callback === 'function') {
+      if (this.#listener === null) this.once('close', () => callback(serverNotRunning()));
+      else this.once('close', () => callback());
     }
-    if (callback) this.once('close', () => callback());
-    this.#stack.unlisten(this.#listener);
-    this.#listener = null;
-    this.#closing = true;
-    this.#maybeClosed();
+    if (this.#listener !== null) {
+      this.#stack.unlisten(this.#listener);
+      this.#listener = null;
+    }
+    this.#emitCloseIfDrained();
     return this;
+  }
+
+  /** `await using server = ...`: closes the server and waits for its 'close', as net.Server. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#listener === null) return;
+    await new Promise<void>((resolve, reject) => this.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  /** node:net's captureRejections hook: a rejected async 'connection' handler destroys that socket. */
+  override [EventEmitter.captureRejectionSymbol](error: Error, event: string, socket?: TcpSocket): void {
+    if (event === 'connection' && socket !== undefined) socket.destroy(error);
+    else this.emit('error', error);
   }
 
   ref(): this { return this; }
@@ -142,24 +153,43 @@ export class Server extends EventEmitter {
     while (queue.length > 0) {
       const ep = queue.shift()!;
       if (ep.closed && ep.error !== null) continue;
+      if (this.maxConnections > 0 && this.#sockets.size >= this.maxConnections) {
+        this.#drop(ep);
+        continue;
+      }
       const socket = new TcpSocket(this.#stack, { allowHalfOpen: this.#options.allowHalfOpen ?? false });
-      socket.attach(ep, false);
+      socket.attach(ep, false, this.#options.pauseOnConnect === true);
       if (this.#options.noDelay) socket.setNoDelay(true);
       if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay);
       this.#sockets.add(socket);
       socket.once('close', () => {
         this.#sockets.delete(socket);
-        this.#maybeClosed();
+        this.#emitCloseIfDrained();
       });
       this.#stack.stats.stack.accepted++;
       this.emit('connection', socket);
     }
   }
 
-  #maybeClosed(): void {
-    if (this.#closing && this.#sockets.size === 0) {
-      this.#closing = false;
-      process.nextTick(() => this.emit('close'));
-    }
+  /**
+   * Over maxConnections: node:net emits 'drop' and closes the accepted descriptor, so the peer
+   * sees a FIN, or a RST when data it sent was left unread (close(2) on Linux, RFC 2525 §2.17).
+   */
+  #drop(ep: Endpoint): void {
+    const v4 = ep.local.version === 4;
+    this.emit('drop', {
+      localAddress: ep.local.address, localPort: ep.localPort, localFamily: v4 ? 'IPv4' : 'IPv6',
+      remoteAddress: ep.remoteAddress, remotePort: ep.remotePort, remoteFamily: v4 ? 'IPv4' : 'IPv6',
+    });
+    if (ep.closed) return;
+    const now = this.#stack.clock.now();
+    if (ep.conn.readable > 0) ep.conn.abort(now);
+    else ep.conn.close(now);
+    this.#stack.markDirty(ep);
+  }
+
+  #emitCloseIfDrained(): void {
+    if (this.#listener !== null || this.#sockets.size > 0) return;
+    process.nextTick(() => this.emit('close'));
   }
 }

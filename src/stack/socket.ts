@@ -3,15 +3,32 @@
 // stream wants keeps the TCP receive window honest; writes beyond the send buffer wait for the
 // connection's 'writable' event, so write() returns false and 'drain' follows as in node:net.
 
+import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
+import { watchSocketSignal } from './abort-signal.js';
+import { socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
+import { deliverOnread, validateOnread, type OnReadOptions } from './onread.js';
+import { writeAfterFin } from './socket-write.js';
 import type { Timer } from './clock.js';
+import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
 import type { Endpoint, EndpointOwner } from './endpoint.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
+import { startConnect } from './socket-connect.js';
 import type { Stack } from './stack.js';
 
 export interface TcpSocketOptions {
+  /** The stack the socket's connection lives on (for `new TcpSocket({ stack })` then connect()). */
+  stack?: Stack;
   /** Keep the writable side open after the peer's FIN (default false, as node:net). */
   allowHalfOpen?: boolean;
+  /** Stream buffer sizes, as net.Socket passes them to stream.Duplex. */
+  highWaterMark?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
+  /** Destroys the socket with an AbortError when aborted (node:net). */
+  signal?: AbortSignal;
+  /** Deliver received bytes into this buffer through the callback instead of 'data' events. */
+  onread?: OnReadOptions;
 }
 
 interface PendingWrite {
@@ -33,6 +50,8 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #pushedEnd = false;
   #bytesWritten = 0;
   #pendingWrite: PendingWrite | null = null;
+  /** net.connect({ onread }): deliver into the app's buffer instead of pushing 'data'. */
+  #onread: OnReadOptions | null = null;
   /** Work that waits for the handshake (writes and end() issued while connecting). */
   #afterConnect: Array<() => void> = [];
   #timeoutMs = 0;
@@ -42,15 +61,91 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   /** resetAndDestroy(): the destroy that follows aborts with RST. */
   #reset = false;
 
-  /** @internal Sockets come from stack.connect() or a Server. */
-  constructor(stack: Stack, options: TcpSocketOptions = {}) {
+  /**
+   * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;
+   * stack.connect() and a Server make connected ones.
+   */
+  constructor(options: TcpSocketOptions & { stack: Stack });
+  /** @internal */
+  constructor(stack: Stack, options?: TcpSocketOptions);
+  constructor(a: Stack | (TcpSocketOptions & { stack: Stack }), b: TcpSocketOptions = {}) {
+    const options = 'stack' in a ? a : b;
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true });
-    this.#stack = stack;
+    const { highWaterMark, readableHighWaterMark, writableHighWaterMark } = options;
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true,
+      ...(highWaterMark !== undefined ? { highWaterMark } : {}),
+      ...(readableHighWaterMark !== undefined ? { readableHighWaterMark } : {}),
+      ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
+    });
+    this.#stack = 'stack' in a ? a.stack : a;
+    if (options.signal !== undefined) watchSocketSignal(this, options.signal);
+    if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
+    // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
+    this.on('end', () => { if (!this.allowHalfOpen) this.write = writeAfterFin; });
+  }
+
+  // With onread, pause() and resume() stop and restart delivery themselves: no stream buffer
+  // is involved to ask for more (node:net does the same with readStop/readStart).
+  override pause(): this {
+    if (this.#onread !== null) this.#reading = false;
+    return super.pause();
+  }
+
+  override resume(): this {
+    if (this.#onread !== null && !this.#reading) {
+      this.#reading = true;
+      process.nextTick(() => this.#pull());
+    }
+    return super.resume();
+  }
+
+  /**
+   * The addresses connect() tried, "address:port" (node:net fills it when it races families;
+   * ours tries the one address the host resolved to).
+   */
+  get autoSelectFamilyAttemptedAddresses(): string[] {
+    const ep = this.#ep;
+    return ep === null ? [] : [`${ep.remoteAddress}:${ep.remotePort}`];
+  }
+
+  /** Legacy name of `connecting` (net.Socket still has it). */
+  get _connecting(): boolean { return this.connecting; }
+
+  /**
+   * Opens a connection, as net.Socket#connect: connect(port[, host][, cb]) or
+   * connect(options[, cb]); host defaults to 'localhost' (the stack's 127.0.0.1 or ::1). A
+   * socket that was closed can connect again.
+   */
+  // net.Socket's overloads in its order (a string port must be numeric: a Stack has no pipes).
+  connect(options: SocketConnectOptions | SocketConnectOpts, connectListener?: () => void): this;
+  connect(port: number | string, host: string, connectListener?: () => void): this;
+  connect(port: number | string, connectListener?: () => void): this;
+  connect(...args: unknown[]): this {
+    const [options, callback] = normalizeConnectArgs(args);
+    if (this.destroyed) this.#forgetConnection();
+    if (this.write !== TcpSocket.prototype.write) this.write = TcpSocket.prototype.write;
+    if (callback !== null) this.once('connect', callback);
+    this.connecting = true;
+    startConnect(this, this.#stack, options);
+    return this;
+  }
+
+  /** Back to the state of a new socket (node:net's _undestroy on reconnect). */
+  #forgetConnection(): void {
+    this.#ep = null;
+    this.#reading = false;
+    this.#peerEnded = false;
+    this.#pushedEnd = false;
+    this.#pendingWrite = null;
+    // The counters are per connection (node:net's come from the new handle).
+    this.#bytesWritten = 0;
+    this.bytesRead = 0;
+    (this as unknown as { _undestroy(): void })._undestroy();
   }
 
   /** @internal Binds the socket to a table entry; `active` for connect(), false for accepted ones. */
-  attach(ep: Endpoint, active: boolean): void {
+  attach(ep: Endpoint, active: boolean, paused = false): void {
     this.#ep = ep;
     ep.owner = this;
     this.connecting = active;
@@ -58,6 +153,10 @@ export class TcpSocket extends Duplex implements EndpointOwner {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
       if (ep.peerEnded) this.#peerEnded = true;
+      // As net.Socket's constructor with a handle: start the flow of data into the buffer, unless
+      // the server has pauseOnConnect.
+      if (paused) this.pause();
+      else this.read(0);
       if (ep.error !== null) {
         const code = ep.error;
         process.nextTick(() => this._onTcpError(code));
@@ -71,14 +170,30 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   get localAddress(): string | undefined { return this.#ep?.local.address; }
   get localPort(): number | undefined { return this.#ep?.localPort; }
-  get remoteAddress(): string | undefined { return this.#ep?.remoteAddress; }
-  get remotePort(): number | undefined { return this.#ep?.remotePort; }
-  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
+  // The peer's name is known once connected (getpeername(2) fails before), as net.Socket.
+  get remoteAddress(): string | undefined { return this.connecting ? undefined : this.#ep?.remoteAddress; }
+  get remotePort(): number | undefined { return this.connecting ? undefined : this.#ep?.remotePort; }
+  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.connecting ? undefined : this.#familyName(); }
   get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
-  /** Bytes handed to the TCP engine's send buffer. */
-  get bytesWritten(): number { return this.#bytesWritten; }
-  /** True until connected, as net.Socket. */
-  get pending(): boolean { return this.#ep === null || this.connecting; }
+  /**
+   * Bytes passed to write()/end(), as net.Socket counts them: those the stream has handed to the
+   * socket plus those still queued in it (a UTF-8 string counts its bytes, not its characters).
+   */
+  get bytesWritten(): number {
+    let bytes = this.#bytesWritten;
+    const queue = (this as unknown as { writableBuffer?: Array<{ chunk: Buffer | string; encoding: BufferEncoding }> }).writableBuffer;
+    for (const queued of queue ?? []) {
+      bytes += typeof queued.chunk === 'string' ? Buffer.byteLength(queued.chunk, queued.encoding) : queued.chunk.length;
+    }
+    return bytes;
+  }
+  /**
+   * Bytes written and not yet handed to the engine: writableLength, as net.Socket (which gives
+   * undefined before it has a handle; @types/node and we say 0).
+   */
+  get bufferSize(): number { return this.writableLength; }
+  /** True until connected and again once closed, as net.Socket (no handle, or connecting). */
+  get pending(): boolean { return this.#ep === null || this.connecting || this.destroyed; }
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
     if (this.connecting) return 'opening';
     if (this.destroyed || this.#ep === null) return 'closed';
@@ -125,8 +240,11 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   /** Emits 'timeout' after `ms` of inactivity (no bytes in or out); 0 turns it off. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`timeout must be a non-negative number, got ${String(ms)}`);
-    if (callback) {
+    // node:net's checks and errors (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE); a destroyed socket ignores it.
+    if (this.destroyed) return this;
+    timerDuration(ms, 'msecs');
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
       if (ms === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);
     }
@@ -167,8 +285,15 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#bytesWritten += chunk.length;
     if (this.connecting) {
-      this.#afterConnect.push(() => this.#startWrite(chunk, callback));
+      // As node:net: a write still waiting for the handshake fails if the socket closes first.
+      const onClose = () => callback(socketClosedBeforeConnection());
+      this.once('close', onClose);
+      this.#afterConnect.push(() => {
+        this.off('close', onClose);
+        this.#startWrite(chunk, callback);
+      });
       return;
     }
     this.#startWrite(chunk, callback);
@@ -247,11 +372,16 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.connecting = false;
     this.#touch();
     if (this.#noDelay) this.setNoDelay(true);
+    this.emit('connect');
+    // Writes made while connecting go out after the 'connect' listeners ran, as in node:net
+    // (whose queued write is itself a 'connect' listener): their callbacks see a connected socket.
     const queued = this.#afterConnect;
     this.#afterConnect = [];
     for (const run of queued) run();
-    this.emit('connect');
     this.emit('ready');
+    // node:net starts reading at once (into the stream's buffer, up to highWaterMark) unless the
+    // app paused the socket, so a FIN is seen even by an app that never reads.
+    if (!this.isPaused()) this.read(0);
   }
 
   #pull(): void {
@@ -259,6 +389,12 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     if (ep === null || this.#pushedEnd) return;
     const conn = ep.conn;
     let read = false;
+    if (this.#onread !== null && this.#reading && conn.readable > 0) {
+      const { bytes, stop } = deliverOnread(conn, this.#onread, this, () => this.#reading);
+      this.bytesRead += bytes;
+      read = bytes > 0;
+      if (stop) this.#reading = false;
+    }
     while (this.#reading && conn.readable > 0) {
       const chunk = conn.read();
       if (chunk === null) break;
@@ -273,7 +409,12 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     }
     if (this.#peerEnded && conn.readable === 0) {
       this.#pushedEnd = true;
+      // node:net asks a buffer function for the read that finds EOF too (libuv allocates first).
+      if (typeof this.#onread?.buffer === 'function') this.#onread.buffer();
       this.push(null);
+      // As node:net on EOF: read(0) so that 'end' (and then 'close') comes even when the app
+      // never reads, provided nothing is left buffered.
+      this.read(0);
     }
   }
 
@@ -295,7 +436,6 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     const accepted = ep.conn.write(rest);
     if (accepted > 0) {
       pending.offset += accepted;
-      this.#bytesWritten += accepted;
       this.#touch();
       this.#stack.markDirty(ep);
     }

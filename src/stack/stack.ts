@@ -410,7 +410,7 @@ export class Stack {
       // A new SYN for a 4-tuple in TIME-WAIT that is newer than the old connection (RFC 1122
       // §4.2.2.13, RFC 6191) ends the TIME-WAIT and goes to the listener; otherwise the old
       // connection answers it (challenge ACK) and the peer can only get in after its SYN RTO.
-      if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local.index, seg.dstPort) === undefined) {
+      if (!ep.conn.canReuseForSyn(seg) || this.#listeners.find(local, seg.dstPort) === undefined) {
         ep.conn.handleSegment(seg, now);
         if (ep.orphan) this.#orphans.afterInput(ep, now);
         this.#markDirty(ep);
@@ -420,7 +420,7 @@ export class Stack {
       ep.conn.abort(now); // TIME-WAIT → CLOSED, nothing sent
       this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
-    const listener = this.#listeners.find(local.index, seg.dstPort);
+    const listener = this.#listeners.find(local, seg.dstPort);
     const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
     // The ACK that returns a SYN cookie opens a connection, which counts it.
     if (listener !== undefined && (seg.flags & (SYN | ACK | RST)) === ACK && this.#cookieAck(seg, listener, local, remoteAddress(), version, now)) return;
@@ -815,6 +815,11 @@ export class Stack {
     return fallback;
   }
 
+  /** @internal TcpSocket#connect, once the host is an address. */
+  openSocket(socket: TcpSocket, options: ConnectOptions): void {
+    this.#openActive(socket, options);
+  }
+
   #openActive(socket: TcpSocket, options: ConnectOptions): void {
     const fail = (error: SystemError | Error) => process.nextTick(() => socket.destroy(error));
     const port = options.port;
@@ -839,6 +844,8 @@ export class Stack {
     if (options.localPort !== undefined && options.localPort !== 0) {
       localPort = options.localPort;
       if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) throw new RangeError(`localPort must be 1..65535, got ${String(localPort)}`);
+      // bind(2) of a port a listener holds fails (Linux inet_csk_get_port), as does the same 4-tuple.
+      if (this.#listeners.conflicts(localPort, local)) return fail(systemError('EADDRINUSE', 'bind', local.address, localPort));
       if (this.#table.has(local, localPort, remote.bytes, port)) {
         return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
       }
@@ -867,8 +874,10 @@ export class Stack {
   }
 
   /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
-  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void): Listener {
+  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only = false): Listener {
     let local: LocalAddress | null = null;
+    // '0.0.0.0' takes IPv4 only, '::' (or no host) both families unless ipv6Only, as Linux.
+    const family = host === '0.0.0.0' ? 4 : ipv6Only ? 6 : null;
     if (host !== undefined && host !== '0.0.0.0' && host !== '::') {
       const wanted = parseAddress(host);
       local = this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i])) ?? null;
@@ -878,10 +887,10 @@ export class Stack {
       port = this.#ports.allocate((p) => this.#listeners.has(p));
       if (port < 0) throw systemError('EADDRINUSE', 'listen', host ?? '::', 0);
     }
-    if (this.#listeners.conflicts(port, local)) {
+    if (this.#listeners.conflicts(port, local, family)) {
       throw systemError('EADDRINUSE', 'listen', host ?? '::', port);
     }
-    const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable);
+    const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable, local === null ? family : null);
     this.#listeners.add(listener);
     return listener;
   }
@@ -891,8 +900,11 @@ export class Stack {
     listener.closed = true;
     this.#listeners.remove(listener);
     const now = this.clock.now();
+    // Only the connections still waiting in its queues (Linux inet_csk_listen_stop): one the
+    // server accepted, or dropped over maxConnections, finishes its close on its own.
+    const waiting = new Set(listener.acceptQueue);
     for (const ep of this.#table.values()) {
-      if (ep.listener === listener && ep.owner === null && !ep.orphan) {
+      if (ep.listener === listener && ep.owner === null && !ep.orphan && (ep.inSynQueue || waiting.has(ep))) {
         ep.conn.abort(now);
         this.markDirty(ep);
       }
