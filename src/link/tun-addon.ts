@@ -15,6 +15,8 @@ export interface TunAddon {
     maxPackets: number, meta: Uint32Array, onBatch: (count: number, errno: number, dropped: number) => void): void;
   stop(handle: TunHandle): void;
   write(handle: TunHandle, packets: readonly Uint8Array[], count: number, segmentSizes?: Uint32Array | null): [written: number, errno: number, bytes: number, offloaded: number, offloadedSegments: number];
+  /** Whether the read handle keeps the event loop alive (default true). */
+  ref(handle: TunHandle, on: boolean): void;
   close(handle: TunHandle): void;
 }
 

@@ -35,6 +35,9 @@ export class Server extends EventEmitter {
   #draining = false;
   readonly #sockets = new Set<TcpSocket>();
   #closing = false;
+  /** ref()/unref() as net.Server: whether listening keeps the process alive. */
+  #ref = true;
+  #held = false;
 
   /** @internal use stack.createServer() */
   constructor(stack: Stack, options: ServerOptions, connectionListener?: (socket: TcpSocket) => void) {
@@ -94,6 +97,7 @@ export class Server extends EventEmitter {
       return this;
     }
     this.#closing = false;
+    this.#updateHold();
     process.nextTick(() => this.emit('listening'));
     return this;
   }
@@ -118,13 +122,31 @@ export class Server extends EventEmitter {
     if (callback) this.once('close', () => callback());
     this.#stack.unlisten(this.#listener);
     this.#listener = null;
+    this.#updateHold();
     this.#closing = true;
     this.#maybeClosed();
     return this;
   }
 
-  ref(): this { return this; }
-  unref(): this { return this; }
+  /** As net.Server: a listening server keeps the process alive (real-time clock) unless unref()'d. */
+  ref(): this {
+    this.#ref = true;
+    this.#updateHold();
+    return this;
+  }
+
+  unref(): this {
+    this.#ref = false;
+    this.#updateHold();
+    return this;
+  }
+
+  #updateHold(): void {
+    const want = this.#ref && this.#listener !== null;
+    if (want === this.#held) return;
+    this.#held = want;
+    this.#stack.hold(want ? 1 : -1);
+  }
 
   #scheduleAccept(): void {
     if (this.#draining) return;

@@ -39,6 +39,10 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
   #noDelay = false;
+  /** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
+  #ref = true;
+  /** Holding the stack's keep-alive (attached, ref'd, not destroyed). */
+  #held = false;
   /** resetAndDestroy(): the destroy that follows aborts with RST. */
   #reset = false;
 
@@ -54,6 +58,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#ep = ep;
     ep.owner = this;
     this.connecting = active;
+    this.#updateHold();
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
@@ -142,9 +147,25 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   get timeout(): number | undefined { return this.#timeoutMs > 0 ? this.#timeoutMs : undefined; }
 
-  /** Present for net.Socket compatibility; the stack's clock decides whether the process stays alive. */
-  ref(): this { return this; }
-  unref(): this { return this; }
+  /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
+  ref(): this {
+    this.#ref = true;
+    this.#updateHold();
+    return this;
+  }
+
+  unref(): this {
+    this.#ref = false;
+    this.#updateHold();
+    return this;
+  }
+
+  #updateHold(): void {
+    const want = this.#ref && this.#ep !== null && !this.destroyed;
+    if (want === this.#held) return;
+    this.#held = want;
+    this.#stack.hold(want ? 1 : -1);
+  }
 
   /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
   resetAndDestroy(): this {
@@ -201,6 +222,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#afterConnect = [];
     this.#pendingWrite = null;
     this.connecting = false;
+    this.#updateHold();
     callback(error);
     // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));
