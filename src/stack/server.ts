@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Listener } from './listener.js';
 import type { SystemError } from './node-errors.js';
+import { ProcessHold } from './process-hold.js';
 import { TcpSocket } from './socket.js';
 import type { Stack } from './stack.js';
 
@@ -36,14 +37,14 @@ export class Server extends EventEmitter {
   readonly #sockets = new Set<TcpSocket>();
   #closing = false;
   /** ref()/unref() as net.Server: whether listening keeps the process alive. */
-  #ref = true;
-  #held = false;
+  readonly #hold: ProcessHold;
 
   /** @internal use stack.createServer() */
   constructor(stack: Stack, options: ServerOptions, connectionListener?: (socket: TcpSocket) => void) {
     super();
     this.#stack = stack;
     this.#options = options;
+    this.#hold = new ProcessHold(stack);
     if (connectionListener) this.on('connection', connectionListener);
   }
 
@@ -97,7 +98,7 @@ export class Server extends EventEmitter {
       return this;
     }
     this.#closing = false;
-    this.#updateHold();
+    this.#hold.update(true);
     process.nextTick(() => this.emit('listening'));
     return this;
   }
@@ -122,7 +123,7 @@ export class Server extends EventEmitter {
     if (callback) this.once('close', () => callback());
     this.#stack.unlisten(this.#listener);
     this.#listener = null;
-    this.#updateHold();
+    this.#hold.update(false);
     this.#closing = true;
     this.#maybeClosed();
     return this;
@@ -130,22 +131,13 @@ export class Server extends EventEmitter {
 
   /** As net.Server: a listening server keeps the process alive (real-time clock) unless unref()'d. */
   ref(): this {
-    this.#ref = true;
-    this.#updateHold();
+    this.#hold.setRef(true, this.#listener !== null);
     return this;
   }
 
   unref(): this {
-    this.#ref = false;
-    this.#updateHold();
+    this.#hold.setRef(false, this.#listener !== null);
     return this;
-  }
-
-  #updateHold(): void {
-    const want = this.#ref && this.#listener !== null;
-    if (want === this.#held) return;
-    this.#held = want;
-    this.#stack.hold(want ? 1 : -1);
   }
 
   #scheduleAccept(): void {

@@ -7,6 +7,7 @@ import { Duplex } from 'node:stream';
 import type { Timer } from './clock.js';
 import type { Endpoint, EndpointOwner } from './endpoint.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
+import { ProcessHold } from './process-hold.js';
 import type { Stack } from './stack.js';
 
 export interface TcpSocketOptions {
@@ -40,9 +41,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #lastActivity = 0;
   #noDelay = false;
   /** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
-  #ref = true;
-  /** Holding the stack's keep-alive (attached, ref'd, not destroyed). */
-  #held = false;
+  readonly #hold: ProcessHold;
   /** resetAndDestroy(): the destroy that follows aborts with RST. */
   #reset = false;
 
@@ -51,6 +50,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
     super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true });
     this.#stack = stack;
+    this.#hold = new ProcessHold(stack);
   }
 
   /** @internal Binds the socket to a table entry; `active` for connect(), false for accepted ones. */
@@ -58,7 +58,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#ep = ep;
     ep.owner = this;
     this.connecting = active;
-    this.#updateHold();
+    this.#hold.update(this.#open());
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
@@ -149,22 +149,17 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
   ref(): this {
-    this.#ref = true;
-    this.#updateHold();
+    this.#hold.setRef(true, this.#open());
     return this;
   }
 
   unref(): this {
-    this.#ref = false;
-    this.#updateHold();
+    this.#hold.setRef(false, this.#open());
     return this;
   }
 
-  #updateHold(): void {
-    const want = this.#ref && this.#ep !== null && !this.destroyed;
-    if (want === this.#held) return;
-    this.#held = want;
-    this.#stack.hold(want ? 1 : -1);
+  #open(): boolean {
+    return this.#ep !== null && !this.destroyed;
   }
 
   /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
@@ -222,7 +217,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#afterConnect = [];
     this.#pendingWrite = null;
     this.connecting = false;
-    this.#updateHold();
+    this.#hold.update(false);
     callback(error);
     // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));

@@ -4,7 +4,6 @@
 // no failed request. The certificate is made by openssl for the run.
 
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -12,6 +11,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { selfSignedCert } from '../helpers/cert.js';
 import { hasCommand } from '../helpers/netns.js';
 import { FIN, has, RST, tcpSegments, type Segment } from './capture.js';
 import { interopSuite, KERNEL, OURS, until, type KernelPeer, type KernelProgram } from './fixture.js';
@@ -68,13 +68,7 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
 
   before(function () {
     dir = mkdtempSync(join(tmpdir(), 'tcpwasm-interop-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-      '-subj', '/CN=tcpwasm.test', '-addext', `subjectAltName=IP:${OURS[4]},IP:${OURS[6]}`,
-    ], { stdio: 'ignore' });
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
+    ({ key, cert } = selfSignedCert(dir, `IP:${OURS[4]},IP:${OURS[6]}`));
   });
 
   after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
