@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row } from './harness.js';
+import { h2Rate } from './h2load.bench.js';
 import { tunRate } from './tun.bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,7 +21,7 @@ function time(ns: number): string {
 }
 
 function rate(row: Row): string {
-  const tun = tunRate(row);
+  const tun = tunRate(row) ?? h2Rate(row);
   if (tun !== undefined) return tun;
   if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;

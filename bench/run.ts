@@ -14,6 +14,7 @@ import { runCongestionBench } from './congestion.bench.js';
 import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { runGoodputBench } from './goodput.bench.js';
+import { h2Rate, runH2loadBench } from './h2load.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { runTunBench, tunRate } from './tun.bench.js';
 import { locateCorpus } from './corpus.js';
@@ -40,7 +41,7 @@ function fmtNs(ns: number): string {
 
 function fmtRate(row: Row): string {
   if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
-  const tun = tunRate(row);
+  const tun = tunRate(row) ?? h2Rate(row);
   if (tun !== undefined) return tun;
   // Goodput rows: bytes delivered per second matter, segments per second second.
   if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
@@ -125,6 +126,11 @@ async function main(): Promise<void> {
     const { rows: tunRows, input } = await runTunBench(config);
     inputs['TUN'] = input;
     return tunRows;
+  });
+  await stage('TUN HTTP/2 (h2load)', async () => {
+    const { rows: h2Rows, input } = await runH2loadBench(config);
+    inputs['TUN HTTP/2'] = input;
+    return h2Rows;
   });
 
   console.log('');

@@ -30,6 +30,8 @@
 //       segmentSizes: null, or a Uint32Array of at least count entries: for a TCP packet whose
 //       payload exceeds segmentSizes[i] (0 = none) on a vnetHeader device, the packet goes as
 //       one GSO super-packet whose wire segments carry segmentSizes[i] payload bytes each.
+//   ref(handle, on)                        whether the poll handle keeps the event loop alive
+//                                          (uv_ref / uv_unref; on by default, as any libuv handle)
 //   close(handle)                          stop polling, close the fd (the kernel then deletes the
 //                                          device); idempotent
 
@@ -59,6 +61,7 @@ typedef struct tun {
   int poll_initialized; // uv_poll_init done: the handle must go through uv_close before free
   int poll_closed;      // uv_close finished (or never needed)
   int polling;
+  int unref;            // ref(handle, false): the poll handle does not hold the event loop
   int finalized;        // the JS handle is gone: free once the poll handle is closed too
   int hooked;           // env cleanup hook registered
   int teardown;         // the environment is being torn down: no more N-API calls
@@ -410,6 +413,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     t->poll.data = t;
     t->poll_initialized = 1;
     t->poll_closed = 0;
+    if (t->unref) uv_unref((uv_handle_t*)&t->poll);
   }
   int r = uv_poll_start(&t->poll, UV_READABLE, on_readable);
   if (r < 0) return throw_errno(env, "uv_poll_start", -r);
@@ -625,6 +629,25 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// A Stack decides what keeps the process alive (listening servers, open sockets, as node:net);
+// the device's read handle alone should not.
+static napi_value js_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_t* t;
+  bool on;
+  if (argc < 2 || arg_handle(env, argv[0], &t) == NULL || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
+    return type_error(env, "ref(handle, on: boolean)");
+  }
+  t->unref = !on;
+  if (t->poll_initialized && !uv_is_closing((uv_handle_t*)&t->poll)) {
+    if (on) uv_ref((uv_handle_t*)&t->poll);
+    else uv_unref((uv_handle_t*)&t->poll);
+  }
+  return NULL;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   tun_t* t = only_handle(env, info, "close(handle)");
   if (t == NULL) return NULL;
@@ -639,6 +662,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"stop", NULL, js_stop, NULL, NULL, NULL, napi_enumerable, NULL},
     {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
     {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"ref", NULL, js_ref, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

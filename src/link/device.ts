@@ -34,6 +34,12 @@ export interface Device {
   poll?(): void;
   /** Installs the receiver for incoming packets (null to stop receiving). Packets come in batches. */
   onReceive(handler: PacketBatchHandler | null): void;
+  /**
+   * Present when the device holds a handle that keeps a Node process alive (TunDevice's read
+   * poll): false lets the process exit while only the device is left. A Stack turns it off and
+   * keeps the process alive itself while a server listens or a socket is open, as node:net.
+   */
+  setRef?(ref: boolean): void;
   /** Stops the device; later sends are dropped. */
   close(): void;
 }

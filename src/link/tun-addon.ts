@@ -17,6 +17,8 @@ export interface TunAddon {
   /** Reads what waits now, synchronously, delivering it through start's onBatch; optional (older builds). */
   poll?(handle: TunHandle): void;
   write(handle: TunHandle, packets: readonly Uint8Array[], count: number, segmentSizes?: Uint32Array | null): [written: number, errno: number, bytes: number, offloaded: number, offloadedSegments: number];
+  /** Whether the read handle keeps the event loop alive (default true). */
+  ref(handle: TunHandle, on: boolean): void;
   close(handle: TunHandle): void;
 }
 

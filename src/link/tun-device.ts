@@ -289,6 +289,11 @@ export class TunDevice implements Device {
     this.#addon.poll?.(this.#handle);
   }
 
+  /** Whether the device's read handle keeps the process alive (it does until told otherwise). */
+  setRef(ref: boolean): void {
+    if (!this.#closed) this.#addon.ref(this.#handle, ref);
+  }
+
   /** Stops polling and closes the fd; the kernel then deletes the device. Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -16,12 +16,31 @@ export interface Clock {
   now(): number;
   /** Calls `fn` once at or after absolute time `at` (ms on this clock's scale). */
   setTimer(at: number, fn: () => void): Timer;
+  /**
+   * Real-time clocks: `true` takes a hold that keeps the process alive, `false` gives one back
+   * (holds are counted; a Stack takes one while a server listens or a socket is open).
+   */
+  hold?(on: boolean): void;
 }
 
 /** Real time: performance.now() and Node timers. */
 export class RealClock implements Clock {
+  #holds = 0;
+  #holder: NodeJS.Timeout | null = null;
+
   now(): number {
     return performance.now();
+  }
+
+  hold(on: boolean): void {
+    this.#holds = Math.max(0, this.#holds + (on ? 1 : -1));
+    if (this.#holds > 0 && this.#holder === null) {
+      // A ref'd timer that never fires is the cheapest handle that keeps the event loop alive.
+      this.#holder = setInterval(() => {}, 0x7fffffff);
+    } else if (this.#holds === 0 && this.#holder !== null) {
+      clearInterval(this.#holder);
+      this.#holder = null;
+    }
   }
 
   setTimer(at: number, fn: () => void): Timer {

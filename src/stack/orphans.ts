@@ -81,7 +81,8 @@ export class Orphans {
 
   /** After a segment reached orphan `ep`: new data from the peer ends it with RST. */
   afterInput(ep: Endpoint, now: number): void {
-    if (ep.closed || ep.conn.readable === 0) return;
+    // CLOSED: reset already (segments of one batch all reach the connection before it leaves).
+    if (ep.closed || ep.conn.readable === 0 || ep.conn.state === 'CLOSED') return;
     this.#counters.abortOnData++;
     ep.conn.abort(now);
   }

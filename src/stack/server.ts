@@ -8,6 +8,7 @@ import type { Listener } from './listener.js';
 import { serverAlreadyListen, serverNotRunning } from './net-errors.js';
 import type { SystemError } from './node-errors.js';
 import { watchListenSignal } from './abort-signal.js';
+import { ProcessHold } from './process-hold.js';
 import { localhostAddress } from './socket-connect.js';
 import { TcpSocket } from './socket.js';
 import type { Stack } from './stack.js';
@@ -39,12 +40,15 @@ export class Server extends EventEmitter {
   maxConnections = 0;
   #draining = false;
   readonly #sockets = new Set<TcpSocket>();
+  /** ref()/unref() as net.Server: whether listening keeps the process alive. */
+  readonly #hold: ProcessHold;
 
   /** @internal use stack.createServer() */
   constructor(stack: Stack, options: ServerOptions, connectionListener?: (socket: TcpSocket) => void) {
     super();
     this.#stack = stack;
     this.#options = options;
+    this.#hold = new ProcessHold(stack);
     if (connectionListener) this.on('connection', connectionListener);
   }
 
@@ -90,6 +94,7 @@ export class Server extends EventEmitter {
       return this;
     }
     this.#listener = listener;
+    this.#hold.update(true);
     // Not if close() came first (node:net's emitListeningNT checks for the handle).
     process.nextTick(() => { if (this.#listener === listener) this.emit('listening'); });
     return this;
@@ -117,6 +122,7 @@ export class Server extends EventEmitter {
     if (this.#listener !== null) {
       this.#stack.unlisten(this.#listener);
       this.#listener = null;
+      this.#hold.update(false);
     }
     this.#emitCloseIfDrained();
     return this;
@@ -134,8 +140,16 @@ export class Server extends EventEmitter {
     else this.emit('error', error);
   }
 
-  ref(): this { return this; }
-  unref(): this { return this; }
+  /** As net.Server: a listening server keeps the process alive (real-time clock) unless unref()'d. */
+  ref(): this {
+    this.#hold.setRef(true, this.#listener !== null);
+    return this;
+  }
+
+  unref(): this {
+    this.#hold.setRef(false, this.#listener !== null);
+    return this;
+  }
 
   #scheduleAccept(): void {
     if (this.#draining) return;
@@ -182,10 +196,8 @@ export class Server extends EventEmitter {
       remoteAddress: ep.remoteAddress, remotePort: ep.remotePort, remoteFamily: v4 ? 'IPv4' : 'IPv6',
     });
     if (ep.closed) return;
-    const now = this.#stack.clock.now();
-    if (ep.conn.readable > 0) ep.conn.abort(now);
-    else ep.conn.close(now);
-    this.#stack.markDirty(ep);
+    // Closed as destroy() closes: FIN (or RST for unread data), then finished as an orphan.
+    this.#stack.release(ep, 'close', []);
   }
 
   #emitCloseIfDrained(): void {

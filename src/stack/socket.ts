@@ -6,7 +6,7 @@
 import type { SocketConnectOpts } from 'node:net';
 import { Duplex } from 'node:stream';
 import { watchSocketSignal } from './abort-signal.js';
-import { socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
+import { socketClosed, socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
 import { deliverOnread, validateOnread, type OnReadOptions } from './onread.js';
 import { writeAfterFin } from './socket-write.js';
 import type { Timer } from './clock.js';
@@ -14,6 +14,7 @@ import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.
 import type { Endpoint, EndpointOwner } from './endpoint.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
 import { startConnect } from './socket-connect.js';
+import { ProcessHold } from './process-hold.js';
 import type { Stack } from './stack.js';
 
 export interface TcpSocketOptions {
@@ -58,6 +59,8 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
   #noDelay = false;
+  /** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
+  readonly #hold: ProcessHold;
   /** resetAndDestroy(): the destroy that follows aborts with RST. */
   #reset = false;
 
@@ -79,6 +82,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
       ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
     });
     this.#stack = 'stack' in a ? a.stack : a;
+    this.#hold = new ProcessHold(this.#stack);
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
     if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
     // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
@@ -138,6 +142,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#peerEnded = false;
     this.#pushedEnd = false;
     this.#pendingWrite = null;
+    this.#reset = false;
     // The counters are per connection (node:net's come from the new handle).
     this.#bytesWritten = 0;
     this.bytesRead = 0;
@@ -149,6 +154,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#ep = ep;
     ep.owner = this;
     this.connecting = active;
+    this.#hold.update(this.#open());
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
@@ -260,12 +266,25 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   get timeout(): number | undefined { return this.#timeoutMs > 0 ? this.#timeoutMs : undefined; }
 
-  /** Present for net.Socket compatibility; the stack's clock decides whether the process stays alive. */
-  ref(): this { return this; }
-  unref(): this { return this; }
+  /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
+  ref(): this {
+    this.#hold.setRef(true, this.#open());
+    return this;
+  }
+
+  unref(): this {
+    this.#hold.setRef(false, this.#open());
+    return this;
+  }
+
+  #open(): boolean {
+    return this.#ep !== null && !this.destroyed;
+  }
 
   /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
   resetAndDestroy(): this {
+    // node:net: without a handle (never connected, or closed) there is nothing to reset.
+    if (this.#ep === null && !this.connecting) return this.destroy(socketClosed());
     this.#reset = true;
     return this.destroy();
   }
@@ -326,6 +345,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#afterConnect = [];
     this.#pendingWrite = null;
     this.connecting = false;
+    this.#hold.update(false);
     callback(error);
     // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));

@@ -137,6 +137,8 @@ export class Stack {
   #receiveDepth = 0;
   #flushing = false;
   #closed = false;
+  /** Ref'd listening servers and open sockets: while any, the clock holds the process (node:net). */
+  #holds = 0;
   /** Whether the MSS we announce follows the device MTU (tcp.mss not given). */
   readonly #mssFromMtu: boolean;
 
@@ -174,6 +176,17 @@ export class Stack {
     this.#memory = new MemoryBudget(this.stats.memory, options.memory);
     this.#maxConnections = options.maxConnections === undefined ? Infinity : positiveInteger('maxConnections', options.maxConnections, 1);
     device.onReceive((packets) => this.receive(packets));
+    // The stack decides what keeps the process alive, not the device's read handle.
+    device.setRef?.(false);
+  }
+
+  /** @internal A ref'd listening server or open socket takes (+1) or gives back (-1) a hold. */
+  hold(delta: 1 | -1): void {
+    const before = this.#holds;
+    this.#holds = Math.max(0, before + delta);
+    if (this.#closed) return;
+    if (before === 0 && this.#holds > 0) this.clock.hold?.(true);
+    else if (before > 0 && this.#holds === 0) this.clock.hold?.(false);
   }
 
   /** Bytes held in TCP send and receive buffers now, across all connections (see options.memory). */
@@ -239,6 +252,7 @@ export class Stack {
     }
     this.#flush();
     this.#closed = true;
+    if (this.#holds > 0) this.clock.hold?.(false);
     this.#timer?.cancel();
     this.#timer = null;
     this.#reassembly.close();

@@ -10,12 +10,6 @@ import type * as tls from 'node:tls';
 import type { Server } from '../../src/stack/server.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 
-// destroySoon() is issue 10 item 1's (close semantics, branch h10a), merged beside this work; it
-// is declared here only so that this file type-checks on its own branch. Remove once merged.
-declare module '../../src/stack/socket.js' {
-  interface TcpSocket { destroySoon(): void }
-}
-
 declare const socket: TcpSocket;
 declare const server: Server;
 declare const httpServer: http.Server;

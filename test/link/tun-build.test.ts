@@ -52,6 +52,6 @@ describe('native/build.mjs', function () {
     }
     expect(existsSync(join(dir, 'build-failure.txt'))).to.equal(false);
     const addon = spawnSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(join(dir, 'build', 'Release', 'tcpwasm_tun.node'))})).join())`], { encoding: 'utf8' });
-    expect(addon.stdout.trim()).to.equal('open,start,stop,poll,write,close');
+    expect(addon.stdout.trim()).to.equal('open,start,stop,poll,write,ref,close');
   });
 });

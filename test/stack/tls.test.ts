@@ -4,8 +4,7 @@
 // http2.connect(url, { createConnection }).
 
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import type { MemoryLinkEnd } from '../../src/link/memory-link.js';
 import { decodeIp } from '../../src/wire/decode.js';
+import { selfSignedCert } from '../helpers/cert.js';
 import { SERVER_V4, stackPair } from './harness.js';
 
 const NAME = 'tcpwasm.test';
@@ -29,6 +29,20 @@ function countResets(end: MemoryLinkEnd): () => number {
   return () => resets;
 }
 
+/** Opens `n` concurrent streams GET /0 .. /n-1 on `session`; the map fills with their bodies. */
+function requestStreams(session: http2.ClientHttp2Session, n: number): Map<number, string> {
+  session.on('error', () => {});
+  const bodies = new Map<number, string>();
+  for (let i = 0; i < n; i++) {
+    const stream = session.request({ ':path': `/${i}` });
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => { text += d; });
+    stream.on('end', () => bodies.set(i, text));
+  }
+  return bodies;
+}
+
 function body(n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = (i * 31 + (i >>> 10)) & 0xff;
@@ -42,13 +56,7 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
 
   before(function () {
     dir = mkdtempSync(join(tmpdir(), 'tcpwasm-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-      '-subj', `/CN=${NAME}`, '-addext', `subjectAltName=DNS:${NAME}`,
-    ], { stdio: 'ignore' });
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
+    ({ key, cert } = selfSignedCert(dir, `DNS:${NAME}`));
   });
 
   after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
@@ -101,15 +109,7 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
     const session = http2.connect(`https://${NAME}`, {
       createConnection: () => tls.connect({ socket: p.client.connect({ port: 443, host: SERVER_V4, noDelay: true }), servername: NAME, ca: cert, ALPNProtocols: ['h2'] }),
     });
-    session.on('error', () => {});
-    const bodies = new Map<number, string>();
-    for (let i = 0; i < 100; i++) {
-      const stream = session.request({ ':path': `/${i}` });
-      let text = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (d: string) => { text += d; });
-      stream.on('end', () => bodies.set(i, text));
-    }
+    const bodies = requestStreams(session, 100);
     await p.clock.runUntil(() => bodies.size === 100, 60_000);
     for (let i = 0; i < 100; i++) expect(bodies.get(i)).to.equal(`stream for /${i}`);
     expect(p.client.stats.stack.activeOpens).to.equal(1);
@@ -125,16 +125,8 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
     const h2 = http2.createServer((req, res) => res.end(`h2c ${req.url}`));
     p.server.createServer((socket) => h2.emit('connection', socket)).listen(80);
     const session = http2.connect(`http://${SERVER_V4}`, { createConnection: () => p.client.connect(80, SERVER_V4) });
-    session.on('error', () => {});
-    const bodies = new Map<number, string>();
     const start = p.clock.now();
-    for (let i = 0; i < 100; i++) {
-      const stream = session.request({ ':path': `/${i}` });
-      let text = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (d: string) => { text += d; });
-      stream.on('end', () => bodies.set(i, text));
-    }
+    const bodies = requestStreams(session, 100);
     await p.clock.runUntil(() => bodies.size === 100, 60_000);
     // Handshake, SETTINGS and the requests: a few 4 ms round trips. The strict RFC 896 Nagle
     // made each small write wait for the peer's 40 ms delayed ACK.
