@@ -53,7 +53,8 @@ export class Orphans {
   release(ep: Endpoint, mode: ReleaseMode, unsent: Uint8Array[], now: number): void {
     ep.owner = null;
     const conn = ep.conn;
-    if (ep.closed) return;
+    // Already over (a RST or timeout the socket is being destroyed for): nothing to finish.
+    if (ep.closed || conn.state === 'CLOSED') return;
     if (mode === 'abort') {
       conn.abort(now);
       return;

@@ -534,7 +534,9 @@ export class Stack {
       this.stats.segmentsIn++;
       return true;
     }
-    if (listener.acceptFull) {
+    // Cookie connections validated in this batch wait in the SYN queue until their 'established'
+    // event queues them, so they count against the accept backlog already.
+    if (listener.acceptFull || listener.synCount + listener.acceptQueue.length >= listener.backlog) {
       // Linux drops the ACK (tcp_abort_on_overflow=0): the peer retransmits and may find room.
       this.stats.segmentsIn++;
       this.stats.dropped.listenOverflow++;
@@ -545,6 +547,8 @@ export class Stack {
     init.iss = seqAdd(ack.ack, -1);
     const conn = Connection.fromCookie(init, synFromCookie(ack, options), ack, now);
     const created = new Endpoint(tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort), conn, local, ack.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes, ack.srcPort, listener);
+    created.inSynQueue = true;
+    listener.synQueue.add(created);
     this.#table.add(created);
     this.stats.stack.passiveOpens++;
     this.stats.synQueue.cookiesValidated++;

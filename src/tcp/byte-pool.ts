@@ -39,6 +39,12 @@ export function releaseBytes(bytes: Uint8Array): void {
   pooled += size;
 }
 
+/** Lets the GC have every parked array (a process under memory pressure; tests start clean). */
+export function trimBytePool(): void {
+  free.clear();
+  pooled = 0;
+}
+
 /** Bytes currently parked in the pool (for tests and stats). */
 export function pooledBytes(): number {
   return pooled;

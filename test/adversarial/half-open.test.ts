@@ -68,7 +68,7 @@ describe('adversarial: half-open peers', () => {
     await clock.runUntil(() => services.counters.http.requests === 30 && services.counters.echo.bytes === 30 * 6 && services.counters.discard.bytes === 30 * 6, 60_000);
     expect(server.connectionCount).to.equal(90);
     // The clients reset everything; each RST is lost on the link. Then the clients are gone.
-    for (const s of sockets) s.destroy();
+    for (const s of sockets) s.resetAndDestroy();
     await clock.runUntil(() => client.connectionCount === 0, 10_000);
     clock.advance(10); // the RSTs cross the link
     expect(lossy.dropped).to.be.at.least(90);

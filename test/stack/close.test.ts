@@ -104,7 +104,9 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     const { client, server } = await connected(p);
     server.on('error', (e: SystemError) => { serverError = e; });
     client.pause();
-    server.write('unread by the client');
+    // As net.Socket, the stream reads ahead up to its highWaterMark even while paused; what is
+    // beyond it stays in TCP's receive buffer, unread by the application, as in the kernel.
+    server.write(Buffer.alloc(4 * client.readableHighWaterMark, 0x75));
     await p.clock.runUntil(() => client._connection!.readable > 0, 1000);
     client.destroy();
     await p.clock.runUntil(() => serverError !== undefined, 1000);
