@@ -92,7 +92,10 @@ export class TcpSocket extends Duplex implements EndpointOwner {
   // With onread, pause() and resume() stop and restart delivery themselves: no stream buffer
   // is involved to ask for more (node:net does the same with readStop/readStart).
   override pause(): this {
-    if (this.#onread !== null) this.#reading = false;
+    if (this.#onread !== null) {
+      this.#reading = false;
+      this.#refreshHold();
+    }
     return super.pause();
   }
 
@@ -131,6 +134,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     if (this.write !== TcpSocket.prototype.write) this.write = TcpSocket.prototype.write;
     if (callback !== null) this.once('connect', callback);
     this.connecting = true;
+    this.#refreshHold();
     startConnect(this, this.#stack, options);
     return this;
   }
@@ -154,7 +158,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     this.#ep = ep;
     ep.owner = this;
     this.connecting = active;
-    this.#hold.update(this.#open());
+    this.#refreshHold();
     if (!active) {
       // Accepted: whatever happened while it waited in the accept queue is replayed now.
       this.#touch();
@@ -268,17 +272,29 @@ export class TcpSocket extends Duplex implements EndpointOwner {
 
   /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
   ref(): this {
-    this.#hold.setRef(true, this.#open());
+    this.#hold.setRef(true, this.#active());
     return this;
   }
 
   unref(): this {
-    this.#hold.setRef(false, this.#open());
+    this.#hold.setRef(false, this.#active());
     return this;
   }
 
-  #open(): boolean {
-    return this.#ep !== null && !this.destroyed;
+  /**
+   * Whether the socket holds the process, as a libuv TCP handle is active: while connecting, while
+   * a write waits for room, or while reading before the peer's FIN. A paused socket, or one the
+   * peer has ended and that has nothing to write, does not keep a node:net process alive either.
+   */
+  #active(): boolean {
+    if (this.destroyed) return false;
+    if (this.connecting) return true;
+    if (this.#ep === null) return false;
+    return this.#pendingWrite !== null || (this.#reading && !this.#peerEnded);
+  }
+
+  #refreshHold(): void {
+    this.#hold.update(this.#active());
   }
 
   /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
@@ -402,9 +418,15 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     // node:net starts reading at once (into the stream's buffer, up to highWaterMark) unless the
     // app paused the socket, so a FIN is seen even by an app that never reads.
     if (!this.isPaused()) this.read(0);
+    this.#refreshHold();
   }
 
   #pull(): void {
+    this.#pullData();
+    this.#refreshHold();
+  }
+
+  #pullData(): void {
     const ep = this.#ep;
     if (ep === null || this.#pushedEnd) return;
     const conn = ep.conn;
@@ -446,6 +468,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     }
     this.#pendingWrite = { data: chunk, offset: 0, callback };
     this.#continueWrite();
+    this.#refreshHold();
   }
 
   #continueWrite(): void {
@@ -461,6 +484,7 @@ export class TcpSocket extends Duplex implements EndpointOwner {
     }
     if (pending.offset >= pending.data.length) {
       this.#pendingWrite = null;
+      this.#refreshHold();
       pending.callback();
     }
   }

@@ -11,16 +11,7 @@ import { nodeTestsDir, runFiles, selectedFiles, type FileResult } from './runner
 export const NOT_APPLICABLE: Record<string, string> = {};
 
 /** Files that still fail on our sockets, and why. Remove an entry when its file passes. */
-export const KNOWN_FAILING: Record<string, string> = {
-  'test-net-can-reset-timeout.js': 'an open socket does not hold the process yet (keep-alive rule, issue 10 item 3): it exits before the 100 ms idle timeout',
-  'test-net-connect-reset.js': 'resetAndDestroy() of a socket never connected should fail with ERR_SOCKET_CLOSED (resetAndDestroy belongs to issue 10 item 1)',
-  'test-net-server-capture-rejection.js': 'destroy() sends RST, so the peer gets ECONNRESET; net\'s destroy() is close(2): FIN (issue 10 item 1)',
-  'test-net-server-close.js': 'destroy() sends RST, so the peer gets ECONNRESET; net\'s destroy() is close(2): FIN (issue 10 item 1)',
-  'test-net-server-drop-connections.js': 'destroy() sends RST, so the peer gets ECONNRESET; net\'s destroy() is close(2): FIN (issue 10 item 1)',
-  'test-net-settimeout.js': 'destroy() sends RST, so the peer gets ECONNRESET; net\'s destroy() is close(2): FIN (issue 10 item 1)',
-  'test-net-write-fully-async-buffer.js': 'destroy() with unsent data sends RST, so the reading peer gets ECONNRESET; net\'s destroy() is close(2): data, then FIN (issue 10 item 1)',
-  'test-net-write-fully-async-hex-string.js': 'destroy() with unsent data sends RST, so the reading peer gets ECONNRESET; net\'s destroy() is close(2): data, then FIN (issue 10 item 1)',
-};
+export const KNOWN_FAILING: Record<string, string> = {};
 
 /** Two children at a time (the machine is shared), 20 s each: the whole run stays near two minutes. */
 const CONCURRENCY = 2;
