@@ -27,6 +27,8 @@ export class Endpoint implements HeapItem {
   owner: EndpointOwner | null = null;
   /** Passive open still counted in its listener's SYN queue. */
   inSynQueue = false;
+  /** Opened by a SYN cookie and counted in its listener's cookiePending until accept-queued. */
+  cookiePending = false;
   /** Events that arrived before a socket was attached (passive opens waiting in the accept queue). */
   peerEnded = false;
   error: string | null = null;

@@ -12,6 +12,11 @@ export class Listener {
   /** When this listener last answered a SYN with a cookie (ACKs are checked for one until 2 min later). */
   lastCookieAt = -Infinity;
   readonly acceptQueue: Endpoint[] = [];
+  /**
+   * Connections opened by a returning SYN cookie whose 'established' event has not queued them
+   * yet: a batch of cookie ACKs must not overfill the accept queue (the extra ones would be reset).
+   */
+  cookiePending = 0;
   closed = false;
 
   constructor(

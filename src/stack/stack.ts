@@ -534,9 +534,9 @@ export class Stack {
       this.stats.segmentsIn++;
       return true;
     }
-    // Cookie connections validated in this batch wait in the SYN queue until their 'established'
-    // event queues them, so they count against the accept backlog already.
-    if (listener.acceptFull || listener.synCount + listener.acceptQueue.length >= listener.backlog) {
+    // Cookie connections validated earlier in this batch count against the accept backlog until
+    // their 'established' event queues them.
+    if (listener.acceptQueue.length + listener.cookiePending >= listener.backlog) {
       // Linux drops the ACK (tcp_abort_on_overflow=0): the peer retransmits and may find room.
       this.stats.segmentsIn++;
       this.stats.dropped.listenOverflow++;
@@ -547,8 +547,8 @@ export class Stack {
     init.iss = seqAdd(ack.ack, -1);
     const conn = Connection.fromCookie(init, synFromCookie(ack, options), ack, now);
     const created = new Endpoint(tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort), conn, local, ack.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes, ack.srcPort, listener);
-    created.inSynQueue = true;
-    listener.synQueue.add(created);
+    created.cookiePending = true;
+    listener.cookiePending++;
     this.#table.add(created);
     this.stats.stack.passiveOpens++;
     this.stats.synQueue.cookiesValidated++;
@@ -756,6 +756,10 @@ export class Stack {
       ep.inSynQueue = false;
       listener.synQueue.delete(ep);
     }
+    if (ep.cookiePending) {
+      ep.cookiePending = false;
+      listener.cookiePending--;
+    }
     if (listener.closed || listener.acceptQueue.length >= listener.backlog) {
       this.stats.dropped.listenOverflow++;
       ep.conn.abort(this.clock.now());
@@ -782,6 +786,10 @@ export class Stack {
       if (ep.inSynQueue) {
         ep.inSynQueue = false;
         listener.synQueue.delete(ep);
+      }
+      if (ep.cookiePending) {
+        ep.cookiePending = false;
+        listener.cookiePending--;
       }
       const at = listener.acceptQueue.indexOf(ep);
       if (at >= 0) listener.acceptQueue.splice(at, 1);
