@@ -752,6 +752,10 @@ export class Stack {
 
   #toAcceptQueue(ep: Endpoint): void {
     const listener = ep.listener!;
+    // A handshake from the SYN queue had its accept slot reserved when its SYN was taken, and a
+    // cookie connection when its ACK was checked; neither is reset here because the other kind
+    // took the slot meanwhile (the accept queue stays within twice the backlog).
+    const reserved = ep.inSynQueue || ep.cookiePending;
     if (ep.inSynQueue) {
       ep.inSynQueue = false;
       listener.synQueue.delete(ep);
@@ -760,7 +764,7 @@ export class Stack {
       ep.cookiePending = false;
       listener.cookiePending--;
     }
-    if (listener.closed || listener.acceptQueue.length >= listener.backlog) {
+    if (listener.closed || (!reserved && listener.acceptQueue.length >= listener.backlog)) {
       this.stats.dropped.listenOverflow++;
       ep.conn.abort(this.clock.now());
       this.#markDirty(ep);
