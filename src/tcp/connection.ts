@@ -27,6 +27,7 @@ import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
 import { EcnState } from './ecn.js';
 import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import { Rack } from './rack.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
@@ -185,6 +186,8 @@ export class Connection {
   private holeCredits = 0;
   /** Spurious-timeout detection (timestamps only), made on the first RTO. */
   private rtoUndo: RtoUndo | null = null;
+  /** RACK time-based loss detection (RFC 8985), when SACK is agreed and lossDetection is 'rack'. */
+  private rack: Rack | null = null;
   /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
   private dsackPending = false;
   private dsackStart = 0;
@@ -366,7 +369,7 @@ export class Connection {
 
   get nextTimeout(): number {
     return Math.min(this.rtoDeadline, this.delayedAckDeadline, this.persistDeadline,
-      this.keepAliveDeadline, this.timeWaitDeadline);
+      this.keepAliveDeadline, this.timeWaitDeadline, this.rack?.deadline ?? Infinity);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -549,6 +552,7 @@ export class Connection {
       return;
     }
     if (now >= this.rtoDeadline) this.onRetransmitTimeout(now);
+    if (this.rack !== null && now >= this.rack.deadline) this.onRackTimeout(now);
     if (now >= this.delayedAckDeadline) {
       this.delayedAckDeadline = Infinity;
       this.ackNow = true;
@@ -587,6 +591,7 @@ export class Connection {
       this.recover = this.sndMax;
       // RFC 2018 §8: after a timeout the receiver may have discarded what it SACKed.
       if (this.scoreboard !== null) this.scoreboard.clear();
+      this.rack?.onTimeout();
     }
     // Go back to SND.UNA: everything outstanding is sent again as the window allows.
     this.sndNxt = this.sndUna;
@@ -594,6 +599,42 @@ export class Connection {
     this.retransmitNow = !opening;
     this.rttTime = -1;
     this.rtoDeadline = now + this.rtt.rto;
+  }
+
+  /** RFC 8985 §6.3: the reordering timer; segments not old enough at the last ACK may be now. */
+  private onRackTimeout(now: number): void {
+    if (this.rackDetect(this.rack!.detectLoss(now, this.inRecovery, this.sackedBytes(), this.effMss, this.rtt.srtt ?? 0), now)) {
+      this.counters.fastRetransmits++;
+    }
+  }
+
+  /** Bytes SACKed above SND.UNA. */
+  private sackedBytes(): number {
+    return this.scoreboard === null ? 0 : this.scoreboard.sackedAbove(this.sndUna);
+  }
+
+  /**
+   * RACK marked `lostBytes` lost: outside recovery that starts one (RFC 8985 §6.2 with RFC 6675
+   * §5), unless a timeout's go-back-N is still resending what it covers. Returns true if so.
+   */
+  private rackDetect(lostBytes: number, now: number): boolean {
+    if (lostBytes === 0 || this.inRecovery || !seqGt(this.sndUna, this.recover)) return false;
+    this.enterRecovery(now, true);
+    return true;
+  }
+
+  /** Fast retransmit; recovery until `recover` is acknowledged (RFC 6582 §3.2, RFC 6675 §5). */
+  private enterRecovery(now: number, byRack: boolean): void {
+    this.recover = this.sndMax;
+    this.inRecovery = true;
+    this.rexmitHigh = this.sndUna;
+    this.holeBytesInFlight = 0;
+    // The first lost segment goes at once whatever the pipe (RFC 6675 §5 step 4.2): what RACK
+    // marked, or by the DupAck rule SND.UNA's.
+    this.holeCredits = byRack ? 1 : 0;
+    this.cc.onEnterRecovery(seqDiff(this.sndMax, this.sndUna), this.effMss, now);
+    this.retransmitNow = !byRack;
+    this.rttTime = -1;
   }
 
   private onPersistTimeout(now: number): void {
@@ -948,11 +989,17 @@ export class Connection {
         if (seqGe(ack, this.recover)) {
           this.inRecovery = false;
           this.cc.onExitRecovery(seqDiff(this.sndMax, ack), mss);
+          if (this.rack !== null) {
+            this.rack.onRecoveryExit();
+            // RFC 6582's "ack > recover" guard keeps duplicate ACKs of the retransmissions from
+            // starting another recovery; RACK judges by send time and needs no such guard.
+            this.recover = seqAdd(ack, -1);
+          }
         } else {
           // RFC 6582 partial ACK: the next hole is lost too; retransmit it now.
           this.cc.onPartialAck(acked, mss);
-          // ...unless SACK recovery already resent it.
-          this.retransmitNow = !seqGt(this.rexmitHigh, ack);
+          // ...unless SACK recovery already resent it; RACK decides that by time instead.
+          this.retransmitNow = this.rack === null && !seqGt(this.rexmitHigh, ack);
           this.holeBytesInFlight = Math.max(0, this.holeBytesInFlight - acked);
         }
       } else {
@@ -986,20 +1033,15 @@ export class Connection {
       this.dupAcks++;
       if (this.inRecovery) {
         this.cc.onDupAckInRecovery(mss);
-        this.holeCredits++;
-      } else if (this.dupAcks >= this.dupAckThreshold(mss) && seqGt(ack, this.recover)) {
-        // Fast retransmit; NewReno recovery until `recover` is acknowledged (RFC 6582 §3.2).
-        this.recover = this.sndMax;
-        this.inRecovery = true;
-        this.rexmitHigh = sndUna;
-        this.holeBytesInFlight = 0;
-        this.holeCredits = 0;
-        this.cc.onEnterRecovery(seqDiff(this.sndMax, sndUna), mss, now);
-        this.retransmitNow = true;
-        this.rttTime = -1;
+        if (this.rack === null) this.holeCredits++; // RACK counts the pipe instead
+      } else if ((this.rack === null || this.scoreboard === null || this.scoreboard.isEmpty)
+        && this.dupAcks >= this.dupAckThreshold(mss) && seqGt(ack, this.recover)) {
+        // The DupAck rule: without SACK, or with RACK while the peer sends no SACK blocks.
+        this.enterRecovery(now, false);
         this.counters.fastRetransmits++;
       }
     }
+    if (this.rack !== null && this.rackOnAck(seg, ack, now)) this.counters.fastRetransmits++;
 
     // ECN-Echo (RFC 3168 §6.1.2): reduce the window once per window of data, as for a loss but
     // with nothing to resend; fast recovery already reduced it.
@@ -1039,6 +1081,22 @@ export class Connection {
     }
   }
 
+  /** RFC 8985 §6.2 for an acceptable ACK; true when its losses started a recovery. */
+  private rackOnAck(seg: TcpSegment, ack: number, now: number): boolean {
+    const sack = seg.sack;
+    // RFC 2883 §4: a D-SACK block is first, below the ACK or inside the second block.
+    const dsack = sack !== undefined && sack.length >= 2 && (seqLt(sack[0]!, ack)
+      || (sack.length >= 4 && seqGe(sack[0]!, sack[2]!) && seqLe(sack[1]!, sack[3]!)));
+    const tsEcr = seg.tsEcr;
+    const echoed = this.tsEnabled && tsEcr !== undefined && tsEcr !== 0
+      ? now - seqDiff(this.tsClock(now), tsEcr) : undefined;
+    const lost = this.rack!.onAck({
+      sndUna: this.sndUna, sndMax: this.sndMax, sackBlocks: sack, dsack, echoedSendTime: echoed,
+      sackedBytes: this.sackedBytes(), mss: this.effMss, inRecovery: this.inRecovery, srtt: this.rtt.srtt ?? 0,
+    }, now);
+    return this.rackDetect(lost, now);
+  }
+
   private rttSampleFromEcho(tsEcr: number, now: number): void {
     const rtt = seqDiff(this.tsClock(now), tsEcr);
     if (rtt >= 0 && rtt < 0x7fffffff) this.sampleRtt(rtt, now);
@@ -1048,6 +1106,7 @@ export class Connection {
   private sampleRtt(rtt: number, now: number): void {
     this.rtt.sample(rtt);
     this.cc.onRttSample?.(rtt, now);
+    this.rack?.onRttSample(rtt);
   }
 
   /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */
@@ -1216,7 +1275,19 @@ export class Connection {
         return seg;
       }
     }
-    if (this.inRecovery && this.holeCredits > 0 && sb !== null && !sb.isEmpty) {
+    if (this.inRecovery && this.rack !== null) {
+      // RACK recovery: resend what RACK marked lost while the pipe is below ssthresh (RFC 6675
+      // §5 with RACK's marks; the first one at once).
+      const lost = this.rack.firstLost(this.sndUna);
+      if (lost !== null && seqLt(lost[0], this.sndNxt)
+        && (this.holeCredits > 0 || this.rack.pipe(this.sndNxt) + mss <= this.cc.ssthresh)) {
+        this.holeCredits = 0;
+        const len = Math.min(mss, seqDiff(lost[1], lost[0]));
+        const seg = this.segmentAt(lost[0], this.sndWnd > 0 && this.sndWnd < len ? this.sndWnd : len, now);
+        if (seqGt(this.lastSegmentEnd, this.rexmitHigh)) this.rexmitHigh = this.lastSegmentEnd;
+        return seg;
+      }
+    } else if (this.inRecovery && this.holeCredits > 0 && sb !== null && !sb.isEmpty) {
       // SACK recovery (after RFC 6675): each duplicate ACK lets one more lost hole go at once,
       // rather than one hole per round trip from partial ACKs.
       let hole = seqGt(this.rexmitHigh, this.sndUna) ? this.rexmitHigh : this.sndUna;
@@ -1239,7 +1310,8 @@ export class Connection {
       const sndWnd = this.sndWnd;
       // Holes resent during SACK recovery are in flight on top of SND.NXT - SND.UNA.
       let cwnd = this.cc.cwnd;
-      if (this.inRecovery) cwnd -= this.holeBytesInFlight;
+      if (this.inRecovery && this.rack !== null) cwnd = this.cc.ssthresh - this.rack.pipe(this.sndNxt) + inFlight;
+      else if (this.inRecovery) cwnd -= this.holeBytesInFlight;
       // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out
       // (beyond cwnd, within the peer's window) so that a small window still yields three.
       else if (this.dupAcks > 0) cwnd += Math.min(this.dupAcks, 2) * mss;
@@ -1388,6 +1460,7 @@ export class Connection {
       this.rttSeq = seq;
       this.rttTime = now;
     }
+    this.rack?.onSend(seq, end, now, seqLt(seq, this.sndMax));
     if (seqGt(end, this.sndMax)) this.sndMax = end;
     if (len > 0) this.lastDataSendTime = now;
     if (this.rtoDeadline === Infinity) this.rtoDeadline = now + this.rtt.rto;
@@ -1487,6 +1560,8 @@ export class Connection {
       this.tsRecentTime = now;
     }
     this.sackEnabled = c.sack && peer.sackPermitted === true;
+    // RACK needs SACK to see what was delivered past a hole; without it the DupAck rule stays.
+    this.rack = this.sackEnabled && c.lossDetection === 'rack' ? new Rack() : null;
     const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : this.defaultPeerMss;
     this.effMss = Math.min(peerMss, this.localMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
     this.cc = createCongestionControl(c.congestionControl, this.effMss);
@@ -1592,6 +1667,7 @@ export class Connection {
     this.dupAcksOwed = 0;
     this.retransmitNow = false;
     this.probeNow = false;
+    if (this.rack !== null) this.rack.deadline = Infinity;
     this.sendBuffer.consume(this.sendBuffer.length); // release pooled storage
     if (!this.closedReported) {
       this.closedReported = true;
