@@ -9,7 +9,7 @@ import { Stack } from '../src/stack/stack.js';
 import type { TcpSocket } from '../src/stack/socket.js';
 import type { LossDetection } from '../src/tcp/config.js';
 
-interface Row { virtualMs: number; retransmissions: number; timeouts: number; fastRetransmits: number; undone: number }
+interface Row { virtualMs: number; retransmissions: number; timeouts: number; fastRetransmits: number; undone: number; probes: number }
 
 async function run(bytes: number, loss: number, seed: number): Promise<Row> {
   const clock = new VirtualClock();
@@ -45,6 +45,7 @@ async function run(bytes: number, loss: number, seed: number): Promise<Row> {
     timeouts: stats.timeouts!,
     fastRetransmits: stats.fastRetransmits!,
     undone: stats.spuriousTimeoutsUndone ?? 0,
+    probes: stats.tailLossProbes ?? 0,
   };
   socket.destroy();
   sender.close();
@@ -56,12 +57,12 @@ const bytes = Number(process.argv[2] ?? 4 * 1024 * 1024);
 const seeds = Number(process.argv[3] ?? 5);
 const detector = (process.argv[4] ?? 'rack') as LossDetection;
 console.log(`${bytes} bytes, ${seeds} seeds, MTU 1500, RTT 20 ms, 1% reordering, loss detection ${detector}`);
-console.log('loss  | virtual s (sum) | retransmissions | RTOs | fast retransmits | RTOs undone');
+console.log('loss  | virtual s (sum) | retransmissions | RTOs | fast retransmits | RTOs undone | tail loss probes');
 for (const loss of [0.01, 0.05, 0.1]) {
-  const sum: Row = { virtualMs: 0, retransmissions: 0, timeouts: 0, fastRetransmits: 0, undone: 0 };
+  const sum: Row = { virtualMs: 0, retransmissions: 0, timeouts: 0, fastRetransmits: 0, undone: 0, probes: 0 };
   for (let seed = 1; seed <= seeds; seed++) {
     const r = await run(bytes, loss, seed);
     for (const k of Object.keys(sum) as (keyof Row)[]) sum[k] += r[k];
   }
-  console.log(`${String(loss * 100).padStart(3)}%  | ${(sum.virtualMs / 1000).toFixed(2).padStart(15)} | ${String(sum.retransmissions).padStart(15)} | ${String(sum.timeouts).padStart(4)} | ${String(sum.fastRetransmits).padStart(16)} | ${String(sum.undone).padStart(11)}`);
+  console.log(`${String(loss * 100).padStart(3)}%  | ${(sum.virtualMs / 1000).toFixed(2).padStart(15)} | ${String(sum.retransmissions).padStart(15)} | ${String(sum.timeouts).padStart(4)} | ${String(sum.fastRetransmits).padStart(16)} | ${String(sum.undone).padStart(11)} | ${String(sum.probes).padStart(16)}`);
 }

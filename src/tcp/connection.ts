@@ -32,6 +32,7 @@ import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import { TailLossProbe } from './tlp.js';
 import { RtoUndo } from './undo.js';
 import { WindowLimit } from './window-limit.js';
 
@@ -188,6 +189,9 @@ export class Connection {
   private rtoUndo: RtoUndo | null = null;
   /** RACK time-based loss detection (RFC 8985), when SACK is agreed and lossDetection is 'rack'. */
   private rack: Rack | null = null;
+  /** Tail loss probe (RFC 8985 §7), with RACK; the PTO fired and the probe is to go out. */
+  private tlp: TailLossProbe | null = null;
+  private probeTailNow = false;
   /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
   private dsackPending = false;
   private dsackStart = 0;
@@ -369,7 +373,7 @@ export class Connection {
 
   get nextTimeout(): number {
     return Math.min(this.rtoDeadline, this.delayedAckDeadline, this.persistDeadline,
-      this.keepAliveDeadline, this.timeWaitDeadline, this.rack?.deadline ?? Infinity);
+      this.keepAliveDeadline, this.timeWaitDeadline, this.rack?.deadline ?? Infinity, this.tlp?.deadline ?? Infinity);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -553,6 +557,7 @@ export class Connection {
     }
     if (now >= this.rtoDeadline) this.onRetransmitTimeout(now);
     if (this.rack !== null && now >= this.rack.deadline) this.onRackTimeout(now);
+    if (this.tlp !== null && now >= this.tlp.deadline) this.onProbeTimeout(now);
     if (now >= this.delayedAckDeadline) {
       this.delayedAckDeadline = Infinity;
       this.ackNow = true;
@@ -592,6 +597,7 @@ export class Connection {
       // RFC 2018 §8: after a timeout the receiver may have discarded what it SACKed.
       if (this.scoreboard !== null) this.scoreboard.clear();
       this.rack?.onTimeout();
+      this.tlp?.reset();
     }
     // Go back to SND.UNA: everything outstanding is sent again as the window allows.
     this.sndNxt = this.sndUna;
@@ -606,6 +612,58 @@ export class Connection {
     if (this.rackDetect(this.rack!.detectLoss(now, this.inRecovery, this.sackedBytes(), this.effMss, this.rtt.srtt ?? 0), now)) {
       this.counters.fastRetransmits++;
     }
+  }
+
+  /** RFC 8985 §7.3: no ACK for 2·SRTT after the last send; one probe, then the RTO again. */
+  private onProbeTimeout(now: number): void {
+    this.tlp!.deadline = Infinity;
+    if (!this.probeAllowed()) return;
+    this.probeTailNow = true;
+    this.counters.tailLossProbes++;
+    this.rtoDeadline = now + this.rtt.rto;
+  }
+
+  /**
+   * RFC 8985 §7.2: a probe only for data in flight in the open state: not in recovery or a
+   * timeout's backoff and go-back-N, not into a closed window (the persist timer's job), one
+   * per episode.
+   */
+  private probeAllowed(): boolean {
+    const s = this._state;
+    return this.tlp !== null && !this.tlp.outstanding && this.rtt.srtt !== undefined
+      && s !== 'CLOSED' && s !== 'TIME-WAIT' && s !== 'SYN-SENT' && s !== 'SYN-RECEIVED'
+      && this.sndMax !== this.sndUna && !this.inRecovery && this.retries === 0
+      && this.sndWnd > 0 && !seqLt(this.sndNxt, this.sndMax);
+  }
+
+  /** (Re)arm the PTO after new data went out or an ACK moved SND.UNA (RFC 8985 §7.2). */
+  private armProbe(now: number): void {
+    const tlp = this.tlp;
+    if (tlp === null) return;
+    tlp.deadline = this.probeAllowed()
+      ? now + TailLossProbe.timeout(this.rtt.srtt!, seqDiff(this.sndMax, this.sndUna), this.effMss, this.rtoDeadline - now)
+      : Infinity;
+  }
+
+  /**
+   * The probe: one new segment if the peer's window admits it, otherwise the last segment sent
+   * again (up to one MSS ending at SND.MAX, with the FIN if it went).
+   */
+  private tailProbe(now: number, mss: number): TcpSegment {
+    const unsent = seqDiff(this.dataEnd(), this.sndNxt);
+    const room = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
+    let seg: TcpSegment;
+    if (unsent > 0 && room >= Math.min(unsent, mss)) {
+      seg = this.segmentAt(this.sndNxt, Math.min(unsent, mss), now);
+      this.sndNxt = this.lastSegmentEnd;
+      this.tlp!.sent(this.sndMax, false);
+    } else {
+      const dataStop = this.finQueued && seqGt(this.sndMax, this.finSeq) ? this.finSeq : this.sndMax;
+      const len = Math.min(mss, seqDiff(dataStop, this.sndUna));
+      seg = this.segmentAt(seqAdd(dataStop, -len), len, now);
+      this.tlp!.sent(this.sndMax, true);
+    }
+    return seg;
   }
 
   /** Bytes SACKed above SND.UNA. */
@@ -1011,6 +1069,7 @@ export class Connection {
       }
       this.dupAcks = 0;
       this.rtoDeadline = ack === this.sndMax ? Infinity : now + this.rtt.rto;
+      this.armProbe(now);
 
       if (this.wantWritable && this.sendBuffer.free > 0) {
         this.wantWritable = false;
@@ -1090,6 +1149,11 @@ export class Connection {
     const tsEcr = seg.tsEcr;
     const echoed = this.tsEnabled && tsEcr !== undefined && tsEcr !== 0
       ? now - seqDiff(this.tsClock(now), tsEcr) : undefined;
+    if (this.tlp !== null && this.tlp.onAck(ack, dsack) && !this.inRecovery) {
+      // RFC 8985 §7.4: the probe repaired a tail loss: one reduction, a recovery that ends at once.
+      this.cc.onEnterRecovery(seqDiff(this.sndMax, this.sndUna), this.effMss, now);
+      this.cc.onExitRecovery(seqDiff(this.sndMax, this.sndUna), this.effMss);
+    }
     const lost = this.rack!.onAck({
       sndUna: this.sndUna, sndMax: this.sndMax, sackBlocks: sack, dsack, echoedSendTime: echoed,
       sackedBytes: this.sackedBytes(), mss: this.effMss, inRecovery: this.inRecovery, srtt: this.rtt.srtt ?? 0,
@@ -1275,6 +1339,10 @@ export class Connection {
         return seg;
       }
     }
+    if (this.probeTailNow) {
+      this.probeTailNow = false;
+      if (this.sndMax !== this.sndUna) return this.tailProbe(now, mss);
+    }
     if (this.inRecovery && this.rack !== null) {
       // RACK recovery: resend what RACK marked lost while the pipe is below ssthresh (RFC 6675
       // §5 with RACK's marks; the first one at once).
@@ -1352,6 +1420,7 @@ export class Connection {
         const seg = this.segmentAt(this.sndNxt, len, now);
         this.sndNxt = this.lastSegmentEnd;
         if (len % mss !== 0) this.sndSml = this.lastSegmentEnd; // Linux tcp_minshall_update
+        this.armProbe(now);
         return seg;
       }
       if (this.rtoDeadline === Infinity && this.persistDeadline === Infinity) {
@@ -1562,6 +1631,7 @@ export class Connection {
     this.sackEnabled = c.sack && peer.sackPermitted === true;
     // RACK needs SACK to see what was delivered past a hole; without it the DupAck rule stays.
     this.rack = this.sackEnabled && c.lossDetection === 'rack' ? new Rack() : null;
+    this.tlp = this.rack !== null ? new TailLossProbe() : null;
     const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : this.defaultPeerMss;
     this.effMss = Math.min(peerMss, this.localMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
     this.cc = createCongestionControl(c.congestionControl, this.effMss);
@@ -1668,6 +1738,8 @@ export class Connection {
     this.retransmitNow = false;
     this.probeNow = false;
     if (this.rack !== null) this.rack.deadline = Infinity;
+    this.tlp?.reset();
+    this.probeTailNow = false;
     this.sendBuffer.consume(this.sendBuffer.length); // release pooled storage
     if (!this.closedReported) {
       this.closedReported = true;
