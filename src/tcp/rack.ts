@@ -105,8 +105,8 @@ export class Rack {
     if (last === undefined || seqLt(last.end, end)) {
       r.push({ start: last === undefined || seqLt(last.end, start) ? start : last.end, end, xmitTs: now, retransmitted: false, sacked: false, lost: false });
     }
-    for (const s of r) {
-      if (seqLe(s.end, start)) continue;
+    for (let i = this.#indexAt(start); i < r.length; i++) {
+      const s = r[i]!;
       if (seqGe(s.start, end)) break;
       s.xmitTs = now;
       s.retransmitted = true;
@@ -138,8 +138,8 @@ export class Rack {
         if (!seqLt(left, right) || !seqGt(left, info.sndUna) || seqGt(right, info.sndMax)) continue;
         this.#splitAt(left);
         this.#splitAt(right);
-        for (const s of r) {
-          if (seqLe(s.end, left)) continue;
+        for (let k = this.#indexAt(left); k < r.length; k++) {
+          const s = r[k]!;
           if (seqGe(s.start, right)) break;
           // Only whole records (a split refused at MAX_RECORDS leaves one partly covered).
           if (!s.sacked && seqGe(s.start, left) && seqLe(s.end, right)) {
@@ -268,17 +268,30 @@ export class Rack {
     this.#dsackRoundValid = true;
   }
 
+  /**
+   * Index of the first record ending after `seq` (binary search: the records are in sequence
+   * order, so a peer's SACK blocks cost O(log n) each to place, not a scan).
+   */
+  #indexAt(seq: number): number {
+    const r = this.#records;
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqLe(r[mid]!.end, seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Split the record strictly containing `seq` in two at `seq`. */
   #splitAt(seq: number): void {
     const r = this.#records;
-    for (let i = 0; i < r.length; i++) {
-      const s = r[i]!;
-      if (seqLe(s.end, seq)) continue;
-      if (seqGt(s.start, seq) || s.start === seq) return;
-      if (r.length >= MAX_RECORDS) return; // coarser marks, still safe
-      r.splice(i + 1, 0, { ...s, start: seq });
-      s.end = seq;
-      return;
-    }
+    const i = this.#indexAt(seq);
+    const s = r[i];
+    if (s === undefined || !seqLt(s.start, seq)) return;
+    if (r.length >= MAX_RECORDS) return; // coarser marks, still safe
+    r.splice(i + 1, 0, { ...s, start: seq });
+    s.end = seq;
   }
 }

@@ -3,30 +3,18 @@
 // t = 100), so min_rtt = 100 ms and the reordering window reo_wnd = min_rtt / 4 = 25 ms.
 
 import { expect } from 'chai';
-import { ACK, PSH, SYN } from '../../../src/tcp/index.js';
+import { ACK } from '../../../src/tcp/index.js';
 import type { LossDetection } from '../../../src/tcp/config.js';
-import { Harness, pattern } from '../harness.js';
-
-/** SACK agreed at t = 100 after a 100 ms handshake; MSS 1000, Nagle off. */
-function rackEstablished(lossDetection: LossDetection = 'rack'): Harness {
-  const h = Harness.connect({ config: { sack: true, lossDetection } });
-  h.collect();
-  h.advanceTo(100);
-  h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, sackPermitted: true });
-  h.collect();
-  h.conn.setNoDelay(true);
-  return h;
-}
+import { type Harness, pattern } from '../harness.js';
+import { dataSeqs, sackEstablished } from '../rack-harness.js';
 
 /** Four segments 1001 .. 5001 sent at t = 100. */
 function fourInFlight(lossDetection: LossDetection = 'rack'): Harness {
-  const h = rackEstablished(lossDetection);
+  const h = sackEstablished(100, lossDetection);
   h.conn.write(pattern(4000));
   expect(h.collect().map((s) => s.seq)).to.deep.equal([1001, 2001, 3001, 4001]);
   return h;
 }
-
-const dataSeqs = (h: Harness): number[] => h.collect().filter((s) => s.payload.length > 0).map((s) => s.seq);
 
 describe('tcp scenarios: RACK loss detection (RFC 8985)', () => {
   it('a hole is lost RACK.rtt + reo_wnd after it was sent, on one SACK, not three duplicate ACKs', () => {

@@ -4,25 +4,13 @@
 // t = 0, its SYN-ACK at t = 10): SRTT 10 ms, so the PTO is 22 ms and the RTO its 200 ms floor.
 
 import { expect } from 'chai';
-import { ACK, PSH, SYN } from '../../../src/tcp/index.js';
-import type { LossDetection } from '../../../src/tcp/config.js';
-import { Harness, pattern } from '../harness.js';
-
-function established(lossDetection: LossDetection = 'rack'): Harness {
-  const h = Harness.connect({ config: { sack: true, lossDetection } });
-  h.collect();
-  h.advanceTo(10);
-  h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, sackPermitted: true });
-  h.collect();
-  h.conn.setNoDelay(true);
-  return h;
-}
-
-const dataSeqs = (h: Harness): number[] => h.collect().filter((s) => s.payload.length > 0).map((s) => s.seq);
+import { ACK, PSH } from '../../../src/tcp/index.js';
+import { pattern } from '../harness.js';
+import { dataSeqs, sackEstablished } from '../rack-harness.js';
 
 describe('tcp scenarios: tail loss probe (RFC 8985 §7)', () => {
   it('the last two segments lost: the last one is probed at 2·SRTT and RACK resends the other, no RTO', () => {
-    const h = established();
+    const h = sackEstablished(10);
     h.conn.write(pattern(4000));
     expect(dataSeqs(h)).to.deep.equal([1001, 2001, 3001, 4001]);
     h.advanceTo(20);
@@ -46,7 +34,7 @@ describe('tcp scenarios: tail loss probe (RFC 8985 §7)', () => {
   });
 
   it('without it (the DupAck detector) the same tail waits for the RTO', () => {
-    const h = established('dupack');
+    const h = sackEstablished(10, 'dupack');
     h.conn.write(pattern(4000));
     h.collect();
     h.advanceTo(20);
@@ -59,7 +47,7 @@ describe('tcp scenarios: tail loss probe (RFC 8985 §7)', () => {
   });
 
   it('the probe is new data when some waits and the peer window admits it; one probe per episode', () => {
-    const h = established();
+    const h = sackEstablished(10);
     h.conn.write(pattern(12000));
     expect(dataSeqs(h)).to.have.length(10); // the initial window; 2000 bytes wait for cwnd
     h.advanceTo(31);
@@ -76,7 +64,7 @@ describe('tcp scenarios: tail loss probe (RFC 8985 §7)', () => {
   });
 
   it('no probe into a closed window: that is the persist timer\'s job', () => {
-    const h = established();
+    const h = sackEstablished(10);
     h.conn.write(pattern(4000));
     h.collect();
     h.advanceTo(20);
