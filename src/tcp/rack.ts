@@ -247,7 +247,8 @@ export class Rack {
     if (s.retransmitted) {
       // Step 2: an ACK that may answer the original transmission is no evidence about the
       // retransmission: TSecr older than the retransmission, or sooner than any RTT seen.
-      if (info.echoedSendTime !== undefined && info.echoedSendTime < s.xmitTs) return;
+      // (The timestamp clock counts whole milliseconds: compare at that resolution.)
+      if (info.echoedSendTime !== undefined && info.echoedSendTime < Math.floor(s.xmitTs)) return;
       if (rtt < this.#minRtt) return;
     }
     if (rtt < this.#minRtt && !s.retransmitted) this.#minRtt = rtt;

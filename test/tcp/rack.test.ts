@@ -39,6 +39,21 @@ describe('tcp/rack: the RACK record (RFC 8985)', () => {
     expect(r.recordCount).to.be.greaterThan(1000); // the split did happen up to the bound
   });
 
+  it('a retransmission SACKed by an ACK echoing the original TSval says nothing (§6.2 step 2)', () => {
+    const lostAfter = (echoedSendTime: number): number => {
+      const r = new Rack();
+      r.onRttSample(1);
+      r.onSend(1000, 2000, 0, false);
+      r.onSend(2000, 3000, 0, false);
+      r.onSend(2000, 3000, 300, true);
+      return r.onAck(info({ sndUna: 1000, sndMax: 3000, sackBlocks: [2000, 3000], echoedSendTime }), 305);
+    };
+    // The echo is of the original (sent at 0): the ACK may be for it, RACK.xmit_ts stays.
+    expect(lostAfter(0)).to.equal(0);
+    // The echo is of the retransmission: [1000, 2000) was sent before it and is lost.
+    expect(lostAfter(300)).to.equal(1000);
+  });
+
   it('the cumulative ACK forgets what it covers', () => {
     const r = new Rack();
     for (let i = 0; i < 10; i++) r.onSend(i * 1000, (i + 1) * 1000, i, false);
