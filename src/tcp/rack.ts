@@ -52,6 +52,12 @@ export interface RackAckInfo {
 
 export class Rack {
   #records: Sent[] = [];
+  /**
+   * Records that were retransmitted. While there are none the records are in send-time order
+   * too, and the loss scan stops at the first one sent after RACK.xmit_ts (no per-ACK walk of
+   * the whole flight on a loss-free path).
+   */
+  #retransmitted = 0;
   /** RACK.xmit_ts / RACK.end_seq / RACK.rtt: the most recently sent segment delivered. */
   #xmitTs = -Infinity;
   #endSeq = 0;
@@ -109,6 +115,7 @@ export class Rack {
       const s = r[i]!;
       if (seqGe(s.start, end)) break;
       s.xmitTs = now;
+      if (!s.retransmitted) this.#retransmitted++;
       s.retransmitted = true;
       s.lost = false;
     }
@@ -126,6 +133,7 @@ export class Rack {
     while (drop < r.length && seqLe(r[drop]!.end, info.sndUna)) {
       const s = r[drop]!;
       if (!s.sacked) this.#delivered(s, info, now);
+      if (s.retransmitted) this.#retransmitted--;
       drop++;
     }
     if (drop > 0) r.splice(0, drop);
@@ -190,7 +198,10 @@ export class Rack {
     let wait = 0;
     for (const s of this.#records) {
       if (s.sacked || s.lost) continue;
-      if (!this.#sentBeforeRack(s)) continue;
+      if (!this.#sentBeforeRack(s)) {
+        if (this.#retransmitted === 0) break; // all later ones were sent later still
+        continue;
+      }
       const remaining = s.xmitTs + this.#rtt + reoWnd - now;
       if (remaining <= 0) {
         s.lost = true;
@@ -293,6 +304,7 @@ export class Rack {
     if (s === undefined || !seqLt(s.start, seq)) return;
     if (r.length >= MAX_RECORDS) return; // coarser marks, still safe
     r.splice(i + 1, 0, { ...s, start: seq });
+    if (s.retransmitted) this.#retransmitted++;
     s.end = seq;
   }
 }
