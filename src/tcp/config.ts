@@ -63,7 +63,15 @@ export interface TcpConfig {
    * it only pays where a queue marks instead of dropping (AQM), which TUN and MemoryLink never do.
    */
   ecn: EcnMode;
+  /**
+   * How losses are detected: 'rack' (default, as Linux: RACK, RFC 8985, time-based, used when
+   * SACK is agreed; the DupAck rule otherwise) or 'dupack' (RFC 5681/6675 duplicate-ACK
+   * threshold only).
+   */
+  lossDetection: LossDetection;
 }
+
+export type LossDetection = 'rack' | 'dupack';
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mss: 1460,
@@ -88,6 +96,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAckLimit: 10,
   challengeAckGlobalLimit: 1000,
   ecn: 'passive',
+  lossDetection: 'rack',
 });
 
 /** Largest receive window expressible with window scale 14 (RFC 7323 §2.3). */
@@ -142,6 +151,9 @@ export function resolveTcpConfig(partial?: Partial<TcpConfig>): TcpConfig {
   bool('nagle', c.nagle);
   if (c.ecn !== 'off' && c.ecn !== 'passive' && c.ecn !== 'on') {
     throw new RangeError(`TCP config ecn must be 'off', 'passive' or 'on', got ${String(c.ecn)}`);
+  }
+  if (c.lossDetection !== 'rack' && c.lossDetection !== 'dupack') {
+    throw new RangeError(`TCP config lossDetection must be 'rack' or 'dupack', got ${String(c.lossDetection)}`);
   }
   if (typeof c.congestionControl !== 'string' || c.congestionControl.length === 0) {
     throw new RangeError(`TCP config congestionControl must be a non-empty string`);

@@ -27,10 +27,12 @@ import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
 import { EcnState } from './ecn.js';
 import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import { Rack } from './rack.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
 import type { TcpState } from './state.js';
+import { TailLossProbe } from './tlp.js';
 import { RtoUndo } from './undo.js';
 import { WindowLimit } from './window-limit.js';
 
@@ -185,6 +187,11 @@ export class Connection {
   private holeCredits = 0;
   /** Spurious-timeout detection (timestamps only), made on the first RTO. */
   private rtoUndo: RtoUndo | null = null;
+  /** RACK time-based loss detection (RFC 8985), when SACK is agreed and lossDetection is 'rack'. */
+  private rack: Rack | null = null;
+  /** Tail loss probe (RFC 8985 §7), with RACK; the PTO fired and the probe is to go out. */
+  private tlp: TailLossProbe | null = null;
+  private probeTailNow = false;
   /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
   private dsackPending = false;
   private dsackStart = 0;
@@ -366,7 +373,7 @@ export class Connection {
 
   get nextTimeout(): number {
     return Math.min(this.rtoDeadline, this.delayedAckDeadline, this.persistDeadline,
-      this.keepAliveDeadline, this.timeWaitDeadline);
+      this.keepAliveDeadline, this.timeWaitDeadline, this.rack?.deadline ?? Infinity, this.tlp?.deadline ?? Infinity);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -549,6 +556,8 @@ export class Connection {
       return;
     }
     if (now >= this.rtoDeadline) this.onRetransmitTimeout(now);
+    if (this.rack !== null && now >= this.rack.deadline) this.onRackTimeout(now);
+    if (this.tlp !== null && now >= this.tlp.deadline) this.onProbeTimeout(now);
     if (now >= this.delayedAckDeadline) {
       this.delayedAckDeadline = Infinity;
       this.ackNow = true;
@@ -587,6 +596,8 @@ export class Connection {
       this.recover = this.sndMax;
       // RFC 2018 §8: after a timeout the receiver may have discarded what it SACKed.
       if (this.scoreboard !== null) this.scoreboard.clear();
+      this.rack?.onTimeout();
+      this.tlp?.reset();
     }
     // Go back to SND.UNA: everything outstanding is sent again as the window allows.
     this.sndNxt = this.sndUna;
@@ -594,6 +605,94 @@ export class Connection {
     this.retransmitNow = !opening;
     this.rttTime = -1;
     this.rtoDeadline = now + this.rtt.rto;
+  }
+
+  /** RFC 8985 §6.3: the reordering timer; segments not old enough at the last ACK may be now. */
+  private onRackTimeout(now: number): void {
+    if (this.rackDetect(this.rack!.detectLoss(now, this.inRecovery, this.sackedBytes(), this.effMss, this.rtt.srtt ?? 0), now)) {
+      this.counters.fastRetransmits++;
+    }
+  }
+
+  /** RFC 8985 §7.3: no ACK for 2·SRTT after the last send; one probe, then the RTO again. */
+  private onProbeTimeout(now: number): void {
+    this.tlp!.deadline = Infinity;
+    if (!this.probeAllowed()) return;
+    this.probeTailNow = true;
+    this.counters.tailLossProbes++;
+    this.rtoDeadline = now + this.rtt.rto;
+  }
+
+  /**
+   * RFC 8985 §7.2: a probe only for data in flight in the open state: not in recovery or a
+   * timeout's backoff and go-back-N, not into a closed window (the persist timer's job), one
+   * per episode.
+   */
+  private probeAllowed(): boolean {
+    const s = this._state;
+    return this.tlp !== null && !this.tlp.outstanding && this.rtt.srtt !== undefined
+      && s !== 'CLOSED' && s !== 'TIME-WAIT' && s !== 'SYN-SENT' && s !== 'SYN-RECEIVED'
+      && this.sndMax !== this.sndUna && !this.inRecovery && this.retries === 0
+      && this.sndWnd > 0 && !seqLt(this.sndNxt, this.sndMax);
+  }
+
+  /** (Re)arm the PTO after new data went out or an ACK moved SND.UNA (RFC 8985 §7.2). */
+  private armProbe(now: number): void {
+    const tlp = this.tlp;
+    if (tlp === null) return;
+    tlp.deadline = this.probeAllowed()
+      ? now + TailLossProbe.timeout(this.rtt.srtt!, seqDiff(this.sndMax, this.sndUna), this.effMss, this.rtoDeadline - now)
+      : Infinity;
+  }
+
+  /**
+   * The probe: one new segment if the peer's window admits it, otherwise the last segment sent
+   * again (up to one MSS ending at SND.MAX, with the FIN if it went).
+   */
+  private tailProbe(now: number, mss: number): TcpSegment {
+    const unsent = seqDiff(this.dataEnd(), this.sndNxt);
+    const room = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
+    let seg: TcpSegment;
+    if (unsent > 0 && room >= Math.min(unsent, mss)) {
+      seg = this.segmentAt(this.sndNxt, Math.min(unsent, mss), now);
+      this.sndNxt = this.lastSegmentEnd;
+      this.tlp!.sent(this.sndMax, false);
+    } else {
+      const dataStop = this.finQueued && seqGt(this.sndMax, this.finSeq) ? this.finSeq : this.sndMax;
+      const len = Math.min(mss, seqDiff(dataStop, this.sndUna));
+      seg = this.segmentAt(seqAdd(dataStop, -len), len, now);
+      this.tlp!.sent(this.sndMax, true);
+    }
+    return seg;
+  }
+
+  /** Bytes SACKed above SND.UNA. */
+  private sackedBytes(): number {
+    return this.scoreboard === null ? 0 : this.scoreboard.sackedAbove(this.sndUna);
+  }
+
+  /**
+   * RACK marked `lostBytes` lost: outside recovery that starts one (RFC 8985 §6.2 with RFC 6675
+   * §5), unless a timeout's go-back-N is still resending what it covers. Returns true if so.
+   */
+  private rackDetect(lostBytes: number, now: number): boolean {
+    if (lostBytes === 0 || this.inRecovery || !seqGt(this.sndUna, this.recover)) return false;
+    this.enterRecovery(now, true);
+    return true;
+  }
+
+  /** Fast retransmit; recovery until `recover` is acknowledged (RFC 6582 §3.2, RFC 6675 §5). */
+  private enterRecovery(now: number, byRack: boolean): void {
+    this.recover = this.sndMax;
+    this.inRecovery = true;
+    this.rexmitHigh = this.sndUna;
+    this.holeBytesInFlight = 0;
+    // The first lost segment goes at once whatever the pipe (RFC 6675 §5 step 4.2): what RACK
+    // marked, or by the DupAck rule SND.UNA's.
+    this.holeCredits = byRack ? 1 : 0;
+    this.cc.onEnterRecovery(seqDiff(this.sndMax, this.sndUna), this.effMss, now);
+    this.retransmitNow = !byRack;
+    this.rttTime = -1;
   }
 
   private onPersistTimeout(now: number): void {
@@ -948,11 +1047,17 @@ export class Connection {
         if (seqGe(ack, this.recover)) {
           this.inRecovery = false;
           this.cc.onExitRecovery(seqDiff(this.sndMax, ack), mss);
+          if (this.rack !== null) {
+            this.rack.onRecoveryExit();
+            // RFC 6582's "ack > recover" guard keeps duplicate ACKs of the retransmissions from
+            // starting another recovery; RACK judges by send time and needs no such guard.
+            this.recover = seqAdd(ack, -1);
+          }
         } else {
           // RFC 6582 partial ACK: the next hole is lost too; retransmit it now.
           this.cc.onPartialAck(acked, mss);
-          // ...unless SACK recovery already resent it.
-          this.retransmitNow = !seqGt(this.rexmitHigh, ack);
+          // ...unless SACK recovery already resent it; RACK decides that by time instead.
+          this.retransmitNow = this.rack === null && !seqGt(this.rexmitHigh, ack);
           this.holeBytesInFlight = Math.max(0, this.holeBytesInFlight - acked);
         }
       } else {
@@ -964,6 +1069,7 @@ export class Connection {
       }
       this.dupAcks = 0;
       this.rtoDeadline = ack === this.sndMax ? Infinity : now + this.rtt.rto;
+      this.armProbe(now);
 
       if (this.wantWritable && this.sendBuffer.free > 0) {
         this.wantWritable = false;
@@ -986,20 +1092,15 @@ export class Connection {
       this.dupAcks++;
       if (this.inRecovery) {
         this.cc.onDupAckInRecovery(mss);
-        this.holeCredits++;
-      } else if (this.dupAcks >= this.dupAckThreshold(mss) && seqGt(ack, this.recover)) {
-        // Fast retransmit; NewReno recovery until `recover` is acknowledged (RFC 6582 §3.2).
-        this.recover = this.sndMax;
-        this.inRecovery = true;
-        this.rexmitHigh = sndUna;
-        this.holeBytesInFlight = 0;
-        this.holeCredits = 0;
-        this.cc.onEnterRecovery(seqDiff(this.sndMax, sndUna), mss, now);
-        this.retransmitNow = true;
-        this.rttTime = -1;
+        if (this.rack === null) this.holeCredits++; // RACK counts the pipe instead
+      } else if ((this.rack === null || this.scoreboard === null || this.scoreboard.isEmpty)
+        && this.dupAcks >= this.dupAckThreshold(mss) && seqGt(ack, this.recover)) {
+        // The DupAck rule: without SACK, or with RACK while the peer sends no SACK blocks.
+        this.enterRecovery(now, false);
         this.counters.fastRetransmits++;
       }
     }
+    if (this.rack !== null && this.rackOnAck(seg, ack, now)) this.counters.fastRetransmits++;
 
     // ECN-Echo (RFC 3168 §6.1.2): reduce the window once per window of data, as for a loss but
     // with nothing to resend; fast recovery already reduced it.
@@ -1039,6 +1140,27 @@ export class Connection {
     }
   }
 
+  /** RFC 8985 §6.2 for an acceptable ACK; true when its losses started a recovery. */
+  private rackOnAck(seg: TcpSegment, ack: number, now: number): boolean {
+    const sack = seg.sack;
+    // RFC 2883 §4: a D-SACK block is first, below the ACK or inside the second block.
+    const dsack = sack !== undefined && sack.length >= 2 && (seqLt(sack[0]!, ack)
+      || (sack.length >= 4 && seqGe(sack[0]!, sack[2]!) && seqLe(sack[1]!, sack[3]!)));
+    const tsEcr = seg.tsEcr;
+    const echoed = this.tsEnabled && tsEcr !== undefined && tsEcr !== 0
+      ? now - seqDiff(this.tsClock(now), tsEcr) : undefined;
+    if (this.tlp !== null && this.tlp.onAck(ack, dsack) && !this.inRecovery) {
+      // RFC 8985 §7.4: the probe repaired a tail loss: one reduction, a recovery that ends at once.
+      this.cc.onEnterRecovery(seqDiff(this.sndMax, this.sndUna), this.effMss, now);
+      this.cc.onExitRecovery(seqDiff(this.sndMax, this.sndUna), this.effMss);
+    }
+    const lost = this.rack!.onAck({
+      sndUna: this.sndUna, sndMax: this.sndMax, sackBlocks: sack, dsack, echoedSendTime: echoed,
+      sackedBytes: this.sackedBytes(), mss: this.effMss, inRecovery: this.inRecovery, srtt: this.rtt.srtt ?? 0,
+    }, now);
+    return this.rackDetect(lost, now);
+  }
+
   private rttSampleFromEcho(tsEcr: number, now: number): void {
     const rtt = seqDiff(this.tsClock(now), tsEcr);
     if (rtt >= 0 && rtt < 0x7fffffff) this.sampleRtt(rtt, now);
@@ -1048,6 +1170,7 @@ export class Connection {
   private sampleRtt(rtt: number, now: number): void {
     this.rtt.sample(rtt);
     this.cc.onRttSample?.(rtt, now);
+    this.rack?.onRttSample(rtt);
   }
 
   /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */
@@ -1216,7 +1339,23 @@ export class Connection {
         return seg;
       }
     }
-    if (this.inRecovery && this.holeCredits > 0 && sb !== null && !sb.isEmpty) {
+    if (this.probeTailNow) {
+      this.probeTailNow = false;
+      if (this.sndMax !== this.sndUna) return this.tailProbe(now, mss);
+    }
+    if (this.inRecovery && this.rack !== null) {
+      // RACK recovery: resend what RACK marked lost while the pipe is below ssthresh (RFC 6675
+      // §5 with RACK's marks; the first one at once).
+      const lost = this.rack.firstLost(this.sndUna);
+      if (lost !== null && seqLt(lost[0], this.sndNxt)
+        && (this.holeCredits > 0 || this.rack.pipe(this.sndNxt) + mss <= this.cc.ssthresh)) {
+        this.holeCredits = 0;
+        const len = Math.min(mss, seqDiff(lost[1], lost[0]));
+        const seg = this.segmentAt(lost[0], this.sndWnd > 0 && this.sndWnd < len ? this.sndWnd : len, now);
+        if (seqGt(this.lastSegmentEnd, this.rexmitHigh)) this.rexmitHigh = this.lastSegmentEnd;
+        return seg;
+      }
+    } else if (this.inRecovery && this.holeCredits > 0 && sb !== null && !sb.isEmpty) {
       // SACK recovery (after RFC 6675): each duplicate ACK lets one more lost hole go at once,
       // rather than one hole per round trip from partial ACKs.
       let hole = seqGt(this.rexmitHigh, this.sndUna) ? this.rexmitHigh : this.sndUna;
@@ -1239,7 +1378,8 @@ export class Connection {
       const sndWnd = this.sndWnd;
       // Holes resent during SACK recovery are in flight on top of SND.NXT - SND.UNA.
       let cwnd = this.cc.cwnd;
-      if (this.inRecovery) cwnd -= this.holeBytesInFlight;
+      if (this.inRecovery && this.rack !== null) cwnd = this.cc.ssthresh - this.rack.pipe(this.sndNxt) + inFlight;
+      else if (this.inRecovery) cwnd -= this.holeBytesInFlight;
       // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out
       // (beyond cwnd, within the peer's window) so that a small window still yields three.
       else if (this.dupAcks > 0) cwnd += Math.min(this.dupAcks, 2) * mss;
@@ -1280,6 +1420,7 @@ export class Connection {
         const seg = this.segmentAt(this.sndNxt, len, now);
         this.sndNxt = this.lastSegmentEnd;
         if (len % mss !== 0) this.sndSml = this.lastSegmentEnd; // Linux tcp_minshall_update
+        this.armProbe(now);
         return seg;
       }
       if (this.rtoDeadline === Infinity && this.persistDeadline === Infinity) {
@@ -1388,6 +1529,7 @@ export class Connection {
       this.rttSeq = seq;
       this.rttTime = now;
     }
+    this.rack?.onSend(seq, end, now, seqLt(seq, this.sndMax));
     if (seqGt(end, this.sndMax)) this.sndMax = end;
     if (len > 0) this.lastDataSendTime = now;
     if (this.rtoDeadline === Infinity) this.rtoDeadline = now + this.rtt.rto;
@@ -1487,6 +1629,9 @@ export class Connection {
       this.tsRecentTime = now;
     }
     this.sackEnabled = c.sack && peer.sackPermitted === true;
+    // RACK needs SACK to see what was delivered past a hole; without it the DupAck rule stays.
+    this.rack = this.sackEnabled && c.lossDetection === 'rack' ? new Rack() : null;
+    this.tlp = this.rack !== null ? new TailLossProbe() : null;
     const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : this.defaultPeerMss;
     this.effMss = Math.min(peerMss, this.localMss) - (this.tsEnabled ? TS_OPTION_SPACE : 0);
     this.cc = createCongestionControl(c.congestionControl, this.effMss);
@@ -1592,6 +1737,9 @@ export class Connection {
     this.dupAcksOwed = 0;
     this.retransmitNow = false;
     this.probeNow = false;
+    if (this.rack !== null) this.rack.deadline = Infinity;
+    this.tlp?.reset();
+    this.probeTailNow = false;
     this.sendBuffer.consume(this.sendBuffer.length); // release pooled storage
     if (!this.closedReported) {
       this.closedReported = true;

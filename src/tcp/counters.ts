@@ -34,6 +34,8 @@ export interface TcpCounters {
   timeouts: number;
   /** Timeouts found spurious and undone (Eifel with timestamps, RFC 3522 / 4015). */
   spuriousTimeoutsUndone: number;
+  /** Tail loss probes sent (RFC 8985 §7), each where only an RTO would have noticed a tail loss. */
+  tailLossProbes: number;
   challengeAcks: number;
   /** Challenge ACKs suppressed by the RFC 5961 §7 rate limit. */
   challengeAcksLimited: number;
@@ -56,6 +58,7 @@ export function createTcpCounters(): TcpCounters {
     fastRetransmits: 0,
     timeouts: 0,
     spuriousTimeoutsUndone: 0,
+    tailLossProbes: 0,
     challengeAcks: 0,
     challengeAcksLimited: 0,
     outOfWindowAcksLimited: 0,

@@ -10,6 +10,7 @@ import type { Device, PacketBatchHandler } from '../../src/link/device.js';
 import { VirtualClock } from '../../src/stack/clock.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
+import type { LossDetection } from '../../src/tcp/config.js';
 import { CLIENT_V4, SERVER_V4 } from './harness.js';
 
 /** A device whose received packets wait in a queue while `blocked`, like an unread fd. */
@@ -60,13 +61,13 @@ class StallableDevice implements Device {
 }
 
 /** Five 300 ms stalls, each right after 32 KiB were written; returns our stack's counters. */
-async function fiveStalls(withPoll: boolean): Promise<Stack['stats']> {
+async function fiveStalls(withPoll: boolean, lossDetection: LossDetection = 'rack'): Promise<Stack['stats']> {
   const clock = new VirtualClock();
   const [a, b] = MemoryLink.pair({ mtu: 1500, delayMs: 5, clock });
   const device = new StallableDevice(a);
   // A device that cannot be read early (no poll): only undo can repair the timeouts.
   if (!withPoll) Object.defineProperty(device, 'poll', { value: undefined });
-  const ours = new Stack({ device, addresses: [`${CLIENT_V4}/24`], clock, tcp: { minRto: 200 } });
+  const ours = new Stack({ device, addresses: [`${CLIENT_V4}/24`], clock, tcp: { minRto: 200, lossDetection } });
   const peer = new Stack({ device: b, addresses: [`${SERVER_V4}/24`], clock });
   let received = 0;
   peer.createServer((s: TcpSocket) => {
@@ -108,10 +109,20 @@ describe('Stack: event-loop stalls', () => {
   });
 
   it('without an early read every RTO of the five stalls is found spurious and undone (Eifel): one segment resent each, no go-back-N', async () => {
-    const stats = await fiveStalls(false);
+    // The DupAck detector: no tail loss probes, so every retransmission is a timeout's.
+    const stats = await fiveStalls(false, 'dupack');
     // The first stalls time out; the late ACK then is an RTT sample of ~300 ms, and the RTO grows.
     expect(stats.timeouts).to.be.at.least(1);
     expect(stats.spuriousTimeoutsUndone).to.equal(stats.timeouts);
     expect(stats.retransmissions).to.equal(stats.timeouts);
+  });
+
+  it('with RACK-TLP (the default) a stall draws tail loss probes, still undone timeouts and no go-back-N', async () => {
+    const stats = await fiveStalls(false);
+    expect(stats.tailLossProbes).to.be.at.least(1);
+    expect(stats.spuriousTimeoutsUndone).to.equal(stats.timeouts);
+    // One segment per timeout and per probe at most (a probe may be new data instead).
+    expect(stats.retransmissions).to.be.at.least(stats.timeouts);
+    expect(stats.retransmissions).to.be.at.most(stats.timeouts + stats.tailLossProbes);
   });
 });

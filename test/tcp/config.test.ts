@@ -9,7 +9,7 @@ describe('tcp/config: resolveTcpConfig', () => {
       maxRto: 120000, maxRetries: 15, synRetries: 7, synAckRetries: 5, delayedAckTime: 40, timeWaitTime: 60000,
       keepAliveIdle: 7200000, keepAliveInterval: 75000, keepAliveProbes: 9, windowScaling: true,
       timestamps: true, sack: true, nagle: true, congestionControl: 'cubic', challengeAckLimit: 10, challengeAckGlobalLimit: 1000,
-      ecn: 'passive',
+      ecn: 'passive', lossDetection: 'rack',
     });
     expect(c).to.not.equal(DEFAULT_TCP_CONFIG);
     expect(Object.isFrozen(DEFAULT_TCP_CONFIG)).to.equal(true);
@@ -22,6 +22,7 @@ describe('tcp/config: resolveTcpConfig', () => {
 
   const bad: [string, Partial<Record<keyof TcpConfig, unknown>>][] = [
     ['mss below 64', { mss: 63 }],
+    ['unknown loss detector', { lossDetection: 'fack' }],
     ['fractional buffer', { sendBufferSize: 10.5 }],
     ['buffer beyond what window scale 14 can express', { receiveBufferSize: 0x40000000 }],
     ['maxRto below minRto', { minRto: 500, maxRto: 400 }],

@@ -152,7 +152,8 @@ describe('tcp scenarios: loss recovery with few duplicate ACKs and with SACK', (
   });
 
   it('SACK recovery resends each reported hole on the next duplicate ACK, never SACKed data', () => {
-    const h = Harness.connect({ config: { sack: true } });
+    // The DupAck rule with SACK (RFC 6675); RACK's recovery is in rack.test.ts.
+    const h = Harness.connect({ config: { sack: true, lossDetection: 'dupack' } });
     h.collect();
     h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, sackPermitted: true });
     h.collect();
