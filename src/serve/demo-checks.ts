@@ -92,7 +92,7 @@ export function statsExcerpt(s: StatsSnapshot): string[] {
   const reasons = Object.entries(st.dropped).filter(([, n]) => n > 0);
   const drops = reasons.length === 0 ? '0' : `${reasons.reduce((a, [, n]) => a + n, 0)} (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
   const lines = [
-    `  connections accepted ${st.stack.accepted}, open now ${s.connections}; segments in ${st.segmentsIn}, out ${st.segmentsOut}; retransmissions ${st.retransmissions}; TCP drops ${drops}`,
+    `  connections accepted ${st.stack.accepted}, open now ${s.connections}; segments in ${st.segmentsIn}, out ${st.segmentsOut}; retransmissions ${st.retransmissions} (tail-loss probes ${st.tailLossProbes}); TCP drops ${drops}`,
     `  IP packets in ${st.ip.packetsIn} (${st.ip.bytesIn} bytes), out ${st.ip.packetsOut} (${st.ip.bytesOut} bytes)`,
     `  services: ${s.services.http.requests} HTTP requests, ${s.services.http.bytesStreamed} bytes streamed, ${s.services.http.bytesUploaded} uploaded; echo ${s.services.echo.bytes} bytes on ${s.services.echo.connections} connections`,
   ];

@@ -24,10 +24,15 @@ function expectChecksPassed(out: string, lossless: boolean): void {
   expect(out).to.match(/^ {2}ok {3}GET http:\/\/\[2001:db8::2\]\/stats +200, \d+ bytes of JSON/m);
   expect(out).to.include('\n6 of 6 checks passed\n');
   expect(out).not.to.include('FAIL');
-  // The excerpt of the server's counters: six connections accepted, nothing dropped or resent.
-  const counts = /^ {2}connections accepted 6, open now \d+; segments in \d+, out \d+; retransmissions (\d+); TCP drops (\d+)( \(.+\))?$/m.exec(out);
+  // The excerpt of the server's counters: six connections accepted, nothing dropped, and nothing
+  // resent but tail-loss probes (RFC 8985 sends one when an ACK is later than 2·SRTT, as a
+  // delayed ACK of a response's last segment can be on an in-memory link of ~1 ms RTT).
+  const counts = /^ {2}connections accepted 6, open now \d+; segments in \d+, out \d+; retransmissions (\d+) \(tail-loss probes (\d+)\); TCP drops (\d+)( \(.+\))?$/m.exec(out);
   expect(counts, 'the stats excerpt line').to.not.equal(null);
-  if (lossless) expect([counts![1], counts![2]]).to.deep.equal(['0', '0']);
+  if (lossless) {
+    expect(Number(counts![1])).to.be.at.most(Number(counts![2]));
+    expect(counts![3]).to.equal('0');
+  }
   expect(out).to.match(/^ {2}services: 4 HTTP requests, 10485760 bytes streamed, 1048576 uploaded; echo 2099712 bytes on 2 connections$/m);
 }
 
