@@ -18,18 +18,9 @@ import socket
 import struct
 import sys
 import time
-
-ETH_P_IP = 0x0800
-ETH_P_IPV6 = 0x86DD
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b'\0'
-    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return (~total) & 0xFFFF
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'helpers'))
+from inet import ETH_P_IP, ETH_P_IPV6, checksum  # noqa: E402
 
 
 # MSS 1460, SACK-permitted, timestamps, NOP, window scale 7: what a Linux client sends.

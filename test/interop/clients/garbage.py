@@ -18,6 +18,9 @@ import socket
 import struct
 import sys
 import time
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'helpers'))
+from inet import ETH_P_IP, ETH_P_IPV6, checksum  # noqa: E402
 
 OURS4 = bytes([198, 51, 100, 2])
 KERNEL4 = bytes([198, 51, 100, 1])
@@ -26,18 +29,6 @@ OURS6 = socket.inet_pton(socket.AF_INET6, '2001:db8::2')
 KERNEL6 = socket.inet_pton(socket.AF_INET6, '2001:db8::1')
 OTHER6 = socket.inet_pton(socket.AF_INET6, '2001:db8::99')
 CLOSED_PORT = 19  # nothing listens there in these tests (chargen: never served)
-
-ETH_P_IP = 0x0800
-ETH_P_IPV6 = 0x86DD
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b'\0'
-    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return (~total) & 0xFFFF
 
 
 def ipv4(payload, proto=6, src=KERNEL4, dst=OURS4, total_length=None, ihl=5, frag=0, bad_checksum=False, r=None):

@@ -3,6 +3,8 @@
 # `ip netns exec NS python3 ping.py HOST COUNT INTERVAL_S TIMEOUT_S [DATA_BYTES]` (interval 0: a burst).
 # Prints one JSON line: {"sent": n, "received": n}; exit status 0 only if every reply came back.
 import json, os, select, socket, struct, sys, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'helpers'))
+from inet import checksum  # noqa: E402
 
 host, count, interval, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 size = int(sys.argv[5]) if len(sys.argv) > 5 else 56
@@ -12,13 +14,6 @@ sock = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW,
 request, reply = (128, 129) if v6 else (8, 0)
 ident = os.getpid() & 0xffff
 
-def checksum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
 
 payload = bytes((i * 7) & 0xff for i in range(size))
 received = set()
