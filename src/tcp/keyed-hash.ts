@@ -21,9 +21,16 @@ export class TupleHash {
   private readonly message = new Uint8Array(MAX_MESSAGE);
   private readonly digest = new Uint32Array(2);
 
-  /** `secret`: 16 bytes (the stack's RFC 6528 key); `label` picks an independent derived key. */
-  constructor(secret: Uint8Array, label: number) {
+  /**
+   * `secret`: 16 bytes (the stack's RFC 6528 key); `label` picks an independent derived key, or
+   * null to key the hash with `secret` itself (the ISN's F, RFC 6528 §3).
+   */
+  constructor(secret: Uint8Array, label: number | null) {
     if (secret.length !== 16) throw new RangeError(`secret must be 16 bytes, got ${secret.length}`);
+    if (label === null) {
+      this.key.set(secret);
+      return;
+    }
     const seed = new Uint8Array(8);
     new DataView(seed.buffer).setUint32(0, label >>> 0);
     const words = new DataView(this.key.buffer);
@@ -37,9 +44,10 @@ export class TupleHash {
 
   /**
    * 32 bits of SipHash-2-4 over (local, remote, localPort, remotePort, extra). Addresses are 4 or
-   * 16 bytes (the same family); pass 0 for a port or `extra` the use does not depend on.
+   * 16 bytes (the same family); pass 0 for a port or `extra` the use does not depend on, or a null
+   * `extra` to hash the 4-tuple alone (the ISN's F).
    */
-  hash(local: Uint8Array, remote: Uint8Array, localPort: number, remotePort: number, extra = 0): number {
+  hash(local: Uint8Array, remote: Uint8Array, localPort: number, remotePort: number, extra: number | null = 0): number {
     const n = local.length;
     if ((n !== 4 && n !== 16) || remote.length !== n) {
       throw new RangeError(`addresses must both be 4 (IPv4) or 16 (IPv6) bytes, got ${n} and ${remote.length}`);
@@ -52,10 +60,12 @@ export class TupleHash {
     m[at++] = localPort & 0xff;
     m[at++] = (remotePort >>> 8) & 0xff;
     m[at++] = remotePort & 0xff;
-    m[at++] = (extra >>> 24) & 0xff;
-    m[at++] = (extra >>> 16) & 0xff;
-    m[at++] = (extra >>> 8) & 0xff;
-    m[at++] = extra & 0xff;
+    if (extra !== null) {
+      m[at++] = (extra >>> 24) & 0xff;
+      m[at++] = (extra >>> 16) & 0xff;
+      m[at++] = (extra >>> 8) & 0xff;
+      m[at++] = extra & 0xff;
+    }
     return sipHash24(this.key, m.subarray(0, at), this.digest)[0]!;
   }
 }
