@@ -111,7 +111,7 @@ export const DEFAULT_SOAK: Omit<SoakOptions, 'durationMs' | 'concurrency'> = {
 };
 
 /** mulberry32: the session plans' seeded PRNG. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
