@@ -7,7 +7,7 @@
 // either table, every session exact, heap back near its start, no growth trend (least-squares
 // slope over the second half of the load).
 //
-// npm run soak [-- --minutes N | --quick] [--seed S]   (compiles bench/, runs with --expose-gc)
+// npm run soak [-- --minutes N | --quick] [--seed S] [--concurrency N] [--keep-alive MS]   (compiles bench/, runs with --expose-gc)
 // Writes bench/soak-results.json; exits 1 when the verdict fails. Not part of `npm run bench`
 // (it takes 10 minutes by default).
 
@@ -342,6 +342,9 @@ async function main(): Promise<void> {
     concurrency: Number(arg('--concurrency') ?? 32),
     seed: Number(arg('--seed') ?? 1),
     sampleMs: quick ? 1000 : 5000,
+    // --keep-alive 0: the services without TCP keep-alive, as before issue 12 (half-open
+    // connections whose peer's RST was lost then stay forever and the verdict fails).
+    keepAliveMs: Number(arg('--keep-alive') ?? DEFAULT_SOAK.keepAliveMs),
     onSample: (s) => console.log(`${(s.t / 1000).toFixed(0).padStart(5)} s ${s.phase.padEnd(5)} rss ${mib(s.rss)} heap ${mib(s.heapUsed)} `
       + `arrayBuffers ${mib(s.arrayBuffers)} sessions ${s.sessionsDone} (${s.sessionsInProgress} open) `
       + `conns ${s.server.connections}/${s.client.connections} orphans ${s.server.orphans}/${s.client.orphans} `

@@ -4,7 +4,7 @@
 // bench/soak.ts runs on the built package (dist/), as the benchmarks do.
 
 import { expect } from 'chai';
-import { DEFAULT_SOAK, planSession, prng, runSoak, type SoakResult } from '../../bench/soak.js';
+import { DEFAULT_SOAK, judge, planSession, prng, runSoak, type SoakResult } from '../../bench/soak.js';
 import { leastSquaresSlope } from '../../bench/soak-stats.js';
 
 describe('soak (bench/soak.ts)', function () {
@@ -71,6 +71,17 @@ describe('soak (bench/soak.ts)', function () {
       expect(r.end.server).to.deep.include({ connections: 0, orphans: 0, bufferBytes: 0 });
       expect(r.end.client).to.deep.include({ connections: 0, orphans: 0, bufferBytes: 0 });
       expect(r.verdict.checks[0]).to.include({ name: 'no connection left after the drain', ok: true });
+    });
+
+    it('has a verdict that fails on a stuck connection, an inexact session or growth', () => {
+      const failed = (x: SoakResult) => judge(x).checks.filter((c) => !c.ok).map((c) => c.name);
+      expect(failed({ ...r, stuck: { server: 1, client: 0 } })).to.include('no connection left after the drain');
+      expect(failed({ ...r, sessionsOk: r.sessions - 1 })).to.include('every session exact');
+      // 8 s of load: 4 MiB over the second half (4 s) is 60 MiB a minute.
+      const MiB = 1024 * 1024;
+      expect(failed({ ...r, slopes: { ...r.slopes, heapPerMin: 61 * MiB } })).to.include('no heap growth trend (< 4 MiB over the 2nd half)');
+      expect(failed({ ...r, slopes: { ...r.slopes, heapPerMin: 59 * MiB } })).to.not.include('no heap growth trend (< 4 MiB over the 2nd half)');
+      expect(failed({ ...r, end: { ...r.end, heapUsed: r.start.heapUsed + 9 * MiB } })).to.include('heap back near its start (+8 MiB)');
     });
 
     it('ran over a link that lost, reordered and corrupted packets, and sampled the load', () => {
