@@ -46,6 +46,12 @@ export interface StackSample {
   orphans: number;
   bufferBytes: number;
   reassemblyBytes: number;
+  /** Running totals of the stack's counters that show churn, loss recovery and cleanup. */
+  counters: {
+    segmentsIn: number; segmentsOut: number; retransmissions: number; timeouts: number;
+    resetsSent: number; resetsReceived: number; keepAliveProbes: number; dropped: number;
+    opens: number; closed: number; orphaned: number; finTimeouts: number; memoryAborts: number;
+  };
 }
 
 export interface Sample {
@@ -165,11 +171,19 @@ export function planSession(random: () => number): SessionPlan {
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function stackSample(stack: Stack): StackSample {
+  const st = stack.stats;
   return {
     connections: stack.connectionCount,
     orphans: stack.orphanCount,
     bufferBytes: stack.bufferBytes,
     reassemblyBytes: stack.reassemblyBytes,
+    counters: {
+      segmentsIn: st.segmentsIn, segmentsOut: st.segmentsOut, retransmissions: st.retransmissions, timeouts: st.timeouts,
+      resetsSent: st.resetsSent, resetsReceived: st.resetsReceived, keepAliveProbes: st.keepAliveProbes,
+      dropped: Object.values(st.dropped).reduce((x, y) => x + y, 0),
+      opens: st.stack.activeOpens + st.stack.passiveOpens, closed: st.stack.closed, orphaned: st.stack.orphaned,
+      finTimeouts: st.stack.finTimeouts, memoryAborts: st.memory.aborts,
+    },
   };
 }
 

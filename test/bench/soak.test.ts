@@ -96,6 +96,11 @@ describe('soak (bench/soak.ts)', function () {
       // One sample per second of load, and some taken while sessions were open.
       expect(r.samples.filter((s) => s.phase === 'load').length).to.be.at.least(7);
       expect(Math.max(...r.samples.map((s) => s.server.connections))).to.be.greaterThan(0);
+      // Counters sampled as running totals: every connection opened was closed by the end.
+      expect(r.end.client.counters.opens).to.equal(r.sessions);
+      expect(r.end.server.counters.closed).to.equal(r.end.server.counters.opens);
+      expect(r.end.client.counters.closed).to.equal(r.end.client.counters.opens);
+      expect(r.samples[1]!.server.counters.segmentsIn).to.be.greaterThan(0);
     });
   });
 });
