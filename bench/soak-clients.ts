@@ -54,6 +54,20 @@ export function payload(bytes: number, seed: number): Buffer {
   return Buffer.from(words.buffer, 0, bytes);
 }
 
+/**
+ * How a session really lets go of its socket: discard always ends (the server ends back), slow
+ * and non-reading readers and abandoned echoes go away with data unread (destroy or reset).
+ */
+export function closeOf(plan: SessionPlan): CloseMode {
+  switch (plan.kind) {
+    case 'discard': return 'end';
+    case 'abandon': return 'destroy';
+    case 'slow-reader':
+    case 'never-read': return plan.close === 'reset' ? 'reset' : 'destroy';
+    default: return plan.close;
+  }
+}
+
 function letGo(socket: TcpSocket, mode: CloseMode): void {
   if (mode === 'end') socket.end();
   else if (mode === 'destroy') socket.destroy();
@@ -72,7 +86,7 @@ export function runSession(target: SessionTarget, plan: SessionPlan): Promise<Se
     let settled = false;
     let moved = 0;
     const timers: NodeJS.Timeout[] = [];
-    const finish = (result: SessionResult, mode: CloseMode | 'none' = plan.close): void => {
+    const finish = (result: SessionResult, mode: CloseMode | 'none' = closeOf(plan)): void => {
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
@@ -99,7 +113,7 @@ export function runSession(target: SessionTarget, plan: SessionPlan): Promise<Se
         else if (moved >= stopAt) {
           if (plan.kind === 'abandon') {
             const ok = Buffer.concat(got).equals(sent.subarray(0, moved));
-            finish(ok ? { ok, bytes: moved } : { ok, bytes: moved, failure: 'mismatch' }, 'destroy');
+            finish(ok ? { ok, bytes: moved } : { ok, bytes: moved, failure: 'mismatch' });
             return;
           }
           const ok = Buffer.concat(got).equals(sent);
@@ -179,7 +193,7 @@ export function runSession(target: SessionTarget, plan: SessionPlan): Promise<Se
         }, 100);
         timers.push(tick);
       }
-      timers.push(setTimeout(() => finish({ ok: true, bytes: moved }, plan.close === 'reset' ? 'reset' : 'destroy'), plan.holdMs));
+      timers.push(setTimeout(() => finish({ ok: true, bytes: moved }), plan.holdMs));
       return;
     }
     socket.on('end', () => {

@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, type MemoryLinkOptions } from '../dist/index.js';
 import { startServices } from '../dist/serve/index.js';
-import { runSession, type CloseMode, type SessionKind, type SessionPlan } from './soak-clients.js';
+import { closeOf, runSession, type CloseMode, type SessionKind, type SessionPlan } from './soak-clients.js';
 import { leastSquaresSlope } from './soak-stats.js';
 
 export interface SoakOptions {
@@ -78,7 +78,7 @@ export interface SoakResult {
   sessions: number;
   sessionsOk: number;
   ipv6Sessions: number;
-  /** Sessions by kind and by close mode. */
+  /** Sessions by kind and by how they let go of the socket (closeOf). */
   byKind: Record<string, number>;
   byClose: Record<string, number>;
   /** Failed sessions by `kind:reason`. */
@@ -234,7 +234,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       inProgress--;
       done++;
       count(byKind, plan.kind);
-      count(byClose, plan.close);
+      count(byClose, closeOf(plan));
       bytesChecked += r.bytes;
       if (plan.ipv6) ipv6Sessions++;
       if (r.ok) sessionsOk++;
