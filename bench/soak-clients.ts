@@ -181,21 +181,7 @@ export function runSession(target: SessionTarget, plan: SessionPlan): Promise<Se
       bodyOffset = end + 4;
       if (head.length > bodyOffset) onBody(head.subarray(bodyOffset));
     });
-    if (plan.kind === 'slow-reader' || plan.kind === 'never-read') {
-      // A client that reads a large body slowly (a chunk every 100 ms) or never, then goes away
-      // with data unread: the server's pipeline must stop and its buffers be freed.
-      if (plan.kind === 'never-read') socket.pause();
-      else {
-        socket.pause();
-        const tick = setInterval(() => {
-          socket.resume();
-          setImmediate(() => socket.pause());
-        }, 100);
-        timers.push(tick);
-      }
-      timers.push(setTimeout(() => finish({ ok: true, bytes: moved }), plan.holdMs));
-      return;
-    }
+    // Also a slow reader's: it may get the whole body before its hold ends; then the server closes.
     socket.on('end', () => {
       if (contentLength < 0 || moved !== contentLength) {
         fail('mismatch');
@@ -214,5 +200,19 @@ export function runSession(target: SessionTarget, plan: SessionPlan): Promise<Se
       }
       finish({ ok: true, bytes: upload ? upload.length : moved });
     });
+    if (plan.kind === 'slow-reader' || plan.kind === 'never-read') {
+      // A client that reads a large body slowly (a chunk every 100 ms) or never, then goes away
+      // with data unread: the server's pipeline must stop and its buffers be freed.
+      if (plan.kind === 'never-read') socket.pause();
+      else {
+        socket.pause();
+        const tick = setInterval(() => {
+          socket.resume();
+          setImmediate(() => socket.pause());
+        }, 100);
+        timers.push(tick);
+      }
+      timers.push(setTimeout(() => finish({ ok: true, bytes: moved }), plan.holdMs));
+    }
   });
 }

@@ -157,8 +157,9 @@ export function planSession(random: () => number): SessionPlan {
   switch (kind) {
     case 'slow-reader':
     case 'never-read':
-      // Larger than the buffers on both sides, so the server's writer is stuck on backpressure.
-      return { kind, close, bytes: 8 * 1024 * 1024, holdMs: 500 + Math.floor(random() * 3000), seed, ipv6 };
+      // Far more than the buffers on both sides, so the server's writer is stuck on backpressure,
+      // and than a slow reader gets in its hold (~2.3 MB/s here: 8 MiB was sometimes all read).
+      return { kind, close, bytes: 32 * 1024 * 1024, holdMs: 500 + Math.floor(random() * 3000), seed, ipv6 };
     case 'abandon':
       return { kind, close, bytes: 64 * 1024 + Math.floor(random() * 960 * 1024), holdMs: 0, seed, ipv6 };
     case 'get':

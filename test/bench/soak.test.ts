@@ -5,7 +5,10 @@
 
 import { expect } from 'chai';
 import { DEFAULT_SOAK, judge, planSession, prng, runSoak, type SoakResult } from '../../bench/soak.js';
+import { runSession } from '../../bench/soak-clients.js';
 import { leastSquaresSlope } from '../../bench/soak-stats.js';
+import { MemoryLink, Stack } from '../../dist/index.js';
+import { startServices } from '../../dist/serve/index.js';
 
 describe('soak (bench/soak.ts)', function () {
   this.timeout(90_000);
@@ -36,6 +39,23 @@ describe('soak (bench/soak.ts)', function () {
     expect(Array.from({ length: 50 }, () => planSession(r2))).to.deep.equal(plans);
     const r3 = prng(43);
     expect(Array.from({ length: 50 }, () => planSession(r3))).to.not.deep.equal(plans);
+  });
+
+  it('counts a slow reader that got the whole body before letting go as exact, not closed early', async () => {
+    const [a, b] = MemoryLink.pair({ mtu: 1500, delayMs: 1, seed: 5 });
+    const server = new Stack({ device: a, addresses: ['198.51.100.1/24'] });
+    const client = new Stack({ device: b, addresses: ['198.51.100.2/24'] });
+    const services = startServices(server);
+    try {
+      const target = { stack: client, hosts: { ipv4: '198.51.100.1', ipv6: '2001:db8::1' }, ports: services.ports, timeoutMs: 20_000 };
+      // 256 KiB at a chunk every 100 ms is read well within the 5 s hold; the server then closes.
+      const r = await runSession(target, { kind: 'slow-reader', close: 'destroy', bytes: 256 * 1024, holdMs: 5000, seed: 1, ipv6: false });
+      expect(r).to.deep.equal({ ok: true, bytes: 256 * 1024 });
+    } finally {
+      await services.close({ graceMs: 100 });
+      server.close();
+      client.close();
+    }
   });
 
   describe('a short run (8 s of load)', () => {
