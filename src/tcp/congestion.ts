@@ -5,7 +5,7 @@
 // restart) and calls in; the algorithm only owns cwnd and ssthresh. All sizes are bytes.
 
 import { Cubic } from './cubic.js';
-import { INITIAL_SSTHRESH, MAX_CWND, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
+import { ABC_LIMIT, INITIAL_SSTHRESH, MAX_CWND, checkMss, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
 
 export { INITIAL_SSTHRESH, MAX_CWND, initialWindow };
 
@@ -43,9 +43,6 @@ export interface CongestionControl {
    */
   onCongestionSignal?(flightSize: number, mss: number, now: number): void;
 }
-
-/** RFC 3465's limit L on the per-ACK increase in slow start, in MSS. */
-const ABC_LIMIT = 2;
 
 export class NewReno implements CongestionControl {
   // A getter, not a field: one less slot on every connection's instance.
@@ -162,9 +159,6 @@ function halfFlight(flightSize: number, mss: number): number {
   return Math.max(Math.floor(Math.max(0, flightSize) / 2), 2 * mss);
 }
 
-function checkMss(mss: number): void {
-  if (!Number.isSafeInteger(mss) || mss <= 0) throw new RangeError(`MSS must be a positive integer, got ${mss}`);
-}
 
 type Factory = (mss: number) => CongestionControl;
 

@@ -12,7 +12,7 @@
 // shrink under path MTU discovery).
 
 import type { CongestionControl } from './congestion.js';
-import { INITIAL_SSTHRESH, MAX_CWND, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
+import { ABC_LIMIT, INITIAL_SSTHRESH, MAX_CWND, checkMss, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
 import { HyStart, HYSTART } from './hystart.js';
 
 /** RFC 9438 §5: C = 0.4 (segments/s³), β_cubic = 0.7. */
@@ -31,9 +31,6 @@ export function cubicWindow(t: number, k: number, wMax: number): number {
   const d = t - k;
   return CUBIC_C * d * d * d + wMax;
 }
-
-/** RFC 3465's L outside HyStart++ (standard slow start after a timeout). */
-const ABC_LIMIT = 2;
 
 export interface CubicOptions {
   /** RFC 9438 §4.7 fast convergence (default on, as Linux). */
@@ -75,7 +72,7 @@ export class Cubic implements CongestionControl {
   private priorCwndPrior = 0;
 
   constructor(mss: number, options: CubicOptions = {}) {
-    if (!Number.isSafeInteger(mss) || mss <= 0) throw new RangeError(`MSS must be a positive integer, got ${mss}`);
+    checkMss(mss);
     this.window = initialWindow(mss);
     this.fastConvergence = options.fastConvergence ?? true;
     this.hystart = (options.hystart ?? true) ? new HyStart() : null;

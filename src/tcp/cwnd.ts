@@ -5,6 +5,14 @@ export const INITIAL_SSTHRESH = 0x7fffffff;
 /** Growth stops here: the largest window TCP can advertise (65535 << 14), rounded up. */
 export const MAX_CWND = 0x40000000;
 
+/** RFC 3465's limit L on the per-ACK increase in standard slow start, in MSS. */
+export const ABC_LIMIT = 2;
+
+/** Every algorithm's constructor takes the MSS it starts from; a bad one is a caller's bug. */
+export function checkMss(mss: number): void {
+  if (!Number.isSafeInteger(mss) || mss <= 0) throw new RangeError(`MSS must be a positive integer, got ${mss}`);
+}
+
 /** Initial window per RFC 6928: min(10*MSS, max(2*MSS, 14600)). */
 export function initialWindow(mss: number): number {
   return Math.min(10 * mss, Math.max(2 * mss, 14600));
