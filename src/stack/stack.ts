@@ -448,6 +448,7 @@ export class Stack {
     // RFC 9293 §3.10.7.2, LISTEN: ignore RST; answer ACK with RST; take SYN; drop the rest.
     if (seg.flags & RST) return;
     if (seg.flags & ACK) {
+      this.stats.dropped.noConnection++;
       this.#reset(seg, local, remoteAddress());
       return;
     }

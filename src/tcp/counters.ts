@@ -14,6 +14,8 @@ export interface TcpDropCounters {
   synInvalid: number;
   /** Segment for no connection and no listener (counted by the stack). */
   noListener: number;
+  /** ACK to a listening port for no connection, answered with RST (RFC 9293 §3.10.7.2; counted by the stack). */
+  noConnection: number;
   /** Undecodable segment (counted by the stack). */
   malformed: number;
   /** Checksum mismatch (counted by the stack). */
@@ -74,6 +76,7 @@ export function createTcpCounters(): TcpCounters {
       rstInvalid: 0,
       synInvalid: 0,
       noListener: 0,
+      noConnection: 0,
       malformed: 0,
       badChecksum: 0,
       listenOverflow: 0,

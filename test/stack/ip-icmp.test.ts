@@ -155,6 +155,18 @@ describe('Stack: IP and ICMP input', () => {
     expect(d.tcp).to.include({ srcPort: 81, dstPort: 40000, seq: 0xfffffff0, flags: TcpFlags.RST });
     expect(h.stack.stats.dropped.noListener).to.equal(2);
   });
+
+  it('answers an ACK for no connection on a listening port with RST, SEQ = SEG.ACK, counted as noConnection (RFC 9293 §3.10.7.2)', () => {
+    const h = wireHarness();
+    h.stack.createServer(() => {}).listen(80);
+    h.inject(tcpPacket({ ip: { src: CLIENT_V4, dst: SERVER_V4 }, tcp: { srcPort: 40000, dstPort: 80, seq: 5, ack: 777, flags: TcpFlags.ACK | TcpFlags.FIN } }));
+    const out = h.take();
+    expect(out).to.have.length(1);
+    expect(decoded(out[0]!).tcp).to.include({ srcPort: 80, dstPort: 40000, seq: 777, flags: TcpFlags.RST });
+    expect(h.stack.stats.dropped.noConnection).to.equal(1);
+    expect(h.stack.stats.dropped.noListener).to.equal(0);
+    expect(h.stack.connectionCount).to.equal(0);
+  });
   it('assumes a send MSS of 536 over IPv4 and 1220 over IPv6 when the SYN has no MSS option (RFC 9293 §3.7.1)', async () => {
     for (const [client, server, mss] of [[CLIENT_V4, SERVER_V4, 536], [CLIENT_V6, SERVER_V6, 1220]] as const) {
       const h = wireHarness();
