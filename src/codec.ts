@@ -1,0 +1,27 @@
+// tcpwasm/codec: the WASM codec (checksum, decode, encode, batch decode) and pcap/pcapng parsing.
+// Browser-safe: nothing here (or below it) imports a `node:` module statically.
+
+export { init } from './wire/module.js';
+export { DecodeError, type DecodeErrorCode } from './errors.js';
+export {
+  internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum,
+} from './wire/checksum.js';
+export { decodeFrame, decodeIp } from './wire/decode.js';
+export { decodeBatch, SegmentTable, type PackedFrames, type BatchOptions } from './wire/batch.js';
+export { inputArea } from './wire/input.js';
+export {
+  encodePacket, encodeTcp, type PacketInit, type IpHeaderInit, type TcpHeaderInit, type AddressInit,
+} from './wire/encode.js';
+export { TcpFlags, LinkType, ChecksumState, OptionBit, type ChecksumStatus } from './wire/constants.js';
+export { formatTcpFlags } from './wire/flags.js';
+export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './wire/address.js';
+export type {
+  DecodedPacket, TcpHeader, TcpOptions, IpInfo, Ipv4Info, Ipv6Info,
+} from './wire/types.js';
+export { parseCapture, parseCaptureBatches } from './pcap/read.js';
+export { RecordBatch } from './pcap/batch.js';
+export { CaptureParser, type CaptureRecord } from './pcap/parser.js';
+export {
+  writePcap, writePcapng, PcapWriter,
+  type PcapWriterOptions, type PcapngInterface, type WritableRecord,
+} from './pcap/writer.js';
