@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Netns, deleteOrphanNamespaces } from '../dist/index.js';
+import { Netns, deleteOrphanNamespaces } from '../dist/tun.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled to .bench/ beside bench/: the .mjs peer is not compiled, so point at the source tree. */

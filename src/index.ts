@@ -1,48 +1,25 @@
-// tcpwasm: a WebAssembly-accelerated TCP segment codec with pcap/pcapng I/O.
+// tcpwasm: the names most programs need — the WASM codec and pcap/pcapng I/O, the userspace
+// Stack with its sockets and clocks, the links it runs on (in memory, a capture tap, a faulty
+// link for tests, the Linux TUN device) and the services `tcpwasm serve` runs.
+//
+// Everything else has its own entry point and is not repeated here (each name has one home):
+//   tcpwasm/engine  the sans-IO Connection, its segment type, config, congestion control, seq*
+//   tcpwasm/tun     TunDevice again, plus the network-namespace helpers (Netns, …)
+//   tcpwasm/serve   the HTTP app and byte source behind startServices
+//   tcpwasm/codec   the codec alone (no `node:` imports: browsers, Deno, Bun, workers)
+//   tcpwasm/stack   the Stack alone
 
-export { init } from './wire/module.js';
-export { DecodeError, type DecodeErrorCode } from './errors.js';
-export {
-  internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum,
-} from './wire/checksum.js';
-export { decodeFrame, decodeIp } from './wire/decode.js';
-export { decodeBatch, SegmentTable, type PackedFrames, type BatchOptions } from './wire/batch.js';
-export { inputArea } from './wire/input.js';
-export {
-  encodePacket, encodeTcp, type PacketInit, type IpHeaderInit, type TcpHeaderInit, type AddressInit,
-} from './wire/encode.js';
-export { TcpFlags, LinkType, ChecksumState, OptionBit, type ChecksumStatus } from './wire/constants.js';
-export { formatTcpFlags } from './wire/flags.js';
-export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './wire/address.js';
-export type {
-  DecodedPacket, TcpHeader, TcpOptions, IpInfo, Ipv4Info, Ipv6Info,
-} from './wire/types.js';
-export * from './pcap/index.js';
+export * from './codec.js';
+// The Node.js readers (files, streams, .gz) beside the codec entry's parse* functions.
+export { readCapture, readCaptureBatches } from './pcap/index.js';
 export * from './stack/index.js';
 export { MemoryLink, MemoryLinkEnd, type MemoryLinkOptions, type LinkCounters } from './link/memory-link.js';
 export type { Device, PacketBatchHandler } from './link/device.js';
 export { PcapTap, type PcapTapOptions } from './link/pcap-tap.js';
 export { FaultyDevice, type FaultyDeviceOptions, type FaultyDirectionCounters } from './link/faulty-device.js';
 export type { FaultOptions, FaultCounters } from './link/faults.js';
-// The sans-IO engine for embedding in other stacks: feed it segments and the time, send what
-// pollTransmit returns (see src/tcp/connection.ts).
+export { TunDevice, TunError, type TunDeviceOptions, type TunCounters, type TunErrorCode } from './tun.js';
 export {
-  Connection, type ConnectionInit, type ConnectionEvent, type ConnectionErrorCode,
-} from './tcp/connection.js';
-export { resetFor } from './tcp/reset.js';
-export type { TcpSegment } from './tcp/segment.js';
-export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig } from './tcp/config.js';
-export type { EcnMode } from './tcp/ecn.js';
-export type { TcpState } from './tcp/state.js';
-export { createTcpCounters, type TcpCounters } from './tcp/counters.js';
-export { IsnGenerator } from './tcp/isn.js';
-export {
-  registerCongestionControl, createCongestionControl, type CongestionControl,
-} from './tcp/congestion.js';
-export { Cubic, type CubicOptions } from './tcp/cubic.js';
-export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';
-export { TunDevice, type TunDeviceOptions, type TunCounters } from './link/tun-device.js';
-export { Netns, NetnsError, netnsExists, deleteOrphanNamespaces } from './link/netns.js';
-export { TunError, type TunErrorCode } from './link/tun-error.js';
-// tcpwasm serve's services (HTTP with live stats, echo, discard) on any Stack.
-export * from './serve/index.js';
+  startServices, type Services, type ServiceOptions, type CloseOptions, type ServiceCounters,
+  type StatsSnapshot, type ServicePorts, type DeviceInfo,
+} from './serve/index.js';

@@ -4,7 +4,8 @@
 // lets the loop run.
 
 import { expect } from 'chai';
-import { MemoryLink, Stack, VirtualClock, type TcpConfig } from '../../src/index.js';
+import { MemoryLink, Stack, VirtualClock } from '../../src/index.js';
+import type { TcpConfig } from '../../src/engine.js';
 import { parseAddress } from '../../src/wire/address.js';
 import { TcpFlags } from '../../src/wire/constants.js';
 import { decoded, tcpPacket } from './harness.js';
