@@ -9,7 +9,8 @@
 
 import http from 'node:http';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import type { Connection, Server, Stack, TcpSocket } from '../dist/index.js';
+import type { Server, Stack, TcpSocket } from '../dist/index.js';
+import type { Connection } from '../dist/engine.js';
 // The same bytes and writer as the kernel-side peer. The path goes through ../bench so that it
 // resolves both from here and from the compiled .bench/ (tsc does not copy .mjs files).
 import { CHUNK, pump } from '../bench/clients/pattern.mjs';
@@ -124,7 +125,8 @@ export function startStackServices(stack: Stack): StackServices {
   });
   web.keepAliveTimeout = 0;
   const httpListener: Server = stack.createServer((s: TcpSocket) => {
-    const conn = s._connection;
+    // _connection is internal (not in the published .d.ts this bench compiles against).
+    const conn = (s as unknown as { _connection: Connection | undefined })._connection;
     if (conn !== undefined) httpConnections.push(conn);
     s.on('error', () => {});
     web.emit('connection', s);

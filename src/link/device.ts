@@ -15,9 +15,10 @@ export interface Device {
   /**
    * Present when the device takes TCP segmentation offload: the largest TCP super-packet (IP
    * header included) it accepts with a segment size, which it puts on the wire as segments of
-   * at most `mtu` bytes. Absent: every packet must fit the MTU.
+   * at most `mtu` bytes. Absent or undefined: every packet must fit the MTU. (`| undefined` so
+   * a device can declare it as a field, under exactOptionalPropertyTypes too.)
    */
-  readonly maxOffloadSize?: number;
+  readonly maxOffloadSize?: number | undefined;
   /**
    * Sends one raw IPv4 or IPv6 packet. The device may keep the array without copying: the caller
    * must not change it afterwards. `segmentSize` (only to a device with maxOffloadSize): the

@@ -11,7 +11,7 @@ import { deliverOnread, validateOnread, type OnReadOptions } from './onread.js';
 import { writeAfterFin } from './socket-write.js';
 import type { Timer } from './clock.js';
 import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
-import type { Endpoint, EndpointOwner } from './endpoint.js';
+import type { Endpoint } from './endpoint.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
 import { startConnect } from './socket-connect.js';
 import { ProcessHold } from './process-hold.js';
@@ -38,7 +38,10 @@ interface PendingWrite {
   callback: (error?: Error | null) => void;
 }
 
-export class TcpSocket extends Duplex implements EndpointOwner {
+// Not `implements EndpointOwner`: its members here are marked internal, so the published .d.ts
+// drops them and the clause would not compile there; `ep.owner = this` in attach() checks the
+// shape. (tsc strips any declaration with that tag in a comment before it: do not write it here.)
+export class TcpSocket extends Duplex {
   /** Bytes delivered to the reader. */
   bytesRead = 0;
   /** True from connect() until the handshake completes (or fails). */
