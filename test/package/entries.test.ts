@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { install, node, repo } from './installed.js';
 
 const ENTRIES = ['tcpwasm', 'tcpwasm/codec', 'tcpwasm/engine', 'tcpwasm/stack', 'tcpwasm/tun', 'tcpwasm/serve'];
@@ -79,6 +80,22 @@ describe('package: entry points of the installed tarball', function () {
       expect(esm.length, entry).to.be.greaterThan(0);
       expect(cjs, entry).to.deep.equal(esm);
     }
+  });
+
+  it('require() loads the CommonJS build and import the ES modules (not one through the other)', function () {
+    const script = `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+console.log(JSON.stringify(${JSON.stringify(ENTRIES)}.map((e) => [require.resolve(e), import.meta.resolve(e)])));`;
+    const result = node(['--input-type=module', '-e', script]);
+    expect(result.stderr).to.equal('');
+    const resolved = JSON.parse(result.stdout) as Array<[string, string]>;
+    const { pkg } = install();
+    resolved.forEach(([cjs, esm], i) => {
+      const base = ENTRIES[i] === 'tcpwasm' ? 'index' : ENTRIES[i]!.slice('tcpwasm/'.length);
+      const file = base === 'stack' || base === 'serve' ? `${base}/index.js` : `${base}.js`;
+      expect(cjs).to.equal(join(pkg, 'dist/cjs', file));
+      expect(esm).to.equal(pathToFileURL(join(pkg, 'dist', file)).href);
+    });
   });
 
   it('the root keeps the common names and leaves the rest to their entry points', function () {

@@ -3,7 +3,7 @@
 // (@assemblyscript/loader) and @types/node (for the type-check) are linked from this repo's
 // node_modules. Packed once per mocha run and shared by the test files in this folder.
 
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -69,7 +69,13 @@ export function node(args: string[], cwd?: string): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, args, { cwd: cwd ?? install().project, encoding: 'utf8', timeout: 60_000 });
 }
 
-/** Runs this repo's TypeScript compiler on a project inside the scratch project. */
-export function tsc(projectDir: string): SpawnSyncReturns<string> {
-  return node([join(repo, 'node_modules/typescript/bin/tsc'), '-p', projectDir], projectDir);
+/** Runs this repo's TypeScript compiler on a project; resolves to its output and exit code. */
+export function tsc(projectDir: string): Promise<{ output: string; status: number }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', projectDir],
+      { cwd: projectDir, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        done({ output: stdout + stderr, status: error ? (typeof code === 'number' ? code : -1) : 0 });
+      });
+  });
 }

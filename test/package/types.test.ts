@@ -44,7 +44,7 @@ import { TunDevice as TunDevice2, Netns } from 'tcpwasm/tun';
 import { startServices as startServices2 } from 'tcpwasm/serve';
 `;
 
-function project(name: string, type: 'module' | 'commonjs', options: Record<string, unknown>): string {
+function project(name: string, type: 'module' | 'commonjs', options: Readonly<Record<string, unknown>>): string {
   const dir = join(install().project, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
@@ -53,24 +53,38 @@ function project(name: string, type: 'module' | 'commonjs', options: Record<stri
   return dir;
 }
 
+const CONSUMERS = {
+  esm: ['types-esm', 'module', { module: 'NodeNext', moduleResolution: 'NodeNext' }],
+  cjs: ['types-cjs', 'commonjs', { module: 'Node16', moduleResolution: 'Node16' }],
+  node10: ['types-node10', 'commonjs', { module: 'CommonJS', moduleResolution: 'node10', esModuleInterop: true }],
+} as const;
+
 describe('package: types for a strict consumer', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
+  // The three compilations run at once (each is a separate tsc process).
+  let results: Record<keyof typeof CONSUMERS, { output: string; status: number }>;
+
+  before(async function () {
+    const keys = Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>;
+    const runs = await Promise.all(keys.map((k) => {
+      const [name, type, options] = CONSUMERS[k];
+      return tsc(project(name, type, options));
+    }));
+    results = Object.fromEntries(keys.map((k, i) => [k, runs[i]!])) as typeof results;
+  });
 
   it('an ES module consumer (module NodeNext) compiles against the packed .d.ts', function () {
-    const run = tsc(project('types-esm', 'module', { module: 'NodeNext', moduleResolution: 'NodeNext' }));
-    expect(run.stdout + run.stderr).to.equal('');
-    expect(run.status).to.equal(0);
+    expect(results.esm.output).to.equal('');
+    expect(results.esm.status).to.equal(0);
   });
 
   it('a CommonJS consumer (module node16: imports become require()) compiles against the packed .d.ts', function () {
-    const run = tsc(project('types-cjs', 'commonjs', { module: 'Node16', moduleResolution: 'Node16' }));
-    expect(run.stdout + run.stderr).to.equal('');
-    expect(run.status).to.equal(0);
+    expect(results.cjs.output).to.equal('');
+    expect(results.cjs.status).to.equal(0);
   });
 
   it('a CommonJS consumer with the old node10 resolution (no "exports"; esModuleInterop as tsc --init sets it) finds the subpaths too', function () {
-    const run = tsc(project('types-node10', 'commonjs', { module: 'CommonJS', moduleResolution: 'node10', esModuleInterop: true }));
-    expect(run.stdout + run.stderr).to.equal('');
-    expect(run.status).to.equal(0);
+    expect(results.node10.output).to.equal('');
+    expect(results.node10.status).to.equal(0);
   });
 });
