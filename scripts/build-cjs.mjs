@@ -28,7 +28,9 @@ function entryPoints() {
   const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const found = [];
   for (const target of Object.values(exports)) {
-    const file = typeof target === 'object' ? target.import?.default : undefined;
+    // "import": "./x.js" or "import": { "types": …, "default": "./x.js" }
+    const esm = typeof target === 'object' ? target.import : undefined;
+    const file = typeof esm === 'object' ? esm.default : esm;
     if (file) found.push(join(root, file));
   }
   return found;
