@@ -160,7 +160,8 @@ function halfFlight(flightSize: number, mss: number): number {
 }
 
 
-type Factory = (mss: number) => CongestionControl;
+/** Makes a congestion control for a new connection, given its send MSS. */
+export type Factory = (mss: number) => CongestionControl;
 
 const registry = new Map<string, Factory>([
   ['cubic', (mss) => new Cubic(mss)],

@@ -66,12 +66,16 @@ export interface ConnectionInit {
    * so TSval reveals neither uptime nor the ISN. Default: the ISS.
    */
   tsOffset?: number;
-  /** Where the send and receive buffers charge their storage (the stack's memory budget). */
+  /**
+   * Where the send and receive buffers charge their storage (the stack's memory budget).
+   * @internal
+   */
   memory?: MemoryAccount;
   /**
    * A challenge ACK limit shared by every connection of a stack (RFC 5961 §7 suggests a
    * system-wide one): each challenge ACK must pass it as well as the connection's own
    * config.challengeAckLimit. Absent: no shared limit.
+   * @internal
    */
   challengeAckGlobal?: WindowLimit;
 }
