@@ -1,7 +1,7 @@
 // bench/results.json as Markdown, so published figures are copied from the file, never retyped.
 //   node .bench/markdown.js          prints the results table
-//   npx tsx bench/markdown.ts --write  writes bench/README.md (a test fails when that file
-//                                      differs from what this produces from results.json)
+//   npx tsx bench/markdown.ts --write  writes bench/README.md (npm run bench does too; a test
+//                                      fails when it differs from what this makes of results.json)
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
