@@ -86,6 +86,21 @@ describe('README and docs', function () {
       });
     });
 
+    // CommonMark closes a fence only with a bare ``` line: ``` followed by text (or a second
+    // opening fence) leaves the block open, and everything after it renders as code.
+    it(`${page}: every code fence is closed by a bare fence, and none is left open`, function () {
+      let open: number | null = null;
+      text(page).split('\n').forEach((line, i) => {
+        if (!line.startsWith('```')) return;
+        if (open === null) open = i + 1;
+        else {
+          expect(line, `${page}:${i + 1} should close the fence opened at line ${open}`).to.equal('```');
+          open = null;
+        }
+      });
+      expect(open, `${page}: the fence opened at line ${open} is never closed`).to.equal(null);
+    });
+
     it(`${page}: every relative link leads to a file, and every #anchor to a heading`, function () {
       const links = [...text(page).matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
       expect(links.length).to.be.above(0);
