@@ -9,6 +9,7 @@ import { ABC_LIMIT, INITIAL_SSTHRESH, MAX_CWND, checkMss, deflateOnPartialAck, i
 
 export { INITIAL_SSTHRESH, MAX_CWND, initialWindow };
 
+/** A congestion control algorithm, driven by the connection; add one with `registerCongestionControl`. */
 export interface CongestionControl {
   readonly name: string;
   readonly cwnd: number;

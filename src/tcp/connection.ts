@@ -38,6 +38,7 @@ import { WindowLimit } from './window-limit.js';
 
 export type { ConnectionErrorCode, ConnectionEvent } from './events.js';
 
+/** What `Connection.connect` and `Connection.accept` need: the ports, the ISS and the config. */
 export interface ConnectionInit {
   localPort: number;
   remotePort: number;
