@@ -18,6 +18,7 @@ import { h2Rate, runH2loadBench } from './h2load.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { runTunBench, tunRate } from './tun.bench.js';
 import { locateCorpus } from './corpus.js';
+import { benchReadme, loadResults } from './markdown.js';
 import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
 
 const quick = process.argv.includes('--quick');
@@ -155,6 +156,10 @@ async function main(): Promise<void> {
     sink: sink.value,
   }, null, 2)}\n`);
   console.log(`wrote ${out}`);
+  // bench/README.md is the page made from results.json; a test fails when the two disagree.
+  const page = join(here, '../bench/README.md');
+  writeFileSync(page, benchReadme(loadResults(out)));
+  console.log(`wrote ${page}`);
 }
 
 main().catch((error: unknown) => {

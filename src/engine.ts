@@ -6,13 +6,13 @@ export {
 } from './tcp/connection.js';
 export { resetFor } from './tcp/reset.js';
 export type { TcpSegment } from './tcp/segment.js';
-export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig } from './tcp/config.js';
+export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig, type LossDetection } from './tcp/config.js';
 export type { EcnMode } from './tcp/ecn.js';
 export type { TcpState } from './tcp/state.js';
-export { createTcpCounters, type TcpCounters } from './tcp/counters.js';
+export { createTcpCounters, type TcpCounters, type TcpDropCounters } from './tcp/counters.js';
 export { IsnGenerator } from './tcp/isn.js';
 export {
-  registerCongestionControl, createCongestionControl, type CongestionControl,
+  registerCongestionControl, createCongestionControl, type CongestionControl, type Factory as CongestionControlFactory,
 } from './tcp/congestion.js';
 export { Cubic, type CubicOptions } from './tcp/cubic.js';
 export { seqAdd, seqDiff, seqLt, seqLe, seqGt, seqGe } from './tcp/seq.js';

@@ -21,6 +21,7 @@ export type DecodeErrorCode =
   /** Not a pcap or pcapng file, or a capture block whose framing is corrupt. */
   | 'BAD_CAPTURE';
 
+/** A packet or capture that cannot be decoded; `code` says why and `offset` where. */
 export class DecodeError extends Error {
   readonly code: DecodeErrorCode;
   /** Byte offset of the fault: within the frame for packets, within the file for captures. */

@@ -6,6 +6,7 @@
 import { DecodeError } from '../errors.js';
 import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
 
+/** One captured frame with its record header's fields. */
 export interface CaptureRecord {
   /** 1-based frame number, as Wireshark counts them. */
   index: number;
@@ -54,6 +55,10 @@ function toNs(units: bigint, unitsPerSecond: bigint): bigint {
   return (units * NS_PER_SECOND) / unitsPerSecond;
 }
 
+/**
+ * An incremental pcap/pcapng parser: `push` bytes as they arrive, take the complete records with
+ * `drain()` (or `RecordBatch`es with `drainBatches()`), and call `end()` when the input ends.
+ */
 export class CaptureParser {
   private format: Format = 'unknown';
   private buffer: Uint8Array = new Uint8Array(0);

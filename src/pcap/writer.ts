@@ -1,6 +1,7 @@
 // Capture files out: classic pcap and pcapng, for recording what a stack sends and for building
 // test captures. Both writers produce whole files in memory.
 
+/** One frame to write to a capture. */
 export interface WritableRecord {
   data: Uint8Array;
   /** Nanoseconds since the Unix epoch (default 0). */
@@ -11,6 +12,7 @@ export interface WritableRecord {
   interfaceId?: number;
 }
 
+/** The pcap file header: link type, timestamp resolution, byte order, snap length. */
 export interface PcapWriterOptions {
   linkType: number;
   /** Nanosecond timestamps (magic 0xa1b23c4d) instead of microseconds. */
@@ -41,6 +43,7 @@ export class PcapWriter {
     this.chunks.push(new Uint8Array(header.buffer));
   }
 
+  /** Appends one record. */
   add(record: WritableRecord): this {
     const ts = record.timestampNs ?? 0n;
     const header = new DataView(new ArrayBuffer(16));
@@ -66,6 +69,7 @@ export function writePcap(records: Iterable<WritableRecord>, options: PcapWriter
   return writer.bytes();
 }
 
+/** One pcapng Interface Description Block. */
 export interface PcapngInterface {
   linkType: number;
   snapLength?: number;

@@ -11,3 +11,10 @@ export type { SynCookieMode, SynQueueCounters } from './syn-queue.js';
 export type { SystemError, SystemErrorCode } from './node-errors.js';
 export { createNet, type NetModule, type SocketConstructor, type ServerConstructor } from './net-module.js';
 export type { SocketConnectOptions } from './connect-args.js';
+// Types that public options and counters refer to, so declarations and the API docs can name them.
+export type { LocalAddress } from './addresses.js';
+export type { ServerListenOptions } from './listen-args.js';
+export type { MemoryBudgetOptions, MemoryCounters } from './memory-budget.js';
+export type { ReassemblyOptions, ReassemblyCounters } from './reassembly.js';
+export type { OnReadOptions } from './onread.js';
+export type { ConnectionListener } from './net-module.js';

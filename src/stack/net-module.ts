@@ -7,7 +7,8 @@ import { Server, type ServerOptions } from './server.js';
 import { TcpSocket, type TcpSocketOptions } from './socket.js';
 import type { Stack } from './stack.js';
 
-type ConnectionListener = (socket: TcpSocket) => void;
+/** The `connection` listener a Server calls with each accepted socket. */
+export type ConnectionListener = (socket: TcpSocket) => void;
 
 /** `new Socket(options)` and `Socket(options)` both give a TcpSocket on the stack; instanceof works. */
 export interface SocketConstructor {

@@ -2,6 +2,7 @@
 
 import type { EcnMode } from './ecn.js';
 
+/** A connection's tunables; `resolveTcpConfig` fills the defaults in and checks ranges (RangeError). */
 export interface TcpConfig {
   /** The most we advertise / send per segment before MSS clamping. Default 1460. */
   mss: number;
@@ -71,8 +72,10 @@ export interface TcpConfig {
   lossDetection: LossDetection;
 }
 
+/** How losses are found: RACK by time (RFC 8985, the default as in Linux) or three duplicate ACKs only. */
 export type LossDetection = 'rack' | 'dupack';
 
+/** The defaults `resolveTcpConfig` starts from (docs/stack.md says what each is and why). */
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mss: 1460,
   sendBufferSize: 256 * 1024,

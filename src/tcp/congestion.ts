@@ -9,6 +9,7 @@ import { ABC_LIMIT, INITIAL_SSTHRESH, MAX_CWND, checkMss, deflateOnPartialAck, i
 
 export { INITIAL_SSTHRESH, MAX_CWND, initialWindow };
 
+/** A congestion control algorithm, driven by the connection; add one with `registerCongestionControl`. */
 export interface CongestionControl {
   readonly name: string;
   readonly cwnd: number;
@@ -160,7 +161,8 @@ function halfFlight(flightSize: number, mss: number): number {
 }
 
 
-type Factory = (mss: number) => CongestionControl;
+/** Makes a congestion control for a new connection, given its send MSS. */
+export type Factory = (mss: number) => CongestionControl;
 
 const registry = new Map<string, Factory>([
   ['cubic', (mss) => new Cubic(mss)],

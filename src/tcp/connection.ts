@@ -38,6 +38,7 @@ import { WindowLimit } from './window-limit.js';
 
 export type { ConnectionErrorCode, ConnectionEvent } from './events.js';
 
+/** What `Connection.connect` and `Connection.accept` need: the ports, the ISS and the config. */
 export interface ConnectionInit {
   localPort: number;
   remotePort: number;
@@ -66,12 +67,16 @@ export interface ConnectionInit {
    * so TSval reveals neither uptime nor the ISN. Default: the ISS.
    */
   tsOffset?: number;
-  /** Where the send and receive buffers charge their storage (the stack's memory budget). */
+  /**
+   * Where the send and receive buffers charge their storage (the stack's memory budget).
+   * @internal
+   */
   memory?: MemoryAccount;
   /**
    * A challenge ACK limit shared by every connection of a stack (RFC 5961 §7 suggests a
    * system-wide one): each challenge ACK must pass it as well as the connection's own
    * config.challengeAckLimit. Absent: no shared limit.
+   * @internal
    */
   challengeAckGlobal?: WindowLimit;
 }
@@ -105,6 +110,12 @@ export function windowScaleFor(buffer: number): number {
   return shift;
 }
 
+/**
+ * One TCP connection (a TCB, RFC 9293 §3.3.1), sans-IO: it never reads a clock, sets a timer or
+ * touches a socket. The caller passes segments and the time in (`handleSegment`, `handleTimeout`),
+ * sends what `pollTransmit` returns, sleeps until `nextTimeout`, and takes `pollEvent`'s events.
+ * Times are milliseconds on the caller's clock. docs/engine.md has a complete driving loop.
+ */
 export class Connection {
   readonly localPort: number;
   readonly remotePort: number;
@@ -248,6 +259,7 @@ export class Connection {
   /** When the last reply to an unacceptable zero-length segment went out (rate limit above). */
   private lastOutOfWindowAck = -Infinity;
 
+  /** A connection in CLOSED; use `connect` or `accept` to open one. */
   constructor(init: ConnectionInit) {
     const config = init.config;
     this.localPort = init.localPort;
@@ -337,6 +349,7 @@ export class Connection {
     return c;
   }
 
+  /** The RFC 9293 state, e.g. `'ESTABLISHED'`. */
   get state(): TcpState {
     return this._state;
   }
@@ -371,6 +384,7 @@ export class Connection {
     return this.receiveBuffer.readable;
   }
 
+  /** The earliest timer deadline (ms, the caller's clock), `Infinity` when none is armed: call `handleTimeout` then. */
   get nextTimeout(): number {
     return Math.min(this.rtoDeadline, this.delayedAckDeadline, this.persistDeadline,
       this.keepAliveDeadline, this.timeWaitDeadline, this.rack?.deadline ?? Infinity, this.tlp?.deadline ?? Infinity);
@@ -454,6 +468,7 @@ export class Connection {
     if (this._state !== 'CLOSED') this.toClosed();
   }
 
+  /** Turns Nagle's algorithm off (true) or on, as `socket.setNoDelay` (RFC 9293 §3.7.4). */
   setNoDelay(noDelay: boolean): void {
     this.noDelay = noDelay;
   }
@@ -535,6 +550,7 @@ export class Connection {
     return seqAdd(this.sndMax, 65537);
   }
 
+  /** The next pending event, or null: established, readable, writable, end, error, closed, in causal order. */
   pollEvent(): ConnectionEvent | null {
     const e = this.events;
     if (e === 0) return null;
@@ -550,6 +566,7 @@ export class Connection {
   // ---------------------------------------------------------------------------------------
   // Timers
 
+  /** Runs the timers whose deadline `now` has reached (retransmission, delayed ACK, probes, keep-alive, TIME-WAIT). */
   handleTimeout(now: number): void {
     if (now >= this.timeWaitDeadline) {
       this.toClosed();
@@ -743,6 +760,7 @@ export class Connection {
   // ---------------------------------------------------------------------------------------
   // SEGMENT ARRIVES (RFC 9293 §3.10.7)
 
+  /** A segment for this connection's 4-tuple arrived (demultiplexed and checksum-verified by the caller). */
   handleSegment(seg: TcpSegment, now: number): void {
     this.counters.segmentsIn++;
     switch (this._state) {
@@ -1269,6 +1287,11 @@ export class Connection {
   // ---------------------------------------------------------------------------------------
   // Output
 
+  /**
+   * The next segment to send, or null when there is none now: call until null after every input.
+   * The segment and its payload are the caller's (the payload is a copy; the engine keeps no
+   * reference to it).
+   */
   pollTransmit(now: number): TcpSegment | null {
     if (this.rstPending) {
       this.rstPending = false;

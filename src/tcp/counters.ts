@@ -1,6 +1,7 @@
 // Statistics a Connection increments; the stack shares one object among all its connections and
 // exposes it inside stack.stats. Plain numbers in a fixed shape so increments stay cheap.
 
+/** Segments dropped, by reason (each dropped segment counts once). */
 export interface TcpDropCounters {
   /** Segment failed the acceptability test (RFC 9293 §3.10.7.4 first check). */
   outOfWindow: number;
@@ -26,6 +27,7 @@ export interface TcpDropCounters {
   unexpected: number;
 }
 
+/** What connections count; one object may be shared by many (a stack shares one in `stack.stats`). */
 export interface TcpCounters {
   segmentsIn: number;
   segmentsOut: number;
@@ -52,6 +54,7 @@ export interface TcpCounters {
   dropped: TcpDropCounters;
 }
 
+/** A zeroed `TcpCounters` to pass as `ConnectionInit.counters`. */
 export function createTcpCounters(): TcpCounters {
   return {
     segmentsIn: 0,

@@ -32,6 +32,7 @@ export function cubicWindow(t: number, k: number, wMax: number): number {
   return CUBIC_C * d * d * d + wMax;
 }
 
+/** Overrides of CUBIC's constants (RFC 9438), for experiments and tests. */
 export interface CubicOptions {
   /** RFC 9438 §4.7 fast convergence (default on, as Linux). */
   fastConvergence?: boolean;
@@ -39,6 +40,7 @@ export interface CubicOptions {
   hystart?: boolean;
 }
 
+/** CUBIC congestion control (RFC 9438) with HyStart++ slow start (RFC 9406): the default, as in Linux. */
 export class Cubic implements CongestionControl {
   get name(): string {
     return 'cubic';

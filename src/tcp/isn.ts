@@ -10,6 +10,10 @@ import { TupleHash } from './keyed-hash.js';
 /** M's rate: one tick per 4 µs, i.e. 250 per millisecond (RFC 9293 §3.4.1, RFC 6528 §3). */
 export const ISN_TICKS_PER_MS = 250;
 
+/**
+ * Initial sequence numbers by RFC 6528: a keyed hash (SipHash) of the 4-tuple plus a clock that
+ * ticks every 4 µs, so an off-path attacker cannot predict them and a reused 4-tuple moves forward.
+ */
 export class IsnGenerator {
   /** F: SipHash-2-4 keyed with the secret itself over the 4-tuple. */
   private readonly f: TupleHash;

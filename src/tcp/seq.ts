@@ -20,18 +20,22 @@ export function seqDiff(a: number, b: number): number {
   return d === -TWO_POW_31 ? TWO_POW_31 : d;
 }
 
+/** a < b modulo 2^32 (RFC 9293 §3.4). */
 export function seqLt(a: number, b: number): boolean {
   return seqDiff(a, b) < 0;
 }
 
+/** a ≤ b modulo 2^32. */
 export function seqLe(a: number, b: number): boolean {
   return seqDiff(a, b) <= 0;
 }
 
+/** a > b modulo 2^32. */
 export function seqGt(a: number, b: number): boolean {
   return seqDiff(a, b) > 0;
 }
 
+/** a ≥ b modulo 2^32. */
 export function seqGe(a: number, b: number): boolean {
   return seqDiff(a, b) >= 0;
 }

@@ -1,5 +1,6 @@
 // The eleven connection states of RFC 9293 §3.3.2.
 
+/** A connection state of RFC 9293 §3.3.2. */
 export type TcpState =
   | 'CLOSED'
   | 'LISTEN'
