@@ -1,7 +1,7 @@
 // tcpwasm: a WebAssembly-accelerated TCP segment codec with pcap/pcapng I/O.
 
 export { init } from './wire/module.js';
-export { DecodeError, type DecodeErrorCode } from './errors.js';
+export { DecodeError, type DecodeErrorCode } from './wire/errors.js';
 export {
   internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum,
 } from './wire/checksum.js';
@@ -13,7 +13,7 @@ export {
 } from './wire/encode.js';
 export { TcpFlags, LinkType, ChecksumState, OptionBit, type ChecksumStatus } from './wire/constants.js';
 export { formatTcpFlags } from './wire/flags.js';
-export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './wire/address.js';
+export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './base/address.js';
 export type {
   DecodedPacket, TcpHeader, TcpOptions, IpInfo, Ipv4Info, Ipv6Info,
 } from './wire/types.js';

@@ -2,7 +2,7 @@
 // `ip` — move it into a namespace, set its MTU, add addresses, bring it up. Only ever run while
 // opening a device, never per packet.
 
-import { nodeBuiltin } from '../node.js';
+import { nodeBuiltin } from '../base/node-builtin.js';
 import { TunError } from './tun-error.js';
 
 export interface KernelSide {

@@ -3,7 +3,7 @@
 // and pcapng (SHB, IDB with per-interface link type and timestamp resolution/offset, EPB, SPB,
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../wire/errors.js';
 import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
 
 export interface CaptureRecord {

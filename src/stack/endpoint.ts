@@ -2,8 +2,8 @@
 // its place in the deadline heap, the socket it feeds, the listener it came from).
 
 import type { Connection } from '../tcp/connection.js';
-import type { HeapItem } from './deadline-heap.js';
-import type { LocalAddress } from './addresses.js';
+import type { HeapItem } from '../base/deadline-heap.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import type { Listener } from './listener.js';
 
 /**

@@ -4,7 +4,7 @@ export { Stack, type StackOptions, type ConnectOptions } from './stack.js';
 export type { PingResult, PingOptions } from './icmp-endpoint.js';
 export { TcpSocket, type TcpSocketOptions } from './socket.js';
 export { Server, type ServerOptions, type ListenOptions, type ServerAddress } from './server.js';
-export { RealClock, VirtualClock, ClockLimitError, type Clock, type Timer } from './clock.js';
+export { RealClock, VirtualClock, ClockLimitError, type Clock, type Timer } from '../base/clock.js';
 export type { StackStats, IpCounters, IcmpCounters, StackCounters } from './stats.js';
 export type { MartianCounters } from './martian.js';
 export type { SynCookieMode, SynQueueCounters } from './syn-queue.js';

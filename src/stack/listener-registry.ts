@@ -1,7 +1,7 @@
 // The listening ports of a stack: which Listener takes a SYN for (local address, port), and the
 // bind rules (EADDRINUSE when a port is already bound on an overlapping address).
 
-import type { LocalAddress } from './addresses.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import type { Listener } from './listener.js';
 
 export class ListenerRegistry {

@@ -2,7 +2,7 @@
 // (established connections the application has not taken yet), per RFC 9293 §3.10.7.2 and the
 // usual two-queue design of BSD and Linux.
 
-import type { LocalAddress } from './addresses.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import type { Endpoint } from './endpoint.js';
 import { SynQueue } from './syn-queue.js';
 

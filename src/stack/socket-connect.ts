@@ -5,7 +5,7 @@
 
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
-import type { LocalAddress } from './addresses.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import { connectTarget, type SocketConnectOptions } from './connect-args.js';
 import { systemError } from './node-errors.js';
 import type { TcpSocket } from './socket.js';

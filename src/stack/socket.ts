@@ -9,7 +9,7 @@ import { watchSocketSignal } from './abort-signal.js';
 import { socketClosed, socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
 import { deliverOnread, validateOnread, type OnReadOptions } from './onread.js';
 import { writeAfterFin } from './socket-write.js';
-import type { Timer } from './clock.js';
+import type { Timer } from '../base/clock.js';
 import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
 import type { Endpoint, EndpointOwner } from './endpoint.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';

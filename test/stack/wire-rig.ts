@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import { MemoryLink, Stack, VirtualClock, type TcpConfig } from '../../src/index.js';
-import { parseAddress } from '../../src/wire/address.js';
+import { parseAddress } from '../../src/base/address.js';
 import { TcpFlags } from '../../src/wire/constants.js';
 import { decoded, tcpPacket } from './harness.js';
 
