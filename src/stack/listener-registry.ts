@@ -2,7 +2,7 @@
 // bind rules (EADDRINUSE when a port is already bound on an overlapping address).
 
 import type { LocalAddress } from '../base/interface-address.js';
-import type { Listener } from './listener.js';
+import type { EndpointListener as Listener } from './endpoint.js';
 
 export class ListenerRegistry {
   readonly #byPort = new Map<number, Listener[]>();
