@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { parseAddress } from '../base/address.js';
-import type { SessionOptions } from '../serve/session.js';
+import type { SessionOptions } from './session.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVE_USAGE = `serve options (tcpwasm serve):
