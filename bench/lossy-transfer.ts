@@ -4,7 +4,7 @@
 // [bytes] [seeds] [rack|dupack] (the loss detector, default rack). Deterministic: the same code and arguments print the same figures.
 
 import { MemoryLink } from '../src/link/memory-link.js';
-import { VirtualClock } from '../src/stack/clock.js';
+import { VirtualClock } from '../src/base/clock.js';
 import { Stack } from '../src/stack/stack.js';
 import type { TcpSocket } from '../src/stack/socket.js';
 import type { LossDetection } from '../src/tcp/config.js';

@@ -2,7 +2,7 @@
 // Browser-safe: nothing here (or below it) imports a `node:` module statically.
 
 export { init } from './wire/module.js';
-export { DecodeError, type DecodeErrorCode } from './errors.js';
+export { DecodeError, type DecodeErrorCode } from './wire/errors.js';
 export {
   internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum,
 } from './wire/checksum.js';
@@ -14,7 +14,7 @@ export {
 } from './wire/encode.js';
 export { TcpFlags, LinkType, ChecksumState, OptionBit, type ChecksumStatus } from './wire/constants.js';
 export { formatTcpFlags } from './wire/flags.js';
-export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './wire/address.js';
+export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './base/address.js';
 export type {
   DecodedPacket, TcpHeader, TcpOptions, IpInfo, Ipv4Info, Ipv6Info,
 } from './wire/types.js';

@@ -3,7 +3,7 @@
 // segments that match the filter in frame order, and optionally summarise the run.
 
 import type { Writable } from 'node:stream';
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../wire/errors.js';
 import { ChunkPacker, type FrameColumns, type RecordChunk } from './chunk.js';
 import { CSV_COLUMNS, csvLine } from './rows.js';
 import { ChunkProcessor, type ChunkPlan, type ChunkResult, type OutputFormat } from './process-chunk.js';

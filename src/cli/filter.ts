@@ -14,7 +14,7 @@
 //
 // `host` and `port` without a direction match either end. Keywords are case-insensitive.
 
-import { parseAddress } from '../wire/address.js';
+import { parseAddress } from '../base/address.js';
 import { TcpFlags } from '../wire/constants.js';
 import type { SegmentTable } from '../wire/batch.js';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { runDecode, type DecodeCommandOptions } from './decode.js';
 import { FilterSyntaxError, compileFilter } from './filter.js';
-import { runDemoCommand } from './demo.js';
+import { runDemoCommand } from './demo/command.js';
 import { runServe } from './serve.js';
 import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';

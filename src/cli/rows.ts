@@ -4,10 +4,10 @@
 // value, a failed row its message, JSON the IP header details) go through decodeFrame and the
 // per-frame formatters, so every line matches what `formatLine` / `toJson` print.
 
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../wire/errors.js';
 import { ChecksumState } from '../wire/constants.js';
 import { decodeFrame } from '../wire/decode.js';
-import { formatAddress } from '../wire/address.js';
+import { formatAddress } from '../base/address.js';
 import { formatTcpFlags } from '../wire/flags.js';
 import type { SegmentTable } from '../wire/batch.js';
 import { recordAt, timestampNsAt, type FrameColumns } from './chunk.js';

@@ -1,8 +1,8 @@
 // Argument parsing for `tcpwasm serve` and `tcpwasm demo` (pure: tested without running them).
 
 import { parseArgs } from 'node:util';
-import { parseAddress } from '../wire/address.js';
-import type { SessionOptions } from '../serve/session.js';
+import { parseAddress } from '../base/address.js';
+import type { SessionOptions } from './session.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVE_USAGE = `serve options (tcpwasm serve):

@@ -3,11 +3,11 @@
 
 import type { Writable } from 'node:stream';
 import type { TunDevice } from '../link/tun-device.js';
-import { bridgeLoopback, type Bridge } from '../serve/loopback-bridge.js';
-import { openSession, type Session, type SessionOptions } from '../serve/session.js';
+import { bridgeLoopback, type Bridge } from './loopback-bridge.js';
+import { openSession, type Session, type SessionOptions } from './session.js';
 import { TunError } from '../link/tun-error.js';
-import { bareAddress, curlCommand, httpUrl, inNamespace } from '../serve/urls.js';
-import { waitForSignal } from '../serve/wait-signal.js';
+import { bareAddress, curlCommand, httpUrl, inNamespace } from './urls.js';
+import { waitForSignal } from './wait-signal.js';
 
 export interface ServeIo {
   stdout: Writable;

@@ -4,7 +4,7 @@
 // stage — belongs to the caller; this module only passes packets on, in the order a bad network
 // would, and counts what it did.
 
-import type { Clock, Timer } from '../stack/clock.js';
+import type { Clock, Timer } from '../base/clock.js';
 import { SeededRandom } from './random.js';
 
 export interface FaultOptions {

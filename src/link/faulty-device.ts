@@ -3,7 +3,7 @@
 // can be tested across a lossy path. Each direction has its own seeded fault stream, so the same
 // seed drops the same packets of each direction's sequence on every run.
 
-import { RealClock, type Clock } from '../stack/clock.js';
+import { RealClock, type Clock } from '../base/clock.js';
 import type { Device, PacketBatchHandler } from './device.js';
 import { FaultInjector, faultSettings, type FaultCounters, type FaultOptions } from './faults.js';
 

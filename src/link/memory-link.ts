@@ -2,7 +2,7 @@
 // loss, reordering, duplication, bit corruption, propagation delay and a serialization rate —
 // timed on an injectable Clock so tests run in virtual time and repeat exactly.
 
-import { RealClock, type Clock, type Timer } from '../stack/clock.js';
+import { RealClock, type Clock, type Timer } from '../base/clock.js';
 import type { Device, PacketBatchHandler } from './device.js';
 import { FaultInjector, faultSettings, nonNegative, type FaultCounters, type FaultOptions, type FaultSettings } from './faults.js';
 

@@ -5,18 +5,20 @@
 // (SIGKILL: no exit handler runs) is found by its name, `<prefix>-<pid>[-<n>]`, and deleted by
 // the next deleteOrphanNamespaces(prefix) once that pid is gone.
 
-import { spawnSync } from 'node:child_process';
+import { IpCommandError, runIpSync } from './ip-command.js';
 
 export class NetnsError extends Error {
   override readonly name = 'NetnsError';
 }
 
-/** Runs `ip args…` and returns its stdout; throws NetnsError quoting its stderr. */
+/** Runs `ip args…` (the shared runner, synchronous) and returns its stdout; throws NetnsError quoting its stderr. */
 function ip(args: readonly string[]): string {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
-  if (r.error === undefined && r.status === 0) return r.stdout;
-  const why = (r.stderr ?? '').trim() || r.error?.message || `exit status ${r.status}`;
-  throw new NetnsError(`ip ${args.join(' ')} failed: ${why}`);
+  try {
+    return runIpSync(args);
+  } catch (error) {
+    if (error instanceof IpCommandError) throw new NetnsError(error.message, { cause: error.cause });
+    throw error;
+  }
 }
 
 /** Namespaces this process made and has not deleted yet. */

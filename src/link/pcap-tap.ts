@@ -3,7 +3,7 @@
 
 import { LinkType } from '../wire/constants.js';
 import { PcapWriter } from '../pcap/writer.js';
-import type { Clock } from '../stack/clock.js';
+import type { Clock } from '../base/clock.js';
 import type { Device, PacketBatchHandler } from './device.js';
 
 export interface PcapTapOptions {

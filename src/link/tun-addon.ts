@@ -2,7 +2,7 @@
 // The addon is optional: when it did not build or does not load, loading fails with ENOADDON
 // and the reason — the one native/build.mjs recorded, or the load error.
 
-import { nodeBuiltin } from '../node.js';
+import { nodeBuiltin } from '../base/node-builtin.js';
 import { TunError } from './tun-error.js';
 
 /** An open TUN device, owned by the addon (an N-API external). */

@@ -2,7 +2,7 @@
 // `ip` — move it into a namespace, set its MTU, add addresses, bring it up. Only ever run while
 // opening a device, never per packet.
 
-import { nodeBuiltin } from '../node.js';
+import { IpCommandError, runIp } from './ip-command.js';
 import { TunError } from './tun-error.js';
 
 export interface KernelSide {
@@ -17,27 +17,20 @@ export interface KernelSide {
   netns: string | undefined;
 }
 
-/** Longest any one `ip` call may take. */
-const IP_TIMEOUT_MS = 10_000;
-
-/** Runs `ip args…` and resolves with its stdout; rejects with ECONFIG quoting its stderr (or EBUSY for a name in use). */
-function ip(args: string[]): Promise<string> {
-  const childProcess = nodeBuiltin<typeof import('node:child_process')>('node:child_process');
-  if (!childProcess) return Promise.reject(new TunError('ECONFIG', 'configuring a TUN device needs Node.js'));
-  return new Promise((resolve, reject) => {
-    childProcess.execFile('ip', args, { timeout: IP_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error === null) return resolve(stdout);
-      const command = `ip ${args.join(' ')}`;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new TunError('ECONFIG', `${command}: iproute2's \`ip\` not found on PATH`, { cause: error }));
-      }
-      const text = stderr.trim() || error.message;
-      if (args.includes('netns') && /File exists|same name exists/i.test(text)) {
-        return reject(new TunError('EBUSY', `${command}: name in use in namespace (${text})`, { cause: error }));
-      }
-      reject(new TunError('ECONFIG', `${command} failed: ${text}`, { cause: error }));
-    });
-  });
+/**
+ * `ip args…` through the shared runner; its failure becomes ECONFIG quoting the command and
+ * stderr, or EBUSY for a name already in use in the target namespace.
+ */
+async function ip(args: string[]): Promise<string> {
+  try {
+    return await runIp(args);
+  } catch (error) {
+    if (!(error instanceof IpCommandError)) throw error;
+    if (!error.notFound && args.includes('netns') && /File exists|same name exists/i.test(error.reason)) {
+      throw new TunError('EBUSY', `${error.command}: name in use in namespace (${error.reason})`, { cause: error.cause });
+    }
+    throw new TunError('ECONFIG', error.message, { cause: error.cause });
+  }
 }
 
 /** Interface names in the namespace (`ip [-n NS] -j link show`). */

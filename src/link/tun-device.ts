@@ -11,8 +11,8 @@
 // a segment size (GSO): the kernel takes it in one write and one pass of its receive path, as
 // it does for its own loopback, instead of one per MTU-sized segment.
 
-import { nodeBuiltin } from '../node.js';
-import { parseInterfaceAddress } from '../stack/addresses.js';
+import { nodeBuiltin } from '../base/node-builtin.js';
+import { parseInterfaceAddress } from '../base/interface-address.js';
 import { codec, type MemoryRegion } from '../wire/module.js';
 import type { Device, PacketBatchHandler } from './device.js';
 import { tunAddon, type TunAddon, type TunHandle } from './tun-addon.js';

@@ -2,7 +2,7 @@
 // record. A batch is a PackedFrames (data + offsets + lengths), so it goes to decodeBatch as is,
 // and building it allocates nothing per record (no object, no BigInt timestamp, no subarray).
 
-import type { CaptureRecord } from './parser.js';
+import type { CaptureRecord } from './record.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 

@@ -2,7 +2,7 @@
 // prefix that still inflates so the records before the damage can be delivered (as `gzip -dc`
 // writes what it can before reporting the error).
 
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../wire/errors.js';
 
 type Zlib = typeof import('node:zlib');
 

@@ -3,20 +3,11 @@
 // and pcapng (SHB, IDB with per-interface link type and timestamp resolution/offset, EPB, SPB,
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../wire/errors.js';
 import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
+import type { CaptureRecord } from './record.js';
 
-/** One captured frame with its record header's fields. */
-export interface CaptureRecord {
-  /** 1-based frame number, as Wireshark counts them. */
-  index: number;
-  linkType: number;
-  /** Nanoseconds since the Unix epoch. */
-  timestampNs: bigint;
-  capturedLength: number;
-  originalLength: number;
-  data: Uint8Array;
-}
+export type { CaptureRecord } from './record.js';
 
 const PCAP_MAGIC_US = 0xa1b2c3d4;
 const PCAP_MAGIC_NS = 0xa1b23c4d;

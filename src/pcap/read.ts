@@ -2,8 +2,8 @@
 // gzip-aware. Records are yielded in file order; a fault ends the iteration with a DecodeError
 // after every record before it.
 
-import { DecodeError } from '../errors.js';
-import { nodeBuiltin } from '../node.js';
+import { DecodeError } from '../wire/errors.js';
+import { nodeBuiltin } from '../base/node-builtin.js';
 import { gunzipRecovering, gzipFault, inflateLongestPrefix, isGzip } from './gzip.js';
 import type { RecordBatch } from './batch.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';

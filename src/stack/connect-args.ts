@@ -20,6 +20,20 @@ export interface SocketConnectOptions {
   signal?: AbortSignal;
 }
 
+/** stack.connect()'s options: SocketConnectOptions once checked, with the host an address or name. */
+export interface ConnectOptions {
+  port: number;
+  host: string;
+  localPort?: number;
+  /** Local address to use (default: one of ours of the same family, preferring the same subnet). */
+  localAddress?: string;
+  allowHalfOpen?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  timeout?: number;
+}
+
 export type ConnectCallback = () => void;
 
 /** [options, callback] from connect()'s arguments (node:net's normalizeArgs, without pipes). */

@@ -1,9 +1,9 @@
 // The connection table: every Connection of a stack keyed by its 4-tuple, with O(1) lookup
 // straight from the address bytes of a received packet.
 
-import { addressKey } from './addresses.js';
+import { addressKey } from '../base/interface-address.js';
 import { endpointKey, type Endpoint } from './endpoint.js';
-import type { LocalAddress } from './addresses.js';
+import type { LocalAddress } from '../base/interface-address.js';
 
 export class ConnectionTable {
   readonly #entries = new Map<string, Endpoint>();

@@ -2,9 +2,13 @@
 // its place in the deadline heap, the socket it feeds, the listener it came from).
 
 import type { Connection } from '../tcp/connection.js';
-import type { HeapItem } from './deadline-heap.js';
-import type { LocalAddress } from './addresses.js';
+import type { HeapItem } from '../base/deadline-heap.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import type { Listener } from './listener.js';
+import type { TcpState } from '../tcp/state.js';
+
+/** A listener whose queues hold endpoints. */
+export type EndpointListener = Listener<Endpoint>;
 
 /**
  * What an endpoint reports to the socket attached to it. TcpSocket implements it with prototype
@@ -52,8 +56,44 @@ export class Endpoint implements HeapItem {
     /** The remote address as 4 or 16 bytes (for the encoder and the input fast path). */
     readonly remoteBytes: Uint8Array,
     readonly remotePort: number,
-    readonly listener: Listener | null,
+    readonly listener: EndpointListener | null,
   ) {}
+
+  // What a socket does to its connection, so TcpSocket never reaches into `conn` (it then tells
+  // its host markDirty(), which polls the engine for what the change made it send).
+
+  /** The engine's TCP state. */
+  get state(): TcpState {
+    return this.conn.state;
+  }
+
+  /** In-order received bytes not read yet. */
+  get readable(): number {
+    return this.conn.readable;
+  }
+
+  /** Takes up to `max` received bytes (all that are ready without it); null when none are. */
+  read(max?: number): Uint8Array | null {
+    return this.conn.read(max);
+  }
+
+  /** Queues bytes to send; returns how many the send buffer took. */
+  write(data: Uint8Array): number {
+    return this.conn.write(data);
+  }
+
+  /** The application's close (FIN after what is queued), as shutdown(SHUT_WR). */
+  close(now: number): void {
+    this.conn.close(now);
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.conn.setNoDelay(noDelay);
+  }
+
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    this.conn.setKeepAlive(enable, initialDelayMs);
+  }
 }
 
 /** The connection table key for a 4-tuple (remote address as addressKey()). */

@@ -1,8 +1,8 @@
 // The stack's ICMP / ICMPv6 endpoint: answers echo requests, and sends pings and matches their
 // replies (stack.ping()).
 
-import type { Clock } from './clock.js';
-import { addressKey } from './addresses.js';
+import type { Clock } from '../base/clock.js';
+import { addressKey } from '../base/interface-address.js';
 import {
   ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST,
   buildEchoPacket, icmpChecksumValid, readEcho,

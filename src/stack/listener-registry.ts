@@ -1,8 +1,8 @@
 // The listening ports of a stack: which Listener takes a SYN for (local address, port), and the
 // bind rules (EADDRINUSE when a port is already bound on an overlapping address).
 
-import type { LocalAddress } from './addresses.js';
-import type { Listener } from './listener.js';
+import type { LocalAddress } from '../base/interface-address.js';
+import type { EndpointListener as Listener } from './endpoint.js';
 
 export class ListenerRegistry {
   readonly #byPort = new Map<number, Listener[]>();

@@ -2,16 +2,19 @@
 // (established connections the application has not taken yet), per RFC 9293 §3.10.7.2 and the
 // usual two-queue design of BSD and Linux.
 
-import type { LocalAddress } from './addresses.js';
-import type { Endpoint } from './endpoint.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import { SynQueue } from './syn-queue.js';
 
-export class Listener {
+/**
+ * Generic over its queue entries (the stack's Endpoint, see EndpointListener): an endpoint
+ * points at its listener and a listener queues endpoints, and this keeps the import one-way.
+ */
+export class Listener<E> {
   /** Handshakes in SYN-RECEIVED for this port, oldest first. */
-  readonly synQueue = new SynQueue();
+  readonly synQueue = new SynQueue<E>();
   /** When this listener last answered a SYN with a cookie (ACKs are checked for one until 2 min later). */
   lastCookieAt = -Infinity;
-  readonly acceptQueue: Endpoint[] = [];
+  readonly acceptQueue: E[] = [];
   /**
    * Connections opened by a returning SYN cookie whose 'established' event has not queued them
    * yet: a batch of cookie ACKs must not overfill the accept queue (the extra ones would be reset).

@@ -10,7 +10,7 @@
 // RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast destination SHOULD be silently discarded.
 // Linux does the same in ip_route_input_slow (martian source) and tcp_v4_rcv (non-unicast dst).
 
-import { matchLocal, type LocalAddress } from './addresses.js';
+import { matchLocal, type LocalAddress } from '../base/interface-address.js';
 
 /** Packets dropped for a martian address, by reason (stack.stats.martians). */
 export interface MartianCounters {

@@ -3,7 +3,6 @@
 // being pushed as 'data' — no allocation per read. A callback that returns false stops reading
 // until the socket is resumed, as node:net's readStop.
 
-import type { Connection } from '../tcp/connection.js';
 import { invalidArgType } from './net-errors.js';
 
 export interface OnReadOptions {
@@ -25,7 +24,13 @@ export function validateOnread(onread: unknown): OnReadOptions {
  * Delivers what `conn` holds while `reading()` stays true (the callback may pause the socket,
  * its `this`); returns the bytes delivered and whether the callback returned false.
  */
-export function deliverOnread(conn: Connection, onread: OnReadOptions, socket: object, reading: () => boolean): { bytes: number; stop: boolean } {
+/** Where received bytes come from (a socket's endpoint). */
+export interface ReadSource {
+  readonly readable: number;
+  read(max: number): Uint8Array | null;
+}
+
+export function deliverOnread(conn: ReadSource, onread: OnReadOptions, socket: object, reading: () => boolean): { bytes: number; stop: boolean } {
   let bytes = 0;
   while (conn.readable > 0 && reading()) {
     const buffer = typeof onread.buffer === 'function' ? onread.buffer() : onread.buffer;

@@ -1,16 +1,16 @@
 // node:net's ref()/unref() for one Server or TcpSocket: while the object is active (listening,
-// open) and ref'd, it holds one of the stack's keep-alive holds (Stack.hold), so a real-time
+// open) and ref'd, it holds one of the stack's keep-alive holds (SocketHost.hold, implemented by Stack), so a real-time
 // process does not exit under it.
 
-import type { Stack } from './stack.js';
+import type { SocketHost } from './socket-host.js';
 
 export class ProcessHold {
-  readonly #stack: Stack;
+  readonly #host: Pick<SocketHost, 'hold'>;
   #ref = true;
   #held = false;
 
-  constructor(stack: Stack) {
-    this.#stack = stack;
+  constructor(host: Pick<SocketHost, 'hold'>) {
+    this.#host = host;
   }
 
   /** ref() (true) or unref() (false), with whether the owner is active now. */
@@ -24,6 +24,6 @@ export class ProcessHold {
     const want = this.#ref && active;
     if (want === this.#held) return;
     this.#held = want;
-    this.#stack.hold(want ? 1 : -1);
+    this.#host.hold(want ? 1 : -1);
   }
 }

@@ -5,8 +5,8 @@
 // (Linux's ipfrag_time, 30 s). Overlapping fragments discard the whole datagram, and the fragments
 // of it still to come (RFC 5722); an exact duplicate is only dropped itself, as Linux does.
 
-import { addressKey } from './addresses.js';
-import type { Clock, Timer } from './clock.js';
+import { addressKey } from '../base/interface-address.js';
+import type { Clock, Timer } from '../base/clock.js';
 import type { FragmentInfo } from './fragment-header.js';
 import { setIpv4HeaderChecksum } from './ip-header.js';
 

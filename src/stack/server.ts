@@ -3,15 +3,14 @@
 
 import { EventEmitter } from 'node:events';
 import { normalizeListenArgs, type ServerListenOptions } from './listen-args.js';
-import type { Endpoint } from './endpoint.js';
-import type { Listener } from './listener.js';
+import type { Endpoint, EndpointListener } from './endpoint.js';
 import { serverAlreadyListen, serverNotRunning } from './net-errors.js';
 import type { SystemError } from './node-errors.js';
 import { watchListenSignal } from './abort-signal.js';
 import { ProcessHold } from './process-hold.js';
 import { localhostAddress } from './socket-connect.js';
 import { TcpSocket } from './socket.js';
-import type { Stack } from './stack.js';
+import type { SocketHost } from './socket-host.js';
 
 export interface ServerOptions {
   /** Sockets keep their writable side open after the peer's FIN (default false). */
@@ -33,9 +32,9 @@ export interface ServerAddress {
 }
 
 export class Server extends EventEmitter {
-  readonly #stack: Stack;
+  readonly #host: SocketHost;
   readonly #options: ServerOptions;
-  #listener: Listener | null = null;
+  #listener: EndpointListener | null = null;
   /** Connections beyond this many are closed at once with a 'drop' event (node:net; 0: no limit). */
   maxConnections = 0;
   #draining = false;
@@ -44,11 +43,11 @@ export class Server extends EventEmitter {
   readonly #hold: ProcessHold;
 
   /** @internal use stack.createServer() */
-  constructor(stack: Stack, options: ServerOptions, connectionListener?: (socket: TcpSocket) => void) {
+  constructor(host: SocketHost, options: ServerOptions, connectionListener?: (socket: TcpSocket) => void) {
     super();
-    this.#stack = stack;
+    this.#host = host;
     this.#options = options;
-    this.#hold = new ProcessHold(stack);
+    this.#hold = new ProcessHold(host);
     if (connectionListener) this.on('connection', connectionListener);
   }
 
@@ -83,11 +82,11 @@ export class Server extends EventEmitter {
     if (request.signal !== undefined) watchListenSignal(this, request.signal);
     if (request.callback) this.once('listening', request.callback);
     const host = request.host?.toLowerCase() === 'localhost'
-      ? localhostAddress(this.#stack.addresses)?.address ?? request.host
+      ? localhostAddress(this.#host.addresses)?.address ?? request.host
       : request.host;
-    let listener: Listener;
+    let listener: EndpointListener;
     try {
-      listener = this.#stack.listen(request.port, host, request.backlog, () => this.#scheduleAccept(), request.ipv6Only);
+      listener = this.#host.listen(request.port, host, request.backlog, () => this.#scheduleAccept(), request.ipv6Only);
     } catch (error) {
       // node:net reports bind failures asynchronously as 'error' events.
       process.nextTick(() => this.emit('error', error as SystemError));
@@ -120,7 +119,7 @@ export class Server extends EventEmitter {
       else this.once('close', () => callback());
     }
     if (this.#listener !== null) {
-      this.#stack.unlisten(this.#listener);
+      this.#host.unlisten(this.#listener);
       this.#listener = null;
       this.#hold.update(false);
     }
@@ -171,7 +170,7 @@ export class Server extends EventEmitter {
         this.#drop(ep);
         continue;
       }
-      const socket = new TcpSocket(this.#stack, { allowHalfOpen: this.#options.allowHalfOpen ?? false });
+      const socket = new TcpSocket(this.#host, { allowHalfOpen: this.#options.allowHalfOpen ?? false });
       socket.attach(ep, false, this.#options.pauseOnConnect === true);
       if (this.#options.noDelay) socket.setNoDelay(true);
       if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay);
@@ -180,7 +179,7 @@ export class Server extends EventEmitter {
         this.#sockets.delete(socket);
         this.#emitCloseIfDrained();
       });
-      this.#stack.stats.stack.accepted++;
+      this.#host.stats.stack.accepted++;
       this.emit('connection', socket);
     }
   }
@@ -197,7 +196,7 @@ export class Server extends EventEmitter {
     });
     if (ep.closed) return;
     // Closed as destroy() closes: FIN (or RST for unread data), then finished as an orphan.
-    this.#stack.release(ep, 'close', []);
+    this.#host.release(ep, 'close', []);
   }
 
   #emitCloseIfDrained(): void {

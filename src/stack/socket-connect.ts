@@ -5,11 +5,18 @@
 
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
-import type { LocalAddress } from './addresses.js';
+import type { LocalAddress } from '../base/interface-address.js';
 import { connectTarget, type SocketConnectOptions } from './connect-args.js';
 import { systemError } from './node-errors.js';
-import type { TcpSocket } from './socket.js';
-import type { Stack } from './stack.js';
+import type { HostedSocket, SocketHost } from './socket-host.js';
+
+/** The TcpSocket being connected, as this module sees it (it does not import socket.ts). */
+export interface ConnectingSocket extends HostedSocket {
+  readonly connecting: boolean;
+  readonly destroyed: boolean;
+  readonly allowHalfOpen: boolean;
+  emit(event: 'lookup', error: Error | null, address: string, family: number, host: string): boolean;
+}
 
 /** What the stack's own loopback addresses answer for 'localhost' (127.0.0.1 first, as /etc/hosts). */
 export function localhostAddress(addresses: readonly LocalAddress[], family?: number): LocalAddress | undefined {
@@ -30,7 +37,7 @@ function unspecifiedToLocal(addresses: readonly LocalAddress[], host: string): s
   return (localhostAddress(addresses, version) ?? addresses.find((a) => a.version === version))?.address ?? host;
 }
 
-export function startConnect(socket: TcpSocket, stack: Stack, options: SocketConnectOptions): void {
+export function startConnect(socket: ConnectingSocket, stack: SocketHost, options: SocketConnectOptions): void {
   const target = connectTarget(options);
   const open = (host: string): void => {
     if (!socket.connecting || socket.destroyed) return;

@@ -9,17 +9,20 @@ import { watchSocketSignal } from './abort-signal.js';
 import { socketClosed, socketClosedBeforeConnection, timerDuration, validateFunction } from './net-errors.js';
 import { deliverOnread, validateOnread, type OnReadOptions } from './onread.js';
 import { writeAfterFin } from './socket-write.js';
-import type { Timer } from './clock.js';
+import type { Timer } from '../base/clock.js';
 import { normalizeConnectArgs, type SocketConnectOptions } from './connect-args.js';
 import type { Endpoint } from './endpoint.js';
+import type { SocketHost } from './socket-host.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
 import { startConnect } from './socket-connect.js';
 import { ProcessHold } from './process-hold.js';
-import type { Stack } from './stack.js';
 
 export interface TcpSocketOptions {
-  /** The stack the socket's connection lives on (for `new TcpSocket({ stack })` then connect()). */
-  stack?: Stack;
+  /**
+   * The stack the socket's connection lives on (for `new TcpSocket({ stack })` then connect()):
+   * a Stack, seen through the narrow interface sockets use.
+   */
+  stack?: SocketHost;
   /** Keep the writable side open after the peer's FIN (default false, as node:net). */
   allowHalfOpen?: boolean;
   /** Stream buffer sizes, as net.Socket passes them to stream.Duplex. */
@@ -47,7 +50,7 @@ export class TcpSocket extends Duplex {
   /** True from connect() until the handshake completes (or fails). */
   connecting = false;
 
-  readonly #stack: Stack;
+  readonly #host: SocketHost;
   #ep: Endpoint | null = null;
   #reading = false;
   #peerEnded = false;
@@ -71,10 +74,10 @@ export class TcpSocket extends Duplex {
    * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;
    * stack.connect() and a Server make connected ones.
    */
-  constructor(options: TcpSocketOptions & { stack: Stack });
+  constructor(options: TcpSocketOptions & { stack: SocketHost });
   /** @internal */
-  constructor(stack: Stack, options?: TcpSocketOptions);
-  constructor(a: Stack | (TcpSocketOptions & { stack: Stack }), b: TcpSocketOptions = {}) {
+  constructor(stack: SocketHost, options?: TcpSocketOptions);
+  constructor(a: SocketHost | (TcpSocketOptions & { stack: SocketHost }), b: TcpSocketOptions = {}) {
     const options = 'stack' in a ? a : b;
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
     const { highWaterMark, readableHighWaterMark, writableHighWaterMark } = options;
@@ -84,8 +87,8 @@ export class TcpSocket extends Duplex {
       ...(readableHighWaterMark !== undefined ? { readableHighWaterMark } : {}),
       ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
     });
-    this.#stack = 'stack' in a ? a.stack : a;
-    this.#hold = new ProcessHold(this.#stack);
+    this.#host = 'stack' in a ? a.stack : a;
+    this.#hold = new ProcessHold(this.#host);
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
     if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
     // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
@@ -138,7 +141,7 @@ export class TcpSocket extends Duplex {
     if (callback !== null) this.once('connect', callback);
     this.connecting = true;
     this.#refreshHold();
-    startConnect(this, this.#stack, options);
+    startConnect(this, this.#host, options);
     return this;
   }
 
@@ -216,7 +219,7 @@ export class TcpSocket extends Duplex {
     return 'closed';
   }
   /** The TCP state of the underlying connection ('CLOSED' once detached). */
-  get tcpState(): string { return this.#ep?.conn.state ?? 'CLOSED'; }
+  get tcpState(): string { return this.#ep?.state ?? 'CLOSED'; }
 
   /** @internal The engine's connection (tests and diagnostics). */
   get _connection(): Endpoint['conn'] | undefined { return this.#ep?.conn; }
@@ -236,8 +239,8 @@ export class TcpSocket extends Duplex {
     this.#noDelay = noDelay;
     const ep = this.#ep;
     if (ep && !ep.closed) {
-      ep.conn.setNoDelay(noDelay);
-      this.#stack.markDirty(ep);
+      ep.setNoDelay(noDelay);
+      this.#host.markDirty(ep);
     }
     return this;
   }
@@ -245,8 +248,8 @@ export class TcpSocket extends Duplex {
   setKeepAlive(enable = false, initialDelay = 0): this {
     const ep = this.#ep;
     if (ep && !ep.closed) {
-      ep.conn.setKeepAlive(enable, initialDelay > 0 ? initialDelay : undefined);
-      this.#stack.markDirty(ep);
+      ep.setKeepAlive(enable, initialDelay > 0 ? initialDelay : undefined);
+      this.#host.markDirty(ep);
     }
     return this;
   }
@@ -265,7 +268,7 @@ export class TcpSocket extends Duplex {
     this.#timeoutTimer?.cancel();
     this.#timeoutTimer = null;
     if (ms > 0) {
-      this.#lastActivity = this.#stack.clock.now();
+      this.#lastActivity = this.#host.clock.now();
       this.#armTimeout();
     }
     return this;
@@ -344,8 +347,8 @@ export class TcpSocket extends Duplex {
     }
     const ep = this.#ep;
     if (ep && !ep.closed) {
-      ep.conn.close(this.#stack.clock.now());
-      this.#stack.markDirty(ep);
+      ep.close(this.#host.clock.now());
+      this.#host.markDirty(ep);
     }
     callback();
   }
@@ -359,7 +362,7 @@ export class TcpSocket extends Duplex {
       // the connection finishes on its own; RST only for unread data or resetAndDestroy() (the
       // stack decides, see orphans.ts). Writes still queued while connecting die with the SYN.
       const unsent = this.connecting || this.#reset ? [] : this.#unsentWrites();
-      this.#stack.release(ep, this.#reset ? 'abort' : 'close', unsent);
+      this.#host.release(ep, this.#reset ? 'abort' : 'close', unsent);
     }
     this.#afterConnect = [];
     this.#pendingWrite = null;
@@ -432,16 +435,15 @@ export class TcpSocket extends Duplex {
   #pullData(): void {
     const ep = this.#ep;
     if (ep === null || this.#pushedEnd) return;
-    const conn = ep.conn;
-    let read = false;
-    if (this.#onread !== null && this.#reading && conn.readable > 0) {
-      const { bytes, stop } = deliverOnread(conn, this.#onread, this, () => this.#reading);
+        let read = false;
+    if (this.#onread !== null && this.#reading && ep.readable > 0) {
+      const { bytes, stop } = deliverOnread(ep, this.#onread, this, () => this.#reading);
       this.bytesRead += bytes;
       read = bytes > 0;
       if (stop) this.#reading = false;
     }
-    while (this.#reading && conn.readable > 0) {
-      const chunk = conn.read();
+    while (this.#reading && ep.readable > 0) {
+      const chunk = ep.read();
       if (chunk === null) break;
       read = true;
       this.bytesRead += chunk.length;
@@ -450,9 +452,9 @@ export class TcpSocket extends Duplex {
     if (read) {
       this.#touch();
       // Reading opened the receive window: the engine may owe the peer a window update.
-      this.#stack.markDirty(ep);
+      this.#host.markDirty(ep);
     }
-    if (this.#peerEnded && conn.readable === 0) {
+    if (this.#peerEnded && ep.readable === 0) {
       this.#pushedEnd = true;
       // node:net asks a buffer function for the read that finds EOF too (libuv allocates first).
       if (typeof this.#onread?.buffer === 'function') this.#onread.buffer();
@@ -479,11 +481,11 @@ export class TcpSocket extends Duplex {
     const ep = this.#ep;
     if (pending === null || ep === null) return;
     const rest = pending.offset === 0 ? pending.data : pending.data.subarray(pending.offset);
-    const accepted = ep.conn.write(rest);
+    const accepted = ep.write(rest);
     if (accepted > 0) {
       pending.offset += accepted;
       this.#touch();
-      this.#stack.markDirty(ep);
+      this.#host.markDirty(ep);
     }
     if (pending.offset >= pending.data.length) {
       this.#pendingWrite = null;
@@ -518,12 +520,12 @@ export class TcpSocket extends Duplex {
 
   #touch(): void {
     if (this.#timeoutMs === 0) return;
-    this.#lastActivity = this.#stack.clock.now();
+    this.#lastActivity = this.#host.clock.now();
     if (this.#timeoutTimer === null) this.#armTimeout();
   }
 
   #armTimeout(): void {
-    const clock = this.#stack.clock;
+    const clock = this.#host.clock;
     // Unreferenced, as node:net's socket timeouts: an idle timer alone does not hold the process.
     this.#timeoutTimer = clock.setTimer(this.#lastActivity + this.#timeoutMs, () => {
       this.#timeoutTimer = null;

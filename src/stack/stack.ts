@@ -15,12 +15,13 @@ import { seqAdd } from '../tcp/seq.js';
 import { COOKIE_MAX_AGE, COOKIE_PERIOD, SynCookies, cookieSynAck, synFromCookie } from '../tcp/syn-cookie.js';
 import { ChecksumState } from '../wire/constants.js';
 import { STATUS_NAMES } from '../wire/layout.js';
-import { formatAddress, parseAddress } from '../wire/address.js';
-import { inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from './addresses.js';
-import { RealClock, type Clock, type Timer } from './clock.js';
-import { DeadlineHeap } from './deadline-heap.js';
+import { formatAddress, parseAddress } from '../base/address.js';
+import { inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from '../base/interface-address.js';
+import { RealClock, type Clock, type Timer } from '../base/clock.js';
+import { DeadlineHeap } from '../base/deadline-heap.js';
+import type { ConnectOptions } from './connect-args.js';
 import { ConnectionTable, tupleKey } from './connection-table.js';
-import { Endpoint } from './endpoint.js';
+import { Endpoint, type EndpointListener } from './endpoint.js';
 import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
 import { clampPathMtu, readIcmpTcpError } from './icmp-errors.js';
@@ -39,6 +40,7 @@ import { chunkEnd, ReceivedBatch } from './received-batch.js';
 import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
+import type { HostedSocket, SocketHost } from './socket-host.js';
 import { createStackStats, type StackStats } from './stats.js';
 import type { SynCookieMode } from './syn-queue.js';
 
@@ -74,26 +76,12 @@ export interface StackOptions extends OrphanOptions {
   maxConnections?: number;
 }
 
-export interface ConnectOptions {
-  port: number;
-  host: string;
-  localPort?: number;
-  /** Local address to use (default: one of ours of the same family, preferring the same subnet). */
-  localAddress?: string;
-  allowHalfOpen?: boolean;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  timeout?: number;
-}
-
-
 const IPV4_TCP_OVERHEAD = 40;
 const IPV6_TCP_OVERHEAD = 60;
 /** TCP header with the most options (data offset 15). */
 const MAX_TCP_HEADER = 60;
 
-export class Stack {
+export class Stack implements SocketHost {
   readonly device: Device;
   readonly clock: Clock;
   readonly config: TcpConfig;
@@ -180,7 +168,7 @@ export class Stack {
     device.setRef?.(false);
   }
 
-  /** @internal A ref'd listening server or open socket takes (+1) or gives back (-1) a hold. */
+  /** SocketHost (not for applications): a ref'd listening server or open socket takes (+1) or gives back (-1) a hold. */
   hold(delta: 1 | -1): void {
     const before = this.#holds;
     this.#holds = Math.max(0, before + delta);
@@ -492,7 +480,7 @@ export class Stack {
   }
 
   /** Answers a SYN with a cookie SYN-ACK, keeping no state (RFC 4987 §3.6). */
-  #sendCookie(syn: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, now: number): void {
+  #sendCookie(syn: TcpSegment, listener: EndpointListener, local: LocalAddress, remote: Uint8Array, now: number): void {
     // No #connectionInit here: a flood of SYNs should not pay for an ISN it never uses.
     const peerMss = syn.mss ?? (local.version === 4 ? DEFAULT_PEER_MSS : DEFAULT_PEER_MSS_IPV6);
     const c = this.config;
@@ -526,7 +514,7 @@ export class Stack {
    * over TUN: 2 of 50 curl requests reset that way. A forged ACK gets nothing either (no
    * backscatter).
    */
-  #cookieAck(ack: TcpSegment, listener: Listener, local: LocalAddress, remote: Uint8Array, version: 4 | 6, now: number): boolean {
+  #cookieAck(ack: TcpSegment, listener: EndpointListener, local: LocalAddress, remote: Uint8Array, version: 4 | 6, now: number): boolean {
     if (this.#synCookies === false || now - listener.lastCookieAt > COOKIE_PERIOD * (COOKIE_MAX_AGE + 1)) return false;
     const options = this.#cookies.decode(local.bytes, ack.dstPort, remote, ack.srcPort, ack, now);
     if (options === 'invalid' || options === 'expired') {
@@ -650,7 +638,7 @@ export class Stack {
     });
   }
 
-  /** @internal Queues `ep` to be polled for segments and events at the next flush. */
+  /** SocketHost (not for applications): queues `ep` to be polled for segments and events at the next flush. */
   markDirty(ep: Endpoint): void {
     this.#markDirty(ep);
     if (!this.#flushing && !this.#flushScheduled) {
@@ -846,12 +834,12 @@ export class Stack {
     return fallback;
   }
 
-  /** @internal TcpSocket#connect, once the host is an address. */
-  openSocket(socket: TcpSocket, options: ConnectOptions): void {
+  /** SocketHost (not for applications): TcpSocket#connect, once the host is an address. */
+  openSocket(socket: HostedSocket, options: ConnectOptions): void {
     this.#openActive(socket, options);
   }
 
-  #openActive(socket: TcpSocket, options: ConnectOptions): void {
+  #openActive(socket: HostedSocket, options: ConnectOptions): void {
     const fail = (error: SystemError | Error) => process.nextTick(() => socket.destroy(error));
     const port = options.port;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${String(port)}`);
@@ -896,7 +884,7 @@ export class Stack {
   }
 
   /**
-   * @internal The socket on `ep` is destroyed: close(2) semantics ('close': the data still goes,
+   * SocketHost (not for applications): the socket on `ep` is destroyed: close(2) semantics ('close': the data still goes,
    * then FIN, and the connection lives on as an orphan) or an abort (RST). See orphans.ts.
    */
   release(ep: Endpoint, mode: ReleaseMode, unsent: Uint8Array[]): void {
@@ -904,8 +892,8 @@ export class Stack {
     this.markDirty(ep);
   }
 
-  /** @internal Registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
-  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only = false): Listener {
+  /** SocketHost (not for applications): registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
+  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only = false): EndpointListener {
     let local: LocalAddress | null = null;
     // '0.0.0.0' takes IPv4 only, '::' (or no host) both families unless ipv6Only, as Linux.
     const family = host === '0.0.0.0' ? 4 : ipv6Only ? 6 : null;
@@ -921,13 +909,13 @@ export class Stack {
     if (this.#listeners.conflicts(port, local, family)) {
       throw systemError('EADDRINUSE', 'listen', host ?? '::', port);
     }
-    const listener = new Listener(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable, local === null ? family : null);
+    const listener = new Listener<Endpoint>(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable, local === null ? family : null);
     this.#listeners.add(listener);
     return listener;
   }
 
-  /** @internal Stops a listener; handshakes not yet accepted are reset. */
-  unlisten(listener: Listener): void {
+  /** SocketHost (not for applications): stops a listener; handshakes not yet accepted are reset. */
+  unlisten(listener: EndpointListener): void {
     listener.closed = true;
     this.#listeners.remove(listener);
     const now = this.clock.now();

@@ -2,8 +2,6 @@
 // pressure the oldest embryonic connection can make room (when SYN cookies are off), and the
 // counters of what the queue and SYN cookies did (stack.stats.synQueue).
 
-import type { Endpoint } from './endpoint.js';
-
 /**
  * SYN cookies (RFC 4987 §3.6): `true` (the default, as Linux tcp_syncookies=1) when a
  * listener's SYN queue is full, `'always'` for every SYN (Linux tcp_syncookies=2; for tests),
@@ -28,24 +26,25 @@ export function createSynQueueCounters(): SynQueueCounters {
   return { cookiesSent: 0, cookiesValidated: 0, cookiesFailed: 0, cookiesExpired: 0, evicted: 0 };
 }
 
-export class SynQueue {
+/** Generic over the entry (the stack's Endpoint), so this module need not import endpoint.ts. */
+export class SynQueue<E> {
   // A Set keeps insertion order: its first entry is the oldest, and removal anywhere is O(1).
-  readonly #entries = new Set<Endpoint>();
+  readonly #entries = new Set<E>();
 
   get size(): number {
     return this.#entries.size;
   }
 
-  add(ep: Endpoint): void {
+  add(ep: E): void {
     this.#entries.add(ep);
   }
 
   /** Whether `ep` was in the queue. */
-  delete(ep: Endpoint): boolean {
+  delete(ep: E): boolean {
     return this.#entries.delete(ep);
   }
 
-  oldest(): Endpoint | undefined {
+  oldest(): E | undefined {
     for (const ep of this.#entries) return ep;
     return undefined;
   }

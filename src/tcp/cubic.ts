@@ -11,7 +11,7 @@
 // seconds, so they are evaluated in those units and converted with the current MSS (which can
 // shrink under path MTU discovery).
 
-import type { CongestionControl } from './congestion.js';
+import type { CongestionControl } from './congestion-control.js';
 import { ABC_LIMIT, INITIAL_SSTHRESH, MAX_CWND, checkMss, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
 import { HyStart, HYSTART } from './hystart.js';
 

@@ -1,8 +1,8 @@
 // decodeBatch: many frames per WebAssembly call, results as typed-array columns (SegmentTable)
 // with no object created per packet.
 
-import { DecodeError, type DecodeErrorCode } from '../errors.js';
-import { formatAddress } from './address.js';
+import { DecodeError, type DecodeErrorCode } from './errors.js';
+import { formatAddress } from '../base/address.js';
 import { STATUS_NAMES } from './layout.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from './module.js';
 

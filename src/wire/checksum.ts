@@ -1,7 +1,7 @@
 // RFC 1071 checksums through the WebAssembly codec, plus the partial-sum helpers that let a
 // caller checksum a segment in pieces (pseudo-header, header, payload) and patch it (RFC 1624).
 
-import { formatAddress, toAddress, type ParsedAddress } from './address.js';
+import { formatAddress, toAddress, type ParsedAddress } from '../base/address.js';
 import { codec, type Codec } from './module.js';
 
 function checkBytes(bytes: Uint8Array): void {

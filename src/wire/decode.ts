@@ -1,7 +1,7 @@
 // decodeFrame / decodeIp: one frame in, one plain DecodedPacket out (or a DecodeError).
 
-import { DecodeError, type DecodeErrorCode } from '../errors.js';
-import { formatAddress, formatIpv4 } from './address.js';
+import { DecodeError, type DecodeErrorCode } from './errors.js';
+import { formatAddress, formatIpv4 } from '../base/address.js';
 import { CHECKSUM_STATUS, LinkType } from './constants.js';
 import { STATUS_NAMES } from './layout.js';
 import { codec, type Codec } from './module.js';

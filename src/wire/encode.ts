@@ -1,6 +1,6 @@
 // encodePacket / encodeTcp: plain objects in, wire bytes out, checksums computed in WASM.
 
-import { formatIpv4, formatIpv6, toAddress, type ParsedAddress } from './address.js';
+import { formatIpv4, formatIpv6, toAddress, type ParsedAddress } from '../base/address.js';
 import { codec, type Codec } from './module.js';
 import { allocBytes } from './pool.js';
 import type { TcpOptions } from './types.js';

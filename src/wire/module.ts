@@ -13,7 +13,7 @@
 // over memory.buffer are recreated whenever a grow has replaced the buffer.
 
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
-import { nodeBuiltin } from '../node.js';
+import { nodeBuiltin } from '../base/node-builtin.js';
 import { readLayout, type Layout } from './layout.js';
 
 /** The raw WebAssembly exports the TypeScript side calls (no loader wrappers on hot paths). */

@@ -3,7 +3,7 @@
 // corpus capture, and for generated segments with every shape of option list.
 
 import { expect } from 'chai';
-import { DecodeError } from '../../src/errors.js';
+import { DecodeError } from '../../src/wire/errors.js';
 import { parseCapture, parseCaptureBatches, type CaptureRecord } from '../../src/pcap/index.js';
 import { decodeFrame } from '../../src/wire/decode.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';

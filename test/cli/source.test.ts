@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { parseCapture } from '../../src/pcap/index.js';
 import { recordAt } from '../../src/cli/chunk.js';
 import { SourceFault, captureBatches, type SourceProgress } from '../../src/cli/source.js';
-import { DecodeError } from '../../src/errors.js';
+import { DecodeError } from '../../src/wire/errors.js';
 import { walkPcap } from '../helpers/capture-bytes.js';
 import { readCorpusFile } from '../helpers/corpus.js';
 

@@ -1,7 +1,7 @@
 // --stats: every count agrees with a reference computed here from decodeFrame's plain objects.
 
 import { expect } from 'chai';
-import { DecodeError } from '../../src/errors.js';
+import { DecodeError } from '../../src/wire/errors.js';
 import { parseCapture } from '../../src/pcap/index.js';
 import { decodeFrame } from '../../src/wire/decode.js';
 import type { DecodedPacket } from '../../src/wire/types.js';

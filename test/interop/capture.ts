@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseCapture } from '../../src/pcap/read.js';
 import { decodeIp } from '../../src/wire/decode.js';
-import { DecodeError } from '../../src/errors.js';
+import { DecodeError } from '../../src/wire/errors.js';
 import type { DecodedPacket } from '../../src/wire/types.js';
 import type { KernelPeer, KernelProgram } from './fixture.js';
 

@@ -7,7 +7,7 @@ import type { Device } from '../../src/link/device.js';
 import { FaultyDevice } from '../../src/link/faulty-device.js';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import { PcapTap } from '../../src/link/pcap-tap.js';
-import type { Clock } from '../../src/stack/clock.js';
+import type { Clock } from '../../src/base/clock.js';
 
 /** A clock whose timers never fire by themselves: time moves, deliveries wait (a blocked loop). */
 function stalledClock(): Clock & { t: number } {

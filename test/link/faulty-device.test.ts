@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Device, PacketBatchHandler } from '../../src/link/device.js';
 import { FaultyDevice } from '../../src/link/faulty-device.js';
 import { MemoryLink } from '../../src/link/memory-link.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { receiveAll, sendAll, sha256Of } from '../stack/transfer-helpers.js';

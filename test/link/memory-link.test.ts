@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MemoryLink, type MemoryLinkOptions } from '../../src/link/memory-link.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 
 /** A packet whose first 4 bytes number it, the rest filler. */
 function numbered(n: number, size = 100): Uint8Array {

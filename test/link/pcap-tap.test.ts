@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import { PcapTap } from '../../src/link/pcap-tap.js';
 import { parseCapture } from '../../src/pcap/read.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 import { Stack } from '../../src/stack/stack.js';
 import { requireTshark, tsharkTruth } from '../helpers/tshark.js';
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { echoPayload } from '../../src/serve/echo-check.js';
+import { echoPayload } from '../../src/cli/demo/echo-check.js';
 import { cli, ensureBuilt, MAIN, repoRoot } from '../cli/cli-run.js';
 import { createNetns, requireInterop } from '../helpers/netns.js';
 

@@ -2,7 +2,7 @@
 // by hand (inject raw packets, read back exactly what the stack sent), and two-stack setups.
 
 import { MemoryLink, type MemoryLinkEnd, type MemoryLinkOptions } from '../../src/link/memory-link.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 import { Stack, type StackOptions } from '../../src/stack/stack.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { encodePacket, type PacketInit } from '../../src/wire/encode.js';

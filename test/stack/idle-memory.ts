@@ -5,7 +5,7 @@
 // Prints one JSON line: { connections, bytesPerConnection, bytesPerEndpoint, ... }.
 
 import { MemoryLink } from '../../src/link/memory-link.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { Stack } from '../../src/stack/stack.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/stack/icmp.js';
-import { parseAddress } from '../../src/wire/address.js';
+import { parseAddress } from '../../src/base/address.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { TcpFlags } from '../../src/wire/constants.js';
 import { CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, decoded, stackPair, tcpPacket, wireHarness } from './harness.js';

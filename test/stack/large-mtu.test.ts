@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import type { Device, PacketBatchHandler } from '../../src/link/device.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { decodeIp } from '../../src/wire/decode.js';

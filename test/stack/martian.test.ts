@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/stack/icmp.js';
 import type { MartianReason } from '../../src/stack/martian.js';
-import { parseAddress } from '../../src/wire/address.js';
+import { parseAddress } from '../../src/base/address.js';
 import { TcpFlags } from '../../src/wire/constants.js';
 import { CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, tcpPacket, wireHarness, type WireHarness } from './harness.js';
 

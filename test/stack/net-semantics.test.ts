@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { MemoryLink } from '../../src/link/memory-link.js';
-import { VirtualClock } from '../../src/stack/clock.js';
+import { VirtualClock } from '../../src/base/clock.js';
 import { createNet } from '../../src/stack/net-module.js';
 import type { SystemError } from '../../src/stack/node-errors.js';
 import type { Server } from '../../src/stack/server.js';

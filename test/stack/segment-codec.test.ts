@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { allocateCopy } from '../../src/tcp/byte-pool.js';
 import type { TcpSegment } from '../../src/tcp/segment.js';
 import { encodeSegment, encodeSegmentBytes, segmentFromRow } from '../../src/stack/segment-codec.js';
-import { parseAddress } from '../../src/wire/address.js';
+import { parseAddress } from '../../src/base/address.js';
 import { decodeBatch } from '../../src/wire/batch.js';
 import { encodePacket } from '../../src/wire/encode.js';
 import { LinkType } from '../../src/wire/constants.js';

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import type { MemoryLinkEnd } from '../../src/link/memory-link.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
-import type { VirtualClock } from '../../src/stack/clock.js';
+import type { VirtualClock } from '../../src/base/clock.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { SERVER_V4, stackPair } from './harness.js';
 

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { MemoryLink, Stack, VirtualClock } from '../../src/index.js';
 import type { TcpConfig } from '../../src/engine.js';
-import { parseAddress } from '../../src/wire/address.js';
+import { parseAddress } from '../../src/base/address.js';
 import { TcpFlags } from '../../src/wire/constants.js';
 import { decoded, tcpPacket } from './harness.js';
 

@@ -1,7 +1,7 @@
 // The stack's own addresses ("192.0.2.2/24", "2001:db8::2/64") and the compact keys the
 // connection table uses for addresses read straight out of packet bytes.
 
-import { formatAddress, parseAddress } from '../wire/address.js';
+import { formatAddress, parseAddress } from './address.js';
 
 export interface LocalAddress {
   /** Canonical text (RFC 5952 for IPv6). */

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { DemoClient } from './demo-clients.js';
 import { echoPayload } from './echo-check.js';
-import type { StatsSnapshot } from './snapshot.js';
-import { httpUrl } from './urls.js';
+import type { StatsSnapshot } from '../../serve/snapshot.js';
+import { httpUrl } from '../urls.js';
 
 export interface CheckTarget {
   v4: string;

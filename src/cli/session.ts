@@ -3,7 +3,7 @@
 
 import { MemoryLink, type MemoryLinkEnd } from '../link/memory-link.js';
 import { Stack } from '../stack/stack.js';
-import { startServices, type ServiceOptions, type Services } from './services.js';
+import { startServices, type ServiceOptions, type Services } from '../serve/services.js';
 import { TunDevice } from '../link/tun-device.js';
 
 export const DEFAULT_ADDRESSES = ['198.51.100.2/24', '2001:db8::2/64'];

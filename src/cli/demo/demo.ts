@@ -9,15 +9,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { waitForSignal } from './wait-signal.js';
+import { waitForSignal } from '../wait-signal.js';
 import { KernelClient, StackClient, type DemoClient } from './demo-clients.js';
 import { runChecks, statsExcerpt, uploadBody } from './demo-checks.js';
-import { bridgeLoopback, type Bridge } from './loopback-bridge.js';
-import { Netns, deleteOrphanNamespaces, netnsExists } from '../link/netns.js';
-import { DEFAULT_ADDRESSES, DEFAULT_HOST_ADDRESSES, openSession, type Session } from './session.js';
-import { TunError } from '../link/tun-error.js';
-import type { TunDevice } from '../link/tun-device.js';
-import { bareAddress, curlCommand, httpUrl, inNamespace } from './urls.js';
+import { bridgeLoopback, type Bridge } from '../loopback-bridge.js';
+import { Netns, deleteOrphanNamespaces, netnsExists } from '../../link/netns.js';
+import { DEFAULT_ADDRESSES, DEFAULT_HOST_ADDRESSES, openSession, type Session } from '../session.js';
+import { TunError } from '../../link/tun-error.js';
+import type { TunDevice } from '../../link/tun-device.js';
+import { bareAddress, curlCommand, httpUrl, inNamespace } from '../urls.js';
 
 export interface DemoOptions {
   /** Go straight to the in-memory fallback. */

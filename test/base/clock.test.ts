@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ClockLimitError, RealClock, VirtualClock } from '../../src/stack/clock.js';
-import { DeadlineHeap, type HeapItem } from '../../src/stack/deadline-heap.js';
+import { ClockLimitError, RealClock, VirtualClock } from '../../src/base/clock.js';
+import { DeadlineHeap, type HeapItem } from '../../src/base/deadline-heap.js';
 import { Random } from '../helpers/random.js';
 
 describe('DeadlineHeap', () => {

@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { Stack } from '../stack/stack.js';
+import type { Stack } from '../../stack/stack.js';
 import { runEchoSession, type EchoReport } from './echo-check.js';
-import type { Netns } from '../link/netns.js';
+import type { Netns } from '../../link/netns.js';
 
 /** Bodies are kept up to this many bytes (enough for /stats and the page); the rest is counted. */
 const KEEP_BYTES = 65_536;
