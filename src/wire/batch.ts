@@ -370,7 +370,7 @@ const COPY_PENDING = 0xffffffff;
 
 /** Copies a chunk's rows column by column from a batch area laid out for `capacity` rows. */
 function copyColumns(c: Codec, slots: readonly ColumnSlot[], capacity: number, table: SegmentTable, row: number, rows: number): void {
-  const buffer = c.exports.memory.buffer;
+  const buffer = c.memoryBuffer();
   let address = c.batchBase;
   for (const { name, width } of slots) {
     (table as unknown as Record<Column, TypedColumn>)[name].set(typedView(width, buffer, address, rows), row);

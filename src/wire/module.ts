@@ -192,6 +192,17 @@ export class Codec {
     return false;
   }
 
+  /**
+   * `at` (the byteOffset of `data`, `length` its length) when `data` is a view of the current
+   * memory lying wholly in a pinned region, else -1: a view of a buffer a grow replaced is not
+   * (its bytes are found again through viewAt).
+   */
+  pinnedAt(data: Uint8Array, at: number, length: number): number {
+    // The cheap numeric test first: reading .buffer costs ~15 ns, and ordinary arrays start at
+    // offsets that lie in no region.
+    return this.isPinned(at, length) && data.buffer === this.buffer ? at : -1;
+  }
+
   // The views below are replaced whenever memory grows, and memory only grows in
   // ensureCapacity (the WASM module never grows it itself), so they are always current: no
   // detach test per call (each typed-array getter costs ~5 ns on V8's hot path).

@@ -93,7 +93,6 @@ export class ReceivedBatch {
       this.addresses = new Float64Array(size);
       this.lengths = new Uint32Array(size);
     }
-    const buffer = c.memoryBuffer();
     const addresses = this.addresses;
     const lengths = this.lengths;
     for (let k = 0; k < n; k++) {
@@ -102,9 +101,7 @@ export class ReceivedBatch {
       const at = packet.byteOffset;
       const length = packet.length;
       lengths[k] = length;
-      // The cheap numeric test first: reading .buffer costs ~15 ns, and ordinary arrays start
-      // at offsets that lie in no region.
-      addresses[k] = c.isPinned(at, length) && packet.buffer === buffer ? at : -1;
+      addresses[k] = c.pinnedAt(packet, at, length);
     }
     this.generationAtLocate = c.generation;
     this.located = packets;
