@@ -15,6 +15,8 @@ import { STATUS_BAD_IP_HEADER, STATUS_OK, STATUS_TRUNCATED } from './status';
   S.ipVersion = 0;
   S.fragmented = false;
   S.fragmentField = 0;
+  S.fragmentBits = 0;
+  S.ipChecksumState = 2;
   S.ipId = 0;
   S.flowLabel = 0;
   S.extensionCount = 0;
@@ -142,6 +144,8 @@ let cPayloadLength: usize = 0;
 let cPayloadWireLength: usize = 0;
 let cSrcAddressOffset: usize = 0;
 let cDstAddressOffset: usize = 0;
+let cIpChecksumState: usize = 0;
+let cFragment: usize = 0;
 
 /** Points the batch columns at an area of `capacity` rows starting at `base`. */
 export function configureBatch(base: usize, capacity: i32): void {
@@ -167,11 +171,16 @@ export function configureBatch(base: usize, capacity: i32): void {
   cPayloadWireLength = base + L.columnOffset(L.COLUMN_PAYLOAD_WIRE_LENGTH, capacity);
   cSrcAddressOffset = base + L.columnOffset(L.COLUMN_SRC_ADDRESS_OFFSET, capacity);
   cDstAddressOffset = base + L.columnOffset(L.COLUMN_DST_ADDRESS_OFFSET, capacity);
+  cIpChecksumState = base + L.columnOffset(L.COLUMN_IP_CHECKSUM_STATE, capacity);
+  cFragment = base + L.columnOffset(L.COLUMN_FRAGMENT, capacity);
 }
 
 // @ts-ignore: decorator
 @inline function writeRow(i: usize, status: i32): void {
   store<u8>(cStatus + i, <u8>status);
+  // IP-level facts whatever the status: the receiver needs them for packets that are not TCP.
+  store<u8>(cIpChecksumState + i, <u8>S.ipChecksumState);
+  store<u8>(cFragment + i, <u8>S.fragmentBits);
   const i2 = i << 1;
   const i4 = i << 2;
   // One branch per row rather than a select per column: rows are nearly always all OK or all not.

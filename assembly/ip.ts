@@ -7,6 +7,7 @@ import * as S from './state';
 import {
   STATUS_BAD_IP_HEADER, STATUS_FRAGMENT, STATUS_NOT_TCP, STATUS_OK, STATUS_TRUNCATED,
 } from './status';
+import { FRAGMENT_BIT_FRAGMENT, FRAGMENT_BIT_LATER, FRAGMENT_BIT_MORE } from './layout';
 
 const PROTO_TCP: u32 = 6;
 const IPV6_HOP_BY_HOP: u32 = 0;
@@ -68,6 +69,14 @@ export function parseIpv4(p: usize, len: i32): i32 {
   const ihl = <i32>(vihl & 15) << 2;
   if (ihl < 20) return fail(STATUS_BAD_IP_HEADER, o);
   if (o + ihl > len) return fail(STATUS_TRUNCATED, o);
+  // Checked as soon as the header is all here, so receivers get the verdict for every packet,
+  // TCP or not, and need not sum the header again (RFC 791 §3.1, RFC 1122 §3.2.1.2).
+  S.ipChecksumState = ipv4HeaderSum(p + o, <usize>ihl) == 0xffff ? 0 : 1;
+  // Likewise the fragment bits, before the protocol check: fragments of any protocol are reassembled.
+  S.fragmentField = <i32>be16(p + o + 6);
+  const more = (S.fragmentField & 0x2000) != 0;
+  const later = (S.fragmentField & 0x1fff) != 0;
+  if (more || later) S.fragmentBits = FRAGMENT_BIT_FRAGMENT | (more ? FRAGMENT_BIT_MORE : 0) | (later ? FRAGMENT_BIT_LATER : 0);
   const total = <i32>be16(p + o + 2);
   if (total == 0) {
     // Segmentation offload: the capturing host saw one large datagram before the NIC split it
@@ -81,9 +90,7 @@ export function parseIpv4(p: usize, len: i32): i32 {
   S.reportedEnd = min(S.frameEnd, S.wireEnd);
   S.tos = <i32>u8at(p + o + 1);
   S.ipId = <i32>be16(p + o + 4);
-  S.fragmentField = <i32>be16(p + o + 6);
   S.ttl = <i32>u8at(p + o + 8);
-  S.ipChecksumState = ipv4HeaderSum(p + o, <usize>ihl) == 0xffff ? 0 : 1;
   S.srcOffset = o + 12;
   S.dstOffset = o + 16;
   S.pseudoSrcOffset = o + 12;
@@ -178,6 +185,8 @@ export function parseIpv6(p: usize, len: i32): i32 {
     } else if (next == IPV6_FRAGMENT) {
       const field = be16(p + off + 2);
       S.fragmentField = <i32>field;
+      S.fragmentBits = FRAGMENT_BIT_FRAGMENT | ((field & 1) != 0 ? FRAGMENT_BIT_MORE : 0)
+        | ((field & 0xfff8) != 0 ? FRAGMENT_BIT_LATER : 0);
       // A later fragment carries no transport header; say what it would have carried.
       if ((field & 0xfff8) != 0) return fail(u8at(p + off) == PROTO_TCP ? STATUS_FRAGMENT : STATUS_NOT_TCP, off);
       if (field & 1) S.fragmented = true;

@@ -78,13 +78,26 @@ export const COLUMN_PAYLOAD_LENGTH: i32 = 18; // u32
 export const COLUMN_PAYLOAD_WIRE_LENGTH: i32 = 19; // u32
 export const COLUMN_SRC_ADDRESS_OFFSET: i32 = 20; // u32
 export const COLUMN_DST_ADDRESS_OFFSET: i32 = 21; // u32
-export const COLUMN_COUNT: i32 = 22;
+// The IP columns below are written for every row whose IP header was read, also when the packet
+// is not TCP or did not decode (a receiver counts and reassembles those); zero / 2 otherwise.
+export const COLUMN_IP_CHECKSUM_STATE: i32 = 22; // u8: 0 good, 1 bad, 2 not checked (IPv6...)
+export const COLUMN_FRAGMENT: i32 = 23; // u8: FRAGMENT_BIT_*
+export const COLUMN_COUNT: i32 = 24;
 
 const COLUMN_WIDTHS: usize = memory.data<u8>([
   1, 1, 1, 1, 1, 1,
   2, 2, 2, 2, 2, 2, 2,
   4, 4, 4, 4, 4, 4, 4, 4, 4,
+  1, 1,
 ]);
+
+// ---- Fragment bits (the batch FRAGMENT column).
+/** A fragment: IPv4 MF set or a non-zero offset, or an IPv6 Fragment header (atomic included). */
+export const FRAGMENT_BIT_FRAGMENT: i32 = 1;
+/** More fragments follow (IPv4 MF, IPv6 M). */
+export const FRAGMENT_BIT_MORE: i32 = 2;
+/** Not the first fragment: the offset is not zero. */
+export const FRAGMENT_BIT_LATER: i32 = 4;
 
 /** Bytes per element of column `column`. */
 export function columnWidth(column: i32): i32 {

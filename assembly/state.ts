@@ -35,8 +35,17 @@ export let ipId: i32 = 0;
 /** IPv4 flags + fragment offset word, as on the wire. */
 export let fragmentField: i32 = 0;
 export let flowLabel: i32 = 0;
-/** IPv4 header checksum: 0 good, 1 bad; 2 for IPv6, which has none. */
+/**
+ * IPv4 header checksum: 0 good, 1 bad; 2 not checked: IPv6, which has none, or an IPv4 header
+ * that is not wholly captured or whose length field is below 20.
+ */
 export let ipChecksumState: i32 = 2;
+/**
+ * Fragment bits (layout FRAGMENT_BIT_*): the datagram is a fragment (IPv4 MF or a non-zero
+ * offset; IPv6 a Fragment header, atomic ones included), more fragments follow, or the offset
+ * is not zero. Set as soon as the IP header says so, also for packets that are not TCP.
+ */
+export let fragmentBits: i32 = 0;
 /** First fragment of a fragmented datagram: the segment is not all here. */
 export let fragmented: bool = false;
 /** IPv6 extension headers passed, in order (next-header values), kept in static memory. */

@@ -7,7 +7,7 @@ export {
   internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum,
 } from './wire/checksum.js';
 export { decodeFrame, decodeIp } from './wire/decode.js';
-export { decodeBatch, SegmentTable, type PackedFrames, type BatchOptions } from './wire/batch.js';
+export { decodeBatch, SegmentTable, FragmentBit, type PackedFrames, type BatchOptions } from './wire/batch.js';
 export { inputArea } from './wire/input.js';
 export {
   encodePacket, encodeTcp, type PacketInit, type IpHeaderInit, type TcpHeaderInit, type AddressInit,

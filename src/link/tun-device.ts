@@ -316,14 +316,14 @@ export class TunDevice implements Device {
     const c = this.counters;
     c.batchesIn++;
     c.packetsIn += count;
-    // The current buffer: memory may have grown since the last batch.
-    const buffer = codec().memoryBuffer();
+    // Views of the current buffer (viewAt): memory may have grown since the last batch.
+    const wasm = codec();
     const meta = this.#meta;
     const packets = new Array<Uint8Array>(count);
     let bytes = 0;
     for (let k = 0; k < count; k++) {
       const length = meta[2 * k + 1]!;
-      packets[k] = new Uint8Array(buffer, meta[2 * k]!, length);
+      packets[k] = wasm.viewAt(meta[2 * k]!, length);
       bytes += length;
     }
     c.bytesIn += bytes;

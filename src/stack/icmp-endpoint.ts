@@ -5,8 +5,8 @@ import type { Clock } from '../base/clock.js';
 import { addressKey } from '../base/interface-address.js';
 import {
   ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST,
-  buildEchoPacket, icmpChecksumValid, readEcho,
-} from './icmp.js';
+  buildEchoPacket, icmpChecksumValid, icmpType, readEcho,
+} from '../wire/icmp.js';
 import { systemError } from './node-errors.js';
 import type { IcmpCounters } from './stats.js';
 
@@ -57,7 +57,7 @@ export class IcmpEndpoint {
     }
     const request = version === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
     const reply = version === 4 ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY;
-    const type = message[0]!;
+    const type = icmpType(message);
     if (type !== request && type !== reply) {
       if (!this.other(version, message)) icmp.ignored++;
       return;

@@ -7,6 +7,7 @@
 // next-hop MTU instead.
 
 import type { ConnectionErrorCode } from '../tcp/events.js';
+import { readIcmpTcpQuote } from '../wire/icmp.js';
 
 export const ICMP_DEST_UNREACH = 3;
 export const ICMP_TIME_EXCEEDED = 11;
@@ -54,21 +55,22 @@ export interface IcmpTcpError {
 
 /**
  * Reads an ICMP(v6) error (checksum already checked) quoting a TCP segment of the same IP
- * version. Null when it is not an error we act on (other types and codes) or the quote is too
- * short to identify the segment: RFC 792 quotes the IP header and 8 bytes, enough for the ports
- * and the sequence number.
+ * version (wire/icmp.ts reads the bytes). Null when it is not an error we act on (other types
+ * and codes) or the quote does not identify a TCP segment.
  */
 export function readIcmpTcpError(version: 4 | 6, message: Uint8Array): IcmpTcpError | null {
-  if (message.length < 8) return null;
-  const type = message[0]!;
-  const icmpCode = message[1]!;
+  const q = readIcmpTcpQuote(version, message);
+  if (q === null) return null;
+  const { type, code: icmpCode } = q;
   let kind: 'unreachable' | 'mtu';
   let code: ConnectionErrorCode = 'EHOSTUNREACH';
   let mtu = 0;
   if (version === 4) {
     if (type === ICMP_DEST_UNREACH && icmpCode === ICMP_FRAG_NEEDED) {
       kind = 'mtu';
-      mtu = (message[6]! << 8) | message[7]!;
+      mtu = q.rest & 0xffff;
+      // RFC 1191 §5: an old router leaves it 0; guess the next plateau below the quoted length.
+      if (mtu === 0) mtu = PLATEAUS.find((p) => p < q.quotedLength) ?? 68;
     } else if (type === ICMP_DEST_UNREACH && icmpCode < V4_UNREACH.length) {
       kind = 'unreachable';
       code = V4_UNREACH[icmpCode]!;
@@ -79,7 +81,7 @@ export function readIcmpTcpError(version: 4 | 6, message: Uint8Array): IcmpTcpEr
     }
   } else if (type === ICMPV6_PACKET_TOO_BIG && icmpCode === 0) {
     kind = 'mtu';
-    mtu = ((message[4]! << 24) | (message[5]! << 16) | (message[6]! << 8) | message[7]!) >>> 0;
+    mtu = q.rest;
   } else if (type === ICMPV6_DEST_UNREACH && icmpCode < V6_UNREACH.length) {
     kind = 'unreachable';
     code = V6_UNREACH[icmpCode]!;
@@ -88,37 +90,7 @@ export function readIcmpTcpError(version: 4 | 6, message: Uint8Array): IcmpTcpEr
   } else {
     return null;
   }
-
-  // The quoted packet starts after the 8-byte ICMP header.
-  const inner = 8;
-  let tcp: number;
-  let srcOffset: number;
-  let dstOffset: number;
-  if (version === 4) {
-    if (message.length < inner + 20 || message[inner]! >> 4 !== 4) return null;
-    const ihl = (message[inner]! & 0x0f) * 4;
-    // Protocol TCP, not a later fragment (those quote no TCP header).
-    if (ihl < 20 || message[inner + 9] !== 6 || (((message[inner + 6]! << 8) | message[inner + 7]!) & 0x1fff) !== 0) return null;
-    tcp = inner + ihl;
-    srcOffset = inner + 12;
-    dstOffset = inner + 16;
-    if (kind === 'mtu' && mtu === 0) {
-      // RFC 1191 §5: an old router; guess the next plateau below the quoted packet's length.
-      const total = (message[inner + 2]! << 8) | message[inner + 3]!;
-      mtu = PLATEAUS.find((p) => p < total) ?? 68;
-    }
-  } else {
-    // The quoted IPv6 header's next header must be TCP (extension headers: not ours to send).
-    if (message.length < inner + 40 || message[inner]! >> 4 !== 6 || message[inner + 6] !== 6) return null;
-    tcp = inner + 40;
-    srcOffset = inner + 8;
-    dstOffset = inner + 24;
-  }
-  if (message.length < tcp + 8) return null;
-  const srcPort = (message[tcp]! << 8) | message[tcp + 1]!;
-  const dstPort = (message[tcp + 2]! << 8) | message[tcp + 3]!;
-  const seq = ((message[tcp + 4]! << 24) | (message[tcp + 5]! << 16) | (message[tcp + 6]! << 8) | message[tcp + 7]!) >>> 0;
-  return { kind, code, mtu, srcOffset, dstOffset, srcPort, dstPort, seq };
+  return { kind, code, mtu, srcOffset: q.srcOffset, dstOffset: q.dstOffset, srcPort: q.srcPort, dstPort: q.dstPort, seq: q.seq };
 }
 
 /** The path MTU to use for a report of `mtu`, never below the version's minimum. */

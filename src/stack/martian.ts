@@ -11,6 +11,7 @@
 // Linux does the same in ip_route_input_slow (martian source) and tcp_v4_rcv (non-unicast dst).
 
 import { matchLocal, type LocalAddress } from '../base/interface-address.js';
+import { readUint32 } from '../wire/bytes.js';
 
 /** Packets dropped for a martian address, by reason (stack.stats.martians). */
 export interface MartianCounters {
@@ -36,10 +37,6 @@ export function createMartianCounters(): MartianCounters {
 
 const LIMITED_BROADCAST = 0xffffffff;
 
-function readV4(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
-}
-
 export class MartianFilter {
   /** Directed broadcast addresses of our IPv4 subnets (prefix ≤ 30; /31 has none, RFC 3021). */
   readonly #broadcasts: number[] = [];
@@ -50,7 +47,7 @@ export class MartianFilter {
     for (const local of locals) {
       if (local.version !== 4 || local.prefixLength > 30) continue;
       const hostMask = local.prefixLength === 0 ? LIMITED_BROADCAST : (1 << (32 - local.prefixLength)) - 1;
-      const broadcast = (readV4(local.bytes, 0) | hostMask) >>> 0;
+      const broadcast = (readUint32(local.bytes, 0) | hostMask) >>> 0;
       if (!this.#broadcasts.includes(broadcast)) this.#broadcasts.push(broadcast);
     }
   }
@@ -61,7 +58,7 @@ export class MartianFilter {
    */
   source(packet: Uint8Array, offset: number, version: number): MartianReason | null {
     if (version === 4) {
-      const a = readV4(packet, offset);
+      const a = readUint32(packet, offset);
       const top = a >>> 24;
       if (top === 0) return 'unspecifiedSource';
       if (top === 127) return 'loopbackSource';
@@ -83,7 +80,7 @@ export class MartianFilter {
   /** Whether the destination at `offset` is a broadcast or multicast address (never TCP's). */
   nonUnicastDestination(packet: Uint8Array, offset: number, version: number): boolean {
     if (version === 6) return packet[offset] === 0xff;
-    const a = readV4(packet, offset);
+    const a = readUint32(packet, offset);
     const top = a >>> 24;
     return (top >= 224 && top < 240) || a === LIMITED_BROADCAST || this.#broadcasts.includes(a);
   }

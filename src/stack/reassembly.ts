@@ -7,8 +7,8 @@
 
 import { addressKey } from '../base/interface-address.js';
 import type { Clock, Timer } from '../base/clock.js';
-import type { FragmentInfo } from './fragment-header.js';
-import { setIpv4HeaderChecksum } from './ip-header.js';
+import { joinFragments, type FragmentInfo } from '../wire/fragment.js';
+import { ipVersionOf } from '../wire/ip.js';
 
 export interface ReassemblyOptions {
   /** Bytes held across all incomplete datagrams, bookkeeping included (default 4 MiB, Linux's ipfrag_high_thresh). */
@@ -214,28 +214,9 @@ export class Reassembler {
 
   /** The whole datagram: the first fragment's header with the lengths fixed, then the data. */
   #build(header: Uint8Array, nextHeaderAt: number, protocol: number, parts: Uint8Array[], total: number): Uint8Array | null {
-    const size = header.length + total;
-    if (size - (header[0]! >> 4 === 6 ? 40 : 0) > MAX_DATAGRAM) return null;
-    const out = new Uint8Array(size);
-    out.set(header);
-    let at = header.length;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    if (out[0]! >> 4 === 4) {
-      out[2] = size >> 8;
-      out[3] = size & 0xff;
-      out[6] = 0; // no MF, offset 0: a whole datagram
-      out[7] = 0;
-      setIpv4HeaderChecksum(out);
-    } else {
-      // RFC 8200 §4.5: the Fragment header goes; the header before it names what followed it.
-      out[nextHeaderAt] = protocol;
-      out[4] = (size - 40) >> 8;
-      out[5] = (size - 40) & 0xff;
-    }
-    return out;
+    // IPv6's 65,535 counts the payload only (its Payload Length field); IPv4's the whole datagram.
+    if (header.length + total - (ipVersionOf(header) === 6 ? 40 : 0) > MAX_DATAGRAM) return null;
+    return joinFragments(header, nextHeaderAt, protocol, parts, total);
   }
 
   /** RFC 5722: discard the datagram; its fragments still to come are dropped until it expires. */

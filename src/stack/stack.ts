@@ -22,21 +22,22 @@ import { DeadlineHeap } from '../base/deadline-heap.js';
 import type { ConnectOptions } from './connect-args.js';
 import { ConnectionTable, tupleKey } from './connection-table.js';
 import { Endpoint, type EndpointListener } from './endpoint.js';
-import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from './icmp.js';
+import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from '../wire/icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
 import { clampPathMtu, readIcmpTcpError } from './icmp-errors.js';
-import { ipv4HeaderValid, upperLayer } from './ip-header.js';
+import { dstAddressAt, ipVersionOf, upperLayer } from '../wire/ip.js';
 import { Listener } from './listener.js';
 import { MartianFilter } from './martian.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { systemError, type SystemError } from './node-errors.js';
 import { Orphans, type OrphanOptions, type ReleaseMode } from './orphans.js';
 import { EphemeralPorts } from './ports.js';
-import { readFragment } from './fragment-header.js';
+import { readFragment } from '../wire/fragment.js';
 import { fragmentPacket } from './fragmentation.js';
 import { Reassembler, type ReassemblyOptions } from './reassembly.js';
 import { MemoryBudget, type MemoryBudgetOptions } from './memory-budget.js';
-import { chunkEnd, ReceivedBatch } from './received-batch.js';
+import { chunkEnd, ReceivedBatch } from '../wire/received-batch.js';
+import { FragmentBit } from '../wire/batch.js';
 import { encodeSegmentBytes } from './segment-codec.js';
 import { Server, type ServerOptions } from './server.js';
 import { TcpSocket } from './socket.js';
@@ -287,11 +288,12 @@ export class Stack implements SocketHost {
       ip.bytesIn += packet.length;
       const status = batch.status(i);
       if (status !== 0) {
-        this.#receiveOther(packet, STATUS_NAMES[status], looped);
+        this.#receiveOther(packet, STATUS_NAMES[status], batch.ipChecksumState(i), batch.fragment(i), looped);
         continue;
       }
       const version = batch.ipVersion(i);
-      if (version === 4 && !ipv4HeaderValid(packet)) {
+      // The decoder checked the IPv4 header checksum (RFC 1122 §3.2.1.2: discard on failure).
+      if (batch.ipChecksumState(i) === ChecksumState.BAD) {
         ip.badHeaderChecksum++;
         continue;
       }
@@ -305,38 +307,40 @@ export class Stack implements SocketHost {
       const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
         // A first fragment decodes as a TCP segment whose checksum cannot be checked yet.
-        if (checksum === ChecksumState.UNVERIFIABLE && this.#fragmentIn(packet)) continue;
+        if (checksum === ChecksumState.UNVERIFIABLE && batch.fragment(i) !== 0 && this.#fragmentIn(packet, true)) continue;
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
         else this.stats.dropped.malformed++; // truncated: the IP length claims more than arrived
         continue;
       }
       const seg = batch.segment(i, packet);
-      // The IP ECN field (RFC 3168 §5) for the engine's ECN: IPv4 TOS / IPv6 traffic class, low 2 bits.
-      const ecn = (version === 4 ? packet[1]! : packet[1]! >> 4) & 3;
-      if (ecn !== 0) seg.ecn = ecn;
       this.#tcpInput(seg, locals[localIndex]!, packet, batch.srcAddressOffset(i), version as 4 | 6, now);
     }
   }
 
-  #receiveOther(packet: Uint8Array, code: string | undefined, looped: boolean): void {
+  /** A row that did not decode as TCP; `ipChecksum` and `fragment` are its IP columns. */
+  #receiveOther(packet: Uint8Array, code: string | undefined, ipChecksum: number, fragment: number, looped: boolean): void {
     const ip = this.stats.ip;
+    const headerBad = ipChecksum === ChecksumState.BAD;
     // Fragments first, whatever the decoder made of them: a first fragment too short for its
     // TCP header or options decodes as truncated or malformed.
-    if (this.#fragmentIn(packet)) return;
+    if ((fragment & FragmentBit.FRAGMENT) !== 0 && this.#fragmentIn(packet, !headerBad)) return;
     if (code === 'FRAGMENT') {
       ip.malformed++;
       return;
     }
     if (code !== 'NOT_TCP') {
       if (code === 'BAD_DATA_OFFSET' || code === 'BAD_OPTION') this.stats.dropped.malformed++;
-      else if (packet.length >= 20 && packet[0]! >> 4 === 4 && !ipv4HeaderValid(packet)) ip.badHeaderChecksum++;
+      else if (headerBad) ip.badHeaderChecksum++;
       else ip.malformed++;
+      return;
+    }
+    if (headerBad) {
+      ip.badHeaderChecksum++;
       return;
     }
     const upper = upperLayer(packet);
     if (upper === null) {
-      if (packet.length >= 20 && packet[0]! >> 4 === 4 && !ipv4HeaderValid(packet)) ip.badHeaderChecksum++;
-      else ip.malformed++;
+      ip.malformed++;
       return;
     }
     if (matchLocal(this.addresses, packet, upper.dstOffset, upper.version) < 0) {
@@ -362,17 +366,19 @@ export class Stack implements SocketHost {
 
   /**
    * Hands an IP fragment to reassembly; a datagram it completes goes through receive() like any
-   * packet (so it is counted in packetsIn too). False when `packet` is no fragment.
+   * packet (so it is counted in packetsIn too). False when `packet` is no fragment. `headerOk`:
+   * the decoder's verdict on an IPv4 header checksum; a corrupted header must not be taken for a
+   * fragment and held.
    */
-  #fragmentIn(packet: Uint8Array): boolean {
-    const fragment = readFragment(packet);
+  #fragmentIn(packet: Uint8Array, headerOk: boolean): boolean {
+    const fragment = headerOk ? readFragment(packet) : 'bad';
     if (fragment === 'none') return false;
     this.stats.ip.fragments++;
     if (fragment === 'bad') {
       this.stats.reassembly.malformed++;
       return true;
     }
-    if (matchLocal(this.addresses, packet, fragment.version === 4 ? 16 : 24, fragment.version) < 0) {
+    if (matchLocal(this.addresses, packet, dstAddressAt(fragment.version), fragment.version) < 0) {
       this.stats.ip.notOurs++;
       return true;
     }
@@ -617,8 +623,8 @@ export class Stack implements SocketHost {
     this.stats.ip.packetsOut++;
     this.stats.ip.bytesOut += packet.length;
     // To one of our own addresses: loop back instead of putting it on the link.
-    const version = packet[0]! >> 4;
-    if (matchLocal(this.addresses, packet, version === 4 ? 16 : 24, version) >= 0) {
+    const version = ipVersionOf(packet);
+    if (matchLocal(this.addresses, packet, dstAddressAt(version), version) >= 0) {
       this.#loopback(packet);
       return;
     }

@@ -4,6 +4,7 @@
 import { DecodeError, type DecodeErrorCode } from './errors.js';
 import { formatAddress } from '../base/address.js';
 import { STATUS_NAMES } from './layout.js';
+import { columnSlots, columnSpan, typedView, type Column, type ColumnSlot, type TypedColumn } from './columns.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from './module.js';
 
 /** Frames laid out in one buffer: frame i is data[offsets[i], offsets[i] + lengths[i]). */
@@ -20,62 +21,12 @@ export interface BatchOptions {
   originalLengths?: ArrayLike<number>;
 }
 
-type Column = 'status' | 'ipVersion' | 'checksumState' | 'headerLength' | 'windowScale' | 'optionMask'
-  | 'flags' | 'srcPort' | 'dstPort' | 'window' | 'urgentPointer' | 'checksum' | 'mss'
-  | 'seq' | 'ack' | 'tsValue' | 'tsEcho' | 'payloadOffset' | 'payloadLength' | 'payloadWireLength'
-  | 'srcAddressOffset' | 'dstAddressOffset';
-
-/** Table column name -> layout name in the WASM module, in the module's column order. */
-const COLUMNS: ReadonlyArray<readonly [Column, string]> = [
-  ['status', 'STATUS'], ['ipVersion', 'IP_VERSION'], ['checksumState', 'CHECKSUM_STATE'],
-  ['headerLength', 'HEADER_LENGTH'], ['windowScale', 'WINDOW_SCALE'], ['optionMask', 'OPTION_MASK'],
-  ['flags', 'FLAGS'], ['srcPort', 'SRC_PORT'], ['dstPort', 'DST_PORT'], ['window', 'WINDOW'],
-  ['urgentPointer', 'URGENT'], ['checksum', 'CHECKSUM'], ['mss', 'MSS'], ['seq', 'SEQ'], ['ack', 'ACK'],
-  ['tsValue', 'TS_VALUE'], ['tsEcho', 'TS_ECHO'], ['payloadOffset', 'PAYLOAD_OFFSET'],
-  ['payloadLength', 'PAYLOAD_LENGTH'], ['payloadWireLength', 'PAYLOAD_WIRE_LENGTH'],
-  ['srcAddressOffset', 'SRC_ADDRESS_OFFSET'], ['dstAddressOffset', 'DST_ADDRESS_OFFSET'],
-];
-
-type TypedColumn = Uint8Array | Uint16Array | Uint32Array;
-
-/** A column of a codec's batch area and how wide its elements are, in the area's order. */
-interface ColumnSlot {
-  readonly name: Column;
-  readonly width: number;
-}
-
-const slotsByCodec = new WeakMap<Codec, readonly ColumnSlot[]>();
-
-/** The batch column layout of a codec: fixed once loaded, so asked of WASM only once. */
-function columnSlots(c: Codec): readonly ColumnSlot[] {
-  let slots = slotsByCodec.get(c);
-  if (!slots) {
-    const C = c.layout.COLUMN;
-    slots = COLUMNS.map(([name, layoutName]) => ({ name, width: c.exports.columnWidth(C[layoutName as keyof typeof C]) }));
-    // Tables copy the batch area assuming this order and columnSpan's alignment: check once.
-    let at = 0;
-    COLUMNS.forEach(([, layoutName], i) => {
-      if (c.exports.columnOffset(C[layoutName as keyof typeof C], BATCH_ROWS) !== at) {
-        throw new Error(`tcpwasm: batch column ${layoutName} is not where the TypeScript side expects it; rebuild`);
-      }
-      at += columnSpan(slots![i]!.width, BATCH_ROWS);
-    });
-    slotsByCodec.set(c, slots);
-  }
-  return slots;
-}
-
 /**
  * Each table's column bytes as one array, in the WASM batch area's layout for its row count,
  * so decodeBatch fills a table of up to BATCH_ROWS rows with one copy. Kept outside the class
  * so it is no part of SegmentTable's public face.
  */
 const rawColumns = new WeakMap<SegmentTable, Uint8Array>();
-
-/** Bytes column `width` takes in a table of `rows` rows: the WASM module's layout (16-byte aligned). */
-function columnSpan(width: number, rows: number): number {
-  return (width * rows + 15) & ~15;
-}
 
 /**
  * All columns of a table as views into one ArrayBuffer laid out as the WASM batch area is for a
@@ -95,15 +46,19 @@ function allocateColumns(slots: readonly ColumnSlot[], length: number, into: Rec
   return new Uint8Array(buffer);
 }
 
-function typedView(width: number, buffer: ArrayBufferLike, offset: number, length: number): TypedColumn {
-  if (width === 1) return new Uint8Array(buffer, offset, length);
-  if (width === 2) return new Uint16Array(buffer, offset, length);
-  return new Uint32Array(buffer, offset, length);
-}
+/** Bits of `SegmentTable.fragment`. */
+export const FragmentBit = Object.freeze({
+  /** The datagram is a fragment: IPv4 MF or a non-zero offset, or an IPv6 Fragment header. */
+  FRAGMENT: 1,
+  /** More fragments follow (IPv4 MF, IPv6 M). */
+  MORE: 2,
+  /** Not the first fragment (a non-zero offset). */
+  LATER: 4,
+} as const);
 
 /**
  * Decoded segments as columns: row i describes frame i. Rows whose status is not 0 hold zeros
- * (checksumState 2). Offsets are relative to the start of the row's frame.
+ * (checksumState 2) but for the IP columns ipChecksumState and fragment. Offsets are relative to the start of the row's frame.
  */
 export class SegmentTable {
   readonly length: number;
@@ -139,6 +94,14 @@ export class SegmentTable {
   /** Where the IP source / destination address bytes sit in the frame (4 or 16 by ipVersion). */
   readonly srcAddressOffset!: Uint32Array;
   readonly dstAddressOffset!: Uint32Array;
+  /**
+   * IPv4 header checksum, as ChecksumState: GOOD, BAD, or UNVERIFIABLE for IPv6 (which has
+   * none) and headers not wholly captured. Filled whenever the IP header was read, also for
+   * rows that are not TCP.
+   */
+  readonly ipChecksumState!: Uint8Array;
+  /** FragmentBit flags, filled like ipChecksumState: is the datagram a fragment, which one. */
+  readonly fragment!: Uint8Array;
   readonly #frame: (i: number) => Uint8Array;
 
   /** @internal built by decodeBatch */
@@ -407,7 +370,7 @@ const COPY_PENDING = 0xffffffff;
 
 /** Copies a chunk's rows column by column from a batch area laid out for `capacity` rows. */
 function copyColumns(c: Codec, slots: readonly ColumnSlot[], capacity: number, table: SegmentTable, row: number, rows: number): void {
-  const buffer = c.exports.memory.buffer;
+  const buffer = c.memoryBuffer();
   let address = c.batchBase;
   for (const { name, width } of slots) {
     (table as unknown as Record<Column, TypedColumn>)[name].set(typedView(width, buffer, address, rows), row);

@@ -15,8 +15,10 @@ const COLUMN_FIELDS = [
   'STATUS', 'IP_VERSION', 'CHECKSUM_STATE', 'HEADER_LENGTH', 'WINDOW_SCALE', 'OPTION_MASK', 'FLAGS',
   'SRC_PORT', 'DST_PORT', 'WINDOW', 'URGENT', 'CHECKSUM', 'MSS', 'SEQ', 'ACK', 'TS_VALUE', 'TS_ECHO',
   'PAYLOAD_OFFSET', 'PAYLOAD_LENGTH', 'PAYLOAD_WIRE_LENGTH', 'SRC_ADDRESS_OFFSET', 'DST_ADDRESS_OFFSET',
-  'COUNT',
+  'IP_CHECKSUM_STATE', 'FRAGMENT', 'COUNT',
 ] as const;
+
+const FRAGMENT_BIT_FIELDS = ['FRAGMENT', 'MORE', 'LATER'] as const;
 
 const ENCODE_FIELDS = [
   'IP_VERSION', 'TTL', 'TOS', 'KIND_COUNT', 'IP_ID', 'FRAGMENT_FIELD', 'FLOW_LABEL', 'SRC', 'DST',
@@ -41,6 +43,7 @@ export interface Layout {
   readonly ENCODE: Fields<typeof ENCODE_FIELDS>;
   readonly STATUS: Fields<typeof STATUS_FIELDS>;
   readonly OPTION_BIT: Fields<typeof OPTION_BIT_FIELDS>;
+  readonly FRAGMENT_BIT: Fields<typeof FRAGMENT_BIT_FIELDS>;
 }
 
 function read<T extends readonly string[]>(exports: Record<string, unknown>, prefix: string, names: T): Fields<T> {
@@ -64,6 +67,7 @@ export function readLayout(exports: Record<string, unknown>): Layout {
     ENCODE: read(exports, 'ENCODE_', ENCODE_FIELDS),
     STATUS: read(exports, 'STATUS_', STATUS_FIELDS),
     OPTION_BIT: read(exports, 'OPTION_BIT_', OPTION_BIT_FIELDS),
+    FRAGMENT_BIT: read(exports, 'FRAGMENT_BIT_', FRAGMENT_BIT_FIELDS),
   });
 }
 

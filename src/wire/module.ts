@@ -9,8 +9,12 @@
 // region goes below the input area, which moves up (its bytes with it) to make room.
 //
 // The copy area is last so growing memory only ever extends it; it starts after the caller's
-// area, so copying one input in never overwrites bytes a caller placed for zero-copy use. Views
-// over memory.buffer are recreated whenever a grow has replaced the buffer.
+// area, so copying one input in never overwrites bytes a caller placed for zero-copy use.
+//
+// Views die when WASM memory grows: a grow replaces memory.buffer and every typed array over the
+// old one reads as length 0. That rule is kept here and only here: refresh() remakes the codec's
+// own views, `generation` tells holders of addresses (ReceivedBatch, devices reading into pinned
+// regions) that theirs are stale, and viewAt() makes them a new one.
 
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
 import { nodeBuiltin } from '../base/node-builtin.js';
@@ -98,6 +102,8 @@ export class Codec {
   private lastLength = 0;
   /** Length of the input the last placeCounted call placed. */
   placedLength = 0;
+  /** memory.buffer replacements so far (see generation). */
+  private generations = 0;
   /** Rows the WASM batch columns are currently laid out for (see configureColumns). */
   private batchCapacity = BATCH_ROWS;
 
@@ -186,6 +192,17 @@ export class Codec {
     return false;
   }
 
+  /**
+   * `at` (the byteOffset of `data`, `length` its length) when `data` is a view of the current
+   * memory lying wholly in a pinned region, else -1: a view of a buffer a grow replaced is not
+   * (its bytes are found again through viewAt).
+   */
+  pinnedAt(data: Uint8Array, at: number, length: number): number {
+    // The cheap numeric test first: reading .buffer costs ~15 ns, and ordinary arrays start at
+    // offsets that lie in no region.
+    return this.isPinned(at, length) && data.buffer === this.buffer ? at : -1;
+  }
+
   // The views below are replaced whenever memory grows, and memory only grows in
   // ensureCapacity (the WASM module never grows it itself), so they are always current: no
   // detach test per call (each typed-array getter costs ~5 ns on V8's hot path).
@@ -232,6 +249,20 @@ export class Codec {
     this.lastFrom = at;
     this.lastLength = length;
     return true;
+  }
+
+  /**
+   * Counts replacements of memory.buffer (a grow, or allocateRegion): views taken while it had
+   * another value are detached and read as empty. Holders of addresses compare it to decide
+   * whether to take a new view (see viewAt()).
+   */
+  get generation(): number {
+    return this.generations;
+  }
+
+  /** A view of `length` bytes at `offset` in the current memory.buffer. */
+  viewAt(offset: number, length: number): Uint8Array {
+    return new Uint8Array(this.buffer, offset, length);
   }
 
   /** The current memory.buffer (reading the WebAssembly property is slower than a field). */
@@ -321,7 +352,10 @@ export class Codec {
     this.refresh();
   }
 
+  // The one place views of WASM memory are remade: every view the codec hands out or keeps is
+  // either re-read from here per use (bytes(), u32()...) or checked against `generation`.
   private refresh(): void {
+    this.generations++;
     this.lastResident = undefined; // detached now: it reads as empty
     this.heap = new Uint8Array(this.exports.memory.buffer);
     this.view = new DataView(this.exports.memory.buffer);

@@ -4,8 +4,8 @@
 
 import { expect } from 'chai';
 import type { Device, PacketBatchHandler } from '../../src/link/device.js';
-import { buildEchoPacket, ICMP_ECHO_REQUEST } from '../../src/stack/icmp.js';
-import { ReceivedBatch } from '../../src/stack/received-batch.js';
+import { buildEchoPacket, ICMP_ECHO_REQUEST } from '../../src/wire/icmp.js';
+import { ReceivedBatch } from '../../src/wire/received-batch.js';
 import { encodeSegment, segmentFromRow } from '../../src/stack/segment-codec.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpSocket } from '../../src/stack/socket.js';

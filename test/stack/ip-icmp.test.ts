@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/stack/icmp.js';
+import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/wire/icmp.js';
 import { parseAddress } from '../../src/base/address.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { TcpFlags } from '../../src/wire/constants.js';
@@ -110,6 +110,39 @@ describe('Stack: IP and ICMP input', () => {
     h.inject(syn);
     expect(h.take()).to.have.length(0);
     expect(h.stack.stats.ip.badHeaderChecksum).to.equal(1);
+  });
+
+  it('takes the IPv4 header checksum verdict from the decoder: bad headers dropped and counted, good ones answered', () => {
+    const h = wireHarness();
+    const syn = tcpPacket({ ip: { src: CLIENT_V4, dst: SERVER_V4 }, tcp: { srcPort: 1000, dstPort: 80, flags: TcpFlags.SYN } });
+    const ping = buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), { type: ICMP_ECHO_REQUEST, identifier: 5, sequence: 1, data: DATA });
+    const broken = (p: Uint8Array) => {
+      const b = p.slice();
+      b[5]! ^= 0x01; // the Identification, which nothing else checks: only the header checksum tells
+      return b;
+    };
+    // A fragment too: a corrupted header must not be held for reassembly.
+    const firstFragment = ping.subarray(0, 20 + 16).slice();
+    firstFragment[2] = 0; firstFragment[3] = 36; firstFragment[6] = 0x20; firstFragment[7] = 0;
+    firstFragment[10] = 0; firstFragment[11] = 0;
+    const sum = internetChecksum(firstFragment.subarray(0, 20));
+    firstFragment[10] = sum >> 8; firstFragment[11] = sum & 0xff;
+    h.inject(broken(syn), broken(ping), broken(firstFragment));
+    expect(h.take()).to.have.length(0);
+    expect(h.stack.stats.ip.badHeaderChecksum).to.equal(2);
+    expect(h.stack.stats.reassembly.malformed).to.equal(1);
+    expect(h.stack.reassemblyBytes).to.equal(0);
+    expect(h.stack.stats.icmp.echoRequestsIn).to.equal(0);
+    // The same packets with their checksums intact: a reset (no listener), an echo reply, a fragment held.
+    h.inject(syn, ping, firstFragment);
+    const out = h.take();
+    expect(out).to.have.length(2);
+    expect(decoded(out[0]!).tcp.flags).to.equal(TcpFlags.RST | TcpFlags.ACK);
+    expect(h.stack.stats.dropped.noListener).to.equal(1);
+    expect([out[1]![9], out[1]![20]]).to.deep.equal([1, 0]); // ICMP, echo reply
+    expect(h.stack.stats.icmp.echoRepliesOut).to.equal(1);
+    expect(h.stack.reassemblyBytes).to.be.greaterThan(0);
+    expect(h.stack.stats.ip.badHeaderChecksum).to.equal(2);
   });
 
   it('counts malformed packets, fragments and other protocols, and keeps running', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/stack/icmp.js';
+import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/wire/icmp.js';
 import type { MartianReason } from '../../src/stack/martian.js';
 import { parseAddress } from '../../src/base/address.js';
 import { TcpFlags } from '../../src/wire/constants.js';

@@ -2,7 +2,7 @@
 // large echo replies: fragments built by hand here, so offsets, overlaps and ids are exact.
 
 import { expect } from 'chai';
-import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/stack/icmp.js';
+import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/wire/icmp.js';
 import { parseAddress } from '../../src/base/address.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { TcpFlags } from '../../src/wire/constants.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { TcpSegment } from '../../src/tcp/segment.js';
-import { chunkEnd, ReceivedBatch } from '../../src/stack/received-batch.js';
+import { chunkEnd, ReceivedBatch } from '../../src/wire/received-batch.js';
 import { encodeSegment, segmentFromRow } from '../../src/stack/segment-codec.js';
 import { decodeBatch } from '../../src/wire/batch.js';
 import { LinkType } from '../../src/wire/constants.js';

@@ -1,16 +1,27 @@
-// Small IP-level reads the stack does itself: the IPv4 header checksum (the batch decoder leaves
-// it to the caller) and finding the upper-layer protocol of a packet that is not TCP.
+// IP header bytes outside the codec's TCP paths: where the addresses sit, filling in an IPv4
+// header checksum after a rewrite, and finding the upper-layer message of a packet that is not
+// TCP (ICMP for the stack). The stack decides what to do with them; only this layer reads bytes.
 
-/** Whether the IPv4 header at the start of `packet` is well formed and its checksum is right. */
-export function ipv4HeaderValid(packet: Uint8Array): boolean {
-  if (packet.length < 20 || packet[0]! >> 4 !== 4) return false;
-  const headerLength = (packet[0]! & 0x0f) * 4;
-  if (headerLength < 20 || headerLength > packet.length) return false;
-  // 10 to 30 words: a JS loop is cheaper than a call into WebAssembly for this little.
-  let sum = 0;
-  for (let i = 0; i < headerLength; i += 2) sum += (packet[i]! << 8) | packet[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum === 0xffff;
+import { readUint16 } from './bytes.js';
+
+/** The IP version of a raw IP packet (its first nibble; 0 for an empty array). */
+export function ipVersionOf(packet: Uint8Array): number {
+  return packet.length === 0 ? 0 : packet[0]! >> 4;
+}
+
+/** Offset of the source address in an IPv4 (12) or IPv6 (8) header. */
+export function srcAddressAt(version: number): number {
+  return version === 4 ? 12 : 8;
+}
+
+/** Offset of the destination address in an IPv4 (16) or IPv6 (24) header. */
+export function dstAddressAt(version: number): number {
+  return version === 4 ? 16 : 24;
+}
+
+/** The IPv4 header's ECN codepoint or IPv6's (RFC 3168 §5: the low 2 bits of TOS / traffic class). */
+export function ecnOf(packet: Uint8Array, version: number): number {
+  return (version === 4 ? packet[1]! : packet[1]! >> 4) & 3;
 }
 
 /** Fills in the header checksum of the IPv4 header at the start of `packet` (after a rewrite). */
@@ -18,6 +29,7 @@ export function setIpv4HeaderChecksum(packet: Uint8Array): void {
   const headerLength = (packet[0]! & 0x0f) * 4;
   packet[10] = 0;
   packet[11] = 0;
+  // 10 to 30 words: a JS loop is cheaper than a call into WebAssembly for this little.
   let sum = 0;
   for (let i = 0; i < headerLength; i += 2) sum += (packet[i]! << 8) | packet[i + 1]!;
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
@@ -39,28 +51,29 @@ export interface UpperLayer {
   dstOffset: number;
 }
 
-const HOP_BY_HOP = 0;
-const ROUTING = 43;
-const DESTINATION_OPTIONS = 60;
+export const HOP_BY_HOP = 0;
+export const ROUTING = 43;
+export const FRAGMENT = 44;
+export const DESTINATION_OPTIONS = 60;
 
 /**
  * Parses the IP header(s) of a non-TCP packet, or returns null when malformed or fragmented
- * (fragments go to reassembly first; see reassembly.ts).
+ * (fragments go to reassembly first). The IPv4 header checksum is the caller's to check: the
+ * batch decoder reports it per row (SegmentTable.ipChecksumState).
  */
 export function upperLayer(packet: Uint8Array): UpperLayer | null {
-  if (packet.length < 1) return null;
-  const version = packet[0]! >> 4;
+  const version = ipVersionOf(packet);
   if (version === 4) {
-    if (!ipv4HeaderValid(packet)) return null;
+    if (packet.length < 20) return null;
     const headerLength = (packet[0]! & 0x0f) * 4;
-    const total = (packet[2]! << 8) | packet[3]!;
-    const fragment = ((packet[6]! << 8) | packet[7]!) & 0x3fff; // MF bit + offset
-    if (total < headerLength || total > packet.length || fragment !== 0) return null;
+    const total = readUint16(packet, 2);
+    const fragment = readUint16(packet, 6) & 0x3fff; // MF bit + offset
+    if (headerLength < 20 || total < headerLength || total > packet.length || fragment !== 0) return null;
     return { version: 4, protocol: packet[9]!, offset: headerLength, length: total - headerLength, srcOffset: 12, dstOffset: 16 };
   }
   if (version === 6) {
     if (packet.length < 40) return null;
-    const end = 40 + ((packet[4]! << 8) | packet[5]!);
+    const end = 40 + readUint16(packet, 4);
     if (end > packet.length) return null;
     let next = packet[6]!;
     let at = 40;

@@ -1,5 +1,5 @@
-// The stack's receive-side batch decoder: the codec's decodeBatch without a SegmentTable per
-// call. A table costs a fresh ArrayBuffer and 22 typed-array views each time, which is most of
+// The receive fast path's batch decoder (the Stack holds one per nesting level): the codec's
+// decodeBatch without a SegmentTable per call. A table costs a fresh ArrayBuffer and 22 typed-array views each time, which is most of
 // the work for the small batches a lossy link delivers (an ACK batch holds two or three
 // packets) and much of the garbage the collector then has to sweep. Here the packets are copied
 // into WASM memory once, decoded there by one call, and the column bytes are copied into one
@@ -11,63 +11,11 @@
 // packet's address and length before anything runs, and packet() re-derives a view from them
 // with the current buffer when the old one has been detached.
 
-import { OptionBit, LinkType } from '../wire/constants.js';
-import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from '../wire/module.js';
 import type { TcpSegment } from '../tcp/segment.js';
-
-/** The columns the stack reads, by their index in the codec's batch layout. */
-interface ColumnIndexes {
-  status: number; ipVersion: number; checksumState: number; headerLength: number; windowScale: number; optionMask: number;
-  flags: number; srcPort: number; dstPort: number; window: number; urgentPointer: number; mss: number;
-  seq: number; ack: number; tsValue: number; tsEcho: number; payloadOffset: number; payloadLength: number;
-  srcAddressOffset: number; dstAddressOffset: number;
-}
-
-interface ColumnLayout {
-  /** Bytes of the batch area for this many rows. */
-  size: number;
-  at: ColumnIndexes;
-}
-
-/** Column layouts by row count, per codec: batches of a given size recur, so each is worked out once. */
-const layoutsByCodec = new WeakMap<Codec, Array<ColumnLayout | undefined>>();
-
-/** Where the columns lie in a batch area laid out for `count` rows (as element indexes). */
-function columnLayout(c: Codec, count: number): ColumnLayout {
-  let layouts = layoutsByCodec.get(c);
-  if (layouts === undefined) {
-    layouts = [];
-    layoutsByCodec.set(c, layouts);
-  }
-  const known = layouts[count];
-  if (known !== undefined) return known;
-  const C = c.layout.COLUMN;
-  const widths: number[] = [];
-  const starts: number[] = [];
-  let size = 0;
-  for (let k = 0; k < C.COUNT; k++) {
-    const width = c.exports.columnWidth(k);
-    widths.push(width);
-    starts.push(size);
-    size += (width * count + 15) & ~15; // the module's layout: each column 16-byte aligned
-  }
-  const index = (column: number) => starts[column]! / widths[column]!;
-  const layout: ColumnLayout = {
-    size,
-    at: {
-      status: index(C.STATUS), ipVersion: index(C.IP_VERSION), checksumState: index(C.CHECKSUM_STATE),
-      headerLength: index(C.HEADER_LENGTH),
-      windowScale: index(C.WINDOW_SCALE), optionMask: index(C.OPTION_MASK), flags: index(C.FLAGS),
-      srcPort: index(C.SRC_PORT), dstPort: index(C.DST_PORT), window: index(C.WINDOW),
-      urgentPointer: index(C.URGENT), mss: index(C.MSS), seq: index(C.SEQ), ack: index(C.ACK),
-      tsValue: index(C.TS_VALUE), tsEcho: index(C.TS_ECHO), payloadOffset: index(C.PAYLOAD_OFFSET),
-      payloadLength: index(C.PAYLOAD_LENGTH), srcAddressOffset: index(C.SRC_ADDRESS_OFFSET),
-      dstAddressOffset: index(C.DST_ADDRESS_OFFSET),
-    },
-  };
-  layouts[count] = layout;
-  return layout;
-}
+import { readUint32 } from './bytes.js';
+import { columnStarts, type ColumnStarts } from './columns.js';
+import { OptionBit, LinkType } from './constants.js';
+import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from './module.js';
 
 /**
  * The SACK blocks of a TCP header at `tcp` whose options end at `end`, flat [left0, right0, ...]:
@@ -97,10 +45,6 @@ function sackBlocks(packet: Uint8Array, tcp: number, end: number): number[] {
   return flat;
 }
 
-function readUint32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
-
 /**
  * How many of `packets`, from `first`, one decode call takes: at most BATCH_ROWS rows and
  * INPUT_CHUNK_BYTES bytes (but always at least one packet).
@@ -126,15 +70,15 @@ export class ReceivedBatch {
   private addresses = new Float64Array(64);
   /** Per packet of that batch: its length. */
   private lengths = new Uint32Array(64);
-  /** The codec's memory view when locate() ran; another one now means memory grew since. */
-  private heapAtLocate: Uint8Array | undefined;
+  /** The codec's memory generation when locate() ran; another one now means memory grew since. */
+  private generationAtLocate = -1;
   /** The batch locate() last ran on. */
   private located: readonly Uint8Array[] | undefined;
   private bytes = new Uint8Array(0);
   private u16 = new Uint16Array(0);
   private u32 = new Uint32Array(0);
   /** Element index where each column starts in this.bytes / u16 / u32 (by its width). */
-  private at: ColumnIndexes = columnLayout(codec(), 1).at;
+  private at: ColumnStarts['at'] = columnStarts(codec(), 1).at;
 
   /**
    * Records where each packet of a batch lies, before any of it is handled: packets in a pinned
@@ -149,7 +93,6 @@ export class ReceivedBatch {
       this.addresses = new Float64Array(size);
       this.lengths = new Uint32Array(size);
     }
-    const buffer = c.memoryBuffer();
     const addresses = this.addresses;
     const lengths = this.lengths;
     for (let k = 0; k < n; k++) {
@@ -158,11 +101,9 @@ export class ReceivedBatch {
       const at = packet.byteOffset;
       const length = packet.length;
       lengths[k] = length;
-      // The cheap numeric test first: reading .buffer costs ~15 ns, and ordinary arrays start
-      // at offsets that lie in no region.
-      addresses[k] = c.isPinned(at, length) && packet.buffer === buffer ? at : -1;
+      addresses[k] = c.pinnedAt(packet, at, length);
     }
-    this.heapAtLocate = c.bytes();
+    this.generationAtLocate = c.generation;
     this.located = packets;
   }
 
@@ -176,8 +117,8 @@ export class ReceivedBatch {
     const address = this.addresses[row]!;
     if (address < 0) return packets[row]!;
     const c = codec();
-    if (c.bytes() === this.heapAtLocate) return packets[row]!;
-    return new Uint8Array(c.memoryBuffer(), address, this.lengths[row]!);
+    if (c.generation === this.generationAtLocate) return packets[row]!;
+    return c.viewAt(address, this.lengths[row]!);
   }
 
   /**
@@ -224,7 +165,7 @@ export class ReceivedBatch {
   }
 
   #readColumns(c: Codec, count: number): void {
-    const layout = columnLayout(c, count);
+    const layout = columnStarts(c, count);
     const size = layout.size;
     if (this.bytes.length < size) {
       const buffer = new ArrayBuffer(Math.max(size, 2 * this.bytes.length));
@@ -250,6 +191,16 @@ export class ReceivedBatch {
     return this.bytes[this.at.checksumState + i]!;
   }
 
+  /** The IPv4 header checksum of row i as ChecksumState (UNVERIFIABLE: IPv6, or not all there). */
+  ipChecksumState(i: number): number {
+    return this.bytes[this.at.ipChecksumState + i]!;
+  }
+
+  /** FragmentBit flags of row i (0: a whole datagram). */
+  fragment(i: number): number {
+    return this.bytes[this.at.fragment + i]!;
+  }
+
   srcAddressOffset(i: number): number {
     return this.u32[this.at.srcAddressOffset + i]!;
   }
@@ -259,9 +210,9 @@ export class ReceivedBatch {
   }
 
   /**
-   * Row i as a TcpSegment, exactly as segmentFromRow reads a SegmentTable row. The payload is a
-   * view into `packet`; SACK blocks are not among the columns, so a row carrying them is decoded
-   * again alone.
+   * Row i as a TcpSegment, exactly as segmentFromRow reads a SegmentTable row, plus the IP
+   * header's ECN codepoint. The payload is a view into `packet`; SACK blocks are not among the
+   * columns, so they are read from the packet's options (sackBlocks).
    */
   segment(i: number, packet: Uint8Array): TcpSegment {
     const a = this.at;
@@ -280,15 +231,20 @@ export class ReceivedBatch {
       urgentPointer: u16[a.urgentPointer + i]!,
       payload: packet.subarray(payloadAt, payloadAt + u32[a.payloadLength + i]!),
     };
-    if (mask === 0) return seg;
-    if (mask & OptionBit.MSS) seg.mss = u16[a.mss + i]!;
-    if (mask & OptionBit.WINDOW_SCALE) seg.windowScale = u8[a.windowScale + i]!;
-    if (mask & OptionBit.SACK_PERMITTED) seg.sackPermitted = true;
-    if (mask & OptionBit.TIMESTAMP) {
-      seg.tsVal = u32[a.tsValue + i]!;
-      seg.tsEcr = u32[a.tsEcho + i]!;
+    if (mask !== 0) {
+      if (mask & OptionBit.MSS) seg.mss = u16[a.mss + i]!;
+      if (mask & OptionBit.WINDOW_SCALE) seg.windowScale = u8[a.windowScale + i]!;
+      if (mask & OptionBit.SACK_PERMITTED) seg.sackPermitted = true;
+      if (mask & OptionBit.TIMESTAMP) {
+        seg.tsVal = u32[a.tsValue + i]!;
+        seg.tsEcr = u32[a.tsEcho + i]!;
+      }
+      if (mask & OptionBit.SACK) seg.sack = sackBlocks(packet, payloadAt - u8[a.headerLength + i]!, payloadAt);
     }
-    if (mask & OptionBit.SACK) seg.sack = sackBlocks(packet, payloadAt - u8[a.headerLength + i]!, payloadAt);
+    // The IP ECN field (RFC 3168 §5) for the engine's ECN: the low 2 bits of the IPv4 TOS byte
+    // or of the IPv6 traffic class (which straddles bytes 0 and 1). Packets are raw IP here.
+    const ecn = (u8[a.ipVersion + i] === 4 ? packet[1]! : packet[1]! >> 4) & 3;
+    if (ecn !== 0) seg.ecn = ecn;
     return seg;
   }
 }
