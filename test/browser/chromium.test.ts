@@ -73,6 +73,7 @@ async function site(request: PageRequest): Promise<Map<string, Served>> {
   // codec bundle two levels below the root and the package's build/ directory at the root.
   files.set('/lib/esm/codec.js', { body: codec, type: TYPES.js! });
   files.set('/default.html', { body: page('/lib/esm/codec.js', { ...request, load: 'default', transferBytes: 0 }), type: TYPES.html! });
+  files.set('/app/scalar.html', { body: page('/app/codec.js', { ...request, simd: false, transferBytes: 0 }), type: TYPES.html! });
   for (const name of ['tcpwasm.wasm', 'tcpwasm-nosimd.wasm']) {
     files.set(`/build/${name}`, { body: readFileSync(join(ROOT, 'build', name)), type: TYPES.wasm! });
   }
@@ -137,7 +138,9 @@ describe('browser/chromium: the codec and engine bundles in headless Chromium', 
   let server: Server | undefined;
   const requested: string[] = [];
   let origin = '';
-  const request: PageRequest = { load: 'file-loader', captures: CAPTURES, seed: SEED, transferBytes: TRANSFER_BYTES, loss: LOSS };
+  const request: PageRequest = {
+    load: 'file-loader', captures: CAPTURES, seed: SEED, transferBytes: TRANSFER_BYTES, loss: LOSS, simd: true,
+  };
 
   before(async function () {
     const binary = findChromium();
@@ -196,6 +199,14 @@ describe('browser/chromium: the codec and engine bundles in headless Chromium', 
     const result = await runPage(browser!, `${origin}/default.html`);
     expect(requested).to.include('/build/tcpwasm.wasm');
     expect(requested).not.to.include('/build/tcpwasm-nosimd.wasm');
+    expect(result.codec).to.deep.equal(JSON.parse(JSON.stringify(codecWorkload(nodeCodec, captures(), SEED))));
+  });
+
+  it('loads the scalar build where WebAssembly has no SIMD, with the same results', async () => {
+    requested.length = 0;
+    const result = await runPage(browser!, `${origin}/app/scalar.html`);
+    expect(requested.filter((p) => /^\/app\/tcpwasm-nosimd-[\w]+\.wasm$/.test(p))).to.have.length(1);
+    expect(requested.filter((p) => /^\/app\/tcpwasm-\w+\.wasm$/.test(p)), 'the SIMD build').to.deep.equal([]);
     expect(result.codec).to.deep.equal(JSON.parse(JSON.stringify(codecWorkload(nodeCodec, captures(), SEED))));
   });
 });

@@ -16,12 +16,21 @@ export interface PageRequest {
   seed: number;
   transferBytes: number;
   loss: number;
+  /** false: act as a runtime without SIMD128 (WebAssembly.validate refuses SIMD modules). */
+  simd: boolean;
 }
 
 export async function run(codec: Codec, engine: Engine, request: PageRequest): Promise<string> {
   // Nothing Node-only may exist here for the bundles to lean on.
   const leaked = ['process', 'Buffer', 'require', 'global'].filter((name) => name in globalThis);
   const started = performance.now();
+  if (!request.simd) {
+    // Chromium always has SIMD128; refusing to validate SIMD code is how a runtime without it
+    // answers the codec's probe, so the scalar build must be the one chosen and fetched.
+    const validate = WebAssembly.validate.bind(WebAssembly);
+    const simdOpcode = 0xfd;
+    WebAssembly.validate = (bytes) => !new Uint8Array(ArrayBuffer.isView(bytes) ? bytes.buffer : bytes).includes(simdOpcode) && validate(bytes);
+  }
   await (request.load === 'default' ? codec.init() : codec.init({ simd, scalar }));
   const captures = await Promise.all(request.captures.map(async (name) => {
     const response = await fetch(`/corpus/${name}`);
