@@ -374,11 +374,21 @@ function readWasmSync(variant: CodecVariant): Uint8Array {
   return bytes;
 }
 
-async function fetchWasm(url: string | URL): Promise<Response> {
+async function fetchWasm(url: string | URL): Promise<Response | ArrayBuffer> {
   // A relative string (a bundler's file loader output) resolves against the page, as fetch does.
   const response = await fetch(url);
   if (!response.ok) throw new Error(`tcpwasm: cannot fetch ${String(url)}: HTTP ${response.status}`);
-  return response;
+  return streamable(response);
+}
+
+/**
+ * The response itself when it can be compiled while it downloads; instantiateStreaming refuses
+ * any other type than application/wasm (many servers send .wasm as application/octet-stream),
+ * so those are compiled from their bytes.
+ */
+function streamable(response: Response): Response | Promise<ArrayBuffer> {
+  const type = response.headers.get('content-type') ?? '';
+  return /^application\/wasm\s*(;|$)/i.test(type) ? response : response.arrayBuffer();
 }
 
 /** The module bytes (or a Response streaming them) for `variant`, from `source` or the package. */
@@ -389,7 +399,8 @@ async function wasmInput(variant: CodecVariant, source: WasmSource | undefined) 
     const file = fileBytes(wasmUrl(variant));
     return file ? await file : fetchWasm(wasmUrl(variant));
   }
-  return typeof source === 'string' || source instanceof URL ? fetchWasm(source) : source;
+  if (typeof source === 'string' || source instanceof URL) return fetchWasm(source);
+  return typeof Response !== 'undefined' && source instanceof Response ? streamable(source) : source;
 }
 
 /** Loads a codec variant synchronously (Node.js). Each call makes a new, independent instance. */
