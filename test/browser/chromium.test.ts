@@ -13,7 +13,7 @@ import * as nodeCodec from '../../src/codec.js';
 import * as nodeEngine from '../../src/engine.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 import { referenceChecksum } from '../helpers/reference.js';
-import { assertDistCurrent, bundleLibrary, ROOT } from './bundle.js';
+import { assertDistBuilt, bundleLibrary, ROOT } from './bundle.js';
 import { Chromium, findChromium } from './chromium.js';
 import type { PageRequest } from './page.js';
 import { codecWorkload, engineTransfer, plain, type TransferResult } from './workload.js';
@@ -150,7 +150,7 @@ describe('browser/chromium: the codec and engine bundles in headless Chromium', 
       console.log(`      (skipping: ${reason})`);
       this.skip();
     }
-    assertDistCurrent();
+    assertDistBuilt();
     server = await serve(await site(request), requested);
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = Chromium.launch(binary);
