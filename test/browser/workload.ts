@@ -185,7 +185,8 @@ export function engineTransfer(engine: Engine, size: number, loss: number, seed:
     engine.Connection.connect({ localPort: 40000, remotePort: 80, iss: 0x01000000, config, counters }, now),
   ];
   const written = [0, 0];
-  const received: Uint8Array[][] = [[], []];
+  const receivedBytes = [0, 0];
+  const intact = [true, true];
   const closed = [false, false];
   const closeCalled = [false, false];
   const errors: string[] = [];
@@ -198,7 +199,13 @@ export function engineTransfer(engine: Engine, size: number, loss: number, seed:
         closeCalled[i] = true;
         conn.close(now);
       }
-      for (let chunk = conn.read(); chunk !== null; chunk = conn.read()) received[i]!.push(chunk.slice());
+      // Each byte read must be the next one the other side wrote.
+      const expected = data[i === 0 ? 1 : 0];
+      for (let chunk = conn.read(); chunk !== null; chunk = conn.read()) {
+        const at = receivedBytes[i]!;
+        if (at + chunk.length > size || chunk.some((byte, k) => byte !== expected[at + k])) intact[i] = false;
+        receivedBytes[i] = at + chunk.length;
+      }
       for (let e = conn.pollEvent(); e !== null; e = conn.pollEvent()) {
         if (e.type === 'closed') closed[i] = true;
         else if (e.type === 'error') errors.push(e.code);
@@ -233,21 +240,11 @@ export function engineTransfer(engine: Engine, size: number, loss: number, seed:
     for (const c of conns) if (c.nextTimeout <= now) c.handleTimeout(now);
   }
 
-  const joined = received.map((chunks) => {
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  });
-  const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
   return {
-    receivedByServer: joined[1]!.length,
-    receivedByClient: joined[0]!.length,
-    serverGotClientBytes: same(joined[1]!, data[0]),
-    clientGotServerBytes: same(joined[0]!, data[1]),
+    receivedByServer: receivedBytes[1]!,
+    receivedByClient: receivedBytes[0]!,
+    serverGotClientBytes: intact[1]! && receivedBytes[1] === size,
+    clientGotServerBytes: intact[0]! && receivedBytes[0] === size,
     states: conns.map((c) => c.state),
     errors,
     virtualMs: now,
