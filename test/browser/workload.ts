@@ -230,7 +230,7 @@ export function engineTransfer(engine: Engine, size: number, loss: number, seed:
     while (queue.length > 0 && queue[0]!.at <= now) {
       const { to, seg } = queue.shift()!;
       if (to === 1 && conns.length === 1) {
-        if (seg.flags !== 0x02) continue; // only a SYN creates the passive end
+        if (seg.flags !== engine.TcpFlags.SYN) continue; // only a SYN creates the passive end
         conns.push(engine.Connection.accept({ localPort: 80, remotePort: 40000, iss: 0x7f000000, config, counters }, seg, now));
       } else if (conns[to]) {
         conns[to]!.handleSegment(seg, now);
