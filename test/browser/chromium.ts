@@ -62,7 +62,7 @@ export class Chromium {
     const profile = mkdtempSync(join(tmpdir(), 'tcpwasm-chromium-'));
     const child = spawn(binary, [
       '--headless=new', '--no-sandbox', '--remote-debugging-pipe', `--user-data-dir=${profile}`,
-      '--no-first-run', '--no-default-browser-check', '--disable-gpu', '--disable-extensions',
+      '--no-first-run', '--no-default-browser-check', '--disable-gpu', '--disable-extensions', '--disable-dev-shm-usage',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--metrics-recording-only', '--mute-audio', 'about:blank',
     ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
