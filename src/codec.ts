@@ -1,7 +1,7 @@
 // tcpwasm/codec: the WASM codec (checksum, decode, encode, batch decode) and pcap/pcapng parsing.
 // Browser-safe: nothing here (or below it) imports a `node:` module statically.
 
-export { init } from './wire/module.js';
+export { init, type InitOptions, type WasmSource } from './wire/module.js';
 export { DecodeError, type DecodeErrorCode } from './wire/errors.js';
 export {
   internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum,

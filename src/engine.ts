@@ -6,6 +6,8 @@ export {
 } from './tcp/connection.js';
 export { resetFor } from './tcp/reset.js';
 export type { TcpSegment } from './tcp/segment.js';
+// The bits of TcpSegment.flags (plain constants: importing them loads no WebAssembly).
+export { TcpFlags } from './wire/constants.js';
 export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig, type LossDetection } from './tcp/config.js';
 export type { EcnMode } from './tcp/ecn.js';
 export type { TcpState } from './tcp/state.js';

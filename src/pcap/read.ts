@@ -4,6 +4,7 @@
 
 import { DecodeError } from '../wire/errors.js';
 import { nodeBuiltin } from '../base/node-builtin.js';
+import { zlib } from '../wire/host.js';
 import { gunzipRecovering, gzipFault, inflateLongestPrefix, isGzip } from './gzip.js';
 import type { RecordBatch } from './batch.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';
@@ -49,7 +50,10 @@ function* parseWith<T>(bytes: Uint8Array, drain: Drain<T>): Generator<T, void, u
   let fault: DecodeError | undefined;
   if (isGzip(bytes)) {
     // On damage, keep what decompresses so the records before it are still delivered.
-    const { data: inflated, error } = gunzipRecovering(builtin<Zlib>('node:zlib'), bytes);
+    // Through wire/host (not builtin) so browser bundles, where host has no zlib, name no node: module.
+    const inflate = zlib();
+    if (!inflate) throw new Error('tcpwasm: gzip-compressed captures need Node.js (zlib)');
+    const { data: inflated, error } = gunzipRecovering(inflate, bytes);
     data = inflated;
     if (error !== undefined) fault = gzipFault(error, data.length);
   }

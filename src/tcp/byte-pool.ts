@@ -8,6 +8,8 @@
 // POOL_LIMIT_BYTES no matter how many connections come and go. Stale bytes in a recycled array
 // are never observable: the rings only read ranges they have written.
 
+import { allocUnsafeSlow } from '../wire/host.js';
+
 const POOL_LIMIT_BYTES = 32 * 1024 * 1024;
 
 const free = new Map<number, Uint8Array[]>();
@@ -100,10 +102,6 @@ export function claimCopyHeadroom(copy: Uint8Array): boolean {
   return true;
 }
 
-type BufferClass = { allocUnsafeSlow(size: number): Uint8Array };
-/** Node's Buffer, when there is one: allocUnsafeSlow skips the zero-fill. */
-const NodeBuffer = (globalThis as { Buffer?: BufferClass }).Buffer;
-
 /**
  * A fresh array of `size` bytes of its own, contents unspecified: for a copy that overwrites
  * every byte at once (a read of a whole receive buffer). Under Node it skips the zero-fill,
@@ -111,9 +109,8 @@ const NodeBuffer = (globalThis as { Buffer?: BufferClass }).Buffer;
  * Uint8Array starting at offset 0 of its own buffer.
  */
 export function allocateUninitialized(size: number): Uint8Array {
-  if (NodeBuffer !== undefined && size > 64) {
-    const b = NodeBuffer.allocUnsafeSlow(size);
-    if (b.byteOffset === 0 && b.buffer.byteLength === size) return new Uint8Array(b.buffer, 0, size);
-  }
+  // Node's Buffer.allocUnsafeSlow, when there is one, skips the zero-fill.
+  const b = size > 64 ? allocUnsafeSlow(size) : undefined;
+  if (b && b.byteOffset === 0 && b.buffer.byteLength === size) return new Uint8Array(b.buffer, 0, size);
   return new Uint8Array(size);
 }

@@ -17,7 +17,7 @@
 // regions) that theirs are stale, and viewAt() makes them a new one.
 
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
-import { nodeBuiltin } from '../base/node-builtin.js';
+import { environment, fileBytes, fileBytesSync } from './host.js';
 import { readLayout, type Layout } from './layout.js';
 
 /** The raw WebAssembly exports the TypeScript side calls (no loader wrappers on hot paths). */
@@ -41,12 +41,6 @@ export interface CodecExports {
 }
 
 export type CodecVariant = 'simd' | 'scalar' | 'debug';
-
-const WASM_FILES: Record<CodecVariant, string> = {
-  simd: 'tcpwasm.wasm',
-  scalar: 'tcpwasm-nosimd.wasm',
-  debug: 'tcpwasm-debug.wasm',
-};
 
 const PAGE = 65536;
 /** Largest pinned region (WASM memory is at most 4 GiB anyway). */
@@ -371,8 +365,14 @@ function align(n: number, to: number): number {
 }
 
 function wasmUrl(variant: CodecVariant): URL {
-  // src/wire/module.ts and dist/wire/module.js both sit two levels below the package root.
-  return new URL(`../../build/${WASM_FILES[variant]}`, import.meta.url);
+  // src/wire/module.ts and dist/wire/module.js both sit two levels below the package root. One
+  // literal per file: Vite and webpack 5 emit the asset and rewrite the URL only for
+  // `new URL('literal', import.meta.url)`.
+  switch (variant) {
+    case 'simd': return new URL('../../build/tcpwasm.wasm', import.meta.url);
+    case 'scalar': return new URL('../../build/tcpwasm-nosimd.wasm', import.meta.url);
+    case 'debug': return new URL('../../build/tcpwasm-debug.wasm', import.meta.url);
+  }
 }
 
 /** A minimal module using one SIMD instruction; validates only where SIMD128 is supported. */
@@ -383,25 +383,58 @@ const SIMD_PROBE = new Uint8Array([
 
 /** The variant this runtime should use: SIMD unless unsupported or TCPWASM_SIMD=0. */
 export function preferredVariant(): CodecVariant {
-  const env = typeof process !== 'undefined' ? process.env?.TCPWASM_SIMD : undefined;
-  if (env === '0') return 'scalar';
+  if (environment('TCPWASM_SIMD') === '0') return 'scalar';
   return WebAssembly.validate(SIMD_PROBE) ? 'simd' : 'scalar';
 }
 
-type NodeFs = typeof import('node:fs');
+/**
+ * Where init() may take a codec build from, instead of the package's build/ directory: a URL
+ * to fetch (what a bundler's file loader or `new URL(…, import.meta.url)` gives), a fetch
+ * Response, the bytes (a bundler's binary loader), or a compiled module.
+ */
+export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
-function readWasmSync(variant: CodecVariant): Uint8Array {
-  const fs = nodeBuiltin<NodeFs>('node:fs');
-  if (!fs) throw new Error('tcpwasm: call `await init()` before using the codec outside Node.js');
-  return fs.readFileSync(wasmUrl(variant));
+/** Sources for init(): the build matching the runtime (SIMD or not) is the one loaded. */
+export interface InitOptions {
+  /** The SIMD build (build/tcpwasm.wasm). */
+  simd?: WasmSource;
+  /** The scalar build (build/tcpwasm-nosimd.wasm), for runtimes without SIMD128. */
+  scalar?: WasmSource;
 }
 
-async function readWasm(variant: CodecVariant): Promise<Uint8Array | ArrayBuffer> {
-  const fs = nodeBuiltin<NodeFs>('node:fs');
-  if (fs) return fs.promises.readFile(wasmUrl(variant));
-  const response = await fetch(wasmUrl(variant));
-  if (!response.ok) throw new Error(`tcpwasm: cannot fetch ${wasmUrl(variant).href}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+function readWasmSync(variant: CodecVariant): Uint8Array {
+  const bytes = fileBytesSync(wasmUrl(variant));
+  if (!bytes) throw new Error('tcpwasm: call `await init()` before using the codec outside Node.js');
+  return bytes;
+}
+
+async function fetchWasm(url: string | URL): Promise<Response | ArrayBuffer> {
+  // A relative string (a bundler's file loader output) resolves against the page, as fetch does.
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`tcpwasm: cannot fetch ${String(url)}: HTTP ${response.status}`);
+  return streamable(response);
+}
+
+/**
+ * The response itself when it can be compiled while it downloads; instantiateStreaming refuses
+ * any other type than application/wasm (many servers send .wasm as application/octet-stream),
+ * so those are compiled from their bytes.
+ */
+function streamable(response: Response): Response | Promise<ArrayBuffer> {
+  const type = response.headers.get('content-type') ?? '';
+  return /^application\/wasm\s*(;|$)/i.test(type) ? response : response.arrayBuffer();
+}
+
+/** The module bytes (or a Response streaming them) for `variant`, from `source` or the package. */
+async function wasmInput(variant: CodecVariant, source: WasmSource | undefined) {
+  if (source === undefined) {
+    // Node.js reads the file beside the package; elsewhere fetch it from the same place, which
+    // Vite and webpack 5 rewrite to the emitted asset (they understand new URL(…, import.meta.url)).
+    const file = fileBytes(wasmUrl(variant));
+    return file ? await file : fetchWasm(wasmUrl(variant));
+  }
+  if (typeof source === 'string' || source instanceof URL) return fetchWasm(source);
+  return typeof Response !== 'undefined' && source instanceof Response ? streamable(source) : source;
 }
 
 /** Loads a codec variant synchronously (Node.js). Each call makes a new, independent instance. */
@@ -410,9 +443,13 @@ export function loadCodecSync(variant: CodecVariant): Codec {
   return new Codec(instance.exports as unknown as CodecExports, variant);
 }
 
-/** Loads a codec variant asynchronously. Each call makes a new, independent instance. */
-export async function loadCodec(variant: CodecVariant): Promise<Codec> {
-  const { instance } = await instantiate<Record<string, unknown>>(await readWasm(variant), {});
+/**
+ * Loads a codec variant asynchronously, from `source` or the package's build/ directory. Each
+ * call makes a new, independent instance.
+ */
+export async function loadCodec(variant: CodecVariant, source?: WasmSource): Promise<Codec> {
+  // A Response streams into the compiler (instantiateStreaming) when served as application/wasm.
+  const { instance } = await instantiate<Record<string, unknown>>(await wasmInput(variant, source), {});
   return new Codec(instance.exports as unknown as CodecExports, variant);
 }
 
@@ -421,11 +458,13 @@ let loading: Promise<void> | undefined;
 
 /**
  * Loads the WebAssembly codec. Idempotent: later calls return at once. In Node.js the codec also
- * loads itself on first use, so calling this is optional there; elsewhere it is required.
+ * loads itself on first use, so calling this is optional there; elsewhere it is required. Pass
+ * `options` when a bundler has moved the .wasm files (docs/browser.md).
  */
-export function init(): Promise<void> {
+export function init(options: InitOptions = {}): Promise<void> {
   if (shared) return Promise.resolve();
-  loading ??= loadCodec(preferredVariant()).then((codec) => {
+  const variant = preferredVariant();
+  loading ??= loadCodec(variant, variant === 'simd' ? options.simd : options.scalar).then((codec) => {
     shared ??= codec;
   }, (error: unknown) => {
     loading = undefined;

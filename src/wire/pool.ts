@@ -4,32 +4,30 @@
 // same trade: an array from here shares its `.buffer` with others (mind `byteOffset`), and the
 // slab is not zero-filled: every caller overwrites all of its bytes.
 
+import { allocUnsafeSlow } from './host.js';
+
 const SLAB_BYTES = 64 * 1024;
 /** Larger arrays get a buffer of their own, so one long-lived array never pins much memory. */
 const POOLED_MAX = 8 * 1024;
 
-type BufferClass = { allocUnsafeSlow(size: number): Uint8Array };
 /**
  * Node's Buffer.allocUnsafeSlow skips zero-filling, which costs about as much as the copy that
  * then overwrites every byte anyway; elsewhere a plain ArrayBuffer.
  */
-const NodeBuffer = (globalThis as { Buffer?: BufferClass }).Buffer;
-
 function newSlab(): ArrayBufferLike {
-  if (NodeBuffer) {
-    const b = NodeBuffer.allocUnsafeSlow(SLAB_BYTES);
-    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b.buffer;
-  }
+  const b = allocUnsafeSlow(SLAB_BYTES);
+  if (b && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b.buffer;
   return new ArrayBuffer(SLAB_BYTES);
 }
 
-let slab = newSlab();
+// No slab until the first allocation: importing the codec allocates nothing and needs no Buffer.
+let slab: ArrayBufferLike | undefined;
 let used = 0;
 
 /** A zero-filled-or-overwritten Uint8Array of `length` bytes; callers fill it completely. */
 export function allocBytes(length: number): Uint8Array {
   if (length > POOLED_MAX) return new Uint8Array(length);
-  if (used + length > SLAB_BYTES) {
+  if (slab === undefined || used + length > SLAB_BYTES) {
     slab = newSlab();
     used = 0;
   }
