@@ -8,7 +8,7 @@ import { internetChecksum } from '../../src/wire/checksum.js';
 import { LinkType } from '../../src/wire/constants.js';
 import { fragmentPacket, joinFragments, readFragment, type FragmentInfo } from '../../src/wire/fragment.js';
 import { buildEchoPacket, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REQUEST } from '../../src/wire/icmp.js';
-import { parseAddress } from '../../src/wire/address.js';
+import { parseAddress } from '../../src/base/address.js';
 import { upperLayer } from '../../src/wire/ip.js';
 
 const bytes = (a: string) => parseAddress(a).bytes;
