@@ -8,8 +8,8 @@ import { assertDistBuilt, bundleLibrary, nodeReferences, type Entry } from './bu
 
 /** Every bundled input must match one of these (paths relative to the repository). */
 const ALLOWED: Record<Entry, RegExp> = {
-  codec: /^(dist\/(codec|errors)\.js|dist\/wire\/[\w-]+\.js|dist\/pcap\/[\w-]+\.js|node_modules\/@assemblyscript\/loader\/index\.js)$/,
-  engine: /^(dist\/engine\.js|dist\/tcp\/[\w-]+\.js|dist\/wire\/[\w-]+\.js)$/,
+  codec: /^(dist\/(codec|errors)\.js|dist\/base\/[\w-]+\.js|dist\/wire\/[\w-]+\.js|dist\/pcap\/[\w-]+\.js|node_modules\/@assemblyscript\/loader\/index\.js)$/,
+  engine: /^(dist\/engine\.js|dist\/base\/[\w-]+\.js|dist\/tcp\/[\w-]+\.js|dist\/wire\/[\w-]+\.js)$/,
 };
 
 describe('browser/bundle: esbuild bundles of tcpwasm/codec and tcpwasm/engine', function () {

@@ -11,6 +11,8 @@ import { install, repo } from './installed.js';
 interface Manifest {
   bin: Record<string, string>;
   exports: Record<string, string | Record<string, string | Record<string, string>>>;
+  /** Bundlers' file swaps (`wire/host.js` → `wire/host-browser.js`): the values ship too. */
+  browser: Record<string, string>;
 }
 
 /** Every string leaf of an exports map (paths of all conditions). */
@@ -48,7 +50,7 @@ describe('package: the tarball', function () {
   it('every shipped module is reachable from an entry point or the CLI (no leftovers, no test-only code)', function () {
     const { pkg, files } = install();
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as Manifest;
-    const roots = [...targets(manifest.exports), ...Object.values(manifest.bin)]
+    const roots = [...targets(manifest.exports), ...Object.values(manifest.bin), ...Object.values(manifest.browser)]
       .filter((t) => t.endsWith('.js')).map((t) => normalize(join(pkg, t)));
     for (const r of roots) expect(existsSync(r), r).to.equal(true);
     const seen = new Set<string>();
@@ -75,7 +77,12 @@ describe('package: the tarball', function () {
     const { pkg, files } = install();
     const paths = new Set(files.map((f) => f.path));
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as Manifest;
-    for (const target of targets(manifest.exports)) expect(paths.has(normalize(target)), target).to.equal(true);
+    for (const target of targets(manifest.exports)) {
+      // A subpath pattern (`./build/*.wasm`) must match at least one shipped file.
+      const [head, tail = ''] = normalize(target).split('*');
+      const pattern = (p: string) => target.includes('*') ? p.startsWith(head!) && p.endsWith(tail) && !p.slice(head!.length, p.length - tail.length).includes('/') : p === head;
+      expect([...paths].some(pattern), target).to.equal(true);
+    }
     // The CommonJS tree: each module with its declarations and its ESM twin.
     const cjs = files.filter((f) => /^dist\/cjs\/.*\.js$/.test(f.path)).map((f) => f.path);
     expect(cjs.length).to.be.greaterThan(50);
