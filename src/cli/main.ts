@@ -10,9 +10,11 @@ import { runDemoCommand } from './demo.js';
 import { runServe } from './serve.js';
 import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';
+import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
 
 const USAGE = `Usage:
   tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
+${FLOWS_USAGE}
   tcpwasm serve [options]         serve HTTP (live stack stats), echo and discard from our TCP
                                   stack over a TUN device (needs CAP_NET_ADMIN), until Ctrl-C
   tcpwasm demo [options]          what npm start runs: a namespace, a TUN device, our server and
@@ -79,6 +81,9 @@ async function runSubcommand(command: 'serve' | 'demo', argv: string[]): Promise
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve' || argv[0] === 'demo') return runSubcommand(argv[0], argv.slice(1));
+  if (argv[0] === 'flows' || argv[0] === 'follow') {
+    return runFlowCommand(argv[0], argv.slice(1), { stdout: process.stdout, stderr: process.stderr }, USAGE);
+  }
   let parsed;
   try {
     parsed = parseArgs({
