@@ -22,24 +22,25 @@ const RST = 0x04;
 const ACK = 0x10;
 
 /**
- * The sender's new state after a packet with `flags`; `peer` is the other endpoint, whose state
- * a handshake-completing ACK also moves to ESTABLISHED (returned as the second element).
+ * The states after a packet with `flags`: the sender's in the low 4 bits, the peer's (which a
+ * handshake-completing ACK moves to ESTABLISHED too) in the next 4. One number, not a pair, so
+ * the per-packet path allocates nothing.
  */
-export function nextStates(sender: EndpointState, peer: EndpointState, flags: number): [EndpointState, EndpointState] {
-  if (flags & RST) return [EndpointState.RESET, peer];
-  if (flags & FIN) return [sender === EndpointState.RESET ? sender : EndpointState.CLOSED, peer];
+export function nextStates(sender: EndpointState, peer: EndpointState, flags: number): number {
+  if (flags & RST) return EndpointState.RESET | (peer << 4);
+  if (flags & FIN) return (sender === EndpointState.RESET ? sender : EndpointState.CLOSED) | (peer << 4);
   if (flags & SYN) {
-    if (sender !== EndpointState.INACTIVE) return [sender, peer];
-    return [flags & ACK ? EndpointState.SYN_ACK_SENT : EndpointState.SYN_SENT, peer];
+    if (sender !== EndpointState.INACTIVE) return sender | (peer << 4);
+    return (flags & ACK ? EndpointState.SYN_ACK_SENT : EndpointState.SYN_SENT) | (peer << 4);
   }
   if (sender === EndpointState.SYN_SENT || sender === EndpointState.SYN_ACK_SENT) {
     // The sender's first ACK after its SYN: established once the peer answered with its own SYN.
-    if (peer === EndpointState.SYN_ACK_SENT || peer === EndpointState.SYN_SENT) return [EndpointState.ESTABLISHED, EndpointState.ESTABLISHED];
-    if (peer === EndpointState.ESTABLISHED) return [EndpointState.ESTABLISHED, peer];
-    return [sender, peer];
+    if (peer === EndpointState.SYN_ACK_SENT || peer === EndpointState.SYN_SENT) return EndpointState.ESTABLISHED | (EndpointState.ESTABLISHED << 4);
+    if (peer === EndpointState.ESTABLISHED) return EndpointState.ESTABLISHED | (peer << 4);
+    return sender | (peer << 4);
   }
-  if (sender === EndpointState.INACTIVE) return [EndpointState.PARTIAL, peer];
-  return [sender, peer];
+  if (sender === EndpointState.INACTIVE) return EndpointState.PARTIAL | (peer << 4);
+  return sender | (peer << 4);
 }
 
 /**

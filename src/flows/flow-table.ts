@@ -299,8 +299,12 @@ export class FlowTable {
       if (++this.stats.active > this.stats.peakActive) this.stats.peakActive = this.stats.active;
       this.#open.push(flow);
     } else {
-      (flow.closing ? this.#closing : this.#open).remove(flow);
-      (flow.closing ? this.#closing : this.#open).push(flow);
+      // Most recently active last; a flow sending twice in a row is already there.
+      const list = flow.closing ? this.#closing : this.#open;
+      if (list.tail !== flow) {
+        list.remove(flow);
+        list.push(flow);
+      }
     }
     this.#packet(flow, dir, t, i, flags, seq, now, data, base);
     flow.lastFrame = frameNumber;
@@ -318,7 +322,9 @@ export class FlowTable {
       side.zeroWindows++;
       flow.history.event(dir, 1);
     }
-    [side.state, peer.state] = nextStates(side.state, peer.state, flags);
+    const states = nextStates(side.state, peer.state, flags);
+    side.state = (states & 15) as EndpointState;
+    peer.state = (states >> 4) as EndpointState;
     flow.history.packet(dir, flags, seq, wireLength);
     if (flags & SYN) {
       if (side.isn < 0) side.isn = seq;
