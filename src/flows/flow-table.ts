@@ -253,8 +253,9 @@ export class FlowTable {
     }
     const sp = t.srcPort[i]!;
     const dp = t.dstPort[i]!;
-    // Symmetric: both directions of a connection hash alike.
-    const hash = (endpointHash(s0, s1, s2, s3, sp) + endpointHash(d0, d1, d2, d3, dp)) | (v6 ? 1 : 0);
+    // Symmetric (both directions of a connection hash alike), and kept to 30 bits so V8 holds it
+    // as a small integer: a Map keyed by heap numbers would allocate on every lookup.
+    const hash = ((endpointHash(s0, s1, s2, s3, sp) + endpointHash(d0, d1, d2, d3, dp)) & 0x3ffffffe) | (v6 ? 1 : 0);
     const flags = t.flags[i]!;
     const seq = t.seq[i]!;
     let flow = this.#buckets.get(hash);
