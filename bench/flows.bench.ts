@@ -15,42 +15,31 @@ import { gunzipSync } from 'node:zlib';
 import { FlowTable } from '../dist/flows/flow-table.js';
 import { parseCaptureBatches } from '../dist/pcap/read.js';
 import { decodeBatch } from '../dist/wire/batch.js';
+import { repeated } from './command.bench.js';
 import { median, type BenchConfig, type Row } from './harness.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(repoRoot, 'dist/cli/main.js');
 
 /**
- * A little-endian microsecond Ethernet pcap's records `copies` times; copy c has both TCP ports
- * of every IPv4 segment shifted by c and its timestamps by c times the capture's span.
+ * A little-endian microsecond Ethernet pcap's records `copies` times (command.bench's repeated:
+ * timestamps moved past the copy before); copy c also has both TCP ports of every IPv4 segment
+ * shifted by c.
  */
 export function multiplied(pcap: Uint8Array, copies: number): Uint8Array {
-  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
-  if (view.getUint32(0, true) !== 0xa1b2c3d4 || view.getUint32(20, true) !== 1) throw new Error('expected a little-endian microsecond Ethernet pcap');
-  const body = pcap.subarray(24);
-  const out = new Uint8Array(24 + body.length * copies);
-  out.set(pcap.subarray(0, 24));
-  const o = new DataView(out.buffer);
-  let first = -1;
-  let last = 0;
-  for (let at = 24; at + 16 <= pcap.length; at += 16 + view.getUint32(at + 8, true)) {
-    if (first < 0) first = view.getUint32(at, true);
-    last = view.getUint32(at, true);
-  }
-  const span = last - first + 1;
-  for (let c = 0; c < copies; c++) {
-    const base = 24 + c * body.length;
-    out.set(body, base);
-    for (let at = base; at + 16 <= base + body.length; at += 16 + o.getUint32(at + 8, true)) {
-      o.setUint32(at, o.getUint32(at, true) + c * span, true);
-      const frame = at + 16;
-      const captured = o.getUint32(at + 8, true);
-      if (captured < 14 + 20 + 4 || o.getUint16(frame + 12) !== 0x0800 || out[frame + 14 + 9] !== 6) continue;
-      const tcp = frame + 14 + (out[frame + 14]! & 0x0f) * 4;
-      if (tcp + 4 > frame + captured) continue;
-      o.setUint16(tcp, (o.getUint16(tcp) + c) & 0xffff);
-      o.setUint16(tcp + 2, (o.getUint16(tcp + 2) + c) & 0xffff);
-    }
+  if (new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength).getUint32(20, true) !== 1) throw new Error('expected an Ethernet pcap');
+  const out = repeated(pcap, copies);
+  const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const copyBytes = pcap.length - 24;
+  for (let at = 24; at + 16 <= out.length; at += 16 + o.getUint32(at + 8, true)) {
+    const c = Math.floor((at - 24) / copyBytes);
+    const frame = at + 16;
+    const captured = o.getUint32(at + 8, true);
+    if (c === 0 || captured < 14 + 20 + 4 || o.getUint16(frame + 12) !== 0x0800 || out[frame + 14 + 9] !== 6) continue;
+    const tcp = frame + 14 + (out[frame + 14]! & 0x0f) * 4;
+    if (tcp + 4 > frame + captured) continue;
+    o.setUint16(tcp, (o.getUint16(tcp) + c) & 0xffff);
+    o.setUint16(tcp + 2, (o.getUint16(tcp + 2) + c) & 0xffff);
   }
   return out;
 }

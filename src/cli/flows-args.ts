@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { CommandStreams } from './decode.js';
 import { runFlows, type FlowsCommandOptions } from './flows.js';
 import { parseSelector, runFollow, type FollowCommandOptions } from './follow.js';
+import { positiveInteger } from './positive-integer.js';
 import { UsageError } from './usage-error.js';
 
 export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP connection: endpoints, packets and bytes
@@ -23,12 +24,6 @@ export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP
     --gap-fill zero|skip          what a gap in a stream becomes (zero: NUL bytes, as tcpflow's
                                   files; skip: nothing) [zero]`;
 
-function positive(name: string, text: string | undefined, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > max) throw new UsageError(`--${name} expects a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
 export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCommandOptions } {
   let parsed;
   try {
@@ -43,8 +38,8 @@ export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCo
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('flows expects exactly one FILE');
   if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
-  const idleTimeout = positive('idle-timeout', values['idle-timeout'], 86_400 * 365);
-  const maxFlows = positive('max-flows', values['max-flows'], 100_000_000);
+  const idleTimeout = positiveInteger('idle-timeout', values['idle-timeout'], 86_400 * 365);
+  const maxFlows = positiveInteger('max-flows', values['max-flows'], 100_000_000);
   return {
     file: positionals[0]!,
     options: {

@@ -11,6 +11,7 @@ import { runServe } from './serve.js';
 import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';
 import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
+import { positiveInteger } from './positive-integer.js';
 
 const USAGE = `Usage:
   tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
@@ -47,12 +48,6 @@ when the TUN device cannot be opened; demo: 1 when a check fails.`;
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-function positiveInteger(name: string, text: string | undefined, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > max) throw new UsageError(`--${name} expects a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
-  return Number(text);
 }
 
 function workerCount(text: string | undefined): number | undefined {

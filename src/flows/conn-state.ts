@@ -79,12 +79,16 @@ export class History {
   readonly #once = [0, 0];
   readonly #counts = [new Uint32Array(3), new Uint32Array(3)];
 
-  /** Notes a packet's flags and payload; `dir` 0 is the originator. */
-  packet(dir: 0 | 1, flags: number, seq: number, payloadLength: number): void {
+  /** Notes a packet's SYN, FIN and RST (with its sequence number); call before packet(). */
+  control(dir: 0 | 1, flags: number, seq: number): void {
     const last = this.#lastSeq[dir]!;
     if (flags & SYN) this.#bySeq(dir, last, 0, seq, flags & ACK ? 'h' : 's');
     if (flags & FIN) this.#bySeq(dir, last, 1, seq, 'f');
     if (flags & RST) this.#bySeq(dir, last, 2, seq, 'r');
+  }
+
+  /** Notes a packet's pure ACK or payload; `dir` 0 is the originator. */
+  packet(dir: 0 | 1, flags: number, payloadLength: number): void {
     if ((flags & ACK) && payloadLength === 0 && !(flags & (SYN | FIN | RST))) this.#onceLetter(dir, 1, 'a');
     if (payloadLength > 0) this.#onceLetter(dir, 2, 'd');
   }

@@ -8,7 +8,9 @@ import type { SegmentTable } from '../wire/batch.js';
 import { formatAddress } from '../wire/address.js';
 import { seqAdd } from '../tcp/seq.js';
 import { EndpointState, History, connState, nextStates } from './conn-state.js';
-import type { DirectionSummary, FlowEnd, FlowRecord } from './record.js';
+import type { DirectionSummary, FlowEnd, FlowInfo, FlowRecord } from './record.js';
+
+export type { FlowInfo } from './record.js';
 import { SegmentVerdict, StreamReassembler, type ReassemblerOptions } from './reassembler.js';
 
 const FIN = 0x01;
@@ -26,16 +28,6 @@ export interface FrameColumns {
   nanoseconds: ArrayLike<number>;
   /** Frame number of row 0 (1-based). */
   firstIndex: number;
-}
-
-/** What is known of a connection when it starts: enough to name its streams. */
-export interface FlowInfo {
-  index: number;
-  ipVersion: 4 | 6;
-  origAddress: string;
-  origPort: number;
-  respAddress: string;
-  respPort: number;
 }
 
 export interface FlowTableOptions {
@@ -226,6 +218,8 @@ export class FlowTable {
   readonly #closing = new ActivityList();
   /** The latest capture time seen: the table's clock. */
   #now = -Infinity;
+  /** The current packet's capture time (see #packet). */
+  #packetTime = 0;
   #nextSweep = -Infinity;
 
   constructor(options: FlowTableOptions = {}) {
@@ -335,12 +329,20 @@ export class FlowTable {
         list.push(flow);
       }
     }
-    this.#packet(flow, dir, t, i, flags, seq, now, data, base);
+    this.#packetTime = now;
+    this.#packet(flow, dir, t, i, flags, data, base);
     flow.lastFrame = frameNumber;
     flow.end = now;
   }
 
-  #packet(flow: Flow, dir: 0 | 1, t: Columns, i: number, flags: number, seq: number, now: number, data: Uint8Array, base: number): void {
+  /**
+   * Reads what it needs from the columns itself, and the packet's time from #packetTime: a
+   * sequence number or a time passed as an argument would be boxed (neither fits V8's small
+   * integers), an allocation per segment.
+   */
+  #packet(flow: Flow, dir: 0 | 1, t: Columns, i: number, flags: number, data: Uint8Array, base: number): void {
+    const seq = t.seq[i]!;
+    const now = this.#packetTime;
     const side = dir === 0 ? flow.orig : flow.resp;
     const peer = dir === 0 ? flow.resp : flow.orig;
     const wireLength = t.payloadWireLength[i]!;
@@ -354,7 +356,8 @@ export class FlowTable {
     const states = nextStates(side.state, peer.state, flags);
     side.state = (states & 15) as EndpointState;
     peer.state = (states >> 4) as EndpointState;
-    flow.history.packet(dir, flags, seq, wireLength);
+    if (flags & (SYN | FIN | RST)) flow.history.control(dir, flags, seq);
+    flow.history.packet(dir, flags, wireLength);
     if (flags & SYN) {
       if (side.isn < 0) side.isn = seq;
       side.stream.start(seq);

@@ -24,15 +24,19 @@ export interface DirectionSummary {
 /** Why a record was emitted. */
 export type FlowEnd = 'closed' | 'idle' | 'evicted' | 'reused' | 'flushed';
 
-export interface FlowRecord {
+/** What is known of a connection when it starts: enough to name its streams. */
+export interface FlowInfo {
   /** 0-based, in order of each connection's first packet (tshark's tcp.stream numbering). */
   index: number;
   ipVersion: 4 | 6;
-  /** The initiator: the SYN's sender, else the sender of the first packet seen. */
+  /** The initiator: the SYN's sender, the receiver of a SYN-ACK, else the sender of the first packet seen. */
   origAddress: string;
   origPort: number;
   respAddress: string;
   respPort: number;
+}
+
+export interface FlowRecord extends FlowInfo {
   /** Frame numbers (1-based, as in the capture) of the first and last packet. */
   firstFrame: number;
   lastFrame: number;
