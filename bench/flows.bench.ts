@@ -58,6 +58,24 @@ interface Task {
   name: string;
   run: () => Promise<number>;
   note?: string;
+  /** CPU time of each run, when the task records it (in-process tasks): on a shared machine wall time is mostly waiting. */
+  cpuMs?: number[];
+}
+
+/** An in-process task: wall time returned, CPU time kept for the note. */
+function inProcess(name: string, note: string, pass: () => { ms: number; cpuMs: number }): Task {
+  const task: Task = { name, note, cpuMs: [], run: async () => { const r = pass(); task.cpuMs!.push(r.cpuMs); return r.ms; } };
+  return task;
+}
+
+function noteOf(task: Task, segments: number, payloadBytes: number | undefined): string | undefined {
+  const parts = task.note === undefined ? [] : [task.note];
+  const cpu = task.cpuMs?.slice(1) ?? [];
+  if (cpu.length > 0) {
+    const ms = median(cpu);
+    parts.push(`CPU ${ms.toFixed(0)} ms per run: ${(segments / ms / 1000).toFixed(2)} M seg/s${payloadBytes === undefined ? '' : `, ${(payloadBytes / ms / 1e6).toFixed(2)} GB/s`} of CPU time`);
+  }
+  return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** Interleaved runs; one row per task with the rate per segment (and GB/s of payload when given). */
@@ -81,7 +99,7 @@ async function rows(group: string, tasks: Task[], segments: number, payloadBytes
         p50: median(ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length, min: sorted[0]!, max: sorted[sorted.length - 1]!,
         p99: sorted[sorted.length - 1]!, mad: median(ms.map((m) => Math.abs(m - median(ms)))), rme: 0,
       },
-      ...(task.note === undefined ? {} : { note: task.note }),
+      ...(noteOf(task, segments, payloadBytes) === undefined ? {} : { note: noteOf(task, segments, payloadBytes)! }),
     };
   });
   const base = out.find((r) => r.task === baseline) ?? out[0]!;
@@ -93,7 +111,8 @@ async function rows(group: string, tasks: Task[], segments: number, payloadBytes
 }
 
 /** The library in this process: decode (checksums not verified) and the flow table, optionally following every stream. */
-function libraryPass(bytes: Uint8Array, follow: boolean): { ms: number; segments: number; flows: number; streamBytes: number } {
+function libraryPass(bytes: Uint8Array, follow: boolean): { ms: number; cpuMs: number; segments: number; flows: number; streamBytes: number } {
+  const cpu0 = process.cpuUsage();
   let flows = 0;
   let streamBytes = 0;
   let segments = 0;
@@ -108,7 +127,8 @@ function libraryPass(bytes: Uint8Array, follow: boolean): { ms: number; segments
     table.addBatch(decoded, batch);
   }
   table.finish();
-  return { ms: performance.now() - t0, segments, flows, streamBytes };
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, segments, flows, streamBytes };
 }
 
 /** Whether a command is installed (some exit non-zero for --version). */
@@ -130,7 +150,7 @@ export async function runFlowsBench(corpus: string, config: BenchConfig): Promis
     const check = libraryPass(flowsBytes, false);
     if (check.flows !== 500 * copies) throw new Error(`flows bench: expected ${500 * copies} connections, the flow table found ${check.flows}`);
     const flowTasks: Task[] = [
-      { name: 'tcpwasm flows (library, in process)', run: async () => libraryPass(flowsBytes, false).ms, note: 'decode + flow table, one thread, file in memory' },
+      inProcess('tcpwasm flows (library, in process)', 'decode + flow table, one thread, file in memory', () => libraryPass(flowsBytes, false)),
       { name: 'tcpwasm flows --json (child process)', run: () => timeChild(process.execPath, [MAIN, 'flows', '--json', flowsFile]), note: 'node start-up and file reading included' },
     ];
     if (has('tshark')) flowTasks.unshift({ name: 'tshark -q -z conv,tcp', run: () => timeChild('tshark', ['-n', '-q', '-r', flowsFile, '-z', 'conv,tcp']) });
@@ -148,7 +168,7 @@ export async function runFlowsBench(corpus: string, config: BenchConfig): Promis
     let turn = 0;
     const outDir = () => join(dir, `out${turn++}`);
     const followTasks: Task[] = [
-      { name: 'tcpwasm follow (library, in process)', run: async () => libraryPass(followBytes, true).ms, note: 'decode + flow table + reassembly, bytes to a counting sink' },
+      inProcess('tcpwasm follow (library, in process)', 'decode + flow table + reassembly, bytes to a counting sink', () => libraryPass(followBytes, true)),
       {
         name: 'tcpwasm follow --out DIR (child process)', note: 'one file per direction, as tcpflow',
         run: async () => { const d = outDir(); const ms = await timeChild(process.execPath, [MAIN, 'follow', followFile, '--out', d]); rmSync(d, { recursive: true, force: true }); return ms; },
