@@ -150,7 +150,7 @@ async function wallRows(group: string, tasks: WallTask[], segments: number, runs
 }
 
 /** The capture's records repeated `copies` times with shifted timestamps: a pcap, in memory. */
-function repeated(pcap: Uint8Array, copies: number): Uint8Array {
+export function repeated(pcap: Uint8Array, copies: number): Uint8Array {
   const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
   if (view.getUint32(0, true) !== 0xa1b2c3d4) throw new Error('expected a little-endian microsecond pcap');
   const body = pcap.subarray(24);

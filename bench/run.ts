@@ -11,6 +11,7 @@ import { codec } from '../dist/wire/module.js';
 import { runChecksum } from './checksum.bench.js';
 import { runCommandBench } from './command.bench.js';
 import { runCongestionBench } from './congestion.bench.js';
+import { runFlowsBench } from './flows.bench.js';
 import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { runGoodputBench } from './goodput.bench.js';
@@ -48,6 +49,8 @@ function fmtRate(row: Row): string {
   if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
   }
+  // follow rows: stream bytes per second first.
+  if (row.group.startsWith('follow') && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s, ${(row.opsPerSec / 1e6).toFixed(2)} M seg/s`;
   const per = row.unit === 'segment' ? 'seg/s' : row.unit === 'packet' ? 'pkt/s' : 'ops/s';
   const r = row.opsPerSec;
   return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M ${per}` : `${(r / 1e3).toFixed(1)} k ${per}`;
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
     await stage('whole file', () => runWholeFile(f, fileConfig));
     await stage('decode command', () => runCommandBench(f, fileConfig));
   }
+  if (corpus !== undefined) await stage('flows and follow', () => runFlowsBench(corpus, fileConfig));
   await stage('encode', () => runEncode(config));
   await stage('stack goodput', () => runGoodputBench(config));
   await stage('congestion control', () => runCongestionBench(config));

@@ -10,9 +10,12 @@ import { runDemoCommand } from './demo/command.js';
 import { runServe } from './serve.js';
 import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';
+import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
+import { positiveInteger } from './positive-integer.js';
 
 const USAGE = `Usage:
   tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
+${FLOWS_USAGE}
   tcpwasm serve [options]         serve HTTP (live stack stats), echo and discard from our TCP
                                   stack over a TUN device (needs CAP_NET_ADMIN), until Ctrl-C
   tcpwasm demo [options]          what npm start runs: a namespace, a TUN device, our server and
@@ -47,12 +50,6 @@ function version(): string {
   return pkg.version;
 }
 
-function positiveInteger(name: string, text: string | undefined, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > max) throw new UsageError(`--${name} expects a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
 function workerCount(text: string | undefined): number | undefined {
   if (text === 'auto') return availableParallelism();
   return positiveInteger('workers', text, 64);
@@ -79,6 +76,9 @@ async function runSubcommand(command: 'serve' | 'demo', argv: string[]): Promise
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve' || argv[0] === 'demo') return runSubcommand(argv[0], argv.slice(1));
+  if (argv[0] === 'flows' || argv[0] === 'follow') {
+    return runFlowCommand(argv[0], argv.slice(1), { stdout: process.stdout, stderr: process.stderr }, USAGE);
+  }
   let parsed;
   try {
     parsed = parseArgs({
