@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowTable, type FlowInfo } from '../flows/flow-table.js';
-import { formatAddress, parseAddress } from '../wire/address.js';
+import { formatAddress, parseAddress } from '../base/address.js';
 import type { CommandStreams } from './decode.js';
 import { feedCapture } from './flows.js';
 import { Output } from './output.js';

@@ -5,7 +5,7 @@
 // onFlow as a FlowRecord. Memory is bounded by maxFlows and each stream's reassembly bounds.
 
 import type { SegmentTable } from '../wire/batch.js';
-import { formatAddress } from '../wire/address.js';
+import { formatAddress } from '../base/address.js';
 import { seqAdd } from '../tcp/seq.js';
 import { EndpointState, History, connState, nextStates } from './conn-state.js';
 import type { DirectionSummary, FlowEnd, FlowInfo, FlowRecord } from './record.js';

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCaptureBatches } from '../../src/pcap/read.js';
 import { decodeBatch } from '../../src/wire/batch.js';
-import { formatAddress } from '../../src/wire/address.js';
+import { formatAddress } from '../../src/base/address.js';
 import { corpusCaptures } from '../helpers/corpus.js';
 import { cli, corpus, ensureBuilt } from '../cli/cli-run.js';
 
