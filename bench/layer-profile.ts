@@ -6,7 +6,7 @@
 import { Session } from 'node:inspector';
 
 export type Layer =
-  /** The WASM module, src/wire, and the stack's glue into it (segment-codec, received-batch). */
+  /** The WASM module, src/wire (packet building included), and the stack's received-batch glue. */
   | 'codec'
   /** src/tcp: the sans-IO engine. */
   | 'engine'
@@ -53,9 +53,9 @@ export function layerOf(node: ProfileNode, parent: ProfileNode | undefined, nati
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(program)') return 'program';
   if (url === '' && nativeCallers !== undefined && parent !== undefined && nativeCallers.test(parent.callFrame.url)) return 'native';
-  // segment-codec and received-batch are the stack's glue into the codec: building packets
-  // (headers written in JS, payload summed in WASM) and staging / reading decoded batches.
-  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/(segment-codec|received-batch)\./.test(url)) return 'codec';
+  // Building packets (wire/encode-segment: headers written in JS, payload summed in WASM) is
+  // under src/wire; received-batch is the stack's glue for staging / reading decoded batches.
+  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/received-batch\./.test(url)) return 'codec';
   if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
   if (/\/(src|dist)\/stack\//.test(url)) return 'stack';
   if (/\/(src|dist)\/link\//.test(url)) return 'link';

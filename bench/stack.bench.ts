@@ -4,7 +4,7 @@
 //
 // Standalone:  npm run build:ts && npx tsx bench/stack.bench.ts [--quick] [--profile]
 // --profile samples the CPU with the inspector during one transfer per case and reports the
-// share of time spent in the WASM codec (the module, src/wire, src/stack/segment-codec and
+// share of time spent in the WASM codec (the module, src/wire and
 // src/stack/received-batch), the TCP engine
 // (src/tcp), the stack and sockets (src/stack), the MemoryLink (src/link), Node's streams, and the rest.
 

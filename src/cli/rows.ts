@@ -5,7 +5,7 @@
 // per-frame formatters, so every line matches what `formatLine` / `toJson` print.
 
 import { DecodeError } from '../errors.js';
-import { ChecksumState } from '../wire/constants.js';
+import { ACK, ChecksumState, URG } from '../wire/constants.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddress } from '../wire/address.js';
 import { formatTcpFlags } from '../wire/flags.js';
@@ -16,8 +16,6 @@ import { optionsText, optionsTextBound, writeOptions } from './options-text.js';
 import type { LineBuffer } from './line-buffer.js';
 import { TimeOfDay, epochText } from './time-text.js';
 
-const ACK = 0x10;
-const URG = 0x20;
 const DOT = 0x2e;
 const COLON = 0x3a;
 const CLOSE_BRACKET = 0x5d;

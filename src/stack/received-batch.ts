@@ -13,7 +13,7 @@
 
 import { OptionBit, LinkType } from '../wire/constants.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES, codec, type Codec } from '../wire/module.js';
-import type { TcpSegment } from '../tcp/segment.js';
+import type { TcpSegment } from '../wire/segment.js';
 
 /** The columns the stack reads, by their index in the codec's batch layout. */
 interface ColumnIndexes {

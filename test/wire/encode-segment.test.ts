@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { allocateCopy } from '../../src/tcp/byte-pool.js';
-import type { TcpSegment } from '../../src/tcp/segment.js';
-import { encodeSegment, encodeSegmentBytes, segmentFromRow } from '../../src/stack/segment-codec.js';
+import { SEGMENT_HEADROOM, type TcpSegment } from '../../src/wire/segment.js';
+import { decodeIp } from '../../src/wire/decode.js';
+import { encodeSegment, encodeSegmentBytes } from '../../src/wire/encode-segment.js';
+import { segmentFromRow } from '../../src/wire/segment-convert.js';
 import { parseAddress } from '../../src/wire/address.js';
 import { decodeBatch } from '../../src/wire/batch.js';
 import { encodePacket } from '../../src/wire/encode.js';
@@ -24,7 +26,7 @@ function randomSegment(r: Random): TcpSegment {
 
 const ADDRESSES = [['192.0.2.1', '192.0.2.2'], ['2001:db8::1', '2001:db8::2']] as const;
 
-describe('stack segment codec', () => {
+describe('segment encoder (encodeSegmentBytes)', () => {
   it('encodeSegmentBytes builds exactly what encodePacket builds, one segment after another', () => {
     const r = new Random(31);
     for (let i = 0; i < 2000; i++) {
@@ -42,41 +44,83 @@ describe('stack segment codec', () => {
     }
   });
 
-  it('a payload fresh from allocateCopy gets its headers written in front of it, once', () => {
+  it('a segment that declares headroom gets its headers written in front of its payload, once', () => {
     const r = new Random(33);
     for (let i = 0; i < 300; i++) {
       const seg = randomSegment(r);
       if (i % 2 === 0) {
-        // Half of them as an established connection sends them: at most a timestamp option.
+        // Half of them as an established connection sends them: at most a timestamp option
+        // (the JS path); the rest go through the WASM encoder's request.
         delete seg.mss;
         delete seg.windowScale;
         delete seg.sackPermitted;
         delete seg.sack;
       }
+      // Payloads as the engine hands them out (allocateCopy, slab or not), and payloads in a
+      // caller's own buffer: the contract is the declared number, not where the bytes came from.
       const bytes = seg.payload.length > 0 ? seg.payload : r.bytes(1 + r.below(1460));
-      const payload = allocateCopy(bytes.length);
-      payload.set(bytes);
+      const big = i % 10 === 9;
+      const data = big ? r.bytes(20000 + r.below(40000)) : bytes;
+      let payload: Uint8Array;
+      if (i % 3 === 2) {
+        payload = new Uint8Array(new ArrayBuffer(SEGMENT_HEADROOM + data.length + 8), SEGMENT_HEADROOM, data.length);
+      } else {
+        payload = allocateCopy(data.length);
+      }
+      payload.set(data);
       seg.payload = payload;
+      seg.headroom = SEGMENT_HEADROOM;
       const [src, dst] = ADDRESSES[i % 2]!;
       const expected = encodeSegment(seg, src, dst);
+      expect(seg.headroom, 'encodeSegment never writes into the headroom').to.equal(SEGMENT_HEADROOM);
       const first = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
       expect(first, `segment ${i}`).to.deep.equal(expected);
       // Header and payload share the payload's buffer: no second copy of the payload.
       expect(first.buffer, `segment ${i} buffer`).to.equal(payload.buffer);
       expect(first.byteOffset + first.length).to.equal(payload.byteOffset + payload.length);
-      expect([...payload], `segment ${i} payload intact`).to.deep.equal([...bytes]);
-      // Encoding the same payload again must not write over the first packet's header.
-      const again = encodeSegmentBytes({ ...seg, seq: (seg.seq + 1) >>> 0 }, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
+      expect(Buffer.from(payload).equals(Buffer.from(data)), `segment ${i} payload intact`).to.equal(true);
+      expect(seg.headroom, 'the encoder claims the headroom').to.equal(0);
+      // Encoding the same segment again must not write over the first packet's header.
+      const again = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
       expect(again.buffer).to.not.equal(payload.buffer);
+      expect(again).to.deep.equal(expected);
       expect(first, `segment ${i} after a second encode`).to.deep.equal(expected);
-      // A subarray of a fresh copy has someone else's bytes before it: copied, never written around.
-      const part = allocateCopy(bytes.length);
-      part.set(bytes);
-      const view = part.subarray(1);
-      const before = [...part];
-      const viaView = encodeSegmentBytes({ ...seg, payload: view }, 4, parseAddress('192.0.2.1').bytes, parseAddress('192.0.2.2').bytes);
-      expect(viaView.buffer).to.not.equal(part.buffer);
-      expect([...part]).to.deep.equal(before);
+    }
+  });
+
+  it('a segment without headroom, or with too little for its headers, is copied and the bytes before it are left alone', () => {
+    const r = new Random(34);
+    for (let i = 0; i < 200; i++) {
+      const seg = randomSegment(r);
+      if (i % 2 === 0) { delete seg.mss; delete seg.windowScale; delete seg.sackPermitted; delete seg.sack; }
+      const data = seg.payload.length > 0 ? seg.payload : r.bytes(1 + r.below(1460));
+      // Room before the payload that belongs to someone else (a subarray of a bigger array).
+      const whole = r.bytes(SEGMENT_HEADROOM + data.length);
+      const payload = whole.subarray(SEGMENT_HEADROOM);
+      payload.set(data);
+      const before = Uint8Array.from(whole);
+      seg.payload = payload;
+      // Absent, 0, or fewer bytes than the smallest header (IPv4 20 + TCP 20).
+      if (i % 3 === 1) seg.headroom = 0;
+      if (i % 3 === 2) seg.headroom = 39;
+      const [src, dst] = ADDRESSES[i % 2]!;
+      const packet = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
+      expect(packet.buffer, `segment ${i}`).to.not.equal(whole.buffer);
+      expect(packet, `segment ${i}`).to.deep.equal(encodeSegment(seg, src, dst));
+      expect(Buffer.from(whole).equals(Buffer.from(before)), `segment ${i}: bytes before the payload untouched`).to.equal(true);
+    }
+  });
+
+  it('the ECN codepoint goes into the TOS / traffic class byte on both paths', () => {
+    for (const [src, dst] of ADDRESSES) {
+      for (const options of [{}, { mss: 1460 }]) {
+        const seg: TcpSegment = { srcPort: 1, dstPort: 2, seq: 3, ack: 4, flags: 0x10, window: 5, urgentPointer: 0, payload: new Uint8Array([9]), ecn: 2, ...options };
+        const v = parseAddress(src).version;
+        const packet = encodeSegmentBytes(seg, v, parseAddress(src).bytes, parseAddress(dst).bytes);
+        expect(packet).to.deep.equal(encodeSegment(seg, src, dst));
+        const ip = decodeIp(packet).ip;
+        expect(ip.version === 4 ? ip.tos : ip.trafficClass).to.equal(2);
+      }
     }
   });
 
