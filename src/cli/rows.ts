@@ -169,7 +169,7 @@ export class RowFormatter {
       this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), t.ipVersion[i]!,
       this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
       flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
-      t.payloadWireLength[i]!, t.payloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
+      t.payloadWireLength[i]!, t.capturedPayloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
     ]);
   }
 

@@ -22,7 +22,7 @@ export interface BatchOptions {
 
 type Column = 'status' | 'ipVersion' | 'checksumState' | 'headerLength' | 'windowScale' | 'optionMask'
   | 'flags' | 'srcPort' | 'dstPort' | 'window' | 'urgentPointer' | 'checksum' | 'mss'
-  | 'seq' | 'ack' | 'tsValue' | 'tsEcho' | 'payloadOffset' | 'payloadLength' | 'payloadWireLength'
+  | 'seq' | 'ack' | 'tsValue' | 'tsEcho' | 'payloadOffset' | 'capturedPayloadLength' | 'payloadWireLength'
   | 'srcAddressOffset' | 'dstAddressOffset';
 
 /** Table column name -> layout name in the WASM module, in the module's column order. */
@@ -32,7 +32,7 @@ const COLUMNS: ReadonlyArray<readonly [Column, string]> = [
   ['flags', 'FLAGS'], ['srcPort', 'SRC_PORT'], ['dstPort', 'DST_PORT'], ['window', 'WINDOW'],
   ['urgentPointer', 'URGENT'], ['checksum', 'CHECKSUM'], ['mss', 'MSS'], ['seq', 'SEQ'], ['ack', 'ACK'],
   ['tsValue', 'TS_VALUE'], ['tsEcho', 'TS_ECHO'], ['payloadOffset', 'PAYLOAD_OFFSET'],
-  ['payloadLength', 'PAYLOAD_LENGTH'], ['payloadWireLength', 'PAYLOAD_WIRE_LENGTH'],
+  ['capturedPayloadLength', 'PAYLOAD_LENGTH'], ['payloadWireLength', 'PAYLOAD_WIRE_LENGTH'],
   ['srcAddressOffset', 'SRC_ADDRESS_OFFSET'], ['dstAddressOffset', 'DST_ADDRESS_OFFSET'],
 ];
 
@@ -132,9 +132,9 @@ export class SegmentTable {
   readonly tsValue!: Uint32Array;
   readonly tsEcho!: Uint32Array;
   readonly payloadOffset!: Uint32Array;
-  /** Payload bytes present in the capture. */
-  readonly payloadLength!: Uint32Array;
-  /** Payload bytes on the wire, from the IP length. */
+  /** Payload bytes present in the capture (`payload(i).length`). */
+  readonly capturedPayloadLength!: Uint32Array;
+  /** Payload bytes on the wire, from the IP length (DecodedPacket.payloadLength). */
   readonly payloadWireLength!: Uint32Array;
   /** Where the IP source / destination address bytes sit in the frame (4 or 16 by ipVersion). */
   readonly srcAddressOffset!: Uint32Array;
@@ -162,7 +162,7 @@ export class SegmentTable {
   /** Captured payload of row i: a view into the input, not a copy. */
   payload(i: number): Uint8Array {
     const off = this.payloadOffset[i]!;
-    return this.#frame(i).subarray(off, off + this.payloadLength[i]!);
+    return this.#frame(i).subarray(off, off + this.capturedPayloadLength[i]!);
   }
 
   srcAddress(i: number): string {

@@ -99,7 +99,7 @@ export function segmentFromRow(table: SegmentTable, i: number, packet: Uint8Arra
     flags: table.flags[i]!,
     window: table.window[i]!,
     urgentPointer: table.urgentPointer[i]!,
-    payload: packet.subarray(payloadAt, payloadAt + table.payloadLength[i]!),
+    payload: packet.subarray(payloadAt, payloadAt + table.capturedPayloadLength[i]!),
   };
   if (mask === 0) return seg;
   if (mask & OptionBit.MSS) seg.mss = table.mss[i]!;
