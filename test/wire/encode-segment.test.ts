@@ -9,20 +9,7 @@ import { decodeBatch } from '../../src/wire/batch.js';
 import { encodePacket } from '../../src/wire/encode.js';
 import { LinkType } from '../../src/wire/constants.js';
 import { Random } from '../helpers/random.js';
-
-function randomSegment(r: Random): TcpSegment {
-  const seg: TcpSegment = {
-    srcPort: r.below(65536), dstPort: r.below(65536), seq: r.u32(), ack: r.u32(), flags: r.below(0x40),
-    window: r.below(65536), urgentPointer: r.below(65536), payload: r.bytes(r.below(3) === 0 ? 0 : r.below(1400)),
-  };
-  if (r.below(2)) seg.mss = r.below(65536);
-  if (r.below(2)) seg.windowScale = r.below(15);
-  if (r.below(2)) seg.sackPermitted = true;
-  if (r.below(2)) { seg.tsVal = r.u32(); seg.tsEcr = r.u32(); }
-  const sackRoom = seg.mss !== undefined || seg.windowScale !== undefined || seg.sackPermitted ? 1 : seg.tsVal !== undefined ? 3 : 4;
-  if (r.below(2)) seg.sack = Array.from({ length: 2 * (1 + r.below(sackRoom)) }, () => r.u32());
-  return seg;
-}
+import { randomSegment } from '../helpers/segments.js';
 
 const ADDRESSES = [['192.0.2.1', '192.0.2.2'], ['2001:db8::1', '2001:db8::2']] as const;
 
