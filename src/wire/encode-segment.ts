@@ -48,7 +48,8 @@ export function encodeSegment(seg: TcpSegment, src: AddressInit, dst: AddressIni
  */
 function claimHeadroom(seg: TcpSegment, headerLength: number): boolean {
   const room = seg.headroom;
-  if (room === undefined || room < headerLength) return false;
+  // A declared room that cannot exist (more than the payload's offset) is not trusted.
+  if (room === undefined || room < headerLength || seg.payload.byteOffset < headerLength) return false;
   seg.headroom = 0;
   return true;
 }

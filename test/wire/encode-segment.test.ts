@@ -88,11 +88,17 @@ describe('segment encoder (encodeSegmentBytes)', () => {
       const before = Uint8Array.from(whole);
       seg.payload = payload;
       // Absent, 0, or fewer bytes than the smallest header (IPv4 20 + TCP 20).
-      if (i % 3 === 1) seg.headroom = 0;
-      if (i % 3 === 2) seg.headroom = 39;
+      if (i % 4 === 1) seg.headroom = 0;
+      if (i % 4 === 2) seg.headroom = 39;
+      if (i % 4 === 3) {
+        // Declared, but more than there is before the payload: not trusted, copied.
+        seg.payload = Uint8Array.from(data);
+        seg.headroom = SEGMENT_HEADROOM;
+      }
       const [src, dst] = ADDRESSES[i % 2]!;
       const packet = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
       expect(packet.buffer, `segment ${i}`).to.not.equal(whole.buffer);
+      expect(packet.buffer, `segment ${i}`).to.not.equal(seg.payload.buffer);
       expect(packet, `segment ${i}`).to.deep.equal(encodeSegment(seg, src, dst));
       expect(Buffer.from(whole).equals(Buffer.from(before)), `segment ${i}: bytes before the payload untouched`).to.equal(true);
     }
