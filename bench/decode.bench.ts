@@ -46,7 +46,7 @@ function crossCheck(frame: Uint8Array, linkType: number, where: string): void {
     ['sack', JSON.stringify(o.sack ?? null), JSON.stringify(t.sack)],
     ['timestamp', o.timestamp?.value ?? null, t.timestamp],
     ['timestamp echo', o.timestamp?.echo ?? null, t.echo],
-    ['checksum verdict', ours.checksum, theirs.checksumStatus],
+    ['checksum verdict', ours.checksumStatus, theirs.checksumStatus],
   ];
   for (const [name, a, b] of pairs) if (a !== b) fail(`${name}: ${String(a)} vs ${String(b)}`);
 }
@@ -56,7 +56,7 @@ function checkTable(table: SegmentTable, set: FrameSet): void {
   for (let i = 0; i < table.length; i++) {
     const p = decodeFrame(set.frames[i]!, set.linkType);
     if (table.status[i] !== 0 || table.checksumState[i] !== ChecksumState.GOOD || table.seq[i] !== p.tcp.seq
-      || table.ack[i] !== p.tcp.ack || table.srcPort[i] !== p.tcp.srcPort || table.payloadLength[i] !== p.payload.length) {
+      || table.ack[i] !== p.tcp.ack || table.srcPort[i] !== p.tcp.srcPort || table.capturedPayloadLength[i] !== p.payload.length) {
       throw new Error(`decodeBatch row ${i} of ${set.name} disagrees with decodeFrame`);
     }
   }
@@ -107,7 +107,7 @@ export function selfCheck(sets: FrameSet[]): void {
   for (const set of sets) {
     set.frames.forEach((frame, i) => {
       const p = decodeFrame(frame, set.linkType);
-      if (p.checksum !== 'good') throw new Error(`${set.name} packet ${i} has checksum ${p.checksum}`);
+      if (p.checksumStatus !== 'good') throw new Error(`${set.name} packet ${i} has checksum ${p.checksumStatus}`);
       crossCheck(frame, set.linkType, `${set.name} packet ${i}`);
     });
     checkTable(decodeBatch(set.frames, set.linkType), set);
@@ -175,7 +175,7 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
         let acc = 0;
         for (let i = 0; i < n; i++) {
           const p = decodeFrame(frames[i]!, linkType);
-          acc += p.tcp.seq + (p.checksum === 'good' ? 1 : 0);
+          acc += p.tcp.seq + (p.checksumStatus === 'good' ? 1 : 0);
         }
         consume(acc);
       },

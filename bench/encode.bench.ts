@@ -36,7 +36,7 @@ function check(init: PacketInit<AddressInit>): number {
   const bytes = encodePacket(init);
   const p = decodeIp(bytes);
   const o = p.tcp.options;
-  if (p.checksum !== 'good' || p.payload.length !== PAYLOAD || o.mss !== 1460 || o.sack?.length !== 2
+  if (p.checksumStatus !== 'good' || p.payload.length !== PAYLOAD || o.mss !== 1460 || o.sack?.length !== 2
     || o.timestamp?.value !== 3_000_000_123 || (p.ip.version === 4 && p.ip.headerChecksum !== 'good')) {
     throw new Error(`encodePacket self-check failed for ${String(p.ip.src)}: ${JSON.stringify({ ...p, payload: undefined })}`);
   }

@@ -6,7 +6,7 @@
 import { Session } from 'node:inspector';
 
 export type Layer =
-  /** The WASM module, src/wire, and the stack's glue into it (segment-codec; received-batch is in wire). */
+  /** The WASM module, src/wire (packet building included), received-batch included. */
   | 'codec'
   /** src/tcp: the sans-IO engine. */
   | 'engine'
@@ -53,9 +53,9 @@ export function layerOf(node: ProfileNode, parent: ProfileNode | undefined, nati
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(program)') return 'program';
   if (url === '' && nativeCallers !== undefined && parent !== undefined && nativeCallers.test(parent.callFrame.url)) return 'native';
-  // segment-codec is the stack's glue into the codec: building packets (headers written in JS,
-  // payload summed in WASM). Staging and reading decoded batches is wire's (received-batch).
-  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url) || /\/stack\/segment-codec\./.test(url)) return 'codec';
+  // Building packets (wire/encode-segment: headers written in JS, payload summed in WASM) is
+  // under src/wire, as is received-batch (staging and reading decoded batches).
+  if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url)) return 'codec';
   if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
   if (/\/(src|dist)\/stack\//.test(url)) return 'stack';
   if (/\/(src|dist)\/link\//.test(url)) return 'link';

@@ -71,7 +71,7 @@ function pick(corpus: string, file: string, keep: (p: DecodedPacket) => boolean,
     } catch {
       continue;
     }
-    if (packet.checksum === 'good' && keep(packet)) out.push({ frame: record.data, packet });
+    if (packet.checksumStatus === 'good' && keep(packet)) out.push({ frame: record.data, packet });
   }
   return out;
 }
@@ -126,7 +126,7 @@ export function fullSizeSet(corpus: string): FrameSet {
   const v6 = v4.map(ipv6Version);
   for (const f of v6) {
     const p = decodeFrame(f, LinkType.ETHERNET);
-    if (p.checksum !== 'good' || p.ip.version !== 6) throw new Error('synthesised IPv6 segment does not decode as good');
+    if (p.checksumStatus !== 'good' || p.ip.version !== 6) throw new Error('synthesised IPv6 segment does not decode as good');
   }
   const v4Frames = repeatTo(v4.map((p) => p.frame), BATCH / 2);
   const v6Frames = repeatTo(v6, BATCH / 2);

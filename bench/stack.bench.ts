@@ -4,8 +4,8 @@
 //
 // Standalone:  npm run build:ts && npx tsx bench/stack.bench.ts [--quick] [--profile]
 // --profile samples the CPU with the inspector during one transfer per case and reports the
-// share of time spent in the WASM codec (the module, src/wire with its received-batch, and
-// src/stack/segment-codec), the TCP engine
+// share of time spent in the WASM codec (the module and src/wire, received-batch and the
+// segment encoder included), the TCP engine
 // (src/tcp), the stack and sockets (src/stack), the MemoryLink (src/link), Node's streams, and the rest.
 
 import { resolve } from 'node:path';

@@ -5,10 +5,14 @@ export {
   Connection, type ConnectionInit, type ConnectionEvent, type ConnectionErrorCode,
 } from './tcp/connection.js';
 export { resetFor } from './tcp/reset.js';
-export type { TcpSegment } from './tcp/segment.js';
+export { SEGMENT_HEADROOM, type TcpSegment } from './wire/segment.js';
+export {
+  segmentFromHeader, segmentFromPacket, headerFromSegment, packetFromSegment,
+} from './wire/segment-convert.js';
+export { encodeSegment, encodeSegmentBytes } from './wire/encode-segment.js';
+export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig, type LossDetection } from './tcp/config.js';
 // The bits of TcpSegment.flags (plain constants: importing them loads no WebAssembly).
 export { TcpFlags } from './wire/constants.js';
-export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig, type LossDetection } from './tcp/config.js';
 export type { EcnMode } from './tcp/ecn.js';
 export type { TcpState } from './tcp/state.js';
 export { createTcpCounters, type TcpCounters, type TcpDropCounters } from './tcp/counters.js';

@@ -71,8 +71,8 @@ export function formatLine(record: CaptureRecord, p: DecodedPacket): string {
   if (t.options.kinds.length > 0) line += `, options [${formatOptions(t.options)}]`;
   line += `, length ${p.payloadLength}`;
   const cksum = `0x${t.checksum.toString(16).padStart(4, '0')}`;
-  if (p.checksum === 'good') line += `, cksum ${cksum} (correct)`;
-  else if (p.checksum === 'bad') line += `, cksum ${cksum} (incorrect -> 0x${p.expectedChecksum!.toString(16).padStart(4, '0')})`;
+  if (p.checksumStatus === 'good') line += `, cksum ${cksum} (correct)`;
+  else if (p.checksumStatus === 'bad') line += `, cksum ${cksum} (incorrect -> 0x${p.expectedChecksum!.toString(16).padStart(4, '0')})`;
   else line += `, cksum ${cksum} (unverifiable)`;
   return line;
 }
@@ -104,7 +104,7 @@ export function toJson(record: CaptureRecord, p: DecodedPacket): Record<string, 
     },
     payloadLength: p.payloadLength,
     capturedPayloadLength: p.payload.length,
-    checksum: p.checksum,
+    checksumStatus: p.checksumStatus,
   };
   if (p.expectedChecksum !== undefined) out.expectedChecksum = p.expectedChecksum;
   if (p.pseudoHeader) out.pseudoHeader = p.pseudoHeader;

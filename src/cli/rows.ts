@@ -5,7 +5,7 @@
 // per-frame formatters, so every line matches what `formatLine` / `toJson` print.
 
 import { DecodeError } from '../wire/errors.js';
-import { ChecksumState } from '../wire/constants.js';
+import { ACK, ChecksumState, URG } from '../wire/constants.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddress } from '../base/address.js';
 import { formatTcpFlags } from '../wire/flags.js';
@@ -16,8 +16,6 @@ import { optionsText, optionsTextBound, writeOptions } from './options-text.js';
 import type { LineBuffer } from './line-buffer.js';
 import { TimeOfDay, epochText } from './time-text.js';
 
-const ACK = 0x10;
-const URG = 0x20;
 const DOT = 0x2e;
 const COLON = 0x3a;
 const CLOSE_BRACKET = 0x5d;
@@ -171,7 +169,7 @@ export class RowFormatter {
       this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), t.ipVersion[i]!,
       this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
       flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
-      t.payloadWireLength[i]!, t.payloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
+      t.payloadWireLength[i]!, t.capturedPayloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
     ]);
   }
 

@@ -79,7 +79,7 @@ interface Columns {
   window: Uint16Array;
   seq: Uint32Array;
   payloadOffset: Uint32Array;
-  payloadLength: Uint32Array;
+  capturedPayloadLength: Uint32Array;
   payloadWireLength: Uint32Array;
   srcAddressOffset: Uint32Array;
   dstAddressOffset: Uint32Array;
@@ -88,7 +88,7 @@ interface Columns {
 function columnsOf(t: SegmentTable): Columns {
   return {
     ipVersion: t.ipVersion, flags: t.flags, srcPort: t.srcPort, dstPort: t.dstPort, window: t.window, seq: t.seq,
-    payloadOffset: t.payloadOffset, payloadLength: t.payloadLength, payloadWireLength: t.payloadWireLength,
+    payloadOffset: t.payloadOffset, capturedPayloadLength: t.capturedPayloadLength, payloadWireLength: t.payloadWireLength,
     srcAddressOffset: t.srcAddressOffset, dstAddressOffset: t.dstAddressOffset,
   };
 }
@@ -372,7 +372,7 @@ export class FlowTable {
     let verdict: SegmentVerdict;
     if (side.bytes) {
       const at = base + t.payloadOffset[i]!;
-      const captured = t.payloadLength[i]!;
+      const captured = t.capturedPayloadLength[i]!;
       verdict = side.stream.segment(dataSeq, captured, data.subarray(at, at + captured));
     } else {
       verdict = side.stream.segment(dataSeq, wireLength);

@@ -9,6 +9,7 @@
 // are never observable: the rings only read ranges they have written.
 
 import { allocUnsafeSlow } from '../wire/host.js';
+import { SEGMENT_HEADROOM } from '../wire/segment.js';
 
 const POOL_LIMIT_BYTES = 32 * 1024 * 1024;
 
@@ -63,44 +64,31 @@ export const BYTE_POOL_LIMIT = POOL_LIMIT_BYTES;
 // Slabs are 256 KiB: allocating an ArrayBuffer has a large fixed cost in V8 (tracking the
 // off-heap memory for the GC), which a 64 KiB slab paid every ~40 segments.
 //
-// Each copy also owns COPY_HEADROOM unused bytes just before it in its slab, so whoever turns a
-// peeked payload into a packet can write the headers in front of it and send header + payload
-// as one array, instead of copying the payload once more into a packet of its own.
+// Every copy, from a slab or not, owns SEGMENT_HEADROOM unused bytes just before it in its
+// buffer. The connection declares them on the segment it emits (TcpSegment.headroom, the
+// contract is documented there), so the encoder writes the headers in front of the payload and
+// header + payload leave as one array, instead of the payload being copied once more.
 const SLAB_BYTES = 256 * 1024;
 const SLAB_MAX_COPY = 4096;
-/** Bytes reserved before each slab copy: room for IPv6 + TCP headers with every option. */
-export const COPY_HEADROOM = 128;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
-/** The most recent slab copy: the one whose headroom hasCopyHeadroom vouches for. */
-let lastCopy: Uint8Array | null = null;
 
-/** An array of `size` bytes of its own, for a short-lived copy (contents unspecified). */
+/**
+ * An array of `size` bytes of its own, for a short-lived copy (contents unspecified), with
+ * SEGMENT_HEADROOM bytes before it in its buffer that belong to it too.
+ */
 export function allocateCopy(size: number): Uint8Array {
-  if (size > SLAB_MAX_COPY) return new Uint8Array(size);
-  const need = COPY_HEADROOM + size;
+  const need = SEGMENT_HEADROOM + size;
+  if (size > SLAB_MAX_COPY) return new Uint8Array(new ArrayBuffer(need), SEGMENT_HEADROOM, size);
   if (slabUsed + need > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
   }
-  const out = new Uint8Array(slab, slabUsed + COPY_HEADROOM, size);
+  const out = new Uint8Array(slab, slabUsed + SEGMENT_HEADROOM, size);
   slabUsed += (need + 7) & ~7; // keep views 8-byte aligned
-  lastCopy = out;
   return out;
 }
 
-/**
- * Claims the COPY_HEADROOM bytes before `copy` for writing: true once, for the array the latest
- * allocateCopy call returned from a slab. By identity, so a subarray of a copy (whose bytes
- * before it belong to the copy) never qualifies, and only once, so two packets built around one
- * payload cannot share (and overwrite) one header. A caller that builds its packet right after
- * peeking the payload, as the stack does, always gets it.
- */
-export function claimCopyHeadroom(copy: Uint8Array): boolean {
-  if (copy !== lastCopy) return false;
-  lastCopy = null;
-  return true;
-}
 
 /**
  * A fresh array of `size` bytes of its own, contents unspecified: for a copy that overwrites

@@ -26,7 +26,9 @@ import type { MemoryAccount } from './memory-account.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
 import { EcnState } from './ecn.js';
-import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SYN, type TcpSegment } from './segment.js';
+import {
+  ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SEGMENT_HEADROOM, SYN, type TcpSegment,
+} from '../wire/segment.js';
 import { Rack } from './rack.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
@@ -1538,6 +1540,8 @@ export class Connection {
     if (len > 0 && dataStop === dataEnd) flags |= PSH;
     if (this.finQueued && dataStop === this.finSeq) flags |= FIN;
     const seg = this.emit(seq, flags, payload, now, sack);
+    // A peeked payload has room of its own before it: the encoder may write headers there.
+    if (len > 0) seg.headroom = SEGMENT_HEADROOM;
     // New data is ECN-capable, retransmissions are not (RFC 3168 §6.1.5); CWR rides on it.
     if (this.ecn?.enabled && len > 0 && !seqLt(seq, this.sndMax)) {
       seg.ecn = this.ecn.dataCodepoint();

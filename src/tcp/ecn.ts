@@ -4,7 +4,7 @@
 // the congestion control's (onCongestionSignal).
 
 import { seqGt } from './seq.js';
-import { CWR, ECE, SYN } from './segment.js';
+import { CWR, ECE, SYN } from '../wire/segment.js';
 
 /** IP ECN codepoints (RFC 3168 §5), carried in TcpSegment.ecn. */
 export const NOT_ECT = 0;

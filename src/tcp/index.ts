@@ -1,6 +1,6 @@
 // The sans-IO TCP engine: everything in src/tcp, re-exported in one place.
 
-export * from './segment.js';
+export * from '../wire/segment.js';
 export * from './config.js';
 export * from './state.js';
 export * from './counters.js';

@@ -1,7 +1,7 @@
 // RFC 9293 §3.10.7.1: the reply to a segment that reaches no connection (CLOSED), also used for
 // a non-SYN segment that reaches a LISTEN port (§3.10.7.2: an ACK gets a RST, a RST is ignored).
 
-import { ACK, EMPTY_PAYLOAD, FIN, RST, SYN, type TcpSegment } from './segment.js';
+import { ACK, EMPTY_PAYLOAD, FIN, RST, SYN, type TcpSegment } from '../wire/segment.js';
 
 /**
  * The RST answering `seg`, or null when none is due (an incoming RST is never answered, so two

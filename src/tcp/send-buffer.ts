@@ -34,7 +34,8 @@ export class SendBuffer extends ByteRing {
   /**
    * A fresh copy of bytes [offset, offset + length), clamped to what is held (so a request past
    * the end returns fewer bytes, possibly none). One allocation: the segment payload itself,
-   * carved from a shared slab when small (it may be a view with a non-zero byteOffset).
+   * carved from a shared slab when small (it may be a view with a non-zero byteOffset), with
+   * SEGMENT_HEADROOM bytes of its own before it (see TcpSegment.headroom).
    */
   peek(offset: number, length: number): Uint8Array {
     const start = Math.min(Math.max(0, offset), this.used);

@@ -15,7 +15,7 @@
 // ECN. The peer echoes the TSval in TSecr. Without timestamps, those options are given up.
 
 import { KEY_SYN_COOKIE_A, KEY_SYN_COOKIE_B, TupleHash } from './keyed-hash.js';
-import { ACK, EMPTY_PAYLOAD, SYN, type TcpSegment } from './segment.js';
+import { ACK, EMPTY_PAYLOAD, SYN, type TcpSegment } from '../wire/segment.js';
 import { seqAdd, seqGt } from './seq.js';
 
 /**

@@ -87,9 +87,9 @@ export class SegmentTable {
   readonly tsValue!: Uint32Array;
   readonly tsEcho!: Uint32Array;
   readonly payloadOffset!: Uint32Array;
-  /** Payload bytes present in the capture. */
-  readonly payloadLength!: Uint32Array;
-  /** Payload bytes on the wire, from the IP length. */
+  /** Payload bytes present in the capture (`payload(i).length`). */
+  readonly capturedPayloadLength!: Uint32Array;
+  /** Payload bytes on the wire, from the IP length (DecodedPacket.payloadLength). */
   readonly payloadWireLength!: Uint32Array;
   /** Where the IP source / destination address bytes sit in the frame (4 or 16 by ipVersion). */
   readonly srcAddressOffset!: Uint32Array;
@@ -125,7 +125,7 @@ export class SegmentTable {
   /** Captured payload of row i: a view into the input, not a copy. */
   payload(i: number): Uint8Array {
     const off = this.payloadOffset[i]!;
-    return this.#frame(i).subarray(off, off + this.payloadLength[i]!);
+    return this.#frame(i).subarray(off, off + this.capturedPayloadLength[i]!);
   }
 
   srcAddress(i: number): string {

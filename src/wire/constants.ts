@@ -1,17 +1,23 @@
 // Public numeric constants for TCP flags, capture link types and the batch table's codes.
 
-/** TCP header flag bits as they appear in `TcpHeader.flags` (RFC 9293, RFC 3168, RFC 9768 AE). */
+// TCP header flag bits (RFC 9293 §3.1, RFC 3168 ECE/CWR, RFC 9768 AE), declared here once: the
+// codec's TcpHeader.flags, the engine's TcpSegment.flags and the encoders all use these values.
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+export const URG = 0x20;
+export const ECE = 0x40;
+export const CWR = 0x80;
+/** Accurate ECN, formerly NS (RFC 3540). */
+export const AE = 0x100;
+
+/** TCP header flag bits as they appear in `TcpHeader.flags` and `TcpSegment.flags`. */
 export const TcpFlags = Object.freeze({
-  FIN: 0x01,
-  SYN: 0x02,
-  RST: 0x04,
-  PSH: 0x08,
-  ACK: 0x10,
-  URG: 0x20,
-  ECE: 0x40,
-  CWR: 0x80,
+  FIN, SYN, RST, PSH, ACK, URG, ECE, CWR,
   /** Accurate ECN, formerly NS (RFC 3540). */
-  AE: 0x100,
+  AE,
   /** The three bits above AE are reserved; they are kept so headers re-encode exactly. */
   RESERVED: 0xe00,
 } as const);

@@ -138,8 +138,8 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   const offsets = { ip: ipOffset, tcp: tcpOffset, payload: payloadOffset };
   // One literal per outcome, so every decoded packet of a kind shares one hidden class.
   const packet: DecodedPacket = checksumState !== 2
-    ? { ip, tcp, payload, payloadLength, checksum: CHECKSUM_STATUS[checksumState]!, offsets, expectedChecksum: h16[x.expected]! }
-    : { ip, tcp, payload, payloadLength, checksum: 'unverifiable', offsets };
+    ? { ip, tcp, payload, payloadLength, checksumStatus: CHECKSUM_STATUS[checksumState]!, offsets, expectedChecksum: h16[x.expected]! }
+    : { ip, tcp, payload, payloadLength, checksumStatus: 'unverifiable', offsets };
   const pseudoSrc = h32[x.pseudoSrc]!;
   const pseudoDst = h32[x.pseudoDst]!;
   if (pseudoSrc !== srcOffset || pseudoDst !== dstOffset) {

@@ -2,6 +2,10 @@
 
 import { formatIpv4, formatIpv6, toAddress, type ParsedAddress } from '../base/address.js';
 import { codec, type Codec } from './module.js';
+import {
+  beginOptions, copyPayloadIn, LINUX_OPTION_ORDER, putIpRequest, putMss, putOptionKind, putRawOption, putSackBlock,
+  putSackPermitted, putTcpRequest, putTimestamp, putWindowScale, runEncoder, TOO_LONG,
+} from './encode-request.js';
 import { allocBytes } from './pool.js';
 import type { TcpOptions } from './types.js';
 
@@ -67,12 +71,6 @@ const EMPTY = new Uint8Array(0);
 const NO_RAW: NonNullable<TcpOptions['unknown']> = [];
 const NO_OPTIONS: Partial<TcpOptions> = {};
 
-/** Copies 4 or 16 address bytes: a loop beats TypedArray.set's fixed cost at this size. */
-function putAddress(heap: Uint8Array, at: number, address: ParsedAddress): void {
-  const b = address.bytes;
-  for (let i = 0; i < b.length; i++) heap[at + i] = b[i]!;
-}
-
 function int(name: string, value: unknown, max: number, fallback?: number): number {
   // Fast path: `>>> 0` maps every number that is not an integer in 0..2^32-1 (NaN, fractions,
   // negatives, too large) to a different value. Number.isInteger is slower on V8's hot path.
@@ -91,50 +89,35 @@ const U8 = 0xff;
 const U16 = 0xffff;
 const U32 = 0xffffffff;
 
-function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void {
-  const E = c.layout.ENCODE;
-  const B = c.layout.OPTION_BIT;
+// Every value is checked here; encode-request.ts writes it into the encoder's request record.
+function writeTcp(c: Codec, tcp: TcpHeaderInit): void {
   if (typeof tcp !== 'object' || tcp === null) throw new TypeError('tcp must be an object');
-  v.setUint16(req + E.SRC_PORT, int('tcp.srcPort', tcp.srcPort, U16), true);
-  v.setUint16(req + E.DST_PORT, int('tcp.dstPort', tcp.dstPort, U16), true);
-  v.setUint32(req + E.SEQ, int('tcp.seq', tcp.seq, U32, 0), true);
-  v.setUint32(req + E.ACK, int('tcp.ack', tcp.ack, U32, 0), true);
-  v.setUint16(req + E.FLAGS, int('tcp.flags', tcp.flags, 0xfff, 0), true);
-  v.setUint16(req + E.WINDOW, int('tcp.window', tcp.window, U16, 65535), true);
-  v.setUint16(req + E.URGENT, int('tcp.urgentPointer', tcp.urgentPointer, U16, 0), true);
-  v.setUint16(req + E.HEADER_LENGTH, int('tcp.headerLength', tcp.headerLength, 60, 0), true);
+  putTcpRequest(c, int('tcp.srcPort', tcp.srcPort, U16), int('tcp.dstPort', tcp.dstPort, U16),
+    int('tcp.seq', tcp.seq, U32, 0), int('tcp.ack', tcp.ack, U32, 0), int('tcp.flags', tcp.flags, 0xfff, 0),
+    int('tcp.window', tcp.window, U16, 65535), int('tcp.urgentPointer', tcp.urgentPointer, U16, 0),
+    int('tcp.headerLength', tcp.headerLength, 60, 0));
 
   const o = tcp.options ?? NO_OPTIONS;
-  let mask = 0;
-  if (o.mss !== undefined) {
-    mask |= B.MSS;
-    v.setUint16(req + E.MSS, int('options.mss', o.mss, U16, 0), true);
-  }
-  if (o.windowScale !== undefined) {
-    mask |= B.WSCALE;
-    v.setUint8(req + E.WINDOW_SCALE, int('options.windowScale', o.windowScale, U8, 0));
-  }
-  if (o.sackPermitted) mask |= B.SACK_PERMITTED;
-  if (o.timestamp !== undefined) {
-    mask |= B.TIMESTAMP;
-    v.setUint32(req + E.TS_VALUE, int('options.timestamp.value', o.timestamp.value, U32, 0), true);
-    v.setUint32(req + E.TS_ECHO, int('options.timestamp.echo', o.timestamp.echo, U32, 0), true);
-  }
-  if (o.sack !== undefined && o.sack.length > 0) {
-    if (o.sack.length > 4) throw new RangeError(`at most 4 SACK blocks fit in a header, got ${o.sack.length}`);
-    mask |= B.SACK;
-    for (let b = 0; b < o.sack.length; b++) {
-      // Indexed, not destructured: destructuring goes through the iterator protocol.
-      const block = o.sack[b]!;
-      v.setUint32(req + E.SACK + 8 * b, int('SACK left edge', block[0], U32), true);
-      v.setUint32(req + E.SACK + 8 * b + 4, int('SACK right edge', block[1], U32), true);
-    }
-  }
-  v.setUint8(req + E.SACK_COUNT, o.sack?.length ?? 0);
-  v.setUint16(req + E.OPTION_MASK, mask, true);
-
+  const sack = o.sack;
+  const sackCount = sack?.length ?? 0;
+  if (sackCount > 4) throw new RangeError(`at most 4 SACK blocks fit in a header, got ${sackCount}`);
   const raw = o.unknown ?? NO_RAW;
   if (raw.length > 40) throw new RangeError('too many raw options');
+  const kinds = o.kinds;
+  if (kinds !== undefined && kinds.length > 40) throw new RangeError('TCP options exceed 40 bytes');
+  beginOptions(c, sackCount, raw.length, kinds === undefined ? LINUX_OPTION_ORDER : kinds.length);
+  if (o.mss !== undefined) putMss(c, int('options.mss', o.mss, U16, 0));
+  if (o.windowScale !== undefined) putWindowScale(c, int('options.windowScale', o.windowScale, U8, 0));
+  if (o.sackPermitted) putSackPermitted(c);
+  if (o.timestamp !== undefined) {
+    putTimestamp(c, int('options.timestamp.value', o.timestamp.value, U32, 0),
+      int('options.timestamp.echo', o.timestamp.echo, U32, 0));
+  }
+  for (let b = 0; b < sackCount; b++) {
+    // Indexed, not destructured: destructuring goes through the iterator protocol.
+    const block = sack![b]!;
+    putSackBlock(c, b, int('SACK left edge', block[0], U32), int('SACK right edge', block[1], U32));
+  }
   let dataAt = 0;
   for (let r = 0; r < raw.length; r++) {
     const { kind, data } = raw[r]!;
@@ -142,56 +125,28 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
     if (kind < 2) throw new RangeError('raw options cannot be EOL (0) or NOP (1); list those in kinds');
     if (!(data instanceof Uint8Array)) throw new TypeError('raw option data must be a Uint8Array');
     if (dataAt + data.length > 40 - 2) throw new RangeError('TCP options exceed 40 bytes');
-    const entry = req + E.RAW + 4 * r;
-    v.setUint8(entry, kind);
-    v.setUint8(entry + 1, data.length + 2);
-    v.setUint16(entry + 2, dataAt, true);
-    c.bytes().set(data, req + E.RAW_DATA + dataAt);
+    putRawOption(c, r, kind, data, dataAt);
     dataAt += data.length;
   }
-  v.setUint8(req + E.RAW_COUNT, raw.length);
-
-  if (o.kinds === undefined) {
-    v.setUint8(req + E.KIND_COUNT, 255);
-  } else {
-    if (o.kinds.length > 40) throw new RangeError('TCP options exceed 40 bytes');
-    for (let k = 0; k < o.kinds.length; k++) v.setUint8(req + E.KINDS + k, int('option kind', o.kinds[k], U8));
-    v.setUint8(req + E.KIND_COUNT, o.kinds.length);
+  if (kinds !== undefined) {
+    for (let k = 0; k < kinds.length; k++) putOptionKind(c, k, int('option kind', kinds[k], U8));
   }
 }
 
-function writeIp(c: Codec, v: DataView, req: number, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress): void {
-  const E = c.layout.ENCODE;
+function writeIp(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress,
+  payloadLength: number): void {
   const hop = src.version === 6 && ip.hopLimit !== undefined ? ip.hopLimit : ip.ttl;
-  v.setUint8(req + E.TTL, int('ip.ttl', hop, U8, 64));
   const tos = src.version === 6 && ip.trafficClass !== undefined ? ip.trafficClass : ip.tos;
-  v.setUint8(req + E.TOS, int('ip.tos', tos, U8, 0));
-  v.setUint16(req + E.IP_ID, int('ip.id', ip.id, U16, 0), true);
   const offset = int('ip.fragmentOffset', ip.fragmentOffset, 0x1fff * 8, 0);
   if (offset % 8 !== 0) throw new RangeError('ip.fragmentOffset must be a multiple of 8');
   const fragment = ((ip.dontFragment ?? true) ? 0x4000 : 0) | (ip.moreFragments ? 0x2000 : 0) | (offset / 8);
-  v.setUint16(req + E.FRAGMENT_FIELD, fragment, true);
-  v.setUint32(req + E.FLOW_LABEL, int('ip.flowLabel', ip.flowLabel, 0xfffff, 0), true);
   const options = ip.options ?? EMPTY;
   if (options.length > 0 && src.version === 6) throw new TypeError('ip.options are IPv4 options; IPv6 extension headers are not encoded');
   if (options.length > 40) throw new RangeError('IPv4 options exceed 40 bytes');
-  v.setUint8(req + E.IP_OPTIONS_LENGTH, options.length);
-  if (options.length > 0) c.bytes().set(options, req + E.IP_OPTIONS);
+  putIpRequest(c, src.version, mode, src.bytes, dst.bytes, payloadLength, int('ip.ttl', hop, U8, 64),
+    int('ip.tos', tos, U8, 0), int('ip.id', ip.id, U16, 0), fragment, int('ip.flowLabel', ip.flowLabel, 0xfffff, 0),
+    options);
 }
-
-function encodeFailure(c: Codec, code: number): string {
-  const E = c.layout.ENCODE;
-  switch (code) {
-    case E.OPTIONS_TOO_LONG: return 'TCP options exceed 40 bytes';
-    case E.BAD_HEADER_LENGTH: return 'tcp.headerLength is below what the options need, above 60, or not a multiple of 4';
-    case E.MISSING_OPTION: return 'options.kinds lists a kind that has no typed value or unknown[] entry left';
-    case E.TOO_LONG: return TOO_LONG;
-    case E.BAD_IP_OPTIONS: return 'IPv4 options exceed 40 bytes';
-    default: return `encoder failed with code ${code}`;
-  }
-}
-
-const TOO_LONG = 'the packet exceeds the 65535-byte IP length limit';
 
 function describe(a: ParsedAddress): string {
   return a.version === 4 ? formatIpv4(a.bytes) : formatIpv6(a.bytes);
@@ -205,25 +160,10 @@ function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, tcp: TcpHeade
   if (src.version !== dst.version) throw new TypeError(`address families differ: ${describe(src)} and ${describe(dst)}`);
   const payloadLength = payload.length; // read once: typed-array getters are not free
   if (payloadLength > 0xffff) throw new RangeError(TOO_LONG);
-  const E = c.layout.ENCODE;
-  const headroom = E.HEADROOM;
-  // copyIn: the payload may be a view of the caller's input area, which a grow would detach.
-  const payloadAt = c.copyIn(payload, headroom);
-  const req = c.request;
-  const heap = c.bytes();
-  // No clearing of the request: every field the WASM encoder reads unconditionally is written
-  // below, and the rest (option values, SACK blocks, kinds, raw and IP options) are read only
-  // as far as the mask and counts written below say.
-  putAddress(heap, req + E.SRC, src);
-  putAddress(heap, req + E.DST, dst);
-  const v = c.dataView();
-  v.setUint8(req + E.IP_VERSION, src.version);
-  v.setUint8(req + E.MODE, mode);
-  v.setUint32(req + E.PAYLOAD_LENGTH, payloadLength, true);
-  writeIp(c, v, req, ip, src, dst);
-  writeTcp(c, v, req, tcp);
-  const start = c.exports.encode(req, payloadAt);
-  if (start < 0) throw new RangeError(encodeFailure(c, -start));
+  const payloadAt = copyPayloadIn(c, payload);
+  writeIp(c, mode, ip, src, dst, payloadLength);
+  writeTcp(c, tcp);
+  const start = runEncoder(c, payloadAt);
   // A view made with the constructor: subarray() goes through the species protocol, ~2x slower.
   const length = payloadAt + payloadLength - start;
   const out = allocBytes(length);

@@ -11,7 +11,7 @@
 // packet's address and length before anything runs, and packet() re-derives a view from them
 // with the current buffer when the old one has been detached.
 
-import type { TcpSegment } from '../tcp/segment.js';
+import type { TcpSegment } from './segment.js';
 import { readUint32 } from './bytes.js';
 import { columnStarts, type ColumnStarts } from './columns.js';
 import { OptionBit, LinkType } from './constants.js';
@@ -229,7 +229,7 @@ export class ReceivedBatch {
       flags: u16[a.flags + i]!,
       window: u16[a.window + i]!,
       urgentPointer: u16[a.urgentPointer + i]!,
-      payload: packet.subarray(payloadAt, payloadAt + u32[a.payloadLength + i]!),
+      payload: packet.subarray(payloadAt, payloadAt + u32[a.capturedPayloadLength + i]!),
     };
     if (mask !== 0) {
       if (mask & OptionBit.MSS) seg.mss = u16[a.mss + i]!;

@@ -76,9 +76,16 @@ export interface DecodedPacket {
   tcp: TcpHeader;
   /** Captured payload bytes: a view into the decoded input, not a copy. */
   payload: Uint8Array;
-  /** Payload length on the wire as the IP header gives it (can exceed payload.length). */
+  /**
+   * Payload length on the wire as the IP header gives it (can exceed payload.length, which is
+   * the captured part). The same name means the same in SegmentTable and the CLI's JSON.
+   */
   payloadLength: number;
-  checksum: ChecksumStatus;
+  /**
+   * The verdict on the TCP checksum. (`tcp.checksum` is the raw 16-bit field value; everywhere,
+   * `checksum` names the value and `checksumStatus` / `checksumState` the verdict.)
+   */
+  checksumStatus: ChecksumStatus;
   /** The value the checksum field should hold; absent when the checksum is unverifiable. */
   expectedChecksum?: number;
   /**

@@ -287,7 +287,7 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
             headerLength: tcp.headerLength, window: tcp.window, urgentPointer: tcp.urgentPointer, checksumValue: tcp.checksum,
             kinds: options.kinds, mss: options.mss, windowScale: options.windowScale,
             sackPermitted: options.sackPermitted === true, sack: options.sack, timestamp: options.timestamp,
-            payloadLength: o.payloadLength, checksum: o.checksum, expectedChecksum: o.expectedChecksum,
+            payloadLength: o.payloadLength, checksum: o.checksumStatus, expectedChecksum: o.expectedChecksum,
           };
           for (const key of Object.keys(expected) as Array<keyof typeof expected>) {
             if (JSON.stringify(actual[key]) !== JSON.stringify(expected[key])) {

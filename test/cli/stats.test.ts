@@ -53,7 +53,7 @@ function expected(rel: string, keep: (p: DecodedPacket) => boolean = () => true)
     if (TYPED[5]!(p)) e.options.sack!++;
     // Raw options the decoder flags: an unknown kind, or a known kind whose first occurrence is malformed.
     if (o.kinds.some((k) => (k > 1 && TYPED[k] === undefined) || (TYPED[k] !== undefined && !TYPED[k]!(p)))) e.options.other!++;
-    e.checksums[p.checksum]++;
+    e.checksums[p.checksumStatus]++;
     const a = `${p.ip.src}|${p.tcp.srcPort}`;
     const b = `${p.ip.dst}|${p.tcp.dstPort}`;
     flows.add(a < b ? `${a}-${b}` : `${b}-${a}`);

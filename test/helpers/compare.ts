@@ -11,7 +11,7 @@ function optional(text: string): number | undefined {
   return text === '' ? undefined : Number(text);
 }
 
-const STATUS_BY_TSHARK: Record<string, DecodedPacket['checksum']> = { 0: 'bad', 1: 'good', 2: 'unverifiable' };
+const STATUS_BY_TSHARK: Record<string, DecodedPacket['checksumStatus']> = { 0: 'bad', 1: 'good', 2: 'unverifiable' };
 
 /** Column-by-column comparison; returns "column: expected != actual" for each disagreement. */
 export function compareWithTruth(record: CaptureRecord, row: TruthRow, p: DecodedPacket): string[] {
@@ -44,7 +44,7 @@ export function compareWithTruth(record: CaptureRecord, row: TruthRow, p: Decode
   // The corpus README's caveat: where the IPv4 total length exceeds the bytes captured, tshark
   // calls the checksum bad although the segment is not all there; it cannot be verified.
   const ipTruncated = row['_ws.expert.message']!.includes('IPv4 total length exceeds packet length');
-  check('tcp.checksum.status', ipTruncated ? 'unverifiable' : STATUS_BY_TSHARK[row['tcp.checksum.status']!], p.checksum);
+  check('tcp.checksum.status', ipTruncated ? 'unverifiable' : STATUS_BY_TSHARK[row['tcp.checksum.status']!], p.checksumStatus);
   if (row['tcp.checksum_calculated'] !== '' && !ipTruncated) {
     check('tcp.checksum_calculated', parseInt(row['tcp.checksum_calculated']!, 16), p.expectedChecksum);
   }

@@ -86,7 +86,7 @@ describe('interop: garbage from the kernel side during a transfer', function () 
         try {
           const d = decodeIp(p);
           const headerOk = d.ip.version === 6 || d.ip.headerChecksum === 'good';
-          if (headerOk && d.checksum === 'good' && d.ip.src === KERNEL[family] && d.ip.dst === OURS[family]
+          if (headerOk && d.checksumStatus === 'good' && d.ip.src === KERNEL[family] && d.ip.dst === OURS[family]
             && d.tcp.srcPort === localPort && d.tcp.dstPort === 7) {
             kind = flowGarbage.has(`${d.tcp.flags}/${d.tcp.seq}/${d.tcp.ack}`) ? 'flow-garbage' : 'flow';
           }

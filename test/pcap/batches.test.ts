@@ -150,7 +150,7 @@ describe('record batches', function () {
     const slice = records.slice(0, batch!.count);
     const fromObjects = decodeBatch(slice.map((r) => r.data), slice.map((r) => r.linkType),
       { originalLengths: slice.map((r) => r.originalLength) });
-    for (const column of ['status', 'checksumState', 'seq', 'ack', 'srcPort', 'payloadLength', 'payloadOffset'] as const) {
+    for (const column of ['status', 'checksumState', 'seq', 'ack', 'srcPort', 'capturedPayloadLength', 'payloadOffset'] as const) {
       expect(Array.from(fromBatch[column]), column).to.deep.equal(Array.from(fromObjects[column]));
     }
     expect(fromBatch.srcAddress(3)).to.equal(fromObjects.srcAddress(3));

@@ -23,7 +23,7 @@ describe('Stack: ECN bits in the IP header', () => {
       const [data] = await r.take();
       expect(ecnBits(data!)).to.equal(2); // ECT(0)
       if (version === 4) expect(internetChecksum(data!.subarray(0, 20))).to.equal(0);
-      expect(decoded(data!).checksum).to.equal('good');
+      expect(decoded(data!).checksumStatus).to.equal('good');
       // The peer's data arrives CE-marked: our ACK carries ECE at once.
       const ip = version === 4 ? { src: PEER[4], dst: US[4], tos: 3 } : { src: PEER[6], dst: US[6], trafficClass: 3 };
       await r.inject(tcpPacket({

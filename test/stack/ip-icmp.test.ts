@@ -168,7 +168,7 @@ describe('Stack: IP and ICMP input', () => {
     const d = decoded(rst!);
     expect(d.ip.src).to.equal(SERVER_V4);
     expect(d.ip.dst).to.equal(CLIENT_V4);
-    expect(d.checksum).to.equal('good');
+    expect(d.checksumStatus).to.equal('good');
     expect(d.tcp).to.include({ srcPort: 81, dstPort: 40000, seq: 0, ack: 1001, flags: TcpFlags.RST | TcpFlags.ACK, window: 0 });
     expect(d.tcp.options.kinds).to.deep.equal([]);
     expect(d.payload.length).to.equal(0);

@@ -2,6 +2,7 @@
 
 import { expect } from 'chai';
 import { BYTE_POOL_LIMIT, acquireBytes, allocateCopy, pooledBytes, releaseBytes, trimBytePool } from '../../src/tcp/byte-pool.js';
+import { SEGMENT_HEADROOM } from '../../src/wire/segment.js';
 
 describe('byte pool', function () {
   it('hands back a released array of the same size', function () {
@@ -62,7 +63,21 @@ describe('byte pool', function () {
       expect(a.every((v) => v === (i & 0xff)), `array ${i} overwritten`).to.equal(true);
     });
     const big = allocateCopy(100000);
-    expect([big.length, big.byteOffset, big.buffer.byteLength]).to.deep.equal([100000, 0, 100000]);
+    // Too big for a slab: a buffer of its own, with the headroom in front all the same.
+    expect([big.length, big.byteOffset, big.buffer.byteLength]).to.deep.equal([100000, SEGMENT_HEADROOM, 100000 + SEGMENT_HEADROOM]);
     expect(allocateCopy(0).length).to.equal(0);
+  });
+
+  it('every copy has SEGMENT_HEADROOM bytes before it that no other copy uses', function () {
+    const arrays = Array.from({ length: 400 }, (_, i) => allocateCopy(i % 7 === 0 ? 5000 + i : 1 + ((i * 389) % 1500)));
+    // Fill each copy's headroom and bytes; none may overwrite another's.
+    arrays.forEach((a, i) => {
+      expect(a.byteOffset, `copy ${i}`).to.be.at.least(SEGMENT_HEADROOM);
+      new Uint8Array(a.buffer, a.byteOffset - SEGMENT_HEADROOM, SEGMENT_HEADROOM + a.length).fill(i & 0xff);
+    });
+    arrays.forEach((a, i) => {
+      const span = new Uint8Array(a.buffer, a.byteOffset - SEGMENT_HEADROOM, SEGMENT_HEADROOM + a.length);
+      expect(span.every((v) => v === (i & 0xff)), `copy ${i} or its headroom overwritten`).to.equal(true);
+    });
   });
 });

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { seqAdd } from '../../src/tcp/seq.js';
 import { COOKIE_MSS, COOKIE_PERIOD, SynCookies, cookieSynAck, cookieTimestamp, synFromCookie } from '../../src/tcp/syn-cookie.js';
-import { ACK, EMPTY_PAYLOAD, SYN, type TcpSegment } from '../../src/tcp/segment.js';
+import { ACK, EMPTY_PAYLOAD, SYN, type TcpSegment } from '../../src/wire/segment.js';
 import { Random } from '../helpers/random.js';
 
 const SECRET = Uint8Array.from({ length: 16 }, (_, i) => 100 + i);

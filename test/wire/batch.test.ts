@@ -22,7 +22,7 @@ describe('decodeBatch', function () {
       expect(t.ipVersion[i]).to.equal(p.ip.version);
       expect([t.srcPort[i], t.dstPort[i], t.seq[i], t.ack[i], t.flags[i], t.window[i], t.headerLength[i], t.checksum[i], t.urgentPointer[i]])
         .to.deep.equal([p.tcp.srcPort, p.tcp.dstPort, p.tcp.seq, p.tcp.ack, p.tcp.flags, p.tcp.window, p.tcp.headerLength, p.tcp.checksum, p.tcp.urgentPointer]);
-      expect([t.payloadOffset[i], t.payloadLength[i], t.payloadWireLength[i]]).to.deep.equal([p.offsets.payload, p.payload.length, p.payloadLength]);
+      expect([t.payloadOffset[i], t.capturedPayloadLength[i], t.payloadWireLength[i]]).to.deep.equal([p.offsets.payload, p.payload.length, p.payloadLength]);
       expect(t.srcAddress(i)).to.equal(p.ip.src);
       expect(t.dstAddress(i)).to.equal(p.ip.dst);
       expect(Array.from(t.payload(i))).to.deep.equal(Array.from(p.payload));
@@ -39,7 +39,7 @@ describe('decodeBatch', function () {
     expect(Array.from(t.checksumState.subarray(0, 2))).to.deep.equal([ChecksumState.GOOD, ChecksumState.BAD]);
     expect([t.error(2), t.error(3), t.error(4)]).to.deep.equal(['NOT_TCP', 'TRUNCATED', 'TRUNCATED']);
     // Failed rows are zeroed, not left with a neighbour's values.
-    expect([t.seq[2], t.srcPort[3], t.payloadLength[4]]).to.deep.equal([0, 0, 0]);
+    expect([t.seq[2], t.srcPort[3], t.capturedPayloadLength[4]]).to.deep.equal([0, 0, 0]);
     expect(() => t.srcAddress(2)).to.throw(/did not decode/);
     const unchecked = decodeBatch([good4, bad], LinkType.RAW, { verifyChecksums: false });
     expect(Array.from(unchecked.checksumState)).to.deep.equal([ChecksumState.UNCHECKED, ChecksumState.UNCHECKED]);

@@ -77,7 +77,7 @@ describe('corpus: differential against tshark truth tables', function () {
           ack: table.ack[i], flags: table.flags[i], window: table.window[i], headerLength: table.headerLength[i],
           urgent: table.urgentPointer[i], checksum: table.checksum[i],
           checksumState: ['good', 'bad', 'unverifiable'][table.checksumState[i]!],
-          payloadLength: table.payloadWireLength[i], captured: table.payloadLength[i], payloadOffset: table.payloadOffset[i],
+          payloadLength: table.payloadWireLength[i], captured: table.capturedPayloadLength[i], payloadOffset: table.payloadOffset[i],
           mss: table.optionMask[i]! & 1 ? table.mss[i] : undefined,
           wscale: table.optionMask[i]! & 2 ? table.windowScale[i] : undefined,
           ts: table.optionMask[i]! & 8 ? [table.tsValue[i], table.tsEcho[i]] : undefined,
@@ -86,7 +86,7 @@ describe('corpus: differential against tshark truth tables', function () {
         const expected = {
           status: 0, srcPort: p.tcp.srcPort, dstPort: p.tcp.dstPort, seq: p.tcp.seq, ack: p.tcp.ack, flags: p.tcp.flags,
           window: p.tcp.window, headerLength: p.tcp.headerLength, urgent: p.tcp.urgentPointer, checksum: p.tcp.checksum,
-          checksumState: p.checksum, payloadLength: p.payloadLength, captured: p.payload.length,
+          checksumState: p.checksumStatus, payloadLength: p.payloadLength, captured: p.payload.length,
           payloadOffset: p.offsets.payload, mss: p.tcp.options.mss, wscale: p.tcp.options.windowScale,
           ts: p.tcp.options.timestamp ? [p.tcp.options.timestamp.value, p.tcp.options.timestamp.echo] : undefined,
           src: p.ip.src, dst: p.ip.dst,

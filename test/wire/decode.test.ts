@@ -34,10 +34,10 @@ describe('decodeFrame', function () {
       const a = decodeFrame(ethernet(v4, 0x0800), LinkType.ETHERNET);
       expect(a.offsets).to.deep.equal({ ip: 14, tcp: 34, payload: 66 });
       expect(a.ip.version).to.equal(4);
-      expect(a.checksum).to.equal('good');
+      expect(a.checksumStatus).to.equal('good');
       const b = decodeFrame(ethernet(v6, 0x86dd), LinkType.ETHERNET);
       expect(b.ip).to.include({ version: 6, src: V6.src, dst: V6.dst });
-      expect(b.checksum).to.equal('good');
+      expect(b.checksumStatus).to.equal('good');
     });
 
     it('802.1Q and QinQ tags are skipped', function () {
@@ -123,7 +123,7 @@ describe('decodeFrame', function () {
       const bad = packet.slice();
       bad[10]! ^= 0xff;
       expect(decodeIp(bad).ip).to.include({ headerChecksum: 'bad' });
-      expect(decodeIp(bad).checksum).to.equal('good');
+      expect(decodeIp(bad).checksumStatus).to.equal('good');
     });
 
     it('exposes options and follows an unexhausted source route to the final destination', function () {
@@ -145,11 +145,11 @@ describe('decodeFrame', function () {
       expect(live.ip.version === 4 && live.ip.headerLength).to.equal(32);
       expect(live.ip.version === 4 && live.ip.options?.length).to.equal(12);
       expect(live.pseudoHeader).to.deep.equal({ src: '192.0.2.1', dst: '192.0.2.2' });
-      expect(live.checksum).to.equal('good');
+      expect(live.checksumStatus).to.equal('good');
       // Route used up (pointer past the end): the header's destination is the final one.
       const arrived = decodeIp(build([192, 0, 2, 2], 12, [[198, 51, 100, 1], [198, 51, 100, 7]]));
       expect(arrived.pseudoHeader).to.equal(undefined);
-      expect(arrived.checksum).to.equal('good');
+      expect(arrived.checksumStatus).to.equal('good');
     });
 
     it('malformed headers are BAD_IP_HEADER; short ones TRUNCATED', function () {
@@ -175,7 +175,7 @@ describe('decodeFrame', function () {
       const p = decodeFrame(frame, LinkType.ETHERNET);
       expect(p.payload.length).to.equal(0);
       expect(p.payloadLength).to.equal(0);
-      expect(p.checksum).to.equal('good');
+      expect(p.checksumStatus).to.equal('good');
     });
 
     it('a zero total length (segmentation offload capture) takes the captured length', function () {
@@ -190,12 +190,12 @@ describe('decodeFrame', function () {
       const packet = ipv4Packet(SAMPLE_TCP, new Uint8Array(100).fill(1));
       const cut = packet.subarray(0, packet.length - 30);
       const p = decodeIp(cut);
-      expect(p).to.include({ checksum: 'unverifiable', payloadLength: 100 });
+      expect(p).to.include({ checksumStatus: 'unverifiable', payloadLength: 100 });
       expect(p.payload.length).to.equal(70);
       expect(p.expectedChecksum).to.equal(undefined);
       // The frame itself was only this long on the wire: the IP length field overstates it.
       const bounded = decodeFrame(cut, LinkType.RAW, cut.length);
-      expect(bounded).to.include({ checksum: 'unverifiable', payloadLength: 70 });
+      expect(bounded).to.include({ checksumStatus: 'unverifiable', payloadLength: 70 });
       // A snap-truncated frame that was whole on the wire keeps the IP length.
       expect(decodeFrame(cut, LinkType.RAW, packet.length)).to.include({ payloadLength: 100 });
     });
@@ -205,7 +205,7 @@ describe('decodeFrame', function () {
       const first = packet.slice();
       first.set(be16(0x2000), 6);
       first.set(be16(0), 10);
-      expect(decodeIp(first).checksum).to.equal('unverifiable');
+      expect(decodeIp(first).checksumStatus).to.equal('unverifiable');
       expect(decodeIp(first).ip).to.include({ moreFragments: true });
       const later = packet.slice();
       later.set(be16(0x0003), 6);
@@ -227,7 +227,7 @@ describe('decodeFrame', function () {
     it('reports header fields', function () {
       const p = decodeIp(ipv6Packet());
       expect(p.ip).to.deep.include({ version: 6, src: V6.src, dst: V6.dst, hopLimit: 61, trafficClass: 0, flowLabel: 0x12345, extensionHeaders: [] });
-      expect(p.checksum).to.equal('good');
+      expect(p.checksumStatus).to.equal('good');
     });
 
     it('walks hop-by-hop, destination options and AH headers', function () {
@@ -236,7 +236,7 @@ describe('decodeFrame', function () {
       const p = decodeIp(packet);
       expect((p.ip as { extensionHeaders: number[] }).extensionHeaders).to.deep.equal([0, 51, 60]);
       expect(p.offsets.tcp).to.equal(40 + 8 + 24 + 8);
-      expect(p.checksum).to.equal('good');
+      expect(p.checksumStatus).to.equal('good');
       expect(p.pseudoHeader).to.equal(undefined);
     });
 
@@ -245,7 +245,7 @@ describe('decodeFrame', function () {
       const hao = concat(Uint8Array.of(0xc9, 16), (new Uint8Array(16)).map((_, i) => [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x99][i]!));
       const packet = ipv6WithExtensions([optionsHeader(60, concat(Uint8Array.of(1, 2, 0, 0), hao))], { pseudo: { src: home, dst: V6.dst } });
       const p = decodeIp(packet);
-      expect(p.checksum).to.equal('good');
+      expect(p.checksumStatus).to.equal('good');
       expect(p.pseudoHeader).to.deep.equal({ src: home, dst: V6.dst });
       expect(p.ip.src).to.equal(V6.src);
     });
@@ -253,21 +253,21 @@ describe('decodeFrame', function () {
     it('routing headers with segments left name the final destination (types 0, 2, 4)', function () {
       const final = '2001:db8:ffff::1';
       const type0 = ipv6WithExtensions([routingHeader(0, 2, ['2001:db8:1::1', final])], { pseudo: { src: V6.src, dst: final } });
-      expect(decodeIp(type0)).to.deep.include({ checksum: 'good', pseudoHeader: { src: V6.src, dst: final } });
+      expect(decodeIp(type0)).to.deep.include({ checksumStatus: 'good', pseudoHeader: { src: V6.src, dst: final } });
       const type2 = ipv6WithExtensions([routingHeader(2, 1, [final])], { pseudo: { src: V6.src, dst: final } });
-      expect(decodeIp(type2)).to.deep.include({ checksum: 'good' });
+      expect(decodeIp(type2)).to.deep.include({ checksumStatus: 'good' });
       // Segment routing lists segments last-first: segment 0 is the final destination.
       const srh = ipv6WithExtensions([routingHeader(4, 1, [final, '2001:db8:1::1'], 1)], { pseudo: { src: V6.src, dst: final } });
-      expect(decodeIp(srh)).to.deep.include({ checksum: 'good', pseudoHeader: { src: V6.src, dst: final } });
+      expect(decodeIp(srh)).to.deep.include({ checksumStatus: 'good', pseudoHeader: { src: V6.src, dst: final } });
       // With no segments left the header's destination already is the final one.
       const done = ipv6WithExtensions([routingHeader(0, 0, ['2001:db8:1::1', final])]);
-      expect(decodeIp(done)).to.deep.include({ checksum: 'good' });
+      expect(decodeIp(done)).to.deep.include({ checksumStatus: 'good' });
       expect(decodeIp(done).pseudoHeader).to.equal(undefined);
     });
 
     it('fragment header: first fragment unverifiable, later ones FRAGMENT', function () {
-      expect(decodeIp(ipv6WithExtensions([fragmentHeader(0, true)])).checksum).to.equal('unverifiable');
-      expect(decodeIp(ipv6WithExtensions([fragmentHeader(0, false)])).checksum).to.equal('good');
+      expect(decodeIp(ipv6WithExtensions([fragmentHeader(0, true)])).checksumStatus).to.equal('unverifiable');
+      expect(decodeIp(ipv6WithExtensions([fragmentHeader(0, false)])).checksumStatus).to.equal('good');
       expectCode('FRAGMENT', () => decodeIp(ipv6WithExtensions([fragmentHeader(1448, true)])));
       expectCode('NOT_TCP', () => decodeIp(ipv6WithExtensions([fragmentHeader(1448, false)], { finalNextHeader: 17 })));
     });
@@ -278,7 +278,7 @@ describe('decodeFrame', function () {
       const packet = ipv6WithExtensions([optionsHeader(0, jumbo(body))], { payloadLengthField: 0 });
       const p = decodeIp(packet);
       expect(p.payloadLength).to.equal(7);
-      expect(p.checksum).to.equal('good');
+      expect(p.checksumStatus).to.equal('good');
     });
 
     it('no next header, ICMPv6, ESP are NOT_TCP; broken chains are errors', function () {
@@ -300,7 +300,7 @@ describe('decodeFrame', function () {
       const p = decodeIp(ipv4Packet({ srcPort: 65535, dstPort: 0, seq: 0xffffffff, ack: 0x80000000, flags, window: 0, urgentPointer: 0xbeef }));
       expect(p.tcp).to.deep.include({ srcPort: 65535, dstPort: 0, seq: 0xffffffff, ack: 0x80000000, flags: 0xfff, window: 0, urgentPointer: 0xbeef, headerLength: 20 });
       expect(p.tcp.options.kinds).to.deep.equal([]);
-      expect(p.checksum).to.equal('good');
+      expect(p.checksumStatus).to.equal('good');
     });
 
     it('a data offset below 5 or past the segment is BAD_DATA_OFFSET', function () {
@@ -386,14 +386,14 @@ describe('decodeFrame', function () {
     const p = decodeIp(ipv6Packet(SAMPLE_TCP, payload));
     expect(p.payloadLength).to.equal(1400);
     expect(Array.from(p.payload)).to.deep.equal(Array.from(payload));
-    expect(p.checksum).to.equal('good');
+    expect(p.checksumStatus).to.equal('good');
     const corrupted = ipv6Packet(SAMPLE_TCP, payload);
     corrupted[corrupted.length - 1]! ^= 1;
     const bad = decodeIp(corrupted);
-    expect(bad.checksum).to.equal('bad');
+    expect(bad.checksumStatus).to.equal('bad');
     expect(bad.expectedChecksum).to.not.equal(bad.tcp.checksum);
     // Writing the expected value into the header makes it good.
     corrupted.set(be16(bad.expectedChecksum!), 40 + 16);
-    expect(decodeIp(corrupted).checksum).to.equal('good');
+    expect(decodeIp(corrupted).checksumStatus).to.equal('good');
   });
 });

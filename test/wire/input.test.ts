@@ -11,7 +11,7 @@ import { SAMPLE_TCP, ipv4Packet, ipv6Packet } from '../helpers/frames.js';
 import { Random } from '../helpers/random.js';
 
 const COLUMNS = ['status', 'ipVersion', 'checksumState', 'headerLength', 'optionMask', 'flags', 'srcPort', 'dstPort',
-  'window', 'checksum', 'seq', 'ack', 'tsValue', 'tsEcho', 'payloadOffset', 'payloadLength', 'payloadWireLength',
+  'window', 'checksum', 'seq', 'ack', 'tsValue', 'tsEcho', 'payloadOffset', 'capturedPayloadLength', 'payloadWireLength',
   'srcAddressOffset', 'dstAddressOffset'] as const;
 
 function rows(t: SegmentTable): number[][] {
@@ -175,7 +175,7 @@ describe('decodeBatch staging', function () {
       expect(t.length).to.equal(count);
       for (const i of [0, count >> 1, count - 1]) {
         const p = decodeFrame(frames[i]!, LinkType.RAW);
-        expect([t.seq[i], t.payloadLength[i], t.checksumState[i], t.srcAddress(i)]).to.deep.equal([p.tcp.seq, p.payload.length, 0, p.ip.src]);
+        expect([t.seq[i], t.capturedPayloadLength[i], t.checksumState[i], t.srcAddress(i)]).to.deep.equal([p.tcp.seq, p.payload.length, 0, p.ip.src]);
       }
     }
   });

@@ -15,7 +15,7 @@ describe('codec module', function () {
     const first = codec();
     await init();
     expect(codec()).to.equal(first);
-    expect(decodeIp(encodePacket({ ip: { src: '192.0.2.1', dst: '192.0.2.2' }, tcp: { srcPort: 1, dstPort: 2 } })).checksum).to.equal('good');
+    expect(decodeIp(encodePacket({ ip: { src: '192.0.2.1', dst: '192.0.2.2' }, tcp: { srcPort: 1, dstPort: 2 } })).checksumStatus).to.equal('good');
   });
 
   it('loads each build asynchronously and synchronously as independent instances', async function () {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import type { TcpSegment } from '../../src/tcp/segment.js';
+import type { TcpSegment } from '../../src/wire/segment.js';
 import { chunkEnd, ReceivedBatch } from '../../src/wire/received-batch.js';
-import { encodeSegment, segmentFromRow } from '../../src/stack/segment-codec.js';
+import { encodeSegment } from '../../src/wire/encode-segment.js';
+import { segmentFromRow } from '../../src/wire/segment-convert.js';
 import { decodeBatch } from '../../src/wire/batch.js';
 import { LinkType } from '../../src/wire/constants.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES } from '../../src/wire/module.js';
