@@ -8,11 +8,11 @@ const packet = encodePacket({
     options: { mss: 1460, sackPermitted: true, timestamp: { value: 1, echo: 0 }, windowScale: 7 },
   },
 });
-const { ip, tcp, checksum } = decodeIp(packet);
-console.log(packet.length, ip.src, '->', ip.dst, tcp.srcPort, '->', tcp.dstPort, formatTcpFlags(tcp.flags), checksum);
+const { ip, tcp, checksumStatus } = decodeIp(packet);
+console.log(packet.length, ip.src, '->', ip.dst, tcp.srcPort, '->', tcp.dstPort, formatTcpFlags(tcp.flags), checksumStatus);
 console.log('options', tcp.options.kinds, 'mss', tcp.options.mss, 'wscale', tcp.options.windowScale, tcp.options.timestamp);
 // A header with a correct checksum sums to 0 (RFC 1071): the IPv4 header here.
 console.log('IPv4 header sum', internetChecksum(packet.subarray(0, 20)));
 // One flipped bit in the TCP header and the verdict turns 'bad'.
 packet[20 + 4] ^= 0x01;
-console.log('after a flipped bit:', decodeIp(packet).checksum);
+console.log('after a flipped bit:', decodeIp(packet).checksumStatus);

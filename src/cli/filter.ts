@@ -66,7 +66,7 @@ const FLAGS: Record<string, number> = {
 
 type Column = (t: SegmentTable, i: number) => number;
 const FIELDS: Record<string, Column> = {
-  'tcp.len': (t, i) => t.payloadWireLength[i]!,
+  'tcp.len': (t, i) => t.payloadLength[i]!,
   'tcp.srcport': (t, i) => t.srcPort[i]!,
   'tcp.dstport': (t, i) => t.dstPort[i]!,
   'tcp.window': (t, i) => t.window[i]!,

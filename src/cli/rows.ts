@@ -94,7 +94,7 @@ export class RowFormatter {
     const optionBytes = t.headerLength[i]! - 20;
     out.begin(TEXT_LINE_FIXED_BYTES + optionsTextBound(optionBytes));
     const flags = t.flags[i]!;
-    const length = t.payloadWireLength[i]!;
+    const length = t.payloadLength[i]!;
     const seq = t.seq[i]!;
     this.time.write(out, this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!);
     out.ascii(t.ipVersion[i] === 4 ? ' IP ' : ' IP6 ');
@@ -169,7 +169,7 @@ export class RowFormatter {
       this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), t.ipVersion[i]!,
       this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
       flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
-      t.payloadWireLength[i]!, t.capturedPayloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
+      t.payloadLength[i]!, t.capturedPayloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
     ]);
   }
 

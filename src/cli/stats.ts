@@ -79,7 +79,7 @@ export function flowKey(t: SegmentTable, data: Uint8Array, frame: number, i: num
 /** Adds decoded row i (status 0) to the chunk's counts. */
 export function countSegment(s: ChunkStats, t: SegmentTable, i: number): void {
   s.segments++;
-  s.payloadBytes += t.payloadWireLength[i]!;
+  s.payloadBytes += t.payloadLength[i]!;
   const flags = t.flags[i]!;
   for (let k = 0; k < FLAG_BITS.length; k++) if (flags & FLAG_BITS[k]!) s.flags[k]!++;
   const mask = t.optionMask[i]!;

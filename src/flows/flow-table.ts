@@ -80,7 +80,7 @@ interface Columns {
   seq: Uint32Array;
   payloadOffset: Uint32Array;
   capturedPayloadLength: Uint32Array;
-  payloadWireLength: Uint32Array;
+  payloadLength: Uint32Array;
   srcAddressOffset: Uint32Array;
   dstAddressOffset: Uint32Array;
 }
@@ -88,7 +88,7 @@ interface Columns {
 function columnsOf(t: SegmentTable): Columns {
   return {
     ipVersion: t.ipVersion, flags: t.flags, srcPort: t.srcPort, dstPort: t.dstPort, window: t.window, seq: t.seq,
-    payloadOffset: t.payloadOffset, capturedPayloadLength: t.capturedPayloadLength, payloadWireLength: t.payloadWireLength,
+    payloadOffset: t.payloadOffset, capturedPayloadLength: t.capturedPayloadLength, payloadLength: t.payloadLength,
     srcAddressOffset: t.srcAddressOffset, dstAddressOffset: t.dstAddressOffset,
   };
 }
@@ -345,7 +345,7 @@ export class FlowTable {
     const now = this.#packetTime;
     const side = dir === 0 ? flow.orig : flow.resp;
     const peer = dir === 0 ? flow.resp : flow.orig;
-    const wireLength = t.payloadWireLength[i]!;
+    const wireLength = t.payloadLength[i]!;
     side.packets++;
     side.payloadBytes += wireLength;
     // Wireshark's zero-window rule: window 0 on a segment that is not SYN, FIN or RST.

@@ -90,7 +90,7 @@ export class SegmentTable {
   /** Payload bytes present in the capture (`payload(i).length`). */
   readonly capturedPayloadLength!: Uint32Array;
   /** Payload bytes on the wire, from the IP length (DecodedPacket.payloadLength). */
-  readonly payloadWireLength!: Uint32Array;
+  readonly payloadLength!: Uint32Array;
   /** Where the IP source / destination address bytes sit in the frame (4 or 16 by ipVersion). */
   readonly srcAddressOffset!: Uint32Array;
   readonly dstAddressOffset!: Uint32Array;

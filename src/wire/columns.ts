@@ -7,7 +7,7 @@ import { BATCH_ROWS, type Codec } from './module.js';
 
 export type Column = 'status' | 'ipVersion' | 'checksumState' | 'headerLength' | 'windowScale' | 'optionMask'
   | 'flags' | 'srcPort' | 'dstPort' | 'window' | 'urgentPointer' | 'checksum' | 'mss'
-  | 'seq' | 'ack' | 'tsValue' | 'tsEcho' | 'payloadOffset' | 'capturedPayloadLength' | 'payloadWireLength'
+  | 'seq' | 'ack' | 'tsValue' | 'tsEcho' | 'payloadOffset' | 'capturedPayloadLength' | 'payloadLength'
   | 'srcAddressOffset' | 'dstAddressOffset' | 'ipChecksumState' | 'fragment';
 
 /** Column name -> layout name in the WASM module, in the module's column order. */
@@ -17,7 +17,7 @@ const COLUMNS: ReadonlyArray<readonly [Column, string]> = [
   ['flags', 'FLAGS'], ['srcPort', 'SRC_PORT'], ['dstPort', 'DST_PORT'], ['window', 'WINDOW'],
   ['urgentPointer', 'URGENT'], ['checksum', 'CHECKSUM'], ['mss', 'MSS'], ['seq', 'SEQ'], ['ack', 'ACK'],
   ['tsValue', 'TS_VALUE'], ['tsEcho', 'TS_ECHO'], ['payloadOffset', 'PAYLOAD_OFFSET'],
-  ['capturedPayloadLength', 'PAYLOAD_LENGTH'], ['payloadWireLength', 'PAYLOAD_WIRE_LENGTH'],
+  ['capturedPayloadLength', 'PAYLOAD_LENGTH'], ['payloadLength', 'PAYLOAD_WIRE_LENGTH'],
   ['srcAddressOffset', 'SRC_ADDRESS_OFFSET'], ['dstAddressOffset', 'DST_ADDRESS_OFFSET'],
   ['ipChecksumState', 'IP_CHECKSUM_STATE'], ['fragment', 'FRAGMENT'],
 ];

@@ -22,7 +22,7 @@ describe('decodeBatch', function () {
       expect(t.ipVersion[i]).to.equal(p.ip.version);
       expect([t.srcPort[i], t.dstPort[i], t.seq[i], t.ack[i], t.flags[i], t.window[i], t.headerLength[i], t.checksum[i], t.urgentPointer[i]])
         .to.deep.equal([p.tcp.srcPort, p.tcp.dstPort, p.tcp.seq, p.tcp.ack, p.tcp.flags, p.tcp.window, p.tcp.headerLength, p.tcp.checksum, p.tcp.urgentPointer]);
-      expect([t.payloadOffset[i], t.capturedPayloadLength[i], t.payloadWireLength[i]]).to.deep.equal([p.offsets.payload, p.payload.length, p.payloadLength]);
+      expect([t.payloadOffset[i], t.capturedPayloadLength[i], t.payloadLength[i]]).to.deep.equal([p.offsets.payload, p.payload.length, p.payloadLength]);
       expect(t.srcAddress(i)).to.equal(p.ip.src);
       expect(t.dstAddress(i)).to.equal(p.ip.dst);
       expect(Array.from(t.payload(i))).to.deep.equal(Array.from(p.payload));
@@ -64,7 +64,7 @@ describe('decodeBatch', function () {
     const long = ipv4Packet(SAMPLE_TCP, new Uint8Array(100));
     const cut = long.subarray(0, long.length - 40);
     const t = decodeBatch([cut, cut], LinkType.RAW, { originalLengths: [cut.length, long.length] });
-    expect(Array.from(t.payloadWireLength)).to.deep.equal([60, 100]);
+    expect(Array.from(t.payloadLength)).to.deep.equal([60, 100]);
     expect(Array.from(t.checksumState)).to.deep.equal([ChecksumState.UNVERIFIABLE, ChecksumState.UNVERIFIABLE]);
   });
 

@@ -77,7 +77,7 @@ describe('corpus: differential against tshark truth tables', function () {
           ack: table.ack[i], flags: table.flags[i], window: table.window[i], headerLength: table.headerLength[i],
           urgent: table.urgentPointer[i], checksum: table.checksum[i],
           checksumState: ['good', 'bad', 'unverifiable'][table.checksumState[i]!],
-          payloadLength: table.payloadWireLength[i], captured: table.capturedPayloadLength[i], payloadOffset: table.payloadOffset[i],
+          payloadLength: table.payloadLength[i], captured: table.capturedPayloadLength[i], payloadOffset: table.payloadOffset[i],
           mss: table.optionMask[i]! & 1 ? table.mss[i] : undefined,
           wscale: table.optionMask[i]! & 2 ? table.windowScale[i] : undefined,
           ts: table.optionMask[i]! & 8 ? [table.tsValue[i], table.tsEcho[i]] : undefined,

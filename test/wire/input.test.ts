@@ -11,7 +11,7 @@ import { SAMPLE_TCP, ipv4Packet, ipv6Packet } from '../helpers/frames.js';
 import { Random } from '../helpers/random.js';
 
 const COLUMNS = ['status', 'ipVersion', 'checksumState', 'headerLength', 'optionMask', 'flags', 'srcPort', 'dstPort',
-  'window', 'checksum', 'seq', 'ack', 'tsValue', 'tsEcho', 'payloadOffset', 'capturedPayloadLength', 'payloadWireLength',
+  'window', 'checksum', 'seq', 'ack', 'tsValue', 'tsEcho', 'payloadOffset', 'capturedPayloadLength', 'payloadLength',
   'srcAddressOffset', 'dstAddressOffset'] as const;
 
 function rows(t: SegmentTable): number[][] {
