@@ -5,6 +5,8 @@ import type { CommandStreams } from './decode.js';
 import { runFlows, type FlowsCommandOptions } from './flows.js';
 import { parseSelector, runFollow, type FollowCommandOptions } from './follow.js';
 import { UsageError } from './usage-error.js';
+import { COLUMNAR_ARG_OPTIONS, COLUMNAR_USAGE, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
+import { runColumnarFlows } from './flows-columnar.js';
 
 export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP connection: endpoints, packets and bytes
                                   each way, retransmissions, gaps, handshake RTT, Zeek-style
@@ -13,6 +15,7 @@ export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP
     --idle-timeout S              end a connection after S seconds without a packet (300)
     --max-flows N                 connections tracked at once (1000000); beyond, the least
                                   recently active is reported early and counted
+${COLUMNAR_USAGE}
   tcpwasm follow FILE [SELECTOR] [options]
                                   the reassembled byte streams (retransmissions and overlaps
                                   resolved: first-seen bytes win) of every connection or of
@@ -29,13 +32,13 @@ function positive(name: string, text: string | undefined, max: number): number |
   return Number(text);
 }
 
-export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCommandOptions } {
+export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCommandOptions; columnar?: ColumnarOptions } {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'max-flows': { type: 'string' } },
+      options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'max-flows': { type: 'string' }, ...COLUMNAR_ARG_OPTIONS },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -45,7 +48,9 @@ export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCo
   if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
   const idleTimeout = positive('idle-timeout', values['idle-timeout'], 86_400 * 365);
   const maxFlows = positive('max-flows', values['max-flows'], 100_000_000);
+  const columnar = parseColumnarOptions(values);
   return {
+    ...(columnar === undefined ? {} : { columnar }),
     file: positionals[0]!,
     options: {
       json: values.json ?? false,
@@ -87,8 +92,8 @@ export async function runFlowCommand(command: 'flows' | 'follow', argv: string[]
   let run: () => Promise<number>;
   try {
     if (command === 'flows') {
-      const { file, options } = parseFlowsArgs(argv);
-      run = () => runFlows(file, options, streams);
+      const { file, options, columnar } = parseFlowsArgs(argv);
+      run = () => (columnar ? runColumnarFlows(file, options, columnar, streams) : runFlows(file, options, streams));
     } else {
       const { file, options } = parseFollowArgs(argv);
       run = () => runFollow(file, options, streams);
