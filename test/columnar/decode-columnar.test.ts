@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { cli, corpus, ensureBuilt } from '../cli/cli-run.js';
 import { corpusCaptures } from '../helpers/corpus.js';
 import { Duck, sqlPath } from './duckdb.js';
+import { decodeColumnar, decodeText } from './in-process.js';
 import { SEGMENT_SUMMARY_SQL, arrowSegments, jsonSegments, readArrowFile, summarise } from './summary.js';
 
 describe('decode --format arrow|parquet', function () {
@@ -35,12 +36,12 @@ describe('decode --format arrow|parquet', function () {
 
   for (const rel of captures) {
     it(`${rel}: Parquet (DuckDB) and Arrow (apache-arrow) hold what --json prints`, async () => {
-      const json = cli('decode', '--json', corpus(rel));
+      const json = await decodeText(corpus(rel), { json: true });
       const expected = jsonSegments(json.stdout);
       const want = summarise(expected);
       const base = join(dir, rel.replace(/\//g, '_'));
-      const parquet = cli('decode', corpus(rel), '--format', 'parquet', '--out', `${base}.parquet`);
-      const arrow = cli('decode', corpus(rel), '--format', 'arrow', '--out', `${base}.arrow`);
+      const parquet = await decodeColumnar(corpus(rel), { format: 'parquet', out: `${base}.parquet` });
+      const arrow = await decodeColumnar(corpus(rel), { format: 'arrow', out: `${base}.arrow` });
       // A damaged capture ends with status 2 in every format alike, after writing what came before.
       expect(parquet.status, parquet.stderr).to.equal(json.status);
       expect(arrow.status, arrow.stderr).to.equal(json.status);
@@ -74,10 +75,10 @@ describe('decode --format arrow|parquet', function () {
   it('--filter and --count choose the rows as they do for --json', async () => {
     const rel = 'zeek-http-206-sack.pcap';
     const filter = 'tcp.len > 0 and src port 80';
-    const want = summarise(jsonSegments(cli('decode', '--json', '--filter', filter, '--count', '300', corpus(rel)).stdout));
+    const want = summarise(jsonSegments((await decodeText(corpus(rel), { json: true, filter, count: 300 })).stdout));
     expect(want.rows).to.equal(300);
     const parquet = join(dir, 'filtered.parquet');
-    expect(cli('decode', corpus(rel), '--filter', filter, '--count', '300', '--format', 'parquet', '--out', parquet).status).to.equal(0);
+    expect((await decodeColumnar(corpus(rel), { format: 'parquet', out: parquet }, { filter, count: 300 })).status).to.equal(0);
     expect(await duck.one(SEGMENT_SUMMARY_SQL(`read_parquet(${sqlPath(parquet)})`))).to.deep.equal(want);
   });
 
@@ -91,12 +92,12 @@ describe('decode --format arrow|parquet', function () {
     header.writeUInt32LE(65535, 16);
     header.writeUInt32LE(1, 20);
     writeFileSync(empty, header);
-    const inputs: Array<[string, string[]]> = [[empty, []], [corpus('zeek-http-206-sack.pcap'), ['--filter', 'port 1']]];
-    for (const [k, [file, extra]] of inputs.entries()) {
+    const inputs: Array<[string, { filter?: string }]> = [[empty, {}], [corpus('zeek-http-206-sack.pcap'), { filter: 'port 1' }]];
+    for (const [k, [file, options]] of inputs.entries()) {
       const parquet = join(dir, `none${k}.parquet`);
       const arrow = join(dir, `none${k}.arrow`);
-      expect(cli('decode', file, ...extra, '--format', 'parquet', '--out', parquet).status).to.equal(0);
-      expect(cli('decode', file, ...extra, '--format', 'arrow', '--out', arrow).status).to.equal(0);
+      expect((await decodeColumnar(file, { format: 'parquet', out: parquet }, options)).status).to.equal(0);
+      expect((await decodeColumnar(file, { format: 'arrow', out: arrow }, options)).status).to.equal(0);
       expect(await duck.one(`SELECT count(*) AS n FROM read_parquet(${sqlPath(parquet)})`)).to.deep.equal({ n: 0 });
       const columns = await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${sqlPath(parquet)})`);
       expect(columns.map((c) => c.column_name)).to.include.members(['frame', 'time', 'src', 'dst', 'payload_length', 'mss']);
