@@ -20,24 +20,33 @@ export interface ColumnarOutput {
   close(): Promise<void>;
 }
 
-export class BinaryToTerminal extends Error {}
-
-/** Throws BinaryToTerminal when the output would be stdout and stdout is a terminal. */
+/**
+ * The output, or the exit status when there is none to write to: 1 when it would be a terminal
+ * (binary data there is a mistake, as gzip and tcpdump -w - also refuse), 2 when the file cannot
+ * be created; the reason is on stderr.
+ */
 export async function openColumnarOutput(
   options: ColumnarOptions, streams: CommandStreams, schemaOf: (c: ColumnarModule) => Schema,
-): Promise<ColumnarOutput> {
+): Promise<ColumnarOutput | number> {
   if (options.out === undefined && (streams.stdout as { isTTY?: boolean }).isTTY) {
-    throw new BinaryToTerminal(`--format ${options.format} writes binary data: give --out FILE or redirect stdout`);
+    streams.stderr.write(`tcpwasm: --format ${options.format} writes binary data: give --out FILE or redirect stdout\n`);
+    return 1;
   }
   const columnar = await import('../columnar/index.js');
   const batchRows = options.batchRows ?? columnar.DEFAULT_BATCH_ROWS;
   const file: Writable | undefined = options.out === undefined ? undefined : createWriteStream(options.out);
   if (file) {
     // An unwritable path fails here, before any decoding.
-    await new Promise<void>((resolve, reject) => {
-      file.once('ready', () => resolve());
-      file.once('error', reject);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        file.once('ready', () => resolve());
+        file.once('error', reject);
+      });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      streams.stderr.write(`tcpwasm: cannot write ${options.out}: ${e.code ?? e.message}\n`);
+      return 2;
+    }
   }
   const out = file ?? streams.stdout;
   const schema = schemaOf(columnar);

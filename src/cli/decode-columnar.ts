@@ -4,7 +4,7 @@
 // SegmentTable as it is decoded, which is cheaper than sending them back from workers.
 
 import { decodeBatch } from '../wire/batch.js';
-import { BinaryToTerminal, openColumnarOutput } from './columnar-output.js';
+import { openColumnarOutput } from './columnar-output.js';
 import type { ColumnarOptions } from './columnar-args.js';
 import type { CommandStreams, DecodeCommandOptions } from './decode.js';
 import { compileFilter } from './filter.js';
@@ -14,12 +14,8 @@ import { SourceFault, captureBatches } from './source.js';
 export async function runColumnarDecode(
   file: string, options: DecodeCommandOptions, columnarOptions: ColumnarOptions, streams: CommandStreams,
 ): Promise<number> {
-  let output;
-  try {
-    output = await openColumnarOutput(columnarOptions, streams, (c) => c.SEGMENT_SCHEMA);
-  } catch (error) {
-    return outputFailed(error, streams);
-  }
+  const output = await openColumnarOutput(columnarOptions, streams, (c) => c.SEGMENT_SCHEMA);
+  if (typeof output === 'number') return output;
   const { sink } = output;
   const builder = new output.columnar.SegmentBatchBuilder(output.batchRows);
   const predicate = options.filter === undefined ? undefined : compileFilter(options.filter);
@@ -51,18 +47,4 @@ export async function runColumnarDecode(
     return 2;
   }
   return 0;
-}
-
-/** A destination that cannot be written: a usage error for a terminal, else status 2. */
-export function outputFailed(error: unknown, streams: CommandStreams): number {
-  if (error instanceof BinaryToTerminal) {
-    streams.stderr.write(`tcpwasm: ${error.message}\n`);
-    return 1;
-  }
-  const e = error as NodeJS.ErrnoException;
-  if (typeof e?.code === 'string' && typeof e.path === 'string') {
-    streams.stderr.write(`tcpwasm: cannot write ${e.path}: ${e.code}\n`);
-    return 2;
-  }
-  throw error;
 }

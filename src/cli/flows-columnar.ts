@@ -6,18 +6,13 @@ import { FlowTable } from '../flows/flow-table.js';
 import { openColumnarOutput } from './columnar-output.js';
 import type { ColumnarOptions } from './columnar-args.js';
 import type { CommandStreams } from './decode.js';
-import { outputFailed } from './decode-columnar.js';
-import { feedCapture, type FlowsCommandOptions } from './flows.js';
+import { feedCapture, flowsStatus, type FlowsCommandOptions } from './flows.js';
 
 export async function runColumnarFlows(
   file: string, options: FlowsCommandOptions, columnarOptions: ColumnarOptions, streams: CommandStreams,
 ): Promise<number> {
-  let output;
-  try {
-    output = await openColumnarOutput(columnarOptions, streams, (c) => c.FLOW_SCHEMA);
-  } catch (error) {
-    return outputFailed(error, streams);
-  }
+  const output = await openColumnarOutput(columnarOptions, streams, (c) => c.FLOW_SCHEMA);
+  if (typeof output === 'number') return output;
   const { sink } = output;
   const builder = new output.columnar.FlowBatchBuilder(output.batchRows);
   const full: RecordBatch[] = [];
@@ -34,11 +29,5 @@ export async function runColumnarFlows(
   });
   if (builder.pending > 0) await sink.write(builder.take());
   await output.close();
-  const s = table.stats;
-  if (s.evicted > 0) streams.stderr.write(`tcpwasm flows: ${s.evicted} connections evicted early (more than ${options.maxFlows ?? 1_000_000} at once)\n`);
-  if (fault !== undefined) {
-    streams.stderr.write(`tcpwasm: ${file}: ${fault instanceof Error ? fault.message : String(fault)}\n`);
-    return 2;
-  }
-  return 0;
+  return flowsStatus(file, options, table, fault, streams);
 }

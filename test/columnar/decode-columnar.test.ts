@@ -133,4 +133,17 @@ describe('decode --format arrow|parquet', function () {
     expect(run.status).to.equal(2);
     expect(run.stderr).to.match(/cannot write .*no-such-dir.*ENOENT/);
   });
+
+  it('without --out, writes to stdout unless stdout is a terminal', async () => {
+    const file = corpus('zeek-http-206-sack.pcap');
+    const refused = await decodeColumnar(file, { format: 'parquet' }, {}, true);
+    expect(refused.status).to.equal(1);
+    expect(refused.stdout).to.equal('');
+    expect(refused.stderr).to.match(/writes binary data: give --out FILE/);
+    const piped = await decodeColumnar(file, { format: 'arrow' });
+    expect(piped.status).to.equal(0);
+    // An Arrow IPC file starts and ends with the magic ARROW1.
+    expect(piped.stdout.startsWith('ARROW1')).to.equal(true);
+    expect(piped.stdout.endsWith('ARROW1')).to.equal(true);
+  });
 });

@@ -23,16 +23,18 @@ function collector(parts: Buffer[]): Writable {
   });
 }
 
-async function run(body: (streams: CommandStreams) => Promise<number>): Promise<Ran> {
+async function run(body: (streams: CommandStreams) => Promise<number>, terminal = false): Promise<Ran> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const status = await body({ stdout: collector(out), stderr: collector(err) });
+  const stdout = Object.assign(collector(out), terminal ? { isTTY: true } : {});
+  const status = await body({ stdout, stderr: collector(err) });
   return { status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
 export const decodeText = (file: string, options: DecodeCommandOptions) => run((s) => runDecode(file, options, s));
-export const decodeColumnar = (file: string, columnar: ColumnarOptions, options: DecodeCommandOptions = {}) =>
-  run((s) => runColumnarDecode(file, options, columnar, s));
+/** With `terminal`, stdout claims to be a terminal (isTTY), as an interactive shell's is. */
+export const decodeColumnar = (file: string, columnar: ColumnarOptions, options: DecodeCommandOptions = {}, terminal = false) =>
+  run((s) => runColumnarDecode(file, options, columnar, s), terminal);
 export const flowsText = (file: string, options: FlowsCommandOptions) => run((s) => runFlows(file, options, s));
 export const flowsColumnar = (file: string, columnar: ColumnarOptions, options: FlowsCommandOptions = {}) =>
   run((s) => runColumnarFlows(file, options, columnar, s));
