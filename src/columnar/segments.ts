@@ -19,10 +19,14 @@ import {
 } from 'apache-arrow';
 import { ChecksumState, OptionBit } from '../wire/constants.js';
 import type { SegmentTable } from '../wire/batch.js';
-import { Validity, booleans, numbers, strings } from './arrow-data.js';
+import { Validity, booleans, numbers } from './arrow-data.js';
+import { AddressTexts, Utf8Column, encodedTexts } from './utf8-column.js';
 
 /** What the builder needs of the capture records beside the decoded table (a pcap RecordBatch has it). */
 export interface FrameTimes {
+  /** The frames as given to decodeBatch: frame i starts at data[offsets[i]]. */
+  data: Uint8Array;
+  offsets: ArrayLike<number>;
   /** Frame number (1-based) of row 0. */
   firstIndex: number;
   /** Capture time of row i: seconds[i] + nanoseconds[i] / 1e9. */
@@ -35,9 +39,10 @@ export interface FrameTimes {
 export const DEFAULT_BATCH_ROWS = 65_536;
 
 /** `checksum_status` spelled as --json spells it, indexed by ChecksumState. */
-const CHECKSUM_STATUS: Readonly<Record<number, string>> = {
-  [ChecksumState.GOOD]: 'good', [ChecksumState.BAD]: 'bad',
-  [ChecksumState.UNVERIFIABLE]: 'unverifiable', [ChecksumState.UNCHECKED]: 'unchecked',
+const CHECKSUM_TEXT = encodedTexts(['good', 'bad', 'unverifiable', 'unchecked']);
+const CHECKSUM_STATUS: Readonly<Record<number, Uint8Array>> = {
+  [ChecksumState.GOOD]: CHECKSUM_TEXT.good, [ChecksumState.BAD]: CHECKSUM_TEXT.bad,
+  [ChecksumState.UNVERIFIABLE]: CHECKSUM_TEXT.unverifiable, [ChecksumState.UNCHECKED]: CHECKSUM_TEXT.unchecked,
 };
 
 const nonNull = (name: string, type: ConstructorParameters<typeof Field>[1]) => new Field(name, type, false);
@@ -80,11 +85,13 @@ class Columns {
   length = 0;
   readonly frame: Uint32Array;
   readonly time: BigInt64Array;
+  /** `time` as 32-bit words (low word first: Arrow data is little-endian, as every JS engine's host). */
+  readonly timeWords: Uint32Array;
   readonly linkType: Uint16Array;
   readonly ipVersion: Uint8Array;
-  readonly src: string[] = [];
+  readonly src: Utf8Column;
   readonly srcPort: Uint16Array;
-  readonly dst: string[] = [];
+  readonly dst: Utf8Column;
   readonly dstPort: Uint16Array;
   readonly seq: Uint32Array;
   readonly ack: Uint32Array;
@@ -95,7 +102,7 @@ class Columns {
   readonly payloadLength: Uint32Array;
   readonly capturedPayloadLength: Uint32Array;
   readonly checksum: Uint16Array;
-  readonly checksumStatus: string[] = [];
+  readonly checksumStatus: Utf8Column;
   readonly mss: Uint16Array;
   readonly mssValid: Validity;
   readonly windowScale: Uint8Array;
@@ -109,6 +116,11 @@ class Columns {
   constructor(capacity: number) {
     this.frame = new Uint32Array(capacity);
     this.time = new BigInt64Array(capacity);
+    this.timeWords = new Uint32Array(this.time.buffer);
+    // 'good' is the usual state; dotted quads are up to 15 bytes.
+    this.src = new Utf8Column(capacity, 12);
+    this.dst = new Utf8Column(capacity, 12);
+    this.checksumStatus = new Utf8Column(capacity, 4);
     this.linkType = new Uint16Array(capacity);
     this.ipVersion = new Uint8Array(capacity);
     this.srcPort = new Uint16Array(capacity);
@@ -140,9 +152,9 @@ class Columns {
       numbers(new TimestampNanosecond('UTC'), this.time, n),
       numbers(new Uint16(), this.linkType, n),
       numbers(new Uint8(), this.ipVersion, n),
-      strings(this.src),
+      this.src.toData(),
       numbers(new Uint16(), this.srcPort, n),
-      strings(this.dst),
+      this.dst.toData(),
       numbers(new Uint16(), this.dstPort, n),
       numbers(new Uint32(), this.seq, n),
       numbers(new Uint32(), this.ack, n),
@@ -153,7 +165,7 @@ class Columns {
       numbers(new Uint32(), this.payloadLength, n),
       numbers(new Uint32(), this.capturedPayloadLength, n),
       numbers(new Uint16(), this.checksum, n),
-      strings(this.checksumStatus),
+      this.checksumStatus.toData(),
       numbers(new Uint16(), this.mss, n, this.mssValid),
       numbers(new Uint8(), this.windowScale, n, this.windowScaleValid),
       booleans(this.sackPermitted, n),
@@ -166,7 +178,8 @@ class Columns {
   }
 }
 
-const NS_PER_SECOND = 1_000_000_000n;
+const NS_PER_SECOND = 1e9;
+const WORD = 2 ** 32;
 
 /**
  * Collects decoded segments into record batches of `batchRows` rows (the last one shorter).
@@ -176,6 +189,7 @@ const NS_PER_SECOND = 1_000_000_000n;
 export class SegmentBatchBuilder {
   readonly batchRows: number;
   #columns: Columns;
+  readonly #addresses = new AddressTexts();
 
   constructor(batchRows = DEFAULT_BATCH_ROWS) {
     if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows must be a whole number ≥ 1, got ${batchRows}`);
@@ -196,12 +210,21 @@ export class SegmentBatchBuilder {
     const c = this.#columns;
     const k = c.length++;
     c.frame[k] = frames.firstIndex + i;
-    c.time[k] = BigInt(frames.seconds[i]!) * NS_PER_SECOND + BigInt(frames.nanoseconds[i]!);
+    // seconds·1e9 + ns as an exact int64 without a BigInt per row: the low word is the product
+    // modulo 2^32 (Math.imul), and the high word is what remains, a multiple of 2^32 that the
+    // double's rounding error (under 2^10 at today's epoch) cannot move to another multiple.
+    const seconds = frames.seconds[i]!;
+    const nanos = frames.nanoseconds[i]!;
+    const low = (Math.imul(seconds, NS_PER_SECOND) + nanos) >>> 0;
+    c.timeWords[2 * k] = low;
+    c.timeWords[2 * k + 1] = Math.round((seconds * NS_PER_SECOND + nanos - low) / WORD) >>> 0;
     c.linkType[k] = frames.linkTypes[i]!;
     c.ipVersion[k] = table.ipVersion[i]!;
-    c.src.push(table.srcAddress(i));
+    const frame = frames.offsets[i]!;
+    const version = table.ipVersion[i]!;
+    c.src.push(this.#addresses.get(frames.data, frame + table.srcAddressOffset[i]!, version));
     c.srcPort[k] = table.srcPort[i]!;
-    c.dst.push(table.dstAddress(i));
+    c.dst.push(this.#addresses.get(frames.data, frame + table.dstAddressOffset[i]!, version));
     c.dstPort[k] = table.dstPort[i]!;
     c.seq[k] = table.seq[i]!;
     c.ack[k] = table.ack[i]!;
@@ -212,7 +235,7 @@ export class SegmentBatchBuilder {
     c.payloadLength[k] = table.payloadWireLength[i]!;
     c.capturedPayloadLength[k] = table.payloadLength[i]!;
     c.checksum[k] = table.checksum[i]!;
-    c.checksumStatus.push(CHECKSUM_STATUS[table.checksumState[i]!] ?? 'unverifiable');
+    c.checksumStatus.push(CHECKSUM_STATUS[table.checksumState[i]!] ?? CHECKSUM_TEXT.unverifiable);
     const mask = table.optionMask[i]!;
     if (mask & OptionBit.MSS) c.mss[k] = table.mss[i]!;
     c.mssValid.set(k, (mask & OptionBit.MSS) !== 0);
