@@ -11,7 +11,7 @@ import { runServe } from './serve.js';
 import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';
 import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
-import { COLUMNAR_ARG_OPTIONS, COLUMNAR_USAGE, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
+import { COLUMNAR_ARG_OPTIONS, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
 import { runColumnarDecode } from './decode-columnar.js';
 
 const USAGE = `Usage:
@@ -34,7 +34,8 @@ decode options:
   --workers N       decode on N worker threads (output stays in frame order; default 1,
                     'auto' = one per core)
   --progress        show the progress bar on a terminal even for a file under 64 MB
-${COLUMNAR_USAGE}
+  --format F        arrow or parquet: an Arrow IPC file or Parquet (one record batch / row group
+                    per --batch-rows N rows, default 65536) to --out FILE or a pipe
 
 ${SERVE_USAGE}
 
