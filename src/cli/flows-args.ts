@@ -6,6 +6,8 @@ import { runFlows, type FlowsCommandOptions } from './flows.js';
 import { parseSelector, runFollow, type FollowCommandOptions } from './follow.js';
 import { positiveInteger } from './positive-integer.js';
 import { UsageError } from './usage-error.js';
+import { COLUMNAR_ARG_OPTIONS, COLUMNAR_USAGE, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
+import { runColumnarFlows } from './flows-columnar.js';
 
 export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP connection: endpoints, packets and bytes
                                   each way, retransmissions, gaps, handshake RTT, Zeek-style
@@ -14,6 +16,7 @@ export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP
     --idle-timeout S              end a connection after S seconds without a packet (300)
     --max-flows N                 connections tracked at once (1000000); beyond, the least
                                   recently active is reported early and counted
+${COLUMNAR_USAGE}
   tcpwasm follow FILE [SELECTOR] [options]
                                   the reassembled byte streams (retransmissions and overlaps
                                   resolved: first-seen bytes win) of every connection or of
@@ -24,13 +27,13 @@ export const FLOWS_USAGE = `  tcpwasm flows FILE [options]    one record per TCP
     --gap-fill zero|skip          what a gap in a stream becomes (zero: NUL bytes, as tcpflow's
                                   files; skip: nothing) [zero]`;
 
-export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCommandOptions } {
+export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCommandOptions; columnar?: ColumnarOptions } {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'max-flows': { type: 'string' } },
+      options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'max-flows': { type: 'string' }, ...COLUMNAR_ARG_OPTIONS },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -40,7 +43,9 @@ export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCo
   if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
   const idleTimeout = positiveInteger('idle-timeout', values['idle-timeout'], 86_400 * 365);
   const maxFlows = positiveInteger('max-flows', values['max-flows'], 100_000_000);
+  const columnar = parseColumnarOptions(values);
   return {
+    ...(columnar === undefined ? {} : { columnar }),
     file: positionals[0]!,
     options: {
       json: values.json ?? false,
@@ -82,8 +87,8 @@ export async function runFlowCommand(command: 'flows' | 'follow', argv: string[]
   let run: () => Promise<number>;
   try {
     if (command === 'flows') {
-      const { file, options } = parseFlowsArgs(argv);
-      run = () => runFlows(file, options, streams);
+      const { file, options, columnar } = parseFlowsArgs(argv);
+      run = () => (columnar ? runColumnarFlows(file, options, columnar, streams) : runFlows(file, options, streams));
     } else {
       const { file, options } = parseFollowArgs(argv);
       run = () => runFollow(file, options, streams);

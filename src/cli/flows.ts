@@ -100,6 +100,11 @@ export async function runFlows(file: string, options: FlowsCommandOptions, strea
     lines.length = 0;
   });
   await out.flush();
+  return flowsStatus(file, options, table, fault, streams);
+}
+
+/** Reports early evictions and a capture fault on stderr; the exit status (2 after a fault). */
+export function flowsStatus(file: string, options: FlowsCommandOptions, table: FlowTable, fault: unknown, streams: CommandStreams): number {
   const s = table.stats;
   if (s.evicted > 0) streams.stderr.write(`tcpwasm flows: ${s.evicted} connections evicted early (more than ${options.maxFlows ?? 1_000_000} at once)\n`);
   if (fault !== undefined) {

@@ -12,6 +12,8 @@ import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';
 import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
 import { positiveInteger } from './positive-integer.js';
+import { COLUMNAR_ARG_OPTIONS, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
+import { runColumnarDecode } from './decode-columnar.js';
 
 const USAGE = `Usage:
   tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
@@ -33,6 +35,8 @@ decode options:
   --workers N       decode on N worker threads (output stays in frame order; default 1,
                     'auto' = one per core)
   --progress        show the progress bar on a terminal even for a file under 64 MB
+  --format F        arrow or parquet: an Arrow IPC file or Parquet (one record batch / row group
+                    per --batch-rows N rows, default 65536) to --out FILE or a pipe
 
 ${SERVE_USAGE}
 
@@ -92,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
         count: { type: 'string' },
         workers: { type: 'string' },
         progress: { type: 'boolean' },
+        ...COLUMNAR_ARG_OPTIONS,
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -115,7 +120,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   let options: DecodeCommandOptions;
+  let columnar: ColumnarOptions | undefined;
   try {
+    columnar = parseColumnarOptions(values);
     if (rest.length !== 1) throw new UsageError('decode expects exactly one FILE');
     if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
     if (values.stats && values.csv) throw new UsageError('--stats prints text, or JSON with --json; not CSV');
@@ -144,7 +151,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  return runDecode(rest[0]!, options, { stdout: process.stdout, stderr: process.stderr });
+  const streams = { stdout: process.stdout, stderr: process.stderr };
+  return columnar ? runColumnarDecode(rest[0]!, options, columnar, streams) : runDecode(rest[0]!, options, streams);
 }
 
 // A closed pipe (`tcpwasm decode big.pcap | head`) is a normal way for output to end.
