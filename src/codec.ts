@@ -25,3 +25,8 @@ export {
   writePcap, writePcapng, PcapWriter,
   type PcapWriterOptions, type PcapngInterface, type WritableRecord,
 } from './pcap/writer.js';
+// The engine's segments to packets and back: encodeSegment writes headers into the headroom a
+// segment declares (no payload copy); segmentFromRow reads a decodeBatch row. The pure
+// converters (segmentFromPacket, packetFromSegment, …) are tcpwasm/engine's.
+export { encodeSegment, encodeSegmentBytes } from './wire/encode-segment.js';
+export { segmentFromRow } from './wire/segment-row.js';

@@ -9,7 +9,6 @@ export { SEGMENT_HEADROOM, type TcpSegment } from './wire/segment.js';
 export {
   segmentFromHeader, segmentFromPacket, headerFromSegment, packetFromSegment,
 } from './wire/segment-convert.js';
-export { encodeSegment, encodeSegmentBytes } from './wire/encode-segment.js';
 export { DEFAULT_TCP_CONFIG, resolveTcpConfig, type TcpConfig, type LossDetection } from './tcp/config.js';
 // The bits of TcpSegment.flags (plain constants: importing them loads no WebAssembly).
 export { TcpFlags } from './wire/constants.js';

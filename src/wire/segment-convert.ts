@@ -3,10 +3,7 @@
 // hand: decode a packet, hand segmentFromPacket(p) to the connection; encode what it returns with
 // encodePacket(packetFromSegment(seg, src, dst)) (or encodeSegmentBytes on a hot path).
 
-import { OptionBit } from './constants.js';
-import { decodeIp } from './decode.js';
 import type { AddressInit, PacketInit, TcpHeaderInit } from './encode.js';
-import type { SegmentTable } from './batch.js';
 import type { TcpSegment } from './segment.js';
 import type { DecodedPacket, TcpHeader, TcpOptions } from './types.js';
 
@@ -81,39 +78,4 @@ export function packetFromSegment<A extends AddressInit>(seg: TcpSegment, src: A
     tcp: headerFromSegment(seg),
     payload: seg.payload,
   };
-}
-
-/**
- * Row `i` of a decoded batch as a TcpSegment; `packet` is the row's IP packet (decodeBatch with
- * a raw-IP link type). The payload is a view into it. SACK blocks are not among the batch
- * columns, so a row carrying them is decoded again alone. ECN is not a batch column either.
- */
-export function segmentFromRow(table: SegmentTable, i: number, packet: Uint8Array): TcpSegment {
-  const mask = table.optionMask[i]!;
-  const payloadAt = table.payloadOffset[i]!;
-  const seg: TcpSegment = {
-    srcPort: table.srcPort[i]!,
-    dstPort: table.dstPort[i]!,
-    seq: table.seq[i]!,
-    ack: table.ack[i]!,
-    flags: table.flags[i]!,
-    window: table.window[i]!,
-    urgentPointer: table.urgentPointer[i]!,
-    payload: packet.subarray(payloadAt, payloadAt + table.capturedPayloadLength[i]!),
-  };
-  if (mask === 0) return seg;
-  if (mask & OptionBit.MSS) seg.mss = table.mss[i]!;
-  if (mask & OptionBit.WINDOW_SCALE) seg.windowScale = table.windowScale[i]!;
-  if (mask & OptionBit.SACK_PERMITTED) seg.sackPermitted = true;
-  if (mask & OptionBit.TIMESTAMP) {
-    seg.tsVal = table.tsValue[i]!;
-    seg.tsEcr = table.tsEcho[i]!;
-  }
-  if (mask & OptionBit.SACK) {
-    const blocks = decodeIp(packet).tcp.options.sack ?? [];
-    const flat: number[] = [];
-    for (const [left, right] of blocks) flat.push(left, right);
-    seg.sack = flat;
-  }
-  return seg;
 }

@@ -21,6 +21,9 @@ export const LAYERS: Readonly<Record<string, number>> = {
   // the codec and the engine's sequence arithmetic, below the stack and the CLI.
   flows: 3,
   stack: 4,
+  // Arrow/Parquet writers for decoded segments and flow records (issue 15): above wire and flows,
+  // beside the stack (neither imports the other), below the CLI that drives them.
+  columnar: 4,
   serve: 5,
   cli: 6,
 };

@@ -32,8 +32,9 @@ describe('browser/bundle: esbuild bundles of tcpwasm/codec and tcpwasm/engine', 
 
   it('the engine bundle carries no codec (the engine needs no WebAssembly)', async () => {
     const { inputs, code } = await bundleLibrary('engine');
-    // From wire/ only the Node-free host and the flag constants.
-    expect(inputs.filter((path) => path.startsWith('dist/wire/'))).to.have.members(['dist/wire/host-browser.js', 'dist/wire/constants.js']);
+    // From wire/ only what loads no WebAssembly: the Node-free host, the flag constants, the
+    // segment type and its pure converters.
+    expect(inputs.filter((path) => path.startsWith('dist/wire/'))).to.have.members(['dist/wire/host-browser.js', 'dist/wire/constants.js', 'dist/wire/segment.js', 'dist/wire/segment-convert.js']);
     expect(code).not.to.match(/WebAssembly/);
   });
 

@@ -74,7 +74,7 @@ interface JsonSegment {
   };
   payloadLength: number;
   capturedPayloadLength: number;
-  checksum: string;
+  checksumStatus: string;
 }
 
 /** The segments of `decode --json` output (lines for frames that failed to decode are left out, as the columnar output leaves them out). */
@@ -89,7 +89,7 @@ export function jsonSegments(ndjson: string): Array<SegmentRow & { timeNs: bigin
       frame: j.frame, src: j.ip.src, srcPort: j.tcp.srcPort, dst: j.ip.dst, dstPort: j.tcp.dstPort,
       seq: j.tcp.seq, window: j.tcp.window, flags: j.tcp.flags, payload: j.payloadLength,
       capturedPayload: j.capturedPayloadLength, mss: o.mss ?? null, tsVal: o.timestamp?.value ?? null,
-      sackPermitted: o.sackPermitted === true, checksum: j.checksum, timeNs: BigInt(j.timestampNs),
+      sackPermitted: o.sackPermitted === true, checksum: j.checksumStatus, timeNs: BigInt(j.timestampNs),
     });
   }
   return out;

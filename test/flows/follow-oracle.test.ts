@@ -39,7 +39,9 @@ const CAUSES: Record<string, Cause> = {
 };
 
 function hasTcpflow(): boolean {
-  return spawnSync('tcpflow', ['-V'], { stdio: 'ignore' }).status === 0;
+  const probe = spawnSync('tcpflow', ['-V'], { encoding: 'utf8' });
+  // tcpflow -V prints its version and exits 1, so look at what it printed, not the status.
+  return probe.error === undefined && /TCPFLOW/i.test(probe.stdout + probe.stderr);
 }
 
 /** tcpflow's name for an endpoint. */

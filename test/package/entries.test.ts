@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { install, node, repo } from './installed.js';
 
-const ENTRIES = ['tcpwasm', 'tcpwasm/codec', 'tcpwasm/engine', 'tcpwasm/stack', 'tcpwasm/tun', 'tcpwasm/serve'];
+const ENTRIES = ['tcpwasm', 'tcpwasm/codec', 'tcpwasm/engine', 'tcpwasm/stack', 'tcpwasm/tun', 'tcpwasm/serve', 'tcpwasm/flows'];
 
 type Listing = Record<string, { import: string[]; require: string[] }>;
 
@@ -92,7 +92,7 @@ console.log(JSON.stringify(${JSON.stringify(ENTRIES)}.map((e) => [require.resolv
     const { pkg } = install();
     resolved.forEach(([cjs, esm], i) => {
       const base = ENTRIES[i] === 'tcpwasm' ? 'index' : ENTRIES[i]!.slice('tcpwasm/'.length);
-      const file = base === 'stack' || base === 'serve' ? `${base}/index.js` : `${base}.js`;
+      const file = base === 'stack' || base === 'serve' || base === 'flows' ? `${base}/index.js` : `${base}.js`;
       expect(cjs).to.equal(join(pkg, 'dist/cjs', file));
       expect(esm).to.equal(pathToFileURL(join(pkg, 'dist', file)).href);
     });

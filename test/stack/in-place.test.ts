@@ -7,7 +7,7 @@ import type { Device, PacketBatchHandler } from '../../src/link/device.js';
 import { buildEchoPacket, ICMP_ECHO_REQUEST } from '../../src/wire/icmp.js';
 import { ReceivedBatch } from '../../src/wire/received-batch.js';
 import { encodeSegment } from '../../src/wire/encode-segment.js';
-import { segmentFromRow } from '../../src/wire/segment-convert.js';
+import { segmentFromRow } from '../../src/wire/segment-row.js';
 import { Stack } from '../../src/stack/stack.js';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { VirtualClock } from '../../src/base/clock.js';

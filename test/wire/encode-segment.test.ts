@@ -3,7 +3,7 @@ import { allocateCopy } from '../../src/tcp/byte-pool.js';
 import { SEGMENT_HEADROOM, type TcpSegment } from '../../src/wire/segment.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { encodeSegment, encodeSegmentBytes } from '../../src/wire/encode-segment.js';
-import { segmentFromRow } from '../../src/wire/segment-convert.js';
+import { segmentFromRow } from '../../src/wire/segment-row.js';
 import { parseAddress } from '../../src/base/address.js';
 import { decodeBatch } from '../../src/wire/batch.js';
 import { encodePacket } from '../../src/wire/encode.js';

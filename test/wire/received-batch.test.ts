@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { TcpSegment } from '../../src/wire/segment.js';
 import { chunkEnd, ReceivedBatch } from '../../src/wire/received-batch.js';
 import { encodeSegment } from '../../src/wire/encode-segment.js';
-import { segmentFromRow } from '../../src/wire/segment-convert.js';
+import { segmentFromRow } from '../../src/wire/segment-row.js';
 import { decodeBatch } from '../../src/wire/batch.js';
 import { LinkType } from '../../src/wire/constants.js';
 import { BATCH_ROWS, INPUT_CHUNK_BYTES } from '../../src/wire/module.js';
