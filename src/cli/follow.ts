@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FlowTable, type FlowInfo } from '../flows/flow-table.js';
 import { formatAddress, parseAddress } from '../base/address.js';
 import type { CommandStreams } from './decode.js';
+import { ByteBuffer } from './byte-buffer.js';
 import { feedCapture } from './flows.js';
 import { Output } from './output.js';
 import { UsageError } from './usage-error.js';
@@ -70,48 +71,49 @@ export function tcpflowName(f: FlowInfo, direction: 'orig' | 'resp'): string {
 
 /** Bytes buffered for all --out files together before they are written. */
 const FLUSH_BYTES = 8 << 20;
-const ZEROS = new Uint8Array(1 << 16);
+/** Bytes gathered for stdout before one write (the stream then waits on backpressure). */
+const STDOUT_BYTES = 1 << 20;
 
 /** One direction's file: written at stream positions (a gap is a hole) in large writes. */
 class DirectionFile {
-  #chunks: Uint8Array[] = [];
+  /** Bytes for the file from stream position #chunkStart on, copied once from the frames. */
+  readonly #buffer = new ByteBuffer();
   #chunkStart = 0;
-  #size = 0;
   #created = false;
 
   constructor(readonly path: string) {}
 
   get buffered(): number {
-    return this.#size;
+    return this.#buffer.length;
   }
 
   add(bytes: Uint8Array, position: number): void {
-    if (this.#size > 0 && position !== this.#chunkStart + this.#size) this.flush();
-    if (this.#size === 0) this.#chunkStart = position;
-    this.#chunks.push(bytes.slice());
-    this.#size += bytes.length;
+    const size = this.#buffer.length;
+    if (size > 0 && position !== this.#chunkStart + size) this.flush();
+    if (this.#buffer.length === 0) this.#chunkStart = position;
+    this.#buffer.append(bytes);
   }
 
   flush(): void {
-    if (this.#size === 0) return;
+    if (this.#buffer.length === 0) return;
     const fd = openSync(this.path, this.#created ? 'r+' : 'w');
     this.#created = true;
     try {
-      const data = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+      const data = this.#buffer.view();
       let done = 0;
       while (done < data.length) done += writeSync(fd, data, done, data.length - done, this.#chunkStart + done);
     } finally {
       closeSync(fd);
     }
-    this.#chunks = [];
-    this.#size = 0;
+    this.#buffer.clear();
   }
 }
 
 /** Runs the command; resolves to the exit status (0, or 2 when the file cannot be read). */
 export async function runFollow(file: string, options: FollowCommandOptions, streams: CommandStreams): Promise<number> {
   const out = new Output(streams.stdout);
-  const pending: Uint8Array[] = [];
+  /** stdout's bytes (headers and streams), copied once from the frames and written in one piece. */
+  const pending = new ByteBuffer();
   /** The files of connections still open, by flow index. */
   const files = new Map<number, DirectionFile[]>();
   const names = new Map<string, number>();
@@ -149,19 +151,23 @@ export async function runFollow(file: string, options: FollowCommandOptions, str
       const from = direction === 'orig' ? `${flow.origAddress}.${flow.origPort}` : `${flow.respAddress}.${flow.respPort}`;
       const to = direction === 'orig' ? `${flow.respAddress}.${flow.respPort}` : `${flow.origAddress}.${flow.origPort}`;
       const header = `\n>>> flow ${flow.index} ${direction} ${from} > ${to}\n`;
-      const emit = (bytes: Uint8Array) => {
+      const headerBytes = Buffer.from(header);
+      const startRun = () => {
         if (last !== header) {
-          pending.push(Buffer.from(header.slice(last === '' ? 1 : 0)));
+          pending.append(last === '' ? headerBytes.subarray(1) : headerBytes);
           last = header;
         }
-        pending.push(bytes.slice());
-        bufferedBytes += bytes.length;
       };
       return {
-        onData: emit,
+        onData: (bytes: Uint8Array) => {
+          startRun();
+          pending.append(bytes);
+        },
         ...(skip ? {} : {
           onGap: (length: number) => {
-            for (let left = length; left > 0; left -= ZEROS.length) emit(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+            if (length <= 0) return;
+            startRun();
+            pending.appendZeros(length);
           },
         }),
       };
@@ -180,9 +186,16 @@ export async function runFollow(file: string, options: FollowCommandOptions, str
       }
       return;
     }
-    for (const chunk of pending) await out.write(chunk);
-    pending.length = 0;
-    bufferedBytes = 0;
+    if (pending.length < STDOUT_BYTES) return;
+    await writePending();
+  };
+  const writePending = async () => {
+    if (pending.length === 0) return;
+    // Output takes a view and may hold it until its flush: give it a copy-free buffer of its own.
+    const view = pending.view();
+    pending.clear();
+    await out.write(view);
+    await out.flush();
   };
   let fault: unknown;
   try {
@@ -190,7 +203,10 @@ export async function runFollow(file: string, options: FollowCommandOptions, str
   } finally {
     for (const list of files.values()) for (const f of list) f.flush();
   }
-  if (options.out === undefined && last !== '') await out.write('\n');
+  if (options.out === undefined) {
+    await writePending();
+    if (last !== '') await out.write('\n');
+  }
   await out.flush();
   if (fault !== undefined) {
     streams.stderr.write(`tcpwasm: ${file}: ${fault instanceof Error ? fault.message : String(fault)}\n`);

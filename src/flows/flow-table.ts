@@ -12,6 +12,7 @@ import type { DirectionSummary, FlowEnd, FlowInfo, FlowRecord } from './record.j
 
 export type { FlowInfo } from './record.js';
 import { SegmentVerdict, StreamReassembler, type ReassemblerOptions } from './reassembler.js';
+import { FlowSlots } from './flow-slots.js';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -128,8 +129,6 @@ class Direction {
 }
 
 class Flow {
-  /** Chain of flows whose keys share a hash. */
-  nextInBucket: Flow | undefined;
   /** Neighbours in the table's activity list (open or closing). */
   prev: Flow | undefined;
   next: Flow | undefined;
@@ -212,7 +211,7 @@ export class FlowTable {
   readonly #idle: number;
   readonly #linger: number;
   readonly #maxFlows: number;
-  readonly #buckets = new Map<number, Flow>();
+  readonly #slots = new FlowSlots<Flow>();
   /** Open flows and closing ones (both FINs or a RST seen), each by last activity. */
   readonly #open = new ActivityList();
   readonly #closing = new ActivityList();
@@ -280,10 +279,12 @@ export class FlowTable {
     const hash = ((endpointHash(s0, s1, s2, s3, sp) + endpointHash(d0, d1, d2, d3, dp)) & 0x3ffffffe) | (v6 ? 1 : 0);
     const flags = t.flags[i]!;
     const seq = t.seq[i]!;
-    let flow = this.#buckets.get(hash);
+    const slots = this.#slots;
+    let flow: Flow | undefined;
     let dir: 0 | 1 = 0;
-    for (; flow; flow = flow.nextInBucket) {
-      if (flow.info.ipVersion !== (v6 ? 6 : 4)) continue;
+    for (let j = slots.home(hash); (flow = slots.item(j)) !== undefined; j = slots.next(j)) {
+      // The hash carries the IP version in its low bit, so equal hashes mean equal versions.
+      if (slots.hashAt(j) !== hash) continue;
       if (flow.oPort === sp && flow.o0 === s0 && flow.o1 === s1 && flow.o2 === s2 && flow.o3 === s3 
         && flow.rPort === dp && flow.r0 === d0 && flow.r1 === d1 && flow.r2 === d2 && flow.r3 === d3) {
         dir = 0;
@@ -316,8 +317,7 @@ export class FlowTable {
         : new Flow(hash, info, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp, frameNumber, now, this.#options);
       if (flipped) flow.history.flipped();
       dir = flipped ? 1 : 0;
-      flow.nextInBucket = this.#buckets.get(hash);
-      this.#buckets.set(hash, flow);
+      this.#slots.add(flow);
       this.stats.flows++;
       if (++this.stats.active > this.stats.peakActive) this.stats.peakActive = this.stats.active;
       this.#open.push(flow);
@@ -407,16 +407,7 @@ export class FlowTable {
 
   #end(flow: Flow, reason: FlowEnd): void {
     (flow.closing ? this.#closing : this.#open).remove(flow);
-    // Unlink from its bucket.
-    let f = this.#buckets.get(flow.hash);
-    if (f === flow) {
-      if (flow.nextInBucket) this.#buckets.set(flow.hash, flow.nextInBucket);
-      else this.#buckets.delete(flow.hash);
-    } else {
-      while (f && f.nextInBucket !== flow) f = f.nextInBucket;
-      if (f) f.nextInBucket = flow.nextInBucket;
-    }
-    flow.nextInBucket = undefined;
+    this.#slots.remove(flow);
     this.stats.active--;
     this.stats[reason]++;
     for (const [side, dir] of [[flow.orig, 0], [flow.resp, 1]] as const) {
@@ -427,8 +418,15 @@ export class FlowTable {
     if (!this.#options.onFlow) return;
     const anyPayload = flow.orig.stream.uniqueBytes > 0 || flow.resp.stream.uniqueBytes > 0;
     const history = flow.history.text;
+    const info = flow.info;
+    // Written out rather than spread from info: one literal, one hidden class for every record.
     this.#options.onFlow({
-      ...flow.info,
+      index: info.index,
+      ipVersion: info.ipVersion,
+      origAddress: info.origAddress,
+      origPort: info.origPort,
+      respAddress: info.respAddress,
+      respPort: info.respPort,
       firstFrame: flow.firstFrame,
       lastFrame: flow.lastFrame,
       start: flow.start,
