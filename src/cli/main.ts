@@ -47,7 +47,10 @@ ${SERVE_USAGE}
 Filter expressions: host ADDR, src host ADDR, dst host ADDR, port N, src port N, dst port N,
 ip, ip6, the flags fin syn rst psh ack urg ece cwr ae (or flags & syn|fin), and comparisons
 tcp.len tcp.srcport tcp.dstport tcp.window tcp.seq tcp.ack tcp.hdrlen  > >= < <= == != N,
-combined with and, or, not and parentheses.
+combined with and, or, not and parentheses. tcpdump's forms for TCP work too: tcp, tcp port N,
+[src|dst] net CIDR, [src|dst] portrange N-M, tcp[tcpflags] & tcp-syn != 0 (tcp-fin tcp-syn
+tcp-rst tcp-push tcp-ack tcp-urg tcp-ece tcp-cwr; == forms; also tcp[13]). Other pcap-filter
+primitives (udp, icmp, ether, less, tcp[N:M] ...) are refused, naming the primitive.
 
 Exit status: 0 on success, 1 on a usage error, 2 when the file cannot be read as a capture
 (the segments before the fault are still printed) or the filter does not parse; serve: 2
@@ -113,7 +116,8 @@ async function main(argv: string[]): Promise<number> {
       compileFilter(options.filter);
     } catch (error) {
       if (!(error instanceof FilterSyntaxError)) throw error;
-      process.stderr.write(`tcpwasm decode: filter ${JSON.stringify(options.filter)}: ${error.message}\n`);
+      const given = words.some((w) => w === '--filter' || w.startsWith('--filter=')) ? '--filter' : 'filter';
+      process.stderr.write(`tcpwasm decode: ${given} ${JSON.stringify(options.filter)}: ${error.message}\n`);
       return 2;
     }
   }

@@ -244,7 +244,7 @@ describe('decode options (built CLI)', function () {
       expect(run.status).to.equal(2);
       expect(run.stdout).to.equal('');
       expect(lines(run.stderr)).to.deep.equal([
-        'tcpwasm decode: filter "port 22 and (syn or": column 20: expected a test (host, port, a flag, tcp.len ...), found the end of the expression',
+        'tcpwasm decode: --filter "port 22 and (syn or": column 20: expected a test (host, port, a flag, tcp.len ...), found the end of the expression',
       ]);
     });
 
