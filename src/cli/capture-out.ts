@@ -2,7 +2,8 @@
 // way `tcpdump -r in -w out FILTER` does. Link types and timestamps are kept: timestamps go out
 // in nanoseconds (pcap magic 0xa1b23c4d, pcapng if_tsresol 9), so nothing is rounded away.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { PcapWriter, PcapngWriter } from '../pcap/writer.js';
 import { timestampNsAt, type FrameColumns } from './chunk.js';
@@ -22,7 +23,9 @@ export class MixedLinkTypes extends Error {}
 const NANOSECONDS = 9;
 
 export class CaptureOut {
-  private readonly stream: WriteStream;
+  private readonly stream: Writable;
+  /** `-w -` writes to standard output, which is left open. */
+  private readonly toStdout: boolean;
   private pcap: PcapWriter | undefined;
   private pcapng: PcapngWriter | undefined;
   /** pcapng interface id per link type. */
@@ -33,7 +36,8 @@ export class CaptureOut {
   frames = 0;
 
   constructor(path: string, private readonly format: CaptureFormat) {
-    this.stream = createWriteStream(path);
+    this.toStdout = path === '-';
+    this.stream = this.toStdout ? process.stdout : createWriteStream(path);
     // Recorded here (a stream error with no listener would end the process); thrown at the next write.
     this.stream.on('error', (error) => { this.failure = error; });
     if (format === 'pcapng') this.pcapng = new PcapngWriter();
@@ -80,6 +84,7 @@ export class CaptureOut {
   async close(fallbackLinkType: number): Promise<void> {
     if (this.format === 'pcap' && !this.pcap) this.pcap = new PcapWriter({ linkType: fallbackLinkType, nanosecond: true });
     await this.flush();
+    if (this.toStdout) return;
     this.stream.end();
     await once(this.stream, 'finish');
   }

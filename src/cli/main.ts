@@ -28,7 +28,7 @@ decode options (tcpdump's letters where tcpdump has one):
   -n, -nn, -S       print lines exactly as \`tcpdump -nn -S\` does (no checksum text); we never
                     resolve names and always print absolute sequence numbers
   -K, --no-verify   do not verify checksums (no checksum verdict: offloaded loopback captures)
-  -w FILE           write the matching frames to FILE instead of printing them: pcapng when FILE
+  -w FILE           write the matching frames to FILE (- = stdout) instead of printing: pcapng when FILE
                     ends in .pcapng or the input is pcapng, else pcap (nanosecond timestamps)
   -#                start each line with the frame number, as tcpdump -# does
   -v                accepted for tcpdump habit (verbosity); the version is --version

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTshark } from '../helpers/tshark.js';
-import { cli, corpus, ensureBuilt, lines } from './cli-run.js';
+import { MAIN, cli, corpus, ensureBuilt, lines, repoRoot } from './cli-run.js';
 
 let dir = '';
 
@@ -66,6 +66,15 @@ describe('decode -w FILE (built CLI)', function () {
       ours.forEach((o, k) => expect(written[k]![2]).to.equal(source.get(o.frame!)));
     });
   }
+
+  it('-w - writes the capture to standard output, byte for byte what -w FILE writes', function () {
+    const path = join(dir, 'stdout.pcap');
+    expect(cli('decode', '-r', corpus('zeek-http-206-sack.pcap'), '-w', path, 'fin').status).to.equal(0);
+    const r = spawnSync(process.execPath, [MAIN, 'decode', '-r', corpus('zeek-http-206-sack.pcap'), '-w', '-', 'fin'], { cwd: repoRoot });
+    expect(r.status).to.equal(0);
+    expect(Buffer.compare(r.stdout, readFileSync(path))).to.equal(0);
+    expect(r.stdout.length).to.be.greaterThan(24);
+  });
 
   it('-c N with -w writes N frames', function () {
     const path = join(dir, 'count.pcap');
