@@ -200,7 +200,13 @@ export class RowFormatter {
 
   json(i: number): string {
     const { record, packet } = decodeRow(this.chunk, i);
-    return JSON.stringify(toJson(record, packet));
+    const out = toJson(record, packet);
+    if (this.table.checksumState[i] === ChecksumState.UNCHECKED) {
+      // -K: the batch verified nothing, so the row carries no verdict (decodeFrame always checks).
+      out.checksum = 'unchecked';
+      delete out.expectedChecksum;
+    }
+    return JSON.stringify(out);
   }
 
   errorJson(i: number): string {

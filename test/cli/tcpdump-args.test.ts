@@ -68,12 +68,13 @@ describe('decode: tcpdump habits (built CLI)', function () {
   });
 
   it('-K / --no-verify: a loopback capture with offloaded checksums prints no (incorrect -> …) verdict', function () {
+    let out: string[] = [];
     const verified = cli('decode', LOOPBACK);
     expect(verified.stdout).to.include('(incorrect -> ');
     for (const flag of ['-K', '--no-verify']) {
       const run = cli('decode', flag, LOOPBACK);
       expect(run.status).to.equal(0);
-      const out = lines(run.stdout);
+      out = lines(run.stdout);
       expect(out).to.have.length(lines(verified.stdout).length);
       for (const line of out) expect(line).not.to.include('cksum');
       // The rest of each line is unchanged.
@@ -81,6 +82,12 @@ describe('decode: tcpdump habits (built CLI)', function () {
     }
     const csv = lines(cli('decode', '-K', '--csv', LOOPBACK).stdout).slice(1);
     for (const row of csv) expect(row).to.include(',unchecked,');
+    const json = lines(cli('decode', '-K', '--json', LOOPBACK).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(json).to.have.length(out.length);
+    for (const o of json) {
+      expect(o.checksum).to.equal('unchecked');
+      expect(o).not.to.have.property('expectedChecksum');
+    }
   });
 
   it('-v is verbosity, not the version: decode -v prints segments; --version still prints the version', function () {
