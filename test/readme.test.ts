@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The pages whose code blocks are checked here (architecture.md and browser.md have their own owners' tests). */
 const pages = ['README.md', 'docs/cli.md', 'docs/codec.md', 'docs/stack.md', 'docs/tun.md', 'docs/engine.md',
-  'docs/testing.md', 'docs/benchmarks.md', 'docs/building.md', 'docs/flows.md', 'docs/columnar.md'];
+  'docs/testing.md', 'docs/benchmarks.md', 'docs/building.md', 'docs/flows.md', 'docs/columnar.md', 'docs/tcpdump.md'];
 const text = (page: string): string => readFileSync(join(root, page), 'utf8');
 const readme = text('README.md');
 

@@ -9,9 +9,10 @@ import { CSV_COLUMNS, csvLine } from './rows.js';
 import { ChunkProcessor, type ChunkPlan, type ChunkResult, type OutputFormat } from './process-chunk.js';
 import { Output } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
-import { SourceFault, captureBatches, type SourceProgress } from './source.js';
+import { SourceFault, captureBatches, isPcapngMagic, type SourceProgress } from './source.js';
 import { RunStats, formatStats } from './stats.js';
 import { WorkerPool } from './worker-pool.js';
+import { CaptureOut, MixedLinkTypes, outputFormat } from './capture-out.js';
 
 export interface DecodeCommandOptions {
   json?: boolean;
@@ -25,6 +26,14 @@ export interface DecodeCommandOptions {
   workers?: number;
   /** Draw the progress bar even for a small file (still only on a terminal). */
   progress?: boolean;
+  /** Text lines exactly as `tcpdump -nn -S` prints them (-n, -nn, -S). */
+  tcpdump?: boolean;
+  /** Verify TCP checksums (default true; -K turns it off). */
+  verify?: boolean;
+  /** Frame number at the start of each text line (-#). */
+  frameNumbers?: boolean;
+  /** Write the matching frames to this capture file instead of printing them (-w). */
+  write?: string;
 }
 
 /** Where the command writes; stderr's isTTY and columns decide the progress bar. */
@@ -37,8 +46,13 @@ export interface CommandStreams {
 const QUEUE_PER_WORKER = 2;
 
 function planOf(options: DecodeCommandOptions): ChunkPlan {
-  const format: OutputFormat = options.stats ? 'none' : options.json ? 'json' : options.csv ? 'csv' : 'text';
-  return { format, stats: options.stats === true, ...(options.filter === undefined ? {} : { filter: options.filter }) };
+  const format: OutputFormat = options.stats || options.write !== undefined ? 'none' : options.json ? 'json' : options.csv ? 'csv' : 'text';
+  return {
+    format, stats: options.stats === true,
+    tcpdump: options.tcpdump === true, verify: options.verify !== false, frameNumbers: options.frameNumbers === true,
+    collectRows: options.write !== undefined,
+    ...(options.filter === undefined ? {} : { filter: options.filter }),
+  };
 }
 
 /** Runs the command; resolves to the exit status (0, or 2 when the file cannot be read). */
@@ -53,6 +67,10 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   const workers = Math.max(1, options.workers ?? 1);
   const started = performance.now();
   let printed = 0;
+  let capture: CaptureOut | undefined;
+  let inputIsPcapng = false;
+  let firstLinkType = 1;
+  const onHead = (head: Uint8Array) => { inputIsPcapng = isPcapngMagic(head); };
   let bar: ProgressBar | undefined;
   let barDecided = false;
   const onProgress = (p: SourceProgress) => {
@@ -74,6 +92,10 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     }
     printed += result.printed;
     if (result.stats) stats!.add(result.stats);
+    if (options.write !== undefined && result.rows) {
+      capture ??= new CaptureOut(options.write, outputFormat(options.write, inputIsPcapng));
+      await capture.add(chunk, result.rows);
+    }
     await out.write(result.bytes);
     return printed >= limit;
   };
@@ -99,7 +121,8 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     if (plan.format === 'csv') await out.write(`${csvLine(CSV_COLUMNS)}\n`);
     let reached = false;
     try {
-      batches: for await (const batch of captureBatches(file, onProgress)) {
+      batches: for await (const batch of captureBatches(file, onProgress, onHead)) {
+        if (batch.count > 0 && printed === 0) firstLinkType = batch.linkTypes[0]!;
         if (!pool) {
           // One thread: the batch's columns are decoded where they lie, no copy.
           if (await take(processor.process(batch, limit - printed), batch)) break;
@@ -122,6 +145,10 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     }
     await finish();
     return 0;
+  } catch (error) {
+    if (!(error instanceof MixedLinkTypes) && !isWriteFault(error)) throw error;
+    stderr.write(`tcpwasm: ${options.write}: ${describe(error)}\n`);
+    return 2;
   } finally {
     await pool?.close();
   }
@@ -130,6 +157,8 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   async function finish(): Promise<void> {
     await drain();
     bar?.clear();
+    // Like tcpdump -w, an output with no matching frame is still a capture (header only).
+    if (options.write !== undefined) await (capture ?? new CaptureOut(options.write, outputFormat(options.write, inputIsPcapng))).close(firstLinkType);
     if (stats) {
       const report = stats.report(file, performance.now() - started, options.filter);
       await out.write(options.json ? `${JSON.stringify(report)}\n` : `${formatStats(report)}\n`);
@@ -149,6 +178,11 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
       }
     }
   }
+}
+
+/** An error from writing the -w file (a system call's errno error). */
+function isWriteFault(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function describe(error: unknown): string {

@@ -12,7 +12,17 @@
 //            | "ip" | "ip6"                             COMPARE: > >= < <= == = !=
 //   FLAG    := fin | syn | rst | psh | ack | urg | ece | cwr | ae
 //
-// `host` and `port` without a direction match either end. Keywords are case-insensitive.
+// and the pcap-filter (BPF) forms tcpdump users type, for TCP:
+//   test    := "tcp" [["src" | "dst"] ("port" N | "portrange" N-M)]
+//            | ["src" | "dst"] "net" ADDRESS/PREFIX | ["src" | "dst"] "portrange" N-M
+//            | "tcp[tcpflags]" ["&" MASK] ("!=" | "==" | "=" | ">" ...) VALUE   (also tcp[13])
+//   MASK    := TCPFLAG | NUMBER | MASK "|" MASK | "(" MASK ")"
+//   TCPFLAG := tcp-fin | tcp-syn | tcp-rst | tcp-push | tcp-ack | tcp-urg | tcp-ece | tcp-cwr
+// Other BPF primitives (udp, icmp, ether, vlan, less, greater, proto, tcp[N:M] ...) are refused
+// with UnsupportedFilterError, which names the primitive.
+//
+// `host`, `net`, `port` and `portrange` without a direction match either end. Keywords are
+// case-insensitive.
 
 import { parseAddress } from '../base/address.js';
 import { TcpFlags } from '../wire/constants.js';
@@ -31,13 +41,46 @@ export class FilterSyntaxError extends Error {
   }
 }
 
+/** A pcap-filter primitive the language does not have (it would select other frames than asked). */
+export class UnsupportedFilterError extends FilterSyntaxError {
+  readonly primitive: string;
+  constructor(primitive: string, column: number) {
+    super(`'${primitive}' is a pcap-filter primitive tcpwasm does not support (decode sees TCP segments only; see the filter grammar in the usage text)`, column);
+    this.name = 'UnsupportedFilterError';
+    this.primitive = primitive;
+  }
+}
+
+/** pcap-filter words that name something we cannot test; refused rather than misread. */
+const UNSUPPORTED = new Set([
+  'udp', 'icmp', 'icmp6', 'arp', 'rarp', 'ether', 'vlan', 'mpls', 'pppoed', 'pppoes', 'geneve', 'sctp', 'igmp',
+  'less', 'greater', 'len', 'proto', 'protochain', 'broadcast', 'multicast', 'gateway', 'inbound', 'outbound',
+  'ifname', 'on', 'rnr', 'rulenum', 'reason', 'action', 'wlan', 'type', 'subtype', 'dir', 'atalk', 'aarp', 'decnet',
+  'iso', 'stp', 'ipx', 'netbeui', 'llc', 'mask', 'ah', 'esp', 'pim', 'vrrp', 'carp',
+]);
+
+/** tcpdump's names for the bits of tcp[tcpflags] (byte 13 of the header). */
+const TCP_FLAG_CONSTANTS: Record<string, number> = {
+  'tcp-fin': 0x01, 'tcp-syn': 0x02, 'tcp-rst': 0x04, 'tcp-push': 0x08, 'tcp-ack': 0x10, 'tcp-urg': 0x20,
+  'tcp-ece': 0x40, 'tcp-cwr': 0x80,
+};
+
+/** Bytes a and b agree in the first `bits` bits (a network prefix). */
+function prefixAt(data: Uint8Array, at: number, net: Uint8Array, bits: number): boolean {
+  let k = 0;
+  for (; bits >= 8; k++, bits -= 8) if (data[at + k] !== net[k]) return false;
+  if (bits === 0) return true;
+  const mask = (0xff << (8 - bits)) & 0xff;
+  return ((data[at + k]! ^ net[k]!) & mask) === 0;
+}
+
 interface Token {
   text: string;
   /** 1-based column of the first character. */
   column: number;
 }
 
-const OPERATORS = ['&&', '||', '>=', '<=', '==', '!=', '(', ')', '!', '&', '|', '>', '<', '='];
+const OPERATORS = ['&&', '||', '>=', '<=', '==', '!=', '(', ')', '[', ']', '!', '&', '|', '>', '<', '='];
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -51,7 +94,8 @@ function tokenize(source: string): Token[] {
       i += op.length;
       continue;
     }
-    const word = /^[A-Za-z0-9_.:%]+/.exec(source.slice(i));
+    // '-' joins tcp-syn and portrange bounds, '/' a network's prefix length.
+    const word = /^[A-Za-z0-9_.:%][A-Za-z0-9_.:%/-]*/.exec(source.slice(i));
     if (!word) throw new FilterSyntaxError(`unexpected character ${JSON.stringify(c)}`, i + 1);
     tokens.push({ text: word[0], column: i + 1 });
     i += word[0].length;
@@ -158,13 +202,22 @@ class Parser {
     const column = this.column();
     const word = this.peek();
     if (word === undefined) throw new FilterSyntaxError('expected a test (host, port, a flag, tcp.len ...), found the end of the expression', column);
+    if (word === 'tcp') return this.tcp();
+    if (this.tokens[this.at + 1]?.text === '[') {
+      // ip[8], udp[0:2], ...: byte access into a header other than TCP's.
+      const inner = this.tokens[this.at + 2]?.text ?? '';
+      throw new UnsupportedFilterError(`${this.tokens[this.at]!.text}[${inner}]`, column);
+    }
     if (word === 'src' || word === 'dst') {
       this.next();
       const what = this.peek();
-      if (what !== 'host' && what !== 'port') throw new FilterSyntaxError(`expected 'host' or 'port' after '${word}', found ${this.found()}`, this.column());
+      if (what !== 'host' && what !== 'port' && what !== 'net' && what !== 'portrange') {
+        throw new FilterSyntaxError(`expected 'host', 'net', 'port' or 'portrange' after '${word}', found ${this.found()}`, this.column());
+      }
       return this.endpoint(what, word);
     }
-    if (word === 'host' || word === 'port') return this.endpoint(word, 'either');
+    if (word === 'host' || word === 'port' || word === 'net' || word === 'portrange') return this.endpoint(word, 'either');
+    if (UNSUPPORTED.has(word)) throw new UnsupportedFilterError(this.tokens[this.at]!.text, column);
     if (word === 'ip' || word === 'ip6') {
       this.next();
       const version = word === 'ip' ? 4 : 6;
@@ -198,6 +251,76 @@ class Parser {
     throw new FilterSyntaxError(`unknown test ${this.found()} (expected host, port, src, dst, ip, ip6, a flag, flags & FLAG or ${Object.keys(FIELDS).join(', ')})`, column);
   }
 
+  /** `tcp` alone (every row is TCP), `tcp [src|dst] port|portrange ...`, or `tcp[tcpflags] ...`. */
+  private tcp(): RowPredicate {
+    const column = this.column();
+    this.next();
+    const next = this.peek();
+    if (next === '[') return this.tcpFlagsByte(column);
+    if (next === 'port' || next === 'portrange') return this.endpoint(next, 'either');
+    if (next === 'src' || next === 'dst') {
+      this.next();
+      const what = this.peek();
+      if (what !== 'port' && what !== 'portrange') throw new FilterSyntaxError(`expected 'port' or 'portrange' after 'tcp ${next}', found ${this.found()}`, this.column());
+      return this.endpoint(what, next);
+    }
+    if (next === 'host' || next === 'net') throw new FilterSyntaxError(`'tcp ${next}' is not pcap-filter syntax: write '${next} ADDRESS' (every row is TCP)`, this.column());
+    return () => true;
+  }
+
+  /**
+   * tcp[tcpflags] (or tcp[13]) [& MASK] OP VALUE: byte 13 of the TCP header, as BPF reads it.
+   * libpcap applies tcp[...] to IPv4 only (pcap-filter(7)); here it tests IPv6 segments too.
+   */
+  private tcpFlagsByte(column: number): RowPredicate {
+    this.next();
+    const index = this.tokens[this.at];
+    if (!index || (index.text.toLowerCase() !== 'tcpflags' && index.text !== '13')) {
+      throw new UnsupportedFilterError(`tcp[${index?.text ?? ''}]`, column);
+    }
+    this.next();
+    if (this.peek() !== ']') throw new UnsupportedFilterError(`tcp[${index.text}${this.tokens[this.at]?.text ?? ''}`, column);
+    this.next();
+    let mask = 0xff;
+    if (this.peek() === '&') {
+      this.next();
+      mask = this.mask();
+    }
+    const op = this.peek();
+    const compare = op === undefined || op === '&' ? undefined : COMPARE[op];
+    if (!compare) throw new FilterSyntaxError(`expected a comparison (!= == = > >= < <=) after tcp[tcpflags], found ${this.found()}`, this.column());
+    this.next();
+    const value = this.mask();
+    return (t, _d, _o, i) => compare(t.flags[i]! & 0xff & mask, value);
+  }
+
+  /** MASK := TCPFLAG | NUMBER | MASK '|' MASK | '(' MASK ')'. */
+  private mask(): number {
+    let value = this.maskTerm();
+    while (this.peek() === '|') {
+      this.next();
+      value |= this.maskTerm();
+    }
+    return value;
+  }
+
+  private maskTerm(): number {
+    const word = this.peek();
+    if (word === '(') {
+      this.next();
+      const value = this.mask();
+      if (this.peek() !== ')') throw new FilterSyntaxError(`expected ')' in the flag mask, found ${this.found()}`, this.column());
+      this.next();
+      return value;
+    }
+    const constant = word === undefined ? undefined : TCP_FLAG_CONSTANTS[word];
+    if (constant !== undefined) {
+      this.next();
+      return constant;
+    }
+    return this.number(`a flag (${Object.keys(TCP_FLAG_CONSTANTS).join(' ')}) or a number`, 0xff);
+  }
+
   private flag(): number {
     const word = this.peek();
     const bit = word === undefined ? undefined : FLAGS[word];
@@ -215,8 +338,24 @@ class Parser {
     return Number(token.text);
   }
 
-  private endpoint(kind: 'host' | 'port', direction: 'src' | 'dst' | 'either'): RowPredicate {
+  private endpoint(kind: 'host' | 'port' | 'net' | 'portrange', direction: 'src' | 'dst' | 'either'): RowPredicate {
     this.next();
+    if (kind === 'portrange') {
+      const token = this.tokens[this.at];
+      const m = token ? /^(\d+)-(\d+)$/.exec(token.text) : null;
+      const low = m ? Number(m[1]) : NaN;
+      const high = m ? Number(m[2]) : NaN;
+      if (!m || low > 0xffff || high > 0xffff) throw new FilterSyntaxError(`expected a port range N-M after 'portrange', found ${this.found()}`, this.column());
+      this.next();
+      // pcap-filter accepts the bounds either way round.
+      const lo = Math.min(low, high);
+      const hi = Math.max(low, high);
+      const inRange = (p: number) => p >= lo && p <= hi;
+      if (direction === 'src') return (t, _d, _o, i) => inRange(t.srcPort[i]!);
+      if (direction === 'dst') return (t, _d, _o, i) => inRange(t.dstPort[i]!);
+      return (t, _d, _o, i) => inRange(t.srcPort[i]!) || inRange(t.dstPort[i]!);
+    }
+    if (kind === 'net') return this.net(direction);
     if (kind === 'port') {
       const port = this.number("a port number after 'port'", 0xffff);
       if (direction === 'src') return (t, _d, _o, i) => t.srcPort[i] === port;
@@ -232,13 +371,47 @@ class Parser {
       throw new FilterSyntaxError(`expected an IPv4 or IPv6 address after 'host', found '${token.text}'`, token.column);
     }
     this.next();
-    const { version, bytes } = parsed;
-    const src: RowPredicate = (t, d, o, i) => t.ipVersion[i] === version && addressAt(d, o[i]! + t.srcAddressOffset[i]!, bytes);
-    const dst: RowPredicate = (t, d, o, i) => t.ipVersion[i] === version && addressAt(d, o[i]! + t.dstAddressOffset[i]!, bytes);
+    return this.addressTest(parsed.version, (d, at) => addressAt(d, at, parsed.bytes), direction);
+  }
+
+  private net(direction: 'src' | 'dst' | 'either'): RowPredicate {
+    const token = this.tokens[this.at];
+    const parsed = token ? parseNet(token.text) : undefined;
+    if (!token || !parsed) {
+      throw new FilterSyntaxError(`expected a network ADDRESS/PREFIX (e.g. 10.0.0.0/8, 2001:db8::/32) with no host bits set after 'net', found ${this.found()}`, token?.column ?? this.column());
+    }
+    this.next();
+    return this.addressTest(parsed.version, (d, at) => prefixAt(d, at, parsed.bytes, parsed.bits), direction);
+  }
+
+  private addressTest(version: number, test: (data: Uint8Array, at: number) => boolean, direction: 'src' | 'dst' | 'either'): RowPredicate {
+    const src: RowPredicate = (t, d, o, i) => t.ipVersion[i] === version && test(d, o[i]! + t.srcAddressOffset[i]!);
+    const dst: RowPredicate = (t, d, o, i) => t.ipVersion[i] === version && test(d, o[i]! + t.dstAddressOffset[i]!);
     if (direction === 'src') return src;
     if (direction === 'dst') return dst;
     return (t, d, o, i) => src(t, d, o, i) || dst(t, d, o, i);
   }
+}
+
+/** Parses ADDRESS[/PREFIX] after `net`. */
+function parseNet(text: string): { version: 4 | 6; bytes: Uint8Array; bits: number } | undefined {
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  let parsed;
+  try {
+    parsed = parseAddress(address);
+  } catch {
+    return undefined;
+  }
+  const width = parsed.bytes.length * 8;
+  const bits = slash < 0 ? width : /^\d+$/.test(text.slice(slash + 1)) ? Number(text.slice(slash + 1)) : NaN;
+  if (!(bits >= 0 && bits <= width)) return undefined;
+  // Like pcap-filter, host bits set under the mask are an error, not silently dropped.
+  for (let k = 0; k < parsed.bytes.length; k++) {
+    const hostBits = 0xff >> Math.max(0, Math.min(8, bits - 8 * k));
+    if (parsed.bytes[k]! & hostBits) return undefined;
+  }
+  return { version: parsed.version as 4 | 6, bytes: parsed.bytes, bits };
 }
 
 /** Compiles a filter expression; throws FilterSyntaxError naming the column of the problem. */

@@ -39,6 +39,8 @@ export function formatOptions(options: TcpOptions): string {
       text = entry && entry.data.length > 0 ? `${name} 0x${hex(entry.data)}` : name;
     }
     parts.push(text);
+    // Bytes after the end-of-option-list are padding (RFC 9293 §3.2); tcpdump prints one eol.
+    if (kind === 0) break;
   }
   return parts.join(',');
 }

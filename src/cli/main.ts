@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // The `tcpwasm` command: thin argument handling over the library.
 
-import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { runDecode, type DecodeCommandOptions } from './decode.js';
+import { runDecode } from './decode.js';
+import { parseDecodeArgs, type DecodeArgs } from './decode-args.js';
 import { FilterSyntaxError, compileFilter } from './filter.js';
 import { runDemoCommand } from './demo/command.js';
 import { runServe } from './serve.js';
@@ -16,7 +15,10 @@ import { COLUMNAR_ARG_OPTIONS, parseColumnarOptions, type ColumnarOptions } from
 import { runColumnarDecode } from './decode-columnar.js';
 
 const USAGE = `Usage:
-  tcpwasm decode FILE [options]   print the TCP segments of a pcap/pcapng(.gz) capture
+  tcpwasm decode FILE [options] [FILTER...]
+  tcpwasm decode -r FILE [options] [FILTER...]
+                                  print the TCP segments of a pcap/pcapng(.gz) capture; FILE
+                                  '-' or /dev/stdin reads standard input (a pipe)
 ${FLOWS_USAGE}
   tcpwasm serve [options]         serve HTTP (live stack stats), echo and discard from our TCP
                                   stack over a TUN device (needs CAP_NET_ADMIN), until Ctrl-C
@@ -25,11 +27,20 @@ ${FLOWS_USAGE}
   tcpwasm --version
   tcpwasm --help
 
-decode options:
+decode options (tcpdump's letters where tcpdump has one):
+  -r FILE           the capture to read
+  -c N, --count N   stop after N segments
+  -n, -nn, -S       print lines exactly as \`tcpdump -nn -S\` does (no checksum text); we never
+                    resolve names and always print absolute sequence numbers
+  -K, --no-verify   do not verify checksums (no checksum verdict: offloaded loopback captures)
+  -w FILE           write the matching frames to FILE (- = stdout) instead of printing: pcapng when FILE
+                    ends in .pcapng or the input is pcapng, else pcap (nanosecond timestamps)
+  -#                start each line with the frame number, as tcpdump -# does
+  -v                accepted for tcpdump habit (verbosity); the version is --version
   --json            one JSON object per segment (NDJSON) instead of tcpdump-like text
   --csv             CSV with a header row (RFC 4180 quoting) instead of text
-  --filter EXPR     only segments matching EXPR, e.g. 'host 192.0.2.1 and (syn or tcp.len > 0)'
-  --count N         stop after N segments
+  --filter EXPR     only segments matching EXPR (or give EXPR as the trailing words), e.g.
+                    'tcp port 80 and (tcp[tcpflags] & tcp-syn != 0 or tcp.len > 0)'
   --stats           print a summary (segments, flows, flags, options, checksums, errors,
                     throughput) instead of the segments; JSON with --json
   --workers N       decode on N worker threads (output stays in frame order; default 1,
@@ -43,7 +54,10 @@ ${SERVE_USAGE}
 Filter expressions: host ADDR, src host ADDR, dst host ADDR, port N, src port N, dst port N,
 ip, ip6, the flags fin syn rst psh ack urg ece cwr ae (or flags & syn|fin), and comparisons
 tcp.len tcp.srcport tcp.dstport tcp.window tcp.seq tcp.ack tcp.hdrlen  > >= < <= == != N,
-combined with and, or, not and parentheses.
+combined with and, or, not and parentheses. tcpdump's forms for TCP work too: tcp, tcp port N,
+[src|dst] net CIDR, [src|dst] portrange N-M, tcp[tcpflags] & tcp-syn != 0 (tcp-fin tcp-syn
+tcp-rst tcp-push tcp-ack tcp-urg tcp-ece tcp-cwr; == forms; also tcp[13]). Other pcap-filter
+primitives (udp, icmp, ether, less, tcp[N:M] ...) are refused, naming the primitive.
 
 Exit status: 0 on success, 1 on a usage error, 2 when the file cannot be read as a capture
 (the segments before the fault are still printed) or the filter does not parse; serve: 2
@@ -52,11 +66,6 @@ when the TUN device cannot be opened; demo: 1 when a check fails.`;
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-function workerCount(text: string | undefined): number | undefined {
-  if (text === 'auto') return availableParallelism();
-  return positiveInteger('workers', text, 64);
 }
 
 /** serve and demo have their own options; their usage errors name the command. */
@@ -83,76 +92,47 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'flows' || argv[0] === 'follow') {
     return runFlowCommand(argv[0], argv.slice(1), { stdout: process.stdout, stderr: process.stderr }, USAGE);
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        csv: { type: 'boolean' },
-        stats: { type: 'boolean' },
-        filter: { type: 'string' },
-        count: { type: 'string' },
-        workers: { type: 'string' },
-        progress: { type: 'boolean' },
-        ...COLUMNAR_ARG_OPTIONS,
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`tcpwasm: ${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (values.version) {
-    process.stdout.write(`${version()}\n`);
-    return 0;
-  }
-  const [command, ...rest] = positionals;
-  if (command !== 'decode') {
+  // decode's own words follow it; options written before it (`tcpwasm --json decode f`) still count.
+  const at = argv.indexOf('decode');
+  if (at < 0) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (argv.includes('--version')) {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const command = argv.find((a) => !a.startsWith('-'));
     process.stderr.write(`tcpwasm: ${command ? `unknown command ${JSON.stringify(command)}` : 'no command given'}\n${USAGE}\n`);
     return 1;
   }
-  let options: DecodeCommandOptions;
-  let columnar: ColumnarOptions | undefined;
+  const words = [...argv.slice(0, at), ...argv.slice(at + 1)];
+  if (words.includes('--help') || words.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let args: DecodeArgs;
   try {
-    columnar = parseColumnarOptions(values);
-    if (rest.length !== 1) throw new UsageError('decode expects exactly one FILE');
-    if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
-    if (values.stats && values.csv) throw new UsageError('--stats prints text, or JSON with --json; not CSV');
-    const count = positiveInteger('count', values.count, Number.MAX_SAFE_INTEGER);
-    const workers = workerCount(values.workers);
-    options = {
-      json: values.json ?? false,
-      csv: values.csv ?? false,
-      stats: values.stats ?? false,
-      progress: values.progress ?? false,
-      ...(values.filter === undefined ? {} : { filter: values.filter }),
-      ...(count === undefined ? {} : { count }),
-      ...(workers === undefined ? {} : { workers }),
-    };
+    args = parseDecodeArgs(words);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`tcpwasm decode: ${error.message}\n${USAGE}\n`);
     return 1;
   }
+  const { file, options } = args;
   if (options.filter !== undefined) {
     try {
       compileFilter(options.filter);
     } catch (error) {
       if (!(error instanceof FilterSyntaxError)) throw error;
-      process.stderr.write(`tcpwasm decode: --filter ${JSON.stringify(options.filter)}: ${error.message}\n`);
+      const given = words.some((w) => w === '--filter' || w.startsWith('--filter=')) ? '--filter' : 'filter';
+      process.stderr.write(`tcpwasm decode: ${given} ${JSON.stringify(options.filter)}: ${error.message}\n`);
       return 2;
     }
   }
   const streams = { stdout: process.stdout, stderr: process.stderr };
-  return columnar ? runColumnarDecode(rest[0]!, options, columnar, streams) : runDecode(rest[0]!, options, streams);
+  return args.columnar ? runColumnarDecode(file, options, args.columnar, streams) : runDecode(file, options, streams);
 }
 
 // A closed pipe (`tcpwasm decode big.pcap | head`) is a normal way for output to end.

@@ -57,14 +57,19 @@ export function optionsTextBound(length: number): number {
  * Writes the text inside `options [...]` for the options in bytes[start, end) of a header the
  * decoder accepted (so every length byte is in range). Writes nothing when there are none.
  */
-export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, end: number): void {
+export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, end: number, tcpdump = false): void {
   let seen = 0;
   let i = start;
   while (i < end) {
     if (i > start) out.ascii(',');
     const kind = bytes[i]!;
-    if (kind === 0 || kind === 1) {
-      out.ascii(kind === 0 ? 'eol' : 'nop');
+    if (kind === 0) {
+      // End of option list (RFC 9293 §3.2): what follows is padding, and tcpdump stops here too.
+      out.ascii('eol');
+      return;
+    }
+    if (kind === 1) {
+      out.ascii('nop');
       i++;
       continue;
     }
@@ -73,7 +78,12 @@ export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, 
     const first = kind < 32 && (seen & bit) === 0;
     if (kind < 32) seen |= bit;
     const at = i + 2;
-    if (first && wellFormed(kind, length)) {
+    if (tcpdump && writeTcpdumpOnly(out, kind, bytes, at, length)) {
+      i += length;
+      continue;
+    }
+    // tcpdump types every occurrence; our default line types only the first, as the decoder does.
+    if ((first || tcpdump) && wellFormed(kind, length)) {
       if (kind === KIND_MSS) {
         out.ascii('mss ');
         out.uint(be16(bytes, at));
@@ -100,7 +110,7 @@ export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, 
         }
       }
     } else {
-      out.ascii(OPTION_NAMES[kind] ?? `opt-${kind}`);
+      out.ascii((tcpdump ? TCPDUMP_NAMES[kind] ?? `unknown-${kind}` : undefined) ?? OPTION_NAMES[kind] ?? `opt-${kind}`);
       if (length > 2) {
         out.ascii(' 0x');
         out.ascii(hex(bytes.subarray(at, i + length)));
@@ -108,6 +118,66 @@ export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, 
     }
     i += length;
   }
+}
+
+/**
+ * Names tcpdump 4.99 (print-tcp.c tcp_option_values) gives the kinds it prints raw; any other
+ * kind is unknown-N. Kinds 27 (quick-start) and 253 are not in its table.
+ */
+const TCPDUMP_NAMES: Record<number, string> = { 19: 'md5', 20: 'scps', 29: 'tcp-ao', 30: 'mptcp' };
+
+/** RFC 6994 experiment id of TCP Fast Open under kind 254 (RFC 7413 §4.1.1). */
+const TFO_MAGIC = 0xf989;
+
+/** TCP Fast Open's cookie as tcpdump prints it: cookiereq when empty, `cookie HEX` or invalid. */
+function writeFastOpen(out: OptionSink, bytes: Uint8Array, at: number, length: number): void {
+  if (length === 0) return out.ascii(' cookiereq');
+  if (length % 2 !== 0 || length < 4 || length > 16) return out.ascii(' invalid');
+  out.ascii(' cookie ');
+  out.ascii(hex(bytes.subarray(at, at + length)));
+}
+
+/**
+ * The kinds tcpdump decodes that our default line prints raw: UTO (RFC 5482, `uto 0xRAW
+ * SECONDS`), Fast Open (kind 34, and kind 254 with its magic), other kind-254 experiments
+ * (`exp-MAGIC`), echo/echoreply (RFC 1072) and CC (RFC 1644). False when it is not one of them.
+ */
+function writeTcpdumpOnly(out: OptionSink, kind: number, bytes: Uint8Array, at: number, length: number): boolean {
+  const data = length - 2;
+  if (kind === 28 && data === 2) {
+    const raw = be16(bytes, at);
+    out.ascii('uto 0x');
+    out.ascii(raw.toString(16));
+    out.ascii(' ');
+    // The low bit is the granularity: set means minutes (RFC 5482 §2).
+    out.uint(raw & 1 ? (raw >> 1) * 60 : raw >> 1);
+    return true;
+  }
+  if (kind === 34) {
+    out.ascii('tfo');
+    writeFastOpen(out, bytes, at, data);
+    return true;
+  }
+  if (kind === 254 && data >= 2) {
+    const magic = be16(bytes, at);
+    if (magic === TFO_MAGIC) {
+      out.ascii('exp-tfo');
+      writeFastOpen(out, bytes, at + 2, data - 2);
+    } else out.ascii(`exp-${magic.toString(16).padStart(4, '0')}`);
+    return true;
+  }
+  if ((kind === 6 || kind === 7) && data === 4) {
+    out.ascii(kind === 6 ? 'echo ' : 'echoreply ');
+    out.uint(be32(bytes, at));
+    return true;
+  }
+  if (kind >= 11 && kind <= 13 && data === 4) {
+    // tcpdump names kind 13 (CC.ECHO) with an empty string.
+    out.ascii(kind === 11 ? 'cc ' : kind === 12 ? 'ccnew ' : ' ');
+    out.uint(be32(bytes, at));
+    return true;
+  }
+  return false;
 }
 
 /** writeOptions as a string (empty when there are no options). */

@@ -16,6 +16,14 @@ export interface ChunkPlan {
   format: OutputFormat;
   filter?: string;
   stats: boolean;
+  /** Text lines exactly as `tcpdump -nn -S` prints them (no checksum text). */
+  tcpdump?: boolean;
+  /** Verify TCP checksums (default); false is tcpdump's -K: no checksum verdict at all. */
+  verify?: boolean;
+  /** Start each text line with the frame number (tcpdump -#). */
+  frameNumbers?: boolean;
+  /** Return the rows that matched (for -w). */
+  collectRows?: boolean;
 }
 
 export interface ChunkResult {
@@ -24,6 +32,8 @@ export interface ChunkResult {
   /** Segments printed (or counted, with format 'none'), the --count unit. */
   printed: number;
   stats?: ChunkStats;
+  /** With plan.collectRows: the rows counted in `printed`, in order. */
+  rows?: Uint32Array;
 }
 
 /** A text line is about 200 bytes; the buffer grows if the guess is short. */
@@ -44,8 +54,9 @@ export class ChunkProcessor {
     const n = chunk.count;
     const offsets = chunk.offsets.subarray(0, n);
     const table = decodeBatch({ data: chunk.data, offsets, lengths: chunk.lengths.subarray(0, n) },
-      chunk.linkTypes.subarray(0, n), { originalLengths: chunk.originalLengths.subarray(0, n) });
-    const rows = new RowFormatter(chunk, table);
+      chunk.linkTypes.subarray(0, n), { originalLengths: chunk.originalLengths.subarray(0, n), verifyChecksums: this.plan.verify !== false });
+    const rows = new RowFormatter(chunk, table, { tcpdump: this.plan.tcpdump === true, frameNumbers: this.plan.frameNumbers === true });
+    const kept = this.plan.collectRows ? new Uint32Array(n) : undefined;
     const { format } = this.plan;
     const predicate = this.predicate;
     const stats = this.plan.stats ? emptyChunkStats() : undefined;
@@ -66,6 +77,7 @@ export class ChunkProcessor {
         continue;
       }
       if (predicate && !predicate(table, chunk.data, offsets, i)) continue;
+      if (kept) kept[printed] = i;
       printed++;
       if (stats) {
         countSegment(stats, table, i);
@@ -76,6 +88,6 @@ export class ChunkProcessor {
       else if (format === 'csv') out.line(rows.csv(i));
     }
     if (stats) stats.flows = [...flows!];
-    return { bytes: out.bytes(), printed, ...(stats ? { stats } : {}) };
+    return { bytes: out.bytes(), printed, ...(stats ? { stats } : {}), ...(kept ? { rows: kept.slice(0, printed) } : {}) };
   }
 }

@@ -5,7 +5,7 @@
 // per-frame formatters, so every line matches what `formatLine` / `toJson` print.
 
 import { DecodeError } from '../wire/errors.js';
-import { ACK, ChecksumState, URG } from '../wire/constants.js';
+import { ACK, AE, ChecksumState, FIN, RST, SYN, URG } from '../wire/constants.js';
 import { decodeFrame } from '../wire/decode.js';
 import { formatAddress } from '../base/address.js';
 import { formatTcpFlags } from '../wire/flags.js';
@@ -16,9 +16,12 @@ import { optionsText, optionsTextBound, writeOptions } from './options-text.js';
 import type { LineBuffer } from './line-buffer.js';
 import { TimeOfDay, epochText } from './time-text.js';
 
+/** Where the source address lies in an IPv4 header. */
+const IPV4_SRC_OFFSET = 12;
 const DOT = 0x2e;
 const COLON = 0x3a;
 const CLOSE_BRACKET = 0x5d;
+const NEWLINE = 0x0a;
 /**
  * Bytes of a text line apart from its option list, at most: time 15, IP6 addresses 2 x 45, ports,
  * flags (9 letters), five 10-digit numbers and the fixed words come to under 260.
@@ -51,10 +54,26 @@ export function rowError(chunk: FrameColumns, i: number): DecodeError {
   throw new Error(`frame ${chunk.firstIndex + i}: the batch decoder failed it but decodeFrame did not`);
 }
 
+/** How text lines look; both off is the default line (tcpdump's with a checksum verdict). */
+export interface TextStyle {
+  /** Exactly `tcpdump -nn -S`: no checksum text, no `seq` on a segment that carries none. */
+  tcpdump: boolean;
+  /** Each line starts with the frame number as `tcpdump -#` prints it. */
+  frameNumbers: boolean;
+}
+
+/** tcpdump -# prints the packet number right-aligned in 5 columns, then two spaces. */
+export function frameNumberText(frame: number): string {
+  return `${String(frame).padStart(5)}  `;
+}
+
 export class RowFormatter {
   private readonly time = new TimeOfDay();
 
-  constructor(private readonly chunk: FrameColumns, private readonly table: SegmentTable) {}
+  constructor(
+    private readonly chunk: FrameColumns, private readonly table: SegmentTable,
+    private readonly style: TextStyle = { tcpdump: false, frameNumbers: false },
+  ) {}
 
   private options(i: number): string {
     const t = this.table;
@@ -82,22 +101,45 @@ export class RowFormatter {
   }
 
   /**
+   * Bytes the IPv4 header's total length claims beyond what the frame held on the wire (its
+   * original length): 0 for a whole datagram.
+   */
+  private ipv4Missing(i: number): number {
+    const frame = this.chunk.offsets[i]!;
+    const ipStart = this.table.srcAddressOffset[i]! - IPV4_SRC_OFFSET;
+    const d = this.chunk.data;
+    const total = (d[frame + ipStart + 2]! << 8) | d[frame + ipStart + 3]!;
+    const onWire = this.chunk.originalLengths[i]! - ipStart;
+    return total > onWire ? total - onWire : 0;
+  }
+
+  /**
    * Writes the tcpdump-like line of a decoded row (status 0), identical to formatLine's, byte by
    * byte: no string is built for the line (only for an option list or an IPv6 address).
    */
   writeText(out: LineBuffer, i: number): void {
     const t = this.table;
-    if (t.checksumState[i] === ChecksumState.BAD) {
+    const { tcpdump, frameNumbers } = this.style;
+    if (t.checksumState[i] === ChecksumState.BAD && !tcpdump) {
       const { record, packet } = decodeRow(this.chunk, i);
-      return out.line(formatLine(record, packet));
+      return out.line(`${frameNumbers ? frameNumberText(record.index) : ''}${formatLine(record, packet)}`);
     }
     const optionBytes = t.headerLength[i]! - 20;
     out.begin(TEXT_LINE_FIXED_BYTES + optionsTextBound(optionBytes));
     const flags = t.flags[i]!;
-    const length = t.payloadLength[i]!;
+    const length = t.payloadLength[i]! + (tcpdump && t.ipVersion[i] === 4 ? this.ipv4Missing(i) : 0);
     const seq = t.seq[i]!;
+    if (frameNumbers) out.ascii(frameNumberText(this.chunk.firstIndex + i));
     this.time.write(out, this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!);
     out.ascii(t.ipVersion[i] === 4 ? ' IP ' : ' IP6 ');
+    const missing = tcpdump && t.ipVersion[i] === 4 ? this.ipv4Missing(i) : 0;
+    if (missing > 0) {
+      // tcpdump (print-ip.c) says so when the frame on the wire was shorter than the IPv4 total
+      // length, and takes the TCP length from that total.
+      out.ascii('truncated-ip - ');
+      out.uint(missing);
+      out.ascii(' bytes missing! ');
+    }
     this.writeAddress(out, i, t.srcAddressOffset);
     out.byte(DOT);
     out.uint(t.srcPort[i]!);
@@ -106,12 +148,17 @@ export class RowFormatter {
     out.byte(DOT);
     out.uint(t.dstPort[i]!);
     out.ascii(': Flags [');
-    out.ascii(flagText(flags));
-    out.ascii('], seq ');
-    out.uint(seq);
-    if (length > 0) {
-      out.byte(COLON);
-      out.uint((seq + length) >>> 0);
+    // tcpdump 4.99.3 (Debian 12) has no letter for AE (RFC 9768, formerly NS).
+    out.ascii(flagText(tcpdump ? flags & ~AE : flags));
+    out.byte(CLOSE_BRACKET);
+    // tcpdump (print-tcp.c) prints seq only when the segment occupies sequence space or resets.
+    if (!tcpdump || length > 0 || (flags & (SYN | FIN | RST)) !== 0) {
+      out.ascii(', seq ');
+      out.uint(seq);
+      if (length > 0) {
+        out.byte(COLON);
+        out.uint((seq + length) >>> 0);
+      }
     }
     if (flags & ACK) {
       out.ascii(', ack ');
@@ -126,25 +173,34 @@ export class RowFormatter {
     if (optionBytes > 0) {
       const end = this.chunk.offsets[i]! + t.payloadOffset[i]!;
       out.ascii(', options [');
-      writeOptions(out, this.chunk.data, end - optionBytes, end);
+      writeOptions(out, this.chunk.data, end - optionBytes, end, tcpdump);
       out.byte(CLOSE_BRACKET);
     }
     out.ascii(', length ');
     out.uint(length);
+    const state = t.checksumState[i];
+    // tcpdump prints checksums only with -v; with -K nothing was verified, so there is no verdict.
+    if (tcpdump || state === ChecksumState.UNCHECKED) return out.byte(NEWLINE);
     out.ascii(', cksum 0x');
     out.hex4(t.checksum[i]!);
-    out.ascii(t.checksumState[i] === ChecksumState.GOOD ? ' (correct)\n' : ' (unverifiable)\n');
+    out.ascii(state === ChecksumState.GOOD ? ' (correct)\n' : ' (unverifiable)\n');
   }
 
   /** The line for a row that failed to decode. */
   errorText(i: number): string {
     const error = rowError(this.chunk, i);
-    return `${formatTime(timestampNsAt(this.chunk, i))} frame ${this.chunk.firstIndex + i}: ${error.code}: ${error.message}`;
+    return `${this.style.frameNumbers ? frameNumberText(this.chunk.firstIndex + i) : ''}${formatTime(timestampNsAt(this.chunk, i))} frame ${this.chunk.firstIndex + i}: ${error.code}: ${error.message}`;
   }
 
   json(i: number): string {
     const { record, packet } = decodeRow(this.chunk, i);
-    return JSON.stringify(toJson(record, packet));
+    const out = toJson(record, packet);
+    if (this.table.checksumState[i] === ChecksumState.UNCHECKED) {
+      // -K: the batch verified nothing, so the row carries no verdict (decodeFrame always checks).
+      out.checksumStatus = 'unchecked';
+      delete out.expectedChecksum;
+    }
+    return JSON.stringify(out);
   }
 
   errorJson(i: number): string {
@@ -164,7 +220,8 @@ export class RowFormatter {
     if (state === ChecksumState.BAD) {
       checksum = 'bad';
       expected = hex4(decodeRow(this.chunk, i).packet.expectedChecksum!);
-    } else if (state !== ChecksumState.GOOD) checksum = 'unverifiable';
+    } else if (state === ChecksumState.UNCHECKED) checksum = 'unchecked';
+    else if (state !== ChecksumState.GOOD) checksum = 'unverifiable';
     return csvLine([
       this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), t.ipVersion[i]!,
       this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,

@@ -6,6 +6,8 @@
 // first yields the records read before it, then throws SourceFault.
 
 import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
 import type { RecordBatch } from '../pcap/batch.js';
 import { isGzip } from '../pcap/gzip.js';
 import { CaptureParser } from '../pcap/parser.js';
@@ -29,14 +31,71 @@ export class SourceFault extends Error {
 export interface SourceProgress {
   /** Bytes of the file consumed so far; undefined when it cannot be known (gzip). */
   bytesRead: number | undefined;
-  /** Size of the file on disk. */
+  /** Size of the file on disk (0 for standard input, whose size is unknown). */
   fileBytes: number;
   frames: number;
 }
 
-export async function* captureBatches(
-  path: string, progress?: (p: SourceProgress) => void,
+/** The names tcpdump users give standard input: `-`, and the device, which may be a pipe. */
+export function isStandardInput(path: string): boolean {
+  return path === '-' || path === '/dev/stdin';
+}
+
+/** The capture's first bytes say pcapng (its section header block type). */
+export function isPcapngMagic(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a;
+}
+
+/**
+ * Records from a stream (standard input): a pipe can neither seek nor tell its size (ESPIPE), so
+ * it is read front to back, through gunzip when it starts with the gzip magic. Every chunk is a
+ * fresh buffer, so batches stay valid as long as the file-reading path's do.
+ */
+export async function* streamBatches(
+  input: AsyncIterable<Uint8Array>, progress?: (p: SourceProgress) => void, onHead?: (head: Uint8Array) => void,
 ): AsyncGenerator<RecordBatch, void, undefined> {
+  const parser = new CaptureParser();
+  let frames = 0;
+  let first = true;
+  const feed = async function* (chunks: AsyncIterable<Uint8Array>): AsyncGenerator<RecordBatch, void, undefined> {
+    for await (const chunk of chunks) {
+      if (first && chunk.length > 0) {
+        first = false;
+        onHead?.(chunk);
+      }
+      parser.push(chunk);
+      for (const batch of parser.drainBatches(CHUNK_RECORDS)) {
+        frames += batch.count;
+        yield batch;
+      }
+      progress?.({ bytesRead: undefined, fileBytes: 0, frames });
+    }
+  };
+  try {
+    const iterator = input[Symbol.asyncIterator]();
+    const head = await iterator.next();
+    if (head.done) {
+      parser.end();
+      return;
+    }
+    const rest = (async function* () {
+      yield head.value;
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+    })();
+    yield* feed(isGzip(head.value.subarray(0, 2)) ? Readable.from(rest).pipe(createGunzip()) : rest);
+    parser.end();
+  } catch (error) {
+    throw new SourceFault(error);
+  }
+}
+
+export async function* captureBatches(
+  path: string, progress?: (p: SourceProgress) => void, onHead?: (head: Uint8Array) => void,
+): AsyncGenerator<RecordBatch, void, undefined> {
+  if (isStandardInput(path)) {
+    yield* streamBatches(process.stdin, progress, onHead);
+    return;
+  }
   let handle;
   try {
     handle = await open(path, 'r');
@@ -46,9 +105,10 @@ export async function* captureBatches(
   let gzip: boolean;
   let fileBytes: number;
   try {
-    const head = new Uint8Array(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    gzip = isGzip(head.subarray(0, bytesRead));
+    const head = new Uint8Array(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    gzip = isGzip(head.subarray(0, Math.min(2, bytesRead)));
+    if (!gzip) onHead?.(head.subarray(0, bytesRead));
     fileBytes = (await handle.stat()).size;
   } catch (error) {
     await handle.close();

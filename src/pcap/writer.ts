@@ -60,6 +60,13 @@ export class PcapWriter {
   bytes(): Uint8Array {
     return concat(this.chunks);
   }
+
+  /** The bytes added since the last take (the header first): for writing a file as it grows. */
+  take(): Uint8Array {
+    const out = concat(this.chunks);
+    this.chunks.length = 0;
+    return out;
+  }
 }
 
 /** Renders a pcap file from records. */
@@ -79,27 +86,43 @@ export interface PcapngInterface {
 
 /** Renders a pcapng file: one section, the given interfaces, one enhanced packet block per record. */
 export function writePcapng(records: Iterable<WritableRecord>, interfaces: PcapngInterface[], bigEndian = false): Uint8Array {
-  const little = !bigEndian;
-  const blocks: Uint8Array[] = [];
-  const block = (type: number, body: Uint8Array): void => {
+  const writer = new PcapngWriter(bigEndian);
+  for (const iface of interfaces) writer.addInterface(iface);
+  for (const record of records) writer.add(record);
+  return writer.take();
+}
+
+/** A pcapng file built block by block: one section, interfaces added before the packets that use them. */
+export class PcapngWriter {
+  private readonly blocks: Uint8Array[] = [];
+  private readonly little: boolean;
+  private readonly unitsPerSecond: bigint[] = [];
+
+  constructor(bigEndian = false) {
+    this.little = !bigEndian;
+    const shb = new DataView(new ArrayBuffer(16));
+    shb.setUint32(0, 0x1a2b3c4d, this.little);
+    shb.setUint16(4, 1, this.little);
+    shb.setUint16(6, 0, this.little);
+    shb.setBigInt64(8, -1n, this.little);
+    this.block(0x0a0d0d0a, new Uint8Array(shb.buffer));
+  }
+
+  private block(type: number, body: Uint8Array): void {
     const padded = (body.length + 3) & ~3;
     const total = 12 + padded;
     const out = new Uint8Array(total);
     const v = new DataView(out.buffer);
-    v.setUint32(0, type, little);
-    v.setUint32(4, total, little);
+    v.setUint32(0, type, this.little);
+    v.setUint32(4, total, this.little);
     out.set(body, 8);
-    v.setUint32(total - 4, total, little);
-    blocks.push(out);
-  };
-  const shb = new DataView(new ArrayBuffer(16));
-  shb.setUint32(0, 0x1a2b3c4d, little);
-  shb.setUint16(4, 1, little);
-  shb.setUint16(6, 0, little);
-  shb.setBigInt64(8, -1n, little);
-  block(0x0a0d0d0a, new Uint8Array(shb.buffer));
-  const unitsPerSecond: bigint[] = [];
-  for (const iface of interfaces) {
+    v.setUint32(total - 4, total, this.little);
+    this.blocks.push(out);
+  }
+
+  /** Adds an interface description block; returns its interface id. */
+  addInterface(iface: PcapngInterface): number {
+    const little = this.little;
     const resolution = iface.timestampResolution ?? 6;
     const body = new DataView(new ArrayBuffer(resolution === 6 ? 8 : 20));
     body.setUint16(0, iface.linkType, little);
@@ -110,12 +133,16 @@ export function writePcapng(records: Iterable<WritableRecord>, interfaces: Pcapn
       body.setUint8(12, resolution);
       // opt_endofopt occupies bytes 16..19 (zero).
     }
-    block(1, new Uint8Array(body.buffer));
-    unitsPerSecond.push(resolution & 0x80 ? 1n << BigInt(resolution & 0x7f) : 10n ** BigInt(resolution));
+    this.block(1, new Uint8Array(body.buffer));
+    this.unitsPerSecond.push(resolution & 0x80 ? 1n << BigInt(resolution & 0x7f) : 10n ** BigInt(resolution));
+    return this.unitsPerSecond.length - 1;
   }
-  for (const record of records) {
+
+  /** Adds an enhanced packet block on interface record.interfaceId (default 0). */
+  add(record: WritableRecord): this {
+    const little = this.little;
     const id = record.interfaceId ?? 0;
-    const units = ((record.timestampNs ?? 0n) * unitsPerSecond[id]!) / NS;
+    const units = ((record.timestampNs ?? 0n) * this.unitsPerSecond[id]!) / NS;
     const body = new Uint8Array(20 + record.data.length);
     const v = new DataView(body.buffer);
     v.setUint32(0, id, little);
@@ -124,9 +151,16 @@ export function writePcapng(records: Iterable<WritableRecord>, interfaces: Pcapn
     v.setUint32(12, record.data.length, little);
     v.setUint32(16, record.originalLength ?? record.data.length, little);
     body.set(record.data, 20);
-    block(6, body);
+    this.block(6, body);
+    return this;
   }
-  return concat(blocks);
+
+  /** The blocks added since the last take. */
+  take(): Uint8Array {
+    const out = concat(this.blocks);
+    this.blocks.length = 0;
+    return out;
+  }
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -67,7 +67,10 @@ function list(text: string | undefined): number[] {
 function optionsText(row: TruthRow): string {
   const le = list(row['tcp.options.sack_le']);
   const re = list(row['tcp.options.sack_re']);
-  return list(row['tcp.option_kind']).map((kind) => {
+  // tshark lists every eol of the padding; tcpdump (and we) print the first and stop (RFC 9293 §3.2).
+  const kinds = list(row['tcp.option_kind']);
+  const eol = kinds.indexOf(0);
+  return (eol < 0 ? kinds : kinds.slice(0, eol + 1)).map((kind) => {
     switch (kind) {
       case 0: return 'eol';
       case 1: return 'nop';
@@ -381,7 +384,7 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
       expect(run.stderr).to.include('Usage:');
     });
 
-    for (const args of [[], ['decode'], ['decode', 'a.pcap', 'b.pcap'], ['decode', '--bogus', 'a.pcap']]) {
+    for (const args of [[], ['decode'], ['decode', '--filter', 'fin', 'a.pcap', 'syn'], ['decode', '--bogus', 'a.pcap']]) {
       it(`\`tcpwasm ${args.join(' ')}\`: exit 1 with usage on stderr`, function () {
         const run = cli(...args);
         expect(run.status).to.equal(1);

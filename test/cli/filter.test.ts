@@ -98,7 +98,7 @@ describe('decode --filter', function () {
     ['(syn or fin', 12, /expected '\)' to close the '\(' at column 1/],
     ['tcp.len >> 3', 10, /expected a number/],
     ['tcp.len 3', 9, /comparison/],
-    ['src syn', 5, /'host' or 'port' after 'src'/],
+    ['src syn', 5, /'host', 'net', 'port' or 'portrange' after 'src'/],
     ['flags & bogus', 9, /expected a flag/],
     ['syn fin', 5, /expected 'and', 'or' or the end/],
     ['frobnicate', 1, /unknown test 'frobnicate'/],
