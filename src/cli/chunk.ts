@@ -107,7 +107,7 @@ export class ChunkPacker {
     const { offsets, lengths } = batch;
     let from = 0;
     while (from < batch.count) {
-      let chunk = this.current ?? this.open();
+      const chunk = this.current ?? this.open();
       const start = offsets[from]!;
       // The longest run of rows from `from` that fits the chunk's slots and bytes.
       const room = chunk.data.length - this.used;

@@ -160,7 +160,7 @@ function writeTcp(c: Codec, v: DataView, req: number, tcp: TcpHeaderInit): void 
   }
 }
 
-function writeIp(c: Codec, v: DataView, req: number, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress): void {
+function writeIp(c: Codec, v: DataView, req: number, ip: IpHeaderInit<AddressInit>, src: ParsedAddress): void {
   const E = c.layout.ENCODE;
   const hop = src.version === 6 && ip.hopLimit !== undefined ? ip.hopLimit : ip.ttl;
   v.setUint8(req + E.TTL, int('ip.ttl', hop, U8, 64));
@@ -220,7 +220,7 @@ function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, tcp: TcpHeade
   v.setUint8(req + E.IP_VERSION, src.version);
   v.setUint8(req + E.MODE, mode);
   v.setUint32(req + E.PAYLOAD_LENGTH, payloadLength, true);
-  writeIp(c, v, req, ip, src, dst);
+  writeIp(c, v, req, ip, src);
   writeTcp(c, v, req, tcp);
   const start = c.exports.encode(req, payloadAt);
   if (start < 0) throw new RangeError(encodeFailure(c, -start));
