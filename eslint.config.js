@@ -51,7 +51,8 @@ export default tseslint.config(
         },
         {
           selector: 'TSParameterProperty[accessibility="private"]',
-          message: 'Declare a #private field and assign it in the constructor instead of a `private` parameter property.',
+          message:
+            'Declare a #private field and assign it in the constructor instead of a `private` parameter property.',
         },
       ],
       // `_`-prefixed names mark a deliberately unused parameter or binding (e.g. a callback's
@@ -61,6 +62,16 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
     },
+  },
+  {
+    // CommonJS files (a `require` entry point or wrapper) are scripts with `require`/`module`.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
+  {
+    // Scripts that run in the page of the browser test.
+    files: ['test/browser/**/*.{js,mjs}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // Chai's property assertions (`expect(x).to.exist`, `.to.be.true`) are expression statements.

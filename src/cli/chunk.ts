@@ -47,7 +47,10 @@ export interface RecordChunk extends FrameColumns {
   data: Uint8Array;
 }
 
-/** Bytes per row of a chunk's columns: seconds 8, offsets, lengths, originalLengths, nanoseconds 4 each, linkTypes 2. */
+/**
+ * Bytes per row of a chunk's columns: seconds 8; offsets, lengths, originalLengths, nanoseconds
+ * 4 each; linkTypes 2.
+ */
 const COLUMN_BYTES = 8 + 4 + 4 + 4 + 4 + 2;
 
 /** The columns of a chunk laid over one ArrayBuffer (how a worker rebuilds a chunk it receives). */
