@@ -1,7 +1,8 @@
 // Loss-recovery figures: two stacks over a seeded lossy, reordering MemoryLink (virtual time) move
 // a fixed amount one way; prints the virtual time to complete and the sender's retransmissions,
 // RTOs and fast retransmits, per loss rate, summed over seeds. Run: npx tsx bench/lossy-transfer.ts
-// [bytes] [seeds] [rack|dupack] (the loss detector, default rack). Deterministic: the same code and arguments print the same figures.
+// [bytes] [seeds] [rack|dupack] (the loss detector, default rack). Deterministic: the same code
+// and arguments print the same figures.
 
 import { MemoryLink } from '../src/link/memory-link.js';
 import { VirtualClock } from '../src/base/clock.js';

@@ -7,7 +7,8 @@
 // either table, every session exact, heap back near its start, no growth trend (least-squares
 // slope over the second half of the load).
 //
-// npm run soak [-- --minutes N | --quick] [--seed S] [--concurrency N] [--keep-alive MS]   (compiles bench/, runs with --expose-gc)
+// npm run soak [-- --minutes N | --quick] [--seed S] [--concurrency N] [--keep-alive MS]
+// (compiles bench/, runs with --expose-gc)
 // Writes bench/soak-results.json; exits 1 when the verdict fails. Not part of `npm run bench`
 // (it takes 10 minutes by default).
 

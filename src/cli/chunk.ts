@@ -47,7 +47,10 @@ export interface RecordChunk extends FrameColumns {
   data: Uint8Array;
 }
 
-/** Bytes per row of a chunk's columns: seconds 8, offsets, lengths, originalLengths, nanoseconds 4 each, linkTypes 2. */
+/**
+ * Bytes per row of a chunk's columns: seconds 8; offsets, lengths, originalLengths, nanoseconds
+ * 4 each; linkTypes 2.
+ */
 const COLUMN_BYTES = 8 + 4 + 4 + 4 + 4 + 2;
 
 /** The columns of a chunk laid over one ArrayBuffer (how a worker rebuilds a chunk it receives). */
@@ -107,7 +110,7 @@ export class ChunkPacker {
     const { offsets, lengths } = batch;
     let from = 0;
     while (from < batch.count) {
-      let chunk = this.current ?? this.open();
+      const chunk = this.current ?? this.open();
       const start = offsets[from]!;
       // The longest run of rows from `from` that fits the chunk's slots and bytes.
       const room = chunk.data.length - this.used;

@@ -89,7 +89,7 @@ export class LineBuffer {
         n = q;
         left -= 2;
       }
-      if (left === 1) b[--at] = 0x30 + n % 10;
+      if (left === 1) b[at - 1] = 0x30 + n % 10;
       return;
     }
     for (let k = 0; k < width; k++) {

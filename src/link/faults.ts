@@ -16,7 +16,10 @@ export interface FaultOptions {
   duplicate?: number;
   /** Probability that one random bit of a packet is flipped. */
   corrupt?: number;
-  /** How long a packet chosen for reordering waits for a later packet to overtake it before it is released anyway, ms. */
+  /**
+   * How long a packet chosen for reordering waits for a later packet to overtake it before it is
+   * released anyway, ms.
+   */
   reorderHoldMs?: number;
 }
 

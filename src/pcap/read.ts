@@ -92,7 +92,7 @@ async function* readWith<T>(path: string, drain: Drain<T>): AsyncGenerator<T, vo
   if (typeof path !== 'string') throw new TypeError('path must be a string');
   const fs = builtin<Fs>('node:fs');
   const handle = await fs.promises.open(path, 'r');
-  let gzip = false;
+  let gzip: boolean;
   try {
     const head = new Uint8Array(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);

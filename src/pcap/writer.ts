@@ -31,7 +31,7 @@ export class PcapWriter {
   private readonly little: boolean;
   private readonly nanosecond: boolean;
 
-  constructor(private readonly options: PcapWriterOptions) {
+  constructor(options: PcapWriterOptions) {
     this.little = !options.bigEndian;
     this.nanosecond = options.nanosecond ?? false;
     const header = new DataView(new ArrayBuffer(24));

@@ -20,8 +20,8 @@ export interface TcpConfig {
   maxRetries: number;
   /**
    * Retransmissions of SYN / SYN-ACK before giving up. Default 7: with the 1 s initial RTO
-   * doubling, the open fails after 247 s (the last wait capped at maxRto), meeting RFC 9293 MUST-23 (R2 for a SYN at least
-   * 3 minutes). Linux's tcp_syn_retries is 6 (127 s).
+   * doubling, the open fails after 247 s (the last wait capped at maxRto), meeting RFC 9293
+   * MUST-23 (R2 for a SYN at least 3 minutes). Linux's tcp_syn_retries is 6 (127 s).
    */
   synRetries: number;
   /** Retransmissions of a passive open's SYN-ACK before it is dropped. Default 5 (Linux tcp_synack_retries). */

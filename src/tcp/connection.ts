@@ -32,7 +32,7 @@ import {
 import { Rack } from './rack.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { SendBuffer } from './send-buffer.js';
-import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from './seq.js';
 import type { TcpState } from './state.js';
 import { TailLossProbe } from './tlp.js';
 import { RtoUndo } from './undo.js';

@@ -143,10 +143,6 @@ function isPacked(input: readonly Uint8Array[] | PackedFrames): input is PackedF
   return !Array.isArray(input);
 }
 
-function linkTypeAt(linkType: number | ArrayLike<number>, i: number): number {
-  return typeof linkType === 'number' ? linkType : linkType[i]!;
-}
-
 /**
  * Decodes many frames with one WebAssembly call per chunk of up to 4096 frames. `frames` is an
  * array of frames, or one buffer with offsets and lengths. `linkType` is one link type for all

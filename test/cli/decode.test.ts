@@ -243,6 +243,7 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
         const run = cli('decode', '--json', corpus(rel));
         expect(run.stderr).to.equal('');
         expect(run.status).to.equal(0);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON rows, read by deep property paths
         const objects = lines(run.stdout).map((line) => JSON.parse(line) as Record<string, any>);
         expect(objects.map((o) => o.frame)).to.deep.equal([...truth.keys()].sort((a, b) => a - b));
         const diffs: string[] = [];

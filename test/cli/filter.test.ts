@@ -19,8 +19,8 @@ interface Decoded {
   p: DecodedPacket;
 }
 
-let records: CaptureRecord[] = [];
-let batches: FrameColumns[] = [];
+const records: CaptureRecord[] = [];
+const batches: FrameColumns[] = [];
 let decoded: Decoded[] = [];
 
 /** Frame numbers the command prints for a filter (CSV output: frame is the first column). */

@@ -1,7 +1,7 @@
 // Differential test: every frame of every corpus capture against tshark's truth table.
 
 import { expect } from 'chai';
-import { DecodeError, decodeBatch, parseCapture, type CaptureRecord, type DecodedPacket } from '../../src/index.js';
+import { DecodeError, decodeBatch, parseCapture, type DecodedPacket } from '../../src/index.js';
 import { decodeWith } from '../../src/wire/decode.js';
 import { loadCodecSync } from '../../src/wire/module.js';
 import { compareWithTruth } from '../helpers/compare.js';
