@@ -46,7 +46,8 @@ export async function runChecksum(config: BenchConfig): Promise<Row[]> {
       naive: naiveChecksum(bytes),
     };
     for (const [name, value] of Object.entries(got)) {
-      if (value !== expected) throw new Error(`checksum of ${size} B: ${name} gives ${value}, internetChecksum ${expected}`);
+      if (value !== expected)
+        throw new Error(`checksum of ${size} B: ${name} gives ${value}, internetChecksum ${expected}`);
     }
 
     // The same bytes in the codec's input area (copies of other inputs never go there). Re-made
@@ -59,41 +60,64 @@ export async function runChecksum(config: BenchConfig): Promise<Row[]> {
       }
       return resident;
     };
-    if (internetChecksum(residentBytes()) !== expected) throw new Error(`checksum of ${size} B: inputArea path disagrees`);
+    if (internetChecksum(residentBytes()) !== expected)
+      throw new Error(`checksum of ${size} B: inputArea path disagrees`);
     const exportsOf = shared.exports;
     const impls: Array<[string, (n: number) => void, string?]> = [
-      ['wasm simd: internetChecksum', (n) => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += internetChecksum(bytes);
-        consume(acc);
-      }, 'public API on an ordinary Uint8Array: includes copying the bytes into WASM memory'],
-      ['wasm simd: internetChecksum, bytes in inputArea (zero-copy)', (n) => {
-        const r = residentBytes();
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += internetChecksum(r);
-        consume(acc);
-      }, 'public API on bytes the caller wrote into the codec input area: no copy'],
-      ['wasm scalar: sumWith(scalar)', (n) => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += ~sumWith(scalar, bytes, 0, true) & 0xffff;
-        consume(acc);
-      }, 'nosimd build; includes the copy'],
-      ['floor: raw onesSum export on bytes in WASM memory', (n) => {
-        const at = residentBytes().byteOffset;
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += ~exportsOf.onesSum(at, size, 0) & 0xffff;
-        consume(acc);
-      }, 'the WASM routine alone: no copy, no argument checks'],
-      [BASELINE, (n) => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += bestJsChecksum(bytes);
-        consume(acc);
-      }],
-      ['naive JS (DataView.getUint16)', (n) => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += naiveChecksum(bytes);
-        consume(acc);
-      }],
+      [
+        'wasm simd: internetChecksum',
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += internetChecksum(bytes);
+          consume(acc);
+        },
+        'public API on an ordinary Uint8Array: includes copying the bytes into WASM memory',
+      ],
+      [
+        'wasm simd: internetChecksum, bytes in inputArea (zero-copy)',
+        (n) => {
+          const r = residentBytes();
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += internetChecksum(r);
+          consume(acc);
+        },
+        'public API on bytes the caller wrote into the codec input area: no copy',
+      ],
+      [
+        'wasm scalar: sumWith(scalar)',
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += ~sumWith(scalar, bytes, 0, true) & 0xffff;
+          consume(acc);
+        },
+        'nosimd build; includes the copy',
+      ],
+      [
+        'floor: raw onesSum export on bytes in WASM memory',
+        (n) => {
+          const at = residentBytes().byteOffset;
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += ~exportsOf.onesSum(at, size, 0) & 0xffff;
+          consume(acc);
+        },
+        'the WASM routine alone: no copy, no argument checks',
+      ],
+      [
+        BASELINE,
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += bestJsChecksum(bytes);
+          consume(acc);
+        },
+      ],
+      [
+        'naive JS (DataView.getUint16)',
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += naiveChecksum(bytes);
+          consume(acc);
+        },
+      ],
     ];
     const specs = impls.map(([name, run, note]) => loopTask(name, run, size, note));
     const measured = await runTasks(checksumGroup(size), 'call', specs, config);

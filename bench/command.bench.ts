@@ -18,10 +18,28 @@ const MAIN = join(repoRoot, 'dist/cli/main.js');
 
 /** The fields the command prints, as tshark names them. */
 const TSHARK_FIELDS = [
-  'frame.time_epoch', 'ip.src', 'ipv6.src', 'tcp.srcport', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'tcp.flags.str',
-  'tcp.seq_raw', 'tcp.ack_raw', 'tcp.window_size_value', 'tcp.urgent_pointer', 'tcp.option_kind',
-  'tcp.options.mss_val', 'tcp.options.wscale.shift', 'tcp.options.sack_le', 'tcp.options.sack_re',
-  'tcp.options.timestamp.tsval', 'tcp.options.timestamp.tsecr', 'tcp.len', 'tcp.checksum', 'tcp.checksum.status',
+  'frame.time_epoch',
+  'ip.src',
+  'ipv6.src',
+  'tcp.srcport',
+  'ip.dst',
+  'ipv6.dst',
+  'tcp.dstport',
+  'tcp.flags.str',
+  'tcp.seq_raw',
+  'tcp.ack_raw',
+  'tcp.window_size_value',
+  'tcp.urgent_pointer',
+  'tcp.option_kind',
+  'tcp.options.mss_val',
+  'tcp.options.wscale.shift',
+  'tcp.options.sack_le',
+  'tcp.options.sack_re',
+  'tcp.options.timestamp.tsval',
+  'tcp.options.timestamp.tsecr',
+  'tcp.len',
+  'tcp.checksum',
+  'tcp.checksum.status',
 ];
 
 /**
@@ -29,14 +47,31 @@ const TSHARK_FIELDS = [
  * analysis the command does not do switched off, which only makes tshark faster.
  */
 function tsharkArgs(file: string): string[] {
-  return ['-n', '-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'tcp.analyze_sequence_numbers:FALSE',
-    '-o', 'tcp.relative_sequence_numbers:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE',
-    '-T', 'fields', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
+  return [
+    '-n',
+    '-r',
+    file,
+    '-o',
+    'tcp.check_checksum:TRUE',
+    '-o',
+    'tcp.analyze_sequence_numbers:FALSE',
+    '-o',
+    'tcp.relative_sequence_numbers:FALSE',
+    '-o',
+    'tcp.desegment_tcp_streams:FALSE',
+    '-T',
+    'fields',
+    ...TSHARK_FIELDS.flatMap((f) => ['-e', f]),
+  ];
 }
 
 /** A Writable that drops everything: the command's work without a terminal's. */
 function nullOutput(): Writable {
-  return new Writable({ write(_chunk, _encoding, done) { done(); } });
+  return new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
 }
 
 /** Counts output lines (to check each task did the whole file). */
@@ -108,13 +143,21 @@ interface WallTask {
 function notes(task: WallTask, cpuMs: number[], wallMs: number[]): { note?: string } {
   const parts = task.note === undefined ? [] : [task.note];
   if (cpuMs.length > 0) {
-    parts.push(`CPU ${(median(cpuMs) / 1000).toFixed(2)} s per run (user+sys, all threads) for ${(median(wallMs) / 1000).toFixed(2)} s wall`);
+    parts.push(
+      `CPU ${(median(cpuMs) / 1000).toFixed(2)} s per run (user+sys, all threads) for ${(median(wallMs) / 1000).toFixed(2)} s wall`,
+    );
   }
   return parts.length === 0 ? {} : { note: parts.join('; ') };
 }
 
 /** Runs the tasks `runs` times interleaved; one row per task, per segment, ratio vs `baseline`. */
-async function wallRows(group: string, tasks: WallTask[], segments: number, runs: number, baseline: string): Promise<Row[]> {
+async function wallRows(
+  group: string,
+  tasks: WallTask[],
+  segments: number,
+  runs: number,
+  baseline: string,
+): Promise<Row[]> {
   const times: number[][] = tasks.map(() => []);
   const cpuTimes: number[][] = tasks.map(() => []);
   for (let run = 0; run < runs + 1; run++) {
@@ -132,13 +175,24 @@ async function wallRows(group: string, tasks: WallTask[], segments: number, runs
     const sorted = [...ms].sort((a, b) => a - b);
     const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
     return {
-      group, task: task.name, unit: 'segment', medianNs, opsPerSec: 1e9 / medianNs, opsPerIteration: segments,
-      samples: ms.length, roundMediansNs: ms.map((m) => (m * 1e6) / segments),
+      group,
+      task: task.name,
+      unit: 'segment',
+      medianNs,
+      opsPerSec: 1e9 / medianNs,
+      opsPerIteration: segments,
+      samples: ms.length,
+      roundMediansNs: ms.map((m) => (m * 1e6) / segments),
       latencyMs: {
-        p50: median(ms), mean, min: sorted[0]!, max: sorted[sorted.length - 1]!, p99: sorted[sorted.length - 1]!,
-        mad: median(ms.map((m) => Math.abs(m - median(ms)))), rme: 0,
+        p50: median(ms),
+        mean,
+        min: sorted[0]!,
+        max: sorted[sorted.length - 1]!,
+        p99: sorted[sorted.length - 1]!,
+        mad: median(ms.map((m) => Math.abs(m - median(ms)))),
+        rme: 0,
       },
-      ...(notes(task, cpuTimes[i]!, ms)),
+      ...notes(task, cpuTimes[i]!, ms),
     };
   });
   const base = rows.find((r) => r.task === baseline)!;
@@ -199,18 +253,38 @@ export async function runCommandBench(input: CommandBenchInput, config: BenchCon
 
     const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
     const commandTasks: WallTask[] = [
-      { name: 'tcpwasm decode (in process, null output)', run: () => timeInProcess(file, {}), note: 'decode + verify + format, one thread' },
-      { name: 'tcpwasm decode (child process, > /dev/null)', run: () => timeChild(process.execPath, [MAIN, 'decode', file]), note: 'node start-up included' },
-      { name: 'tcpwasm decode --stats (in process)', run: async () => ({ ...(await timeInProcess(file, { stats: true })), lines: segments }), note: 'decode + verify + count, nothing printed' },
+      {
+        name: 'tcpwasm decode (in process, null output)',
+        run: () => timeInProcess(file, {}),
+        note: 'decode + verify + format, one thread',
+      },
+      {
+        name: 'tcpwasm decode (child process, > /dev/null)',
+        run: () => timeChild(process.execPath, [MAIN, 'decode', file]),
+        note: 'node start-up included',
+      },
+      {
+        name: 'tcpwasm decode --stats (in process)',
+        run: async () => ({ ...(await timeInProcess(file, { stats: true })), lines: segments }),
+        note: 'decode + verify + count, nothing printed',
+      },
     ];
     if (hasTshark) {
       commandTasks.unshift({
-        name: 'tshark -T fields (child process)', run: () => timeChild('tshark', tsharkArgs(file)),
+        name: 'tshark -T fields (child process)',
+        run: () => timeChild('tshark', tsharkArgs(file)),
         note: `same fields, checksums verified, TCP analysis off: ${TSHARK_FIELDS.length} fields`,
       });
     }
-    rows.push(...await wallRows(`decode command: ${input.name} (${segments} segments)`, commandTasks, segments, runs,
-      hasTshark ? 'tshark -T fields (child process)' : commandTasks[0]!.name));
+    rows.push(
+      ...(await wallRows(
+        `decode command: ${input.name} (${segments} segments)`,
+        commandTasks,
+        segments,
+        runs,
+        hasTshark ? 'tshark -T fields (child process)' : commandTasks[0]!.name,
+      )),
+    );
 
     // Large enough (about 220 MB) that worker start-up and their JIT warm-up, paid on every run,
     // are a small part of it; each run is a cold child process, so neither side has a warm JIT.
@@ -220,15 +294,42 @@ export async function runCommandBench(input: CommandBenchInput, config: BenchCon
     const bigSegments = segments * copies;
     const cpuFile = join(dir, 'cpu.txt');
     const note = 'child process, > /dev/null';
-    rows.push(...await wallRows(`decode command --workers: ${input.name} x${copies} (${bigSegments} segments)`, [
-      { name: '--workers 1', run: () => timeCommand(['decode', '--workers', '1', big], cpuFile), note: `text, ${note}` },
-      { name: '--workers 2', run: () => timeCommand(['decode', '--workers', '2', big], cpuFile), note: `text, ${note}` },
-    ], bigSegments, runs, '--workers 1'));
-    const countedAll = async (workers: string) => ({ ...(await timeCommand(['decode', '--stats', '--workers', workers, big], cpuFile)), lines: bigSegments });
-    rows.push(...await wallRows(`decode command --stats --workers: ${input.name} x${copies} (${bigSegments} segments)`, [
-      { name: '--stats --workers 1', run: () => countedAll('1'), note },
-      { name: '--stats --workers 2', run: () => countedAll('2'), note },
-    ], bigSegments, runs, '--stats --workers 1'));
+    rows.push(
+      ...(await wallRows(
+        `decode command --workers: ${input.name} x${copies} (${bigSegments} segments)`,
+        [
+          {
+            name: '--workers 1',
+            run: () => timeCommand(['decode', '--workers', '1', big], cpuFile),
+            note: `text, ${note}`,
+          },
+          {
+            name: '--workers 2',
+            run: () => timeCommand(['decode', '--workers', '2', big], cpuFile),
+            note: `text, ${note}`,
+          },
+        ],
+        bigSegments,
+        runs,
+        '--workers 1',
+      )),
+    );
+    const countedAll = async (workers: string) => ({
+      ...(await timeCommand(['decode', '--stats', '--workers', workers, big], cpuFile)),
+      lines: bigSegments,
+    });
+    rows.push(
+      ...(await wallRows(
+        `decode command --stats --workers: ${input.name} x${copies} (${bigSegments} segments)`,
+        [
+          { name: '--stats --workers 1', run: () => countedAll('1'), note },
+          { name: '--stats --workers 2', run: () => countedAll('2'), note },
+        ],
+        bigSegments,
+        runs,
+        '--stats --workers 1',
+      )),
+    );
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,17 +28,34 @@ export interface PathResult {
 }
 
 /** Moves `bytes` one way over the modelled path and reports the virtual time it took. */
-export async function pathTransfer(congestionControl: string, bytes: number, loss: number, seed: number): Promise<PathResult> {
+export async function pathTransfer(
+  congestionControl: string,
+  bytes: number,
+  loss: number,
+  seed: number,
+): Promise<PathResult> {
   const clock = new VirtualClock();
-  const [a, b] = MemoryLink.pair({ mtu: 1500, loss, seed, clock, delayMs: DELAY_MS, rateBps: RATE_BPS, queueLimit: QUEUE });
+  const [a, b] = MemoryLink.pair({
+    mtu: 1500,
+    loss,
+    seed,
+    clock,
+    delayMs: DELAY_MS,
+    rateBps: RATE_BPS,
+    queueLimit: QUEUE,
+  });
   const tcp = { congestionControl, sendBufferSize: 4 << 20, receiveBufferSize: 4 << 20 };
   const sender = new Stack({ device: a, addresses: ['198.51.100.1/24'], clock, tcp });
   const receiver = new Stack({ device: b, addresses: ['198.51.100.2/24'], clock, tcp });
   let received = 0;
-  receiver.createServer((s: TcpSocket) => {
-    s.on('data', (d: Buffer) => { received += d.length; });
-    s.on('error', () => {});
-  }).listen(9);
+  receiver
+    .createServer((s: TcpSocket) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+      s.on('error', () => {});
+    })
+    .listen(9);
   const socket = sender.connect(9, '198.51.100.2');
   socket.on('error', () => {});
   await clock.runUntil(() => !socket.connecting, 60_000);
@@ -79,9 +96,18 @@ export async function runCongestionBench(config: BenchConfig): Promise<Row[]> {
         opsPerIteration: bytes / 1048576,
         samples: results.length,
         roundMediansNs: perMiB,
-        latencyMs: { p50: ns / 1e6, mean: perMiB.reduce((s, x) => s + x, 0) / perMiB.length / 1e6, min: Math.min(...perMiB) / 1e6, max: Math.max(...perMiB) / 1e6, p99: Math.max(...perMiB) / 1e6, mad: 0, rme: 0 },
-        note: `${mbit.toFixed(1)} Mbit/s goodput on a 100 Mbit/s, 20 ms path (median of ${seeds.length} seeded transfers of ${bytes / 1048576} MiB), `
-          + `retransmissions ${results.map((r) => r.retransmissions).join('/')}`,
+        latencyMs: {
+          p50: ns / 1e6,
+          mean: perMiB.reduce((s, x) => s + x, 0) / perMiB.length / 1e6,
+          min: Math.min(...perMiB) / 1e6,
+          max: Math.max(...perMiB) / 1e6,
+          p99: Math.max(...perMiB) / 1e6,
+          mad: 0,
+          rme: 0,
+        },
+        note:
+          `${mbit.toFixed(1)} Mbit/s goodput on a 100 Mbit/s, 20 ms path (median of ${seeds.length} seeded transfers of ${bytes / 1048576} MiB), ` +
+          `retransmissions ${results.map((r) => r.retransmissions).join('/')}`,
       });
     }
     const base = caseRows[0]!;
@@ -96,7 +122,14 @@ export async function runCongestionBench(config: BenchConfig): Promise<Row[]> {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const rows = await runCongestionBench({ time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 1, quick });
+  const rows = await runCongestionBench({
+    time: 0,
+    warmupTime: 0,
+    iterations: 1,
+    warmupIterations: 0,
+    rounds: 1,
+    quick,
+  });
   for (const row of rows) {
     const ratio = row.ratio === undefined ? '' : `  ×${row.ratio.toFixed(2)} vs ${row.baseline}`;
     console.log(`${row.task.padEnd(18)} ${row.note}${ratio}`);

@@ -9,8 +9,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The places looked in, in order: TCPWASM_CORPUS, then ../shared/corpus beside the repo. */
 export function corpusCandidates(): string[] {
-  return [process.env.TCPWASM_CORPUS, resolve(repoRoot, '../shared/corpus')]
-    .filter((c): c is string => typeof c === 'string' && c.length > 0);
+  return [process.env.TCPWASM_CORPUS, resolve(repoRoot, '../shared/corpus')].filter(
+    (c): c is string => typeof c === 'string' && c.length > 0,
+  );
 }
 
 /** The first candidate that holds the corpus (its make-truth.sh), or undefined. */

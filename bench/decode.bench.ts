@@ -4,8 +4,16 @@
 // Before timing, every decoder must agree with decodeFrame on every benchmark packet.
 
 import {
-  CaptureParser, ChecksumState, decodeBatch, decodeFrame, inputArea, parseCapture, parseCaptureBatches,
-  type DecodedPacket, type PackedFrames, type SegmentTable,
+  CaptureParser,
+  ChecksumState,
+  decodeBatch,
+  decodeFrame,
+  inputArea,
+  parseCapture,
+  parseCaptureBatches,
+  type DecodedPacket,
+  type PackedFrames,
+  type SegmentTable,
 } from '../dist/index.js';
 import { codec } from '../dist/wire/module.js';
 import { decodePacket, tcpOf, type TCP } from './baselines/decoder.js';
@@ -27,7 +35,9 @@ function crossCheck(frame: Uint8Array, linkType: number, where: string): void {
   const theirs = tcpOf(decodePacket(frame, linkType));
   const o = ours.tcp.options;
   const fail = (what: string) => {
-    throw new Error(`baseline decoder disagrees with decodeFrame on ${where}: ${what}\n  decodeFrame: ${describe(ours)}\n  baseline:    ${describe(theirs)}`);
+    throw new Error(
+      `baseline decoder disagrees with decodeFrame on ${where}: ${what}\n  decodeFrame: ${describe(ours)}\n  baseline:    ${describe(theirs)}`,
+    );
   };
   if (!theirs || !theirs.options || !theirs.flags) return fail('no TCP layer');
   const t = theirs.options;
@@ -55,8 +65,14 @@ function crossCheck(frame: Uint8Array, linkType: number, where: string): void {
 function checkTable(table: SegmentTable, set: FrameSet): void {
   for (let i = 0; i < table.length; i++) {
     const p = decodeFrame(set.frames[i]!, set.linkType);
-    if (table.status[i] !== 0 || table.checksumState[i] !== ChecksumState.GOOD || table.seq[i] !== p.tcp.seq
-      || table.ack[i] !== p.tcp.ack || table.srcPort[i] !== p.tcp.srcPort || table.capturedPayloadLength[i] !== p.payload.length) {
+    if (
+      table.status[i] !== 0 ||
+      table.checksumState[i] !== ChecksumState.GOOD ||
+      table.seq[i] !== p.tcp.seq ||
+      table.ack[i] !== p.tcp.ack ||
+      table.srcPort[i] !== p.tcp.srcPort ||
+      table.capturedPayloadLength[i] !== p.payload.length
+    ) {
       throw new Error(`decodeBatch row ${i} of ${set.name} disagrees with decodeFrame`);
     }
   }
@@ -75,11 +91,19 @@ function checkPcapPackage(pkg: PcapPackage, set: FrameSet): void {
   asBuffers(set.frames).forEach((frame, i) => {
     const ours = decodeFrame(frame, set.linkType).tcp;
     const theirs = pkg.decodeTcp(frame);
-    if (!theirs || theirs.sport !== ours.srcPort || theirs.dport !== ours.dstPort || theirs.seqno !== ours.seq
-      || theirs.ackno !== ours.ack || theirs.headerLength !== ours.headerLength || theirs.windowSize !== ours.window) {
+    if (
+      !theirs ||
+      theirs.sport !== ours.srcPort ||
+      theirs.dport !== ours.dstPort ||
+      theirs.seqno !== ours.seq ||
+      theirs.ackno !== ours.ack ||
+      theirs.headerLength !== ours.headerLength ||
+      theirs.windowSize !== ours.window
+    ) {
       throw new Error(`pcap package decoder disagrees with decodeFrame on ${set.name} packet ${i}`);
     }
-    if (!verifyEthernetTcp(frame)) throw new Error(`pure-JS verification after node_pcap fails on ${set.name} packet ${i}`);
+    if (!verifyEthernetTcp(frame))
+      throw new Error(`pure-JS verification after node_pcap fails on ${set.name} packet ${i}`);
   });
 }
 
@@ -90,14 +114,17 @@ function checkPcapPackage(pkg: PcapPackage, set: FrameSet): void {
  */
 class ResidentFrames {
   #packed: PackedFrames | undefined;
+  readonly #source: FrameSet['packed'];
 
-  constructor(private readonly source: FrameSet['packed']) {}
+  constructor(source: FrameSet['packed']) {
+    this.#source = source;
+  }
 
   get packed(): PackedFrames {
     if (this.#packed === undefined || !codec().isResident(this.#packed.data)) {
-      const area = inputArea(this.source.data.length);
-      area.set(this.source.data);
-      this.#packed = { data: area, offsets: this.source.offsets, lengths: this.source.lengths };
+      const area = inputArea(this.#source.data.length);
+      area.set(this.#source.data);
+      this.#packed = { data: area, offsets: this.#source.offsets, lengths: this.#source.lengths };
     }
     return this.#packed;
   }
@@ -194,11 +221,12 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
       },
     },
     {
-      name: 'floor: one SIMD sum over all the batch\'s bytes in WASM memory',
+      name: "floor: one SIMD sum over all the batch's bytes in WASM memory",
       opsPerIteration: n,
       bytesPerOp,
-      note: 'not a decoder: the least any verifying decoder must do (read every byte once), '
-        + 'at this machine\'s memory/cache bandwidth for a batch this size',
+      note:
+        'not a decoder: the least any verifying decoder must do (read every byte once), ' +
+        "at this machine's memory/cache bandwidth for a batch this size",
       fn: () => {
         const p = resident.packed;
         consume(wasm.exports.onesSum(p.data.byteOffset, p.data.length, 0));
@@ -208,30 +236,33 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
   if (!('missing' in pcapPackage)) {
     const buffers = asBuffers(frames);
     const decodeTcp = pcapPackage.decodeTcp;
-    specs.push({
-      name: `pcap ${pcapPackage.version} package decoders + best-JS checksum verify`,
-      opsPerIteration: n,
-      bytesPerOp,
-      note: `node_pcap's own Ethernet/IP/TCP decoders (${pcapPackage.from}); it verifies no checksum, so the best pure-JS sum is added`,
-      fn: () => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) {
-          const tcp = decodeTcp(buffers[i]!)!;
-          acc += tcp.seqno + (verifyEthernetTcp(buffers[i]!) ? 1 : 0);
-        }
-        consume(acc);
+    specs.push(
+      {
+        name: `pcap ${pcapPackage.version} package decoders + best-JS checksum verify`,
+        opsPerIteration: n,
+        bytesPerOp,
+        note: `node_pcap's own Ethernet/IP/TCP decoders (${pcapPackage.from}); it verifies no checksum, so the best pure-JS sum is added`,
+        fn: () => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) {
+            const tcp = decodeTcp(buffers[i]!)!;
+            acc += tcp.seqno + (verifyEthernetTcp(buffers[i]!) ? 1 : 0);
+          }
+          consume(acc);
+        },
       },
-    }, {
-      name: `pcap ${pcapPackage.version} package decoders alone (no checksum)`,
-      opsPerIteration: n,
-      bytesPerOp,
-      note: 'not comparable with the verifying rows: decode only',
-      fn: () => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += decodeTcp(buffers[i]!)!.seqno;
-        consume(acc);
+      {
+        name: `pcap ${pcapPackage.version} package decoders alone (no checksum)`,
+        opsPerIteration: n,
+        bytesPerOp,
+        note: 'not comparable with the verifying rows: decode only',
+        fn: () => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += decodeTcp(buffers[i]!)!.seqno;
+          consume(acc);
+        },
       },
-    });
+    );
   }
   return compareWith(await runTasks(decodeGroup(set), 'packet', specs, config), BASELINE);
 }
@@ -312,17 +343,22 @@ export async function runWholeFile(file: { name: string; bytes: Uint8Array }, co
   const batchVerdicts: boolean[] = [];
   const baseVerdicts: boolean[] = [];
   const [records, good] = decodeFileStreamed(file.bytes, (t) => {
-    for (let i = 0; i < t.length; i++) batchVerdicts.push(t.status[i] === 0 && t.checksumState[i] === ChecksumState.GOOD);
+    for (let i = 0; i < t.length; i++)
+      batchVerdicts.push(t.status[i] === 0 && t.checksumState[i] === ChecksumState.GOOD);
   });
   const [objectRecords, objectGood] = decodeFileBatched(file.bytes);
   if (objectRecords !== records || objectGood !== good) {
-    throw new Error(`whole file ${file.name}: streamed batches ${records}/${good}, record objects ${objectRecords}/${objectGood}`);
+    throw new Error(
+      `whole file ${file.name}: streamed batches ${records}/${good}, record objects ${objectRecords}/${objectGood}`,
+    );
   }
   const [baseRecords, baseGood] = decodeFileBaseline(file.bytes, baseVerdicts);
   const differ = batchVerdicts.findIndex((v, i) => v !== baseVerdicts[i]);
   if (records !== baseRecords || good !== baseGood || differ >= 0) {
-    throw new Error(`whole file ${file.name}: decodeBatch ${records} records/${good} good, baseline `
-      + `${baseRecords}/${baseGood}; first differing record ${differ + 1}`);
+    throw new Error(
+      `whole file ${file.name}: decodeBatch ${records} records/${good} good, baseline ` +
+        `${baseRecords}/${baseGood}; first differing record ${differ + 1}`,
+    );
   }
   const bytesPerOp = file.bytes.length / records;
   const specs: TaskSpec[] = [
@@ -367,6 +403,11 @@ export async function runWholeFile(file: { name: string; bytes: Uint8Array }, co
       fn: () => consume(decodeFileBaseline(file.bytes)[1]),
     },
   ];
-  const rows = await runTasks(`whole file ${file.name} (${records} records, ${good} good checksums)`, 'segment', specs, config);
+  const rows = await runTasks(
+    `whole file ${file.name} (${records} records, ${good} good checksums)`,
+    'segment',
+    specs,
+    config,
+  );
   return compareWith(rows, `parseCapture + ${BASELINE}`);
 }

@@ -2,9 +2,7 @@
 // payload, IPv4 and IPv6: header building plus both checksums, and the copy out of WASM memory.
 // There is no pure-JS encoder baseline, so these rows carry no ratio.
 
-import {
-  TcpFlags, decodeIp, encodePacket, parseAddress, type AddressInit, type PacketInit,
-} from '../dist/index.js';
+import { TcpFlags, decodeIp, encodePacket, parseAddress, type AddressInit, type PacketInit } from '../dist/index.js';
 import { consume, loopTask, runTasks, type BenchConfig, type Row } from './harness.js';
 
 const PAYLOAD = 1000;
@@ -24,7 +22,10 @@ function segment(src: string, dst: string): PacketInit {
       options: {
         mss: 1460,
         timestamp: { value: 3_000_000_123, echo: 2_999_999_000 },
-        sack: [[0x01235000, 0x01236000], [0x01237000, 0x01238000]],
+        sack: [
+          [0x01235000, 0x01236000],
+          [0x01237000, 0x01238000],
+        ],
       },
     },
     payload,
@@ -36,9 +37,17 @@ function check(init: PacketInit<AddressInit>): number {
   const bytes = encodePacket(init);
   const p = decodeIp(bytes);
   const o = p.tcp.options;
-  if (p.checksumStatus !== 'good' || p.payload.length !== PAYLOAD || o.mss !== 1460 || o.sack?.length !== 2
-    || o.timestamp?.value !== 3_000_000_123 || (p.ip.version === 4 && p.ip.headerChecksum !== 'good')) {
-    throw new Error(`encodePacket self-check failed for ${String(p.ip.src)}: ${JSON.stringify({ ...p, payload: undefined })}`);
+  if (
+    p.checksumStatus !== 'good' ||
+    p.payload.length !== PAYLOAD ||
+    o.mss !== 1460 ||
+    o.sack?.length !== 2 ||
+    o.timestamp?.value !== 3_000_000_123 ||
+    (p.ip.version === 4 && p.ip.headerChecksum !== 'good')
+  ) {
+    throw new Error(
+      `encodePacket self-check failed for ${String(p.ip.src)}: ${JSON.stringify({ ...p, payload: undefined })}`,
+    );
   }
   return bytes.length;
 }
@@ -61,11 +70,15 @@ function withParsed(init: PacketInit): PacketInit<AddressInit> {
 export async function runEncode(config: BenchConfig): Promise<Row[]> {
   const specs = encodeCases().map(([name, init]) => {
     const size = check(init);
-    return loopTask(`${name} (${size} B out)`, (n) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += encodePacket(init).length;
-      consume(acc);
-    }, size);
+    return loopTask(
+      `${name} (${size} B out)`,
+      (n) => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += encodePacket(init).length;
+        consume(acc);
+      },
+      size,
+    );
   });
   return runTasks(ENCODE_GROUP, 'packet', specs, config);
 }

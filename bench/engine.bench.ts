@@ -31,7 +31,9 @@ export function engineTransfer(bytes: number): EngineTransfer {
   };
   pump(b, a);
   pump(a, b);
-  while (a.pollEvent() !== null || b.pollEvent() !== null) { /* drain */ }
+  while (a.pollEvent() !== null || b.pollEvent() !== null) {
+    /* drain */
+  }
 
   const chunk = new Uint8Array(64 * 1024);
   let written = 0;
@@ -46,7 +48,9 @@ export function engineTransfer(bytes: number): EngineTransfer {
     }
     const moved = pump(a, b) + pump(b, a);
     for (let d = b.read(); d !== null; d = b.read()) received += d.length;
-    while (a.pollEvent() !== null || b.pollEvent() !== null) { /* drain */ }
+    while (a.pollEvent() !== null || b.pollEvent() !== null) {
+      /* drain */
+    }
     if (moved === 0) {
       now = Math.min(a.nextTimeout, b.nextTimeout);
       if (now === Infinity) throw new Error('stalled');
@@ -64,6 +68,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const size = quick ? 32 << 20 : 128 << 20;
   engineTransfer(8 << 20); // warm-up
   const runs = Array.from({ length: quick ? 3 : 5 }, () => engineTransfer(size));
-  console.log(`engine only, MSS 1448 (timestamps), no loss: ${median(runs.map((r) => r.mbPerSec)).toFixed(0)} MB/s, `
-    + `${(median(runs.map((r) => r.segmentsPerSec)) / 1000).toFixed(0)} k segments/s (all segments both ways), median of ${runs.length} × ${size >> 20} MiB`);
+  console.log(
+    `engine only, MSS 1448 (timestamps), no loss: ${median(runs.map((r) => r.mbPerSec)).toFixed(0)} MB/s, ` +
+      `${(median(runs.map((r) => r.segmentsPerSec)) / 1000).toFixed(0)} k segments/s (all segments both ways), median of ${runs.length} × ${size >> 20} MiB`,
+  );
 }

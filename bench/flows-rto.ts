@@ -15,10 +15,14 @@ const [a, b] = MemoryLink.pair({ mtu: 65000, queueLimit: 1 << 30 });
 const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'] });
 const receiver = new Stack({ device: b, addresses: ['192.0.2.2/24'] });
 let received = 0;
-receiver.createServer((s: TcpSocket) => {
-  s.on('data', (d: Buffer) => { received += d.length; });
-  s.on('error', () => {});
-}).listen(9);
+receiver
+  .createServer((s: TcpSocket) => {
+    s.on('data', (d: Buffer) => {
+      received += d.length;
+    });
+    s.on('error', () => {});
+  })
+  .listen(9);
 const chunk = Buffer.alloc(64 * 1024, 0x5a);
 // Handshakes first (their SYN timeouts are counted apart), then every flow sends at once.
 const sockets: TcpSocket[] = [];
@@ -26,7 +30,9 @@ let connected = 0;
 for (let i = 0; i < flows; i++) {
   const socket = sender.connect(9, '192.0.2.2');
   socket.on('error', () => {});
-  socket.on('connect', () => { connected++; });
+  socket.on('connect', () => {
+    connected++;
+  });
   sockets.push(socket);
 }
 await new Promise<void>((resolve) => {
@@ -62,10 +68,17 @@ await new Promise<void>((resolve) => {
 });
 const seconds = (performance.now() - t0) / 1000;
 const s = sender.stats as unknown as Record<string, number>;
-console.log(JSON.stringify({
-  flows, mib: total / 2 ** 20, seconds: Number(seconds.toFixed(2)), handshakeTimeouts,
-  dataTimeouts: s.timeouts! - handshakeTimeouts,
-  undone: s.spuriousTimeoutsUndone ?? 0, retransmissions: s.retransmissions, lost: a.counters.lost + a.counters.queueDrops,
-}));
+console.log(
+  JSON.stringify({
+    flows,
+    mib: total / 2 ** 20,
+    seconds: Number(seconds.toFixed(2)),
+    handshakeTimeouts,
+    dataTimeouts: s.timeouts! - handshakeTimeouts,
+    undone: s.spuriousTimeoutsUndone ?? 0,
+    retransmissions: s.retransmissions,
+    lost: a.counters.lost + a.counters.queueDrops,
+  }),
+);
 sender.close();
 receiver.close();

@@ -27,7 +27,8 @@ const MAIN = join(repoRoot, 'dist/cli/main.js');
  * shifted by c.
  */
 export function multiplied(pcap: Uint8Array, copies: number): Uint8Array {
-  if (new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength).getUint32(20, true) !== 1) throw new Error('expected an Ethernet pcap');
+  if (new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength).getUint32(20, true) !== 1)
+    throw new Error('expected an Ethernet pcap');
   const out = repeated(pcap, copies);
   const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const copyBytes = pcap.length - 24;
@@ -50,7 +51,9 @@ function timeChild(command: string, args: string[]): Promise<number> {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'ignore'] });
     child.on('error', fail);
-    child.on('close', (code) => (code === 0 ? done(performance.now() - t0) : fail(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? done(performance.now() - t0) : fail(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -64,7 +67,16 @@ interface Task {
 
 /** An in-process task: wall time returned, CPU time kept for the note. */
 function inProcess(name: string, note: string, pass: () => { ms: number; cpuMs: number }): Task {
-  const task: Task = { name, note, cpuMs: [], run: async () => { const r = pass(); task.cpuMs!.push(r.cpuMs); return r.ms; } };
+  const task: Task = {
+    name,
+    note,
+    cpuMs: [],
+    run: async () => {
+      const r = pass();
+      task.cpuMs!.push(r.cpuMs);
+      return r.ms;
+    },
+  };
   return task;
 }
 
@@ -73,13 +85,22 @@ function noteOf(task: Task, segments: number, payloadBytes: number | undefined):
   const cpu = task.cpuMs?.slice(1) ?? [];
   if (cpu.length > 0) {
     const ms = median(cpu);
-    parts.push(`CPU ${ms.toFixed(0)} ms per run: ${(segments / ms / 1000).toFixed(2)} M seg/s${payloadBytes === undefined ? '' : `, ${(payloadBytes / ms / 1e6).toFixed(2)} GB/s`} of CPU time`);
+    parts.push(
+      `CPU ${ms.toFixed(0)} ms per run: ${(segments / ms / 1000).toFixed(2)} M seg/s${payloadBytes === undefined ? '' : `, ${(payloadBytes / ms / 1e6).toFixed(2)} GB/s`} of CPU time`,
+    );
   }
   return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** Interleaved runs; one row per task with the rate per segment (and GB/s of payload when given). */
-async function rows(group: string, tasks: Task[], segments: number, payloadBytes: number | undefined, runs: number, baseline: string): Promise<Row[]> {
+async function rows(
+  group: string,
+  tasks: Task[],
+  segments: number,
+  payloadBytes: number | undefined,
+  runs: number,
+  baseline: string,
+): Promise<Row[]> {
   const times: number[][] = tasks.map(() => []);
   for (let round = 0; round < runs + 1; round++) {
     for (const [i, task] of tasks.entries()) {
@@ -92,12 +113,25 @@ async function rows(group: string, tasks: Task[], segments: number, payloadBytes
     const sorted = [...ms].sort((a, b) => a - b);
     const medianNs = (median(ms) * 1e6) / segments;
     return {
-      group, task: task.name, unit: 'segment', medianNs, opsPerSec: 1e9 / medianNs, opsPerIteration: segments, samples: ms.length,
+      group,
+      task: task.name,
+      unit: 'segment',
+      medianNs,
+      opsPerSec: 1e9 / medianNs,
+      opsPerIteration: segments,
+      samples: ms.length,
       roundMediansNs: ms.map((m) => (m * 1e6) / segments),
-      ...(payloadBytes === undefined ? {} : { bytesPerOp: payloadBytes / segments, gbPerSec: payloadBytes / (median(ms) * 1e6) }),
+      ...(payloadBytes === undefined
+        ? {}
+        : { bytesPerOp: payloadBytes / segments, gbPerSec: payloadBytes / (median(ms) * 1e6) }),
       latencyMs: {
-        p50: median(ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length, min: sorted[0]!, max: sorted[sorted.length - 1]!,
-        p99: sorted[sorted.length - 1]!, mad: median(ms.map((m) => Math.abs(m - median(ms)))), rme: 0,
+        p50: median(ms),
+        mean: ms.reduce((a, b) => a + b, 0) / ms.length,
+        min: sorted[0]!,
+        max: sorted[sorted.length - 1]!,
+        p99: sorted[sorted.length - 1]!,
+        mad: median(ms.map((m) => Math.abs(m - median(ms)))),
+        rme: 0,
       },
       ...(noteOf(task, segments, payloadBytes) === undefined ? {} : { note: noteOf(task, segments, payloadBytes)! }),
     };
@@ -111,18 +145,34 @@ async function rows(group: string, tasks: Task[], segments: number, payloadBytes
 }
 
 /** The library in this process: decode (checksums not verified) and the flow table, optionally following every stream. */
-function libraryPass(bytes: Uint8Array, follow: boolean): { ms: number; cpuMs: number; segments: number; flows: number; streamBytes: number } {
+function libraryPass(
+  bytes: Uint8Array,
+  follow: boolean,
+): { ms: number; cpuMs: number; segments: number; flows: number; streamBytes: number } {
   const cpu0 = process.cpuUsage();
   let flows = 0;
   let streamBytes = 0;
   let segments = 0;
   const t0 = performance.now();
   const table = new FlowTable({
-    onFlow: () => { flows++; },
-    ...(follow ? { openStream: () => ({ onData: (b: Uint8Array) => { streamBytes += b.length; } }) } : {}),
+    onFlow: () => {
+      flows++;
+    },
+    ...(follow
+      ? {
+          openStream: () => ({
+            onData: (b: Uint8Array) => {
+              streamBytes += b.length;
+            },
+          }),
+        }
+      : {}),
   });
   for (const batch of parseCaptureBatches(bytes)) {
-    const decoded = decodeBatch(batch, batch.linkTypes, { originalLengths: batch.originalLengths, verifyChecksums: false });
+    const decoded = decodeBatch(batch, batch.linkTypes, {
+      originalLengths: batch.originalLengths,
+      verifyChecksums: false,
+    });
     segments += decoded.length;
     table.addBatch(decoded, batch);
   }
@@ -132,7 +182,8 @@ function libraryPass(bytes: Uint8Array, follow: boolean): { ms: number; cpuMs: n
 }
 
 /** Whether a command is installed (some exit non-zero for --version). */
-const has = (command: string): boolean => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const has = (command: string): boolean =>
+  spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
 /** Rows for `npm run bench`: the flows group and the follow group. */
 export async function runFlowsBench(corpus: string, config: BenchConfig): Promise<Row[]> {
@@ -148,15 +199,34 @@ export async function runFlowsBench(corpus: string, config: BenchConfig): Promis
     const flowsBytes = multiplied(echo, copies);
     writeFileSync(flowsFile, flowsBytes);
     const check = libraryPass(flowsBytes, false);
-    if (check.flows !== 500 * copies) throw new Error(`flows bench: expected ${500 * copies} connections, the flow table found ${check.flows}`);
+    if (check.flows !== 500 * copies)
+      throw new Error(`flows bench: expected ${500 * copies} connections, the flow table found ${check.flows}`);
     const flowTasks: Task[] = [
-      inProcess('tcpwasm flows (library, in process)', 'decode + flow table, one thread, file in memory', () => libraryPass(flowsBytes, false)),
-      { name: 'tcpwasm flows --json (child process)', run: () => timeChild(process.execPath, [MAIN, 'flows', '--json', flowsFile]), note: 'node start-up and file reading included' },
+      inProcess('tcpwasm flows (library, in process)', 'decode + flow table, one thread, file in memory', () =>
+        libraryPass(flowsBytes, false),
+      ),
+      {
+        name: 'tcpwasm flows --json (child process)',
+        run: () => timeChild(process.execPath, [MAIN, 'flows', '--json', flowsFile]),
+        note: 'node start-up and file reading included',
+      },
     ];
-    if (has('tshark')) flowTasks.unshift({ name: 'tshark -q -z conv,tcp', run: () => timeChild('tshark', ['-n', '-q', '-r', flowsFile, '-z', 'conv,tcp']) });
+    if (has('tshark'))
+      flowTasks.unshift({
+        name: 'tshark -q -z conv,tcp',
+        run: () => timeChild('tshark', ['-n', '-q', '-r', flowsFile, '-z', 'conv,tcp']),
+      });
     if (has('tcptrace')) flowTasks.push({ name: 'tcptrace -n', run: () => timeChild('tcptrace', ['-n', flowsFile]) });
-    out.push(...await rows(`flows: echo-connections x${copies} (${check.segments} segments, ${check.flows} connections)`,
-      flowTasks, check.segments, undefined, runs, 'tshark -q -z conv,tcp'));
+    out.push(
+      ...(await rows(
+        `flows: echo-connections x${copies} (${check.segments} segments, ${check.flows} connections)`,
+        flowTasks,
+        check.segments,
+        undefined,
+        runs,
+        'tshark -q -z conv,tcp',
+      )),
+    );
 
     // follow: bulk HTTP payload (http-206-sack: 556 kB of stream per copy).
     const http = readFileSync(join(corpus, 'zeek-http-206-sack.pcap'));
@@ -168,20 +238,43 @@ export async function runFlowsBench(corpus: string, config: BenchConfig): Promis
     let turn = 0;
     const outDir = () => join(dir, `out${turn++}`);
     const followTasks: Task[] = [
-      inProcess('tcpwasm follow (library, in process)', 'decode + flow table + reassembly, bytes to a counting sink', () => libraryPass(followBytes, true)),
+      inProcess(
+        'tcpwasm follow (library, in process)',
+        'decode + flow table + reassembly, bytes to a counting sink',
+        () => libraryPass(followBytes, true),
+      ),
       {
-        name: 'tcpwasm follow --out DIR (child process)', note: 'one file per direction, as tcpflow',
-        run: async () => { const d = outDir(); const ms = await timeChild(process.execPath, [MAIN, 'follow', followFile, '--out', d]); rmSync(d, { recursive: true, force: true }); return ms; },
+        name: 'tcpwasm follow --out DIR (child process)',
+        note: 'one file per direction, as tcpflow',
+        run: async () => {
+          const d = outDir();
+          const ms = await timeChild(process.execPath, [MAIN, 'follow', followFile, '--out', d]);
+          rmSync(d, { recursive: true, force: true });
+          return ms;
+        },
       },
     ];
     if (has('tcpflow')) {
       followTasks.unshift({
         name: 'tcpflow -r FILE -o DIR',
-        run: async () => { const d = outDir(); const ms = await timeChild('tcpflow', ['-r', followFile, '-o', d]); rmSync(d, { recursive: true, force: true }); return ms; },
+        run: async () => {
+          const d = outDir();
+          const ms = await timeChild('tcpflow', ['-r', followFile, '-o', d]);
+          rmSync(d, { recursive: true, force: true });
+          return ms;
+        },
       });
     }
-    out.push(...await rows(`follow: http-206-sack x${httpCopies} (${pass.segments} segments, ${pass.streamBytes} stream bytes)`,
-      followTasks, pass.segments, pass.streamBytes, runs, 'tcpflow -r FILE -o DIR'));
+    out.push(
+      ...(await rows(
+        `follow: http-206-sack x${httpCopies} (${pass.segments} segments, ${pass.streamBytes} stream bytes)`,
+        followTasks,
+        pass.segments,
+        pass.streamBytes,
+        runs,
+        'tcpflow -r FILE -o DIR',
+      )),
+    );
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -67,21 +67,35 @@ export async function runGoodputBench(config: BenchConfig): Promise<Row[]> {
   for (let r = 0; r < rounds; r++) kernelSeconds.push(await kernelLoopback(bytes));
   // One "operation" of the kernel row is a 1448-byte segment's worth of data, so its time per
   // operation lines up with the stack rows' time per data segment (MSS 1448 with timestamps).
-  const kernel = transferRow(GROUP, KERNEL, 'segment', bytes, kernelSeconds, bytes / 1448,
-    `${(bytes / 1e6 / median(kernelSeconds)).toFixed(1)} MB/s (median of ${rounds} transfers of ${bytes >> 20} MiB); per 1448-byte segment's worth of data`);
+  const kernel = transferRow(
+    GROUP,
+    KERNEL,
+    'segment',
+    bytes,
+    kernelSeconds,
+    bytes / 1448,
+    `${(bytes / 1e6 / median(kernelSeconds)).toFixed(1)} MB/s (median of ${rounds} transfers of ${bytes >> 20} MiB); per 1448-byte segment's worth of data`,
+  );
 
   const stackRows = await runStackBench(config);
 
   engineTransfer(8 << 20); // warm-up
   const engineRuns = Array.from({ length: rounds }, () => engineTransfer(bytes));
-  const engine = transferRow(GROUP, 'engine alone (two Connections, no IP, no codec)', 'segment', bytes,
-    engineRuns.map((r) => r.seconds), Math.round(median(engineRuns.map((r) => r.segmentsPerSec * r.seconds))),
-    `${median(engineRuns.map((r) => r.mbPerSec)).toFixed(1)} MB/s; segments counted both ways`);
+  const engine = transferRow(
+    GROUP,
+    'engine alone (two Connections, no IP, no codec)',
+    'segment',
+    bytes,
+    engineRuns.map((r) => r.seconds),
+    Math.round(median(engineRuns.map((r) => r.segmentsPerSec * r.seconds))),
+    `${median(engineRuns.map((r) => r.mbPerSec)).toFixed(1)} MB/s; segments counted both ways`,
+  );
 
   const { share } = await profileTransfer(16 * 1024 * 1024, 0);
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-  const profileNote = `time by layer (sampling profile, no loss): WASM codec ${pct(share.codec)}, engine ${pct(share.engine)}, `
-    + `stack+sockets ${pct(share.stack)}, MemoryLink ${pct(share.link)}, streams ${pct(share.streams)}, GC ${pct(share.gc)}, other ${pct(share.other)}`;
+  const profileNote =
+    `time by layer (sampling profile, no loss): WASM codec ${pct(share.codec)}, engine ${pct(share.engine)}, ` +
+    `stack+sockets ${pct(share.stack)}, MemoryLink ${pct(share.link)}, streams ${pct(share.streams)}, GC ${pct(share.gc)}, other ${pct(share.other)}`;
 
   const rows = [kernel, ...stackRows, engine];
   const kernelMb = mbPerSec(kernel);

@@ -38,8 +38,10 @@ interface H2loadResult {
 /** Why this group cannot run here, or undefined. */
 function unavailable(): string | undefined {
   if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root: needs CAP_NET_ADMIN for TUN devices and `ip netns`';
-  if (spawnSync('h2load', ['--version'], { stdio: 'ignore' }).error) return 'h2load is not installed (apt-get install nghttp2-client)';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'not root: needs CAP_NET_ADMIN for TUN devices and `ip netns`';
+  if (spawnSync('h2load', ['--version'], { stdio: 'ignore' }).error)
+    return 'h2load is not installed (apt-get install nghttp2-client)';
   return undefined;
 }
 
@@ -53,24 +55,42 @@ function h2server(): http2.Http2Server {
 }
 
 /** Runs h2load (in `netns` when given) and parses its summary. */
-function h2load(netns: string | undefined, url: string, requests: number, args: readonly string[]): Promise<H2loadResult> {
+function h2load(
+  netns: string | undefined,
+  url: string,
+  requests: number,
+  args: readonly string[],
+): Promise<H2loadResult> {
   const argv = ['-n', String(requests), ...args, url];
   const child = netns === undefined ? spawn('h2load', argv) : spawn('ip', ['netns', 'exec', netns, 'h2load', ...argv]);
   return new Promise((resolvePromise, reject) => {
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out);
-      const counts = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(out);
+      const counts =
+        /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+          out,
+        );
       if (code !== 0 || !rate || !counts) {
         reject(new Error(`h2load ${argv.join(' ')} exited ${String(code)}: ${out.slice(-600)} ${err.slice(-600)}`));
         return;
       }
-      resolvePromise({ reqPerSec: Number(rate[1]), succeeded: Number(counts[1]), failed: Number(counts[2]), errored: Number(counts[3]), timeout: Number(counts[4]) });
+      resolvePromise({
+        reqPerSec: Number(rate[1]),
+        succeeded: Number(counts[1]),
+        failed: Number(counts[2]),
+        errored: Number(counts[3]),
+        timeout: Number(counts[4]),
+      });
     });
   });
 }
@@ -85,8 +105,16 @@ function row(task: string, reqPerSec: number, note: string): Row {
   const ns = 1e9 / reqPerSec;
   const ms = ns / 1e6;
   return {
-    group: H2_GROUP, task, unit: 'request', medianNs: ns, opsPerSec: reqPerSec, opsPerIteration: 1, samples: 1,
-    roundMediansNs: [ns], latencyMs: { p50: ms, mean: ms, min: ms, max: ms, p99: ms, mad: 0, rme: 0 }, note,
+    group: H2_GROUP,
+    task,
+    unit: 'request',
+    medianNs: ns,
+    opsPerSec: reqPerSec,
+    opsPerIteration: 1,
+    samples: 1,
+    roundMediansNs: [ns],
+    latencyMs: { p50: ms, mean: ms, min: ms, max: ms, p99: ms, mad: 0, rme: 0 },
+    note,
   };
 }
 
@@ -113,22 +141,33 @@ export async function runH2loadBench(config: BenchConfig): Promise<{ rows: Row[]
       const onUs: number[] = [];
       // Interleaved, so a noisy moment on the shared machine does not fall on one side only.
       for (let r = 0; r < rounds; r++) {
-        for (const [netns, url, into] of [[undefined, kernelUrl, onKernel], [ns.name, `http://${STACK_IP}/`, onUs]] as const) {
+        for (const [netns, url, into] of [
+          [undefined, kernelUrl, onKernel],
+          [ns.name, `http://${STACK_IP}/`, onUs],
+        ] as const) {
           const result = await h2load(netns, url, requests, shape.args);
           const bad = result.failed + result.errored + result.timeout;
-          if (bad > 0 || result.succeeded !== requests) throw new Error(`h2load ${shape.name} on ${netns ? 'our stack' : 'the kernel'}: ${JSON.stringify(result)}`);
+          if (bad > 0 || result.succeeded !== requests)
+            throw new Error(`h2load ${shape.name} on ${netns ? 'our stack' : 'the kernel'}: ${JSON.stringify(result)}`);
           into.push(result.reqPerSec);
         }
       }
       const k = median(onKernel);
       const u = median(onUs);
       const kernelTask = `kernel TCP over 127.0.0.1, node:http2 h2c: ${shape.name}`;
-      const kRow = row(kernelTask, k, `${k.toFixed(0)} req/s (median of ${rounds} × ${requests} requests; all: ${onKernel.map((x) => x.toFixed(0)).join(', ')}), 0 failed`);
+      const kRow = row(
+        kernelTask,
+        k,
+        `${k.toFixed(0)} req/s (median of ${rounds} × ${requests} requests; all: ${onKernel.map((x) => x.toFixed(0)).join(', ')}), 0 failed`,
+      );
       kRow.baseline = kernelTask;
       kRow.ratio = 1;
-      const uRow = row(`TUN MTU 1500, node:http2 h2c on our stack: ${shape.name}`, u,
-        `${u.toFixed(0)} req/s (median of ${rounds} × ${requests} requests; all: ${onUs.map((x) => x.toFixed(0)).join(', ')}), 0 failed; `
-        + `${(u / k).toFixed(2)}× the kernel, target ≥ ${TARGET_RATIO}× ${u / k >= TARGET_RATIO ? 'met' : 'MISSED'}`);
+      const uRow = row(
+        `TUN MTU 1500, node:http2 h2c on our stack: ${shape.name}`,
+        u,
+        `${u.toFixed(0)} req/s (median of ${rounds} × ${requests} requests; all: ${onUs.map((x) => x.toFixed(0)).join(', ')}), 0 failed; ` +
+          `${(u / k).toFixed(2)}× the kernel, target ≥ ${TARGET_RATIO}× ${u / k >= TARGET_RATIO ? 'met' : 'MISSED'}`,
+      );
       uRow.baseline = kernelTask;
       uRow.ratio = u / k;
       rows.push(kRow, uRow);
@@ -139,8 +178,9 @@ export async function runH2loadBench(config: BenchConfig): Promise<{ rows: Row[]
     kernel.close();
     ns.delete();
   }
-  const input = `h2load -n ${requests} (h2c, prior knowledge) from the namespace to node:http2 on our stack (${STACK_ADDRESS}, TUN MTU 1500, server noDelay), `
-    + `and from here to the same server code on the kernel's TCP over 127.0.0.1; ${rounds} interleaved round(s) per shape`;
+  const input =
+    `h2load -n ${requests} (h2c, prior knowledge) from the namespace to node:http2 on our stack (${STACK_ADDRESS}, TUN MTU 1500, server noDelay), ` +
+    `and from here to the same server code on the kernel's TCP over 127.0.0.1; ${rounds} interleaved round(s) per shape`;
   return { rows, input };
 }
 
@@ -152,11 +192,14 @@ export function h2Rate(row: Row): string | undefined {
 // Run as a script (not imported by bench/run.ts).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const quick = process.argv.includes('--quick');
-  runH2loadBench({ time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 1, quick }).then(({ rows, input }) => {
-    console.log(input);
-    for (const r of rows) console.log(`${r.task}\n    ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× ${r.baseline}; `}${r.note}`);
-  }).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  runH2loadBench({ time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 1, quick })
+    .then(({ rows, input }) => {
+      console.log(input);
+      for (const r of rows)
+        console.log(`${r.task}\n    ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× ${r.baseline}; `}${r.note}`);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
 }

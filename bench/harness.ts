@@ -67,8 +67,13 @@ export function consume(x: number): void {
  * n is chosen so one tinybench iteration lasts about `targetNs`. Then the timer's resolution and
  * per-sample overhead do not dominate, and the median is divided back by n.
  */
-export function loopTask(name: string, run: (n: number) => void, bytesPerOp?: number, note?: string,
-  targetNs = 75_000): TaskSpec {
+export function loopTask(
+  name: string,
+  run: (n: number) => void,
+  bytesPerOp?: number,
+  note?: string,
+  targetNs = 75_000,
+): TaskSpec {
   const n = loopCount(run, targetNs);
   const spec: TaskSpec = { name, opsPerIteration: n, fn: () => run(n) };
   if (bytesPerOp !== undefined) spec.bytesPerOp = bytesPerOp;
@@ -129,7 +134,9 @@ export async function runTasks(group: string, unit: string, specs: TaskSpec[], c
     specs.forEach((spec, i) => {
       const result = bench.tasks[i]!.result;
       if (result.state !== 'completed') {
-        throw new Error(`${group} / ${spec.name}: tinybench state ${result.state}${result.state === 'errored' ? `: ${result.error.message}` : ''}`);
+        throw new Error(
+          `${group} / ${spec.name}: tinybench state ${result.state}${result.state === 'errored' ? `: ${result.error.message}` : ''}`,
+        );
       }
       perRound[i]!.push({ p50: result.latency.p50, stats: result.latency });
     });
@@ -176,7 +183,15 @@ export function compareWith(rows: Row[], baselineTask: string): Row[] {
  * transfer, the seconds each transfer took, and how many operations (segments, say) one
  * transfer is, so the time per operation lines up with the other rows of the group.
  */
-export function transferRow(group: string, task: string, unit: string, bytes: number, secondsPerRun: number[], opsPerRun: number, note: string): Row {
+export function transferRow(
+  group: string,
+  task: string,
+  unit: string,
+  bytes: number,
+  secondsPerRun: number[],
+  opsPerRun: number,
+  note: string,
+): Row {
   const seconds = median(secondsPerRun);
   const nsPerOp = (seconds * 1e9) / opsPerRun;
   const perRound = secondsPerRun.map((s) => (s * 1e9) / opsPerRun);
@@ -193,8 +208,13 @@ export function transferRow(group: string, task: string, unit: string, bytes: nu
     samples: secondsPerRun.length,
     roundMediansNs: perRound,
     latencyMs: {
-      p50: ms(median(perRound)), mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
-      min: ms(Math.min(...perRound)), max: ms(Math.max(...perRound)), p99: ms(Math.max(...perRound)), mad: 0, rme: 0,
+      p50: ms(median(perRound)),
+      mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
+      min: ms(Math.min(...perRound)),
+      max: ms(Math.max(...perRound)),
+      p99: ms(Math.max(...perRound)),
+      mad: 0,
+      rme: 0,
     },
     note,
   };

@@ -52,14 +52,20 @@ export function layerOf(node: ProfileNode, parent: ProfileNode | undefined, nati
   if (functionName === '(garbage collector)') return 'gc';
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(program)') return 'program';
-  if (url === '' && nativeCallers !== undefined && parent !== undefined && nativeCallers.test(parent.callFrame.url)) return 'native';
+  if (url === '' && nativeCallers !== undefined && parent !== undefined && nativeCallers.test(parent.callFrame.url))
+    return 'native';
   // Building packets (wire/encode-segment: headers written in JS, payload summed in WASM) is
   // under src/wire, as is received-batch (staging and reading decoded batches).
   if (url.startsWith('wasm://') || /\/(src|dist)\/wire\//.test(url)) return 'codec';
   if (/\/(src|dist)\/tcp\//.test(url)) return 'engine';
   if (/\/(src|dist)\/stack\//.test(url)) return 'stack';
   if (/\/(src|dist)\/link\//.test(url)) return 'link';
-  if (url.startsWith('node:internal/streams') || url === 'node:events' || url.startsWith('node:internal/process/task_queues')) return 'streams';
+  if (
+    url.startsWith('node:internal/streams') ||
+    url === 'node:events' ||
+    url.startsWith('node:internal/process/task_queues')
+  )
+    return 'streams';
   return 'other';
 }
 
@@ -72,12 +78,16 @@ export interface LayerProfile<T> {
 }
 
 /** Runs `work` under the sampling profiler (one sample per `intervalUs`) and counts samples per layer. */
-export async function profileLayers<T>(work: () => Promise<T>, options: { intervalUs?: number; nativeCallers?: RegExp } = {}): Promise<LayerProfile<T>> {
+export async function profileLayers<T>(
+  work: () => Promise<T>,
+  options: { intervalUs?: number; nativeCallers?: RegExp } = {},
+): Promise<LayerProfile<T>> {
   const session = new Session();
   session.connect();
-  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => {
-    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
-  });
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => {
+      session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
+    });
   try {
     await post('Profiler.enable');
     await post('Profiler.setSamplingInterval', { interval: options.intervalUs ?? 100 });
@@ -88,7 +98,7 @@ export async function profileLayers<T>(work: () => Promise<T>, options: { interv
       result = await work();
     } finally {
       // Stopped either way, so a failed transfer does not leave the profiler sampling.
-      nodes = (await post('Profiler.stop') as { profile: { nodes: ProfileNode[] } }).profile.nodes;
+      nodes = ((await post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } }).profile.nodes;
     }
     const hits = emptyLayerHits();
     const byFn = new Map<string, { fn: string; layer: Layer; hits: number }>();
@@ -102,8 +112,12 @@ export async function profileLayers<T>(work: () => Promise<T>, options: { interv
       hits[layer] += h;
       const { functionName, url } = node.callFrame;
       // Native functions are named by their caller: "(native) ← #flush (dist/link/tun-device.js)".
-      const where = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'}${n.callFrame.url ? ` (${n.callFrame.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/')})` : ''}`;
-      const fn = url === '' && !functionName.startsWith('(') && parent !== undefined ? `${functionName || '(native)'} ← ${where(parent)}` : where(node);
+      const where = (n: ProfileNode) =>
+        `${n.callFrame.functionName || '(anonymous)'}${n.callFrame.url ? ` (${n.callFrame.url.replace(/^.*\/(src|dist|node_modules)\//, '$1/')})` : ''}`;
+      const fn =
+        url === '' && !functionName.startsWith('(') && parent !== undefined
+          ? `${functionName || '(native)'} ← ${where(parent)}`
+          : where(node);
       const entry = byFn.get(fn) ?? { fn, layer, hits: 0 };
       entry.hits += h;
       byFn.set(fn, entry);

@@ -10,7 +10,14 @@ import { Stack } from '../src/stack/stack.js';
 import type { TcpSocket } from '../src/stack/socket.js';
 import type { LossDetection } from '../src/tcp/config.js';
 
-interface Row { virtualMs: number; retransmissions: number; timeouts: number; fastRetransmits: number; undone: number; probes: number }
+interface Row {
+  virtualMs: number;
+  retransmissions: number;
+  timeouts: number;
+  fastRetransmits: number;
+  undone: number;
+  probes: number;
+}
 
 async function run(bytes: number, loss: number, seed: number): Promise<Row> {
   const clock = new VirtualClock();
@@ -20,10 +27,14 @@ async function run(bytes: number, loss: number, seed: number): Promise<Row> {
   const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock, tcp });
   const receiver = new Stack({ device: b, addresses: ['192.0.2.2/24'], clock, tcp });
   let received = 0;
-  receiver.createServer((s: TcpSocket) => {
-    s.on('data', (d: Buffer) => { received += d.length; });
-    s.on('error', () => {});
-  }).listen(9);
+  receiver
+    .createServer((s: TcpSocket) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+      s.on('error', () => {});
+    })
+    .listen(9);
   const socket = sender.connect(9, '192.0.2.2');
   socket.on('error', () => {});
   await clock.runUntil(() => !socket.connecting, 600_000);
@@ -65,5 +76,7 @@ for (const loss of [0.01, 0.05, 0.1]) {
     const r = await run(bytes, loss, seed);
     for (const k of Object.keys(sum) as (keyof Row)[]) sum[k] += r[k];
   }
-  console.log(`${String(loss * 100).padStart(3)}%  | ${(sum.virtualMs / 1000).toFixed(2).padStart(15)} | ${String(sum.retransmissions).padStart(15)} | ${String(sum.timeouts).padStart(4)} | ${String(sum.fastRetransmits).padStart(16)} | ${String(sum.undone).padStart(11)} | ${String(sum.probes).padStart(16)}`);
+  console.log(
+    `${String(loss * 100).padStart(3)}%  | ${(sum.virtualMs / 1000).toFixed(2).padStart(15)} | ${String(sum.retransmissions).padStart(15)} | ${String(sum.timeouts).padStart(4)} | ${String(sum.fastRetransmits).padStart(16)} | ${String(sum.undone).padStart(11)} | ${String(sum.probes).padStart(16)}`,
+  );
 }

@@ -48,12 +48,17 @@ function rate(row: Row): string {
   }
   if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
   const per = row.unit === 'segment' ? 'seg/s' : 'pkt/s';
-  return row.opsPerSec >= 1e6 ? `${(row.opsPerSec / 1e6).toFixed(2)} M ${per}` : `${(row.opsPerSec / 1e3).toFixed(0)} k ${per}`;
+  return row.opsPerSec >= 1e6
+    ? `${(row.opsPerSec / 1e6).toFixed(2)} M ${per}`
+    : `${(row.opsPerSec / 1e3).toFixed(0)} k ${per}`;
 }
 
 /** The machine line, the table (one bold row per group) and the TUN rows' notes. */
 export function resultsTable(results: BenchResults): string[] {
-  const out = [`${results.cpu}, ${results.cores} cores, Node ${results.node}, ${results.date}${results.quick ? ' (--quick)' : ''}`, ''];
+  const out = [
+    `${results.cpu}, ${results.cores} cores, Node ${results.node}, ${results.date}${results.quick ? ' (--quick)' : ''}`,
+    '',
+  ];
   out.push('| task | median | rate | vs baseline |', '|---|---:|---:|---:|');
   let group = '';
   for (const row of results.rows) {
@@ -75,8 +80,13 @@ export function resultsTable(results: BenchResults): string[] {
 
 /** bench/README.md: the last run as a page of its own. */
 export function benchReadme(results: BenchResults): string {
-  const machine = [results.platform, results.v8 && `V8 ${results.v8}`, results.codecVariant && `WASM build: ${results.codecVariant}`]
-    .filter((x) => x).join(', ');
+  const machine = [
+    results.platform,
+    results.v8 && `V8 ${results.v8}`,
+    results.codecVariant && `WASM build: ${results.codecVariant}`,
+  ]
+    .filter((x) => x)
+    .join(', ');
   const out = [
     '# Benchmark results',
     '',
@@ -92,7 +102,8 @@ export function benchReadme(results: BenchResults): string {
   if (results.inputs !== undefined) {
     out.push('## Inputs', '');
     // Where a package was found on the measuring machine is no use to a reader.
-    for (const [name, text] of Object.entries(results.inputs)) out.push(`- **${name}**: ${text.replace(/ from \/\S+/g, '')}`);
+    for (const [name, text] of Object.entries(results.inputs))
+      out.push(`- **${name}**: ${text.replace(/ from \/\S+/g, '')}`);
     out.push('');
   }
   out.push('## Results', '', ...resultsTable(results), '');

@@ -8,9 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import {
-  LinkType, TcpFlags, decodeFrame, encodePacket, parseCapture, type DecodedPacket,
-} from '../dist/index.js';
+import { LinkType, TcpFlags, decodeFrame, encodePacket, parseCapture, type DecodedPacket } from '../dist/index.js';
 
 export const BATCH = 1024;
 /** Payload of the synthesised IPv6 segments: 1500-byte MTU minus 40 (IPv6) and 20 (TCP). */
@@ -19,7 +17,6 @@ const IPV6_FULL_PAYLOAD = 1440;
 const FULL_MIN_PAYLOAD = 1000;
 /** Bytes between frames in the packed buffer, as a pcap record header would leave. */
 const RECORD_GAP = 16;
-
 
 /**
  * Frames copied into one buffer back to back (with a record-header-sized gap), as a capture file
@@ -126,15 +123,23 @@ export function fullSizeSet(corpus: string): FrameSet {
   const v6 = v4.map(ipv6Version);
   for (const f of v6) {
     const p = decodeFrame(f, LinkType.ETHERNET);
-    if (p.checksumStatus !== 'good' || p.ip.version !== 6) throw new Error('synthesised IPv6 segment does not decode as good');
+    if (p.checksumStatus !== 'good' || p.ip.version !== 6)
+      throw new Error('synthesised IPv6 segment does not decode as good');
   }
-  const v4Frames = repeatTo(v4.map((p) => p.frame), BATCH / 2);
+  const v4Frames = repeatTo(
+    v4.map((p) => p.frame),
+    BATCH / 2,
+  );
   const v6Frames = repeatTo(v6, BATCH / 2);
   const frames = v4Frames.flatMap((f, i) => [f, v6Frames[i]!]);
   const v4Bytes = v4[0]?.frame.length ?? 0;
   const v6Bytes = v6[0]?.length ?? 0;
-  return packFrames('full-size', `${BATCH / 2} IPv4 (${v4.length} distinct real frames of ${v4Bytes} B, zeek-http-206-sack) `
-    + `alternating with ${BATCH / 2} IPv6 (${v6.length} built with encodePacket from them, ${v6Bytes} B)`, frames);
+  return packFrames(
+    'full-size',
+    `${BATCH / 2} IPv4 (${v4.length} distinct real frames of ${v4Bytes} B, zeek-http-206-sack) ` +
+      `alternating with ${BATCH / 2} IPv6 (${v6.length} built with encodePacket from them, ${v6Bytes} B)`,
+    frames,
+  );
 }
 
 export function ackOnlySet(corpus: string): FrameSet {
@@ -146,12 +151,18 @@ export function ackOnlySet(corpus: string): FrameSet {
   const all = [...v6, ...sack, ...echo];
   if (all.length < BATCH) throw new Error(`only ${all.length} ACK-only good-checksum segments in the corpus`);
   // Interleave the sources so a decoder sees a mix of IPv4/IPv6 and option layouts.
-  const order = all.map((p, i) => ({ p, key: (i * 2654435761) % 4294967291 })).sort((a, b) => a.key - b.key).map((e) => e.p);
+  const order = all
+    .map((p, i) => ({ p, key: (i * 2654435761) % 4294967291 }))
+    .sort((a, b) => a.key - b.key)
+    .map((e) => e.p);
   const withSack = all.filter((p) => p.packet.tcp.options.sack !== undefined).length;
   const withTs = all.filter((p) => p.packet.tcp.options.timestamp !== undefined).length;
-  return packFrames('ack-only', `${v6.length} IPv6 (zeek-ftp-ipv6) + ${sack.length} IPv4 (zeek-http-206-sack) + `
-    + `${echo.length} IPv4 (zeek-echo-connections), shuffled; ${withSack} with SACK blocks, ${withTs} with timestamps`,
-  order.map((p) => p.frame));
+  return packFrames(
+    'ack-only',
+    `${v6.length} IPv6 (zeek-ftp-ipv6) + ${sack.length} IPv4 (zeek-http-206-sack) + ` +
+      `${echo.length} IPv4 (zeek-echo-connections), shuffled; ${withSack} with SACK blocks, ${withTs} with timestamps`,
+    order.map((p) => p.frame),
+  );
 }
 
 export const WHOLE_FILE = 'zeek-echo-connections.pcap.gz';

@@ -50,7 +50,8 @@ function fmtRate(row: Row): string {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
   }
   // follow rows: stream bytes per second first.
-  if (row.group.startsWith('follow') && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s, ${(row.opsPerSec / 1e6).toFixed(2)} M seg/s`;
+  if (row.group.startsWith('follow') && row.gbPerSec !== undefined)
+    return `${row.gbPerSec.toFixed(2)} GB/s, ${(row.opsPerSec / 1e6).toFixed(2)} M seg/s`;
   const per = row.unit === 'segment' ? 'seg/s' : row.unit === 'packet' ? 'pkt/s' : 'ops/s';
   const r = row.opsPerSec;
   return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M ${per}` : `${(r / 1e3).toFixed(1)} k ${per}`;
@@ -58,10 +59,15 @@ function fmtRate(row: Row): string {
 
 function printTable(rows: Row[]): void {
   const header = ['task', 'median/op', 'rate', 'vs baseline'];
-  const body = rows.map((r) => [r.task, fmtNs(r.medianNs), fmtRate(r),
-    r.ratio === undefined ? '—' : r.task === r.baseline ? '1.00× (baseline)' : `${r.ratio.toFixed(2)}×`]);
+  const body = rows.map((r) => [
+    r.task,
+    fmtNs(r.medianNs),
+    fmtRate(r),
+    r.ratio === undefined ? '—' : r.task === r.baseline ? '1.00× (baseline)' : `${r.ratio.toFixed(2)}×`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   let group = '';
@@ -85,34 +91,42 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     codecVariant: codec().variant,
   };
-  console.log(`tcpwasm bench${quick ? ' (--quick)' : ''}: ${env.cpu}, ${env.cores} cores, Node ${env.node}, codec ${env.codecVariant}`);
+  console.log(
+    `tcpwasm bench${quick ? ' (--quick)' : ''}: ${env.cpu}, ${env.cores} cores, Node ${env.node}, codec ${env.codecVariant}`,
+  );
 
   const corpus = locateCorpus();
   const inputs: Record<string, string> = {};
   let sets: ReturnType<typeof fullSizeSet>[] = [];
   let file: ReturnType<typeof wholeFile> | undefined;
   if (corpus === undefined) {
-    console.log('!! capture corpus not found (set TCPWASM_CORPUS, or put it at ../shared/corpus): '
-      + 'skipping the decode and whole-file benchmarks');
+    console.log(
+      '!! capture corpus not found (set TCPWASM_CORPUS, or put it at ../shared/corpus): ' +
+        'skipping the decode and whole-file benchmarks',
+    );
   } else {
     sets = [fullSizeSet(corpus), ackOnlySet(corpus)];
     file = wholeFile(corpus);
     for (const s of sets) inputs[s.name] = s.description;
-    inputs['whole file'] = `${file.name}: ${file.compressedBytes} B gzip, ${file.bytes.length} B decompressed in memory`;
-    inputs['pcap package'] = 'missing' in pcapPackage
-      ? `not measured: ${pcapPackage.missing}`
-      : `pcap ${pcapPackage.version} from ${pcapPackage.from} (its decoders are pure JS; not a tcpwasm dependency)`;
+    inputs['whole file'] =
+      `${file.name}: ${file.compressedBytes} B gzip, ${file.bytes.length} B decompressed in memory`;
+    inputs['pcap package'] =
+      'missing' in pcapPackage
+        ? `not measured: ${pcapPackage.missing}`
+        : `pcap ${pcapPackage.version} from ${pcapPackage.from} (its decoders are pure JS; not a tcpwasm dependency)`;
     for (const [k, v] of Object.entries(inputs)) console.log(`  ${k}: ${v}`);
     // Abort before timing anything if the baseline decoder and decodeFrame disagree.
     selfCheck(sets);
-    console.log(`  self-check: baseline decoder == decodeFrame == decodeBatch (array, packed, inputArea)${'missing' in pcapPackage ? '' : ' == pcap package'} on all benchmark packets`);
+    console.log(
+      `  self-check: baseline decoder == decodeFrame == decodeBatch (array, packed, inputArea)${'missing' in pcapPackage ? '' : ' == pcap package'} on all benchmark packets`,
+    );
   }
 
   const rows: Row[] = [];
   const stage = async (name: string, work: () => Promise<Row[]>) => {
     const t0 = Date.now();
     process.stderr.write(`running ${name}...`);
-    rows.push(...await work());
+    rows.push(...(await work()));
     process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   };
   await stage('checksum', () => runChecksum(config));
@@ -141,24 +155,35 @@ async function main(): Promise<void> {
   console.log('');
   printTable(rows);
   const seconds = (Date.now() - started) / 1000;
-  const how = config.rounds > 1 ? `median over ${config.rounds} interleaved rounds of each round's median iteration time`
-    : 'median iteration time';
-  console.log(`\n${how}, divided by operations per iteration; ratio = baseline median / task median (higher is faster). `
-    + `${seconds.toFixed(0)} s total.`);
+  const how =
+    config.rounds > 1
+      ? `median over ${config.rounds} interleaved rounds of each round's median iteration time`
+      : 'median iteration time';
+  console.log(
+    `\n${how}, divided by operations per iteration; ratio = baseline median / task median (higher is faster). ` +
+      `${seconds.toFixed(0)} s total.`,
+  );
 
   // Compiled to .bench/ beside bench/: the results belong in the source tree either way.
   const out = join(here, '../bench/results.json');
-  writeFileSync(out, `${JSON.stringify({
-    ...env,
-    quick,
-    config,
-    fileConfig,
-    corpus: corpus ?? null,
-    inputs,
-    totalSeconds: seconds,
-    rows,
-    sink: sink.value,
-  }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        ...env,
+        quick,
+        config,
+        fileConfig,
+        corpus: corpus ?? null,
+        inputs,
+        totalSeconds: seconds,
+        rows,
+        sink: sink.value,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`wrote ${out}`);
   // bench/README.md is the page made from results.json; a test fails when the two disagree.
   const page = join(here, '../bench/README.md');
@@ -167,6 +192,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('\nBENCHMARK ABORTED:', error instanceof Error ? error.stack ?? error.message : error);
+  console.error('\nBENCHMARK ABORTED:', error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });

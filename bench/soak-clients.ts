@@ -44,7 +44,7 @@ export interface SessionTarget {
 /** Seeded payload (xorshift32 words): cheap to make, different for every session. */
 export function payload(bytes: number, seed: number): Buffer {
   const words = new Uint32Array(Math.ceil(bytes / 4));
-  let x = (seed | 0) || 1;
+  let x = seed | 0 || 1;
   for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
@@ -60,11 +60,15 @@ export function payload(bytes: number, seed: number): Buffer {
  */
 export function closeOf(plan: SessionPlan): CloseMode {
   switch (plan.kind) {
-    case 'discard': return 'end';
-    case 'abandon': return 'destroy';
+    case 'discard':
+      return 'end';
+    case 'abandon':
+      return 'destroy';
     case 'slow-reader':
-    case 'never-read': return plan.close === 'reset' ? 'reset' : 'destroy';
-    default: return plan.close;
+    case 'never-read':
+      return plan.close === 'reset' ? 'reset' : 'destroy';
+    default:
+      return plan.close;
   }
 }
 
@@ -80,8 +84,12 @@ function letGo(socket: TcpSocket, mode: CloseMode): void {
  */
 export function runSession(target: SessionTarget, plan: SessionPlan): Promise<SessionResult> {
   return new Promise((resolve) => {
-    const port = plan.kind === 'echo' || plan.kind === 'abandon' ? target.ports.echo
-      : plan.kind === 'discard' ? target.ports.discard : target.ports.http;
+    const port =
+      plan.kind === 'echo' || plan.kind === 'abandon'
+        ? target.ports.echo
+        : plan.kind === 'discard'
+          ? target.ports.discard
+          : target.ports.http;
     const socket = target.stack.connect(port, plan.ipv6 ? target.hosts.ipv6 : target.hosts.ipv4);
     let settled = false;
     let moved = 0;

@@ -49,9 +49,19 @@ export interface StackSample {
   reassemblyBytes: number;
   /** Running totals of the stack's counters that show churn, loss recovery and cleanup. */
   counters: {
-    segmentsIn: number; segmentsOut: number; retransmissions: number; timeouts: number;
-    resetsSent: number; resetsReceived: number; keepAliveProbes: number; dropped: number;
-    opens: number; closed: number; orphaned: number; finTimeouts: number; memoryAborts: number;
+    segmentsIn: number;
+    segmentsOut: number;
+    retransmissions: number;
+    timeouts: number;
+    resetsSent: number;
+    resetsReceived: number;
+    keepAliveProbes: number;
+    dropped: number;
+    opens: number;
+    closed: number;
+    orphaned: number;
+    finTimeouts: number;
+    memoryAborts: number;
   };
 }
 
@@ -130,8 +140,13 @@ export function prng(seed: number): () => number {
 }
 
 const KINDS: readonly [SessionKind, number][] = [
-  ['echo', 0.3], ['get', 0.25], ['upload', 0.15], ['discard', 0.1],
-  ['slow-reader', 0.08], ['never-read', 0.06], ['abandon', 0.06],
+  ['echo', 0.3],
+  ['get', 0.25],
+  ['upload', 0.15],
+  ['discard', 0.1],
+  ['slow-reader', 0.08],
+  ['never-read', 0.06],
+  ['abandon', 0.06],
 ];
 
 function pick<T>(table: readonly [T, number][], r: number): T {
@@ -151,7 +166,14 @@ function size(random: () => number, max: number): number {
 
 export function planSession(random: () => number): SessionPlan {
   const kind = pick(KINDS, random());
-  const close = pick<CloseMode>([['end', 0.5], ['destroy', 0.3], ['reset', 0.2]], random());
+  const close = pick<CloseMode>(
+    [
+      ['end', 0.5],
+      ['destroy', 0.3],
+      ['reset', 0.2],
+    ],
+    random(),
+  );
   const seed = Math.floor(random() * 2 ** 31) + 1;
   // A quarter over IPv6: the same services on the server's second address.
   const ipv6 = random() < 0.25;
@@ -180,26 +202,51 @@ function stackSample(stack: Stack): StackSample {
     bufferBytes: stack.bufferBytes,
     reassemblyBytes: stack.reassemblyBytes,
     counters: {
-      segmentsIn: st.segmentsIn, segmentsOut: st.segmentsOut, retransmissions: st.retransmissions, timeouts: st.timeouts,
-      resetsSent: st.resetsSent, resetsReceived: st.resetsReceived, keepAliveProbes: st.keepAliveProbes,
+      segmentsIn: st.segmentsIn,
+      segmentsOut: st.segmentsOut,
+      retransmissions: st.retransmissions,
+      timeouts: st.timeouts,
+      resetsSent: st.resetsSent,
+      resetsReceived: st.resetsReceived,
+      keepAliveProbes: st.keepAliveProbes,
       dropped: Object.values(st.dropped).reduce((x, y) => x + y, 0),
-      opens: st.stack.activeOpens + st.stack.passiveOpens, closed: st.stack.closed, orphaned: st.stack.orphaned,
-      finTimeouts: st.stack.finTimeouts, memoryAborts: st.memory.aborts,
+      opens: st.stack.activeOpens + st.stack.passiveOpens,
+      closed: st.stack.closed,
+      orphaned: st.stack.orphaned,
+      finTimeouts: st.stack.finTimeouts,
+      memoryAborts: st.memory.aborts,
     },
   };
 }
 
-const count = (m: Record<string, number>, k: string): void => { m[k] = (m[k] ?? 0) + 1; };
+const count = (m: Record<string, number>, k: string): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { onSample, ...recorded } = options;
   const [a, b] = MemoryLink.pair({ ...options.link, seed: options.seed });
   const tcp = { timeWaitTime: options.timeWaitMs, keepAliveInterval: 1000, keepAliveProbes: 3 };
-  const server = new Stack({ device: a, addresses: ['198.51.100.1/24', '2001:db8::1/64'], tcp, finTimeout: options.finTimeoutMs });
-  const client = new Stack({ device: b, addresses: ['198.51.100.2/24', '2001:db8::2/64'], tcp, finTimeout: options.finTimeoutMs });
+  const server = new Stack({
+    device: a,
+    addresses: ['198.51.100.1/24', '2001:db8::1/64'],
+    tcp,
+    finTimeout: options.finTimeoutMs,
+  });
+  const client = new Stack({
+    device: b,
+    addresses: ['198.51.100.2/24', '2001:db8::2/64'],
+    tcp,
+    finTimeout: options.finTimeoutMs,
+  });
   const services = startServices(server, { keepAliveMs: options.keepAliveMs });
-  const target = { stack: client, hosts: { ipv4: '198.51.100.1', ipv6: '2001:db8::1' }, ports: services.ports, timeoutMs: options.sessionTimeoutMs };
+  const target = {
+    stack: client,
+    hosts: { ipv4: '198.51.100.1', ipv6: '2001:db8::1' },
+    ports: services.ports,
+    timeoutMs: options.sessionTimeoutMs,
+  };
   const random = prng(options.seed);
 
   const samples: Sample[] = [];
@@ -210,8 +257,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     gc?.();
     const m = process.memoryUsage();
     const s: Sample = {
-      t: Date.now() - t0, phase, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers,
-      sessionsInProgress: inProgress, sessionsDone: done, server: stackSample(server), client: stackSample(client),
+      t: Date.now() - t0,
+      phase,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      sessionsInProgress: inProgress,
+      sessionsDone: done,
+      server: stackSample(server),
+      client: stackSample(client),
     };
     samples.push(s);
     onSample?.(s);
@@ -247,7 +302,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const loadEnd = Date.now();
 
   // Drain: nothing of ours holds a socket now; what is left must close by TCP's own timers.
-  while (Date.now() - loadEnd < options.drainTimeoutMs && server.connectionCount + client.connectionCount > 0) await delay(100);
+  while (Date.now() - loadEnd < options.drainTimeoutMs && server.connectionCount + client.connectionCount > 0)
+    await delay(100);
   const drainSeconds = (Date.now() - deadline) / 1000;
   clearInterval(sampler);
   const stuck = { server: server.connectionCount, client: client.connectionCount };
@@ -257,7 +313,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // The steady second half of the load: the first half holds the warm-up (JIT, pools, WASM memory growing).
   const half = loadSamples.filter((s) => s.t >= options.durationMs / 2);
   const slope = (f: (s: Sample) => number) => leastSquaresSlope(half.map((s) => [s.t / 60_000, f(s)]));
-  const slopes = { rssPerMin: slope((s) => s.rss), heapPerMin: slope((s) => s.heapUsed), arrayBuffersPerMin: slope((s) => s.arrayBuffers) };
+  const slopes = {
+    rssPerMin: slope((s) => s.rss),
+    heapPerMin: slope((s) => s.heapUsed),
+    arrayBuffersPerMin: slope((s) => s.arrayBuffers),
+  };
   const sessionsPerMin = done / (options.durationMs / 60_000);
   const result: SoakResult = {
     options: recorded,
@@ -311,11 +371,31 @@ const MiB = 1024 * 1024;
 export function judge(r: SoakResult): Verdict {
   const halfMinutes = r.loadSeconds / 120;
   const checks = [
-    { name: 'no connection left after the drain', ok: r.stuck.server === 0 && r.stuck.client === 0, detail: `server ${r.stuck.server}, client ${r.stuck.client}` },
-    { name: 'every session exact', ok: r.sessionsOk === r.sessions && r.sessions > 0, detail: `${r.sessionsOk} of ${r.sessions}` },
-    { name: 'heap back near its start (+8 MiB)', ok: r.end.heapUsed - r.start.heapUsed < 8 * MiB, detail: `${mib(r.start.heapUsed)} → ${mib(r.end.heapUsed)}` },
-    { name: 'no heap growth trend (< 4 MiB over the 2nd half)', ok: r.slopes.heapPerMin * halfMinutes < 4 * MiB, detail: `${mib(r.slopes.heapPerMin)}/min` },
-    { name: 'no RSS growth trend (< 16 MiB over the 2nd half)', ok: r.slopes.rssPerMin * halfMinutes < 16 * MiB, detail: `${mib(r.slopes.rssPerMin)}/min` },
+    {
+      name: 'no connection left after the drain',
+      ok: r.stuck.server === 0 && r.stuck.client === 0,
+      detail: `server ${r.stuck.server}, client ${r.stuck.client}`,
+    },
+    {
+      name: 'every session exact',
+      ok: r.sessionsOk === r.sessions && r.sessions > 0,
+      detail: `${r.sessionsOk} of ${r.sessions}`,
+    },
+    {
+      name: 'heap back near its start (+8 MiB)',
+      ok: r.end.heapUsed - r.start.heapUsed < 8 * MiB,
+      detail: `${mib(r.start.heapUsed)} → ${mib(r.end.heapUsed)}`,
+    },
+    {
+      name: 'no heap growth trend (< 4 MiB over the 2nd half)',
+      ok: r.slopes.heapPerMin * halfMinutes < 4 * MiB,
+      detail: `${mib(r.slopes.heapPerMin)}/min`,
+    },
+    {
+      name: 'no RSS growth trend (< 16 MiB over the 2nd half)',
+      ok: r.slopes.rssPerMin * halfMinutes < 16 * MiB,
+      detail: `${mib(r.slopes.rssPerMin)}/min`,
+    },
   ];
   return { ok: checks.every((c) => c.ok), checks };
 }
@@ -327,15 +407,42 @@ export function mib(n: number): string {
 function printSummary(r: SoakResult): void {
   const rows: [string, string][] = [
     ['load / drain', `${r.loadSeconds.toFixed(0)} s / ${r.drainSeconds.toFixed(1)} s`],
-    ['sessions (exact)', `${r.sessions} (${r.sessionsOk}), ${(r.sessions / r.loadSeconds).toFixed(1)}/s, ${r.ipv6Sessions} over IPv6`],
-    ['by kind', Object.entries(r.byKind).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['by close', Object.entries(r.byClose).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'sessions (exact)',
+      `${r.sessions} (${r.sessionsOk}), ${(r.sessions / r.loadSeconds).toFixed(1)}/s, ${r.ipv6Sessions} over IPv6`,
+    ],
+    [
+      'by kind',
+      Object.entries(r.byKind)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
+    [
+      'by close',
+      Object.entries(r.byClose)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['bytes checked', `${(r.bytesChecked / 1e6).toFixed(1)} MB`],
-    ['failures', Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
+    [
+      'failures',
+      Object.entries(r.failures)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none',
+    ],
     ['RSS start/peak/end', `${mib(r.start.rss)} / ${mib(r.peak.rss)} / ${mib(r.end.rss)}`],
-    ['heap start/peak/end', `${mib(r.start.heapUsed)} / ${mib(r.peak.heapUsed)} / ${mib(r.end.heapUsed)}${r.gcExposed ? ' (after gc)' : ''}`],
-    ['arrayBuffers start/peak/end', `${mib(r.start.arrayBuffers)} / ${mib(r.peak.arrayBuffers)} / ${mib(r.end.arrayBuffers)}`],
-    ['slopes (2nd half)', `RSS ${mib(r.slopes.rssPerMin)}/min, heap ${mib(r.slopes.heapPerMin)}/min (${r.heapBytesPerSession.toFixed(1)} B/session), arrayBuffers ${mib(r.slopes.arrayBuffersPerMin)}/min`],
+    [
+      'heap start/peak/end',
+      `${mib(r.start.heapUsed)} / ${mib(r.peak.heapUsed)} / ${mib(r.end.heapUsed)}${r.gcExposed ? ' (after gc)' : ''}`,
+    ],
+    [
+      'arrayBuffers start/peak/end',
+      `${mib(r.start.arrayBuffers)} / ${mib(r.peak.arrayBuffers)} / ${mib(r.end.arrayBuffers)}`,
+    ],
+    [
+      'slopes (2nd half)',
+      `RSS ${mib(r.slopes.rssPerMin)}/min, heap ${mib(r.slopes.heapPerMin)}/min (${r.heapBytesPerSession.toFixed(1)} B/session), arrayBuffers ${mib(r.slopes.arrayBuffersPerMin)}/min`,
+    ],
     ['stuck connections', `server ${r.stuck.server}, client ${r.stuck.client}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -361,18 +468,28 @@ async function main(): Promise<void> {
     // --keep-alive 0: the services without TCP keep-alive, as before issue 12 (half-open
     // connections whose peer's RST was lost then stay forever and the verdict fails).
     keepAliveMs: Number(arg('--keep-alive') ?? DEFAULT_SOAK.keepAliveMs),
-    onSample: (s) => console.log(`${(s.t / 1000).toFixed(0).padStart(5)} s ${s.phase.padEnd(5)} rss ${mib(s.rss)} heap ${mib(s.heapUsed)} `
-      + `arrayBuffers ${mib(s.arrayBuffers)} sessions ${s.sessionsDone} (${s.sessionsInProgress} open) `
-      + `conns ${s.server.connections}/${s.client.connections} orphans ${s.server.orphans}/${s.client.orphans} `
-      + `buffers ${mib(s.server.bufferBytes)}/${mib(s.client.bufferBytes)}`),
+    onSample: (s) =>
+      console.log(
+        `${(s.t / 1000).toFixed(0).padStart(5)} s ${s.phase.padEnd(5)} rss ${mib(s.rss)} heap ${mib(s.heapUsed)} ` +
+          `arrayBuffers ${mib(s.arrayBuffers)} sessions ${s.sessionsDone} (${s.sessionsInProgress} open) ` +
+          `conns ${s.server.connections}/${s.client.connections} orphans ${s.server.orphans}/${s.client.orphans} ` +
+          `buffers ${mib(s.server.bufferBytes)}/${mib(s.client.bufferBytes)}`,
+      ),
   };
   if (!gc) console.log('!! run with node --expose-gc for heap samples after a full GC (npm run soak does)');
-  console.log(`soak: ${minutes} min, ${options.concurrency} sessions at once, seed ${options.seed}, link ${JSON.stringify(options.link)}`);
+  console.log(
+    `soak: ${minutes} min, ${options.concurrency} sessions at once, seed ${options.seed}, link ${JSON.stringify(options.link)}`,
+  );
   const result = await runSoak(options);
   console.log('');
   printSummary(result);
   const here = dirname(fileURLToPath(import.meta.url));
-  const env = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version };
+  const env = {
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    node: process.version,
+  };
   writeFileSync(join(here, '../bench/soak-results.json'), `${JSON.stringify({ ...env, ...result }, null, 2)}\n`);
   if (!result.verdict.ok) process.exitCode = 1;
 }

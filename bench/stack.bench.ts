@@ -57,10 +57,14 @@ export async function transfer(bytes: number, loss: number, seed = 1): Promise<T
   const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock });
   const receiver = new Stack({ device: b, addresses: ['192.0.2.2/24'], clock });
   let received = 0;
-  receiver.createServer((s: TcpSocket) => {
-    s.on('data', (d: Buffer) => { received += d.length; });
-    s.on('error', () => {}); // the reset when the stacks are torn down below
-  }).listen(9);
+  receiver
+    .createServer((s: TcpSocket) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+      s.on('error', () => {}); // the reset when the stacks are torn down below
+    })
+    .listen(9);
   const socket = sender.connect(9, '192.0.2.2');
   socket.on('error', () => {});
   await clock.runUntil(() => !socket.connecting, 10_000);
@@ -95,7 +99,10 @@ export type TimeShare = Record<(typeof STACK_LAYERS)[number], number>;
 const STACK_LAYERS = ['codec', 'engine', 'stack', 'link', 'streams', 'gc', 'other'] as const;
 
 /** Runs one transfer under the inspector's sampling profiler and splits self time by layer. */
-export async function profileTransfer(bytes: number, loss: number): Promise<{ result: TransferResult; share: TimeShare }> {
+export async function profileTransfer(
+  bytes: number,
+  loss: number,
+): Promise<{ result: TransferResult; share: TimeShare }> {
   const { result, hits } = await profileLayers(() => transfer(bytes, loss));
   return { result, share: shares(hits, STACK_LAYERS) };
 }
@@ -128,9 +135,18 @@ export async function runStackBench(config: BenchConfig): Promise<Row[]> {
       opsPerIteration: typical.segments,
       samples: results.length,
       roundMediansNs: perRound,
-      latencyMs: { p50: ms(median(perRound)), mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length), min: ms(Math.min(...perRound)), max: ms(Math.max(...perRound)), p99: ms(Math.max(...perRound)), mad: 0, rme: 0 },
-      note: `${mb.toFixed(1)} MB/s goodput (median of ${rounds} transfers of ${bytes / 1048576} MiB; best ${Math.max(...results.map((x) => x.mbPerSec)).toFixed(1)}), `
-        + `${Math.round(typical.segmentsPerSec).toLocaleString('en')} segments/s, ${typical.retransmissions} retransmissions`,
+      latencyMs: {
+        p50: ms(median(perRound)),
+        mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
+        min: ms(Math.min(...perRound)),
+        max: ms(Math.max(...perRound)),
+        p99: ms(Math.max(...perRound)),
+        mad: 0,
+        rme: 0,
+      },
+      note:
+        `${mb.toFixed(1)} MB/s goodput (median of ${rounds} transfers of ${bytes / 1048576} MiB; best ${Math.max(...results.map((x) => x.mbPerSec)).toFixed(1)}), ` +
+        `${Math.round(typical.segmentsPerSec).toLocaleString('en')} segments/s, ${typical.retransmissions} retransmissions`,
     });
   }
   return rows;
@@ -144,14 +160,18 @@ async function main(): Promise<void> {
     : { time: 0, warmupTime: 0, iterations: 1, warmupIterations: 0, rounds: 5, quick };
   const rows = await runStackBench(config);
   for (const row of rows) {
-    console.log(`${row.task.padEnd(20)} ${(row.opsPerSec / 1e3).toFixed(1).padStart(7)} k seg/s  ${(row.gbPerSec! * 1000).toFixed(1).padStart(6)} MB/s   ${row.note}`);
+    console.log(
+      `${row.task.padEnd(20)} ${(row.opsPerSec / 1e3).toFixed(1).padStart(7)} k seg/s  ${(row.gbPerSec! * 1000).toFixed(1).padStart(6)} MB/s   ${row.note}`,
+    );
   }
   if (profile) {
     for (const c of STACK_BENCH_CASES) {
       const { result, share } = await profileTransfer(16 * 1024 * 1024, c.loss);
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-      console.log(`profile ${c.name} (${result.mbPerSec.toFixed(1)} MB/s while sampling): codec ${pct(share.codec)}, engine ${pct(share.engine)}, `
-        + `stack+sockets ${pct(share.stack)}, MemoryLink ${pct(share.link)}, node streams/events ${pct(share.streams)}, gc ${pct(share.gc)}, other ${pct(share.other)}`);
+      console.log(
+        `profile ${c.name} (${result.mbPerSec.toFixed(1)} MB/s while sampling): codec ${pct(share.codec)}, engine ${pct(share.engine)}, ` +
+          `stack+sockets ${pct(share.stack)}, MemoryLink ${pct(share.link)}, node streams/events ${pct(share.streams)}, gc ${pct(share.gc)}, other ${pct(share.other)}`,
+      );
     }
   }
 }

@@ -62,7 +62,9 @@ export class BenchNamespace {
 
   /** Sets the namespace's loopback MTU (the kernel-to-kernel baseline at the TUN's MTU). */
   setLoopbackMtu(mtu: number): void {
-    execFileSync('ip', ['-n', this.name, 'link', 'set', 'lo', 'mtu', String(mtu)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('ip', ['-n', this.name, 'link', 'set', 'lo', 'mtu', String(mtu)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   }
 
   /**
@@ -86,11 +88,17 @@ export class BenchNamespace {
         if (done) return;
         done = true;
         child.kill('SIGKILL');
-        reject(new Error(`peer ${args.join(' ')} in ${this.name}: no result after ${timeoutMs} ms${err ? `: ${err.trim()}` : ''}`));
+        reject(
+          new Error(
+            `peer ${args.join(' ')} in ${this.name}: no result after ${timeoutMs} ms${err ? `: ${err.trim()}` : ''}`,
+          ),
+        );
       }, timeoutMs);
       child.stdout!.setEncoding('utf8');
       child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (d: string) => { err += d; });
+      child.stderr!.on('data', (d: string) => {
+        err += d;
+      });
       child.stdout!.on('data', (d: string) => {
         out += d;
         const nl = out.indexOf('\n');
@@ -113,7 +121,11 @@ export class BenchNamespace {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        reject(new Error(`peer ${args.join(' ')} in ${this.name} exited ${signal ?? code} without a result${err ? `: ${err.trim()}` : ''}`));
+        reject(
+          new Error(
+            `peer ${args.join(' ')} in ${this.name} exited ${signal ?? code} without a result${err ? `: ${err.trim()}` : ''}`,
+          ),
+        );
       });
     });
     return { result, child };

@@ -95,14 +95,24 @@ interface Measured {
   clientCpuSeconds: number;
   /** TUN counters over the run. */
   tun?: {
-    packetsIn: number; batchesIn: number; packetsOut: number; writeBatches: number; writeDrops: number; readErrors: number;
+    packetsIn: number;
+    batchesIn: number;
+    packetsOut: number;
+    writeBatches: number;
+    writeDrops: number;
+    readErrors: number;
     /** Of packetsOut, TCP super-packets written with GSO (offload), and the wire segments they stand for. */
-    offloadPacketsOut: number; offloadSegmentsOut: number;
+    offloadPacketsOut: number;
+    offloadSegmentsOut: number;
   };
   retransmissions?: number;
 }
 
-interface PeerReport { bytes: number; seconds: number; clientCpuSeconds: number }
+interface PeerReport {
+  bytes: number;
+  seconds: number;
+  clientCpuSeconds: number;
+}
 
 function peerTimeout(bytes: number): number {
   return 30_000 + bytes / 5e3; // 5 MB/s would be far below anything sane
@@ -110,10 +120,14 @@ function peerTimeout(bytes: number): number {
 
 function diffCounters(a: TunCounters, b: TunCounters): NonNullable<Measured['tun']> {
   return {
-    packetsIn: b.packetsIn - a.packetsIn, batchesIn: b.batchesIn - a.batchesIn,
-    packetsOut: b.packetsOut - a.packetsOut, writeBatches: b.writeBatches - a.writeBatches,
-    writeDrops: b.writeDrops - a.writeDrops, readErrors: b.readErrors - a.readErrors,
-    offloadPacketsOut: b.offloadPacketsOut - a.offloadPacketsOut, offloadSegmentsOut: b.offloadSegmentsOut - a.offloadSegmentsOut,
+    packetsIn: b.packetsIn - a.packetsIn,
+    batchesIn: b.batchesIn - a.batchesIn,
+    packetsOut: b.packetsOut - a.packetsOut,
+    writeBatches: b.writeBatches - a.writeBatches,
+    writeDrops: b.writeDrops - a.writeDrops,
+    readErrors: b.readErrors - a.readErrors,
+    offloadPacketsOut: b.offloadPacketsOut - a.offloadPacketsOut,
+    offloadSegmentsOut: b.offloadSegmentsOut - a.offloadSegmentsOut,
   };
 }
 
@@ -133,12 +147,19 @@ async function openTun(mtu: number, buffer: number, offload = true): Promise<Tun
   try {
     dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name, offload });
     // tcp.mss unset: the stack takes the MSS from the device MTU.
-    stack = new Stack({ device: dev, addresses: [STACK_ADDRESS], tcp: { sendBufferSize: buffer, receiveBufferSize: buffer } });
+    stack = new Stack({
+      device: dev,
+      addresses: [STACK_ADDRESS],
+      tcp: { sendBufferSize: buffer, receiveBufferSize: buffer },
+    });
     const services = startStackServices(stack);
     const s = stack;
     const d = dev;
     return {
-      ns, dev: d, stack: s, services,
+      ns,
+      dev: d,
+      stack: s,
+      services,
       close() {
         services.close();
         s.close(); // closes the device too
@@ -161,18 +182,25 @@ async function tunTransfer(setup: TunSetup, direction: Direction, bytes: number)
   const retx0 = stack.stats.retransmissions;
   const done = services.transfers.length;
   const port = direction === 'upload' ? PORTS.sink : PORTS.source;
-  const report = await ns.peer<PeerReport>([direction, STACK_IP, String(port), String(bytes)], peerTimeout(bytes)).result;
+  const report = await ns.peer<PeerReport>([direction, STACK_IP, String(port), String(bytes)], peerTimeout(bytes))
+    .result;
   // The source's window ends when its socket closes, a moment after the kernel saw the end.
   const deadline = Date.now() + 5000;
   while (services.transfers.length === done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   const stackSide = services.transfers[done];
   if (stackSide === undefined) throw new Error(`TUN ${direction}: the stack side never finished its transfer`);
   if (report.bytes !== bytes || stackSide.bytes !== bytes) {
-    throw new Error(`TUN ${direction}: ${report.bytes} bytes reported by the kernel side, ${stackSide.bytes} by the stack, ${bytes} expected`);
+    throw new Error(
+      `TUN ${direction}: ${report.bytes} bytes reported by the kernel side, ${stackSide.bytes} by the stack, ${bytes} expected`,
+    );
   }
   return {
-    bytes, seconds: report.seconds, mbPerSec: bytes / 1e6 / report.seconds, stackSide,
-    clientCpuSeconds: report.clientCpuSeconds, tun: diffCounters(before, dev.counters),
+    bytes,
+    seconds: report.seconds,
+    mbPerSec: bytes / 1e6 / report.seconds,
+    stackSide,
+    clientCpuSeconds: report.clientCpuSeconds,
+    tun: diffCounters(before, dev.counters),
     retransmissions: stack.stats.retransmissions - retx0,
   };
 }
@@ -182,7 +210,10 @@ async function withKernelServer<T>(mtu: number, work: (ns: BenchNamespace) => Pr
   const ns = BenchNamespace.create();
   try {
     ns.setLoopbackMtu(mtu);
-    const server = ns.peer<{ listening: boolean }>(['serve', String(PORTS.sink), String(PORTS.source), String(PORTS.http)], 15_000);
+    const server = ns.peer<{ listening: boolean }>(
+      ['serve', String(PORTS.sink), String(PORTS.source), String(PORTS.http)],
+      15_000,
+    );
     try {
       await server.result;
       return await work(ns);
@@ -196,14 +227,26 @@ async function withKernelServer<T>(mtu: number, work: (ns: BenchNamespace) => Pr
 
 async function loTransfer(ns: BenchNamespace, direction: Direction, bytes: number): Promise<Measured> {
   const port = direction === 'upload' ? PORTS.sink : PORTS.source;
-  const report = await ns.peer<PeerReport>([direction, '127.0.0.1', String(port), String(bytes)], peerTimeout(bytes)).result;
+  const report = await ns.peer<PeerReport>([direction, '127.0.0.1', String(port), String(bytes)], peerTimeout(bytes))
+    .result;
   if (report.bytes !== bytes) throw new Error(`lo ${direction}: ${report.bytes} of ${bytes} bytes`);
-  return { bytes, seconds: report.seconds, mbPerSec: bytes / 1e6 / report.seconds, clientCpuSeconds: report.clientCpuSeconds };
+  return {
+    bytes,
+    seconds: report.seconds,
+    mbPerSec: bytes / 1e6 / report.seconds,
+    clientCpuSeconds: report.clientCpuSeconds,
+  };
 }
 
 // ---- connections per second ----------------------------------------------------------------
 
-interface HttpReport { ok: number; failed: number; failures: Record<string, number>; seconds: number; clientCpuSeconds: number }
+interface HttpReport {
+  ok: number;
+  failed: number;
+  failures: Record<string, number>;
+  seconds: number;
+  clientCpuSeconds: number;
+}
 
 const PAGE_PATH = '/bytes/1024';
 
@@ -224,7 +267,10 @@ async function tunConnections(seconds: number, concurrency: number): Promise<Con
   try {
     const { ns, stack, services } = setup;
     const cpu0 = process.cpuUsage();
-    const report = await ns.peer<HttpReport>(['http', STACK_IP, String(PORTS.http), PAGE_PATH, String(concurrency), String(seconds)], seconds * 1000 + 60_000).result;
+    const report = await ns.peer<HttpReport>(
+      ['http', STACK_IP, String(PORTS.http), PAGE_PATH, String(concurrency), String(seconds)],
+      seconds * 1000 + 60_000,
+    ).result;
     const cpu = process.cpuUsage(cpu0);
     // The kernel has all its replies; give our side a moment to see the last FINs and ACKs.
     const states = () => {
@@ -240,8 +286,13 @@ async function tunConnections(seconds: number, concurrency: number): Promise<Con
     while (states().open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const { open, tw } = states();
     return {
-      report, accepted: services.httpConnections.length, responses: services.httpResponses(),
-      cpuSeconds: (cpu.user + cpu.system) / 1e6, leftOpen: open, timeWait: tw, tableSize: stack.connectionCount,
+      report,
+      accepted: services.httpConnections.length,
+      responses: services.httpResponses(),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      leftOpen: open,
+      timeWait: tw,
+      tableSize: stack.connectionCount,
     };
   } finally {
     setup.close();
@@ -250,7 +301,10 @@ async function tunConnections(seconds: number, concurrency: number): Promise<Con
 
 async function loConnections(seconds: number, concurrency: number): Promise<ConnResult> {
   return withKernelServer(65536, async (ns) => ({
-    report: await ns.peer<HttpReport>(['http', '127.0.0.1', String(PORTS.http), PAGE_PATH, String(concurrency), String(seconds)], seconds * 1000 + 60_000).result,
+    report: await ns.peer<HttpReport>(
+      ['http', '127.0.0.1', String(PORTS.http), PAGE_PATH, String(concurrency), String(seconds)],
+      seconds * 1000 + 60_000,
+    ).result,
   }));
 }
 
@@ -297,22 +351,30 @@ function tunSummary(runs: Measured[], direction: Direction): string {
   if (t.length === 0) return '';
   const perBatchIn = median(t.map((x) => x.packetsIn / Math.max(1, x.batchesIn)));
   const perBatchOut = median(t.map((x) => x.packetsOut / Math.max(1, x.writeBatches)));
-  const acks = median(t.map((x) => (direction === 'upload' ? x.packetsOut / x.packetsIn : x.packetsIn / x.packetsOut) * 100));
+  const acks = median(
+    t.map((x) => (direction === 'upload' ? x.packetsOut / x.packetsIn : x.packetsIn / x.packetsOut) * 100),
+  );
   const drops = t.reduce((s, x) => s + x.writeDrops, 0);
   const retx = runs.reduce((s, r) => s + (r.retransmissions ?? 0), 0);
   // Wire segments the kernel received per packet written: 1 without offload.
   const wireSegments = (x: (typeof t)[number]) => x.packetsOut - x.offloadPacketsOut + x.offloadSegmentsOut;
   const offloaded = median(t.map((x) => x.offloadPacketsOut));
-  const offloadNote = offloaded > 0
-    ? ` (${Math.round(offloaded)} of them GSO super-packets; ${fmt(median(t.map((x) => wireSegments(x) / Math.max(1, x.packetsOut))), 2)} wire segments per packet written)`
-    : '';
-  return `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), `
-    + `${Math.round(median(t.map((x) => x.packetsOut)))} written${offloadNote} in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), `
-    + `${fmt(acks, 0)} ACKs per 100 data packets, ${drops} write drops, ${retx} retransmissions`;
+  const offloadNote =
+    offloaded > 0
+      ? ` (${Math.round(offloaded)} of them GSO super-packets; ${fmt(median(t.map((x) => wireSegments(x) / Math.max(1, x.packetsOut))), 2)} wire segments per packet written)`
+      : '';
+  return (
+    `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), ` +
+    `${Math.round(median(t.map((x) => x.packetsOut)))} written${offloadNote} in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), ` +
+    `${fmt(acks, 0)} ACKs per 100 data packets, ${drops} write drops, ${retx} retransmissions`
+  );
 }
 
 /** Runs the TUN stage. Returns its rows and a line for results.json's inputs (or the skip reason). */
-export async function runTunBench(config: BenchConfig, options: TunBenchOptions = {}): Promise<{ rows: Row[]; input: string }> {
+export async function runTunBench(
+  config: BenchConfig,
+  options: TunBenchOptions = {},
+): Promise<{ rows: Row[]; input: string }> {
   const unavailable = await tunUnavailable();
   if (unavailable !== undefined) {
     console.log(`!! TUN bench skipped: ${unavailable}`);
@@ -327,7 +389,8 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
   const rows: Row[] = [];
   const directions: Direction[] = ['upload', 'download'];
   const label = (d: Direction) => (d === 'upload' ? 'kernel → stack' : 'stack → kernel');
-  const loLabel = (d: Direction) => (d === 'upload' ? 'kernel client → kernel server' : 'kernel server → kernel client');
+  const loLabel = (d: Direction) =>
+    d === 'upload' ? 'kernel client → kernel server' : 'kernel server → kernel client';
 
   if (options.only === undefined || options.only === 'goodput') {
     // Warm-up (JIT, WASM memory) both ways; not timed.
@@ -365,8 +428,17 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     // node:net in this process, both ends (as the stack goodput group measures it).
     const nodeNetTask = 'kernel TCP over 127.0.0.1 (node:net, both ends in this process)';
     const nodeNetMb = nodeNetBytes / median(nodeNet) / 1e6;
-    rows.push(transferRow(GOODPUT_GROUP, nodeNetTask, 'segment', nodeNetBytes, nodeNet, nodeNetBytes / 1448,
-      `${fmt(nodeNetMb)} MB/s = ${fmt(gbit(nodeNetMb), 2)} Gbit/s (median of ${rounds} transfers of ${nodeNetBytes >> 20} MiB); per 1448-byte segment's worth of data`));
+    rows.push(
+      transferRow(
+        GOODPUT_GROUP,
+        nodeNetTask,
+        'segment',
+        nodeNetBytes,
+        nodeNet,
+        nodeNetBytes / 1448,
+        `${fmt(nodeNetMb)} MB/s = ${fmt(gbit(nodeNetMb), 2)} Gbit/s (median of ${rounds} transfers of ${nodeNetBytes >> 20} MiB); per 1448-byte segment's worth of data`,
+      ),
+    );
     rows[rows.length - 1]!.baseline = nodeNetTask;
     rows[rows.length - 1]!.ratio = 1;
 
@@ -376,19 +448,33 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const tunRuns = tun.get(`${mtu} ${d}`)!;
         const loTask = `lo MTU ${mtu}: ${loLabel(d)}`;
         const loMb = median(loRuns.map((x) => x.mbPerSec));
-        const loRow = transferRow(GOODPUT_GROUP, loTask, 'segment', bytes, loRuns.map((x) => x.seconds), bytes / segmentPayload(mtu),
-          `${fmt(loMb)} MB/s = ${fmt(gbit(loMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; kernel TCP both ends, same client and services as TUN, lo MTU ${mtu}); `
-          + `${fmt(loMb / nodeNetMb, 2)}× node:net over 127.0.0.1; client process CPU ${fmt(clientPerGb(loRuns), 2)} s/GB`);
+        const loRow = transferRow(
+          GOODPUT_GROUP,
+          loTask,
+          'segment',
+          bytes,
+          loRuns.map((x) => x.seconds),
+          bytes / segmentPayload(mtu),
+          `${fmt(loMb)} MB/s = ${fmt(gbit(loMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; kernel TCP both ends, same client and services as TUN, lo MTU ${mtu}); ` +
+            `${fmt(loMb / nodeNetMb, 2)}× node:net over 127.0.0.1; client process CPU ${fmt(clientPerGb(loRuns), 2)} s/GB`,
+        );
         loRow.baseline = loTask;
         loRow.ratio = 1;
         const tunMb = median(tunRuns.map((x) => x.mbPerSec));
         const cpu = cpuSummary(tunRuns);
         const target = TARGET_GBIT[mtu];
-        const tunRow = transferRow(GOODPUT_GROUP, `TUN MTU ${mtu}: ${label(d)}`, 'segment', bytes, tunRuns.map((x) => x.seconds), bytes / segmentPayload(mtu),
-          `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)`
-          + `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; `
-          + `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; `
-          + `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${options.offload ?? true ? 'on' : 'off'}${tunSummary(tunRuns, d)}`);
+        const tunRow = transferRow(
+          GOODPUT_GROUP,
+          `TUN MTU ${mtu}: ${label(d)}`,
+          'segment',
+          bytes,
+          tunRuns.map((x) => x.seconds),
+          bytes / segmentPayload(mtu),
+          `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)` +
+            `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; ` +
+            `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; ` +
+            `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${(options.offload ?? true) ? 'on' : 'off'}${tunSummary(tunRuns, d)}`,
+        );
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
         rows.push(loRow, tunRow);
@@ -404,14 +490,24 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
         const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
-            intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS,
+            intervalUs: PROFILE_INTERVAL_US,
+            nativeCallers: NATIVE_CALLERS,
           });
           const busy = Object.entries(hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
-          const busiest = top.filter((t) => t.layer !== 'idle').slice(0, 4).map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busy)}`).join(', ');
+          const busiest = top
+            .filter((t) => t.layer !== 'idle')
+            .slice(0, 4)
+            .map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busy)}`)
+            .join(', ');
           const note = `${profileNote(hits, result)}; busiest functions: ${busiest}`;
           if (options.verbose) {
             console.log(`  profile TUN MTU ${mtu} ${label(d)}: ${note}`);
-            console.log(`    busiest: ${top.slice(0, 12).map((t) => `${t.fn} [${t.layer}] ${t.hits}`).join('; ')}`);
+            console.log(
+              `    busiest: ${top
+                .slice(0, 12)
+                .map((t) => `${t.fn} [${t.layer}] ${t.hits}`)
+                .join('; ')}`,
+            );
           }
           const row = rows.find((x) => x.task === `TUN MTU ${mtu}: ${label(d)}`);
           if (row) row.note = `${row.note}; ${note}`;
@@ -426,42 +522,65 @@ export async function runTunBench(config: BenchConfig, options: TunBenchOptions 
     const tunConn = await tunConnections(connSeconds, concurrency);
     const loConn = await loConnections(connSeconds, concurrency);
     const problems: string[] = [];
-    if (tunConn.report.failed > 0) problems.push(`${tunConn.report.failed} of ${tunConn.report.ok + tunConn.report.failed} connections failed: ${JSON.stringify(tunConn.report.failures)}`);
-    if (tunConn.leftOpen !== 0) problems.push(`${tunConn.leftOpen} connections still open (not TIME-WAIT) in the stack's table after the run`);
-    if (tunConn.tableSize !== tunConn.timeWait) problems.push(`the table holds ${tunConn.tableSize} connections, ${tunConn.timeWait} of them in TIME-WAIT`);
-    if (loConn.report.failed > 0) problems.push(`${loConn.report.failed} kernel-to-kernel connections failed: ${JSON.stringify(loConn.report.failures)}`);
+    if (tunConn.report.failed > 0)
+      problems.push(
+        `${tunConn.report.failed} of ${tunConn.report.ok + tunConn.report.failed} connections failed: ${JSON.stringify(tunConn.report.failures)}`,
+      );
+    if (tunConn.leftOpen !== 0)
+      problems.push(`${tunConn.leftOpen} connections still open (not TIME-WAIT) in the stack's table after the run`);
+    if (tunConn.tableSize !== tunConn.timeWait)
+      problems.push(`the table holds ${tunConn.tableSize} connections, ${tunConn.timeWait} of them in TIME-WAIT`);
+    if (loConn.report.failed > 0)
+      problems.push(
+        `${loConn.report.failed} kernel-to-kernel connections failed: ${JSON.stringify(loConn.report.failures)}`,
+      );
     if (problems.length > 0) throw new Error(`TUN connections/s: ${problems.join('; ')}`);
     const loTask = `lo: same client, node:http on the kernel's TCP`;
     const loRate = loConn.report.ok / loConn.report.seconds;
     const tunRate = tunConn.report.ok / tunConn.report.seconds;
-    rows.push(connRow(loTask, loConn, `${fmt(loRate, 0)} connections/s, ${loConn.report.ok} GETs of ${PAGE_PATH} in ${fmt(loConn.report.seconds)} s, ${concurrency} in flight, 0 failed`));
+    rows.push(
+      connRow(
+        loTask,
+        loConn,
+        `${fmt(loRate, 0)} connections/s, ${loConn.report.ok} GETs of ${PAGE_PATH} in ${fmt(loConn.report.seconds)} s, ${concurrency} in flight, 0 failed`,
+      ),
+    );
     rows[rows.length - 1]!.baseline = loTask;
     rows[rows.length - 1]!.ratio = 1;
-    const row = connRow(`TUN MTU 1500: HTTP/1.1 GET ${PAGE_PATH}, Connection: close`, tunConn,
-      `${fmt(tunRate, 0)} connections/s, ${tunConn.report.ok} GETs in ${fmt(tunConn.report.seconds)} s, ${concurrency} in flight, 0 failed; `
-      + `stack accepted ${tunConn.accepted}, answered ${tunConn.responses}; afterwards ${tunConn.timeWait} in TIME-WAIT and none other in the table; `
-      + `stack process CPU ${fmt(tunConn.cpuSeconds! * 1e6 / tunConn.report.ok, 0)} µs per connection, ${pct(tunConn.cpuSeconds! / tunConn.report.seconds)} of one core; `
-      + `client process CPU ${pct(tunConn.report.clientCpuSeconds / tunConn.report.seconds)} of one core`);
+    const row = connRow(
+      `TUN MTU 1500: HTTP/1.1 GET ${PAGE_PATH}, Connection: close`,
+      tunConn,
+      `${fmt(tunRate, 0)} connections/s, ${tunConn.report.ok} GETs in ${fmt(tunConn.report.seconds)} s, ${concurrency} in flight, 0 failed; ` +
+        `stack accepted ${tunConn.accepted}, answered ${tunConn.responses}; afterwards ${tunConn.timeWait} in TIME-WAIT and none other in the table; ` +
+        `stack process CPU ${fmt((tunConn.cpuSeconds! * 1e6) / tunConn.report.ok, 0)} µs per connection, ${pct(tunConn.cpuSeconds! / tunConn.report.seconds)} of one core; ` +
+        `client process CPU ${pct(tunConn.report.clientCpuSeconds / tunConn.report.seconds)} of one core`,
+    );
     row.baseline = loTask;
     row.ratio = tunRate / loRate;
     rows.push(row);
     // Where the time goes per connection: a separate, shorter run under the profiler (the
     // profiler slows the process, so the measured rate above comes from an unprofiled run).
     const profiled = await profileLayers(() => tunConnections(2, concurrency), {
-      intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS,
+      intervalUs: PROFILE_INTERVAL_US,
+      nativeCallers: NATIVE_CALLERS,
     });
-    if (profiled.result.report.failed > 0) throw new Error(`TUN connections/s (profiled run): ${profiled.result.report.failed} failed: ${JSON.stringify(profiled.result.report.failures)}`);
+    if (profiled.result.report.failed > 0)
+      throw new Error(
+        `TUN connections/s (profiled run): ${profiled.result.report.failed} failed: ${JSON.stringify(profiled.result.report.failures)}`,
+      );
     const busy = shares(profiled.hits, BUSY_LAYERS);
     const connections = profiled.result.report.ok;
-    row.note += `; time by layer (sampling profile of a 2 s run, ${connections} connections, idle samples left out): `
-      + `native addon ${pct(busy.native)} (${fmt((profiled.hits.native * PROFILE_INTERVAL_US) / connections, 1)} µs per connection in write calls), `
-      + `WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, `
-      + `streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}`;
+    row.note +=
+      `; time by layer (sampling profile of a 2 s run, ${connections} connections, idle samples left out): ` +
+      `native addon ${pct(busy.native)} (${fmt((profiled.hits.native * PROFILE_INTERVAL_US) / connections, 1)} µs per connection in write calls), ` +
+      `WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, ` +
+      `streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}`;
   }
-  const input = `TUN device in a fresh network namespace per measurement; stack ${STACK_ADDRESS}, kernel ${HOST_ADDRESS}; `
-    + `kernel side: bench/clients/tun-peer.mjs (node:net) under ip netns exec; ${bytes >> 20} MiB per transfer, ${rounds} round(s); `
-    + `stack send/receive buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB; `
-    + `conn/s: ${connSeconds} s, ${concurrency} in flight`;
+  const input =
+    `TUN device in a fresh network namespace per measurement; stack ${STACK_ADDRESS}, kernel ${HOST_ADDRESS}; ` +
+    `kernel side: bench/clients/tun-peer.mjs (node:net) under ip netns exec; ${bytes >> 20} MiB per transfer, ${rounds} round(s); ` +
+    `stack send/receive buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB; ` +
+    `conn/s: ${connSeconds} s, ${concurrency} in flight`;
   return { rows, input };
 }
 
@@ -469,10 +588,12 @@ function profileNote(hits: LayerHits, result: Measured): string {
   const busy = shares(hits, BUSY_LAYERS);
   // Idle samples are left out; how busy the thread was is the event-loop figure of the goodput
   // runs (the sampler thread competes for the same 2 cores, so idle moments are over-sampled).
-  return `time by layer while serving (sampling profile of one transfer, ${fmt(gbit(result.mbPerSec), 2)} Gbit/s under the profiler, idle samples left out): `
-    + `native addon ${pct(busy.native)}, outside JS (libuv, addon callbacks) ${pct(busy.program)}, WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, `
-    + `stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, other ${pct(busy.other)}`
-    + `${nativePerPacket(hits, result)}`;
+  return (
+    `time by layer while serving (sampling profile of one transfer, ${fmt(gbit(result.mbPerSec), 2)} Gbit/s under the profiler, idle samples left out): ` +
+    `native addon ${pct(busy.native)}, outside JS (libuv, addon callbacks) ${pct(busy.program)}, WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, ` +
+    `stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, other ${pct(busy.other)}` +
+    `${nativePerPacket(hits, result)}`
+  );
 }
 
 /**
@@ -499,8 +620,14 @@ function connRow(task: string, r: ConnResult, note: string): Row {
   const ns = 1e9 / perSec;
   const ms = ns / 1e6;
   return {
-    group: CONN_GROUP, task, unit: 'connection', medianNs: ns, opsPerSec: perSec,
-    opsPerIteration: r.report.ok, samples: 1, roundMediansNs: [ns],
+    group: CONN_GROUP,
+    task,
+    unit: 'connection',
+    medianNs: ns,
+    opsPerSec: perSec,
+    opsPerIteration: r.report.ok,
+    samples: 1,
+    roundMediansNs: [ns],
     latencyMs: { p50: ms, mean: ms, min: ms, max: ms, p99: ms, mad: 0, rme: 0 },
     note,
   };
@@ -520,7 +647,9 @@ async function main(): Promise<void> {
   const { rows, input } = await runTunBench(config, options);
   console.log(input);
   for (const row of rows) {
-    console.log(`${row.task}\n    ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}× ${row.baseline}; `}${row.note}`);
+    console.log(
+      `${row.task}\n    ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}× ${row.baseline}; `}${row.note}`,
+    );
   }
 }
 

@@ -10,14 +10,31 @@ const ip = (from, to) => ({ src: `192.0.2.${from}`, dst: `192.0.2.${to}` });
 const packets = [];
 for (let i = 0; i < 3; i++) {
   const seq = 1 + 100 * i;
-  packets.push(encodePacket({ ip: ip(1, 2), tcp: { srcPort: 40000, dstPort: 8080, seq, ack: 1, flags: TcpFlags.ACK | TcpFlags.PSH }, payload: new Uint8Array(100).fill(i) }));
-  packets.push(encodePacket({ ip: ip(2, 1), tcp: { srcPort: 8080, dstPort: 40000, seq: 1, ack: seq + 100, flags: TcpFlags.ACK } }));
+  packets.push(
+    encodePacket({
+      ip: ip(1, 2),
+      tcp: { srcPort: 40000, dstPort: 8080, seq, ack: 1, flags: TcpFlags.ACK | TcpFlags.PSH },
+      payload: new Uint8Array(100).fill(i),
+    }),
+  );
+  packets.push(
+    encodePacket({ ip: ip(2, 1), tcp: { srcPort: 8080, dstPort: 40000, seq: 1, ack: seq + 100, flags: TcpFlags.ACK } }),
+  );
 }
 const dir = mkdtempSync(join(tmpdir(), 'tcpwasm-example-'));
 const file = join(dir, 'three-segments.pcap');
-writeFileSync(file, writePcap(packets.map((data, i) => ({ data, timestampNs: BigInt(i) * 1_000_000n })), { linkType: LinkType.RAW }));
+writeFileSync(
+  file,
+  writePcap(
+    packets.map((data, i) => ({ data, timestampNs: BigInt(i) * 1_000_000n })),
+    { linkType: LinkType.RAW },
+  ),
+);
 
-let rows = 0, good = 0, payloadBytes = 0, acks = 0;
+let rows = 0,
+  good = 0,
+  payloadBytes = 0,
+  acks = 0;
 for await (const batch of readCaptureBatches(file)) {
   // A RecordBatch goes to decodeBatch as it is: no object per record on the way in or out.
   const t = decodeBatch(batch, batch.linkTypes, { originalLengths: batch.originalLengths });

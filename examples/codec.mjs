@@ -4,13 +4,35 @@ import { encodePacket, decodeIp, formatTcpFlags, internetChecksum, TcpFlags } fr
 const packet = encodePacket({
   ip: { src: '192.0.2.1', dst: '192.0.2.2', ttl: 64 },
   tcp: {
-    srcPort: 40000, dstPort: 80, seq: 1000, flags: TcpFlags.SYN, window: 64240,
+    srcPort: 40000,
+    dstPort: 80,
+    seq: 1000,
+    flags: TcpFlags.SYN,
+    window: 64240,
     options: { mss: 1460, sackPermitted: true, timestamp: { value: 1, echo: 0 }, windowScale: 7 },
   },
 });
 const { ip, tcp, checksumStatus } = decodeIp(packet);
-console.log(packet.length, ip.src, '->', ip.dst, tcp.srcPort, '->', tcp.dstPort, formatTcpFlags(tcp.flags), checksumStatus);
-console.log('options', tcp.options.kinds, 'mss', tcp.options.mss, 'wscale', tcp.options.windowScale, tcp.options.timestamp);
+console.log(
+  packet.length,
+  ip.src,
+  '->',
+  ip.dst,
+  tcp.srcPort,
+  '->',
+  tcp.dstPort,
+  formatTcpFlags(tcp.flags),
+  checksumStatus,
+);
+console.log(
+  'options',
+  tcp.options.kinds,
+  'mss',
+  tcp.options.mss,
+  'wscale',
+  tcp.options.windowScale,
+  tcp.options.timestamp,
+);
 // A header with a correct checksum sums to 0 (RFC 1071): the IPv4 header here.
 console.log('IPv4 header sum', internetChecksum(packet.subarray(0, 20)));
 // One flipped bit in the TCP header and the verdict turns 'bad'.

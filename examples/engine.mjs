@@ -3,18 +3,20 @@
 // pollTransmit returns, and sleeps until the earliest deadline (a segment due, nextTimeout).
 import { Connection, IsnGenerator, createTcpCounters, resolveTcpConfig } from 'tcpwasm/engine';
 
-const ONE_WAY_MS = 10;                   // the wire's delay each way
-const DROP = new Set([3]);               // the client's 3rd segment is lost: an RTO or RACK-TLP resends it
+const ONE_WAY_MS = 10; // the wire's delay each way
+const DROP = new Set([3]); // the client's 3rd segment is lost: an RTO or RACK-TLP resends it
 const config = resolveTcpConfig({ timeWaitTime: 1000 });
-const isn = new IsnGenerator(new Uint8Array(16));            // a fixed key: the same run every time
+const isn = new IsnGenerator(new Uint8Array(16)); // a fixed key: the same run every time
 const [A, B] = [Uint8Array.of(192, 0, 2, 1), Uint8Array.of(192, 0, 2, 2)];
 const counters = createTcpCounters();
 
 let now = 0;
 const client = Connection.connect(
-  { localPort: 40000, remotePort: 80, iss: isn.next(A, 40000, B, 80, now), config, counters }, now);
-let server = null;                       // made by the first SYN, as a listener would
-const wire = [];                         // segments in flight: { at, to, seg }
+  { localPort: 40000, remotePort: 80, iss: isn.next(A, 40000, B, 80, now), config, counters },
+  now,
+);
+let server = null; // made by the first SYN, as a listener would
+const wire = []; // segments in flight: { at, to, seg }
 let sentByClient = 0;
 
 // Everything pollTransmit returns goes on the wire (a real one would encode it: tcpwasm/codec).
@@ -27,7 +29,9 @@ function transmit(from) {
 
 // The application: the client sends 100 kB and closes; the server counts, answers, closes.
 const message = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
-let written = 0, received = 0, reply = '';
+let written = 0,
+  received = 0,
+  reply = '';
 function application() {
   for (let e; (e = client.pollEvent()) !== null;) {
     if (e.type === 'established' || e.type === 'writable') {
@@ -57,8 +61,13 @@ while (client.state !== 'CLOSED' || server?.state !== 'CLOSED') {
     wire.splice(wire.indexOf(w), 1);
     if (w.to === 'client') client.handleSegment(w.seg, now);
     else if (server !== null) server.handleSegment(w.seg, now);
-    else server = Connection.accept(    // the SYN: a passive open (RFC 9293 §3.10.7.2)
-      { localPort: 80, remotePort: 40000, iss: isn.next(B, 80, A, 40000, now), config, counters }, w.seg, now);
+    else
+      server = Connection.accept(
+        // the SYN: a passive open (RFC 9293 §3.10.7.2)
+        { localPort: 80, remotePort: 40000, iss: isn.next(B, 80, A, 40000, now), config, counters },
+        w.seg,
+        now,
+      );
   }
   if (now >= client.nextTimeout) client.handleTimeout(now);
   if (server !== null && now >= server.nextTimeout) server.handleTimeout(now);

@@ -8,8 +8,8 @@ const [a, b] = MemoryLink.pair({ mtu: 1500, loss: 0.01, delayMs: 5, seed: 42 });
 const server = new Stack({ device: b, addresses: ['192.0.2.2/24', '2001:db8::2/64'] });
 const client = new Stack({ device: a, addresses: ['192.0.2.1/24', '2001:db8::1/64'] });
 
-server.createServer((sock) => sock.pipe(sock)).listen(7);   // an echo server
-const sock = client.connect(7, '192.0.2.2');                 // like net.connect
+server.createServer((sock) => sock.pipe(sock)).listen(7); // an echo server
+const sock = client.connect(7, '192.0.2.2'); // like net.connect
 sock.on('data', (d) => console.log(`echo: ${d}`));
 sock.end('hello over a userspace TCP stack');
 
@@ -19,6 +19,9 @@ server.createServer((socket) => web.emit('connection', socket)).listen(80);
 sock.on('close', () => {
   http.get({ createConnection: () => client.connect(80, '2001:db8::2') }, (res) => {
     res.on('data', (d) => console.log(`HTTP ${res.statusCode}: ${d}`));
-    res.on('end', () => { client.close(); server.close(); });
+    res.on('end', () => {
+      client.close();
+      server.close();
+    });
   });
 });

@@ -30,7 +30,17 @@ function fail(reason) {
 function nodeGypCommand() {
   const fromNpm = process.env.npm_config_node_gyp;
   if (fromNpm && existsSync(fromNpm)) return [process.execPath, fromNpm];
-  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const bundled = join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
   if (existsSync(bundled)) return [process.execPath, bundled];
   return ['node-gyp'];
 }
@@ -66,9 +76,15 @@ const result = spawnSync(command, [...prefixArgs, 'rebuild', '-C', here, ...node
 });
 if (result.error) fail(`cannot run node-gyp: ${result.error.message}`);
 if (result.status !== 0) {
-  const output = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('gyp info'));
+  const output = `${result.stdout}\n${result.stderr}`
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('gyp info'));
   const errors = output.filter((line) => /error|not found|ERR!/i.test(line));
-  const why = (errors.find((line) => !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(line)) ?? errors[0] ?? `node-gyp exited with ${result.status}`).trim();
+  const why = (
+    errors.find((line) => !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(line)) ??
+    errors[0] ??
+    `node-gyp exited with ${result.status}`
+  ).trim();
   fail(`node-gyp rebuild failed: ${why}\n\n${output.slice(-40).join('\n')}`);
 }
 try {

@@ -20,6 +20,12 @@ export { FaultyDevice, type FaultyDeviceOptions, type FaultyDirectionCounters } 
 export type { FaultOptions, FaultCounters } from './link/faults.js';
 export { TunDevice, TunError, type TunDeviceOptions, type TunCounters, type TunErrorCode } from './tun.js';
 export {
-  startServices, type Services, type ServiceOptions, type CloseOptions, type ServiceCounters,
-  type StatsSnapshot, type ServicePorts, type DeviceInfo,
+  startServices,
+  type Services,
+  type ServiceOptions,
+  type CloseOptions,
+  type ServiceCounters,
+  type StatsSnapshot,
+  type ServicePorts,
+  type DeviceInfo,
 } from './serve/index.js';

@@ -9,8 +9,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The pages whose code blocks are checked here (architecture.md and browser.md have their own owners' tests). */
-const pages = ['README.md', 'docs/cli.md', 'docs/codec.md', 'docs/stack.md', 'docs/tun.md', 'docs/engine.md',
-  'docs/testing.md', 'docs/benchmarks.md', 'docs/building.md', 'docs/flows.md', 'docs/columnar.md', 'docs/tcpdump.md'];
+const pages = [
+  'README.md',
+  'docs/cli.md',
+  'docs/codec.md',
+  'docs/stack.md',
+  'docs/tun.md',
+  'docs/engine.md',
+  'docs/testing.md',
+  'docs/benchmarks.md',
+  'docs/building.md',
+  'docs/flows.md',
+  'docs/columnar.md',
+  'docs/tcpdump.md',
+];
 const text = (page: string): string => readFileSync(join(root, page), 'utf8');
 const readme = text('README.md');
 
@@ -34,7 +46,11 @@ const elsewhere = new Set(['docs/architecture.md', 'docs/browser.md'].map((p) =>
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function anchor(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 describe('README and docs', function () {
@@ -74,7 +90,10 @@ describe('README and docs', function () {
     [...text(page).matchAll(/```console\n\$ npx tcpwasm (.*)\n([\s\S]*?)```/g)].forEach((block, i) => {
       it(`${page} command ${i + 1} (tcpwasm ${block[1]!.slice(0, 40)}...) prints what the page shows`, function () {
         const args = shellWords(block[1]!);
-        const run = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), ...args], { cwd: root, encoding: 'utf8' });
+        const run = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), ...args], {
+          cwd: root,
+          encoding: 'utf8',
+        });
         // A successful command shows its stdout; a failing one (exit 2) its one-line error.
         const shown = block[2]!.trim().split('\n');
         const printed = run.status === 0 ? run.stdout : run.stderr;
@@ -90,14 +109,16 @@ describe('README and docs', function () {
     // opening fence) leaves the block open, and everything after it renders as code.
     it(`${page}: every code fence is closed by a bare fence, and none is left open`, function () {
       let open: number | null = null;
-      text(page).split('\n').forEach((line, i) => {
-        if (!line.startsWith('```')) return;
-        if (open === null) open = i + 1;
-        else {
-          expect(line, `${page}:${i + 1} should close the fence opened at line ${open}`).to.equal('```');
-          open = null;
-        }
-      });
+      text(page)
+        .split('\n')
+        .forEach((line, i) => {
+          if (!line.startsWith('```')) return;
+          if (open === null) open = i + 1;
+          else {
+            expect(line, `${page}:${i + 1} should close the fence opened at line ${open}`).to.equal('```');
+            open = null;
+          }
+        });
       expect(open, `${page}: the fence opened at line ${open} is never closed`).to.equal(null);
     });
 
@@ -146,11 +167,16 @@ describe('README and docs', function () {
     expect(run.status, run.stderr).to.equal(0);
     const out = run.stdout;
     expect(out).to.match(/^tcpwasm demo: /);
-    expect(out).to.match(/\n(TUN device tcpwasm\d+ \(MTU 1500\) in network namespace tcpwasm-demo-\d+; |in-memory fallback: )/);
+    expect(out).to.match(
+      /\n(TUN device tcpwasm\d+ \(MTU 1500\) in network namespace tcpwasm-demo-\d+; |in-memory fallback: )/,
+    );
     expect(out).to.include('\n6 of 6 checks passed\n');
     // The README shows a run: each check's line there names the same request as here.
     const shown = /The main job, `npm start`[\s\S]*?```text\n([\s\S]*?)```/.exec(readme)![1]!;
-    const checks = shown.split('\n').filter((l) => /^ {2}ok /.test(l)).map((l) => l.slice(0, 44).trimEnd());
+    const checks = shown
+      .split('\n')
+      .filter((l) => /^ {2}ok /.test(l))
+      .map((l) => l.slice(0, 44).trimEnd());
     expect(checks).to.have.length(6);
     for (const check of checks) expect(out).to.include(check);
   });

@@ -37,10 +37,16 @@ function upload(host, port, bytes) {
   let reply = '';
   socket.on('connect', () => pump(socket, bytes, () => socket.end()));
   socket.setEncoding('utf8');
-  socket.on('data', (d) => { reply += d; });
+  socket.on('data', (d) => {
+    reply += d;
+  });
   socket.on('end', () => {
     let report;
-    try { report = JSON.parse(reply); } catch { fail(`upload: sink replied ${JSON.stringify(reply.slice(0, 200))}`); }
+    try {
+      report = JSON.parse(reply);
+    } catch {
+      fail(`upload: sink replied ${JSON.stringify(reply.slice(0, 200))}`);
+    }
     if (report.bytes !== bytes) fail(`upload: sink received ${report.bytes} of ${bytes} bytes`);
     console.log(JSON.stringify({ ...report, clientCpuSeconds: cpuSeconds(cpu0) }));
   });
@@ -89,7 +95,8 @@ function getOnce(host, port, request) {
     socket.on('end', () => {
       const text = Buffer.concat(chunks).toString('latin1');
       const split = text.indexOf('\r\n\r\n');
-      if (!text.startsWith('HTTP/1.1 200 ') || split < 0) return settle(`bad response ${JSON.stringify(text.slice(0, 80))}`);
+      if (!text.startsWith('HTTP/1.1 200 ') || split < 0)
+        return settle(`bad response ${JSON.stringify(text.slice(0, 80))}`);
       const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, split));
       const body = text.length - split - 4;
       if (!length || Number(length[1]) !== body) return settle(`body ${body} bytes, content-length ${length?.[1]}`);
@@ -161,8 +168,14 @@ function serve(sinkPort, sourcePort, httpPort) {
   });
   web.keepAliveTimeout = 0;
   let up = 0;
-  const ready = () => { if (++up === 3) console.log(JSON.stringify({ listening: true })); };
-  for (const [server, port] of [[sink, sinkPort], [source, sourcePort], [web, httpPort]]) {
+  const ready = () => {
+    if (++up === 3) console.log(JSON.stringify({ listening: true }));
+  };
+  for (const [server, port] of [
+    [sink, sinkPort],
+    [source, sourcePort],
+    [web, httpPort],
+  ]) {
     server.on('error', (e) => fail(`serve: ${e.message}`));
     server.listen(port, ready);
   }
@@ -182,9 +195,18 @@ const int = (s, what) => {
   return n;
 };
 switch (mode) {
-  case 'upload': upload(args[0], int(args[1], 'port'), int(args[2], 'bytes')); break;
-  case 'download': download(args[0], int(args[1], 'port'), int(args[2], 'bytes')); break;
-  case 'http': httpLoad(args[0], int(args[1], 'port'), args[2], int(args[3], 'concurrency'), Number(args[4])); break;
-  case 'serve': serve(int(args[0], 'sink port'), int(args[1], 'source port'), int(args[2], 'http port')); break;
-  default: fail(`unknown mode ${mode}; see the comment at the top of this file`);
+  case 'upload':
+    upload(args[0], int(args[1], 'port'), int(args[2], 'bytes'));
+    break;
+  case 'download':
+    download(args[0], int(args[1], 'port'), int(args[2], 'bytes'));
+    break;
+  case 'http':
+    httpLoad(args[0], int(args[1], 'port'), args[2], int(args[3], 'concurrency'), Number(args[4]));
+    break;
+  case 'serve':
+    serve(int(args[0], 'sink port'), int(args[1], 'source port'), int(args[2], 'http port'));
+    break;
+  default:
+    fail(`unknown mode ${mode}; see the comment at the top of this file`);
 }

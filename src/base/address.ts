@@ -54,8 +54,13 @@ function cachedIpv6(bytes: Uint8Array, offset: number): string {
   const slot = slotOf(w0 ^ Math.imul(w1, 31) ^ Math.imul(w2, 961) ^ Math.imul(w3, 29791));
   const k = slot << 2;
   let text = IPV6_TEXTS[slot];
-  if (text === undefined || IPV6_KEYS[k] !== w0 || IPV6_KEYS[k + 1] !== w1 || IPV6_KEYS[k + 2] !== w2
-    || IPV6_KEYS[k + 3] !== w3) {
+  if (
+    text === undefined ||
+    IPV6_KEYS[k] !== w0 ||
+    IPV6_KEYS[k + 1] !== w1 ||
+    IPV6_KEYS[k + 2] !== w2 ||
+    IPV6_KEYS[k + 3] !== w3
+  ) {
     text = formatIpv6(bytes, offset);
     IPV6_KEYS[k] = w0;
     IPV6_KEYS[k + 1] = w1;
@@ -83,17 +88,30 @@ function hexGroup(bytes: Uint8Array, at: number): string {
  */
 export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   const zero = (g: number) => (bytes[offset + 2 * g]! | bytes[offset + 2 * g + 1]!) === 0;
-  if (zero(0) && zero(1) && zero(2) && zero(3) && zero(4)
-    && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff) {
+  if (
+    zero(0) &&
+    zero(1) &&
+    zero(2) &&
+    zero(3) &&
+    zero(4) &&
+    bytes[offset + 10] === 0xff &&
+    bytes[offset + 11] === 0xff
+  ) {
     return `::ffff:${formatIpv4(bytes, offset + 12)}`;
   }
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
-    if (!zero(i)) { i++; continue; }
+    if (!zero(i)) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && zero(j)) j++;
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
   let text = '';
@@ -139,7 +157,10 @@ function parseIpv6(text: string): Uint8Array | undefined {
   let ipv4Tail: Uint8Array | undefined;
   for (let i = 0; i < all.length; i++) {
     const part = all[i]!;
-    if (part === '::') { groups.push(-1); continue; }
+    if (part === '::') {
+      groups.push(-1);
+      continue;
+    }
     if (i === all.length - 1 && part.includes('.')) {
       ipv4Tail = new Uint8Array(4);
       if (!parseIpv4Into(part, ipv4Tail, 0)) return undefined;
@@ -202,9 +223,15 @@ export function cachedAddress(text: string): ParsedAddress {
  */
 export function toAddress(value: string | ParsedAddress): ParsedAddress {
   if (typeof value === 'string') return cachedAddress(value);
-  if (typeof value !== 'object' || value === null || !(value.bytes instanceof Uint8Array)
-    || !((value.version === 4 && value.bytes.length === 4) || (value.version === 6 && value.bytes.length === 16))) {
-    throw new TypeError('expected an IP address string or a ParsedAddress ({ version: 4, 4 bytes } or { version: 6, 16 bytes })');
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !(value.bytes instanceof Uint8Array) ||
+    !((value.version === 4 && value.bytes.length === 4) || (value.version === 6 && value.bytes.length === 16))
+  ) {
+    throw new TypeError(
+      'expected an IP address string or a ParsedAddress ({ version: 4, 4 bytes } or { version: 6, 16 bytes })',
+    );
   }
   return value;
 }

@@ -53,7 +53,10 @@ class RealTimer implements Timer {
   #immediate = false;
   #ref = true;
 
-  constructor(readonly at: number, readonly fn: () => void) {
+  constructor(
+    readonly at: number,
+    readonly fn: () => void,
+  ) {
     this.#schedule();
   }
 

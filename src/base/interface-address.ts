@@ -15,7 +15,8 @@ export interface LocalAddress {
 
 /** Parses "address/prefix" (prefix optional: /32 or /128). */
 export function parseInterfaceAddress(text: string, index: number): LocalAddress {
-  if (typeof text !== 'string') throw new TypeError(`addresses must be strings like "192.0.2.2/24", got ${typeof text}`);
+  if (typeof text !== 'string')
+    throw new TypeError(`addresses must be strings like "192.0.2.2/24", got ${typeof text}`);
   const slash = text.indexOf('/');
   const host = slash < 0 ? text : text.slice(0, slash);
   const parsed = parseAddress(host);
@@ -24,7 +25,13 @@ export function parseInterfaceAddress(text: string, index: number): LocalAddress
   if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) {
     throw new RangeError(`bad prefix length in ${JSON.stringify(text)}`);
   }
-  return { address: formatAddress(parsed.bytes, 0, parsed.version), version: parsed.version, bytes: parsed.bytes, prefixLength, index };
+  return {
+    address: formatAddress(parsed.bytes, 0, parsed.version),
+    version: parsed.version,
+    bytes: parsed.bytes,
+    prefixLength,
+    index,
+  };
 }
 
 /** Whether `bytes` lies inside `local`'s prefix. */
@@ -44,18 +51,30 @@ export function inPrefix(local: LocalAddress, bytes: Uint8Array): boolean {
  */
 export function addressKey(bytes: Uint8Array, offset: number, version: number): string {
   if (version === 4) {
-    return String(((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0);
+    return String(
+      ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0,
+    );
   }
   let key = '';
   for (let i = 0; i < 16; i += 4) {
-    const word = ((bytes[offset + i]! << 24) | (bytes[offset + i + 1]! << 16) | (bytes[offset + i + 2]! << 8) | bytes[offset + i + 3]!) >>> 0;
+    const word =
+      ((bytes[offset + i]! << 24) |
+        (bytes[offset + i + 1]! << 16) |
+        (bytes[offset + i + 2]! << 8) |
+        bytes[offset + i + 3]!) >>>
+      0;
     key += word.toString(36) + ':';
   }
   return key;
 }
 
 /** The local address (index into `locals`) whose bytes equal those at `offset`, or -1. */
-export function matchLocal(locals: readonly LocalAddress[], bytes: Uint8Array, offset: number, version: number): number {
+export function matchLocal(
+  locals: readonly LocalAddress[],
+  bytes: Uint8Array,
+  offset: number,
+  version: number,
+): number {
   outer: for (const local of locals) {
     if (local.version !== version) continue;
     const own = local.bytes;

@@ -23,24 +23,28 @@ export class MixedLinkTypes extends Error {}
 const NANOSECONDS = 9;
 
 export class CaptureOut {
-  private readonly stream: Writable;
+  readonly #stream: Writable;
   /** `-w -` writes to standard output, which is left open. */
-  private readonly toStdout: boolean;
-  private pcap: PcapWriter | undefined;
-  private pcapng: PcapngWriter | undefined;
+  readonly #toStdout: boolean;
+  #pcap: PcapWriter | undefined;
+  #pcapng: PcapngWriter | undefined;
   /** pcapng interface id per link type. */
-  private readonly interfaces = new Map<number, number>();
-  private linkType = -1;
-  private failure: Error | undefined;
+  readonly #interfaces = new Map<number, number>();
+  #linkType = -1;
+  #failure: Error | undefined;
   /** Frames written. */
   frames = 0;
+  readonly #format: CaptureFormat;
 
-  constructor(path: string, private readonly format: CaptureFormat) {
-    this.toStdout = path === '-';
-    this.stream = this.toStdout ? process.stdout : createWriteStream(path);
+  constructor(path: string, format: CaptureFormat) {
+    this.#format = format;
+    this.#toStdout = path === '-';
+    this.#stream = this.#toStdout ? process.stdout : createWriteStream(path);
     // Recorded here (a stream error with no listener would end the process); thrown at the next write.
-    this.stream.on('error', (error) => { this.failure = error; });
-    if (format === 'pcapng') this.pcapng = new PcapngWriter();
+    this.#stream.on('error', (error) => {
+      this.#failure = error;
+    });
+    if (format === 'pcapng') this.#pcapng = new PcapngWriter();
   }
 
   /** Appends rows `rows` of the chunk, in order. */
@@ -53,39 +57,42 @@ export class CaptureOut {
         timestampNs: timestampNsAt(chunk, i),
         originalLength: chunk.originalLengths[i]!,
       };
-      if (this.pcapng) {
-        let id = this.interfaces.get(linkType);
+      if (this.#pcapng) {
+        let id = this.#interfaces.get(linkType);
         if (id === undefined) {
-          id = this.pcapng.addInterface({ linkType, timestampResolution: NANOSECONDS });
-          this.interfaces.set(linkType, id);
+          id = this.#pcapng.addInterface({ linkType, timestampResolution: NANOSECONDS });
+          this.#interfaces.set(linkType, id);
         }
-        this.pcapng.add({ ...record, interfaceId: id });
+        this.#pcapng.add({ ...record, interfaceId: id });
       } else {
-        if (!this.pcap) {
-          this.linkType = linkType;
-          this.pcap = new PcapWriter({ linkType, nanosecond: true });
-        } else if (linkType !== this.linkType) {
-          throw new MixedLinkTypes(`frame ${chunk.firstIndex + i} has link type ${linkType} but the pcap output has ${this.linkType}; write .pcapng to keep both`);
+        if (!this.#pcap) {
+          this.#linkType = linkType;
+          this.#pcap = new PcapWriter({ linkType, nanosecond: true });
+        } else if (linkType !== this.#linkType) {
+          throw new MixedLinkTypes(
+            `frame ${chunk.firstIndex + i} has link type ${linkType} but the pcap output has ${this.#linkType}; write .pcapng to keep both`,
+          );
         }
-        this.pcap.add(record);
+        this.#pcap.add(record);
       }
       this.frames++;
     }
-    await this.flush();
+    await this.#flush();
   }
 
-  private async flush(): Promise<void> {
-    if (this.failure) throw this.failure;
-    const bytes = this.pcapng ? this.pcapng.take() : this.pcap?.take();
-    if (bytes && bytes.length > 0 && !this.stream.write(bytes)) await once(this.stream, 'drain');
+  async #flush(): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    const bytes = this.#pcapng ? this.#pcapng.take() : this.#pcap?.take();
+    if (bytes && bytes.length > 0 && !this.#stream.write(bytes)) await once(this.#stream, 'drain');
   }
 
   /** Finishes the file (a pcap with no frame still gets its header, like tcpdump's). */
   async close(fallbackLinkType: number): Promise<void> {
-    if (this.format === 'pcap' && !this.pcap) this.pcap = new PcapWriter({ linkType: fallbackLinkType, nanosecond: true });
-    await this.flush();
-    if (this.toStdout) return;
-    this.stream.end();
-    await once(this.stream, 'finish');
+    if (this.#format === 'pcap' && !this.#pcap)
+      this.#pcap = new PcapWriter({ linkType: fallbackLinkType, nanosecond: true });
+    await this.#flush();
+    if (this.#toStdout) return;
+    this.#stream.end();
+    await once(this.#stream, 'finish');
   }
 }

@@ -16,8 +16,10 @@ const NS_PER_SECOND = 1_000_000_000n;
  * Consecutive capture records as columns: a RecordBatch is one, and so is a RecordChunk. Row i
  * is frame firstIndex + i, its bytes data[offsets[i], offsets[i] + lengths[i]).
  */
-export type FrameColumns = Pick<RecordBatch, 'data' | 'firstIndex' | 'count' | 'offsets' | 'lengths'
-  | 'originalLengths' | 'linkTypes' | 'seconds' | 'nanoseconds'>;
+export type FrameColumns = Pick<
+  RecordBatch,
+  'data' | 'firstIndex' | 'count' | 'offsets' | 'lengths' | 'originalLengths' | 'linkTypes' | 'seconds' | 'nanoseconds'
+>;
 
 /** Row i's timestamp in nanoseconds since the epoch (CaptureRecord.timestampNs). */
 export function timestampNsAt(rows: FrameColumns, i: number): bigint {
@@ -54,10 +56,19 @@ export interface RecordChunk extends FrameColumns {
 const COLUMN_BYTES = 8 + 4 + 4 + 4 + 4 + 2;
 
 /** The columns of a chunk laid over one ArrayBuffer (how a worker rebuilds a chunk it receives). */
-export function chunkOver(columns: ArrayBuffer, data: Uint8Array, sequence: number, firstIndex: number, count: number): RecordChunk {
+export function chunkOver(
+  columns: ArrayBuffer,
+  data: Uint8Array,
+  sequence: number,
+  firstIndex: number,
+  count: number,
+): RecordChunk {
   const n = columns.byteLength / COLUMN_BYTES;
   return {
-    sequence, firstIndex, count, data,
+    sequence,
+    firstIndex,
+    count,
+    data,
     seconds: new Float64Array(columns, 0, n),
     offsets: new Uint32Array(columns, 8 * n, n),
     lengths: new Uint32Array(columns, 12 * n, n),
@@ -78,8 +89,11 @@ export interface ChunkMessage {
 
 export function toMessage(chunk: RecordChunk): ChunkMessage {
   return {
-    sequence: chunk.sequence, firstIndex: chunk.firstIndex, count: chunk.count,
-    columns: chunk.seconds.buffer as ArrayBuffer, data: chunk.data.buffer as ArrayBuffer,
+    sequence: chunk.sequence,
+    firstIndex: chunk.firstIndex,
+    count: chunk.count,
+    columns: chunk.seconds.buffer as ArrayBuffer,
+    data: chunk.data.buffer as ArrayBuffer,
   };
 }
 
@@ -99,10 +113,10 @@ export function transferList(m: ChunkMessage): ArrayBuffer[] {
  * recycle() are reused, so a long run allocates only as many as are in flight at once.
  */
 export class ChunkPacker {
-  private current: RecordChunk | undefined;
-  private used = 0;
-  private sequence = 0;
-  private readonly spare: RecordChunk[] = [];
+  #current: RecordChunk | undefined;
+  #used = 0;
+  #sequence = 0;
+  readonly #spare: RecordChunk[] = [];
 
   /** Adds the batch's rows; returns the chunks they completed (usually none or one). */
   add(batch: FrameColumns): RecordChunk[] {
@@ -110,10 +124,10 @@ export class ChunkPacker {
     const { offsets, lengths } = batch;
     let from = 0;
     while (from < batch.count) {
-      const chunk = this.current ?? this.open();
+      const chunk = this.#current ?? this.#open();
       const start = offsets[from]!;
       // The longest run of rows from `from` that fits the chunk's slots and bytes.
-      const room = chunk.data.length - this.used;
+      const room = chunk.data.length - this.#used;
       const last = Math.min(batch.count, from + CHUNK_RECORDS - chunk.count);
       let to = from;
       let end = start;
@@ -127,7 +141,7 @@ export class ChunkPacker {
       }
       if (to === from) {
         if (chunk.count > 0) {
-          full.push(this.take());
+          full.push(this.#take());
           continue;
         }
         // A single frame larger than the chunk's data buffer: give this chunk a buffer that fits.
@@ -135,8 +149,8 @@ export class ChunkPacker {
         end = offsets[from]! + lengths[from]!;
         to = from + 1;
       }
-      this.copy(chunk, batch, from, to, start, end);
-      if (chunk.count === CHUNK_RECORDS || this.used === chunk.data.length) full.push(this.take());
+      this.#copy(chunk, batch, from, to, start, end);
+      if (chunk.count === CHUNK_RECORDS || this.#used === chunk.data.length) full.push(this.#take());
       from = to;
     }
     return full;
@@ -144,20 +158,20 @@ export class ChunkPacker {
 
   /** The partly filled chunk, if any (at the end of the file or before a fault). */
   flush(): RecordChunk | undefined {
-    return this.current && this.current.count > 0 ? this.take() : undefined;
+    return this.#current && this.#current.count > 0 ? this.#take() : undefined;
   }
 
   /** Returns a chunk whose rows have been written out, to be filled again. */
   recycle(chunk: RecordChunk): void {
-    if (chunk.data.length === CHUNK_BYTES && chunk.offsets.length === CHUNK_RECORDS) this.spare.push(chunk);
+    if (chunk.data.length === CHUNK_BYTES && chunk.offsets.length === CHUNK_RECORDS) this.#spare.push(chunk);
   }
 
   /** Rows [from, to) of the batch, whose bytes are its data[start, end), into the chunk. */
-  private copy(chunk: RecordChunk, batch: FrameColumns, from: number, to: number, start: number, end: number): void {
+  #copy(chunk: RecordChunk, batch: FrameColumns, from: number, to: number, start: number, end: number): void {
     const at = chunk.count;
     if (at === 0) chunk.firstIndex = batch.firstIndex + from;
-    chunk.data.set(batch.data.subarray(start, end), this.used);
-    const shift = this.used - start;
+    chunk.data.set(batch.data.subarray(start, end), this.#used);
+    const shift = this.#used - start;
     const src = batch.offsets;
     const dst = chunk.offsets;
     for (let k = from; k < to; k++) dst[at + k - from] = src[k]! + shift;
@@ -167,22 +181,23 @@ export class ChunkPacker {
     chunk.seconds.set(batch.seconds.subarray(from, to), at);
     chunk.nanoseconds.set(batch.nanoseconds.subarray(from, to), at);
     chunk.count = at + (to - from);
-    this.used += end - start;
+    this.#used += end - start;
   }
 
-  private take(): RecordChunk {
-    const chunk = this.current!;
-    this.current = undefined;
-    this.used = 0;
+  #take(): RecordChunk {
+    const chunk = this.#current!;
+    this.#current = undefined;
+    this.#used = 0;
     return chunk;
   }
 
-  private open(): RecordChunk {
-    const chunk = this.spare.pop()
-      ?? chunkOver(new ArrayBuffer(CHUNK_RECORDS * COLUMN_BYTES), new Uint8Array(CHUNK_BYTES), 0, 0, 0);
-    chunk.sequence = this.sequence++;
+  #open(): RecordChunk {
+    const chunk =
+      this.#spare.pop() ??
+      chunkOver(new ArrayBuffer(CHUNK_RECORDS * COLUMN_BYTES), new Uint8Array(CHUNK_BYTES), 0, 0, 0);
+    chunk.sequence = this.#sequence++;
     chunk.count = 0;
-    this.current = chunk;
+    this.#current = chunk;
     return chunk;
   }
 }

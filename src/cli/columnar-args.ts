@@ -39,13 +39,17 @@ export function parseColumnarOptions(values: ColumnarValues): ColumnarOptions | 
     if (rows !== undefined) throw new UsageError('--batch-rows needs --format arrow or --format parquet');
     return undefined;
   }
-  if (format !== 'arrow' && format !== 'parquet') throw new UsageError(`--format expects arrow or parquet, got ${JSON.stringify(format)}`);
-  if (values.json || values.csv || values.stats) throw new UsageError(`--format ${format} cannot be combined with --json, --csv or --stats`);
+  if (format !== 'arrow' && format !== 'parquet')
+    throw new UsageError(`--format expects arrow or parquet, got ${JSON.stringify(format)}`);
+  if (values.json || values.csv || values.stats)
+    throw new UsageError(`--format ${format} cannot be combined with --json, --csv or --stats`);
   // The rows are copied out of each decoded table on the main thread; workers would only add a copy back.
-  if (values.workers !== undefined) throw new UsageError(`--format ${format} decodes on one thread; --workers does not apply`);
+  if (values.workers !== undefined)
+    throw new UsageError(`--format ${format} decodes on one thread; --workers does not apply`);
   let batchRows: number | undefined;
   if (rows !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(rows) || Number(rows) > 16_777_216) throw new UsageError(`--batch-rows expects a whole number from 1 to 16777216, got ${JSON.stringify(rows)}`);
+    if (!/^[1-9][0-9]*$/.test(rows) || Number(rows) > 16_777_216)
+      throw new UsageError(`--batch-rows expects a whole number from 1 to 16777216, got ${JSON.stringify(rows)}`);
     batchRows = Number(rows);
   }
   if (out === '') throw new UsageError('--out expects a file name');

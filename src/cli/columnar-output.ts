@@ -26,10 +26,14 @@ export interface ColumnarOutput {
  * be created; the reason is on stderr.
  */
 export async function openColumnarOutput(
-  options: ColumnarOptions, streams: CommandStreams, schemaOf: (c: ColumnarModule) => Schema,
+  options: ColumnarOptions,
+  streams: CommandStreams,
+  schemaOf: (c: ColumnarModule) => Schema,
 ): Promise<ColumnarOutput | number> {
   if (options.out === undefined && (streams.stdout as { isTTY?: boolean }).isTTY) {
-    streams.stderr.write(`tcpwasm: --format ${options.format} writes binary data: give --out FILE or redirect stdout\n`);
+    streams.stderr.write(
+      `tcpwasm: --format ${options.format} writes binary data: give --out FILE or redirect stdout\n`,
+    );
     return 1;
   }
   const columnar = await import('../columnar/index.js');
@@ -50,11 +54,14 @@ export async function openColumnarOutput(
   }
   const out = file ?? streams.stdout;
   const schema = schemaOf(columnar);
-  const sink = options.format === 'arrow'
-    ? columnar.arrowFileSink(out, schema)
-    : await columnar.parquetSink(out, schema, { batchRows });
+  const sink =
+    options.format === 'arrow'
+      ? columnar.arrowFileSink(out, schema)
+      : await columnar.parquetSink(out, schema, { batchRows });
   return {
-    columnar, sink, batchRows,
+    columnar,
+    sink,
+    batchRows,
     async close() {
       await sink.close();
       if (file) {

@@ -63,16 +63,20 @@ export function parseDecodeArgs(argv: string[]): DecodeArgs {
   if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
   if (values.stats && values.csv) throw new UsageError('--stats prints text, or JSON with --json; not CSV');
   if (values.write !== undefined && (values.json || values.csv || values.stats)) {
-    throw new UsageError('-w writes the matching frames as a capture; it cannot be combined with --json, --csv or --stats');
+    throw new UsageError(
+      '-w writes the matching frames as a capture; it cannot be combined with --json, --csv or --stats',
+    );
   }
-  if (values.write !== undefined && values.write === file && file !== '-') throw new UsageError('-w would overwrite the capture being read');
+  if (values.write !== undefined && values.write === file && file !== '-')
+    throw new UsageError('-w would overwrite the capture being read');
   const count = positiveInteger('count', values.count, Number.MAX_SAFE_INTEGER);
   const workers = workerCount(values.workers);
   // `-n`, `-nn` and `-S` are how tcpdump users ask for the lines tcpdump prints with them; we
   // never resolve names or make sequence numbers relative, so they only select that format.
   const tcpdump = (values.numeric?.length ?? 0) > 0 || values.absolute === true;
   const columnar = parseColumnarOptions(values);
-  if (columnar !== undefined && values.write !== undefined) throw new UsageError('-w writes a capture; it cannot be combined with --format');
+  if (columnar !== undefined && values.write !== undefined)
+    throw new UsageError('-w writes a capture; it cannot be combined with --format');
   return {
     file,
     ...(columnar === undefined ? {} : { columnar }),

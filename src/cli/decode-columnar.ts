@@ -12,7 +12,10 @@ import { SourceFault, captureBatches } from './source.js';
 
 /** Resolves to the exit status: 0, 1 (binary output to a terminal), 2 (the capture cannot be read). */
 export async function runColumnarDecode(
-  file: string, options: DecodeCommandOptions, columnarOptions: ColumnarOptions, streams: CommandStreams,
+  file: string,
+  options: DecodeCommandOptions,
+  columnarOptions: ColumnarOptions,
+  streams: CommandStreams,
 ): Promise<number> {
   const output = await openColumnarOutput(columnarOptions, streams, (c) => c.SEGMENT_SCHEMA);
   if (typeof output === 'number') return output;

@@ -46,10 +46,14 @@ export interface CommandStreams {
 const QUEUE_PER_WORKER = 2;
 
 function planOf(options: DecodeCommandOptions): ChunkPlan {
-  const format: OutputFormat = options.stats || options.write !== undefined ? 'none' : options.json ? 'json' : options.csv ? 'csv' : 'text';
+  const format: OutputFormat =
+    options.stats || options.write !== undefined ? 'none' : options.json ? 'json' : options.csv ? 'csv' : 'text';
   return {
-    format, stats: options.stats === true,
-    tcpdump: options.tcpdump === true, verify: options.verify !== false, frameNumbers: options.frameNumbers === true,
+    format,
+    stats: options.stats === true,
+    tcpdump: options.tcpdump === true,
+    verify: options.verify !== false,
+    frameNumbers: options.frameNumbers === true,
     collectRows: options.write !== undefined,
     ...(options.filter === undefined ? {} : { filter: options.filter }),
   };
@@ -70,7 +74,9 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   let capture: CaptureOut | undefined;
   let inputIsPcapng = false;
   let firstLinkType = 1;
-  const onHead = (head: Uint8Array) => { inputIsPcapng = isPcapngMagic(head); };
+  const onHead = (head: Uint8Array) => {
+    inputIsPcapng = isPcapngMagic(head);
+  };
   let bar: ProgressBar | undefined;
   let barDecided = false;
   const onProgress = (p: SourceProgress) => {
@@ -114,7 +120,7 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   /** Hands a chunk to the pool; once enough are in flight, writes the oldest. True at --count. */
   const submit = async (chunk: RecordChunk): Promise<boolean> => {
     inFlight.push(pool!.submit(chunk));
-    return inFlight.length >= workers * QUEUE_PER_WORKER && await takeOldest();
+    return inFlight.length >= workers * QUEUE_PER_WORKER && (await takeOldest());
   };
 
   try {
@@ -158,7 +164,8 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     await drain();
     bar?.clear();
     // Like tcpdump -w, an output with no matching frame is still a capture (header only).
-    if (options.write !== undefined) await (capture ?? new CaptureOut(options.write, outputFormat(options.write, inputIsPcapng))).close(firstLinkType);
+    if (options.write !== undefined)
+      await (capture ?? new CaptureOut(options.write, outputFormat(options.write, inputIsPcapng))).close(firstLinkType);
     if (stats) {
       const report = stats.report(file, performance.now() - started, options.filter);
       await out.write(options.json ? `${JSON.stringify(report)}\n` : `${formatStats(report)}\n`);
@@ -188,7 +195,8 @@ function isWriteFault(error: unknown): boolean {
 function describe(error: unknown): string {
   if (error instanceof DecodeError) {
     // Every capture fault names its byte offset, in the message or after it.
-    const where = error.offset === undefined || error.message.includes(`byte ${error.offset}`) ? '' : ` at byte ${error.offset}`;
+    const where =
+      error.offset === undefined || error.message.includes(`byte ${error.offset}`) ? '' : ` at byte ${error.offset}`;
     return `${error.message}${where} [${error.code}]`;
   }
   const e = error as NodeJS.ErrnoException;

@@ -27,13 +27,23 @@ ${COLUMNAR_USAGE}
     --gap-fill zero|skip          what a gap in a stream becomes (zero: NUL bytes, as tcpflow's
                                   files; skip: nothing) [zero]`;
 
-export function parseFlowsArgs(argv: string[]): { file: string; options: FlowsCommandOptions; columnar?: ColumnarOptions } {
+export function parseFlowsArgs(argv: string[]): {
+  file: string;
+  options: FlowsCommandOptions;
+  columnar?: ColumnarOptions;
+} {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'idle-timeout': { type: 'string' }, 'max-flows': { type: 'string' }, ...COLUMNAR_ARG_OPTIONS },
+      options: {
+        json: { type: 'boolean' },
+        csv: { type: 'boolean' },
+        'idle-timeout': { type: 'string' },
+        'max-flows': { type: 'string' },
+        ...COLUMNAR_ARG_OPTIONS,
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -68,9 +78,11 @@ export function parseFollowArgs(argv: string[]): { file: string; options: Follow
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length < 1 || positionals.length > 2) throw new UsageError('follow expects FILE and at most one SELECTOR');
+  if (positionals.length < 1 || positionals.length > 2)
+    throw new UsageError('follow expects FILE and at most one SELECTOR');
   const gapFill = values['gap-fill'] ?? 'zero';
-  if (gapFill !== 'zero' && gapFill !== 'skip') throw new UsageError(`--gap-fill expects zero or skip, got ${JSON.stringify(gapFill)}`);
+  if (gapFill !== 'zero' && gapFill !== 'skip')
+    throw new UsageError(`--gap-fill expects zero or skip, got ${JSON.stringify(gapFill)}`);
   const selector = positionals[1] === undefined ? undefined : parseSelector(positionals[1]);
   return {
     file: positionals[0]!,
@@ -83,7 +95,12 @@ export function parseFollowArgs(argv: string[]): { file: string; options: Follow
 }
 
 /** Runs `flows` or `follow`; a usage error prints `usage` and exits 1. */
-export async function runFlowCommand(command: 'flows' | 'follow', argv: string[], streams: CommandStreams, usage: string): Promise<number> {
+export async function runFlowCommand(
+  command: 'flows' | 'follow',
+  argv: string[],
+  streams: CommandStreams,
+  usage: string,
+): Promise<number> {
   let run: () => Promise<number>;
   try {
     if (command === 'flows') {

@@ -9,7 +9,10 @@ import type { CommandStreams } from './decode.js';
 import { feedCapture, flowsStatus, type FlowsCommandOptions } from './flows.js';
 
 export async function runColumnarFlows(
-  file: string, options: FlowsCommandOptions, columnarOptions: ColumnarOptions, streams: CommandStreams,
+  file: string,
+  options: FlowsCommandOptions,
+  columnarOptions: ColumnarOptions,
+  streams: CommandStreams,
 ): Promise<number> {
   const output = await openColumnarOutput(columnarOptions, streams, (c) => c.FLOW_SCHEMA);
   if (typeof output === 'number') return output;

@@ -14,8 +14,7 @@ import { UsageError } from './usage-error.js';
 
 /** A flow index, or both endpoints (either may be the initiator). */
 export type FlowSelector =
-  | { index: number }
-  | { a: { address: string; port: number }; b: { address: string; port: number } };
+  { index: number } | { a: { address: string; port: number }; b: { address: string; port: number } };
 
 export interface FollowCommandOptions {
   selector?: FlowSelector;
@@ -27,7 +26,10 @@ export interface FollowCommandOptions {
 
 function parseEndpoint(text: string, whole: string): { address: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`selector ${JSON.stringify(whole)}: expected ADDR:PORT-ADDR:PORT ([ADDR]:PORT for IPv6) or a flow index`);
+  if (!m || Number(m[2]) > 65535)
+    throw new UsageError(
+      `selector ${JSON.stringify(whole)}: expected ADDR:PORT-ADDR:PORT ([ADDR]:PORT for IPv6) or a flow index`,
+    );
   let parsed;
   try {
     parsed = parseAddress(m[1]!);
@@ -43,7 +45,10 @@ export function parseSelector(text: string): FlowSelector {
   if (/^[0-9]+$/.test(text)) return { index: Number(text) };
   // The dash between the endpoints: the first '-' after a port's digits.
   const m = /^(.+:\d+)-(.+:\d+)$/.exec(text);
-  if (!m) throw new UsageError(`selector ${JSON.stringify(text)}: expected ADDR:PORT-ADDR:PORT ([ADDR]:PORT for IPv6) or a flow index`);
+  if (!m)
+    throw new UsageError(
+      `selector ${JSON.stringify(text)}: expected ADDR:PORT-ADDR:PORT ([ADDR]:PORT for IPv6) or a flow index`,
+    );
   return { a: parseEndpoint(m[1]!, text), b: parseEndpoint(m[2]!, text) };
 }
 
@@ -58,14 +63,21 @@ export function selects(selector: FlowSelector | undefined, f: FlowInfo): boolea
 
 /** tcpflow's name for an endpoint: IPv4 as zero-padded dotted quads, IPv6 as text; the port in 5 digits. */
 function tcpflowEndpoint(address: string, port: number): string {
-  const text = address.includes(':') ? address : address.split('.').map((b) => b.padStart(3, '0')).join('.');
+  const text = address.includes(':')
+    ? address
+    : address
+        .split('.')
+        .map((b) => b.padStart(3, '0'))
+        .join('.');
   return `${text}.${String(port).padStart(5, '0')}`;
 }
 
 /** tcpflow's file name for one direction: SRC-DST, then c1, c2… for later connections of the tuple. */
 export function tcpflowName(f: FlowInfo, direction: 'orig' | 'resp'): string {
-  const src = direction === 'orig' ? tcpflowEndpoint(f.origAddress, f.origPort) : tcpflowEndpoint(f.respAddress, f.respPort);
-  const dst = direction === 'orig' ? tcpflowEndpoint(f.respAddress, f.respPort) : tcpflowEndpoint(f.origAddress, f.origPort);
+  const src =
+    direction === 'orig' ? tcpflowEndpoint(f.origAddress, f.origPort) : tcpflowEndpoint(f.respAddress, f.respPort);
+  const dst =
+    direction === 'orig' ? tcpflowEndpoint(f.respAddress, f.respPort) : tcpflowEndpoint(f.origAddress, f.origPort);
   return `${src}-${dst}`;
 }
 
@@ -145,10 +157,17 @@ export async function runFollow(file: string, options: FollowCommandOptions, str
             target.add(bytes, offset - skipped);
             bufferedBytes += bytes.length;
           },
-          ...(skip ? { onGap: (length: number) => { skipped += length; } } : {}),
+          ...(skip
+            ? {
+                onGap: (length: number) => {
+                  skipped += length;
+                },
+              }
+            : {}),
         };
       }
-      const from = direction === 'orig' ? `${flow.origAddress}.${flow.origPort}` : `${flow.respAddress}.${flow.respPort}`;
+      const from =
+        direction === 'orig' ? `${flow.origAddress}.${flow.origPort}` : `${flow.respAddress}.${flow.respPort}`;
       const to = direction === 'orig' ? `${flow.respAddress}.${flow.respPort}` : `${flow.origAddress}.${flow.origPort}`;
       const header = `\n>>> flow ${flow.index} ${direction} ${from} > ${to}\n`;
       const headerBytes = Buffer.from(header);
@@ -163,13 +182,15 @@ export async function runFollow(file: string, options: FollowCommandOptions, str
           startRun();
           pending.append(bytes);
         },
-        ...(skip ? {} : {
-          onGap: (length: number) => {
-            if (length <= 0) return;
-            startRun();
-            pending.appendZeros(length);
-          },
-        }),
+        ...(skip
+          ? {}
+          : {
+              onGap: (length: number) => {
+                if (length <= 0) return;
+                startRun();
+                pending.appendZeros(length);
+              },
+            }),
       };
     },
     // Files of ended connections are written when they end; the rest in FLUSH_BYTES batches.

@@ -6,7 +6,14 @@ import type { DecodedPacket, TcpOptions } from '../wire/types.js';
 
 /** Names tcpdump gives raw option kinds; others print as opt-N. */
 export const OPTION_NAMES: Record<number, string> = {
-  19: 'md5', 27: 'quick-start', 28: 'uto', 29: 'tcp-ao', 30: 'mptcp', 34: 'tfo', 253: 'exp', 254: 'exp',
+  19: 'md5',
+  27: 'quick-start',
+  28: 'uto',
+  29: 'tcp-ao',
+  30: 'mptcp',
+  34: 'tfo',
+  253: 'exp',
+  254: 'exp',
 };
 
 export function hex(bytes: Uint8Array): string {
@@ -28,8 +35,10 @@ export function formatOptions(options: TcpOptions): string {
       if (kind === 2 && options.mss !== undefined) text = `mss ${options.mss}`;
       else if (kind === 3 && options.windowScale !== undefined) text = `wscale ${options.windowScale}`;
       else if (kind === 4 && options.sackPermitted) text = 'sackOK';
-      else if (kind === 5 && options.sack) text = `sack ${options.sack.length} ${options.sack.map(([l, r]) => `{${l}:${r}}`).join('')}`;
-      else if (kind === 8 && options.timestamp) text = `TS val ${options.timestamp.value} ecr ${options.timestamp.echo}`;
+      else if (kind === 5 && options.sack)
+        text = `sack ${options.sack.length} ${options.sack.map(([l, r]) => `{${l}:${r}}`).join('')}`;
+      else if (kind === 8 && options.timestamp)
+        text = `TS val ${options.timestamp.value} ecr ${options.timestamp.echo}`;
       if (text !== undefined) typedDone.add(kind);
     }
     if (text === undefined) {
@@ -63,8 +72,9 @@ function endpoint(address: string, port: number): string {
 /** One tcpdump-like line for a decoded segment. */
 export function formatLine(record: CaptureRecord, p: DecodedPacket): string {
   const t = p.tcp;
-  let line = `${formatTime(record.timestampNs)} ${p.ip.version === 4 ? 'IP' : 'IP6'} `
-    + `${endpoint(p.ip.src, t.srcPort)} > ${endpoint(p.ip.dst, t.dstPort)}: Flags [${formatTcpFlags(t.flags)}]`;
+  let line =
+    `${formatTime(record.timestampNs)} ${p.ip.version === 4 ? 'IP' : 'IP6'} ` +
+    `${endpoint(p.ip.src, t.srcPort)} > ${endpoint(p.ip.dst, t.dstPort)}: Flags [${formatTcpFlags(t.flags)}]`;
   const end = (t.seq + p.payloadLength) >>> 0;
   line += p.payloadLength > 0 ? `, seq ${t.seq}:${end}` : `, seq ${t.seq}`;
   if (t.flags & 0x10) line += `, ack ${t.ack}`;
@@ -74,7 +84,8 @@ export function formatLine(record: CaptureRecord, p: DecodedPacket): string {
   line += `, length ${p.payloadLength}`;
   const cksum = `0x${t.checksum.toString(16).padStart(4, '0')}`;
   if (p.checksumStatus === 'good') line += `, cksum ${cksum} (correct)`;
-  else if (p.checksumStatus === 'bad') line += `, cksum ${cksum} (incorrect -> 0x${p.expectedChecksum!.toString(16).padStart(4, '0')})`;
+  else if (p.checksumStatus === 'bad')
+    line += `, cksum ${cksum} (incorrect -> 0x${p.expectedChecksum!.toString(16).padStart(4, '0')})`;
   else line += `, cksum ${cksum} (unverifiable)`;
   return line;
 }

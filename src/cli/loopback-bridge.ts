@@ -22,7 +22,10 @@ export async function bridgeLoopback(peer: Stack, targetHost: string, targetPort
       // Either side failing or closing takes the other with it; pipe carries backpressure.
       kernelSide.on('error', () => ours.destroy());
       ours.on('error', () => kernelSide.destroy());
-      kernelSide.on('close', () => { open.delete(kernelSide); ours.destroy(); });
+      kernelSide.on('close', () => {
+        open.delete(kernelSide);
+        ours.destroy();
+      });
       ours.on('close', () => kernelSide.destroy());
       kernelSide.pipe(ours).pipe(kernelSide);
     });

@@ -10,8 +10,6 @@ import { runServe } from './serve.js';
 import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
 import { UsageError } from './usage-error.js';
 import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
-import { positiveInteger } from './positive-integer.js';
-import { COLUMNAR_ARG_OPTIONS, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
 import { runColumnarDecode } from './decode-columnar.js';
 
 const USAGE = `Usage:
@@ -104,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const command = argv.find((a) => !a.startsWith('-'));
-    process.stderr.write(`tcpwasm: ${command ? `unknown command ${JSON.stringify(command)}` : 'no command given'}\n${USAGE}\n`);
+    process.stderr.write(
+      `tcpwasm: ${command ? `unknown command ${JSON.stringify(command)}` : 'no command given'}\n${USAGE}\n`,
+    );
     return 1;
   }
   const words = [...argv.slice(0, at), ...argv.slice(at + 1)];
@@ -141,9 +141,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (error: unknown) => {
-  process.stderr.write(`tcpwasm: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 70;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tcpwasm: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -21,12 +21,18 @@ function be32(b: Uint8Array, at: number): number {
 
 function wellFormed(kind: number, length: number): boolean {
   switch (kind) {
-    case KIND_MSS: return length === 4;
-    case KIND_WSCALE: return length === 3;
-    case KIND_SACK_PERMITTED: return length === 2;
-    case KIND_SACK: return length >= 10 && ((length - 2) & 7) === 0 && (length - 2) >> 3 <= MAX_SACK_BLOCKS;
-    case KIND_TIMESTAMP: return length === 10;
-    default: return false;
+    case KIND_MSS:
+      return length === 4;
+    case KIND_WSCALE:
+      return length === 3;
+    case KIND_SACK_PERMITTED:
+      return length === 2;
+    case KIND_SACK:
+      return length >= 10 && ((length - 2) & 7) === 0 && (length - 2) >> 3 <= MAX_SACK_BLOCKS;
+    case KIND_TIMESTAMP:
+      return length === 10;
+    default:
+      return false;
   }
 }
 
@@ -110,7 +116,9 @@ export function writeOptions(out: OptionSink, bytes: Uint8Array, start: number, 
         }
       }
     } else {
-      out.ascii((tcpdump ? TCPDUMP_NAMES[kind] ?? `unknown-${kind}` : undefined) ?? OPTION_NAMES[kind] ?? `opt-${kind}`);
+      out.ascii(
+        (tcpdump ? (TCPDUMP_NAMES[kind] ?? `unknown-${kind}`) : undefined) ?? OPTION_NAMES[kind] ?? `opt-${kind}`,
+      );
       if (length > 2) {
         out.ascii(' 0x');
         out.ascii(hex(bytes.subarray(at, i + length)));

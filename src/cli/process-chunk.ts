@@ -43,23 +43,31 @@ const BYTES_PER_LINE_GUESS = 224;
 const NOT_TCP = new Set(['NOT_TCP', 'NOT_IP', 'FRAGMENT']);
 
 export class ChunkProcessor {
-  private readonly predicate: RowPredicate | undefined;
+  readonly #predicate: RowPredicate | undefined;
+  readonly #plan: ChunkPlan;
 
-  constructor(private readonly plan: ChunkPlan) {
-    this.predicate = plan.filter === undefined ? undefined : compileFilter(plan.filter);
+  constructor(plan: ChunkPlan) {
+    this.#plan = plan;
+    this.#predicate = plan.filter === undefined ? undefined : compileFilter(plan.filter);
   }
 
   /** Decodes and formats the rows, stopping once `limit` segments are out. */
   process(chunk: FrameColumns, limit = Infinity): ChunkResult {
     const n = chunk.count;
     const offsets = chunk.offsets.subarray(0, n);
-    const table = decodeBatch({ data: chunk.data, offsets, lengths: chunk.lengths.subarray(0, n) },
-      chunk.linkTypes.subarray(0, n), { originalLengths: chunk.originalLengths.subarray(0, n), verifyChecksums: this.plan.verify !== false });
-    const rows = new RowFormatter(chunk, table, { tcpdump: this.plan.tcpdump === true, frameNumbers: this.plan.frameNumbers === true });
-    const kept = this.plan.collectRows ? new Uint32Array(n) : undefined;
-    const { format } = this.plan;
-    const predicate = this.predicate;
-    const stats = this.plan.stats ? emptyChunkStats() : undefined;
+    const table = decodeBatch(
+      { data: chunk.data, offsets, lengths: chunk.lengths.subarray(0, n) },
+      chunk.linkTypes.subarray(0, n),
+      { originalLengths: chunk.originalLengths.subarray(0, n), verifyChecksums: this.#plan.verify !== false },
+    );
+    const rows = new RowFormatter(chunk, table, {
+      tcpdump: this.#plan.tcpdump === true,
+      frameNumbers: this.#plan.frameNumbers === true,
+    });
+    const kept = this.#plan.collectRows ? new Uint32Array(n) : undefined;
+    const { format } = this.#plan;
+    const predicate = this.#predicate;
+    const stats = this.#plan.stats ? emptyChunkStats() : undefined;
     const flows = stats ? new Set<number>() : undefined;
     const out = new LineBuffer(format === 'none' ? 0 : n * BYTES_PER_LINE_GUESS);
     let printed = 0;
@@ -88,6 +96,11 @@ export class ChunkProcessor {
       else if (format === 'csv') out.line(rows.csv(i));
     }
     if (stats) stats.flows = [...flows!];
-    return { bytes: out.bytes(), printed, ...(stats ? { stats } : {}), ...(kept ? { rows: kept.slice(0, printed) } : {}) };
+    return {
+      bytes: out.bytes(),
+      printed,
+      ...(stats ? { stats } : {}),
+      ...(kept ? { rows: kept.slice(0, printed) } : {}),
+    };
   }
 }

@@ -20,7 +20,8 @@ function megabytes(bytes: number): string {
 
 function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
     : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
@@ -39,8 +40,9 @@ export function renderProgress(s: ProgressState, columns: number): string {
     const fraction = Math.min(1, Math.max(0, s.bytesRead / s.fileBytes));
     const rate = seconds > 0 ? s.bytesRead / seconds : 0;
     const eta = rate > 0 ? `ETA ${duration((s.fileBytes - s.bytesRead) / rate)}` : 'ETA --:--';
-    const tail = `${String(Math.floor(fraction * 100)).padStart(3)}%  ${megabytes(s.bytesRead)} of ${megabytes(s.fileBytes)}`
-      + `  ${megabytes(rate)}/s  ${frames}  ${eta}`;
+    const tail =
+      `${String(Math.floor(fraction * 100)).padStart(3)}%  ${megabytes(s.bytesRead)} of ${megabytes(s.fileBytes)}` +
+      `  ${megabytes(rate)}/s  ${frames}  ${eta}`;
     const barWidth = Math.min(40, columns - tail.length - 4);
     if (barWidth >= 10) {
       const filled = Math.floor(fraction * barWidth);
@@ -60,33 +62,43 @@ interface Terminal {
  * Whether a run gets a bar: stderr is a terminal, the file is large (or a bar was asked for),
  * and the bar would not be drawn between lines the command is printing to that same terminal.
  */
-export function wantsProgress(stderr: Terminal, stdout: { isTTY?: boolean }, printsLines: boolean,
-  fileBytes: number, forced: boolean): boolean {
+export function wantsProgress(
+  stderr: Terminal,
+  stdout: { isTTY?: boolean },
+  printsLines: boolean,
+  fileBytes: number,
+  forced: boolean,
+): boolean {
   if (stderr.isTTY !== true) return false;
   if (printsLines && stdout.isTTY === true) return false;
   return forced || fileBytes > PROGRESS_MIN_BYTES;
 }
 
 export class ProgressBar {
-  private lastDraw = -Infinity;
-  private drawn = false;
-  private readonly started = Date.now();
+  #lastDraw = -Infinity;
+  #drawn = false;
+  readonly #started = Date.now();
+  readonly #stderr: Terminal;
 
-  constructor(private readonly stderr: Terminal) {}
+  constructor(stderr: Terminal) {
+    this.#stderr = stderr;
+  }
 
   update(bytesRead: number | undefined, fileBytes: number, frames: number): void {
     const now = Date.now();
-    if (now - this.lastDraw < REDRAW_MS) return;
-    this.lastDraw = now;
+    if (now - this.#lastDraw < REDRAW_MS) return;
+    this.#lastDraw = now;
     // A pseudo-terminal without a size reports 0 columns.
-    const columns = (this.stderr.columns || 80) - 1;
-    this.stderr.write(`\r${renderProgress({ bytesRead, fileBytes, frames, elapsedMs: now - this.started }, columns)}\x1b[K`);
-    this.drawn = true;
+    const columns = (this.#stderr.columns || 80) - 1;
+    this.#stderr.write(
+      `\r${renderProgress({ bytesRead, fileBytes, frames, elapsedMs: now - this.#started }, columns)}\x1b[K`,
+    );
+    this.#drawn = true;
   }
 
   /** Erases the bar so the summary or an error starts on a clean line. */
   clear(): void {
-    if (this.drawn) this.stderr.write('\r\x1b[K');
-    this.drawn = false;
+    if (this.#drawn) this.#stderr.write('\r\x1b[K');
+    this.#drawn = false;
   }
 }

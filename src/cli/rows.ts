@@ -30,7 +30,7 @@ const TEXT_LINE_FIXED_BYTES = 320;
 
 const FLAG_TEXT: string[] = [];
 function flagText(flags: number): string {
-  return FLAG_TEXT[flags] ??= formatTcpFlags(flags);
+  return (FLAG_TEXT[flags] ??= formatTcpFlags(flags));
 }
 
 function hex4(n: number): string {
@@ -68,29 +68,37 @@ export function frameNumberText(frame: number): string {
 }
 
 export class RowFormatter {
-  private readonly time = new TimeOfDay();
+  readonly #time = new TimeOfDay();
+  readonly #chunk: FrameColumns;
+  readonly #table: SegmentTable;
+  readonly #style: TextStyle;
 
-  constructor(
-    private readonly chunk: FrameColumns, private readonly table: SegmentTable,
-    private readonly style: TextStyle = { tcpdump: false, frameNumbers: false },
-  ) {}
+  constructor(chunk: FrameColumns, table: SegmentTable, style: TextStyle = { tcpdump: false, frameNumbers: false }) {
+    this.#chunk = chunk;
+    this.#table = table;
+    this.#style = style;
+  }
 
-  private options(i: number): string {
-    const t = this.table;
+  #options(i: number): string {
+    const t = this.#table;
     if (t.headerLength[i]! <= 20) return '';
-    const frame = this.chunk.offsets[i]!;
+    const frame = this.#chunk.offsets[i]!;
     const end = frame + t.payloadOffset[i]!;
-    return optionsText(this.chunk.data, end - t.headerLength[i]! + 20, end);
+    return optionsText(this.#chunk.data, end - t.headerLength[i]! + 20, end);
   }
 
-  private address(i: number, offsetColumn: Uint32Array): string {
-    return formatAddress(this.chunk.data, this.chunk.offsets[i]! + offsetColumn[i]!, this.table.ipVersion[i] as 4 | 6);
+  #address(i: number, offsetColumn: Uint32Array): string {
+    return formatAddress(
+      this.#chunk.data,
+      this.#chunk.offsets[i]! + offsetColumn[i]!,
+      this.#table.ipVersion[i] as 4 | 6,
+    );
   }
 
-  private writeAddress(out: LineBuffer, i: number, offsetColumn: Uint32Array): void {
-    const at = this.chunk.offsets[i]! + offsetColumn[i]!;
-    if (this.table.ipVersion[i] !== 4) return out.ascii(formatAddress(this.chunk.data, at, 6));
-    const d = this.chunk.data;
+  #writeAddress(out: LineBuffer, i: number, offsetColumn: Uint32Array): void {
+    const at = this.#chunk.offsets[i]! + offsetColumn[i]!;
+    if (this.#table.ipVersion[i] !== 4) return out.ascii(formatAddress(this.#chunk.data, at, 6));
+    const d = this.#chunk.data;
     out.uint(d[at]!);
     out.byte(DOT);
     out.uint(d[at + 1]!);
@@ -104,12 +112,12 @@ export class RowFormatter {
    * Bytes the IPv4 header's total length claims beyond what the frame held on the wire (its
    * original length): 0 for a whole datagram.
    */
-  private ipv4Missing(i: number): number {
-    const frame = this.chunk.offsets[i]!;
-    const ipStart = this.table.srcAddressOffset[i]! - IPV4_SRC_OFFSET;
-    const d = this.chunk.data;
+  #ipv4Missing(i: number): number {
+    const frame = this.#chunk.offsets[i]!;
+    const ipStart = this.#table.srcAddressOffset[i]! - IPV4_SRC_OFFSET;
+    const d = this.#chunk.data;
     const total = (d[frame + ipStart + 2]! << 8) | d[frame + ipStart + 3]!;
-    const onWire = this.chunk.originalLengths[i]! - ipStart;
+    const onWire = this.#chunk.originalLengths[i]! - ipStart;
     return total > onWire ? total - onWire : 0;
   }
 
@@ -118,21 +126,21 @@ export class RowFormatter {
    * byte: no string is built for the line (only for an option list or an IPv6 address).
    */
   writeText(out: LineBuffer, i: number): void {
-    const t = this.table;
-    const { tcpdump, frameNumbers } = this.style;
+    const t = this.#table;
+    const { tcpdump, frameNumbers } = this.#style;
     if (t.checksumState[i] === ChecksumState.BAD && !tcpdump) {
-      const { record, packet } = decodeRow(this.chunk, i);
+      const { record, packet } = decodeRow(this.#chunk, i);
       return out.line(`${frameNumbers ? frameNumberText(record.index) : ''}${formatLine(record, packet)}`);
     }
     const optionBytes = t.headerLength[i]! - 20;
     out.begin(TEXT_LINE_FIXED_BYTES + optionsTextBound(optionBytes));
     const flags = t.flags[i]!;
-    const length = t.payloadLength[i]! + (tcpdump && t.ipVersion[i] === 4 ? this.ipv4Missing(i) : 0);
+    const length = t.payloadLength[i]! + (tcpdump && t.ipVersion[i] === 4 ? this.#ipv4Missing(i) : 0);
     const seq = t.seq[i]!;
-    if (frameNumbers) out.ascii(frameNumberText(this.chunk.firstIndex + i));
-    this.time.write(out, this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!);
+    if (frameNumbers) out.ascii(frameNumberText(this.#chunk.firstIndex + i));
+    this.#time.write(out, this.#chunk.seconds[i]!, this.#chunk.nanoseconds[i]!);
     out.ascii(t.ipVersion[i] === 4 ? ' IP ' : ' IP6 ');
-    const missing = tcpdump && t.ipVersion[i] === 4 ? this.ipv4Missing(i) : 0;
+    const missing = tcpdump && t.ipVersion[i] === 4 ? this.#ipv4Missing(i) : 0;
     if (missing > 0) {
       // tcpdump (print-ip.c) says so when the frame on the wire was shorter than the IPv4 total
       // length, and takes the TCP length from that total.
@@ -140,11 +148,11 @@ export class RowFormatter {
       out.uint(missing);
       out.ascii(' bytes missing! ');
     }
-    this.writeAddress(out, i, t.srcAddressOffset);
+    this.#writeAddress(out, i, t.srcAddressOffset);
     out.byte(DOT);
     out.uint(t.srcPort[i]!);
     out.ascii(' > ');
-    this.writeAddress(out, i, t.dstAddressOffset);
+    this.#writeAddress(out, i, t.dstAddressOffset);
     out.byte(DOT);
     out.uint(t.dstPort[i]!);
     out.ascii(': Flags [');
@@ -171,9 +179,9 @@ export class RowFormatter {
       out.uint(t.urgentPointer[i]!);
     }
     if (optionBytes > 0) {
-      const end = this.chunk.offsets[i]! + t.payloadOffset[i]!;
+      const end = this.#chunk.offsets[i]! + t.payloadOffset[i]!;
       out.ascii(', options [');
-      writeOptions(out, this.chunk.data, end - optionBytes, end, tcpdump);
+      writeOptions(out, this.#chunk.data, end - optionBytes, end, tcpdump);
       out.byte(CLOSE_BRACKET);
     }
     out.ascii(', length ');
@@ -188,14 +196,14 @@ export class RowFormatter {
 
   /** The line for a row that failed to decode. */
   errorText(i: number): string {
-    const error = rowError(this.chunk, i);
-    return `${this.style.frameNumbers ? frameNumberText(this.chunk.firstIndex + i) : ''}${formatTime(timestampNsAt(this.chunk, i))} frame ${this.chunk.firstIndex + i}: ${error.code}: ${error.message}`;
+    const error = rowError(this.#chunk, i);
+    return `${this.#style.frameNumbers ? frameNumberText(this.#chunk.firstIndex + i) : ''}${formatTime(timestampNsAt(this.#chunk, i))} frame ${this.#chunk.firstIndex + i}: ${error.code}: ${error.message}`;
   }
 
   json(i: number): string {
-    const { record, packet } = decodeRow(this.chunk, i);
+    const { record, packet } = decodeRow(this.#chunk, i);
     const out = toJson(record, packet);
-    if (this.table.checksumState[i] === ChecksumState.UNCHECKED) {
+    if (this.#table.checksumState[i] === ChecksumState.UNCHECKED) {
       // -K: the batch verified nothing, so the row carries no verdict (decodeFrame always checks).
       out.checksumStatus = 'unchecked';
       delete out.expectedChecksum;
@@ -204,45 +212,82 @@ export class RowFormatter {
   }
 
   errorJson(i: number): string {
-    const error = rowError(this.chunk, i);
+    const error = rowError(this.#chunk, i);
     return JSON.stringify({
-      frame: this.chunk.firstIndex + i,
-      timestampNs: timestampNsAt(this.chunk, i).toString(),
+      frame: this.#chunk.firstIndex + i,
+      timestampNs: timestampNsAt(this.#chunk, i).toString(),
       error: { code: error.code, message: error.message },
     });
   }
 
   csv(i: number): string {
-    const t = this.table;
+    const t = this.#table;
     let checksum = 'good';
     let expected = '';
     const state = t.checksumState[i];
     if (state === ChecksumState.BAD) {
       checksum = 'bad';
-      expected = hex4(decodeRow(this.chunk, i).packet.expectedChecksum!);
+      expected = hex4(decodeRow(this.#chunk, i).packet.expectedChecksum!);
     } else if (state === ChecksumState.UNCHECKED) checksum = 'unchecked';
     else if (state !== ChecksumState.GOOD) checksum = 'unverifiable';
     return csvLine([
-      this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), t.ipVersion[i]!,
-      this.address(i, t.srcAddressOffset), t.srcPort[i]!, this.address(i, t.dstAddressOffset), t.dstPort[i]!,
-      flagText(t.flags[i]!), t.seq[i]!, t.ack[i]!, t.window[i]!, t.urgentPointer[i]!, t.headerLength[i]!,
-      t.payloadLength[i]!, t.capturedPayloadLength[i]!, this.options(i), hex4(t.checksum[i]!), checksum, expected, '',
+      this.#chunk.firstIndex + i,
+      epochText(this.#chunk.seconds[i]!, this.#chunk.nanoseconds[i]!),
+      t.ipVersion[i]!,
+      this.#address(i, t.srcAddressOffset),
+      t.srcPort[i]!,
+      this.#address(i, t.dstAddressOffset),
+      t.dstPort[i]!,
+      flagText(t.flags[i]!),
+      t.seq[i]!,
+      t.ack[i]!,
+      t.window[i]!,
+      t.urgentPointer[i]!,
+      t.headerLength[i]!,
+      t.payloadLength[i]!,
+      t.capturedPayloadLength[i]!,
+      this.#options(i),
+      hex4(t.checksum[i]!),
+      checksum,
+      expected,
+      '',
     ]);
   }
 
   errorCsv(i: number): string {
-    const error = rowError(this.chunk, i);
+    const error = rowError(this.#chunk, i);
     const blanks = new Array<string>(CSV_COLUMNS.length - 2).fill('');
     blanks[blanks.length - 1] = error.code;
-    return csvLine([this.chunk.firstIndex + i, epochText(this.chunk.seconds[i]!, this.chunk.nanoseconds[i]!), ...blanks]);
+    return csvLine([
+      this.#chunk.firstIndex + i,
+      epochText(this.#chunk.seconds[i]!, this.#chunk.nanoseconds[i]!),
+      ...blanks,
+    ]);
   }
 }
 
 /** The CSV header row; every data row has these columns in this order. */
 export const CSV_COLUMNS = [
-  'frame', 'time_epoch', 'ip_version', 'src', 'src_port', 'dst', 'dst_port', 'flags', 'seq', 'ack', 'window',
-  'urgent', 'header_length', 'length', 'captured_length', 'options', 'checksum', 'checksum_status',
-  'expected_checksum', 'error',
+  'frame',
+  'time_epoch',
+  'ip_version',
+  'src',
+  'src_port',
+  'dst',
+  'dst_port',
+  'flags',
+  'seq',
+  'ack',
+  'window',
+  'urgent',
+  'header_length',
+  'length',
+  'captured_length',
+  'options',
+  'checksum',
+  'checksum_status',
+  'expected_checksum',
+  'error',
 ] as const;
 
 /** One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */

@@ -24,7 +24,8 @@ demo options (tcpwasm demo, what npm start runs):
 
 function port(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,4}$/.test(text) || Number(text) > 65535) throw new UsageError(`--${name} expects a port from 1 to 65535, got ${JSON.stringify(text)}`);
+  if (!/^[1-9][0-9]{0,4}$/.test(text) || Number(text) > 65535)
+    throw new UsageError(`--${name} expects a port from 1 to 65535, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -70,11 +71,15 @@ export function parseServeArgs(argv: string[]): SessionOptions {
   }
   if (values.name !== undefined) {
     // IFNAMSIZ is 16 with the NUL; the kernel accepts no slash, space or colon.
-    if (!/^[A-Za-z0-9_.%-]{1,15}$/.test(values.name)) throw new UsageError(`--name expects an interface name of 1 to 15 letters, digits, _ . - or %d, got ${JSON.stringify(values.name)}`);
+    if (!/^[A-Za-z0-9_.%-]{1,15}$/.test(values.name))
+      throw new UsageError(
+        `--name expects an interface name of 1 to 15 letters, digits, _ . - or %d, got ${JSON.stringify(values.name)}`,
+      );
     options.name = values.name;
   }
   if (values.netns !== undefined) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(values.netns)) throw new UsageError(`--netns expects a namespace name, got ${JSON.stringify(values.netns)}`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(values.netns))
+      throw new UsageError(`--netns expects a namespace name, got ${JSON.stringify(values.netns)}`);
     options.netns = values.netns;
   }
   const versions = new Set<number>();
@@ -93,12 +98,16 @@ export function parseServeArgs(argv: string[]): SessionOptions {
       throw new UsageError(`--mtu expects a whole number from 68 to 65535, got ${JSON.stringify(values.mtu)}`);
     }
     options.mtu = Number(values.mtu);
-    if (versions.has(6) && options.mtu < 1280) throw new UsageError(`--mtu ${options.mtu} is below IPv6's minimum of 1280; give IPv4 addresses only, or a larger MTU`);
+    if (versions.has(6) && options.mtu < 1280)
+      throw new UsageError(
+        `--mtu ${options.mtu} is below IPv6's minimum of 1280; give IPv4 addresses only, or a larger MTU`,
+      );
   }
   const http = port('http-port', values['http-port']) ?? 80;
   const echo = port('echo-port', values['echo-port']) ?? 7;
   const discard = port('discard-port', values['discard-port']) ?? 9;
-  if (new Set([http, echo, discard]).size !== 3) throw new UsageError(`the HTTP, echo and discard ports must differ, got ${http}, ${echo} and ${discard}`);
+  if (new Set([http, echo, discard]).size !== 3)
+    throw new UsageError(`the HTTP, echo and discard ports must differ, got ${http}, ${echo} and ${discard}`);
   options.ports = { httpPort: http, echoPort: echo, discardPort: discard };
   return options;
 }

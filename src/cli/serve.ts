@@ -27,7 +27,8 @@ function describeTun(session: Session, options: SessionOptions): string[] {
   }
   const first = bareAddress(session.addresses[0]!);
   lines.push(`  echo    ${first} port ${ports.echo}`, `  discard ${first} port ${ports.discard}`, 'try:');
-  for (const a of session.addresses.map(bareAddress)) lines.push(`  ${inNamespace(ns, curlCommand(httpUrl(a, ports.http, '/stats')))}`);
+  for (const a of session.addresses.map(bareAddress))
+    lines.push(`  ${inNamespace(ns, curlCommand(httpUrl(a, ports.http, '/stats')))}`);
   lines.push(`  ${inNamespace(ns, `bash -c 'exec 3<>/dev/tcp/${first}/${ports.echo}; echo hello >&3; head -1 <&3'`)}`);
   return lines;
 }
@@ -53,7 +54,9 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
     session = await openSession(options);
   } catch (error) {
     if (error instanceof TunError) {
-      io.stderr.write(`tcpwasm serve: cannot open the TUN device (${error.code}): ${error.message}\n  (--memory serves without TUN)\n`);
+      io.stderr.write(
+        `tcpwasm serve: cannot open the TUN device (${error.code}): ${error.message}\n  (--memory serves without TUN)\n`,
+      );
       return 2;
     }
     throw error;
@@ -62,7 +65,11 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
   let lines: string[];
   if (session.peer) {
     const ports = session.services.ports;
-    bridge = await bridgeLoopback(session.peer, bareAddress(session.addresses[0]!), [ports.http, ports.echo, ports.discard]);
+    bridge = await bridgeLoopback(session.peer, bareAddress(session.addresses[0]!), [
+      ports.http,
+      ports.echo,
+      ports.discard,
+    ]);
     lines = describeMemory(session, bridge);
   } else {
     lines = describeTun(session, options);
@@ -72,6 +79,8 @@ export async function runServe(options: SessionOptions, io: ServeIo): Promise<nu
   await bridge?.close();
   await session.close();
   const s = session.stack.stats;
-  io.stdout.write(`${signal}: stopped after ${s.stack.accepted} connection${s.stack.accepted === 1 ? '' : 's'} (${s.segmentsIn} segments in, ${s.segmentsOut} out)${session.mode === 'tun' ? '; TUN device removed' : ''}\n`);
+  io.stdout.write(
+    `${signal}: stopped after ${s.stack.accepted} connection${s.stack.accepted === 1 ? '' : 's'} (${s.segmentsIn} segments in, ${s.segmentsOut} out)${session.mode === 'tun' ? '; TUN device removed' : ''}\n`,
+  );
   return 0;
 }

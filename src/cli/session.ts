@@ -73,7 +73,12 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   let closing: Promise<void> | null = null;
   return {
     mode: options.memory ? 'memory' : 'tun',
-    stack, services, device, peer, addresses, hostAddresses,
+    stack,
+    services,
+    device,
+    peer,
+    addresses,
+    hostAddresses,
     close() {
       closing ??= services.close().then(() => {
         stack.close();

@@ -52,7 +52,9 @@ export function isPcapngMagic(head: Uint8Array): boolean {
  * fresh buffer, so batches stay valid as long as the file-reading path's do.
  */
 export async function* streamBatches(
-  input: AsyncIterable<Uint8Array>, progress?: (p: SourceProgress) => void, onHead?: (head: Uint8Array) => void,
+  input: AsyncIterable<Uint8Array>,
+  progress?: (p: SourceProgress) => void,
+  onHead?: (head: Uint8Array) => void,
 ): AsyncGenerator<RecordBatch, void, undefined> {
   const parser = new CaptureParser();
   let frames = 0;
@@ -90,7 +92,9 @@ export async function* streamBatches(
 }
 
 export async function* captureBatches(
-  path: string, progress?: (p: SourceProgress) => void, onHead?: (head: Uint8Array) => void,
+  path: string,
+  progress?: (p: SourceProgress) => void,
+  onHead?: (head: Uint8Array) => void,
 ): AsyncGenerator<RecordBatch, void, undefined> {
   if (isStandardInput(path)) {
     yield* streamBatches(process.stdin, progress, onHead);

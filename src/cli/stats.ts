@@ -5,11 +5,26 @@ import { ChecksumState, OptionBit, TcpFlags } from '../wire/constants.js';
 import type { SegmentTable } from '../wire/batch.js';
 
 export const FLAG_NAMES = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr', 'ae'] as const;
-const FLAG_BITS = [TcpFlags.FIN, TcpFlags.SYN, TcpFlags.RST, TcpFlags.PSH, TcpFlags.ACK, TcpFlags.URG,
-  TcpFlags.ECE, TcpFlags.CWR, TcpFlags.AE];
+const FLAG_BITS = [
+  TcpFlags.FIN,
+  TcpFlags.SYN,
+  TcpFlags.RST,
+  TcpFlags.PSH,
+  TcpFlags.ACK,
+  TcpFlags.URG,
+  TcpFlags.ECE,
+  TcpFlags.CWR,
+  TcpFlags.AE,
+];
 export const OPTION_NAMES = ['mss', 'wscale', 'sackOK', 'timestamp', 'sack', 'other'] as const;
-const OPTION_BITS = [OptionBit.MSS, OptionBit.WINDOW_SCALE, OptionBit.SACK_PERMITTED, OptionBit.TIMESTAMP,
-  OptionBit.SACK, OptionBit.OTHER];
+const OPTION_BITS = [
+  OptionBit.MSS,
+  OptionBit.WINDOW_SCALE,
+  OptionBit.SACK_PERMITTED,
+  OptionBit.TIMESTAMP,
+  OptionBit.SACK,
+  OptionBit.OTHER,
+];
 
 /** Distinct flows kept exactly up to this many; beyond it the count is a lower bound. */
 export const FLOW_LIMIT = 1 << 20;
@@ -33,9 +48,16 @@ export interface ChunkStats {
 
 export function emptyChunkStats(): ChunkStats {
   return {
-    frames: 0, frameBytes: 0, segments: 0, payloadBytes: 0, withOptions: 0,
-    flags: FLAG_BITS.map(() => 0), options: OPTION_BITS.map(() => 0), checksums: [0, 0, 0, 0],
-    errors: STATUS_NAMES.map(() => 0), flows: [],
+    frames: 0,
+    frameBytes: 0,
+    segments: 0,
+    payloadBytes: 0,
+    withOptions: 0,
+    flags: FLAG_BITS.map(() => 0),
+    options: OPTION_BITS.map(() => 0),
+    checksums: [0, 0, 0, 0],
+    errors: STATUS_NAMES.map(() => 0),
+    flows: [],
   };
 }
 
@@ -91,8 +113,8 @@ export function countSegment(s: ChunkStats, t: SegmentTable, i: number): void {
 /** The whole run's figures, merged from chunk stats in order. */
 export class RunStats {
   readonly totals = emptyChunkStats();
-  private readonly flowKeys = new Set<number>();
-  private flowsCapped = false;
+  readonly #flowKeys = new Set<number>();
+  #flowsCapped = false;
 
   add(chunk: ChunkStats): void {
     const t = this.totals;
@@ -101,16 +123,21 @@ export class RunStats {
     t.segments += chunk.segments;
     t.payloadBytes += chunk.payloadBytes;
     t.withOptions += chunk.withOptions;
-    for (const [name, from] of [['flags', chunk.flags], ['options', chunk.options], ['checksums', chunk.checksums], ['errors', chunk.errors]] as const) {
+    for (const [name, from] of [
+      ['flags', chunk.flags],
+      ['options', chunk.options],
+      ['checksums', chunk.checksums],
+      ['errors', chunk.errors],
+    ] as const) {
       const into = t[name];
       for (let k = 0; k < from.length; k++) into[k]! += from[k]!;
     }
     for (const key of chunk.flows) {
-      if (this.flowKeys.size >= FLOW_LIMIT && !this.flowKeys.has(key)) {
-        this.flowsCapped = true;
+      if (this.#flowKeys.size >= FLOW_LIMIT && !this.#flowKeys.has(key)) {
+        this.#flowsCapped = true;
         continue;
       }
-      this.flowKeys.add(key);
+      this.#flowKeys.add(key);
     }
   }
 
@@ -118,7 +145,9 @@ export class RunStats {
     const t = this.totals;
     const seconds = Math.max(elapsedMs, 1e-3) / 1000;
     const errors: Record<string, number> = {};
-    STATUS_NAMES.forEach((name, k) => { if (t.errors[k]) errors[name] = t.errors[k]!; });
+    STATUS_NAMES.forEach((name, k) => {
+      if (t.errors[k]) errors[name] = t.errors[k]!;
+    });
     return {
       file,
       filter: filter ?? null,
@@ -126,12 +155,13 @@ export class RunStats {
       frameBytes: t.frameBytes,
       segments: t.segments,
       payloadBytes: t.payloadBytes,
-      flows: this.flowKeys.size,
-      flowsExact: !this.flowsCapped,
+      flows: this.#flowKeys.size,
+      flowsExact: !this.#flowsCapped,
       flags: Object.fromEntries(FLAG_NAMES.map((n, k) => [n, t.flags[k]!])),
       options: { any: t.withOptions, ...Object.fromEntries(OPTION_NAMES.map((n, k) => [n, t.options[k]!])) },
       checksums: {
-        good: t.checksums[ChecksumState.GOOD]!, bad: t.checksums[ChecksumState.BAD]!,
+        good: t.checksums[ChecksumState.GOOD]!,
+        bad: t.checksums[ChecksumState.BAD]!,
         unverifiable: t.checksums[ChecksumState.UNVERIFIABLE]!,
       },
       errors,
@@ -185,7 +215,10 @@ export function formatStats(r: StatsReport): string {
     ['checksums', counts(r.checksums)],
     ['not decoded', counts(r.errors)],
     ['elapsed', `${r.elapsedSeconds.toFixed(3)} s`],
-    ['throughput', `${r.segmentsPerSecond} segments/s, ${r.framesPerSecond} frames/s, ${r.megabytesPerSecond.toFixed(1)} MB/s`],
+    [
+      'throughput',
+      `${r.segmentsPerSecond} segments/s, ${r.framesPerSecond} frames/s, ${r.megabytesPerSecond.toFixed(1)} MB/s`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 1;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n');

@@ -7,8 +7,8 @@ import type { LineBuffer } from './line-buffer.js';
 const NS_PER_SECOND = 1_000_000_000n;
 
 export class TimeOfDay {
-  private second = Number.NaN;
-  private prefix = '';
+  #second = Number.NaN;
+  #prefix = '';
 
   /**
    * formatTime(ns) written into `out`, for ns = seconds * 1e9 + nanoseconds (seconds the floor,
@@ -17,11 +17,11 @@ export class TimeOfDay {
   write(out: LineBuffer, seconds: number, nanoseconds: number): void {
     // formatTime truncates toward zero, so before 1970 its fields are not the floor split's.
     if (seconds < 0) return out.ascii(formatTime(BigInt(seconds) * NS_PER_SECOND + BigInt(nanoseconds)));
-    if (seconds !== this.second) {
-      this.second = seconds;
-      this.prefix = formatTime(BigInt(seconds) * NS_PER_SECOND).slice(0, 9);
+    if (seconds !== this.#second) {
+      this.#second = seconds;
+      this.#prefix = formatTime(BigInt(seconds) * NS_PER_SECOND).slice(0, 9);
     }
-    out.ascii(this.prefix);
+    out.ascii(this.#prefix);
     out.digits((nanoseconds / 1000) >>> 0, 6);
   }
 }

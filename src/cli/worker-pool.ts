@@ -26,30 +26,32 @@ class Lane {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: plan });
     this.worker.on('message', (reply: Reply) => {
       const job = this.jobs.shift()!;
-      if (reply.error !== undefined || !reply.result) job.reject(new Error(`worker failed on chunk ${job.sequence}: ${reply.error}`));
+      if (reply.error !== undefined || !reply.result)
+        job.reject(new Error(`worker failed on chunk ${job.sequence}: ${reply.error}`));
       else job.resolve({ result: reply.result, chunk: fromMessage(reply.chunk) });
     });
     this.worker.on('error', onFailure);
     this.worker.on('exit', (code) => {
-      if (this.jobs.length > 0) onFailure(new Error(`a decode worker exited with code ${code} before finishing its chunks`));
+      if (this.jobs.length > 0)
+        onFailure(new Error(`a decode worker exited with code ${code} before finishing its chunks`));
     });
   }
 }
 
 export class WorkerPool {
-  private readonly lanes: Lane[];
+  readonly #lanes: Lane[];
 
   constructor(count: number, plan: ChunkPlan) {
     const fail = (error: Error) => {
-      for (const lane of this.lanes) for (const job of lane.jobs.splice(0)) job.reject(error);
+      for (const lane of this.#lanes) for (const job of lane.jobs.splice(0)) job.reject(error);
     };
-    this.lanes = Array.from({ length: count }, () => new Lane(plan, fail));
+    this.#lanes = Array.from({ length: count }, () => new Lane(plan, fail));
   }
 
   /** Sends the chunk (transferring its buffers) to the least busy worker. */
   submit(chunk: RecordChunk): Promise<{ result: ChunkResult; chunk: RecordChunk }> {
-    let lane = this.lanes[0]!;
-    for (const l of this.lanes) if (l.jobs.length < lane.jobs.length) lane = l;
+    let lane = this.#lanes[0]!;
+    for (const l of this.#lanes) if (l.jobs.length < lane.jobs.length) lane = l;
     return new Promise((resolve, reject) => {
       lane.jobs.push({ sequence: chunk.sequence, resolve, reject });
       const message = toMessage(chunk);
@@ -58,6 +60,6 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
+    await Promise.all(this.#lanes.map((l) => l.worker.terminate()));
   }
 }

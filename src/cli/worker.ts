@@ -14,8 +14,14 @@ port.on('message', (message: ChunkMessage) => {
   const chunk = fromMessage(message);
   try {
     const result = processor.process(chunk);
-    port.postMessage({ result, chunk: toMessage(chunk) }, [...transferList(message), result.bytes.buffer as ArrayBuffer]);
+    port.postMessage({ result, chunk: toMessage(chunk) }, [
+      ...transferList(message),
+      result.bytes.buffer as ArrayBuffer,
+    ]);
   } catch (error) {
-    port.postMessage({ error: error instanceof Error ? error.stack ?? error.message : String(error), chunk: message }, transferList(message));
+    port.postMessage(
+      { error: error instanceof Error ? (error.stack ?? error.message) : String(error), chunk: message },
+      transferList(message),
+    );
   }
 });

@@ -19,12 +19,18 @@ export class Validity {
 }
 
 /** `length` values of a fixed-width column; nullable columns pass their Validity. */
-export function numbers<T extends DataType>(type: T, values: T['TArray'], length: number, validity?: Validity): Data<T> {
+export function numbers<T extends DataType>(
+  type: T,
+  values: T['TArray'],
+  length: number,
+  validity?: Validity,
+): Data<T> {
   const data = values.subarray(0, length) as T['TArray'];
   // makeData's overloads are per concrete type; this one generic path stands for the numeric ones.
-  const props = validity === undefined || validity.nulls === 0
-    ? { type, length, data, nullCount: 0 }
-    : { type, length, data, nullCount: validity.nulls, nullBitmap: validity.bits.subarray(0, (length + 7) >>> 3) };
+  const props =
+    validity === undefined || validity.nulls === 0
+      ? { type, length, data, nullCount: 0 }
+      : { type, length, data, nullCount: validity.nulls, nullBitmap: validity.bits.subarray(0, (length + 7) >>> 3) };
   return makeData(props as never) as unknown as Data<T>;
 }
 

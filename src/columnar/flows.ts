@@ -6,7 +6,18 @@
 // them as float seconds, which hold microseconds exactly for present-day epochs.
 
 import {
-  Field, Float64, Int64, RecordBatch, Schema, Struct, TimestampMicrosecond, Uint16, Uint32, Uint8, Utf8, makeData,
+  Field,
+  Float64,
+  Int64,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampMicrosecond,
+  Uint16,
+  Uint32,
+  Uint8,
+  Utf8,
+  makeData,
 } from 'apache-arrow';
 import type { DirectionSummary, FlowRecord } from '../flows/record.js';
 import { Validity, numbers, strings } from './arrow-data.js';
@@ -15,12 +26,18 @@ const SIDES = ['orig', 'resp'] as const;
 
 /** DirectionSummary fields and their column suffixes, in column order. */
 const SIDE_COLUMNS: ReadonlyArray<readonly [keyof DirectionSummary, string]> = [
-  ['packets', 'packets'], ['payloadBytes', 'payload_bytes'], ['bytes', 'bytes'],
-  ['retransmissions', 'retransmissions'], ['outOfOrder', 'out_of_order'], ['zeroWindows', 'zero_windows'],
-  ['missedBytes', 'missed_bytes'], ['gaps', 'gaps'],
+  ['packets', 'packets'],
+  ['payloadBytes', 'payload_bytes'],
+  ['bytes', 'bytes'],
+  ['retransmissions', 'retransmissions'],
+  ['outOfOrder', 'out_of_order'],
+  ['zeroWindows', 'zero_windows'],
+  ['missedBytes', 'missed_bytes'],
+  ['gaps', 'gaps'],
 ];
 
-const field = (name: string, type: ConstructorParameters<typeof Field>[1], isNullable = false) => new Field(name, type, isNullable);
+const field = (name: string, type: ConstructorParameters<typeof Field>[1], isNullable = false) =>
+  new Field(name, type, isNullable);
 
 /** `start_time` / `end_time` rather than start / end, which are SQL keywords. */
 export const FLOW_FIELDS: readonly Field[] = [
@@ -57,7 +74,8 @@ export class FlowBatchBuilder {
   #records: FlowRecord[] = [];
 
   constructor(batchRows = 65_536) {
-    if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows must be a whole number ≥ 1, got ${batchRows}`);
+    if (!Number.isInteger(batchRows) || batchRows < 1)
+      throw new RangeError(`batchRows must be a whole number ≥ 1, got ${batchRows}`);
     this.batchRows = batchRows;
   }
 
@@ -86,18 +104,41 @@ export class FlowBatchBuilder {
     });
     const children = [
       u32((r) => r.index),
-      numbers(new Uint8(), Uint8Array.from(rs, (r) => r.ipVersion), n),
+      numbers(
+        new Uint8(),
+        Uint8Array.from(rs, (r) => r.ipVersion),
+        n,
+      ),
       strings(rs.map((r) => r.origAddress)),
       u16((r) => r.origPort),
       strings(rs.map((r) => r.respAddress)),
       u16((r) => r.respPort),
       u32((r) => r.firstFrame),
       u32((r) => r.lastFrame),
-      numbers(new TimestampMicrosecond('UTC'), BigInt64Array.from(rs, (r) => micros(r.start)), n),
-      numbers(new TimestampMicrosecond('UTC'), BigInt64Array.from(rs, (r) => micros(r.end)), n),
-      numbers(new Float64(), Float64Array.from(rs, (r) => r.duration), n),
-      ...SIDES.flatMap((side) => SIDE_COLUMNS.map(([key]) =>
-        numbers(new Int64(), BigInt64Array.from(rs, (r) => BigInt(r[side][key])), n))),
+      numbers(
+        new TimestampMicrosecond('UTC'),
+        BigInt64Array.from(rs, (r) => micros(r.start)),
+        n,
+      ),
+      numbers(
+        new TimestampMicrosecond('UTC'),
+        BigInt64Array.from(rs, (r) => micros(r.end)),
+        n,
+      ),
+      numbers(
+        new Float64(),
+        Float64Array.from(rs, (r) => r.duration),
+        n,
+      ),
+      ...SIDES.flatMap((side) =>
+        SIDE_COLUMNS.map(([key]) =>
+          numbers(
+            new Int64(),
+            BigInt64Array.from(rs, (r) => BigInt(r[side][key])),
+            n,
+          ),
+        ),
+      ),
       numbers(new Float64(), rtt, n, rttValid),
       strings(rs.map((r) => r.connState)),
       strings(rs.map((r) => r.history)),

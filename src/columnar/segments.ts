@@ -15,7 +15,17 @@
 //   are left out (the --json output shows those).
 
 import {
-  Field, RecordBatch, Schema, Struct, TimestampNanosecond, Uint16, Uint32, Uint8, Bool, Utf8, makeData,
+  Field,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampNanosecond,
+  Uint16,
+  Uint32,
+  Uint8,
+  Bool,
+  Utf8,
+  makeData,
 } from 'apache-arrow';
 import { ChecksumState, OptionBit } from '../wire/constants.js';
 import type { SegmentTable } from '../wire/batch.js';
@@ -41,8 +51,10 @@ export const DEFAULT_BATCH_ROWS = 65_536;
 /** `checksum_status` spelled as --json spells it, indexed by ChecksumState. */
 const CHECKSUM_TEXT = encodedTexts(['good', 'bad', 'unverifiable', 'unchecked']);
 const CHECKSUM_STATUS: Readonly<Record<number, Uint8Array>> = {
-  [ChecksumState.GOOD]: CHECKSUM_TEXT.good, [ChecksumState.BAD]: CHECKSUM_TEXT.bad,
-  [ChecksumState.UNVERIFIABLE]: CHECKSUM_TEXT.unverifiable, [ChecksumState.UNCHECKED]: CHECKSUM_TEXT.unchecked,
+  [ChecksumState.GOOD]: CHECKSUM_TEXT.good,
+  [ChecksumState.BAD]: CHECKSUM_TEXT.bad,
+  [ChecksumState.UNVERIFIABLE]: CHECKSUM_TEXT.unverifiable,
+  [ChecksumState.UNCHECKED]: CHECKSUM_TEXT.unchecked,
 };
 
 const nonNull = (name: string, type: ConstructorParameters<typeof Field>[1]) => new Field(name, type, false);
@@ -192,7 +204,8 @@ export class SegmentBatchBuilder {
   readonly #addresses = new AddressTexts();
 
   constructor(batchRows = DEFAULT_BATCH_ROWS) {
-    if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows must be a whole number ≥ 1, got ${batchRows}`);
+    if (!Number.isInteger(batchRows) || batchRows < 1)
+      throw new RangeError(`batchRows must be a whole number ≥ 1, got ${batchRows}`);
     this.batchRows = batchRows;
     this.#columns = new Columns(batchRows);
   }

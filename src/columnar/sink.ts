@@ -2,7 +2,16 @@
 // memory holds about one batch (the writer waits for the output stream to drain).
 
 import type { Writable } from 'node:stream';
-import { AsyncByteQueue, RecordBatch, RecordBatchFileWriter, Struct, Table, makeData, tableToIPC, type Schema } from 'apache-arrow';
+import {
+  AsyncByteQueue,
+  RecordBatch,
+  RecordBatchFileWriter,
+  Struct,
+  Table,
+  makeData,
+  tableToIPC,
+  type Schema,
+} from 'apache-arrow';
 
 export type ColumnarFormat = 'arrow' | 'parquet';
 
@@ -78,8 +87,12 @@ export interface ParquetSinkOptions {
  */
 export async function parquetSink(out: Writable, schema: Schema, options: ParquetSinkOptions): Promise<BatchSink> {
   const pq = await import('parquet-wasm');
-  const compression = options.compression === 'snappy' ? pq.Compression.SNAPPY
-    : options.compression === 'uncompressed' ? pq.Compression.UNCOMPRESSED : pq.Compression.ZSTD;
+  const compression =
+    options.compression === 'snappy'
+      ? pq.Compression.SNAPPY
+      : options.compression === 'uncompressed'
+        ? pq.Compression.UNCOMPRESSED
+        : pq.Compression.ZSTD;
   const properties = new pq.WriterPropertiesBuilder()
     .setMaxRowGroupSize(options.batchRows)
     .setCompression(compression)

@@ -33,8 +33,11 @@ export class Utf8Column {
   toData(): Data<Utf8> {
     const n = this.#length;
     return makeData({
-      type: new Utf8(), length: n, nullCount: 0,
-      valueOffsets: this.#offsets.subarray(0, n + 1), data: this.#bytes.subarray(0, this.#offsets[n]!),
+      type: new Utf8(),
+      length: n,
+      nullCount: 0,
+      valueOffsets: this.#offsets.subarray(0, n + 1),
+      data: this.#bytes.subarray(0, this.#offsets[n]!),
     });
   }
 }
@@ -51,8 +54,11 @@ export function encodedTexts<T extends string>(texts: readonly T[]): Record<T, U
 export class AddressTexts {
   readonly #v4 = new Map<number, Uint8Array>();
   readonly #v6 = new Map<string, Uint8Array>();
+  readonly #limit: number;
 
-  constructor(private readonly limit = 65_536) {}
+  constructor(limit = 65_536) {
+    this.#limit = limit;
+  }
 
   /** The address of `version` (4 or 6) at data[at…]. */
   get(data: Uint8Array, at: number, version: number): Uint8Array {
@@ -60,7 +66,7 @@ export class AddressTexts {
       const key = ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
       let text = this.#v4.get(key);
       if (text === undefined) {
-        if (this.#v4.size >= this.limit) this.#v4.clear();
+        if (this.#v4.size >= this.#limit) this.#v4.clear();
         text = encoder.encode(formatAddress(data, at, 4));
         this.#v4.set(key, text);
       }
@@ -69,7 +75,7 @@ export class AddressTexts {
     const formatted = formatAddress(data, at, 6);
     let text = this.#v6.get(formatted);
     if (text === undefined) {
-      if (this.#v6.size >= this.limit) this.#v6.clear();
+      if (this.#v6.size >= this.#limit) this.#v6.clear();
       text = encoder.encode(formatted);
       this.#v6.set(formatted, text);
     }

@@ -35,7 +35,8 @@ export function nextStates(sender: EndpointState, peer: EndpointState, flags: nu
   }
   if (sender === EndpointState.SYN_SENT || sender === EndpointState.SYN_ACK_SENT) {
     // The sender's first ACK after its SYN: established once the peer answered with its own SYN.
-    if (peer === EndpointState.SYN_ACK_SENT || peer === EndpointState.SYN_SENT) return EndpointState.ESTABLISHED | (EndpointState.ESTABLISHED << 4);
+    if (peer === EndpointState.SYN_ACK_SENT || peer === EndpointState.SYN_SENT)
+      return EndpointState.ESTABLISHED | (EndpointState.ESTABLISHED << 4);
     if (peer === EndpointState.ESTABLISHED) return EndpointState.ESTABLISHED | (peer << 4);
     return sender | (peer << 4);
   }
@@ -51,7 +52,12 @@ export function connState(orig: EndpointState, resp: EndpointState, anyPayload: 
   const oInactive = orig === EndpointState.INACTIVE || orig === EndpointState.PARTIAL;
   const rInactive = resp === EndpointState.INACTIVE || resp === EndpointState.PARTIAL;
   if (resp === EndpointState.RESET) {
-    if (orig === EndpointState.SYN_SENT || orig === EndpointState.SYN_ACK_SENT || (orig === EndpointState.RESET && !anyPayload)) return 'REJ';
+    if (
+      orig === EndpointState.SYN_SENT ||
+      orig === EndpointState.SYN_ACK_SENT ||
+      (orig === EndpointState.RESET && !anyPayload)
+    )
+      return 'REJ';
     return oInactive ? 'RSTRH' : 'RSTR';
   }
   if (orig === EndpointState.RESET) {
@@ -93,7 +99,7 @@ export class History {
 
   /** Notes a packet's pure ACK or payload; `dir` 0 is the originator. */
   packet(dir: 0 | 1, flags: number, payloadLength: number): void {
-    if ((flags & ACK) && payloadLength === 0 && !(flags & (SYN | FIN | RST))) this.#onceLetter(dir, 1, 'a');
+    if (flags & ACK && payloadLength === 0 && !(flags & (SYN | FIN | RST))) this.#onceLetter(dir, 1, 'a');
     if (payloadLength > 0) this.#onceLetter(dir, 2, 'd');
   }
 

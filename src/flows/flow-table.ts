@@ -88,9 +88,17 @@ interface Columns {
 
 function columnsOf(t: SegmentTable): Columns {
   return {
-    ipVersion: t.ipVersion, flags: t.flags, srcPort: t.srcPort, dstPort: t.dstPort, window: t.window, seq: t.seq,
-    payloadOffset: t.payloadOffset, capturedPayloadLength: t.capturedPayloadLength, payloadLength: t.payloadLength,
-    srcAddressOffset: t.srcAddressOffset, dstAddressOffset: t.dstAddressOffset,
+    ipVersion: t.ipVersion,
+    flags: t.flags,
+    srcPort: t.srcPort,
+    dstPort: t.dstPort,
+    window: t.window,
+    seq: t.seq,
+    payloadOffset: t.payloadOffset,
+    capturedPayloadLength: t.capturedPayloadLength,
+    payloadLength: t.payloadLength,
+    srcAddressOffset: t.srcAddressOffset,
+    dstAddressOffset: t.dstAddressOffset,
   };
 }
 
@@ -146,8 +154,16 @@ class Flow {
     readonly hash: number,
     readonly info: FlowInfo,
     /** The initiator's and the responder's address words and ports, to tell a packet's direction. */
-    readonly o0: number, readonly o1: number, readonly o2: number, readonly o3: number, readonly oPort: number,
-    readonly r0: number, readonly r1: number, readonly r2: number, readonly r3: number, readonly rPort: number,
+    readonly o0: number,
+    readonly o1: number,
+    readonly o2: number,
+    readonly o3: number,
+    readonly oPort: number,
+    readonly r0: number,
+    readonly r1: number,
+    readonly r2: number,
+    readonly r3: number,
+    readonly rPort: number,
     readonly firstFrame: number,
     readonly start: number,
     options: FlowTableOptions,
@@ -205,7 +221,16 @@ function addressText(version: 4 | 6, w0: number, w1: number, w2: number, w3: num
 
 export class FlowTable {
   readonly stats: FlowTableStats = {
-    segments: 0, skipped: 0, flows: 0, closed: 0, idle: 0, evicted: 0, reused: 0, flushed: 0, active: 0, peakActive: 0,
+    segments: 0,
+    skipped: 0,
+    flows: 0,
+    closed: 0,
+    idle: 0,
+    evicted: 0,
+    reused: 0,
+    flushed: 0,
+    active: 0,
+    peakActive: 0,
   };
   readonly #options: FlowTableOptions;
   readonly #idle: number;
@@ -267,10 +292,19 @@ export class FlowTable {
     const da = base + t.dstAddressOffset[i]!;
     const s0 = word(data, sa);
     const d0 = word(data, da);
-    let s1 = 0, s2 = 0, s3 = 0, d1 = 0, d2 = 0, d3 = 0;
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      d1 = 0,
+      d2 = 0,
+      d3 = 0;
     if (v6) {
-      s1 = word(data, sa + 4); s2 = word(data, sa + 8); s3 = word(data, sa + 12);
-      d1 = word(data, da + 4); d2 = word(data, da + 8); d3 = word(data, da + 12);
+      s1 = word(data, sa + 4);
+      s2 = word(data, sa + 8);
+      s3 = word(data, sa + 12);
+      d1 = word(data, da + 4);
+      d2 = word(data, da + 8);
+      d3 = word(data, da + 12);
     }
     const sp = t.srcPort[i]!;
     const dp = t.dstPort[i]!;
@@ -285,13 +319,33 @@ export class FlowTable {
     for (let j = slots.home(hash); (flow = slots.item(j)) !== undefined; j = slots.next(j)) {
       // The hash carries the IP version in its low bit, so equal hashes mean equal versions.
       if (slots.hashAt(j) !== hash) continue;
-      if (flow.oPort === sp && flow.o0 === s0 && flow.o1 === s1 && flow.o2 === s2 && flow.o3 === s3 
-        && flow.rPort === dp && flow.r0 === d0 && flow.r1 === d1 && flow.r2 === d2 && flow.r3 === d3) {
+      if (
+        flow.oPort === sp &&
+        flow.o0 === s0 &&
+        flow.o1 === s1 &&
+        flow.o2 === s2 &&
+        flow.o3 === s3 &&
+        flow.rPort === dp &&
+        flow.r0 === d0 &&
+        flow.r1 === d1 &&
+        flow.r2 === d2 &&
+        flow.r3 === d3
+      ) {
         dir = 0;
         break;
       }
-      if (flow.oPort === dp && flow.o0 === d0 && flow.o1 === d1 && flow.o2 === d2 && flow.o3 === d3 
-        && flow.rPort === sp && flow.r0 === s0 && flow.r1 === s1 && flow.r2 === s2 && flow.r3 === s3) {
+      if (
+        flow.oPort === dp &&
+        flow.o0 === d0 &&
+        flow.o1 === d1 &&
+        flow.o2 === d2 &&
+        flow.o3 === d3 &&
+        flow.rPort === sp &&
+        flow.r0 === s0 &&
+        flow.r1 === s1 &&
+        flow.r2 === s2 &&
+        flow.r3 === s3
+      ) {
         dir = 1;
         break;
       }
@@ -309,8 +363,22 @@ export class FlowTable {
       // The initiator: the SYN's sender; the receiver of a SYN-ACK (Zeek flips it, '^'); else the sender.
       const flipped = (flags & (SYN | ACK)) === (SYN | ACK);
       const info: FlowInfo = flipped
-        ? { index: this.stats.flows, ipVersion: v6 ? 6 : 4, origAddress: addressText(v6 ? 6 : 4, d0, d1, d2, d3), origPort: dp, respAddress: addressText(v6 ? 6 : 4, s0, s1, s2, s3), respPort: sp }
-        : { index: this.stats.flows, ipVersion: v6 ? 6 : 4, origAddress: addressText(v6 ? 6 : 4, s0, s1, s2, s3), origPort: sp, respAddress: addressText(v6 ? 6 : 4, d0, d1, d2, d3), respPort: dp };
+        ? {
+            index: this.stats.flows,
+            ipVersion: v6 ? 6 : 4,
+            origAddress: addressText(v6 ? 6 : 4, d0, d1, d2, d3),
+            origPort: dp,
+            respAddress: addressText(v6 ? 6 : 4, s0, s1, s2, s3),
+            respPort: sp,
+          }
+        : {
+            index: this.stats.flows,
+            ipVersion: v6 ? 6 : 4,
+            origAddress: addressText(v6 ? 6 : 4, s0, s1, s2, s3),
+            origPort: sp,
+            respAddress: addressText(v6 ? 6 : 4, d0, d1, d2, d3),
+            respPort: dp,
+          };
       if (this.stats.active >= this.#maxFlows) this.#evictOne();
       flow = flipped
         ? new Flow(hash, info, d0, d1, d2, d3, dp, s0, s1, s2, s3, sp, frameNumber, now, this.#options)
@@ -362,8 +430,8 @@ export class FlowTable {
       if (side.isn < 0) side.isn = seq;
       side.stream.start(seq);
       if (dir === 0 && !(flags & ACK) && flow.synTime < 0) flow.synTime = now;
-      if (dir === 1 && (flags & ACK)) flow.synAckSeen = true;
-    } else if (dir === 0 && (flags & ACK) && flow.synAckSeen && flow.synTime >= 0 && flow.handshakeRtt === null) {
+      if (dir === 1 && flags & ACK) flow.synAckSeen = true;
+    } else if (dir === 0 && flags & ACK && flow.synAckSeen && flow.synTime >= 0 && flow.handshakeRtt === null) {
       flow.handshakeRtt = now - flow.synTime;
     }
     // Payload of a SYN (TCP Fast Open) starts after the SYN's own sequence number.
@@ -385,7 +453,7 @@ export class FlowTable {
     }
     if (side.stream.gaps !== gapsBefore) flow.history.event(dir, 2);
     if (flags & FIN) side.finSeq = seqAdd(dataSeq, wireLength);
-    if (!flow.closing && ((flags & RST) || (side.finSeq >= 0 && peer.finSeq >= 0))) {
+    if (!flow.closing && (flags & RST || (side.finSeq >= 0 && peer.finSeq >= 0))) {
       this.#open.remove(flow);
       flow.closing = true;
       this.#closing.push(flow);
@@ -410,7 +478,10 @@ export class FlowTable {
     this.#slots.remove(flow);
     this.stats.active--;
     this.stats[reason]++;
-    for (const [side, dir] of [[flow.orig, 0], [flow.resp, 1]] as const) {
+    for (const [side, dir] of [
+      [flow.orig, 0],
+      [flow.resp, 1],
+    ] as const) {
       const before = side.stream.gaps;
       side.stream.finish(side.finSeq >= 0 ? side.finSeq : undefined);
       if (side.stream.gaps !== before) flow.history.event(dir, 2);

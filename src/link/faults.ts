@@ -42,13 +42,15 @@ export interface FaultCounters {
 
 export function probability(name: string, value: number | undefined): number {
   const p = value ?? 0;
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${name} must be a probability 0..1, got ${String(value)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new RangeError(`${name} must be a probability 0..1, got ${String(value)}`);
   return p;
 }
 
 export function nonNegative(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${String(value)}`);
+  if (typeof v !== 'number' || !(v >= 0))
+    throw new RangeError(`${name} must be a non-negative number, got ${String(value)}`);
   return v;
 }
 

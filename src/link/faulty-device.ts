@@ -61,12 +61,18 @@ export class FaultyDevice implements Device {
     const seed = (seedOption ?? 1) >>> 0;
     // The same derivation as MemoryLink's two directions.
     this.#out = new FaultInjector(
-      faultSettings({ ...common, ...outbound }, DEFAULT_HOLD_MS), this.counters.outbound, this.#clock,
-      seed ^ 0x9e3779b9, (packet) => this.#sendInner(packet),
+      faultSettings({ ...common, ...outbound }, DEFAULT_HOLD_MS),
+      this.counters.outbound,
+      this.#clock,
+      seed ^ 0x9e3779b9,
+      (packet) => this.#sendInner(packet),
     );
     this.#in = new FaultInjector(
-      faultSettings({ ...common, ...inbound }, DEFAULT_HOLD_MS), this.counters.inbound, this.#clock,
-      seed ^ 0x85ebca6b, (packet) => this.#deliver(packet),
+      faultSettings({ ...common, ...inbound }, DEFAULT_HOLD_MS),
+      this.counters.inbound,
+      this.#clock,
+      seed ^ 0x85ebca6b,
+      (packet) => this.#deliver(packet),
     );
   }
 

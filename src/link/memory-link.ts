@@ -4,7 +4,14 @@
 
 import { RealClock, type Clock, type Timer } from '../base/clock.js';
 import type { Device, PacketBatchHandler } from './device.js';
-import { FaultInjector, faultSettings, nonNegative, type FaultCounters, type FaultOptions, type FaultSettings } from './faults.js';
+import {
+  FaultInjector,
+  faultSettings,
+  nonNegative,
+  type FaultCounters,
+  type FaultOptions,
+  type FaultSettings,
+} from './faults.js';
 
 export interface MemoryLinkOptions extends FaultOptions {
   /** Largest packet carried; bigger ones are dropped and counted (default 1500). */
@@ -39,13 +46,27 @@ export interface LinkCounters extends FaultCounters {
 
 function newCounters(): LinkCounters {
   return {
-    sent: 0, bytesSent: 0, delivered: 0, bytesDelivered: 0, batches: 0, lost: 0, duplicated: 0,
-    corrupted: 0, reordered: 0, oversize: 0, queueDrops: 0, closedDrops: 0,
+    sent: 0,
+    bytesSent: 0,
+    delivered: 0,
+    bytesDelivered: 0,
+    batches: 0,
+    lost: 0,
+    duplicated: 0,
+    corrupted: 0,
+    reordered: 0,
+    oversize: 0,
+    queueDrops: 0,
+    closedDrops: 0,
   };
 }
 
 interface Settings {
-  mtu: number; delayMs: number; rateBps: number; queueLimit: number; faults: FaultSettings;
+  mtu: number;
+  delayMs: number;
+  rateBps: number;
+  queueLimit: number;
+  faults: FaultSettings;
 }
 
 /** @internal One direction of a MemoryLink. */
@@ -67,7 +88,9 @@ export class Channel {
   constructor(settings: Settings, clock: Clock, seed: number) {
     this.#settings = settings;
     this.#clock = clock;
-    this.#faults = new FaultInjector(settings.faults, this.counters, clock, seed, (packet, arrival) => this.#enqueue(packet, arrival));
+    this.#faults = new FaultInjector(settings.faults, this.counters, clock, seed, (packet, arrival) =>
+      this.#enqueue(packet, arrival),
+    );
   }
 
   get inFlight(): number {
@@ -211,7 +234,8 @@ export const MemoryLink = {
   /** Two connected devices; what one sends, the other receives, through the modelled faults. */
   pair(options: MemoryLinkOptions = {}): [MemoryLinkEnd, MemoryLinkEnd] {
     const mtu = nonNegative('mtu', options.mtu, 1500);
-    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new RangeError(`mtu must be an integer 68..65535, got ${mtu}`);
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)
+      throw new RangeError(`mtu must be an integer 68..65535, got ${mtu}`);
     const delayMs = nonNegative('delayMs', options.delayMs, 0);
     const settings: Settings = {
       mtu,

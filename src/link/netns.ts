@@ -93,7 +93,9 @@ export class Netns {
 /** Whether a namespace of that name exists (`ip netns list`). */
 export function netnsExists(name: string): boolean {
   try {
-    return ip(['netns', 'list']).split('\n').some((line) => line.split(' ')[0] === name);
+    return ip(['netns', 'list'])
+      .split('\n')
+      .some((line) => line.split(' ')[0] === name);
   } catch {
     return false;
   }

@@ -49,10 +49,14 @@ export class PcapTap implements Device {
   }
 
   onReceive(handler: PacketBatchHandler | null): void {
-    this.#inner.onReceive(handler === null ? null : (packets) => {
-      for (const p of packets) this.#record(p);
-      handler(packets);
-    });
+    this.#inner.onReceive(
+      handler === null
+        ? null
+        : (packets) => {
+            for (const p of packets) this.#record(p);
+            handler(packets);
+          },
+    );
   }
 
   /** Device.poll of the wrapped device: what it delivers is recorded like any batch. */

@@ -11,12 +11,25 @@ export type TunHandle = { readonly __brand: 'TunHandle' };
 /** The functions native/tun.c exports (see the comment at its top). */
 export interface TunAddon {
   open(name: string, vnetHeader?: boolean): [TunHandle, string];
-  start(handle: TunHandle, memory: WebAssembly.Memory, offset: number, capacity: number, slot: number,
-    maxPackets: number, meta: Uint32Array, onBatch: (count: number, errno: number, dropped: number) => void): void;
+  start(
+    handle: TunHandle,
+    memory: WebAssembly.Memory,
+    offset: number,
+    capacity: number,
+    slot: number,
+    maxPackets: number,
+    meta: Uint32Array,
+    onBatch: (count: number, errno: number, dropped: number) => void,
+  ): void;
   stop(handle: TunHandle): void;
   /** Reads what waits now, synchronously, delivering it through start's onBatch; optional (older builds). */
   poll?(handle: TunHandle): void;
-  write(handle: TunHandle, packets: readonly Uint8Array[], count: number, segmentSizes?: Uint32Array | null): [written: number, errno: number, bytes: number, offloaded: number, offloadedSegments: number];
+  write(
+    handle: TunHandle,
+    packets: readonly Uint8Array[],
+    count: number,
+    segmentSizes?: Uint32Array | null,
+  ): [written: number, errno: number, bytes: number, offloaded: number, offloadedSegments: number];
   /** Whether the read handle keeps the event loop alive (default true). */
   ref(handle: TunHandle, on: boolean): void;
   close(handle: TunHandle): void;

@@ -27,7 +27,9 @@ async function ip(args: string[]): Promise<string> {
   } catch (error) {
     if (!(error instanceof IpCommandError)) throw error;
     if (!error.notFound && args.includes('netns') && /File exists|same name exists/i.test(error.reason)) {
-      throw new TunError('EBUSY', `${error.command}: name in use in namespace (${error.reason})`, { cause: error.cause });
+      throw new TunError('EBUSY', `${error.command}: name in use in namespace (${error.reason})`, {
+        cause: error.cause,
+      });
     }
     throw new TunError('ECONFIG', error.message, { cause: error.cause });
   }
@@ -52,7 +54,7 @@ async function moveToNamespace(name: string, netns: string, pattern: string | un
       return name;
     } catch (error) {
       if (!(error instanceof TunError && error.code === 'EBUSY') || pattern === undefined || attempt >= 4) throw error;
-      const taken = new Set([...await linkNames([]), ...await linkNames(['-n', netns])]);
+      const taken = new Set([...(await linkNames([])), ...(await linkNames(['-n', netns]))]);
       let candidate = name;
       for (let n = 0; taken.has(candidate); n++) candidate = pattern.replace('%d', String(n));
       if (new TextEncoder().encode(candidate).length > 15) throw error;

@@ -102,24 +102,36 @@ function validate(options: TunDeviceOptions): Validated {
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${typeof name}`);
   const bytes = new TextEncoder().encode(name).length;
   // The kernel's dev_valid_name: 1..15 bytes, not "." or "..", no '/', ':' or whitespace.
-  if (bytes === 0 || bytes > 15 || name === '.' || name === '..' || /[/:\s]/.test(name) || (name.match(/%/g)?.length ?? 0) > 1) {
+  if (
+    bytes === 0 ||
+    bytes > 15 ||
+    name === '.' ||
+    name === '..' ||
+    /[/:\s]/.test(name) ||
+    (name.match(/%/g)?.length ?? 0) > 1
+  ) {
     throw invalid(`invalid interface name ${JSON.stringify(name)}: 1..15 bytes, no '/', ':' or spaces, at most one %d`);
   }
-  if (name.includes('%') && !name.includes('%d')) throw invalid(`invalid interface name ${JSON.stringify(name)}: the only pattern is %d`);
+  if (name.includes('%') && !name.includes('%d'))
+    throw invalid(`invalid interface name ${JSON.stringify(name)}: the only pattern is %d`);
   const mtu = options.mtu ?? DEFAULT_MTU;
   if (typeof mtu !== 'number') throw new TypeError(`mtu must be a number, got ${typeof mtu}`);
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalid(`mtu must be an integer 68..65535, got ${mtu}`);
   const hostAddresses = options.hostAddresses ?? [];
-  if (!Array.isArray(hostAddresses)) throw new TypeError('hostAddresses must be an array of strings like "198.51.100.1/24"');
+  if (!Array.isArray(hostAddresses))
+    throw new TypeError('hostAddresses must be an array of strings like "198.51.100.1/24"');
   const addresses = hostAddresses.map((text: unknown, i) => {
     if (typeof text !== 'string') throw new TypeError(`hostAddresses[${i}] must be a string, got ${typeof text}`);
     let parsed;
     try {
       parsed = parseInterfaceAddress(text, i);
     } catch (error) {
-      throw new TunError('EINVAL', `hostAddresses[${i}]: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new TunError('EINVAL', `hostAddresses[${i}]: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
-    if (parsed.version === 6 && mtu < IPV6_MIN_MTU) throw invalid(`IPv6 address ${text} needs mtu >= ${IPV6_MIN_MTU}, got ${mtu}`);
+    if (parsed.version === 6 && mtu < IPV6_MIN_MTU)
+      throw invalid(`IPv6 address ${text} needs mtu >= ${IPV6_MIN_MTU}, got ${mtu}`);
     return { text: `${parsed.address}/${parsed.prefixLength}`, version: parsed.version };
   });
   const netns = options.netns;
@@ -132,7 +144,8 @@ function validate(options: TunDeviceOptions): Validated {
   const offload = options.offload ?? true;
   if (typeof offload !== 'boolean') throw new TypeError(`offload must be a boolean, got ${typeof offload}`);
   const txQueueLength = options.txQueueLength ?? DEFAULT_TX_QUEUE_LENGTH;
-  if (typeof txQueueLength !== 'number') throw new TypeError(`txQueueLength must be a number, got ${typeof txQueueLength}`);
+  if (typeof txQueueLength !== 'number')
+    throw new TypeError(`txQueueLength must be a number, got ${typeof txQueueLength}`);
   // The kernel keeps it in an unsigned int; a million full-size packets is already gigabytes.
   if (!Number.isInteger(txQueueLength) || txQueueLength < 1 || txQueueLength > 1_000_000) {
     throw invalid(`txQueueLength must be an integer 1..1000000, got ${txQueueLength}`);
@@ -157,8 +170,17 @@ export class TunDevice implements Device {
   /** With offload: the largest TCP super-packet send() takes with a segment size. */
   readonly maxOffloadSize: number | undefined;
   readonly counters: TunCounters = {
-    packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, batchesIn: 0, writeBatches: 0, writeDrops: 0, readErrors: 0,
-    offloadPacketsOut: 0, offloadSegmentsOut: 0, readDrops: 0,
+    packetsIn: 0,
+    bytesIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    batchesIn: 0,
+    writeBatches: 0,
+    writeDrops: 0,
+    readErrors: 0,
+    offloadPacketsOut: 0,
+    offloadSegmentsOut: 0,
+    readDrops: 0,
   };
 
   readonly #addon: TunAddon;
@@ -196,7 +218,11 @@ export class TunDevice implements Device {
       throw tunErrorFromOpen(error, settings.name);
     }
     try {
-      name = await configureKernelSide({ ...settings, name, pattern: settings.name.includes('%d') ? settings.name : undefined });
+      name = await configureKernelSide({
+        ...settings,
+        name,
+        pattern: settings.name.includes('%d') ? settings.name : undefined,
+      });
     } catch (error) {
       addon.close(handle); // the kernel deletes the half-configured device
       throw error;
@@ -269,8 +295,16 @@ export class TunDevice implements Device {
     if (this.#closed) return;
     if (handler !== null && !this.#polling) {
       const c = codec();
-      this.#addon.start(this.#handle, c.exports.memory, this.#region.offset, this.#capacity, this.mtu,
-        MAX_PACKETS_PER_WAKE, this.#meta, (count, errno, dropped) => this.#onBatch(count, errno, dropped));
+      this.#addon.start(
+        this.#handle,
+        c.exports.memory,
+        this.#region.offset,
+        this.#capacity,
+        this.mtu,
+        MAX_PACKETS_PER_WAKE,
+        this.#meta,
+        (count, errno, dropped) => this.#onBatch(count, errno, dropped),
+      );
       this.#polling = true;
     } else if (handler === null && this.#polling) {
       // Unread packets wait in the kernel's queue (and overflow there) until a handler returns.
@@ -360,7 +394,8 @@ function errnoName(errno: number): string {
   if (errnoNames === undefined) {
     errnoNames = new Map();
     const table = nodeBuiltin<typeof import('node:os')>('node:os')?.constants.errno ?? {};
-    for (const [name, value] of Object.entries(table) as [string, number][]) if (!errnoNames.has(value)) errnoNames.set(value, name);
+    for (const [name, value] of Object.entries(table) as [string, number][])
+      if (!errnoNames.has(value)) errnoNames.set(value, name);
     // Linux's "file descriptor in bad state" (a TUN fd whose device was deleted), missing there.
     if (!errnoNames.has(77)) errnoNames.set(77, 'EBADFD');
   }

@@ -38,14 +38,25 @@ export function tunErrorFromOpen(error: unknown, name: string): TunError {
   switch (e) {
     case 'EPERM':
     case 'EACCES':
-      return new TunError('EPERM', `cannot create TUN device ${name}: needs CAP_NET_ADMIN (run as root or grant the capability) (${detail})`, { cause: error, errno: e });
+      return new TunError(
+        'EPERM',
+        `cannot create TUN device ${name}: needs CAP_NET_ADMIN (run as root or grant the capability) (${detail})`,
+        { cause: error, errno: e },
+      );
     case 'ENOENT':
     case 'ENODEV':
     case 'ENXIO':
-      return new TunError('ENOENT', `cannot create TUN device ${name}: /dev/net/tun missing (modprobe tun) (${detail})`, { cause: error, errno: e });
+      return new TunError(
+        'ENOENT',
+        `cannot create TUN device ${name}: /dev/net/tun missing (modprobe tun) (${detail})`,
+        { cause: error, errno: e },
+      );
     case 'EBUSY':
     case 'EEXIST':
-      return new TunError('EBUSY', `cannot create TUN device ${name}: name in use (${detail})`, { cause: error, errno: e });
+      return new TunError('EBUSY', `cannot create TUN device ${name}: name in use (${detail})`, {
+        cause: error,
+        errno: e,
+      });
     case 'EINVAL':
       return new TunError('EINVAL', `cannot create TUN device ${name}: ${detail}`, { cause: error, errno: e });
     default:

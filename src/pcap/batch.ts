@@ -55,7 +55,8 @@ export class RecordBatch {
 
   /** Record i as the object parseCapture yields (its data a view into `data`). */
   record(i: number): CaptureRecord {
-    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`record ${i} is not in this batch of ${this.count}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.count)
+      throw new RangeError(`record ${i} is not in this batch of ${this.count}`);
     const at = this.offsets[i]!;
     return {
       index: this.firstIndex + i,
@@ -96,7 +97,14 @@ export class RecordBatchBuilder {
     return this.count === this.#capacity;
   }
 
-  add(linkType: number, seconds: number, nanoseconds: number, offset: number, captured: number, original: number): void {
+  add(
+    linkType: number,
+    seconds: number,
+    nanoseconds: number,
+    offset: number,
+    captured: number,
+    original: number,
+  ): void {
     const i = this.count++;
     const c = this.#columns;
     c.linkTypes[i] = linkType;

@@ -71,7 +71,10 @@ export function gunzipRecovering(zlib: Zlib, bytes: Uint8Array): { data: Uint8Ar
 export function gzipFault(error: unknown, decompressed: number): DecodeError {
   const reason = error instanceof Error ? error.message : String(error);
   const cut = /unexpected end/i.test(reason);
-  return new DecodeError(cut ? 'TRUNCATED' : 'BAD_CAPTURE',
+  return new DecodeError(
+    cut ? 'TRUNCATED' : 'BAD_CAPTURE',
     `gzip stream is ${cut ? 'truncated' : 'corrupt'} after ${decompressed} decompressed bytes (${reason})`,
-    decompressed, { cause: error });
+    decompressed,
+    { cause: error },
+  );
 }

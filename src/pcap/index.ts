@@ -2,6 +2,10 @@ export { parseCapture, parseCaptureBatches, readCapture, readCaptureBatches } fr
 export { RecordBatch } from './batch.js';
 export { CaptureParser, type CaptureRecord } from './parser.js';
 export {
-  writePcap, writePcapng, PcapWriter,
-  type PcapWriterOptions, type PcapngInterface, type WritableRecord,
+  writePcap,
+  writePcapng,
+  PcapWriter,
+  type PcapWriterOptions,
+  type PcapngInterface,
+  type WritableRecord,
 } from './writer.js';

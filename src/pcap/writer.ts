@@ -27,44 +27,44 @@ const NS = 1_000_000_000n;
 
 /** Accumulates records and renders a pcap file. */
 export class PcapWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private readonly little: boolean;
-  private readonly nanosecond: boolean;
+  readonly #chunks: Uint8Array[] = [];
+  readonly #little: boolean;
+  readonly #nanosecond: boolean;
 
   constructor(options: PcapWriterOptions) {
-    this.little = !options.bigEndian;
-    this.nanosecond = options.nanosecond ?? false;
+    this.#little = !options.bigEndian;
+    this.#nanosecond = options.nanosecond ?? false;
     const header = new DataView(new ArrayBuffer(24));
-    header.setUint32(0, this.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, this.little);
-    header.setUint16(4, 2, this.little);
-    header.setUint16(6, 4, this.little);
-    header.setUint32(16, options.snapLength ?? 262144, this.little);
-    header.setUint32(20, options.linkType, this.little);
-    this.chunks.push(new Uint8Array(header.buffer));
+    header.setUint32(0, this.#nanosecond ? 0xa1b23c4d : 0xa1b2c3d4, this.#little);
+    header.setUint16(4, 2, this.#little);
+    header.setUint16(6, 4, this.#little);
+    header.setUint32(16, options.snapLength ?? 262144, this.#little);
+    header.setUint32(20, options.linkType, this.#little);
+    this.#chunks.push(new Uint8Array(header.buffer));
   }
 
   /** Appends one record. */
   add(record: WritableRecord): this {
     const ts = record.timestampNs ?? 0n;
     const header = new DataView(new ArrayBuffer(16));
-    header.setUint32(0, Number(ts / NS), this.little);
+    header.setUint32(0, Number(ts / NS), this.#little);
     const fraction = ts % NS;
-    header.setUint32(4, Number(this.nanosecond ? fraction : fraction / 1000n), this.little);
-    header.setUint32(8, record.data.length, this.little);
-    header.setUint32(12, record.originalLength ?? record.data.length, this.little);
-    this.chunks.push(new Uint8Array(header.buffer), record.data.slice());
+    header.setUint32(4, Number(this.#nanosecond ? fraction : fraction / 1000n), this.#little);
+    header.setUint32(8, record.data.length, this.#little);
+    header.setUint32(12, record.originalLength ?? record.data.length, this.#little);
+    this.#chunks.push(new Uint8Array(header.buffer), record.data.slice());
     return this;
   }
 
   /** The file so far. */
   bytes(): Uint8Array {
-    return concat(this.chunks);
+    return concat(this.#chunks);
   }
 
   /** The bytes added since the last take (the header first): for writing a file as it grows. */
   take(): Uint8Array {
-    const out = concat(this.chunks);
-    this.chunks.length = 0;
+    const out = concat(this.#chunks);
+    this.#chunks.length = 0;
     return out;
   }
 }
@@ -85,7 +85,11 @@ export interface PcapngInterface {
 }
 
 /** Renders a pcapng file: one section, the given interfaces, one enhanced packet block per record. */
-export function writePcapng(records: Iterable<WritableRecord>, interfaces: PcapngInterface[], bigEndian = false): Uint8Array {
+export function writePcapng(
+  records: Iterable<WritableRecord>,
+  interfaces: PcapngInterface[],
+  bigEndian = false,
+): Uint8Array {
   const writer = new PcapngWriter(bigEndian);
   for (const iface of interfaces) writer.addInterface(iface);
   for (const record of records) writer.add(record);
@@ -94,35 +98,35 @@ export function writePcapng(records: Iterable<WritableRecord>, interfaces: Pcapn
 
 /** A pcapng file built block by block: one section, interfaces added before the packets that use them. */
 export class PcapngWriter {
-  private readonly blocks: Uint8Array[] = [];
-  private readonly little: boolean;
-  private readonly unitsPerSecond: bigint[] = [];
+  readonly #blocks: Uint8Array[] = [];
+  readonly #little: boolean;
+  readonly #unitsPerSecond: bigint[] = [];
 
   constructor(bigEndian = false) {
-    this.little = !bigEndian;
+    this.#little = !bigEndian;
     const shb = new DataView(new ArrayBuffer(16));
-    shb.setUint32(0, 0x1a2b3c4d, this.little);
-    shb.setUint16(4, 1, this.little);
-    shb.setUint16(6, 0, this.little);
-    shb.setBigInt64(8, -1n, this.little);
-    this.block(0x0a0d0d0a, new Uint8Array(shb.buffer));
+    shb.setUint32(0, 0x1a2b3c4d, this.#little);
+    shb.setUint16(4, 1, this.#little);
+    shb.setUint16(6, 0, this.#little);
+    shb.setBigInt64(8, -1n, this.#little);
+    this.#block(0x0a0d0d0a, new Uint8Array(shb.buffer));
   }
 
-  private block(type: number, body: Uint8Array): void {
+  #block(type: number, body: Uint8Array): void {
     const padded = (body.length + 3) & ~3;
     const total = 12 + padded;
     const out = new Uint8Array(total);
     const v = new DataView(out.buffer);
-    v.setUint32(0, type, this.little);
-    v.setUint32(4, total, this.little);
+    v.setUint32(0, type, this.#little);
+    v.setUint32(4, total, this.#little);
     out.set(body, 8);
-    v.setUint32(total - 4, total, this.little);
-    this.blocks.push(out);
+    v.setUint32(total - 4, total, this.#little);
+    this.#blocks.push(out);
   }
 
   /** Adds an interface description block; returns its interface id. */
   addInterface(iface: PcapngInterface): number {
-    const little = this.little;
+    const little = this.#little;
     const resolution = iface.timestampResolution ?? 6;
     const body = new DataView(new ArrayBuffer(resolution === 6 ? 8 : 20));
     body.setUint16(0, iface.linkType, little);
@@ -133,16 +137,16 @@ export class PcapngWriter {
       body.setUint8(12, resolution);
       // opt_endofopt occupies bytes 16..19 (zero).
     }
-    this.block(1, new Uint8Array(body.buffer));
-    this.unitsPerSecond.push(resolution & 0x80 ? 1n << BigInt(resolution & 0x7f) : 10n ** BigInt(resolution));
-    return this.unitsPerSecond.length - 1;
+    this.#block(1, new Uint8Array(body.buffer));
+    this.#unitsPerSecond.push(resolution & 0x80 ? 1n << BigInt(resolution & 0x7f) : 10n ** BigInt(resolution));
+    return this.#unitsPerSecond.length - 1;
   }
 
   /** Adds an enhanced packet block on interface record.interfaceId (default 0). */
   add(record: WritableRecord): this {
-    const little = this.little;
+    const little = this.#little;
     const id = record.interfaceId ?? 0;
-    const units = ((record.timestampNs ?? 0n) * this.unitsPerSecond[id]!) / NS;
+    const units = ((record.timestampNs ?? 0n) * this.#unitsPerSecond[id]!) / NS;
     const body = new Uint8Array(20 + record.data.length);
     const v = new DataView(body.buffer);
     v.setUint32(0, id, little);
@@ -151,14 +155,14 @@ export class PcapngWriter {
     v.setUint32(12, record.data.length, little);
     v.setUint32(16, record.originalLength ?? record.data.length, little);
     body.set(record.data, 20);
-    this.block(6, body);
+    this.#block(6, body);
     return this;
   }
 
   /** The blocks added since the last take. */
   take(): Uint8Array {
-    const out = concat(this.blocks);
-    this.blocks.length = 0;
+    const out = concat(this.#blocks);
+    this.#blocks.length = 0;
     return out;
   }
 }

@@ -21,7 +21,10 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   reply(res, status, 'application/json', `${JSON.stringify(value)}\n`);
 }
 
-export function createHttpHandler(counters: ServiceCounters, snapshot: () => StatsSnapshot): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHttpHandler(
+  counters: ServiceCounters,
+  snapshot: () => StatsSnapshot,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const c = counters.http;
   const bad = (res: ServerResponse, status: number, message: string): void => {
     c.badRequests++;
@@ -77,7 +80,9 @@ export function createHttpHandler(counters: ServiceCounters, snapshot: () => Sta
       }
       // pipeline: the source is read only when the socket drains, and is destroyed if the
       // client goes away mid-body.
-      const source = new PatternSource(n, (k) => { c.bytesStreamed += k; });
+      const source = new PatternSource(n, (k) => {
+        c.bytesStreamed += k;
+      });
       pipeline(source, res, () => {});
       return;
     }

@@ -54,7 +54,8 @@ export interface Services {
 
 function port(name: string, value: number | undefined, fallback: number): number {
   const p = value ?? fallback;
-  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`${name} must be a port number 1..65535, got ${p}`);
+  if (!Number.isInteger(p) || p < 1 || p > 65535)
+    throw new RangeError(`${name} must be a port number 1..65535, got ${p}`);
   return p;
 }
 
@@ -65,10 +66,13 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
     discard: port('discardPort', options.discardPort, 9),
   };
   if (new Set([ports.http, ports.echo, ports.discard]).size !== 3) {
-    throw new RangeError(`the http, echo and discard ports must differ, got ${ports.http}, ${ports.echo}, ${ports.discard}`);
+    throw new RangeError(
+      `the http, echo and discard ports must differ, got ${ports.http}, ${ports.echo}, ${ports.discard}`,
+    );
   }
   const keepAliveMs = options.keepAliveMs ?? 60_000;
-  if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) throw new RangeError(`keepAliveMs must be a non-negative integer, got ${keepAliveMs}`);
+  if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0)
+    throw new RangeError(`keepAliveMs must be a non-negative integer, got ${keepAliveMs}`);
   const counters = createServiceCounters();
   const startedAt = stack.clock.now();
   const snapshot = (): StatsSnapshot => takeSnapshot(stack, startedAt, ports, counters);
@@ -78,32 +82,44 @@ export function startServices(stack: Stack, options: ServiceOptions = {}): Servi
   const track = (socket: TcpSocket): void => {
     open.add(socket);
     if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
-    socket.on('error', () => { counters.socketErrors++; });
+    socket.on('error', () => {
+      counters.socketErrors++;
+    });
     socket.once('close', () => open.delete(socket));
   };
 
   const httpServer = http.createServer(options.http ?? {}, createHttpHandler(counters, snapshot));
   enforceHttpTimeouts(httpServer);
-  const httpListener = stack.createServer((socket) => {
-    track(socket);
-    httpServer.emit('connection', socket);
-  }).listen(ports.http);
+  const httpListener = stack
+    .createServer((socket) => {
+      track(socket);
+      httpServer.emit('connection', socket);
+    })
+    .listen(ports.http);
 
-  const echo = stack.createServer((socket) => {
-    track(socket);
-    counters.echo.connections++;
-    socket.on('data', (d: Buffer) => { counters.echo.bytes += d.length; });
-    // pipe: reading pauses while the send buffer is full, so a client that sends without
-    // reading is slowed by TCP flow control instead of growing our memory.
-    socket.pipe(socket);
-  }).listen(ports.echo);
+  const echo = stack
+    .createServer((socket) => {
+      track(socket);
+      counters.echo.connections++;
+      socket.on('data', (d: Buffer) => {
+        counters.echo.bytes += d.length;
+      });
+      // pipe: reading pauses while the send buffer is full, so a client that sends without
+      // reading is slowed by TCP flow control instead of growing our memory.
+      socket.pipe(socket);
+    })
+    .listen(ports.echo);
 
-  const discard = stack.createServer((socket) => {
-    track(socket);
-    counters.discard.connections++;
-    socket.on('data', (d: Buffer) => { counters.discard.bytes += d.length; });
-    socket.on('end', () => socket.end());
-  }).listen(ports.discard);
+  const discard = stack
+    .createServer((socket) => {
+      track(socket);
+      counters.discard.connections++;
+      socket.on('data', (d: Buffer) => {
+        counters.discard.bytes += d.length;
+      });
+      socket.on('end', () => socket.end());
+    })
+    .listen(ports.discard);
 
   let closing: Promise<void> | null = null;
   const close = (closeOptions: CloseOptions = {}): Promise<void> => {

@@ -32,7 +32,12 @@ export interface StatsSnapshot {
 }
 
 function deviceInfo(stack: Stack): DeviceInfo {
-  const device = stack.device as unknown as { name?: unknown; netns?: unknown; counters?: unknown; constructor: { name: string } };
+  const device = stack.device as unknown as {
+    name?: unknown;
+    netns?: unknown;
+    counters?: unknown;
+    constructor: { name: string };
+  };
   const info: DeviceInfo = { kind: device.constructor.name, mtu: stack.device.mtu };
   if (typeof device.name === 'string') info.name = device.name;
   if (typeof device.netns === 'string') info.netns = device.netns;
@@ -44,7 +49,12 @@ function deviceInfo(stack: Stack): DeviceInfo {
   return info;
 }
 
-export function takeSnapshot(stack: Stack, startedAt: number, ports: ServicePorts, services: ServiceCounters): StatsSnapshot {
+export function takeSnapshot(
+  stack: Stack,
+  startedAt: number,
+  ports: ServicePorts,
+  services: ServiceCounters,
+): StatsSnapshot {
   return {
     uptimeSeconds: Math.max(0, (stack.clock.now() - startedAt) / 1000),
     addresses: stack.addresses.map((a) => `${a.address}/${a.prefixLength}`),

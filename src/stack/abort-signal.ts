@@ -5,8 +5,14 @@
 
 import { abortError, invalidArgType } from './net-errors.js';
 
-interface Destroyable { destroy(error?: Error): unknown; once(event: 'close', fn: () => void): unknown }
-interface Closable { close(): unknown; once(event: 'close', fn: () => void): unknown }
+interface Destroyable {
+  destroy(error?: Error): unknown;
+  once(event: 'close', fn: () => void): unknown;
+}
+interface Closable {
+  close(): unknown;
+  once(event: 'close', fn: () => void): unknown;
+}
 
 function validateSignal(signal: unknown, name: string): asserts signal is AbortSignal {
   if (typeof signal !== 'object' || signal === null || !('aborted' in signal)) {
@@ -15,7 +21,11 @@ function validateSignal(signal: unknown, name: string): asserts signal is AbortS
 }
 
 /** Runs `onAborted` when `signal` aborts (next tick if it already has) until `owner` closes. */
-function watchSignal(owner: { once(event: 'close', fn: () => void): unknown }, signal: unknown, onAborted: (signal: AbortSignal) => void): void {
+function watchSignal(
+  owner: { once(event: 'close', fn: () => void): unknown },
+  signal: unknown,
+  onAborted: (signal: AbortSignal) => void,
+): void {
   validateSignal(signal, 'options.signal');
   const run = () => onAborted(signal);
   if (signal.aborted) {

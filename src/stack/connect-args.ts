@@ -43,7 +43,7 @@ export function normalizeConnectArgs(args: readonly unknown[]): [SocketConnectOp
   const first = args[0];
   if (Array.isArray(first) && args.length === 1) return normalizeConnectArgs(first);
   const last = args[args.length - 1];
-  const callback = typeof last === 'function' ? last as ConnectCallback : null;
+  const callback = typeof last === 'function' ? (last as ConnectCallback) : null;
   if (typeof first === 'object' && first !== null) return [first as SocketConnectOptions, callback];
   const options: SocketConnectOptions = { port: first as number };
   if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
@@ -60,13 +60,16 @@ export interface ConnectTarget {
 /** The checks node:net makes before looking the host up; throws its errors. */
 export function connectTarget(options: SocketConnectOptions): ConnectTarget {
   const path = (options as { path?: unknown }).path;
-  if (path !== undefined && path !== null) throw invalidArgValue('options.path', path, 'is not supported (a Stack has no pipes)');
+  if (path !== undefined && path !== null)
+    throw invalidArgValue('options.path', path, 'is not supported (a Stack has no pipes)');
   const { localAddress, localPort } = options;
   if (localAddress && isIP(localAddress) === 0) throw invalidIpAddress(localAddress);
-  if (localPort && typeof localPort !== 'number') throw invalidArgType('options.localPort', 'of type number', localPort);
+  if (localPort && typeof localPort !== 'number')
+    throw invalidArgType('options.localPort', 'of type number', localPort);
   const port = options.port;
   if (port !== undefined) {
-    if (typeof port !== 'number' && typeof port !== 'string') throw invalidArgType('options.port', 'one of type number or string', port);
+    if (typeof port !== 'number' && typeof port !== 'string')
+      throw invalidArgType('options.port', 'one of type number or string', port);
     validatePort(port, 'Port');
   }
   return {
@@ -80,11 +83,13 @@ export function connectTarget(options: SocketConnectOptions): ConnectTarget {
 
 /** node:net's validatePort: an integer 0..65535 as a number or a non-blank numeric string. */
 export function validatePort(port: unknown, name = 'Port', allowZero = true): number {
-  if ((typeof port !== 'number' && typeof port !== 'string')
-    || (typeof port === 'string' && port.trim().length === 0)
-    || +port !== (+port >>> 0)
-    || +port > 0xffff
-    || (+port === 0 && !allowZero)) {
+  if (
+    (typeof port !== 'number' && typeof port !== 'string') ||
+    (typeof port === 'string' && port.trim().length === 0) ||
+    +port !== +port >>> 0 ||
+    +port > 0xffff ||
+    (+port === 0 && !allowZero)
+  ) {
     throw badPort(name, port, allowZero);
   }
   return +port | 0;

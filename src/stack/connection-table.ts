@@ -15,13 +15,26 @@ export class ConnectionTable {
   }
 
   /** The entry for a segment from `packet[srcOffset..]`:srcPort to `local`:dstPort. */
-  lookup(local: LocalAddress, dstPort: number, packet: Uint8Array, srcOffset: number, srcPort: number): Endpoint | undefined {
+  lookup(
+    local: LocalAddress,
+    dstPort: number,
+    packet: Uint8Array,
+    srcOffset: number,
+    srcPort: number,
+  ): Endpoint | undefined {
     const last = this.#lastHit;
-    if (last !== null && last.remotePort === srcPort && last.localPort === dstPort && last.local === local
-      && sameBytes(last.remoteBytes, packet, srcOffset)) {
+    if (
+      last !== null &&
+      last.remotePort === srcPort &&
+      last.localPort === dstPort &&
+      last.local === local &&
+      sameBytes(last.remoteBytes, packet, srcOffset)
+    ) {
       return last;
     }
-    const ep = this.#entries.get(endpointKey(local.index, dstPort, addressKey(packet, srcOffset, local.version), srcPort));
+    const ep = this.#entries.get(
+      endpointKey(local.index, dstPort, addressKey(packet, srcOffset, local.version), srcPort),
+    );
     if (ep !== undefined) this.#lastHit = ep;
     return ep;
   }

@@ -4,8 +4,14 @@
 import type { Clock } from '../base/clock.js';
 import { addressKey } from '../base/interface-address.js';
 import {
-  ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST,
-  buildEchoPacket, icmpChecksumValid, icmpType, readEcho,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  ICMPV6_ECHO_REPLY,
+  ICMPV6_ECHO_REQUEST,
+  buildEchoPacket,
+  icmpChecksumValid,
+  icmpType,
+  readEcho,
 } from '../wire/icmp.js';
 import { systemError } from './node-errors.js';
 import type { IcmpCounters } from './stats.js';
@@ -29,18 +35,34 @@ let nextIdentifier = 0;
 
 export class IcmpEndpoint {
   readonly #pending = new Map<string, (at: number) => void>();
+  readonly #counters: IcmpCounters;
+  readonly #clock: Clock;
+  readonly #send: (packet: Uint8Array) => void;
+  readonly #other: (version: 4 | 6, message: Uint8Array) => boolean;
 
   constructor(
-    private readonly counters: IcmpCounters,
-    private readonly clock: Clock,
-    private readonly send: (packet: Uint8Array) => void,
+    counters: IcmpCounters,
+    clock: Clock,
+    send: (packet: Uint8Array) => void,
     /** Messages other than echo (ICMP errors), checksum checked; true when taken. */
-    private readonly other: (version: 4 | 6, message: Uint8Array) => boolean = () => false,
-  ) {}
+    other: (version: 4 | 6, message: Uint8Array) => boolean = () => false,
+  ) {
+    this.#counters = counters;
+    this.#clock = clock;
+    this.#send = send;
+    this.#other = other;
+  }
 
   /** One ICMP(v6) message at packet[offset, offset + length) from srcOffset to dstOffset. */
-  input(packet: Uint8Array, version: 4 | 6, offset: number, length: number, srcOffset: number, dstOffset: number): void {
-    const icmp = this.counters;
+  input(
+    packet: Uint8Array,
+    version: 4 | 6,
+    offset: number,
+    length: number,
+    srcOffset: number,
+    dstOffset: number,
+  ): void {
+    const icmp = this.#counters;
     const size = version === 4 ? 4 : 16;
     // Copies, not views: the packet may be a view of WASM memory (a TunDevice batch decoded in
     // place), which the checksum below can grow, detaching every view of it.
@@ -59,7 +81,7 @@ export class IcmpEndpoint {
     const reply = version === 4 ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY;
     const type = icmpType(message);
     if (type !== request && type !== reply) {
-      if (!this.other(version, message)) icmp.ignored++;
+      if (!this.#other(version, message)) icmp.ignored++;
       return;
     }
     const echo = readEcho(message);
@@ -70,7 +92,14 @@ export class IcmpEndpoint {
     if (type === request) {
       icmp.echoRequestsIn++;
       icmp.echoRepliesOut++;
-      this.send(buildEchoPacket(version, dst, src, { type: reply, identifier: echo.identifier, sequence: echo.sequence, data: echo.data }));
+      this.#send(
+        buildEchoPacket(version, dst, src, {
+          type: reply,
+          identifier: echo.identifier,
+          sequence: echo.sequence,
+          data: echo.data,
+        }),
+      );
       return;
     }
     icmp.echoRepliesIn++;
@@ -78,7 +107,7 @@ export class IcmpEndpoint {
     const waiter = this.#pending.get(key);
     if (waiter) {
       this.#pending.delete(key);
-      waiter(this.clock.now());
+      waiter(this.#clock.now());
     }
   }
 
@@ -90,9 +119,9 @@ export class IcmpEndpoint {
     const type = version === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
     const packet = buildEchoPacket(version, local, remote, { type, identifier, sequence, data });
     const key = pingKey(version, remote, identifier, sequence);
-    const sent = this.clock.now();
+    const sent = this.#clock.now();
     return new Promise<PingResult>((resolve, reject) => {
-      const timer = this.clock.setTimer(sent + (options.timeoutMs ?? 1000), () => {
+      const timer = this.#clock.setTimer(sent + (options.timeoutMs ?? 1000), () => {
         this.#pending.delete(key);
         reject(systemError('ETIMEDOUT', 'ping', host));
       });
@@ -100,8 +129,8 @@ export class IcmpEndpoint {
         timer.cancel();
         resolve({ time: at - sent, sequence, bytes: data.length });
       });
-      this.counters.echoRequestsOut++;
-      this.send(packet);
+      this.#counters.echoRequestsOut++;
+      this.#send(packet);
     });
   }
 }

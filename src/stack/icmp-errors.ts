@@ -29,14 +29,33 @@ const PLATEAUS = [65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 6
 
 /** IPv4 Destination Unreachable codes 0..15 → errno (Linux's icmp_err_convert; 4 is PMTU). */
 const V4_UNREACH: readonly (ConnectionErrorCode | null)[] = [
-  'ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', null, 'EOPNOTSUPP',
-  'ENETUNREACH', 'EHOSTDOWN', 'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH',
-  'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENOPROTOOPT',
+  'ECONNREFUSED',
+  null,
+  'EOPNOTSUPP',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENONET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
 ];
 
 /** ICMPv6 Destination Unreachable codes 0..6 → errno (Linux's icmpv6_err_convert). */
 const V6_UNREACH: readonly ConnectionErrorCode[] = [
-  'ENETUNREACH', 'EACCES', 'EHOSTUNREACH', 'EHOSTUNREACH', 'ECONNREFUSED', 'EACCES', 'EACCES',
+  'ENETUNREACH',
+  'EACCES',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'ECONNREFUSED',
+  'EACCES',
+  'EACCES',
 ];
 
 export interface IcmpTcpError {
@@ -90,7 +109,16 @@ export function readIcmpTcpError(version: 4 | 6, message: Uint8Array): IcmpTcpEr
   } else {
     return null;
   }
-  return { kind, code, mtu, srcOffset: q.srcOffset, dstOffset: q.dstOffset, srcPort: q.srcPort, dstPort: q.dstPort, seq: q.seq };
+  return {
+    kind,
+    code,
+    mtu,
+    srcOffset: q.srcOffset,
+    dstOffset: q.dstOffset,
+    srcPort: q.srcPort,
+    dstPort: q.dstPort,
+    seq: q.seq,
+  };
 }
 
 /** The path MTU to use for a report of `mtu`, never below the version's minimum. */

@@ -25,11 +25,14 @@ export interface ListenRequest {
   callback: (() => void) | null;
 }
 
-const toNumber = (x: unknown): number | false => { const n = Number(x); return n >= 0 ? n : false; };
+const toNumber = (x: unknown): number | false => {
+  const n = Number(x);
+  return n >= 0 ? n : false;
+};
 
 export function normalizeListenArgs(args: readonly unknown[]): ListenRequest {
   const last = args[args.length - 1];
-  const callback = typeof last === 'function' ? last as () => void : null;
+  const callback = typeof last === 'function' ? (last as () => void) : null;
   const first = args[0];
   let options: ServerListenOptions;
   if (typeof first === 'object' && first !== null) options = first as ServerListenOptions;
@@ -41,7 +44,8 @@ export function normalizeListenArgs(args: readonly unknown[]): ListenRequest {
   const backlogFromArgs = (args.length > 1 && toNumber(args[1])) || (args.length > 2 && toNumber(args[2])) || undefined;
   // listen(), listen(null), listen(cb), listen({ port: undefined }): any free port.
   let port = options.port;
-  if (args.length === 0 || typeof first === 'function' || ('port' in options && port === undefined) || port === null) port = 0;
+  if (args.length === 0 || typeof first === 'function' || ('port' in options && port === undefined) || port === null)
+    port = 0;
   if (typeof port === 'number' || typeof port === 'string') {
     validatePort(port, 'options.port');
     return {
@@ -53,6 +57,7 @@ export function normalizeListenArgs(args: readonly unknown[]): ListenRequest {
       callback,
     };
   }
-  if (!('port' in options) && !('path' in options)) throw invalidArgValue('options', options, 'must have the property "port" or "path"');
+  if (!('port' in options) && !('path' in options))
+    throw invalidArgValue('options', options, 'must have the property "port" or "path"');
   throw invalidArgValue('options', options);
 }

@@ -32,7 +32,14 @@ export interface MartianCounters {
 export type MartianReason = keyof MartianCounters;
 
 export function createMartianCounters(): MartianCounters {
-  return { broadcastSource: 0, multicastSource: 0, unspecifiedSource: 0, loopbackSource: 0, ownSource: 0, nonUnicastDestination: 0 };
+  return {
+    broadcastSource: 0,
+    multicastSource: 0,
+    unspecifiedSource: 0,
+    loopbackSource: 0,
+    ownSource: 0,
+    nonUnicastDestination: 0,
+  };
 }
 
 const LIMITED_BROADCAST = 0xffffffff;

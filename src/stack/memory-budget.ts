@@ -38,9 +38,10 @@ export class MemoryBudget implements MemoryAccount {
 
   constructor(counters: MemoryCounters, options: MemoryBudgetOptions = {}) {
     this.#counters = counters;
-    this.limit = positiveInteger('memory.limit', options.limit, Math.floor(totalmem() * 3 / 32));
-    this.pressure = positiveInteger('memory.pressure', options.pressure, Math.floor(this.limit * 2 / 3));
-    if (this.pressure > this.limit) throw new RangeError(`memory.pressure (${this.pressure}) must not exceed memory.limit (${this.limit})`);
+    this.limit = positiveInteger('memory.limit', options.limit, Math.floor((totalmem() * 3) / 32));
+    this.pressure = positiveInteger('memory.pressure', options.pressure, Math.floor((this.limit * 2) / 3));
+    if (this.pressure > this.limit)
+      throw new RangeError(`memory.pressure (${this.pressure}) must not exceed memory.limit (${this.limit})`);
   }
 
   /**
@@ -70,6 +71,7 @@ export class MemoryBudget implements MemoryAccount {
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
   return v;
 }

@@ -34,13 +34,21 @@ export function describeReceived(value: unknown): string {
 /** ERR_SOCKET_BAD_PORT: validatePort's RangeError. */
 export function badPort(name: string, value: unknown, allowZero = true): NodeCodeError {
   const op = allowZero ? '>=' : '>';
-  return codeError(RangeError, 'ERR_SOCKET_BAD_PORT', `${name} should be ${op} 0 and < 65536.${describeReceived(value)}.`);
+  return codeError(
+    RangeError,
+    'ERR_SOCKET_BAD_PORT',
+    `${name} should be ${op} 0 and < 65536.${describeReceived(value)}.`,
+  );
 }
 
 /** ERR_INVALID_ARG_TYPE for one expected type description such as 'of type number'. */
 export function invalidArgType(name: string, expected: string, value: unknown): NodeCodeError {
   const kind = name.includes('.') ? 'property' : 'argument';
-  return codeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" ${kind} must be ${expected}.${describeReceived(value)}`);
+  return codeError(
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+    `The "${name}" ${kind} must be ${expected}.${describeReceived(value)}`,
+  );
 }
 
 /** ERR_INVALID_ARG_VALUE. */
@@ -61,7 +69,8 @@ export const socketClosedBeforeConnection = (): NodeCodeError =>
 export const serverAlreadyListen = (): NodeCodeError =>
   codeError(Error, 'ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
 
-export const serverNotRunning = (): NodeCodeError => codeError(Error, 'ERR_SERVER_NOT_RUNNING', 'Server is not running.');
+export const serverNotRunning = (): NodeCodeError =>
+  codeError(Error, 'ERR_SERVER_NOT_RUNNING', 'Server is not running.');
 
 /** AbortError as node:events / node:net raise it for an aborted signal. */
 export function abortError(cause?: unknown): Error {
@@ -72,7 +81,11 @@ export function abortError(cause?: unknown): Error {
 }
 
 export function outOfRange(name: string, range: string, value: unknown): NodeCodeError {
-  return codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`);
+  return codeError(
+    RangeError,
+    'ERR_OUT_OF_RANGE',
+    `The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`,
+  );
 }
 
 /** node:timers' getTimerDuration as setTimeout(msecs) checks it: a non-negative finite number. */

@@ -23,7 +23,10 @@ export interface ServerConstructor {
   readonly prototype: Server;
 }
 
-export interface NetModule extends Omit<typeof realNet, 'Socket' | 'Stream' | 'Server' | 'createServer' | 'connect' | 'createConnection'> {
+export interface NetModule extends Omit<
+  typeof realNet,
+  'Socket' | 'Stream' | 'Server' | 'createServer' | 'connect' | 'createConnection'
+> {
   Socket: SocketConstructor;
   Stream: SocketConstructor;
   Server: ServerConstructor;
@@ -50,7 +53,7 @@ export function createNet(stack: Stack): NetModule {
   // that belong to the constructor (allowHalfOpen, signal...), then connect() takes all of them.
   const connect = (...args: unknown[]): TcpSocket => {
     const first = args[0];
-    const options = typeof first === 'object' && first !== null ? first as TcpSocketOptions : {};
+    const options = typeof first === 'object' && first !== null ? (first as TcpSocketOptions) : {};
     const socket = new TcpSocket({ ...options, stack });
     return (socket.connect as (...a: unknown[]) => TcpSocket)(...args);
   };

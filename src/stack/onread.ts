@@ -30,7 +30,12 @@ export interface ReadSource {
   read(max: number): Uint8Array | null;
 }
 
-export function deliverOnread(conn: ReadSource, onread: OnReadOptions, socket: object, reading: () => boolean): { bytes: number; stop: boolean } {
+export function deliverOnread(
+  conn: ReadSource,
+  onread: OnReadOptions,
+  socket: object,
+  reading: () => boolean,
+): { bytes: number; stop: boolean } {
   let bytes = 0;
   while (conn.readable > 0 && reading()) {
     const buffer = typeof onread.buffer === 'function' ? onread.buffer() : onread.buffer;

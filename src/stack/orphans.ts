@@ -145,12 +145,17 @@ class OrphanDrain implements EndpointOwner {
   _onTcpEstablished(): void {}
   _onTcpReadable(): void {}
   _onTcpEnd(): void {}
-  _onTcpError(): void { this.#chunks.length = 0; }
-  _onTcpClosed(): void { this.#chunks.length = 0; }
+  _onTcpError(): void {
+    this.#chunks.length = 0;
+  }
+  _onTcpClosed(): void {
+    this.#chunks.length = 0;
+  }
 }
 
 function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
   return v;
 }

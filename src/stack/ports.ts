@@ -49,7 +49,7 @@ export class EphemeralPorts {
     }
     for (let tries = 0; tries < size; tries++) {
       const step = slot < 0 ? tries : this.#table[slot]!++;
-      const port = this.low + ((offset % size) + (step % size)) % size;
+      const port = this.low + (((offset % size) + (step % size)) % size);
       if (!inUse(port)) return port;
     }
     return -1;

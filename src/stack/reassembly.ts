@@ -39,7 +39,16 @@ export interface ReassemblyCounters {
 }
 
 export function createReassemblyCounters(): ReassemblyCounters {
-  return { reassembled: 0, atomic: 0, timeouts: 0, overlaps: 0, discarded: 0, duplicates: 0, overLimit: 0, malformed: 0 };
+  return {
+    reassembled: 0,
+    atomic: 0,
+    timeouts: 0,
+    overlaps: 0,
+    discarded: 0,
+    duplicates: 0,
+    overLimit: 0,
+    malformed: 0,
+  };
 }
 
 export const DEFAULT_REASSEMBLY_BYTES = 4 * 1024 * 1024;
@@ -116,7 +125,13 @@ export class Reassembler {
       // RFC 8200 §4.5 (and RFC 6946): an atomic fragment is a whole datagram; reassembly state
       // of the same Identification is left alone.
       this.#counters.atomic++;
-      return this.#build(packet.slice(0, f.headerLength), f.nextHeaderAt, f.protocol, [packet.subarray(f.dataStart, f.dataEnd)], length);
+      return this.#build(
+        packet.slice(0, f.headerLength),
+        f.nextHeaderAt,
+        f.protocol,
+        [packet.subarray(f.dataStart, f.dataEnd)],
+        length,
+      );
     }
     // A fragment with more to come carries a multiple of 8 bytes (RFC 8200 §4.5; in IPv4 the
     // next offset could not otherwise follow it), and none is empty.
@@ -136,8 +151,16 @@ export class Reassembler {
     let d = this.#datagrams.get(key);
     if (d === undefined) {
       d = {
-        key, expires: now + this.#timeoutMs, pieces: [], received: 0, total: -1, header: null,
-        nextHeaderAt: f.nextHeaderAt, protocol: f.protocol, cost: QUEUE_OVERHEAD, dead: false,
+        key,
+        expires: now + this.#timeoutMs,
+        pieces: [],
+        received: 0,
+        total: -1,
+        header: null,
+        nextHeaderAt: f.nextHeaderAt,
+        protocol: f.protocol,
+        cost: QUEUE_OVERHEAD,
+        dead: false,
       };
       if (!this.#makeRoom(QUEUE_OVERHEAD, null)) {
         this.#counters.overLimit++;
@@ -153,8 +176,11 @@ export class Reassembler {
     }
     // The last fragment fixes the length; anything disagreeing with it is an inconsistency,
     // treated like an overlap (Linux discards the queue the same way).
-    if ((!f.more && d.total >= 0 && d.total !== end) || (d.total >= 0 && end > d.total)
-      || (!f.more && d.pieces.length > 0 && d.pieces[d.pieces.length - 1]!.end > end)) {
+    if (
+      (!f.more && d.total >= 0 && d.total !== end) ||
+      (d.total >= 0 && end > d.total) ||
+      (!f.more && d.pieces.length > 0 && d.pieces[d.pieces.length - 1]!.end > end)
+    ) {
       this.#counters.overlaps++;
       this.#discard(d);
       return null;
@@ -197,7 +223,13 @@ export class Reassembler {
     // Sorted, disjoint, within [0, total) and adding up to total: no holes.
     this.#drop(d);
     this.#arm(); // nothing left: no timer to keep a clock busy
-    const whole = this.#build(d.header, d.nextHeaderAt, d.protocol, d.pieces.map((p) => p.data), d.total);
+    const whole = this.#build(
+      d.header,
+      d.nextHeaderAt,
+      d.protocol,
+      d.pieces.map((p) => p.data),
+      d.total,
+    );
     if (whole === null) this.#counters.overLimit++;
     else this.#counters.reassembled++;
     return whole;
@@ -213,7 +245,13 @@ export class Reassembler {
   }
 
   /** The whole datagram: the first fragment's header with the lengths fixed, then the data. */
-  #build(header: Uint8Array, nextHeaderAt: number, protocol: number, parts: Uint8Array[], total: number): Uint8Array | null {
+  #build(
+    header: Uint8Array,
+    nextHeaderAt: number,
+    protocol: number,
+    parts: Uint8Array[],
+    total: number,
+  ): Uint8Array | null {
     // IPv6's 65,535 counts the payload only (its Payload Length field); IPv4's the whole datagram.
     if (header.length + total - (ipVersionOf(header) === 6 ? 40 : 0) > MAX_DATAGRAM) return null;
     return joinFragments(header, nextHeaderAt, protocol, parts, total);
@@ -260,12 +298,15 @@ export class Reassembler {
     if (at === this.#timerAt) return;
     this.#timer?.cancel();
     this.#timerAt = at;
-    this.#timer = at === Infinity ? null : this.#clock.setTimer(at, () => {
-      this.#timer = null;
-      this.#timerAt = Infinity;
-      this.#expire(this.#clock.now());
-      this.#arm();
-    });
+    this.#timer =
+      at === Infinity
+        ? null
+        : this.#clock.setTimer(at, () => {
+            this.#timer = null;
+            this.#timerAt = Infinity;
+            this.#expire(this.#clock.now());
+            this.#arm();
+          });
     // Waiting fragments alone should not keep a process alive.
     this.#timer?.unref?.();
   }

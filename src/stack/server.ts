@@ -81,9 +81,10 @@ export class Server extends EventEmitter {
     if (this.#listener !== null) throw serverAlreadyListen();
     if (request.signal !== undefined) watchListenSignal(this, request.signal);
     if (request.callback) this.once('listening', request.callback);
-    const host = request.host?.toLowerCase() === 'localhost'
-      ? localhostAddress(this.#host.addresses)?.address ?? request.host
-      : request.host;
+    const host =
+      request.host?.toLowerCase() === 'localhost'
+        ? (localhostAddress(this.#host.addresses)?.address ?? request.host)
+        : request.host;
     let listener: EndpointListener;
     try {
       listener = this.#host.listen(request.port, host, request.backlog, () => this.#scheduleAccept(), request.ipv6Only);
@@ -95,7 +96,9 @@ export class Server extends EventEmitter {
     this.#listener = listener;
     this.#hold.update(true);
     // Not if close() came first (node:net's emitListeningNT checks for the handle).
-    process.nextTick(() => { if (this.#listener === listener) this.emit('listening'); });
+    process.nextTick(() => {
+      if (this.#listener === listener) this.emit('listening');
+    });
     return this;
   }
 
@@ -103,7 +106,9 @@ export class Server extends EventEmitter {
     const l = this.#listener;
     if (l === null) return null;
     if (l.local === null) {
-      return l.family === 4 ? { address: '0.0.0.0', family: 'IPv4', port: l.port } : { address: '::', family: 'IPv6', port: l.port };
+      return l.family === 4
+        ? { address: '0.0.0.0', family: 'IPv4', port: l.port }
+        : { address: '::', family: 'IPv6', port: l.port };
     }
     return { address: l.local.address, family: l.local.version === 4 ? 'IPv4' : 'IPv6', port: l.port };
   }
@@ -191,8 +196,12 @@ export class Server extends EventEmitter {
   #drop(ep: Endpoint): void {
     const v4 = ep.local.version === 4;
     this.emit('drop', {
-      localAddress: ep.local.address, localPort: ep.localPort, localFamily: v4 ? 'IPv4' : 'IPv6',
-      remoteAddress: ep.remoteAddress, remotePort: ep.remotePort, remoteFamily: v4 ? 'IPv4' : 'IPv6',
+      localAddress: ep.local.address,
+      localPort: ep.localPort,
+      localFamily: v4 ? 'IPv4' : 'IPv6',
+      remoteAddress: ep.remoteAddress,
+      remotePort: ep.remotePort,
+      remoteFamily: v4 ? 'IPv4' : 'IPv6',
     });
     if (ep.closed) return;
     // Closed as destroy() closes: FIN (or RST for unread data), then finished as an orphan.

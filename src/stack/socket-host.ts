@@ -36,7 +36,13 @@ export interface SocketHost {
   /** connect(), once the host is an address: allocate the port, send the SYN, attach `socket`. */
   openSocket(socket: HostedSocket, options: ConnectOptions): void;
   /** Registers a listener; throws EADDRINUSE / EADDRNOTAVAIL as node:net's listen(). */
-  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only?: boolean): EndpointListener;
+  listen(
+    port: number,
+    host: string | undefined,
+    backlog: number | undefined,
+    onAcceptable: () => void,
+    ipv6Only?: boolean,
+  ): EndpointListener;
   /** Stops a listener; handshakes not yet accepted are reset. */
   unlisten(listener: EndpointListener): void;
 }

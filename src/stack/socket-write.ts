@@ -6,7 +6,12 @@ import { Duplex } from 'node:stream';
 
 type WriteCallback = (error?: Error | null) => void;
 
-export function writeAfterFin(this: Duplex, chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+export function writeAfterFin(
+  this: Duplex,
+  chunk: unknown,
+  encoding?: BufferEncoding | WriteCallback,
+  cb?: WriteCallback,
+): boolean {
   if (!this.writableEnded) {
     return (Duplex.prototype.write as (this: Duplex, ...a: unknown[]) => boolean).call(this, chunk, encoding, cb);
   }

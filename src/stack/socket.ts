@@ -82,7 +82,9 @@ export class TcpSocket extends Duplex {
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
     const { highWaterMark, readableHighWaterMark, writableHighWaterMark } = options;
     super({
-      allowHalfOpen: options.allowHalfOpen ?? false, emitClose: false, autoDestroy: true,
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      emitClose: false,
+      autoDestroy: true,
       ...(highWaterMark !== undefined ? { highWaterMark } : {}),
       ...(readableHighWaterMark !== undefined ? { readableHighWaterMark } : {}),
       ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
@@ -92,7 +94,9 @@ export class TcpSocket extends Duplex {
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
     if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
     // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
-    this.on('end', () => { if (!this.allowHalfOpen) this.write = writeAfterFin; });
+    this.on('end', () => {
+      if (!this.allowHalfOpen) this.write = writeAfterFin;
+    });
   }
 
   // With onread, pause() and resume() stop and restart delivery themselves: no stream buffer
@@ -123,7 +127,9 @@ export class TcpSocket extends Duplex {
   }
 
   /** Legacy name of `connecting` (net.Socket still has it). */
-  get _connecting(): boolean { return this.connecting; }
+  get _connecting(): boolean {
+    return this.connecting;
+  }
 
   /**
    * Opens a connection, as net.Socket#connect: connect(port[, host][, cb]) or
@@ -184,22 +190,36 @@ export class TcpSocket extends Duplex {
 
   // ---- net.Socket members ------------------------------------------------------------------
 
-  get localAddress(): string | undefined { return this.#ep?.local.address; }
-  get localPort(): number | undefined { return this.#ep?.localPort; }
+  get localAddress(): string | undefined {
+    return this.#ep?.local.address;
+  }
+  get localPort(): number | undefined {
+    return this.#ep?.localPort;
+  }
   // The peer's name is known once connected (getpeername(2) fails before), as net.Socket.
-  get remoteAddress(): string | undefined { return this.connecting ? undefined : this.#ep?.remoteAddress; }
-  get remotePort(): number | undefined { return this.connecting ? undefined : this.#ep?.remotePort; }
-  get remoteFamily(): 'IPv4' | 'IPv6' | undefined { return this.connecting ? undefined : this.#familyName(); }
-  get localFamily(): 'IPv4' | 'IPv6' | undefined { return this.#familyName(); }
+  get remoteAddress(): string | undefined {
+    return this.connecting ? undefined : this.#ep?.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.connecting ? undefined : this.#ep?.remotePort;
+  }
+  get remoteFamily(): 'IPv4' | 'IPv6' | undefined {
+    return this.connecting ? undefined : this.#familyName();
+  }
+  get localFamily(): 'IPv4' | 'IPv6' | undefined {
+    return this.#familyName();
+  }
   /**
    * Bytes passed to write()/end(), as net.Socket counts them: those the stream has handed to the
    * socket plus those still queued in it (a UTF-8 string counts its bytes, not its characters).
    */
   get bytesWritten(): number {
     let bytes = this.#bytesWritten;
-    const queue = (this as unknown as { writableBuffer?: Array<{ chunk: Buffer | string; encoding: BufferEncoding }> }).writableBuffer;
+    const queue = (this as unknown as { writableBuffer?: Array<{ chunk: Buffer | string; encoding: BufferEncoding }> })
+      .writableBuffer;
     for (const queued of queue ?? []) {
-      bytes += typeof queued.chunk === 'string' ? Buffer.byteLength(queued.chunk, queued.encoding) : queued.chunk.length;
+      bytes +=
+        typeof queued.chunk === 'string' ? Buffer.byteLength(queued.chunk, queued.encoding) : queued.chunk.length;
     }
     return bytes;
   }
@@ -207,9 +227,13 @@ export class TcpSocket extends Duplex {
    * Bytes written and not yet handed to the engine: writableLength, as net.Socket (which gives
    * undefined before it has a handle; @types/node and we say 0).
    */
-  get bufferSize(): number { return this.writableLength; }
+  get bufferSize(): number {
+    return this.writableLength;
+  }
   /** True until connected and again once closed, as net.Socket (no handle, or connecting). */
-  get pending(): boolean { return this.#ep === null || this.connecting || this.destroyed; }
+  get pending(): boolean {
+    return this.#ep === null || this.connecting || this.destroyed;
+  }
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
     if (this.connecting) return 'opening';
     if (this.destroyed || this.#ep === null) return 'closed';
@@ -219,10 +243,14 @@ export class TcpSocket extends Duplex {
     return 'closed';
   }
   /** The TCP state of the underlying connection ('CLOSED' once detached). */
-  get tcpState(): string { return this.#ep?.state ?? 'CLOSED'; }
+  get tcpState(): string {
+    return this.#ep?.state ?? 'CLOSED';
+  }
 
   /** @internal The engine's connection (tests and diagnostics). */
-  get _connection(): Endpoint['conn'] | undefined { return this.#ep?.conn; }
+  get _connection(): Endpoint['conn'] | undefined {
+    return this.#ep?.conn;
+  }
 
   address(): { address: string; family: 'IPv4' | 'IPv6'; port: number } | Record<string, never> {
     const ep = this.#ep;
@@ -274,7 +302,9 @@ export class TcpSocket extends Duplex {
     return this;
   }
 
-  get timeout(): number | undefined { return this.#timeoutMs > 0 ? this.#timeoutMs : undefined; }
+  get timeout(): number | undefined {
+    return this.#timeoutMs > 0 ? this.#timeoutMs : undefined;
+  }
 
   /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
   ref(): this {
@@ -435,7 +465,7 @@ export class TcpSocket extends Duplex {
   #pullData(): void {
     const ep = this.#ep;
     if (ep === null || this.#pushedEnd) return;
-        let read = false;
+    let read = false;
     if (this.#onread !== null && this.#reading && ep.readable > 0) {
       const { bytes, stop } = deliverOnread(ep, this.#onread, this, () => this.#reading);
       this.bytesRead += bytes;
@@ -502,7 +532,14 @@ export class TcpSocket extends Duplex {
     if (code === 'EPIPE') syscall = 'write';
     else if (this.connecting) syscall = 'connect';
     const withAddress = syscall === 'connect' && remote !== null;
-    this.destroy(systemError(code as SystemErrorCode, syscall, withAddress ? remote.remoteAddress : undefined, withAddress ? remote.remotePort : undefined));
+    this.destroy(
+      systemError(
+        code as SystemErrorCode,
+        syscall,
+        withAddress ? remote.remoteAddress : undefined,
+        withAddress ? remote.remotePort : undefined,
+      ),
+    );
   }
 
   /** @internal */

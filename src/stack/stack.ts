@@ -5,7 +5,14 @@
 
 import type { Device } from '../link/device.js';
 import { resolveTcpConfig, type TcpConfig } from '../tcp/config.js';
-import { Connection, DEFAULT_PEER_MSS, DEFAULT_PEER_MSS_IPV6, windowScaleFor, type ConnectionEvent, type ConnectionInit } from '../tcp/connection.js';
+import {
+  Connection,
+  DEFAULT_PEER_MSS,
+  DEFAULT_PEER_MSS_IPV6,
+  windowScaleFor,
+  type ConnectionEvent,
+  type ConnectionInit,
+} from '../tcp/connection.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { KEY_TS_OFFSET, TupleHash } from '../tcp/keyed-hash.js';
 import { resetFor } from '../tcp/reset.js';
@@ -154,16 +161,22 @@ export class Stack implements SocketHost {
     this.#tsOffsets = new TupleHash(secret, KEY_TS_OFFSET);
     this.#cookies = new SynCookies(secret);
     const cookies = options.synCookies ?? true;
-    if (cookies !== true && cookies !== false && cookies !== 'always') throw new RangeError(`synCookies must be true, false or 'always', got ${String(cookies)}`);
+    if (cookies !== true && cookies !== false && cookies !== 'always')
+      throw new RangeError(`synCookies must be true, false or 'always', got ${String(cookies)}`);
     this.#synCookies = cookies;
     this.#martians = new MartianFilter(this.addresses);
     const globalChallenges = this.config.challengeAckGlobalLimit;
     this.#challengeAcks = globalChallenges > 0 ? new WindowLimit(globalChallenges, 1000) : null;
-    this.#icmp = new IcmpEndpoint(this.stats.icmp, this.clock, (packet) => this.#send(packet),
-      (version, message) => this.#icmpError(version, message));
+    this.#icmp = new IcmpEndpoint(
+      this.stats.icmp,
+      this.clock,
+      (packet) => this.#send(packet),
+      (version, message) => this.#icmpError(version, message),
+    );
     this.#reassembly = new Reassembler(this.stats.reassembly, this.clock, options.reassembly);
     this.#memory = new MemoryBudget(this.stats.memory, options.memory);
-    this.#maxConnections = options.maxConnections === undefined ? Infinity : positiveInteger('maxConnections', options.maxConnections, 1);
+    this.#maxConnections =
+      options.maxConnections === undefined ? Infinity : positiveInteger('maxConnections', options.maxConnections, 1);
     device.onReceive((packets) => this.receive(packets));
     // The stack decides what keeps the process alive, not the device's read handle.
     device.setRef?.(false);
@@ -299,7 +312,8 @@ export class Stack implements SocketHost {
       }
       const localIndex = matchLocal(locals, packet, batch.dstAddressOffset(i), version);
       if (localIndex < 0) {
-        if (this.#martians.nonUnicastDestination(packet, batch.dstAddressOffset(i), version)) this.stats.martians.nonUnicastDestination++;
+        if (this.#martians.nonUnicastDestination(packet, batch.dstAddressOffset(i), version))
+          this.stats.martians.nonUnicastDestination++;
         else ip.notOurs++;
         continue;
       }
@@ -307,7 +321,8 @@ export class Stack implements SocketHost {
       const checksum = batch.checksumState(i);
       if (checksum !== ChecksumState.GOOD) {
         // A first fragment decodes as a TCP segment whose checksum cannot be checked yet.
-        if (checksum === ChecksumState.UNVERIFIABLE && batch.fragment(i) !== 0 && this.#fragmentIn(packet, true)) continue;
+        if (checksum === ChecksumState.UNVERIFIABLE && batch.fragment(i) !== 0 && this.#fragmentIn(packet, true))
+          continue;
         if (checksum === ChecksumState.BAD) this.stats.dropped.badChecksum++;
         else this.stats.dropped.malformed++; // truncated: the IP length claims more than arrived
         continue;
@@ -318,7 +333,13 @@ export class Stack implements SocketHost {
   }
 
   /** A row that did not decode as TCP; `ipChecksum` and `fragment` are its IP columns. */
-  #receiveOther(packet: Uint8Array, code: string | undefined, ipChecksum: number, fragment: number, looped: boolean): void {
+  #receiveOther(
+    packet: Uint8Array,
+    code: string | undefined,
+    ipChecksum: number,
+    fragment: number,
+    looped: boolean,
+  ): void {
     const ip = this.stats.ip;
     const headerBad = ipChecksum === ChecksumState.BAD;
     // Fragments first, whatever the decoder made of them: a first fragment too short for its
@@ -393,7 +414,10 @@ export class Stack implements SocketHost {
     if (e === null) return false;
     const icmp = this.stats.icmp;
     const localIndex = matchLocal(this.addresses, message, e.srcOffset, version);
-    const ep = localIndex < 0 ? undefined : this.#table.lookup(this.addresses[localIndex]!, e.srcPort, message, e.dstOffset, e.dstPort);
+    const ep =
+      localIndex < 0
+        ? undefined
+        : this.#table.lookup(this.addresses[localIndex]!, e.srcPort, message, e.dstOffset, e.dstPort);
     const now = this.clock.now();
     let matched = false;
     if (ep !== undefined && e.kind === 'mtu') {
@@ -411,7 +435,14 @@ export class Stack implements SocketHost {
     return true;
   }
 
-  #tcpInput(seg: TcpSegment, local: LocalAddress, packet: Uint8Array, srcOffset: number, version: 4 | 6, now: number): void {
+  #tcpInput(
+    seg: TcpSegment,
+    local: LocalAddress,
+    packet: Uint8Array,
+    srcOffset: number,
+    version: 4 | 6,
+    now: number,
+  ): void {
     const ep = this.#table.lookup(local, seg.dstPort, packet, srcOffset, seg.srcPort);
     let reuseIss: number | undefined;
     if (ep !== undefined) {
@@ -429,9 +460,15 @@ export class Stack implements SocketHost {
       this.#drive(ep); // its 'closed' event frees the table entry for the new connection
     }
     const listener = this.#listeners.find(local, seg.dstPort);
-    const remoteAddress = () => (version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16));
+    const remoteAddress = () =>
+      version === 4 ? packet.subarray(srcOffset, srcOffset + 4) : packet.subarray(srcOffset, srcOffset + 16);
     // The ACK that returns a SYN cookie opens a connection, which counts it.
-    if (listener !== undefined && (seg.flags & (SYN | ACK | RST)) === ACK && this.#cookieAck(seg, listener, local, remoteAddress(), version, now)) return;
+    if (
+      listener !== undefined &&
+      (seg.flags & (SYN | ACK | RST)) === ACK &&
+      this.#cookieAck(seg, listener, local, remoteAddress(), version, now)
+    )
+      return;
     // Segments a connection handles are counted there; these are the ones no connection sees.
     this.stats.segmentsIn++;
     if (listener === undefined) {
@@ -477,7 +514,16 @@ export class Stack implements SocketHost {
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     if (reuseIss !== undefined) init.iss = reuseIss; // above the TIME-WAIT incarnation's numbers
     const conn = Connection.accept(init, seg, now);
-    const created = new Endpoint(tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort), conn, local, seg.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes.slice(), seg.srcPort, listener);
+    const created = new Endpoint(
+      tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort),
+      conn,
+      local,
+      seg.dstPort,
+      formatAddress(remoteBytes, 0, version),
+      remoteBytes.slice(),
+      seg.srcPort,
+      listener,
+    );
     created.inSynQueue = true;
     listener.synQueue.add(created);
     this.#table.add(created);
@@ -520,7 +566,14 @@ export class Stack implements SocketHost {
    * over TUN: 2 of 50 curl requests reset that way. A forged ACK gets nothing either (no
    * backscatter).
    */
-  #cookieAck(ack: TcpSegment, listener: EndpointListener, local: LocalAddress, remote: Uint8Array, version: 4 | 6, now: number): boolean {
+  #cookieAck(
+    ack: TcpSegment,
+    listener: EndpointListener,
+    local: LocalAddress,
+    remote: Uint8Array,
+    version: 4 | 6,
+    now: number,
+  ): boolean {
     if (this.#synCookies === false || now - listener.lastCookieAt > COOKIE_PERIOD * (COOKIE_MAX_AGE + 1)) return false;
     const options = this.#cookies.decode(local.bytes, ack.dstPort, remote, ack.srcPort, ack, now);
     if (options === 'invalid' || options === 'expired') {
@@ -541,7 +594,16 @@ export class Stack implements SocketHost {
     const init = this.#connectionInit(local, ack.dstPort, remoteBytes, ack.srcPort, now);
     init.iss = seqAdd(ack.ack, -1);
     const conn = Connection.fromCookie(init, synFromCookie(ack, options), ack, now);
-    const created = new Endpoint(tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort), conn, local, ack.dstPort, formatAddress(remoteBytes, 0, version), remoteBytes, ack.srcPort, listener);
+    const created = new Endpoint(
+      tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort),
+      conn,
+      local,
+      ack.dstPort,
+      formatAddress(remoteBytes, 0, version),
+      remoteBytes,
+      ack.srcPort,
+      listener,
+    );
     created.cookiePending = true;
     listener.cookiePending++;
     this.#table.add(created);
@@ -565,10 +627,19 @@ export class Stack implements SocketHost {
    */
   #advertisedMss(version: 4 | 6): number {
     const overhead = version === 4 ? IPV4_TCP_OVERHEAD : IPV6_TCP_OVERHEAD;
-    return Math.max(64, this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead));
+    return Math.max(
+      64,
+      this.#mssFromMtu ? this.device.mtu - overhead : Math.min(this.config.mss, this.device.mtu - overhead),
+    );
   }
 
-  #connectionInit(local: LocalAddress, localPort: number, remote: Uint8Array, remotePort: number, now: number): ConnectionInit {
+  #connectionInit(
+    local: LocalAddress,
+    localPort: number,
+    remote: Uint8Array,
+    remotePort: number,
+    now: number,
+  ): ConnectionInit {
     return {
       localPort,
       remotePort,
@@ -608,7 +679,7 @@ export class Stack implements SocketHost {
    * device's maxOffloadSize.
    */
   #send(packet: Uint8Array, segmentSize = 0): void {
-    const max = segmentSize > 0 ? this.device.maxOffloadSize ?? this.device.mtu : this.device.mtu;
+    const max = segmentSize > 0 ? (this.device.maxOffloadSize ?? this.device.mtu) : this.device.mtu;
     if (packet.length > max) {
       // Not TCP (segments fit the MSS): an echo reply to a large ping goes out in fragments.
       const fragments = segmentSize === 0 ? fragmentPacket(packet, max) : null;
@@ -667,10 +738,13 @@ export class Stack implements SocketHost {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
-      this.#memory.check(() => this.#table.values(), (ep) => {
-        ep.conn.abort(this.clock.now());
-        this.#markDirty(ep);
-      });
+      this.#memory.check(
+        () => this.#table.values(),
+        (ep) => {
+          ep.conn.abort(this.clock.now());
+          this.#markDirty(ep);
+        },
+      );
       const dirty = this.#dirty;
       // The list can grow while we go: event handlers write to sockets.
       for (let i = 0; i < dirty.length; i++) {
@@ -695,7 +769,10 @@ export class Stack implements SocketHost {
       for (let seg = conn.pollTransmit(now); seg !== null; seg = conn.pollTransmit(now)) {
         // More than one MSS of payload only comes from segmentation offload: the device cuts it.
         const mss = conn.mssSend;
-        this.#send(encodeSegmentBytes(seg, ep.local.version, ep.local.bytes, ep.remoteBytes), seg.payload.length > mss ? mss : 0);
+        this.#send(
+          encodeSegmentBytes(seg, ep.local.version, ep.local.bytes, ep.remoteBytes),
+          seg.payload.length > mss ? mss : 0,
+        );
       }
       const event = conn.pollEvent();
       if (event === null) break;
@@ -810,7 +887,6 @@ export class Stack implements SocketHost {
     if (!ref) this.#timer?.unref?.();
   }
 
-
   #onTimer(): void {
     this.#timer = null;
     this.#timerAt = Infinity;
@@ -848,7 +924,8 @@ export class Stack implements SocketHost {
   #openActive(socket: HostedSocket, options: ConnectOptions): void {
     const fail = (error: SystemError | Error) => process.nextTick(() => socket.destroy(error));
     const port = options.port;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${String(port)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new RangeError(`port must be 1..65535, got ${String(port)}`);
     const remote = parseAddress(options.host);
     if (this.#closed) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
     if (this.#table.size >= this.#maxConnections) {
@@ -858,8 +935,11 @@ export class Stack implements SocketHost {
     let local: LocalAddress | undefined;
     if (options.localAddress !== undefined) {
       const wanted = parseAddress(options.localAddress);
-      local = this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i]));
-      if (!local || local.version !== remote.version) return fail(systemError('EADDRNOTAVAIL', 'connect', options.localAddress));
+      local = this.addresses.find(
+        (l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i]),
+      );
+      if (!local || local.version !== remote.version)
+        return fail(systemError('EADDRNOTAVAIL', 'connect', options.localAddress));
     } else {
       local = this.#sourceFor(remote.version, remote.bytes);
       if (!local) return fail(systemError('ENETUNREACH', 'connect', options.host, port));
@@ -868,9 +948,11 @@ export class Stack implements SocketHost {
     let localPort: number;
     if (options.localPort !== undefined && options.localPort !== 0) {
       localPort = options.localPort;
-      if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) throw new RangeError(`localPort must be 1..65535, got ${String(localPort)}`);
+      if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535)
+        throw new RangeError(`localPort must be 1..65535, got ${String(localPort)}`);
       // bind(2) of a port a listener holds fails (Linux inet_csk_get_port), as does the same 4-tuple.
-      if (this.#listeners.conflicts(localPort, local)) return fail(systemError('EADDRINUSE', 'bind', local.address, localPort));
+      if (this.#listeners.conflicts(localPort, local))
+        return fail(systemError('EADDRINUSE', 'bind', local.address, localPort));
       if (this.#table.has(local, localPort, remote.bytes, port)) {
         return fail(systemError('EADDRINUSE', 'connect', local.address, localPort));
       }
@@ -880,7 +962,16 @@ export class Stack implements SocketHost {
     }
     const now = this.clock.now();
     const conn = Connection.connect(this.#connectionInit(local, localPort, remote.bytes, port, now), now);
-    const ep = new Endpoint(tupleKey(local, localPort, remote.bytes, port), conn, local, localPort, formatAddress(remote.bytes, 0, remote.version), remote.bytes, port, null);
+    const ep = new Endpoint(
+      tupleKey(local, localPort, remote.bytes, port),
+      conn,
+      local,
+      localPort,
+      formatAddress(remote.bytes, 0, remote.version),
+      remote.bytes,
+      port,
+      null,
+    );
     this.#table.add(ep);
     this.stats.stack.activeOpens++;
     socket.attach(ep, true);
@@ -899,13 +990,21 @@ export class Stack implements SocketHost {
   }
 
   /** SocketHost (not for applications): registers a listener; throws EADDRINUSE (a SystemError) when the port is taken. */
-  listen(port: number, host: string | undefined, backlog: number | undefined, onAcceptable: () => void, ipv6Only = false): EndpointListener {
+  listen(
+    port: number,
+    host: string | undefined,
+    backlog: number | undefined,
+    onAcceptable: () => void,
+    ipv6Only = false,
+  ): EndpointListener {
     let local: LocalAddress | null = null;
     // '0.0.0.0' takes IPv4 only, '::' (or no host) both families unless ipv6Only, as Linux.
     const family = host === '0.0.0.0' ? 4 : ipv6Only ? 6 : null;
     if (host !== undefined && host !== '0.0.0.0' && host !== '::') {
       const wanted = parseAddress(host);
-      local = this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i])) ?? null;
+      local =
+        this.addresses.find((l) => l.version === wanted.version && l.bytes.every((b, i) => b === wanted.bytes[i])) ??
+        null;
       if (local === null) throw systemError('EADDRNOTAVAIL', 'listen', host, port);
     }
     if (port === 0) {
@@ -915,7 +1014,14 @@ export class Stack implements SocketHost {
     if (this.#listeners.conflicts(port, local, family)) {
       throw systemError('EADDRINUSE', 'listen', host ?? '::', port);
     }
-    const listener = new Listener<Endpoint>(port, local, backlog ?? this.#backlog, this.#synBacklog, onAcceptable, local === null ? family : null);
+    const listener = new Listener<Endpoint>(
+      port,
+      local,
+      backlog ?? this.#backlog,
+      this.#synBacklog,
+      onAcceptable,
+      local === null ? family : null,
+    );
     this.#listeners.add(listener);
     return listener;
   }

@@ -89,7 +89,6 @@ export function allocateCopy(size: number): Uint8Array {
   return out;
 }
 
-
 /**
  * A fresh array of `size` bytes of its own, contents unspecified: for a copy that overwrites
  * every byte at once (a read of a whole receive buffer). Under Node it skips the zero-fill,

@@ -16,15 +16,15 @@ export abstract class ByteRing {
   protected storage: Uint8Array | null = null;
   protected head = 0;
   /** The most bytes asked of the current storage (reserve's `needed`) since it was acquired. */
-  private peak = 0;
+  #peak = 0;
   /**
    * Storage size the ring needed last time it held data: a busy ring that empties and fills
    * again (a reader that drains every batch) starts there, instead of growing from MIN_STORAGE
    * again with a copy of everything held at each doubling.
    */
-  private lastSize = 0;
+  #lastSize = 0;
   /** Where storage is charged (the stack's memory budget); none for a bare engine. */
-  private account: MemoryAccount | null = null;
+  #account: MemoryAccount | null = null;
 
   protected constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) {
@@ -41,8 +41,8 @@ export abstract class ByteRing {
   /** Charges this ring's storage, now and from now on, to `account` (null: to nothing). */
   chargeTo(account: MemoryAccount | null): void {
     const bytes = this.storageBytes;
-    if (this.account !== null) this.account.used -= bytes;
-    this.account = account;
+    if (this.#account !== null) this.#account.used -= bytes;
+    this.#account = account;
     if (account !== null) account.used += bytes;
   }
 
@@ -51,7 +51,7 @@ export abstract class ByteRing {
    * storage already covers (at least MIN_GUARANTEED), so it does not grow.
    */
   protected get limit(): number {
-    const a = this.account;
+    const a = this.#account;
     if (a === null || a.used <= a.pressure) return this.capacity;
     return Math.min(this.capacity, Math.max(this.storageBytes, MIN_GUARANTEED));
   }
@@ -61,16 +61,16 @@ export abstract class ByteRing {
    * front of the new storage when it grows). `needed` must not exceed capacity.
    */
   protected reserve(needed: number, live: number): Uint8Array {
-    if (needed > this.peak) this.peak = needed;
+    if (needed > this.#peak) this.#peak = needed;
     const old = this.storage;
     if (old !== null && needed <= old.length) return old;
-    let size = old === null && this.lastSize > MIN_STORAGE ? this.lastSize : MIN_STORAGE;
+    let size = old === null && this.#lastSize > MIN_STORAGE ? this.#lastSize : MIN_STORAGE;
     while (size < needed) size *= 2;
     if (old !== null && size < old.length * 2) size = old.length * 2;
     const limit = this.limit;
     if (size > limit) size = Math.max(limit, needed);
     const next = acquireBytes(size);
-    if (this.account !== null) this.account.used += size - (old === null ? 0 : old.length);
+    if (this.#account !== null) this.#account.used += size - (old === null ? 0 : old.length);
     if (old !== null) {
       if (live > 0) this.copyOut(0, live, next, 0);
       releaseBytes(old);
@@ -125,10 +125,10 @@ export abstract class ByteRing {
       // Remember what the data needed (not what the storage grew to), so a ring that once held
       // much and now holds little shrinks back on its next fill.
       let size = MIN_STORAGE;
-      while (size < this.peak && size < this.capacity) size *= 2;
-      this.lastSize = Math.min(size, this.capacity);
-      this.peak = 0;
-      if (this.account !== null) this.account.used -= this.storage.length;
+      while (size < this.#peak && size < this.capacity) size *= 2;
+      this.#lastSize = Math.min(size, this.capacity);
+      this.#peak = 0;
+      if (this.#account !== null) this.#account.used -= this.storage.length;
       releaseBytes(this.storage);
       this.storage = null;
     }

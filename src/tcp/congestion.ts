@@ -7,7 +7,15 @@
 
 import type { CongestionControl } from './congestion-control.js';
 import { Cubic } from './cubic.js';
-import { ABC_LIMIT, INITIAL_SSTHRESH, MAX_CWND, checkMss, deflateOnPartialAck, initialWindow, windowAfterRecovery } from './cwnd.js';
+import {
+  ABC_LIMIT,
+  INITIAL_SSTHRESH,
+  MAX_CWND,
+  checkMss,
+  deflateOnPartialAck,
+  initialWindow,
+  windowAfterRecovery,
+} from './cwnd.js';
 
 export { INITIAL_SSTHRESH, MAX_CWND, initialWindow };
 export type { CongestionControl } from './congestion-control.js';
@@ -18,86 +26,86 @@ export class NewReno implements CongestionControl {
     return 'newreno';
   }
 
-  private window: number;
-  private threshold = INITIAL_SSTHRESH;
+  #window: number;
+  #threshold = INITIAL_SSTHRESH;
   /** Bytes acknowledged toward the next +1 MSS in congestion avoidance (RFC 3465 §2.1). */
-  private bytesAcked = 0;
+  #bytesAcked = 0;
 
   constructor(mss: number) {
     checkMss(mss);
-    this.window = initialWindow(mss);
+    this.#window = initialWindow(mss);
   }
 
   get cwnd(): number {
-    return this.window;
+    return this.#window;
   }
 
   get ssthresh(): number {
-    return this.threshold;
+    return this.#threshold;
   }
 
   onAck(ackedBytes: number, mss: number, _now: number): void {
     if (!(ackedBytes > 0)) return;
     let acked = ackedBytes;
-    if (this.window < this.threshold) {
+    if (this.#window < this.#threshold) {
       // Slow start with byte counting: grow by what was acked, at most L*MSS per ACK.
       const grow = Math.min(acked, ABC_LIMIT * mss);
-      const room = this.threshold - this.window;
+      const room = this.#threshold - this.#window;
       if (grow <= room) {
-        this.window = Math.min(MAX_CWND, this.window + grow);
+        this.#window = Math.min(MAX_CWND, this.#window + grow);
         return;
       }
       // Crossing ssthresh: stop at it; the bytes beyond count toward congestion avoidance.
-      this.window = this.threshold;
+      this.#window = this.#threshold;
       acked -= room;
     }
     // Congestion avoidance: one MSS per cwnd's worth of acknowledged bytes.
-    this.bytesAcked += acked;
-    if (this.bytesAcked >= this.window) {
-      this.bytesAcked -= this.window;
-      this.window = Math.min(MAX_CWND, this.window + mss);
+    this.#bytesAcked += acked;
+    if (this.#bytesAcked >= this.#window) {
+      this.#bytesAcked -= this.#window;
+      this.#window = Math.min(MAX_CWND, this.#window + mss);
     }
   }
 
   onEnterRecovery(flightSize: number, mss: number, _now: number): void {
-    this.threshold = halfFlight(flightSize, mss);
-    this.window = this.threshold + 3 * mss;
-    this.bytesAcked = 0;
+    this.#threshold = halfFlight(flightSize, mss);
+    this.#window = this.#threshold + 3 * mss;
+    this.#bytesAcked = 0;
   }
 
   onDupAckInRecovery(mss: number): void {
-    this.window = Math.min(MAX_CWND, this.window + mss);
+    this.#window = Math.min(MAX_CWND, this.#window + mss);
   }
 
   onPartialAck(ackedBytes: number, mss: number): void {
-    this.window = deflateOnPartialAck(this.window, ackedBytes, mss);
+    this.#window = deflateOnPartialAck(this.#window, ackedBytes, mss);
   }
 
   onExitRecovery(flightSize: number, mss: number): void {
-    this.window = windowAfterRecovery(this.threshold, flightSize, mss);
-    this.bytesAcked = 0;
+    this.#window = windowAfterRecovery(this.#threshold, flightSize, mss);
+    this.#bytesAcked = 0;
   }
 
   onTimeout(flightSize: number, mss: number): void {
-    this.threshold = halfFlight(flightSize, mss);
-    this.window = mss;
-    this.bytesAcked = 0;
+    this.#threshold = halfFlight(flightSize, mss);
+    this.#window = mss;
+    this.#bytesAcked = 0;
   }
 
   onCongestionSignal(flightSize: number, mss: number, _now: number): void {
-    this.threshold = halfFlight(flightSize, mss);
-    this.window = this.threshold;
-    this.bytesAcked = 0;
+    this.#threshold = halfFlight(flightSize, mss);
+    this.#window = this.#threshold;
+    this.#bytesAcked = 0;
   }
 
   onIdleRestart(mss: number): void {
-    this.window = Math.min(initialWindow(mss), this.window);
-    this.bytesAcked = 0;
+    this.#window = Math.min(initialWindow(mss), this.#window);
+    this.#bytesAcked = 0;
   }
 
   undo(priorCwnd: number, priorSsthresh: number): void {
-    this.window = Math.min(MAX_CWND, Math.max(this.window, priorCwnd));
-    this.threshold = Math.max(this.threshold, priorSsthresh);
+    this.#window = Math.min(MAX_CWND, Math.max(this.#window, priorCwnd));
+    this.#threshold = Math.max(this.#threshold, priorSsthresh);
   }
 }
 
@@ -127,7 +135,6 @@ function halfFlight(flightSize: number, mss: number): number {
   return Math.max(Math.floor(Math.max(0, flightSize) / 2), 2 * mss);
 }
 
-
 /** Makes a congestion control for a new connection, given its send MSS. */
 export type Factory = (mss: number) => CongestionControl;
 
@@ -139,7 +146,8 @@ const registry = new Map<string, Factory>([
 
 /** Add (or replace) an algorithm by name, for `TcpConfig.congestionControl`. */
 export function registerCongestionControl(name: string, factory: Factory): void {
-  if (typeof name !== 'string' || name.length === 0) throw new RangeError('congestion control name must be a non-empty string');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new RangeError('congestion control name must be a non-empty string');
   registry.set(name, factory);
 }
 

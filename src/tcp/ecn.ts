@@ -22,21 +22,24 @@ export class EcnState {
   /** Negotiated: both ends agreed on the handshake. */
   enabled = false;
   /** We asked in our SYN (active open with mode 'on'). */
-  private requested = false;
+  #requested = false;
   /** Receiver: a CE mark arrived; ECE on every ACK until the sender's CWR (§6.1.3). */
-  private echo = false;
+  #echo = false;
   /** Sender: set CWR on the next new data segment (§6.1.2). */
-  private cwrPending = false;
+  #cwrPending = false;
   /** Sender: no further reduction until SND.UNA passes this (once per window, §6.1.2). */
-  private recover = 0;
-  private recoverSet = false;
+  #recover = 0;
+  #recoverSet = false;
+  readonly #mode: EcnMode;
 
-  constructor(private readonly mode: EcnMode) {}
+  constructor(mode: EcnMode) {
+    this.#mode = mode;
+  }
 
   /** Flags our SYN carries: ECE|CWR when asking (§6.1.1). */
   synFlags(): number {
-    if (this.mode !== 'on') return 0;
-    this.requested = true;
+    if (this.#mode !== 'on') return 0;
+    this.#requested = true;
     return ECE | CWR;
   }
 
@@ -58,7 +61,7 @@ export class EcnState {
 
   /** The peer's SYN-ACK: ECE without CWR agrees (a SYN-ACK with both is not an answer). */
   onSynAck(flags: number): void {
-    this.enabled = this.requested && (flags & (ECE | CWR)) === ECE;
+    this.enabled = this.#requested && (flags & (ECE | CWR)) === ECE;
   }
 
   /**
@@ -68,9 +71,9 @@ export class EcnState {
   onReceive(flags: number, ecn: number | undefined): boolean {
     if (!this.enabled) return false;
     // CWR first: a CWR segment that is itself CE-marked starts a new echo.
-    if (flags & CWR) this.echo = false;
-    if (ecn === CE && !this.echo) {
-      this.echo = true;
+    if (flags & CWR) this.#echo = false;
+    if (ecn === CE && !this.#echo) {
+      this.#echo = true;
       return true;
     }
     return false;
@@ -78,7 +81,7 @@ export class EcnState {
 
   /** ECE on our ACKs while echoing (never on SYNs). */
   ackFlags(flags: number): number {
-    return this.echo && !(flags & SYN) ? ECE : 0;
+    return this.#echo && !(flags & SYN) ? ECE : 0;
   }
 
   /**
@@ -87,10 +90,10 @@ export class EcnState {
    */
   onEce(sndUna: number, sndMax: number): boolean {
     if (!this.enabled) return false;
-    if (this.recoverSet && !seqGt(sndUna, this.recover)) return false;
-    this.recover = sndMax;
-    this.recoverSet = true;
-    this.cwrPending = true;
+    if (this.#recoverSet && !seqGt(sndUna, this.#recover)) return false;
+    this.#recover = sndMax;
+    this.#recoverSet = true;
+    this.#cwrPending = true;
     return true;
   }
 
@@ -100,8 +103,8 @@ export class EcnState {
   }
 
   takeCwr(): number {
-    if (!this.cwrPending) return 0;
-    this.cwrPending = false;
+    if (!this.#cwrPending) return 0;
+    this.#cwrPending = false;
     return CWR;
   }
 }

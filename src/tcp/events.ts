@@ -3,9 +3,19 @@
 // data, data before end-of-stream, error before closed.
 
 /** Why a connection failed, as Node's `err.code` (Linux's errno for ICMP errors). */
-export type ConnectionErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE'
+export type ConnectionErrorCode =
+  | 'ECONNREFUSED'
+  | 'ECONNRESET'
+  | 'ETIMEDOUT'
+  | 'EPIPE'
   // From ICMP errors (src/stack/icmp-errors.ts), as Linux reports them.
-  | 'EHOSTUNREACH' | 'ENETUNREACH' | 'ENOPROTOOPT' | 'EHOSTDOWN' | 'ENONET' | 'EOPNOTSUPP' | 'EACCES';
+  | 'EHOSTUNREACH'
+  | 'ENETUNREACH'
+  | 'ENOPROTOOPT'
+  | 'EHOSTDOWN'
+  | 'ENONET'
+  | 'EOPNOTSUPP'
+  | 'EACCES';
 
 /** What `Connection.pollEvent` hands out; `error` comes before `closed`. */
 export type ConnectionEvent =

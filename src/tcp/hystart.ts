@@ -24,24 +24,24 @@ export const HYSTART = Object.freeze({
 export type HyStartPhase = 'slow-start' | 'css' | 'done';
 
 export class HyStart {
-  private current: HyStartPhase = 'slow-start';
+  #current: HyStartPhase = 'slow-start';
   /** SND.NXT when the current round started; undefined before the first ACK. */
-  private windowEnd: number | undefined = undefined;
-  private lastRoundMinRtt = Infinity;
-  private currentRoundMinRtt = Infinity;
-  private rttSampleCount = 0;
-  private cssBaselineMinRtt = Infinity;
-  private cssRounds = 0;
+  #windowEnd: number | undefined = undefined;
+  #lastRoundMinRtt = Infinity;
+  #currentRoundMinRtt = Infinity;
+  #rttSampleCount = 0;
+  #cssBaselineMinRtt = Infinity;
+  #cssRounds = 0;
   /** A sample taken for the ACK being processed; applied after the round boundary check. */
-  private pendingRtt = -1;
+  #pendingRtt = -1;
 
   get phase(): HyStartPhase {
-    return this.current;
+    return this.#current;
   }
 
   /** The RTT the ACK about to be reported to onAck() measured (ms). */
   onRttSample(rtt: number): void {
-    if (rtt >= 0) this.pendingRtt = rtt;
+    if (rtt >= 0) this.#pendingRtt = rtt;
   }
 
   /**
@@ -51,47 +51,49 @@ export class HyStart {
    * ssthresh = cwnd and continues in congestion avoidance (RFC 9406 §4.3).
    */
   onAck(ack: number, sndNxt: number): HyStartPhase {
-    if (this.current === 'done') return 'done';
-    const rtt = this.pendingRtt;
-    this.pendingRtt = -1;
-    if (this.windowEnd === undefined || seqGe(ack, this.windowEnd)) {
+    if (this.#current === 'done') return 'done';
+    const rtt = this.#pendingRtt;
+    this.#pendingRtt = -1;
+    if (this.#windowEnd === undefined || seqGe(ack, this.#windowEnd)) {
       // A round ended (or the first one starts).
-      if (this.windowEnd !== undefined && this.current === 'css' && ++this.cssRounds >= HYSTART.CSS_ROUNDS) {
-        this.current = 'done';
+      if (this.#windowEnd !== undefined && this.#current === 'css' && ++this.#cssRounds >= HYSTART.CSS_ROUNDS) {
+        this.#current = 'done';
         return 'done';
       }
-      this.lastRoundMinRtt = this.currentRoundMinRtt;
-      this.currentRoundMinRtt = Infinity;
-      this.rttSampleCount = 0;
-      this.windowEnd = sndNxt;
+      this.#lastRoundMinRtt = this.#currentRoundMinRtt;
+      this.#currentRoundMinRtt = Infinity;
+      this.#rttSampleCount = 0;
+      this.#windowEnd = sndNxt;
     }
     if (rtt >= 0) {
-      if (rtt < this.currentRoundMinRtt) this.currentRoundMinRtt = rtt;
-      this.rttSampleCount++;
+      if (rtt < this.#currentRoundMinRtt) this.#currentRoundMinRtt = rtt;
+      this.#rttSampleCount++;
     }
-    if (this.rttSampleCount >= HYSTART.N_RTT_SAMPLE) {
-      if (this.current === 'slow-start') {
-        if (this.currentRoundMinRtt !== Infinity && this.lastRoundMinRtt !== Infinity) {
-          const thresh = Math.max(HYSTART.MIN_RTT_THRESH,
-            Math.min(this.lastRoundMinRtt / HYSTART.MIN_RTT_DIVISOR, HYSTART.MAX_RTT_THRESH));
-          if (this.currentRoundMinRtt >= this.lastRoundMinRtt + thresh) {
-            this.cssBaselineMinRtt = this.currentRoundMinRtt;
-            this.current = 'css';
-            this.cssRounds = 0;
+    if (this.#rttSampleCount >= HYSTART.N_RTT_SAMPLE) {
+      if (this.#current === 'slow-start') {
+        if (this.#currentRoundMinRtt !== Infinity && this.#lastRoundMinRtt !== Infinity) {
+          const thresh = Math.max(
+            HYSTART.MIN_RTT_THRESH,
+            Math.min(this.#lastRoundMinRtt / HYSTART.MIN_RTT_DIVISOR, HYSTART.MAX_RTT_THRESH),
+          );
+          if (this.#currentRoundMinRtt >= this.#lastRoundMinRtt + thresh) {
+            this.#cssBaselineMinRtt = this.#currentRoundMinRtt;
+            this.#current = 'css';
+            this.#cssRounds = 0;
           }
         }
-      } else if (this.currentRoundMinRtt < this.cssBaselineMinRtt) {
+      } else if (this.#currentRoundMinRtt < this.#cssBaselineMinRtt) {
         // The RTT came back down: the increase was spurious; resume slow start.
-        this.cssBaselineMinRtt = Infinity;
-        this.current = 'slow-start';
+        this.#cssBaselineMinRtt = Infinity;
+        this.#current = 'slow-start';
       }
     }
-    return this.current;
+    return this.#current;
   }
 
   /** Loss, ECN or a timeout ends HyStart++ for good (RFC 9406 §4.3: later slow starts are plain). */
   stop(): void {
-    this.current = 'done';
-    this.pendingRtt = -1;
+    this.#current = 'done';
+    this.#pendingRtt = -1;
   }
 }

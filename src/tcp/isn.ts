@@ -16,13 +16,14 @@ export const ISN_TICKS_PER_MS = 250;
  */
 export class IsnGenerator {
   /** F: SipHash-2-4 keyed with the secret itself over the 4-tuple. */
-  private readonly f: TupleHash;
+  readonly #f: TupleHash;
 
   /** `secret`: 16 bytes; a fresh random key (crypto.getRandomValues) when omitted. */
   constructor(secret?: Uint8Array) {
-    if (secret !== undefined && secret.length !== 16) throw new RangeError(`ISN secret must be 16 bytes, got ${secret.length}`);
+    if (secret !== undefined && secret.length !== 16)
+      throw new RangeError(`ISN secret must be 16 bytes, got ${secret.length}`);
     // TupleHash copies the key: the caller's array can change, our key must not.
-    this.f = new TupleHash(secret ?? globalThis.crypto.getRandomValues(new Uint8Array(16)), null);
+    this.#f = new TupleHash(secret ?? globalThis.crypto.getRandomValues(new Uint8Array(16)), null);
   }
 
   /**
@@ -31,7 +32,7 @@ export class IsnGenerator {
    */
   next(local: Uint8Array, localPort: number, remote: Uint8Array, remotePort: number, nowMs: number): number {
     if (!Number.isFinite(nowMs)) throw new RangeError(`nowMs must be finite, got ${nowMs}`);
-    const f = this.f.hash(local, remote, localPort, remotePort, null);
+    const f = this.#f.hash(local, remote, localPort, remotePort, null);
     const ticks = Math.floor(nowMs * ISN_TICKS_PER_MS);
     return (ticks + f) >>> 0;
   }

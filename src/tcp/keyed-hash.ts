@@ -17,9 +17,9 @@ export const KEY_EPHEMERAL_TABLE = 5;
 const MAX_MESSAGE = 16 + 16 + 2 + 2 + 4;
 
 export class TupleHash {
-  private readonly key = new Uint8Array(16);
-  private readonly message = new Uint8Array(MAX_MESSAGE);
-  private readonly digest = new Uint32Array(2);
+  readonly #key = new Uint8Array(16);
+  readonly #message = new Uint8Array(MAX_MESSAGE);
+  readonly #digest = new Uint32Array(2);
 
   /**
    * `secret`: 16 bytes (the stack's RFC 6528 key); `label` picks an independent derived key, or
@@ -28,15 +28,15 @@ export class TupleHash {
   constructor(secret: Uint8Array, label: number | null) {
     if (secret.length !== 16) throw new RangeError(`secret must be 16 bytes, got ${secret.length}`);
     if (label === null) {
-      this.key.set(secret);
+      this.#key.set(secret);
       return;
     }
     const seed = new Uint8Array(8);
     new DataView(seed.buffer).setUint32(0, label >>> 0);
-    const words = new DataView(this.key.buffer);
+    const words = new DataView(this.#key.buffer);
     for (let half = 0; half < 2; half++) {
       seed[7] = half;
-      const d = sipHash24(secret, seed, this.digest);
+      const d = sipHash24(secret, seed, this.#digest);
       words.setUint32(half * 8, d[0]!);
       words.setUint32(half * 8 + 4, d[1]!);
     }
@@ -52,7 +52,7 @@ export class TupleHash {
     if ((n !== 4 && n !== 16) || remote.length !== n) {
       throw new RangeError(`addresses must both be 4 (IPv4) or 16 (IPv6) bytes, got ${n} and ${remote.length}`);
     }
-    const m = this.message;
+    const m = this.#message;
     m.set(local, 0);
     m.set(remote, n);
     let at = 2 * n;
@@ -66,6 +66,6 @@ export class TupleHash {
       m[at++] = (extra >>> 8) & 0xff;
       m[at++] = extra & 0xff;
     }
-    return sipHash24(this.key, m.subarray(0, at), this.digest)[0]!;
+    return sipHash24(this.#key, m.subarray(0, at), this.#digest)[0]!;
   }
 }

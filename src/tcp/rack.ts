@@ -83,7 +83,7 @@ export class Rack {
     if (this.#minRtt === Infinity) return 0;
     // At least 1 ms: our clock counts whole milliseconds, and segments sent in the same tick as
     // one that is SACKed would otherwise be lost at once for any reordering.
-    return Math.max(1, Math.min(this.#reoWndMult * this.#minRtt / 4, srtt));
+    return Math.max(1, Math.min((this.#reoWndMult * this.#minRtt) / 4, srtt));
   }
 
   get reoWndMult(): number {
@@ -109,7 +109,14 @@ export class Rack {
     // Go-back-N may resend past SND.MAX's record boundary: the new part gets its own record.
     const last = r[r.length - 1];
     if (last === undefined || seqLt(last.end, end)) {
-      r.push({ start: last === undefined || seqLt(last.end, start) ? start : last.end, end, xmitTs: now, retransmitted: false, sacked: false, lost: false });
+      r.push({
+        start: last === undefined || seqLt(last.end, start) ? start : last.end,
+        end,
+        xmitTs: now,
+        retransmitted: false,
+        sacked: false,
+        lost: false,
+      });
     }
     for (let i = this.#indexAt(start); i < r.length; i++) {
       const s = r[i]!;

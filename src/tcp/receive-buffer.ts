@@ -24,47 +24,47 @@ export const DEFAULT_MAX_FRAGMENTS = 64;
 const STRIDE = 3;
 
 export class ReceiveBuffer extends ByteRing {
-  private dropped = 0;
-  private unread = 0;
-  private ranges: number[] | null = null;
-  private clock = 0;
-  private readonly maxFragments: number;
+  #dropped = 0;
+  #unread = 0;
+  #ranges: number[] | null = null;
+  #clock = 0;
+  readonly #maxFragments: number;
 
   constructor(capacity: number, maxFragments: number = DEFAULT_MAX_FRAGMENTS) {
     super(capacity);
     if (!Number.isSafeInteger(maxFragments) || maxFragments < 1) {
       throw new RangeError(`maxFragments must be a positive integer, got ${maxFragments}`);
     }
-    this.maxFragments = maxFragments;
+    this.#maxFragments = maxFragments;
   }
 
   /** In-order bytes not yet read. */
   get readable(): number {
-    return this.unread;
+    return this.#unread;
   }
 
   /** Bytes we can accept beyond RCV.NXT (capacity - readable; less under memory pressure). */
   get window(): number {
-    return Math.max(0, this.limit - this.unread);
+    return Math.max(0, this.limit - this.#unread);
   }
 
   get hasOutOfOrder(): boolean {
-    return this.ranges !== null;
+    return this.#ranges !== null;
   }
 
   /** Out-of-order fragments dropped because the range cap was reached (for stats). */
   get fragmentsDropped(): number {
-    return this.dropped;
+    return this.#dropped;
   }
 
   /** Disjoint out-of-order ranges held. */
   get outOfOrderFragments(): number {
-    return this.ranges === null ? 0 : this.ranges.length / STRIDE;
+    return this.#ranges === null ? 0 : this.#ranges.length / STRIDE;
   }
 
   /** Bytes held out of order (for stats / tests). */
   get outOfOrderBytes(): number {
-    const r = this.ranges;
+    const r = this.#ranges;
     if (r === null) return 0;
     let sum = 0;
     for (let i = 0; i < r.length; i += STRIDE) sum += r[i + 1]! - r[i]!;
@@ -84,21 +84,21 @@ export class ReceiveBuffer extends ByteRing {
       bytes = bytes.subarray(-off);
       off = 0;
     }
-    const window = this.limit - this.unread;
+    const window = this.limit - this.#unread;
     if (bytes.length === 0 || off >= window) return 0;
     if (off + bytes.length > window) bytes = bytes.subarray(0, window - off);
     const end = off + bytes.length;
-    const r = this.ranges;
+    const r = this.#ranges;
 
     if (r === null) {
       // Fast path, no held fragments: plain in-order append, or the first fragment.
-      this.reserve(this.unread + end, this.unread);
-      this.copyIn(this.unread + off, bytes);
+      this.reserve(this.#unread + end, this.#unread);
+      this.copyIn(this.#unread + off, bytes);
       if (off === 0) {
-        this.unread += end;
+        this.#unread += end;
         return end;
       }
-      this.ranges = [off, end, ++this.clock];
+      this.#ranges = [off, end, ++this.#clock];
       return 0;
     }
 
@@ -109,14 +109,14 @@ export class ReceiveBuffer extends ByteRing {
     let last = first - 1;
     while (last + 1 < count && r[(last + 1) * STRIDE]! <= end) last++;
 
-    if (off > 0 && last < first && count >= this.maxFragments) {
-      this.dropped++;
+    if (off > 0 && last < first && count >= this.#maxFragments) {
+      this.#dropped++;
       return 0;
     }
 
     const heldEnd = r[r.length - 2]!;
-    this.reserve(this.unread + end, this.unread + heldEnd);
-    this.copyIn(this.unread + off, bytes);
+    this.reserve(this.#unread + end, this.#unread + heldEnd);
+    this.copyIn(this.#unread + off, bytes);
 
     let start = off;
     let stop = end;
@@ -129,30 +129,30 @@ export class ReceiveBuffer extends ByteRing {
       // In order: RCV.NXT moves to `stop`; the merged ranges become readable and the rest shift.
       r.splice(0, (last + 1) * STRIDE);
       if (r.length === 0) {
-        this.ranges = null;
+        this.#ranges = null;
       } else {
         for (let i = 0; i < r.length; i += STRIDE) {
           r[i] = r[i]! - stop;
           r[i + 1] = r[i + 1]! - stop;
         }
       }
-      this.unread += stop;
+      this.#unread += stop;
       return stop;
     }
 
     const removed = last >= first ? (last - first + 1) * STRIDE : 0;
-    r.splice(first * STRIDE, removed, start, stop, ++this.clock);
+    r.splice(first * STRIDE, removed, start, stop, ++this.#clock);
     return 0;
   }
 
   /** Up to `max` in-order bytes (a copy), or null when nothing is readable. */
   read(max?: number): Uint8Array | null {
-    const n = max === undefined ? this.unread : Math.min(Math.max(0, Math.floor(max)), this.unread);
+    const n = max === undefined ? this.#unread : Math.min(Math.max(0, Math.floor(max)), this.#unread);
     if (n === 0) return null;
     const out = allocateUninitialized(n); // every byte is written just below
     this.copyOut(0, n, out, 0);
-    this.unread -= n;
-    if (this.unread === 0 && this.ranges === null) this.releaseStorage();
+    this.#unread -= n;
+    if (this.#unread === 0 && this.#ranges === null) this.releaseStorage();
     else this.advance(n);
     return out;
   }
@@ -163,7 +163,7 @@ export class ReceiveBuffer extends ByteRing {
    * this ACK, then the ones reported most recently). `rcvNxt` is the current RCV.NXT.
    */
   sackBlocks(rcvNxt: number, max: number): number[] {
-    const r = this.ranges;
+    const r = this.#ranges;
     if (r === null || max <= 0) return [];
     const count = r.length / STRIDE;
     const order: number[] = [];

@@ -13,13 +13,25 @@ export function resetFor(seg: TcpSegment): TcpSegment | null {
   if (seg.flags & RST) return null;
   if (seg.flags & ACK) {
     return {
-      srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack >>> 0, ack: 0,
-      flags: RST, window: 0, urgentPointer: 0, payload: EMPTY_PAYLOAD,
+      srcPort: seg.dstPort,
+      dstPort: seg.srcPort,
+      seq: seg.ack >>> 0,
+      ack: 0,
+      flags: RST,
+      window: 0,
+      urgentPointer: 0,
+      payload: EMPTY_PAYLOAD,
     };
   }
   const len = seg.payload.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
   return {
-    srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + len) >>> 0,
-    flags: RST | ACK, window: 0, urgentPointer: 0, payload: EMPTY_PAYLOAD,
+    srcPort: seg.dstPort,
+    dstPort: seg.srcPort,
+    seq: 0,
+    ack: (seg.seq + len) >>> 0,
+    flags: RST | ACK,
+    window: 0,
+    urgentPointer: 0,
+    payload: EMPTY_PAYLOAD,
   };
 }

@@ -15,37 +15,41 @@ export interface RttOptions {
 }
 
 export class RttEstimator {
-  private smoothed: number | undefined = undefined;
-  private variation: number | undefined = undefined;
-  private current: number;
-  private readonly minRto: number;
-  private readonly maxRto: number;
+  #smoothed: number | undefined = undefined;
+  #variation: number | undefined = undefined;
+  #current: number;
+  readonly #minRto: number;
+  readonly #maxRto: number;
 
   constructor(o: RttOptions) {
     const { initialRto, minRto, maxRto } = o;
-    for (const [name, v] of [['initialRto', initialRto], ['minRto', minRto], ['maxRto', maxRto]] as const) {
+    for (const [name, v] of [
+      ['initialRto', initialRto],
+      ['minRto', minRto],
+      ['maxRto', maxRto],
+    ] as const) {
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number of ms, got ${v}`);
     }
     if (minRto > maxRto) throw new RangeError(`minRto (${minRto}) exceeds maxRto (${maxRto})`);
-    this.minRto = minRto;
-    this.maxRto = maxRto;
+    this.#minRto = minRto;
+    this.#maxRto = maxRto;
     // RFC 6298 §2.1: until a measurement is made, RTO is the initial value (1 s by default).
-    this.current = this.clamp(initialRto);
+    this.#current = this.#clamp(initialRto);
   }
 
   /** Current RTO including any backoff, within [minRto, maxRto]. */
   get rto(): number {
-    return this.current;
+    return this.#current;
   }
 
   /** Smoothed RTT, undefined before the first sample. */
   get srtt(): number | undefined {
-    return this.smoothed;
+    return this.#smoothed;
   }
 
   /** RTT variation, undefined before the first sample. */
   get rttvar(): number | undefined {
-    return this.variation;
+    return this.#variation;
   }
 
   /**
@@ -54,23 +58,23 @@ export class RttEstimator {
    */
   sample(rttMs: number): void {
     if (!Number.isFinite(rttMs) || rttMs < 0) return;
-    if (this.smoothed === undefined || this.variation === undefined) {
-      this.smoothed = rttMs;
-      this.variation = rttMs / 2;
+    if (this.#smoothed === undefined || this.#variation === undefined) {
+      this.#smoothed = rttMs;
+      this.#variation = rttMs / 2;
     } else {
       // RTTVAR first: it uses the SRTT from before this sample (§2.3).
-      this.variation = 0.75 * this.variation + 0.25 * Math.abs(this.smoothed - rttMs);
-      this.smoothed = 0.875 * this.smoothed + 0.125 * rttMs;
+      this.#variation = 0.75 * this.#variation + 0.25 * Math.abs(this.#smoothed - rttMs);
+      this.#smoothed = 0.875 * this.#smoothed + 0.125 * rttMs;
     }
-    this.current = this.clamp(this.smoothed + Math.max(CLOCK_GRANULARITY_MS, K * this.variation));
+    this.#current = this.#clamp(this.#smoothed + Math.max(CLOCK_GRANULARITY_MS, K * this.#variation));
   }
 
   /** The retransmission timer expired: RTO = RTO * 2, up to maxRto (RFC 6298 §5.5). */
   backoff(): void {
-    this.current = Math.min(this.maxRto, this.current * 2);
+    this.#current = Math.min(this.#maxRto, this.#current * 2);
   }
 
-  private clamp(v: number): number {
-    return Math.min(this.maxRto, Math.max(this.minRto, v));
+  #clamp(v: number): number {
+    return Math.min(this.#maxRto, Math.max(this.#minRto, v));
   }
 }

@@ -11,19 +11,19 @@ import { seqDiff, seqGt, seqLe, seqLt } from './seq.js';
 const MAX_RANGES = 16;
 
 export class SackScoreboard {
-  private readonly ranges: number[] = [];
+  readonly #ranges: number[] = [];
 
   get isEmpty(): boolean {
-    return this.ranges.length === 0;
+    return this.#ranges.length === 0;
   }
 
   /** Number of disjoint ranges held (for tests). */
   get rangeCount(): number {
-    return this.ranges.length >>> 1;
+    return this.#ranges.length >>> 1;
   }
 
   clear(): void {
-    this.ranges.length = 0;
+    this.#ranges.length = 0;
   }
 
   /**
@@ -35,12 +35,12 @@ export class SackScoreboard {
       const left = blocks[i]! >>> 0;
       const right = blocks[i + 1]! >>> 0;
       if (!seqLt(left, right) || !seqGt(left, sndUna) || seqGt(right, sndMax)) continue;
-      this.insert(left, right);
+      this.#insert(left, right);
     }
   }
 
-  private insert(left: number, right: number): void {
-    const r = this.ranges;
+  #insert(left: number, right: number): void {
+    const r = this.#ranges;
     // First range whose end reaches left (touching counts: merge adjacent ranges).
     let i = 0;
     while (i < r.length && seqLt(r[i + 1]!, left)) i += 2;
@@ -58,7 +58,7 @@ export class SackScoreboard {
 
   /** The cumulative ACK moved to `sndUna`: forget what it covers. */
   advance(sndUna: number): void {
-    const r = this.ranges;
+    const r = this.#ranges;
     let drop = 0;
     while (drop < r.length && seqLe(r[drop + 1]!, sndUna)) drop += 2;
     if (drop > 0) r.splice(0, drop);
@@ -67,7 +67,7 @@ export class SackScoreboard {
 
   /** If `seq` lies in a reported range, the end of that range; otherwise -1. */
   sackedEndAt(seq: number): number {
-    const r = this.ranges;
+    const r = this.#ranges;
     for (let i = 0; i < r.length; i += 2) {
       if (seqLt(seq, r[i]!)) return -1;
       if (seqLt(seq, r[i + 1]!)) return r[i + 1]!;
@@ -77,14 +77,14 @@ export class SackScoreboard {
 
   /** Start of the first reported range above `seq`, or -1 when there is none. */
   nextSackedStart(seq: number): number {
-    const r = this.ranges;
+    const r = this.#ranges;
     for (let i = 0; i < r.length; i += 2) if (seqGt(r[i]!, seq)) return r[i]!;
     return -1;
   }
 
   /** Bytes reported above `seq` (what has left the network beyond it). */
   sackedAbove(seq: number): number {
-    const r = this.ranges;
+    const r = this.#ranges;
     let sum = 0;
     for (let i = 0; i < r.length; i += 2) {
       const start = r[i]!;

@@ -5,7 +5,7 @@ import { allocateCopy } from './byte-pool.js';
 import { ByteRing } from './byte-ring.js';
 
 export class SendBuffer extends ByteRing {
-  private used = 0;
+  #used = 0;
 
   constructor(capacity: number) {
     super(capacity);
@@ -13,21 +13,21 @@ export class SendBuffer extends ByteRing {
 
   /** Bytes held (unacknowledged, sent or not). */
   get length(): number {
-    return this.used;
+    return this.#used;
   }
 
   /** Room left for write(). */
   get free(): number {
-    return Math.max(0, this.limit - this.used);
+    return Math.max(0, this.limit - this.#used);
   }
 
   /** Copy min(free, data.length) bytes in; returns how many were taken. */
   write(data: Uint8Array): number {
-    const n = Math.min(this.limit - this.used, data.length);
+    const n = Math.min(this.limit - this.#used, data.length);
     if (n <= 0) return 0;
-    this.reserve(this.used + n, this.used);
-    this.copyIn(this.used, n === data.length ? data : data.subarray(0, n));
-    this.used += n;
+    this.reserve(this.#used + n, this.#used);
+    this.copyIn(this.#used, n === data.length ? data : data.subarray(0, n));
+    this.#used += n;
     return n;
   }
 
@@ -38,8 +38,8 @@ export class SendBuffer extends ByteRing {
    * SEGMENT_HEADROOM bytes of its own before it (see TcpSegment.headroom).
    */
   peek(offset: number, length: number): Uint8Array {
-    const start = Math.min(Math.max(0, offset), this.used);
-    const n = Math.min(Math.max(0, length), this.used - start);
+    const start = Math.min(Math.max(0, offset), this.#used);
+    const n = Math.min(Math.max(0, length), this.#used - start);
     const out = allocateCopy(n);
     if (n > 0) this.copyOut(start, n, out, 0);
     return out;
@@ -50,10 +50,10 @@ export class SendBuffer extends ByteRing {
    * FIN's sequence number cannot underflow). Storage is released once nothing is left.
    */
   consume(n: number): void {
-    const k = Math.min(Math.max(0, n), this.used);
+    const k = Math.min(Math.max(0, n), this.#used);
     if (k === 0) return;
-    this.used -= k;
-    if (this.used === 0) this.releaseStorage();
+    this.#used -= k;
+    if (this.#used === 0) this.releaseStorage();
     else this.advance(k);
   }
 }

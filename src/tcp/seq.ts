@@ -45,7 +45,7 @@ export function seqGe(a: number, b: number): boolean {
  * length is taken as given (0 .. 2^32), so a window larger than half the space still works.
  */
 export function seqInWindow(x: number, start: number, length: number): boolean {
-  return ((x - start) >>> 0) < length;
+  return (x - start) >>> 0 < length;
 }
 
 /** The later of two sequence numbers. */

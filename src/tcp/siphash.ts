@@ -3,7 +3,14 @@
 
 // The state is eight uint32 halves (v0..v3, high and low); module-level so hashing allocates
 // nothing. JS is single-threaded, and sipHash24 never re-enters itself.
-let v0h = 0, v0l = 0, v1h = 0, v1l = 0, v2h = 0, v2l = 0, v3h = 0, v3l = 0;
+let v0h = 0,
+  v0l = 0,
+  v1h = 0,
+  v1l = 0,
+  v2h = 0,
+  v2l = 0,
+  v3h = 0,
+  v3l = 0;
 
 function sipRound(): void {
   let lo: number, t: number;
@@ -16,7 +23,9 @@ function sipRound(): void {
   v1l = ((v1l << 13) | (t >>> 19)) >>> 0;
   v1h = (v1h ^ v0h) >>> 0;
   v1l = (v1l ^ v0l) >>> 0;
-  t = v0h; v0h = v0l; v0l = t;
+  t = v0h;
+  v0h = v0l;
+  v0l = t;
   // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
   lo = (v2l + v3l) >>> 0;
   v2h = (v2h + v3h + (lo < v2l ? 1 : 0)) >>> 0;
@@ -44,7 +53,9 @@ function sipRound(): void {
   v1l = ((v1l << 17) | (t >>> 15)) >>> 0;
   v1h = (v1h ^ v2h) >>> 0;
   v1l = (v1l ^ v2l) >>> 0;
-  t = v2h; v2h = v2l; v2l = t;
+  t = v2h;
+  v2h = v2l;
+  v2l = t;
 }
 
 function le32(b: Uint8Array, i: number): number {
@@ -66,12 +77,19 @@ function compress(mh: number, ml: number): void {
  */
 export function sipHash24(key: Uint8Array, message: Uint8Array, out: Uint32Array = new Uint32Array(2)): Uint32Array {
   if (key.length !== 16) throw new RangeError(`SipHash key must be 16 bytes, got ${key.length}`);
-  const k0l = le32(key, 0), k0h = le32(key, 4), k1l = le32(key, 8), k1h = le32(key, 12);
+  const k0l = le32(key, 0),
+    k0h = le32(key, 4),
+    k1l = le32(key, 8),
+    k1h = le32(key, 12);
   // "somepseudorandomlygeneratedbytes"
-  v0h = (k0h ^ 0x736f6d65) >>> 0; v0l = (k0l ^ 0x70736575) >>> 0;
-  v1h = (k1h ^ 0x646f7261) >>> 0; v1l = (k1l ^ 0x6e646f6d) >>> 0;
-  v2h = (k0h ^ 0x6c796765) >>> 0; v2l = (k0l ^ 0x6e657261) >>> 0;
-  v3h = (k1h ^ 0x74656462) >>> 0; v3l = (k1l ^ 0x79746573) >>> 0;
+  v0h = (k0h ^ 0x736f6d65) >>> 0;
+  v0l = (k0l ^ 0x70736575) >>> 0;
+  v1h = (k1h ^ 0x646f7261) >>> 0;
+  v1l = (k1l ^ 0x6e646f6d) >>> 0;
+  v2h = (k0h ^ 0x6c796765) >>> 0;
+  v2l = (k0l ^ 0x6e657261) >>> 0;
+  v3h = (k1h ^ 0x74656462) >>> 0;
+  v3l = (k1l ^ 0x79746573) >>> 0;
 
   const len = message.length;
   const whole = len - (len & 7);

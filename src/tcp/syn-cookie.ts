@@ -50,35 +50,50 @@ export interface CookieOptions {
 export type CookieFailure = 'expired' | 'invalid';
 
 export class SynCookies {
-  private readonly a: TupleHash;
-  private readonly b: TupleHash;
+  readonly #a: TupleHash;
+  readonly #b: TupleHash;
 
   constructor(secret: Uint8Array) {
-    this.a = new TupleHash(secret, KEY_SYN_COOKIE_A);
-    this.b = new TupleHash(secret, KEY_SYN_COOKIE_B);
+    this.#a = new TupleHash(secret, KEY_SYN_COOKIE_A);
+    this.#b = new TupleHash(secret, KEY_SYN_COOKIE_B);
   }
 
   /** Our ISS for a SYN with sequence number `peerIsn` whose MSS (or the default) is `peerMss`. */
-  encode(local: Uint8Array, localPort: number, remote: Uint8Array, remotePort: number, peerIsn: number, peerMss: number, now: number): number {
+  encode(
+    local: Uint8Array,
+    localPort: number,
+    remote: Uint8Array,
+    remotePort: number,
+    peerIsn: number,
+    peerMss: number,
+    now: number,
+  ): number {
     const count = cookieCount(now);
     let index = 0;
     while (index + 1 < COOKIE_MSS.length && COOKIE_MSS[index + 1]! <= peerMss) index++;
-    const low = (this.b.hash(local, remote, localPort, remotePort, count) + index) & LOW_MASK;
+    const low = (this.#b.hash(local, remote, localPort, remotePort, count) + index) & LOW_MASK;
     const top = (count << COUNT_SHIFT) >>> 0;
-    return seqAdd(seqAdd(this.a.hash(local, remote, localPort, remotePort), peerIsn), top + low);
+    return seqAdd(seqAdd(this.#a.hash(local, remote, localPort, remotePort), peerIsn), top + low);
   }
 
   /**
    * The options in the cookie that `ack` (a segment with only ACK among SYN/ACK/RST, for no
    * connection) returns, or why it is not one of ours.
    */
-  decode(local: Uint8Array, localPort: number, remote: Uint8Array, remotePort: number, ack: TcpSegment, now: number): CookieOptions | CookieFailure {
+  decode(
+    local: Uint8Array,
+    localPort: number,
+    remote: Uint8Array,
+    remotePort: number,
+    ack: TcpSegment,
+    now: number,
+  ): CookieOptions | CookieFailure {
     const iss = seqAdd(ack.ack, -1);
     const peerIsn = seqAdd(ack.seq, -1);
-    const v = seqAdd(seqAdd(iss, -this.a.hash(local, remote, localPort, remotePort)), -peerIsn);
+    const v = seqAdd(seqAdd(iss, -this.#a.hash(local, remote, localPort, remotePort)), -peerIsn);
     const made = v >>> COUNT_SHIFT;
     const age = (cookieCount(now) - made) & 0xff;
-    const index = (v - this.b.hash(local, remote, localPort, remotePort, made)) & LOW_MASK;
+    const index = (v - this.#b.hash(local, remote, localPort, remotePort, made)) & LOW_MASK;
     if (index >= COOKIE_MSS.length) return 'invalid';
     if (age > COOKIE_MAX_AGE) return 'expired';
     const options: CookieOptions = { mss: COOKIE_MSS[index]!, sackPermitted: false, ecn: false, timestamps: false };
@@ -103,7 +118,12 @@ export function cookieCount(now: number): number {
  * A TSval no later than `tsNow` whose low 6 bits carry the options (Linux
  * cookie_init_timestamp): the connection's later TSvals, from the same clock, stay ahead of it.
  */
-export function cookieTimestamp(tsNow: number, windowScale: number | undefined, sackPermitted: boolean, ecn: boolean): number {
+export function cookieTimestamp(
+  tsNow: number,
+  windowScale: number | undefined,
+  sackPermitted: boolean,
+  ecn: boolean,
+): number {
   const bits = (windowScale ?? WSCALE_NONE) | (sackPermitted ? SACK_BIT : 0) | (ecn ? ECN_BIT : 0);
   let ts = ((tsNow & ~TS_OPTION_BITS) | bits) >>> 0;
   if (seqGt(ts, tsNow)) ts = seqAdd(ts, -(TS_OPTION_BITS + 1));
@@ -131,8 +151,14 @@ export interface CookieSynAckInit {
 export function cookieSynAck(o: CookieSynAckInit): TcpSegment {
   const syn = o.syn;
   const seg: TcpSegment = {
-    srcPort: syn.dstPort, dstPort: syn.srcPort, seq: o.iss, ack: seqAdd(syn.seq, 1), flags: SYN | ACK,
-    window: Math.min(o.window, 0xffff), urgentPointer: 0, payload: EMPTY_PAYLOAD,
+    srcPort: syn.dstPort,
+    dstPort: syn.srcPort,
+    seq: o.iss,
+    ack: seqAdd(syn.seq, 1),
+    flags: SYN | ACK,
+    window: Math.min(o.window, 0xffff),
+    urgentPointer: 0,
+    payload: EMPTY_PAYLOAD,
   };
   seg.mss = o.mss;
   if (o.tsNow !== undefined && syn.tsVal !== undefined) {
@@ -149,8 +175,15 @@ export function cookieSynAck(o: CookieSynAckInit): TcpSegment {
 /** The SYN a validated cookie stands for: the peer's ISN, MSS and the options it carried. */
 export function synFromCookie(ack: TcpSegment, options: CookieOptions): TcpSegment {
   const syn: TcpSegment = {
-    srcPort: ack.srcPort, dstPort: ack.dstPort, seq: seqAdd(ack.seq, -1), ack: 0, flags: SYN,
-    window: ack.window, urgentPointer: 0, payload: EMPTY_PAYLOAD, mss: options.mss,
+    srcPort: ack.srcPort,
+    dstPort: ack.dstPort,
+    seq: seqAdd(ack.seq, -1),
+    ack: 0,
+    flags: SYN,
+    window: ack.window,
+    urgentPointer: 0,
+    payload: EMPTY_PAYLOAD,
+    mss: options.mss,
   };
   if (options.windowScale !== undefined) syn.windowScale = options.windowScale;
   if (options.sackPermitted) syn.sackPermitted = true;

@@ -13,7 +13,8 @@ export class WindowLimit {
 
   constructor(limit: number, windowMs: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-    if (!Number.isInteger(windowMs) || windowMs < 1) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
+    if (!Number.isInteger(windowMs) || windowMs < 1)
+      throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
     this.limit = limit;
     this.windowMs = windowMs;
   }

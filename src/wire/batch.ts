@@ -203,9 +203,16 @@ export function decodeBatchWith(
       for (let k = 0; k < rows; k++) words[at + k] = Math.min(originals[row + k]! >>> 0, 0x7fffffff);
     }
     // Offsets are absolute addresses (data pointer 0): frames may lie where the caller put them.
-    c.exports.decodeBatch(0, c.batchOffsets, c.batchLengths,
-      typeof linkType === 'number' ? 0 : c.batchLinkTypes, typeof linkType === 'number' ? linkType : 0,
-      originals === undefined ? 0 : c.batchOriginals, rows, verify);
+    c.exports.decodeBatch(
+      0,
+      c.batchOffsets,
+      c.batchLengths,
+      typeof linkType === 'number' ? 0 : c.batchLinkTypes,
+      typeof linkType === 'number' ? linkType : 0,
+      originals === undefined ? 0 : c.batchOriginals,
+      rows,
+      verify,
+    );
     if (rows === count) {
       const raw = rawColumns.get(table)!;
       raw.set(c.bytes().subarray(c.batchBase, c.batchBase + raw.length));
@@ -365,7 +372,14 @@ function stageEach(c: Codec, frameAt: (k: number) => Uint8Array, row: number, ro
 const COPY_PENDING = 0xffffffff;
 
 /** Copies a chunk's rows column by column from a batch area laid out for `capacity` rows. */
-function copyColumns(c: Codec, slots: readonly ColumnSlot[], capacity: number, table: SegmentTable, row: number, rows: number): void {
+function copyColumns(
+  c: Codec,
+  slots: readonly ColumnSlot[],
+  capacity: number,
+  table: SegmentTable,
+  row: number,
+  rows: number,
+): void {
   const buffer = c.memoryBuffer();
   let address = c.batchBase;
   for (const { name, width } of slots) {

@@ -62,7 +62,11 @@ export function combineSums(a: number, b: number, offset: number): number {
  * changes from `oldWord` to `newWord`. For a 32-bit field, apply it to each half.
  */
 export function updateChecksum(checksum: number, oldWord: number, newWord: number): number {
-  for (const [name, value] of [['checksum', checksum], ['oldWord', oldWord], ['newWord', newWord]] as const) {
+  for (const [name, value] of [
+    ['checksum', checksum],
+    ['oldWord', oldWord],
+    ['newWord', newWord],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
       throw new RangeError(`${name} must be a 16-bit unsigned integer, got ${String(value)}`);
     }
@@ -75,11 +79,18 @@ export function updateChecksum(checksum: number, oldWord: number, newWord: numbe
  * given addresses (text, or parsed as encodeTcp takes them), protocol number and transport
  * length. Feed it as `initial`.
  */
-export function pseudoHeaderSum(src: string | ParsedAddress, dst: string | ParsedAddress, protocol: number, length: number): number {
+export function pseudoHeaderSum(
+  src: string | ParsedAddress,
+  dst: string | ParsedAddress,
+  protocol: number,
+  length: number,
+): number {
   const s = toAddress(src);
   const d = toAddress(dst);
   if (s.version !== d.version) {
-    throw new TypeError(`address families differ: ${formatAddress(s.bytes, 0, s.version)} and ${formatAddress(d.bytes, 0, d.version)}`);
+    throw new TypeError(
+      `address families differ: ${formatAddress(s.bytes, 0, s.version)} and ${formatAddress(d.bytes, 0, d.version)}`,
+    );
   }
   if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) throw new RangeError('protocol must be 0..255');
   if (!Number.isInteger(length) || length < 0 || length > 0xffffffff) throw new RangeError('length out of range');

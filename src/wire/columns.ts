@@ -5,21 +5,58 @@
 
 import { BATCH_ROWS, type Codec } from './module.js';
 
-export type Column = 'status' | 'ipVersion' | 'checksumState' | 'headerLength' | 'windowScale' | 'optionMask'
-  | 'flags' | 'srcPort' | 'dstPort' | 'window' | 'urgentPointer' | 'checksum' | 'mss'
-  | 'seq' | 'ack' | 'tsValue' | 'tsEcho' | 'payloadOffset' | 'capturedPayloadLength' | 'payloadLength'
-  | 'srcAddressOffset' | 'dstAddressOffset' | 'ipChecksumState' | 'fragment';
+export type Column =
+  | 'status'
+  | 'ipVersion'
+  | 'checksumState'
+  | 'headerLength'
+  | 'windowScale'
+  | 'optionMask'
+  | 'flags'
+  | 'srcPort'
+  | 'dstPort'
+  | 'window'
+  | 'urgentPointer'
+  | 'checksum'
+  | 'mss'
+  | 'seq'
+  | 'ack'
+  | 'tsValue'
+  | 'tsEcho'
+  | 'payloadOffset'
+  | 'capturedPayloadLength'
+  | 'payloadLength'
+  | 'srcAddressOffset'
+  | 'dstAddressOffset'
+  | 'ipChecksumState'
+  | 'fragment';
 
 /** Column name -> layout name in the WASM module, in the module's column order. */
 const COLUMNS: ReadonlyArray<readonly [Column, string]> = [
-  ['status', 'STATUS'], ['ipVersion', 'IP_VERSION'], ['checksumState', 'CHECKSUM_STATE'],
-  ['headerLength', 'HEADER_LENGTH'], ['windowScale', 'WINDOW_SCALE'], ['optionMask', 'OPTION_MASK'],
-  ['flags', 'FLAGS'], ['srcPort', 'SRC_PORT'], ['dstPort', 'DST_PORT'], ['window', 'WINDOW'],
-  ['urgentPointer', 'URGENT'], ['checksum', 'CHECKSUM'], ['mss', 'MSS'], ['seq', 'SEQ'], ['ack', 'ACK'],
-  ['tsValue', 'TS_VALUE'], ['tsEcho', 'TS_ECHO'], ['payloadOffset', 'PAYLOAD_OFFSET'],
-  ['capturedPayloadLength', 'PAYLOAD_LENGTH'], ['payloadLength', 'PAYLOAD_WIRE_LENGTH'],
-  ['srcAddressOffset', 'SRC_ADDRESS_OFFSET'], ['dstAddressOffset', 'DST_ADDRESS_OFFSET'],
-  ['ipChecksumState', 'IP_CHECKSUM_STATE'], ['fragment', 'FRAGMENT'],
+  ['status', 'STATUS'],
+  ['ipVersion', 'IP_VERSION'],
+  ['checksumState', 'CHECKSUM_STATE'],
+  ['headerLength', 'HEADER_LENGTH'],
+  ['windowScale', 'WINDOW_SCALE'],
+  ['optionMask', 'OPTION_MASK'],
+  ['flags', 'FLAGS'],
+  ['srcPort', 'SRC_PORT'],
+  ['dstPort', 'DST_PORT'],
+  ['window', 'WINDOW'],
+  ['urgentPointer', 'URGENT'],
+  ['checksum', 'CHECKSUM'],
+  ['mss', 'MSS'],
+  ['seq', 'SEQ'],
+  ['ack', 'ACK'],
+  ['tsValue', 'TS_VALUE'],
+  ['tsEcho', 'TS_ECHO'],
+  ['payloadOffset', 'PAYLOAD_OFFSET'],
+  ['capturedPayloadLength', 'PAYLOAD_LENGTH'],
+  ['payloadLength', 'PAYLOAD_WIRE_LENGTH'],
+  ['srcAddressOffset', 'SRC_ADDRESS_OFFSET'],
+  ['dstAddressOffset', 'DST_ADDRESS_OFFSET'],
+  ['ipChecksumState', 'IP_CHECKSUM_STATE'],
+  ['fragment', 'FRAGMENT'],
 ];
 
 export type TypedColumn = Uint8Array | Uint16Array | Uint32Array;
@@ -37,8 +74,12 @@ export function columnSlots(c: Codec): readonly ColumnSlot[] {
   let slots = slotsByCodec.get(c);
   if (!slots) {
     const C = c.layout.COLUMN;
-    if (C.COUNT !== COLUMNS.length) throw new Error('tcpwasm: the batch columns of the WebAssembly module differ from the TypeScript side; rebuild');
-    slots = COLUMNS.map(([name, layoutName]) => ({ name, width: c.exports.columnWidth(C[layoutName as keyof typeof C]) }));
+    if (C.COUNT !== COLUMNS.length)
+      throw new Error('tcpwasm: the batch columns of the WebAssembly module differ from the TypeScript side; rebuild');
+    slots = COLUMNS.map(([name, layoutName]) => ({
+      name,
+      width: c.exports.columnWidth(C[layoutName as keyof typeof C]),
+    }));
     // Readers copy the batch area assuming this order and columnSpan's alignment: check once.
     let at = 0;
     COLUMNS.forEach(([, layoutName], i) => {

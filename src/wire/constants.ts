@@ -15,7 +15,14 @@ export const AE = 0x100;
 
 /** TCP header flag bits as they appear in `TcpHeader.flags` and `TcpSegment.flags`. */
 export const TcpFlags = Object.freeze({
-  FIN, SYN, RST, PSH, ACK, URG, ECE, CWR,
+  FIN,
+  SYN,
+  RST,
+  PSH,
+  ACK,
+  URG,
+  ECE,
+  CWR,
   /** Accurate ECN, formerly NS (RFC 3540). */
   AE,
   /** The three bits above AE are reserved; they are kept so headers re-encode exactly. */

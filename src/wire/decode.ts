@@ -34,7 +34,10 @@ function checkInput(data: Uint8Array, linkType: number, originalLength: number |
   if ((linkType & 0xffff) !== linkType || typeof linkType !== 'number') {
     throw new TypeError(`linkType must be an integer 0..65535, got ${String(linkType)}`);
   }
-  if (originalLength !== undefined && (!Number.isInteger(originalLength) || originalLength < 0 || originalLength > 0x7fffffff)) {
+  if (
+    originalLength !== undefined &&
+    (!Number.isInteger(originalLength) || originalLength < 0 || originalLength > 0x7fffffff)
+  ) {
     throw new TypeError(`originalLength must be a non-negative integer, got ${String(originalLength)}`);
   }
 }
@@ -65,13 +68,46 @@ export function decodeIp(data: Uint8Array): DecodedPacket {
  */
 interface DetailIndex {
   codec: Codec;
-  status: number; errorOffset: number; ipVersion: number; checksumState: number; ipChecksumState: number;
-  ipOffset: number; tcpOffset: number; srcOffset: number; dstOffset: number; pseudoSrc: number; pseudoDst: number;
-  ttl: number; tos: number; extensionCount: number; extensions: number; optionCount: number; options: number;
-  ipId: number; fragment: number; flowLabel: number; srcPort: number; dstPort: number; seq: number; ack: number;
-  flags: number; window: number; checksum: number; urgent: number; expected: number; headerLength: number;
-  payloadOffset: number; payloadCaptured: number; payloadWire: number; optionMask: number; mss: number;
-  windowScale: number; sackCount: number; tsValue: number; tsEcho: number; sack: number;
+  status: number;
+  errorOffset: number;
+  ipVersion: number;
+  checksumState: number;
+  ipChecksumState: number;
+  ipOffset: number;
+  tcpOffset: number;
+  srcOffset: number;
+  dstOffset: number;
+  pseudoSrc: number;
+  pseudoDst: number;
+  ttl: number;
+  tos: number;
+  extensionCount: number;
+  extensions: number;
+  optionCount: number;
+  options: number;
+  ipId: number;
+  fragment: number;
+  flowLabel: number;
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  checksum: number;
+  urgent: number;
+  expected: number;
+  headerLength: number;
+  payloadOffset: number;
+  payloadCaptured: number;
+  payloadWire: number;
+  optionMask: number;
+  mss: number;
+  windowScale: number;
+  sackCount: number;
+  tsValue: number;
+  tsEcho: number;
+  sack: number;
 }
 
 let index: DetailIndex | undefined;
@@ -82,20 +118,46 @@ function detailIndex(c: Codec): DetailIndex {
   const at = (field: number) => c.detail + field;
   return (index = {
     codec: c,
-    status: at(D.STATUS) >>> 2, errorOffset: at(D.ERROR_OFFSET) >>> 2,
-    ipVersion: at(D.IP_VERSION), checksumState: at(D.CHECKSUM_STATE), ipChecksumState: at(D.IP_CHECKSUM_STATE),
-    ipOffset: at(D.IP_OFFSET) >>> 2, tcpOffset: at(D.TCP_OFFSET) >>> 2, srcOffset: at(D.SRC_OFFSET) >>> 2,
-    dstOffset: at(D.DST_OFFSET) >>> 2, pseudoSrc: at(D.PSEUDO_SRC_OFFSET) >>> 2, pseudoDst: at(D.PSEUDO_DST_OFFSET) >>> 2,
-    ttl: at(D.TTL), tos: at(D.TOS), extensionCount: at(D.EXTENSION_COUNT), extensions: at(D.EXTENSIONS),
-    optionCount: at(D.OPTION_COUNT), options: at(D.OPTIONS),
-    ipId: at(D.IP_ID) >>> 1, fragment: at(D.FRAGMENT_FIELD) >>> 1, flowLabel: at(D.FLOW_LABEL) >>> 2,
-    srcPort: at(D.SRC_PORT) >>> 1, dstPort: at(D.DST_PORT) >>> 1, seq: at(D.SEQ) >>> 2, ack: at(D.ACK) >>> 2,
-    flags: at(D.FLAGS) >>> 1, window: at(D.WINDOW) >>> 1, checksum: at(D.CHECKSUM) >>> 1, urgent: at(D.URGENT) >>> 1,
-    expected: at(D.EXPECTED_CHECKSUM) >>> 1, headerLength: at(D.HEADER_LENGTH) >>> 1,
-    payloadOffset: at(D.PAYLOAD_OFFSET) >>> 2, payloadCaptured: at(D.PAYLOAD_CAPTURED) >>> 2,
-    payloadWire: at(D.PAYLOAD_WIRE) >>> 2, optionMask: at(D.OPTION_MASK) >>> 1, mss: at(D.MSS) >>> 1,
-    windowScale: at(D.WINDOW_SCALE), sackCount: at(D.SACK_COUNT), tsValue: at(D.TS_VALUE) >>> 2,
-    tsEcho: at(D.TS_ECHO) >>> 2, sack: at(D.SACK) >>> 2,
+    status: at(D.STATUS) >>> 2,
+    errorOffset: at(D.ERROR_OFFSET) >>> 2,
+    ipVersion: at(D.IP_VERSION),
+    checksumState: at(D.CHECKSUM_STATE),
+    ipChecksumState: at(D.IP_CHECKSUM_STATE),
+    ipOffset: at(D.IP_OFFSET) >>> 2,
+    tcpOffset: at(D.TCP_OFFSET) >>> 2,
+    srcOffset: at(D.SRC_OFFSET) >>> 2,
+    dstOffset: at(D.DST_OFFSET) >>> 2,
+    pseudoSrc: at(D.PSEUDO_SRC_OFFSET) >>> 2,
+    pseudoDst: at(D.PSEUDO_DST_OFFSET) >>> 2,
+    ttl: at(D.TTL),
+    tos: at(D.TOS),
+    extensionCount: at(D.EXTENSION_COUNT),
+    extensions: at(D.EXTENSIONS),
+    optionCount: at(D.OPTION_COUNT),
+    options: at(D.OPTIONS),
+    ipId: at(D.IP_ID) >>> 1,
+    fragment: at(D.FRAGMENT_FIELD) >>> 1,
+    flowLabel: at(D.FLOW_LABEL) >>> 2,
+    srcPort: at(D.SRC_PORT) >>> 1,
+    dstPort: at(D.DST_PORT) >>> 1,
+    seq: at(D.SEQ) >>> 2,
+    ack: at(D.ACK) >>> 2,
+    flags: at(D.FLAGS) >>> 1,
+    window: at(D.WINDOW) >>> 1,
+    checksum: at(D.CHECKSUM) >>> 1,
+    urgent: at(D.URGENT) >>> 1,
+    expected: at(D.EXPECTED_CHECKSUM) >>> 1,
+    headerLength: at(D.HEADER_LENGTH) >>> 1,
+    payloadOffset: at(D.PAYLOAD_OFFSET) >>> 2,
+    payloadCaptured: at(D.PAYLOAD_CAPTURED) >>> 2,
+    payloadWire: at(D.PAYLOAD_WIRE) >>> 2,
+    optionMask: at(D.OPTION_MASK) >>> 1,
+    mss: at(D.MSS) >>> 1,
+    windowScale: at(D.WINDOW_SCALE),
+    sackCount: at(D.SACK_COUNT),
+    tsValue: at(D.TS_VALUE) >>> 2,
+    tsEcho: at(D.TS_ECHO) >>> 2,
+    sack: at(D.SACK) >>> 2,
   });
 }
 
@@ -115,9 +177,10 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   const srcOffset = h32[x.srcOffset]!;
   const dstOffset = h32[x.dstOffset]!;
   // Addresses and IP fields are read from the placed copy in WASM memory: one monomorphic view.
-  const ip = h8[x.ipVersion] === 4
-    ? ipv4Info(h8, h16, x, ptr, ipOffset, srcOffset, dstOffset)
-    : ipv6Info(h8, h32, x, ptr, ipOffset, srcOffset, dstOffset);
+  const ip =
+    h8[x.ipVersion] === 4
+      ? ipv4Info(h8, h16, x, ptr, ipOffset, srcOffset, dstOffset)
+      : ipv6Info(h8, h32, x, ptr, ipOffset, srcOffset, dstOffset);
 
   const payloadOffset = h32[x.payloadOffset]!;
   const checksumState = h8[x.checksumState]!;
@@ -137,9 +200,18 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   const payloadLength = h32[x.payloadWire]!;
   const offsets = { ip: ipOffset, tcp: tcpOffset, payload: payloadOffset };
   // One literal per outcome, so every decoded packet of a kind shares one hidden class.
-  const packet: DecodedPacket = checksumState !== 2
-    ? { ip, tcp, payload, payloadLength, checksumStatus: CHECKSUM_STATUS[checksumState]!, offsets, expectedChecksum: h16[x.expected]! }
-    : { ip, tcp, payload, payloadLength, checksumStatus: 'unverifiable', offsets };
+  const packet: DecodedPacket =
+    checksumState !== 2
+      ? {
+          ip,
+          tcp,
+          payload,
+          payloadLength,
+          checksumStatus: CHECKSUM_STATUS[checksumState]!,
+          offsets,
+          expectedChecksum: h16[x.expected]!,
+        }
+      : { ip, tcp, payload, payloadLength, checksumStatus: 'unverifiable', offsets };
   const pseudoSrc = h32[x.pseudoSrc]!;
   const pseudoDst = h32[x.pseudoDst]!;
   if (pseudoSrc !== srcOffset || pseudoDst !== dstOffset) {
@@ -152,8 +224,15 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
   return packet;
 }
 
-function ipv4Info(h8: Uint8Array, h16: Uint16Array, x: DetailIndex, ptr: number, ipOffset: number,
-  srcOffset: number, dstOffset: number): Ipv4Info {
+function ipv4Info(
+  h8: Uint8Array,
+  h16: Uint16Array,
+  x: DetailIndex,
+  ptr: number,
+  ipOffset: number,
+  srcOffset: number,
+  dstOffset: number,
+): Ipv4Info {
   const fragment = h16[x.fragment]!;
   const at = ptr + ipOffset;
   const headerLength = (h8[at]! & 15) * 4;
@@ -175,8 +254,15 @@ function ipv4Info(h8: Uint8Array, h16: Uint16Array, x: DetailIndex, ptr: number,
   return ip;
 }
 
-function ipv6Info(h8: Uint8Array, h32: Uint32Array, x: DetailIndex, ptr: number, ipOffset: number,
-  srcOffset: number, dstOffset: number): Ipv6Info {
+function ipv6Info(
+  h8: Uint8Array,
+  h32: Uint32Array,
+  x: DetailIndex,
+  ptr: number,
+  ipOffset: number,
+  srcOffset: number,
+  dstOffset: number,
+): Ipv6Info {
   const count = h8[x.extensionCount]!;
   const extensions = new Array<number>(count);
   for (let i = 0; i < count; i++) extensions[i] = h8[x.extensions + i]!;
@@ -193,8 +279,15 @@ function ipv6Info(h8: Uint8Array, h32: Uint32Array, x: DetailIndex, ptr: number,
   };
 }
 
-function readOptions(c: Codec, h8: Uint8Array, h16: Uint16Array, h32: Uint32Array, x: DetailIndex,
-  data: Uint8Array, tcpOffset: number): TcpOptions {
+function readOptions(
+  c: Codec,
+  h8: Uint8Array,
+  h16: Uint16Array,
+  h32: Uint32Array,
+  x: DetailIndex,
+  data: Uint8Array,
+  tcpOffset: number,
+): TcpOptions {
   const count = h8[x.optionCount]!;
   if (count === 0) return { kinds: [] };
   const B = c.layout.OPTION_BIT;

@@ -28,9 +28,20 @@ function putAddress(heap: Uint8Array, at: number, bytes: Uint8Array): void {
  * segment (checksummed over the addresses' pseudo-header). `fragmentField` is the IPv4 flags +
  * fragment offset field as on the wire (0x4000 = DF). `ipOptions`: IPv4 only, at most 40 bytes.
  */
-export function putIpRequest(c: Codec, version: 4 | 6, mode: 0 | 1, src: Uint8Array, dst: Uint8Array,
-  payloadLength: number, ttl: number, tos: number, id: number, fragmentField: number, flowLabel: number,
-  ipOptions: Uint8Array | null): void {
+export function putIpRequest(
+  c: Codec,
+  version: 4 | 6,
+  mode: 0 | 1,
+  src: Uint8Array,
+  dst: Uint8Array,
+  payloadLength: number,
+  ttl: number,
+  tos: number,
+  id: number,
+  fragmentField: number,
+  flowLabel: number,
+  ipOptions: Uint8Array | null,
+): void {
   const E = c.layout.ENCODE;
   const req = c.request;
   const heap = c.bytes();
@@ -51,8 +62,17 @@ export function putIpRequest(c: Codec, version: 4 | 6, mode: 0 | 1, src: Uint8Ar
 }
 
 /** The fixed TCP header fields. `headerLength` 0 lets the encoder size the header itself. */
-export function putTcpRequest(c: Codec, srcPort: number, dstPort: number, seq: number, ack: number,
-  flags: number, window: number, urgentPointer: number, headerLength: number): void {
+export function putTcpRequest(
+  c: Codec,
+  srcPort: number,
+  dstPort: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  window: number,
+  urgentPointer: number,
+  headerLength: number,
+): void {
   const E = c.layout.ENCODE;
   const req = c.request;
   const v = c.dataView();
@@ -148,11 +168,17 @@ export const TOO_LONG = 'the packet exceeds the 65535-byte IP length limit';
 function encodeFailure(c: Codec, code: number): string {
   const E = c.layout.ENCODE;
   switch (code) {
-    case E.OPTIONS_TOO_LONG: return 'TCP options exceed 40 bytes';
-    case E.BAD_HEADER_LENGTH: return 'tcp.headerLength is below what the options need, above 60, or not a multiple of 4';
-    case E.MISSING_OPTION: return 'options.kinds lists a kind that has no typed value or unknown[] entry left';
-    case E.TOO_LONG: return TOO_LONG;
-    case E.BAD_IP_OPTIONS: return 'IPv4 options exceed 40 bytes';
-    default: return `encoder failed with code ${code}`;
+    case E.OPTIONS_TOO_LONG:
+      return 'TCP options exceed 40 bytes';
+    case E.BAD_HEADER_LENGTH:
+      return 'tcp.headerLength is below what the options need, above 60, or not a multiple of 4';
+    case E.MISSING_OPTION:
+      return 'options.kinds lists a kind that has no typed value or unknown[] entry left';
+    case E.TOO_LONG:
+      return TOO_LONG;
+    case E.BAD_IP_OPTIONS:
+      return 'IPv4 options exceed 40 bytes';
+    default:
+      return `encoder failed with code ${code}`;
   }
 }

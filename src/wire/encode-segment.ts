@@ -10,8 +10,17 @@
 
 import { codec } from './module.js';
 import {
-  beginOptions, copyPayloadIn, LINUX_OPTION_ORDER, putIpRequest, putMss, putSackBlock, putSackPermitted,
-  putTcpRequest, putTimestamp, putWindowScale, runEncoder,
+  beginOptions,
+  copyPayloadIn,
+  LINUX_OPTION_ORDER,
+  putIpRequest,
+  putMss,
+  putSackBlock,
+  putSackPermitted,
+  putTcpRequest,
+  putTimestamp,
+  putWindowScale,
+  runEncoder,
 } from './encode-request.js';
 import { encodePacket, type AddressInit } from './encode.js';
 import { allocBytes, copyBytes } from './pool.js';
@@ -126,8 +135,16 @@ function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint
       packet[12 + i] = src[i]!;
       packet[16 + i] = dst[i]!;
     }
-    let ipSum = 0x4500 + ecn + total + DONT_FRAGMENT + ((DEFAULT_HOP_LIMIT << 8) | TCP_PROTOCOL)
-      + ((src[0]! << 8) | src[1]!) + ((src[2]! << 8) | src[3]!) + ((dst[0]! << 8) | dst[1]!) + ((dst[2]! << 8) | dst[3]!);
+    let ipSum =
+      0x4500 +
+      ecn +
+      total +
+      DONT_FRAGMENT +
+      ((DEFAULT_HOP_LIMIT << 8) | TCP_PROTOCOL) +
+      ((src[0]! << 8) | src[1]!) +
+      ((src[2]! << 8) | src[3]!) +
+      ((dst[0]! << 8) | dst[1]!) +
+      ((dst[2]! << 8) | dst[3]!);
     ipSum = (ipSum & 0xffff) + (ipSum >>> 16);
     ipSum = ~((ipSum & 0xffff) + (ipSum >>> 16)) & 0xffff;
     packet[10] = ipSum >>> 8;
@@ -170,7 +187,16 @@ function encodePlain(seg: TcpSegment, version: 4 | 6, src: Uint8Array, dst: Uint
   packet[t + 15] = window & 0xff;
   packet[t + 18] = urgentPointer >>> 8;
   packet[t + 19] = urgentPointer & 0xff;
-  sum += srcPort + dstPort + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + offsetAndFlags + window + urgentPointer;
+  sum +=
+    srcPort +
+    dstPort +
+    (seq >>> 16) +
+    (seq & 0xffff) +
+    (ack >>> 16) +
+    (ack & 0xffff) +
+    offsetAndFlags +
+    window +
+    urgentPointer;
   if (tsVal !== undefined) {
     const value = tsVal >>> 0;
     const echo = (seg.tsEcr ?? 0) >>> 0;

@@ -3,8 +3,20 @@
 import { formatIpv4, formatIpv6, toAddress, type ParsedAddress } from '../base/address.js';
 import { codec, type Codec } from './module.js';
 import {
-  beginOptions, copyPayloadIn, LINUX_OPTION_ORDER, putIpRequest, putMss, putOptionKind, putRawOption, putSackBlock,
-  putSackPermitted, putTcpRequest, putTimestamp, putWindowScale, runEncoder, TOO_LONG,
+  beginOptions,
+  copyPayloadIn,
+  LINUX_OPTION_ORDER,
+  putIpRequest,
+  putMss,
+  putOptionKind,
+  putRawOption,
+  putSackBlock,
+  putSackPermitted,
+  putTcpRequest,
+  putTimestamp,
+  putWindowScale,
+  runEncoder,
+  TOO_LONG,
 } from './encode-request.js';
 import { allocBytes } from './pool.js';
 import type { TcpOptions } from './types.js';
@@ -92,10 +104,17 @@ const U32 = 0xffffffff;
 // Every value is checked here; encode-request.ts writes it into the encoder's request record.
 function writeTcp(c: Codec, tcp: TcpHeaderInit): void {
   if (typeof tcp !== 'object' || tcp === null) throw new TypeError('tcp must be an object');
-  putTcpRequest(c, int('tcp.srcPort', tcp.srcPort, U16), int('tcp.dstPort', tcp.dstPort, U16),
-    int('tcp.seq', tcp.seq, U32, 0), int('tcp.ack', tcp.ack, U32, 0), int('tcp.flags', tcp.flags, 0xfff, 0),
-    int('tcp.window', tcp.window, U16, 65535), int('tcp.urgentPointer', tcp.urgentPointer, U16, 0),
-    int('tcp.headerLength', tcp.headerLength, 60, 0));
+  putTcpRequest(
+    c,
+    int('tcp.srcPort', tcp.srcPort, U16),
+    int('tcp.dstPort', tcp.dstPort, U16),
+    int('tcp.seq', tcp.seq, U32, 0),
+    int('tcp.ack', tcp.ack, U32, 0),
+    int('tcp.flags', tcp.flags, 0xfff, 0),
+    int('tcp.window', tcp.window, U16, 65535),
+    int('tcp.urgentPointer', tcp.urgentPointer, U16, 0),
+    int('tcp.headerLength', tcp.headerLength, 60, 0),
+  );
 
   const o = tcp.options ?? NO_OPTIONS;
   const sack = o.sack;
@@ -110,8 +129,11 @@ function writeTcp(c: Codec, tcp: TcpHeaderInit): void {
   if (o.windowScale !== undefined) putWindowScale(c, int('options.windowScale', o.windowScale, U8, 0));
   if (o.sackPermitted) putSackPermitted(c);
   if (o.timestamp !== undefined) {
-    putTimestamp(c, int('options.timestamp.value', o.timestamp.value, U32, 0),
-      int('options.timestamp.echo', o.timestamp.echo, U32, 0));
+    putTimestamp(
+      c,
+      int('options.timestamp.value', o.timestamp.value, U32, 0),
+      int('options.timestamp.echo', o.timestamp.echo, U32, 0),
+    );
   }
   for (let b = 0; b < sackCount; b++) {
     // Indexed, not destructured: destructuring goes through the iterator protocol.
@@ -133,31 +155,56 @@ function writeTcp(c: Codec, tcp: TcpHeaderInit): void {
   }
 }
 
-function writeIp(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress,
-  payloadLength: number): void {
+function writeIp(
+  c: Codec,
+  mode: 0 | 1,
+  ip: IpHeaderInit<AddressInit>,
+  src: ParsedAddress,
+  dst: ParsedAddress,
+  payloadLength: number,
+): void {
   const hop = src.version === 6 && ip.hopLimit !== undefined ? ip.hopLimit : ip.ttl;
   const tos = src.version === 6 && ip.trafficClass !== undefined ? ip.trafficClass : ip.tos;
   const offset = int('ip.fragmentOffset', ip.fragmentOffset, 0x1fff * 8, 0);
   if (offset % 8 !== 0) throw new RangeError('ip.fragmentOffset must be a multiple of 8');
   const fragment = ((ip.dontFragment ?? true) ? 0x4000 : 0) | (ip.moreFragments ? 0x2000 : 0) | (offset / 8);
   const options = ip.options ?? EMPTY;
-  if (options.length > 0 && src.version === 6) throw new TypeError('ip.options are IPv4 options; IPv6 extension headers are not encoded');
+  if (options.length > 0 && src.version === 6)
+    throw new TypeError('ip.options are IPv4 options; IPv6 extension headers are not encoded');
   if (options.length > 40) throw new RangeError('IPv4 options exceed 40 bytes');
-  putIpRequest(c, src.version, mode, src.bytes, dst.bytes, payloadLength, int('ip.ttl', hop, U8, 64),
-    int('ip.tos', tos, U8, 0), int('ip.id', ip.id, U16, 0), fragment, int('ip.flowLabel', ip.flowLabel, 0xfffff, 0),
-    options);
+  putIpRequest(
+    c,
+    src.version,
+    mode,
+    src.bytes,
+    dst.bytes,
+    payloadLength,
+    int('ip.ttl', hop, U8, 64),
+    int('ip.tos', tos, U8, 0),
+    int('ip.id', ip.id, U16, 0),
+    fragment,
+    int('ip.flowLabel', ip.flowLabel, 0xfffff, 0),
+    options,
+  );
 }
 
 function describe(a: ParsedAddress): string {
   return a.version === 4 ? formatIpv4(a.bytes) : formatIpv6(a.bytes);
 }
 
-function run(c: Codec, mode: 0 | 1, ip: IpHeaderInit<AddressInit>, tcp: TcpHeaderInit, payload: Uint8Array): Uint8Array {
+function run(
+  c: Codec,
+  mode: 0 | 1,
+  ip: IpHeaderInit<AddressInit>,
+  tcp: TcpHeaderInit,
+  payload: Uint8Array,
+): Uint8Array {
   if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
   if (typeof ip !== 'object' || ip === null) throw new TypeError('ip must be an object with src and dst');
   const src = toAddress(ip.src);
   const dst = toAddress(ip.dst);
-  if (src.version !== dst.version) throw new TypeError(`address families differ: ${describe(src)} and ${describe(dst)}`);
+  if (src.version !== dst.version)
+    throw new TypeError(`address families differ: ${describe(src)} and ${describe(dst)}`);
   const payloadLength = payload.length; // read once: typed-array getters are not free
   if (payloadLength > 0xffff) throw new RangeError(TOO_LONG);
   const payloadAt = copyPayloadIn(c, payload);
@@ -187,8 +234,12 @@ export function encodePacket(packet: PacketInit<AddressInit>): Uint8Array {
 }
 
 /** Builds a bare TCP segment whose checksum covers the pseudo-header of `addresses`. */
-export function encodeTcp(tcp: TcpHeaderInit, payload: Uint8Array = EMPTY,
-  addresses: { src: AddressInit; dst: AddressInit }): Uint8Array {
-  if (typeof addresses !== 'object' || addresses === null) throw new TypeError('encodeTcp needs { src, dst } addresses for the checksum');
+export function encodeTcp(
+  tcp: TcpHeaderInit,
+  payload: Uint8Array = EMPTY,
+  addresses: { src: AddressInit; dst: AddressInit },
+): Uint8Array {
+  if (typeof addresses !== 'object' || addresses === null)
+    throw new TypeError('encodeTcp needs { src, dst } addresses for the checksum');
   return run(codec(), 1, { src: addresses.src, dst: addresses.dst }, tcp, payload);
 }

@@ -2,7 +2,15 @@
 
 /** tcpdump's order (print-tcp.c tcp_flag_values): FIN SYN RST PSH ACK URG ECE CWR AE. */
 const LETTERS: ReadonlyArray<readonly [number, string]> = [
-  [0x01, 'F'], [0x02, 'S'], [0x04, 'R'], [0x08, 'P'], [0x10, '.'], [0x20, 'U'], [0x40, 'E'], [0x80, 'W'], [0x100, 'e'],
+  [0x01, 'F'],
+  [0x02, 'S'],
+  [0x04, 'R'],
+  [0x08, 'P'],
+  [0x10, '.'],
+  [0x20, 'U'],
+  [0x40, 'E'],
+  [0x80, 'W'],
+  [0x100, 'e'],
 ];
 
 /**

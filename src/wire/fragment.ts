@@ -51,8 +51,15 @@ function readIpv4(packet: Uint8Array): FragmentRead {
   const total = readUint16(packet, 2);
   if (headerLength < 20 || total < headerLength || total > packet.length) return 'bad';
   return {
-    version: 4, headerLength, nextHeaderAt: 9, protocol: packet[9]!, id: readUint16(packet, 4),
-    offset: (field & 0x1fff) * 8, dataStart: headerLength, dataEnd: total, more: (field & MORE_FRAGMENTS_V4) !== 0,
+    version: 4,
+    headerLength,
+    nextHeaderAt: 9,
+    protocol: packet[9]!,
+    id: readUint16(packet, 4),
+    offset: (field & 0x1fff) * 8,
+    dataStart: headerLength,
+    dataEnd: total,
+    more: (field & MORE_FRAGMENTS_V4) !== 0,
   };
 }
 
@@ -77,8 +84,15 @@ function readIpv6(packet: Uint8Array): FragmentRead {
   const field = readUint16(packet, at + 2);
   const id = readUint32(packet, at + 4);
   return {
-    version: 6, headerLength: at, nextHeaderAt, protocol: packet[at]!, id,
-    offset: field & 0xfff8, dataStart: at + 8, dataEnd: end, more: (field & 1) !== 0,
+    version: 6,
+    headerLength: at,
+    nextHeaderAt,
+    protocol: packet[at]!,
+    id,
+    offset: field & 0xfff8,
+    dataStart: at + 8,
+    dataEnd: end,
+    more: (field & 1) !== 0,
   };
 }
 
@@ -155,7 +169,13 @@ function fragmentIpv6(packet: Uint8Array, mtu: number, id: Uint8Array): Uint8Arr
  * fragment word cleared and checksum refilled; IPv6's Fragment header dropped, the header before
  * it (Next Header byte at `nextHeaderAt`) naming `protocol` instead (RFC 8200 §4.5).
  */
-export function joinFragments(header: Uint8Array, nextHeaderAt: number, protocol: number, parts: readonly Uint8Array[], total: number): Uint8Array {
+export function joinFragments(
+  header: Uint8Array,
+  nextHeaderAt: number,
+  protocol: number,
+  parts: readonly Uint8Array[],
+  total: number,
+): Uint8Array {
   const size = header.length + total;
   const out = new Uint8Array(size);
   out.set(header);

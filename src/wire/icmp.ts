@@ -24,7 +24,10 @@ export interface EchoMessage {
 
 /** The ICMP(v6) checksum of a message (its checksum field included) is right. */
 export function icmpChecksumValid(version: 4 | 6, message: Uint8Array, src: Uint8Array, dst: Uint8Array): boolean {
-  const initial = version === 4 ? 0 : pseudoHeaderSum({ version: 6, bytes: src }, { version: 6, bytes: dst }, ICMPV6_PROTOCOL, message.length);
+  const initial =
+    version === 4
+      ? 0
+      : pseudoHeaderSum({ version: 6, bytes: src }, { version: 6, bytes: dst }, ICMPV6_PROTOCOL, message.length);
   return internetChecksum(message, initial) === 0;
 }
 
@@ -42,7 +45,9 @@ export function readEcho(message: Uint8Array): EchoMessage | null {
 
 /** A complete IPv4 or IPv6 packet carrying one echo message from `src` to `dst`. */
 export function buildEchoPacket(
-  version: 4 | 6, src: Uint8Array, dst: Uint8Array,
+  version: 4 | 6,
+  src: Uint8Array,
+  dst: Uint8Array,
   echo: { type: number; identifier: number; sequence: number; data: Uint8Array },
   hopLimit = 64,
 ): Uint8Array {
@@ -80,7 +85,12 @@ export function buildEchoPacket(
     packet[7] = hopLimit;
     packet.set(src, 8);
     packet.set(dst, 24);
-    const initial = pseudoHeaderSum({ version: 6, bytes: src }, { version: 6, bytes: dst }, ICMPV6_PROTOCOL, messageLength);
+    const initial = pseudoHeaderSum(
+      { version: 6, bytes: src },
+      { version: 6, bytes: dst },
+      ICMPV6_PROTOCOL,
+      messageLength,
+    );
     const sum = internetChecksum(message, initial);
     message[2] = sum >> 8;
     message[3] = sum & 0xff;

@@ -69,7 +69,14 @@ export function upperLayer(packet: Uint8Array): UpperLayer | null {
     const total = readUint16(packet, 2);
     const fragment = readUint16(packet, 6) & 0x3fff; // MF bit + offset
     if (headerLength < 20 || total < headerLength || total > packet.length || fragment !== 0) return null;
-    return { version: 4, protocol: packet[9]!, offset: headerLength, length: total - headerLength, srcOffset: 12, dstOffset: 16 };
+    return {
+      version: 4,
+      protocol: packet[9]!,
+      offset: headerLength,
+      length: total - headerLength,
+      srcOffset: 12,
+      dstOffset: 16,
+    };
   }
   if (version === 6) {
     if (packet.length < 40) return null;

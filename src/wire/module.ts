@@ -33,8 +33,16 @@ export interface CodecExports {
   pseudoSum6(src: number, dst: number, protocol: number, length: number): number;
   decodeDetail(ptr: number, len: number, linkType: number, originalLength: number, out: number): number;
   configureBatch(base: number, capacity: number): void;
-  decodeBatch(data: number, offsets: number, lengths: number, linkTypes: number, linkType: number,
-    originals: number, count: number, verify: number): number;
+  decodeBatch(
+    data: number,
+    offsets: number,
+    lengths: number,
+    linkTypes: number,
+    linkType: number,
+    originals: number,
+    count: number,
+    verify: number,
+  ): number;
   encode(request: number, payload: number): number;
   columnWidth(column: number): number;
   columnOffset(column: number, capacity: number): number;
@@ -76,30 +84,30 @@ export class Codec {
   readonly batchOriginals: number;
   readonly batchLinkTypes: number;
   /** First byte of the caller's input area (inputArea); the copy area follows it. */
-  private inputStart: number;
+  #inputStart: number;
   /** Pinned regions in use, and those freed for reuse (see allocateRegion). */
-  private readonly regions: MemoryRegion[] = [];
-  private readonly freeRegions: MemoryRegion[] = [];
+  readonly #regions: MemoryRegion[] = [];
+  readonly #freeRegions: MemoryRegion[] = [];
   /** Bytes of the caller's input area, as last asked for with inputView. */
-  private userBytes = 0;
+  #userBytes = 0;
   /** First byte of the copy area, where inputs are copied in; extends to the end of memory. */
-  private copyBase: number;
-  private heap: Uint8Array;
-  private view: DataView;
-  private words: Uint32Array;
-  private halves: Uint16Array;
-  private buffer: ArrayBuffer;
+  #copyBase: number;
+  #heap: Uint8Array;
+  #view: DataView;
+  #words: Uint32Array;
+  #halves: Uint16Array;
+  #buffer: ArrayBuffer;
   /** Bytes of WASM memory (memory.buffer.byteLength), kept with the views. */
-  private capacity: number;
-  private lastResident: Uint8Array | undefined;
-  private lastFrom = 0;
-  private lastLength = 0;
+  #capacity: number;
+  #lastResident: Uint8Array | undefined;
+  #lastFrom = 0;
+  #lastLength = 0;
   /** Length of the input the last placeCounted call placed. */
   placedLength = 0;
   /** memory.buffer replacements so far (see generation). */
-  private generations = 0;
+  #generations = 0;
   /** Rows the WASM batch columns are currently laid out for (see configureColumns). */
-  private batchCapacity = BATCH_ROWS;
+  #batchCapacity = BATCH_ROWS;
 
   constructor(exports: CodecExports, variant: CodecVariant) {
     this.exports = exports;
@@ -115,21 +123,21 @@ export class Codec {
     this.batchLengths = this.batchOffsets + BATCH_ROWS * 4;
     this.batchOriginals = this.batchLengths + BATCH_ROWS * 4;
     this.batchLinkTypes = this.batchOriginals + BATCH_ROWS * 4;
-    this.inputStart = align(this.batchLinkTypes + BATCH_ROWS * 2, 64);
-    this.copyBase = this.inputBase;
+    this.#inputStart = align(this.batchLinkTypes + BATCH_ROWS * 2, 64);
+    this.#copyBase = this.inputBase;
     exports.configureBatch(this.batchBase, BATCH_ROWS);
-    this.ensureCapacity(this.inputBase + PAGE);
-    this.heap = new Uint8Array(exports.memory.buffer);
-    this.view = new DataView(exports.memory.buffer);
-    this.words = new Uint32Array(exports.memory.buffer);
-    this.halves = new Uint16Array(exports.memory.buffer);
-    this.buffer = exports.memory.buffer;
-    this.capacity = this.buffer.byteLength;
+    this.#ensureCapacity(this.inputBase + PAGE);
+    this.#heap = new Uint8Array(exports.memory.buffer);
+    this.#view = new DataView(exports.memory.buffer);
+    this.#words = new Uint32Array(exports.memory.buffer);
+    this.#halves = new Uint16Array(exports.memory.buffer);
+    this.#buffer = exports.memory.buffer;
+    this.#capacity = this.#buffer.byteLength;
   }
 
   /** First byte of the caller's input area (inputArea); moves up when a region is allocated. */
   get inputBase(): number {
-    return this.inputStart;
+    return this.#inputStart;
   }
 
   /**
@@ -144,41 +152,41 @@ export class Codec {
       throw new RangeError(`region length must be an integer 1..${MAX_REGION}, got ${String(length)}`);
     }
     let best = -1;
-    for (let i = 0; i < this.freeRegions.length; i++) {
-      const free = this.freeRegions[i]!;
-      if (free.length >= length && (best < 0 || free.length < this.freeRegions[best]!.length)) best = i;
+    for (let i = 0; i < this.#freeRegions.length; i++) {
+      const free = this.#freeRegions[i]!;
+      if (free.length >= length && (best < 0 || free.length < this.#freeRegions[best]!.length)) best = i;
     }
     if (best >= 0) {
-      const region = this.freeRegions.splice(best, 1)[0]!;
-      this.regions.push(region);
+      const region = this.#freeRegions.splice(best, 1)[0]!;
+      this.#regions.push(region);
       return region;
     }
-    const region: MemoryRegion = { offset: this.inputStart, length: align(length, 64) };
-    const oldInput = this.inputStart;
-    const oldCopy = this.copyBase;
-    this.inputStart = region.offset + region.length;
-    this.copyBase = this.inputStart + (oldCopy - oldInput);
-    this.ensureCapacity(this.copyBase);
-    if (this.userBytes > 0) this.heap.copyWithin(this.inputStart, oldInput, oldInput + this.userBytes);
+    const region: MemoryRegion = { offset: this.#inputStart, length: align(length, 64) };
+    const oldInput = this.#inputStart;
+    const oldCopy = this.#copyBase;
+    this.#inputStart = region.offset + region.length;
+    this.#copyBase = this.#inputStart + (oldCopy - oldInput);
+    this.#ensureCapacity(this.#copyBase);
+    if (this.#userBytes > 0) this.#heap.copyWithin(this.#inputStart, oldInput, oldInput + this.#userBytes);
     // Detach every view of the old buffer (grow(0) still replaces memory.buffer): a view of
     // the input area taken before would now read the region.
     this.exports.memory.grow(0);
-    this.refresh();
-    this.regions.push(region);
+    this.#refresh();
+    this.#regions.push(region);
     return region;
   }
 
   /** Returns a region from allocateRegion for reuse. */
   freeRegion(region: MemoryRegion): void {
-    const at = this.regions.indexOf(region);
+    const at = this.#regions.indexOf(region);
     if (at < 0) return;
-    this.regions.splice(at, 1);
-    this.freeRegions.push(region);
+    this.#regions.splice(at, 1);
+    this.#freeRegions.push(region);
   }
 
   /** True when [offset, offset + length) lies wholly in one region in use (see allocateRegion). */
   isPinned(offset: number, length: number): boolean {
-    const regions = this.regions;
+    const regions = this.#regions;
     for (let i = 0; i < regions.length; i++) {
       const r = regions[i]!;
       if (offset >= r.offset && offset + length <= r.offset + r.length) return true;
@@ -194,7 +202,7 @@ export class Codec {
   pinnedAt(data: Uint8Array, at: number, length: number): number {
     // The cheap numeric test first: reading .buffer costs ~15 ns, and ordinary arrays start at
     // offsets that lie in no region.
-    return this.isPinned(at, length) && data.buffer === this.buffer ? at : -1;
+    return this.isPinned(at, length) && data.buffer === this.#buffer ? at : -1;
   }
 
   // The views below are replaced whenever memory grows, and memory only grows in
@@ -203,21 +211,21 @@ export class Codec {
 
   /** Bytes of WASM memory. */
   bytes(): Uint8Array {
-    return this.heap;
+    return this.#heap;
   }
 
   dataView(): DataView {
-    return this.view;
+    return this.#view;
   }
 
   /** WASM memory as 32-bit words (index = address / 4), for filling batch descriptors. */
   u32(): Uint32Array {
-    return this.words;
+    return this.#words;
   }
 
   /** WASM memory as 16-bit words (index = address / 2), for reading aligned record fields. */
   u16(): Uint16Array {
-    return this.halves;
+    return this.#halves;
   }
 
   /**
@@ -226,22 +234,22 @@ export class Codec {
    * are not trusted: the codec writes its records, columns and copies there.
    */
   isResident(data: Uint8Array): boolean {
-    return this.residentAt(data, data.byteOffset, data.length);
+    return this.#residentAt(data, data.byteOffset, data.length);
   }
 
   /** isResident with the view's byteOffset and length already read (each read costs ~5 ns). */
-  private residentAt(data: Uint8Array, at: number, length: number): boolean {
+  #residentAt(data: Uint8Array, at: number, length: number): boolean {
     // byteOffset first: reading .buffer costs ~15 ns in V8 (a builtin call, not inlined), and
     // most arrays start below the input area's address (fresh arrays at 0, Node's pooled
     // Buffers below 8 KiB). The last view found resident is remembered: callers that keep
     // summing or decoding one inputArea view skip .buffer entirely. (A view of a buffer since
     // detached by a grow has byteOffset 0, so it fails the first test.)
-    if (at < this.inputStart) return false;
-    if (data === this.lastResident) return true;
-    if (at + length > this.inputStart + this.userBytes || data.buffer !== this.memoryBuffer()) return false;
-    this.lastResident = data;
-    this.lastFrom = at;
-    this.lastLength = length;
+    if (at < this.#inputStart) return false;
+    if (data === this.#lastResident) return true;
+    if (at + length > this.#inputStart + this.#userBytes || data.buffer !== this.memoryBuffer()) return false;
+    this.#lastResident = data;
+    this.#lastFrom = at;
+    this.#lastLength = length;
     return true;
   }
 
@@ -251,17 +259,17 @@ export class Codec {
    * whether to take a new view (see viewAt()).
    */
   get generation(): number {
-    return this.generations;
+    return this.#generations;
   }
 
   /** A view of `length` bytes at `offset` in the current memory.buffer. */
   viewAt(offset: number, length: number): Uint8Array {
-    return new Uint8Array(this.buffer, offset, length);
+    return new Uint8Array(this.#buffer, offset, length);
   }
 
   /** The current memory.buffer (reading the WebAssembly property is slower than a field). */
   memoryBuffer(): ArrayBufferLike {
-    return this.buffer;
+    return this.#buffer;
   }
 
   /** The address of `data` in WASM memory, copying it to the copy area (at `at`) unless resident. */
@@ -275,9 +283,9 @@ export class Codec {
    * getter costs ~5 ns on this V8, as much as summing 40 bytes in WASM.
    */
   placeCounted(data: Uint8Array): number {
-    if (data === this.lastResident) {
-      this.placedLength = this.lastLength;
-      return this.lastFrom;
+    if (data === this.#lastResident) {
+      this.placedLength = this.#lastLength;
+      return this.#lastFrom;
     }
     const n = data.length;
     this.placedLength = n;
@@ -286,7 +294,7 @@ export class Codec {
 
   /** place() with the view's byteOffset and length already read (each read costs ~5 ns). */
   placeSized(data: Uint8Array, from: number, n: number, at = 0): number {
-    return this.residentAt(data, from, n) ? from : this.copySized(data, from, n, at);
+    return this.#residentAt(data, from, n) ? from : this.#copySized(data, from, n, at);
   }
 
   /**
@@ -294,9 +302,9 @@ export class Codec {
    * of it. Inputs copied in later go after it, so they never overwrite it.
    */
   inputView(length: number): Uint8Array {
-    this.userBytes = length;
-    this.copyBase = align(this.inputBase + length, 64);
-    this.lastResident = undefined;
+    this.#userBytes = length;
+    this.#copyBase = align(this.inputBase + length, 64);
+    this.#lastResident = undefined;
     this.reserveInput(0);
     return new Uint8Array(this.memoryBuffer(), this.inputBase, length);
   }
@@ -307,9 +315,9 @@ export class Codec {
    * table's buffer and leave in one copy.
    */
   configureColumns(capacity: number): void {
-    if (capacity !== this.batchCapacity) {
+    if (capacity !== this.#batchCapacity) {
       this.exports.configureBatch(this.batchBase, capacity);
-      this.batchCapacity = capacity;
+      this.#batchCapacity = capacity;
     }
   }
 
@@ -317,46 +325,46 @@ export class Codec {
   reserveInput(length: number): number {
     // A cached size, not heap.length: typed-array getters cost ~5 ns each on V8's hot path, and
     // memory only grows here (the WASM module never grows it itself).
-    if (this.copyBase + length > this.capacity) this.ensureCapacity(this.copyBase + length);
-    return this.copyBase;
+    if (this.#copyBase + length > this.#capacity) this.#ensureCapacity(this.#copyBase + length);
+    return this.#copyBase;
   }
 
   /** Copies `data` to the copy area (at `at` bytes into it) and returns its address. */
   copyIn(data: Uint8Array, at = 0): number {
-    return this.copySized(data, data.byteOffset, data.length, at);
+    return this.#copySized(data, data.byteOffset, data.length, at);
   }
 
   /** copyIn with the view's byteOffset (`from`) and length already read. */
-  private copySized(data: Uint8Array, from: number, n: number, at: number): number {
-    const heap = this.heap;
+  #copySized(data: Uint8Array, from: number, n: number, at: number): number {
+    const heap = this.#heap;
     const ptr = this.reserveInput(at + n) + at;
     if (n === 0) return ptr;
     // A view of WASM memory itself (outside the caller's area) is detached if reserving grew
     // memory: read the same bytes through the new buffer.
-    if (this.heap !== heap && data.length !== n) data = new Uint8Array(this.memoryBuffer(), from, n);
-    this.heap.set(data, ptr);
+    if (this.#heap !== heap && data.length !== n) data = new Uint8Array(this.memoryBuffer(), from, n);
+    this.#heap.set(data, ptr);
     return ptr;
   }
 
-  private ensureCapacity(end: number): void {
+  #ensureCapacity(end: number): void {
     const memory = this.exports.memory;
     const have = memory.buffer.byteLength;
     if (end <= have) return;
     memory.grow(Math.ceil((end - have) / PAGE));
-    this.refresh();
+    this.#refresh();
   }
 
   // The one place views of WASM memory are remade: every view the codec hands out or keeps is
   // either re-read from here per use (bytes(), u32()...) or checked against `generation`.
-  private refresh(): void {
-    this.generations++;
-    this.lastResident = undefined; // detached now: it reads as empty
-    this.heap = new Uint8Array(this.exports.memory.buffer);
-    this.view = new DataView(this.exports.memory.buffer);
-    this.words = new Uint32Array(this.exports.memory.buffer);
-    this.halves = new Uint16Array(this.exports.memory.buffer);
-    this.buffer = this.exports.memory.buffer;
-    this.capacity = this.buffer.byteLength;
+  #refresh(): void {
+    this.#generations++;
+    this.#lastResident = undefined; // detached now: it reads as empty
+    this.#heap = new Uint8Array(this.exports.memory.buffer);
+    this.#view = new DataView(this.exports.memory.buffer);
+    this.#words = new Uint32Array(this.exports.memory.buffer);
+    this.#halves = new Uint16Array(this.exports.memory.buffer);
+    this.#buffer = this.exports.memory.buffer;
+    this.#capacity = this.#buffer.byteLength;
   }
 }
 
@@ -369,16 +377,18 @@ function wasmUrl(variant: CodecVariant): URL {
   // literal per file: Vite and webpack 5 emit the asset and rewrite the URL only for
   // `new URL('literal', import.meta.url)`.
   switch (variant) {
-    case 'simd': return new URL('../../build/tcpwasm.wasm', import.meta.url);
-    case 'scalar': return new URL('../../build/tcpwasm-nosimd.wasm', import.meta.url);
-    case 'debug': return new URL('../../build/tcpwasm-debug.wasm', import.meta.url);
+    case 'simd':
+      return new URL('../../build/tcpwasm.wasm', import.meta.url);
+    case 'scalar':
+      return new URL('../../build/tcpwasm-nosimd.wasm', import.meta.url);
+    case 'debug':
+      return new URL('../../build/tcpwasm-debug.wasm', import.meta.url);
   }
 }
 
 /** A minimal module using one SIMD instruction; validates only where SIMD128 is supported. */
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15,
-  253, 98, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
 /** The variant this runtime should use: SIMD unless unsupported or TCPWASM_SIMD=0. */
@@ -464,12 +474,15 @@ let loading: Promise<void> | undefined;
 export function init(options: InitOptions = {}): Promise<void> {
   if (shared) return Promise.resolve();
   const variant = preferredVariant();
-  loading ??= loadCodec(variant, variant === 'simd' ? options.simd : options.scalar).then((codec) => {
-    shared ??= codec;
-  }, (error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
+  loading ??= loadCodec(variant, variant === 'simd' ? options.simd : options.scalar).then(
+    (codec) => {
+      shared ??= codec;
+    },
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
   return loading;
 }
 

@@ -28,7 +28,8 @@ function sackBlocks(packet: Uint8Array, tcp: number, end: number): number[] {
   let i = tcp + 20;
   while (i + 1 < end) {
     const kind = packet[i]!;
-    if (kind <= 1) { // EOL (padding follows, walked as the codec does) or NOP
+    if (kind <= 1) {
+      // EOL (padding follows, walked as the codec does) or NOP
       i++;
       continue;
     }
@@ -67,18 +68,18 @@ export class ReceivedBatch {
   /** Rows decoded by the last decode() call. */
   count = 0;
   /** Per packet of the batch given to locate(): its address in WASM memory when pinned, else -1. */
-  private addresses = new Float64Array(64);
+  #addresses = new Float64Array(64);
   /** Per packet of that batch: its length. */
-  private lengths = new Uint32Array(64);
+  #lengths = new Uint32Array(64);
   /** The codec's memory generation when locate() ran; another one now means memory grew since. */
-  private generationAtLocate = -1;
+  #generationAtLocate = -1;
   /** The batch locate() last ran on. */
-  private located: readonly Uint8Array[] | undefined;
-  private bytes = new Uint8Array(0);
-  private u16 = new Uint16Array(0);
-  private u32 = new Uint32Array(0);
+  #located: readonly Uint8Array[] | undefined;
+  #bytes = new Uint8Array(0);
+  #u16 = new Uint16Array(0);
+  #u32 = new Uint32Array(0);
   /** Element index where each column starts in this.bytes / u16 / u32 (by its width). */
-  private at: ColumnStarts['at'] = columnStarts(codec(), 1).at;
+  #at: ColumnStarts['at'] = columnStarts(codec(), 1).at;
 
   /**
    * Records where each packet of a batch lies, before any of it is handled: packets in a pinned
@@ -88,13 +89,13 @@ export class ReceivedBatch {
   locate(packets: readonly Uint8Array[]): void {
     const c = codec();
     const n = packets.length;
-    if (this.addresses.length < n) {
-      const size = Math.max(n, 2 * this.addresses.length);
-      this.addresses = new Float64Array(size);
-      this.lengths = new Uint32Array(size);
+    if (this.#addresses.length < n) {
+      const size = Math.max(n, 2 * this.#addresses.length);
+      this.#addresses = new Float64Array(size);
+      this.#lengths = new Uint32Array(size);
     }
-    const addresses = this.addresses;
-    const lengths = this.lengths;
+    const addresses = this.#addresses;
+    const lengths = this.#lengths;
     for (let k = 0; k < n; k++) {
       const packet = packets[k]!;
       if (!(packet instanceof Uint8Array)) throw new TypeError(`frame ${k} is not a Uint8Array`);
@@ -103,8 +104,8 @@ export class ReceivedBatch {
       lengths[k] = length;
       addresses[k] = c.pinnedAt(packet, at, length);
     }
-    this.generationAtLocate = c.generation;
-    this.located = packets;
+    this.#generationAtLocate = c.generation;
+    this.#located = packets;
   }
 
   /**
@@ -114,11 +115,11 @@ export class ReceivedBatch {
    */
   packet(packets: readonly Uint8Array[], first: number, i: number): Uint8Array {
     const row = first + i;
-    const address = this.addresses[row]!;
+    const address = this.#addresses[row]!;
     if (address < 0) return packets[row]!;
     const c = codec();
-    if (c.generation === this.generationAtLocate) return packets[row]!;
-    return c.viewAt(address, this.lengths[row]!);
+    if (c.generation === this.#generationAtLocate) return packets[row]!;
+    return c.viewAt(address, this.#lengths[row]!);
   }
 
   /**
@@ -130,11 +131,11 @@ export class ReceivedBatch {
   decode(packets: readonly Uint8Array[], first: number, end: number): void {
     // The first chunk of a batch (or a batch not seen yet): record where its packets lie now,
     // before handling any row can grow memory.
-    if (first === 0 || packets !== this.located) this.locate(packets);
+    if (first === 0 || packets !== this.#located) this.locate(packets);
     const c = codec();
     const count = end - first;
-    const addresses = this.addresses;
-    const sizes = this.lengths;
+    const addresses = this.#addresses;
+    const sizes = this.#lengths;
     let total = 0;
     for (let k = first; k < end; k++) if (addresses[k]! < 0) total += sizes[k]!;
     // Columns laid out for exactly `count` rows: the area is then compact and leaves in one copy.
@@ -167,46 +168,46 @@ export class ReceivedBatch {
   #readColumns(c: Codec, count: number): void {
     const layout = columnStarts(c, count);
     const size = layout.size;
-    if (this.bytes.length < size) {
-      const buffer = new ArrayBuffer(Math.max(size, 2 * this.bytes.length));
-      this.bytes = new Uint8Array(buffer);
-      this.u16 = new Uint16Array(buffer);
-      this.u32 = new Uint32Array(buffer);
+    if (this.#bytes.length < size) {
+      const buffer = new ArrayBuffer(Math.max(size, 2 * this.#bytes.length));
+      this.#bytes = new Uint8Array(buffer);
+      this.#u16 = new Uint16Array(buffer);
+      this.#u32 = new Uint32Array(buffer);
     }
-    this.bytes.set(c.bytes().subarray(c.batchBase, c.batchBase + size));
-    this.at = layout.at;
+    this.#bytes.set(c.bytes().subarray(c.batchBase, c.batchBase + size));
+    this.#at = layout.at;
   }
 
   /** 0 when row i decoded as TCP; otherwise a STATUS_NAMES index. */
   status(i: number): number {
-    return this.bytes[this.at.status + i]!;
+    return this.#bytes[this.#at.status + i]!;
   }
 
   ipVersion(i: number): number {
-    return this.bytes[this.at.ipVersion + i]!;
+    return this.#bytes[this.#at.ipVersion + i]!;
   }
 
   /** ChecksumState of row i. */
   checksumState(i: number): number {
-    return this.bytes[this.at.checksumState + i]!;
+    return this.#bytes[this.#at.checksumState + i]!;
   }
 
   /** The IPv4 header checksum of row i as ChecksumState (UNVERIFIABLE: IPv6, or not all there). */
   ipChecksumState(i: number): number {
-    return this.bytes[this.at.ipChecksumState + i]!;
+    return this.#bytes[this.#at.ipChecksumState + i]!;
   }
 
   /** FragmentBit flags of row i (0: a whole datagram). */
   fragment(i: number): number {
-    return this.bytes[this.at.fragment + i]!;
+    return this.#bytes[this.#at.fragment + i]!;
   }
 
   srcAddressOffset(i: number): number {
-    return this.u32[this.at.srcAddressOffset + i]!;
+    return this.#u32[this.#at.srcAddressOffset + i]!;
   }
 
   dstAddressOffset(i: number): number {
-    return this.u32[this.at.dstAddressOffset + i]!;
+    return this.#u32[this.#at.dstAddressOffset + i]!;
   }
 
   /**
@@ -215,10 +216,10 @@ export class ReceivedBatch {
    * columns, so they are read from the packet's options (sackBlocks).
    */
   segment(i: number, packet: Uint8Array): TcpSegment {
-    const a = this.at;
-    const u8 = this.bytes;
-    const u16 = this.u16;
-    const u32 = this.u32;
+    const a = this.#at;
+    const u8 = this.#bytes;
+    const u16 = this.#u16;
+    const u32 = this.#u32;
     const mask = u8[a.optionMask + i]!;
     const payloadAt = u32[a.payloadOffset + i]!;
     const seg: TcpSegment = {

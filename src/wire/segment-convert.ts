@@ -15,8 +15,14 @@ import type { DecodedPacket, TcpHeader, TcpOptions } from './types.js';
  */
 export function segmentFromHeader(tcp: TcpHeader, payload: Uint8Array, ecn = 0): TcpSegment {
   const seg: TcpSegment = {
-    srcPort: tcp.srcPort, dstPort: tcp.dstPort, seq: tcp.seq, ack: tcp.ack, flags: tcp.flags,
-    window: tcp.window, urgentPointer: tcp.urgentPointer, payload,
+    srcPort: tcp.srcPort,
+    dstPort: tcp.dstPort,
+    seq: tcp.seq,
+    ack: tcp.ack,
+    flags: tcp.flags,
+    window: tcp.window,
+    urgentPointer: tcp.urgentPointer,
+    payload,
   };
   const o = tcp.options;
   if (o.mss !== undefined) seg.mss = o.mss;
@@ -62,8 +68,14 @@ export function headerFromSegment(seg: TcpSegment): TcpHeaderInit {
     options.sack = blocks;
   }
   return {
-    srcPort: seg.srcPort, dstPort: seg.dstPort, seq: seg.seq, ack: seg.ack, flags: seg.flags,
-    window: seg.window, urgentPointer: seg.urgentPointer, options,
+    srcPort: seg.srcPort,
+    dstPort: seg.dstPort,
+    seq: seg.seq,
+    ack: seg.ack,
+    flags: seg.flags,
+    window: seg.window,
+    urgentPointer: seg.urgentPointer,
+    options,
   };
 }
 

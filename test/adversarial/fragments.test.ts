@@ -40,7 +40,9 @@ describe('adversarial: IP fragments over TUN', function () {
       expect(s.reassembly.overlaps).to.equal(50);
       expect(s.reassembly.discarded).to.equal(50);
       expect(s.reassembly.reassembled).to.equal(3);
-      console.log(`      IPv${family}: after 4,000 endless fragments reassembly holds ${(peer.stack.reassemblyBytes / 1048576).toFixed(2)} MiB; ${s.reassembly.overLimit} evicted, ${s.reassembly.overlaps} overlapping datagrams discarded`);
+      console.log(
+        `      IPv${family}: after 4,000 endless fragments reassembly holds ${(peer.stack.reassemblyBytes / 1048576).toFixed(2)} MiB; ${s.reassembly.overLimit} evicted, ${s.reassembly.overlaps} overlapping datagrams discarded`,
+      );
 
       const after = await ping(2);
       expect(after.result).to.deep.equal({ sent: 2, received: 2 });

@@ -30,15 +30,19 @@ class LossyEnd implements Device {
     else this.inner.send(packet);
   }
   onReceive(handler: PacketBatchHandler | null): void {
-    this.inner.onReceive(handler === null ? null : (packets) => {
-      const kept = packets.filter((p) => {
-        const tcp = p[0]! >> 4 === 4 ? (p[0]! & 0x0f) * 4 : 40;
-        const lost = this.#cut || (p[p[0]! >> 4 === 4 ? 9 : 6] === 6 && (p[tcp + 13]! & RST) !== 0);
-        if (lost) this.dropped++;
-        return !lost;
-      });
-      if (kept.length > 0) handler(kept);
-    });
+    this.inner.onReceive(
+      handler === null
+        ? null
+        : (packets) => {
+            const kept = packets.filter((p) => {
+              const tcp = p[0]! >> 4 === 4 ? (p[0]! & 0x0f) * 4 : 40;
+              const lost = this.#cut || (p[p[0]! >> 4 === 4 ? 9 : 6] === 6 && (p[tcp + 13]! & RST) !== 0);
+              if (lost) this.dropped++;
+              return !lost;
+            });
+            if (kept.length > 0) handler(kept);
+          },
+    );
   }
   close(): void {
     this.inner.close();
@@ -65,7 +69,13 @@ describe('adversarial: half-open peers', () => {
         sockets.push(s);
       }
     }
-    await clock.runUntil(() => services.counters.http.requests === 30 && services.counters.echo.bytes === 30 * 6 && services.counters.discard.bytes === 30 * 6, 60_000);
+    await clock.runUntil(
+      () =>
+        services.counters.http.requests === 30 &&
+        services.counters.echo.bytes === 30 * 6 &&
+        services.counters.discard.bytes === 30 * 6,
+      60_000,
+    );
     expect(server.connectionCount).to.equal(90);
     // The clients reset everything; each RST is lost on the link. Then the clients are gone.
     for (const s of sockets) s.resetAndDestroy();
@@ -81,9 +91,13 @@ describe('adversarial: half-open peers', () => {
     // Echo and discard: keep-alive, 60 s idle then 9 probes 75 s apart (Linux's numbers), 735 s.
     // HTTP: keepAliveTimeout ends the connection after 5-6 s; its FIN is retransmitted 15 times
     // with backoff (Linux's tcp_retries2 = 15: 924.6 s) before the connection times out.
-    expect(reapedAfter).to.be.at.least(60_000 + 9 * 75_000).and.below(1_000_000);
+    expect(reapedAfter)
+      .to.be.at.least(60_000 + 9 * 75_000)
+      .and.below(1_000_000);
     // Idle ones were found by keep-alive: 9 unanswered probes each before ETIMEDOUT.
-    expect(server.stats.keepAliveProbes).to.be.at.least(9).and.equal(9 * Math.floor(server.stats.keepAliveProbes / 9));
+    expect(server.stats.keepAliveProbes)
+      .to.be.at.least(9)
+      .and.equal(9 * Math.floor(server.stats.keepAliveProbes / 9));
     expect(services.counters.socketErrors).to.be.at.least(30);
     expect(server.stats.resetsReceived).to.equal(0);
     client.close();

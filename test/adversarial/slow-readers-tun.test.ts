@@ -37,14 +37,25 @@ describe('adversarial: kernel clients that never read, over TUN', function () {
       await until(() => services.counters.http.requests === CLIENTS, 60_000, 'every request to arrive');
       // Let every window close and the server's buffers fill as far as the budget lets them.
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      const curl = peer.program('curl', ['-s', '-o', '/dev/null', '-m', '60', '-w', '%{http_code} %{size_download}\\n', `http://${OURS[4]}/bytes/1000000`]);
+      const curl = peer.program('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-m',
+        '60',
+        '-w',
+        '%{http_code} %{size_download}\\n',
+        `http://${OURS[4]}/bytes/1000000`,
+      ]);
       expect(await curl.exited).to.equal(0);
       expect(curl.lines.at(-1)).to.deep.equal({ event: 'text', text: '200 1000000' });
       clearInterval(sampler);
       const growth = peakRss - rssBefore;
-      console.log(`      ${CLIENTS} kernel clients not reading: buffers peak ${(peakBuffers / MiB).toFixed(1)} MiB (limit ${BUDGET.limit / MiB}), ` +
-        `RSS ${(rssBefore / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)}; budget ${BUDGET.limit / MiB} + overhead ${OVERHEAD / MiB}), ` +
-        `${peer.stack.stats.memory.aborts} aborted`);
+      console.log(
+        `      ${CLIENTS} kernel clients not reading: buffers peak ${(peakBuffers / MiB).toFixed(1)} MiB (limit ${BUDGET.limit / MiB}), ` +
+          `RSS ${(rssBefore / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)}; budget ${BUDGET.limit / MiB} + overhead ${OVERHEAD / MiB}), ` +
+          `${peer.stack.stats.memory.aborts} aborted`,
+      );
       expect(peer.stack.connectionCount).to.be.at.least(CLIENTS);
       expect(peakBuffers).to.be.at.most(BUDGET.limit);
       expect(peer.stack.stats.memory.pressureEntered).to.be.at.least(1);

@@ -58,8 +58,12 @@ describe('adversarial: clients that never read', () => {
     const hash = createHash('sha256');
     let body = Buffer.alloc(0);
     let done = false;
-    reader.on('data', (d: Buffer) => { body = Buffer.concat([body, d]); });
-    reader.on('end', () => { done = true; });
+    reader.on('data', (d: Buffer) => {
+      body = Buffer.concat([body, d]);
+    });
+    reader.on('end', () => {
+      done = true;
+    });
     reader.write('GET /bytes/2000000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     await clock.runUntil(() => done, 600_000);
     const split = body.indexOf('\r\n\r\n');
@@ -74,8 +78,10 @@ describe('adversarial: clients that never read', () => {
     expect(server.bufferBytes).to.be.at.most(BUDGET.limit);
 
     const growth = peakRss - rssBefore;
-    console.log(`      ${CLIENTS} non-reading clients: server buffers peak ${(peakBuffers / MiB).toFixed(1)} MiB (limit ${BUDGET.limit / MiB}), ` +
-      `RSS ${(rssBefore / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)}; budgets ${2 * BUDGET.limit / MiB} + overhead ${OVERHEAD / MiB})`);
+    console.log(
+      `      ${CLIENTS} non-reading clients: server buffers peak ${(peakBuffers / MiB).toFixed(1)} MiB (limit ${BUDGET.limit / MiB}), ` +
+        `RSS ${(rssBefore / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)}; budgets ${(2 * BUDGET.limit) / MiB} + overhead ${OVERHEAD / MiB})`,
+    );
     expect(growth).to.be.below(2 * BUDGET.limit + OVERHEAD);
     for (const s of sockets) s.destroy();
     client.close();

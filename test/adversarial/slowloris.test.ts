@@ -18,7 +18,13 @@ describe('adversarial: slowloris', () => {
     const [a, b] = MemoryLink.pair({ delayMs: 1 });
     const server = new Stack({ device: b, addresses: ['198.51.100.2/24'] });
     const client = new Stack({ device: a, addresses: ['198.51.100.1/24'] });
-    const services = startServices(server, { http: { headersTimeout: HEADERS_TIMEOUT, requestTimeout: 2 * HEADERS_TIMEOUT, connectionsCheckingInterval: CHECK_INTERVAL } });
+    const services = startServices(server, {
+      http: {
+        headersTimeout: HEADERS_TIMEOUT,
+        requestTimeout: 2 * HEADERS_TIMEOUT,
+        connectionsCheckingInterval: CHECK_INTERVAL,
+      },
+    });
     try {
       const start = performance.now();
       const closedAfter: number[] = [];
@@ -38,7 +44,9 @@ describe('adversarial: slowloris', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       let status = '';
       const normal = client.connect(80, '198.51.100.2');
-      normal.on('data', (d: Buffer) => { status ||= d.toString().slice(0, 15); });
+      normal.on('data', (d: Buffer) => {
+        status ||= d.toString().slice(0, 15);
+      });
       normal.write('GET /bytes/10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
       while (closedAfter.length < CONNECTIONS && performance.now() - start < 10_000) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -47,7 +55,9 @@ describe('adversarial: slowloris', () => {
       expect(status).to.equal('HTTP/1.1 200 OK');
       expect(closedAfter.length).to.equal(CONNECTIONS);
       const last = Math.max(...closedAfter);
-      console.log(`      ${CONNECTIONS} slowloris connections closed between ${Math.round(Math.min(...closedAfter))} and ${Math.round(last)} ms (headersTimeout ${HEADERS_TIMEOUT} ms, checked every ${CHECK_INTERVAL} ms)`);
+      console.log(
+        `      ${CONNECTIONS} slowloris connections closed between ${Math.round(Math.min(...closedAfter))} and ${Math.round(last)} ms (headersTimeout ${HEADERS_TIMEOUT} ms, checked every ${CHECK_INTERVAL} ms)`,
+      );
       expect(Math.min(...closedAfter)).to.be.at.least(HEADERS_TIMEOUT - 50);
       // Loaded CI machines run late: one interval plus generous slack, far below "never".
       expect(last).to.be.below(HEADERS_TIMEOUT + CHECK_INTERVAL + 2000);

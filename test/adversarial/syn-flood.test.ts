@@ -23,14 +23,17 @@ const PORT = 80;
 
 /** A minimal HTTP/1.1 responder: one response per connection, then FIN. */
 function serveHttp(stack: Stack): void {
-  stack.createServer((sock: TcpSocket) => {
-    let head = '';
-    sock.on('data', (d: Buffer) => {
-      head += d.toString('latin1');
-      if (head.includes('\r\n\r\n')) sock.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n');
-    });
-    sock.on('error', () => {});
-  }).listen(PORT);
+  stack
+    .createServer((sock: TcpSocket) => {
+      let head = '';
+      sock.on('data', (d: Buffer) => {
+        head += d.toString('latin1');
+        if (head.includes('\r\n\r\n'))
+          sock.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n');
+      });
+      sock.on('error', () => {});
+    })
+    .listen(PORT);
 }
 
 /** `count` curl requests one after another from the namespace, alternating IPv4 and IPv6. */
@@ -58,13 +61,18 @@ function successes(...programs: KernelProgram[]): { ok: number; total: number; s
 
 /** Packets the kernel could not queue on the TUN device for us (its tx queue full). */
 function tunDrops(peer: KernelPeer): number {
-  const [info] = JSON.parse(execFileSync('ip', ['-n', peer.ns.name, '-s', '-j', 'link', 'show', 'dev', peer.tun.name], { encoding: 'utf8' })) as Array<{ stats64: { tx: { dropped: number } } }>;
+  const [info] = JSON.parse(
+    execFileSync('ip', ['-n', peer.ns.name, '-s', '-j', 'link', 'show', 'dev', peer.tun.name], { encoding: 'utf8' }),
+  ) as Array<{ stats64: { tx: { dropped: number } } }>;
   return info!.stats64.tx.dropped;
 }
 
 describe('adversarial: SYN flood and martians over TUN', function () {
   this.timeout(240_000);
-  const open = interopSuite([[hasCommand('curl'), 'curl is not installed (apt-get install curl)'], [hasCommand('/usr/bin/python3'), 'python3 is not installed (apt-get install python3)']]);
+  const open = interopSuite([
+    [hasCommand('curl'), 'curl is not installed (apt-get install curl)'],
+    [hasCommand('/usr/bin/python3'), 'python3 is not installed (apt-get install python3)'],
+  ]);
 
   it(`${SOURCES.toLocaleString('en')} spoofed sources at the sender's top rate: legitimate requests during and after succeed ≥ 99%`, async () => {
     const peer = await open({ txQueueLength: 20_000 }); // TunDevice's default
@@ -75,7 +83,18 @@ describe('adversarial: SYN flood and martians over TUN', function () {
     await done(warm, 30_000);
     expect(successes(warm).ok, 'before the flood').to.equal(1);
 
-    const flood = peer.program('/usr/bin/python3', [SENDER, peer.tun.name, 'flood', OURS[4], OURS[6], PORT, SOURCES, FLOOD_PACKETS, FLOOD_SECONDS, 12]);
+    const flood = peer.program('/usr/bin/python3', [
+      SENDER,
+      peer.tun.name,
+      'flood',
+      OURS[4],
+      OURS[6],
+      PORT,
+      SOURCES,
+      FLOOD_PACKETS,
+      FLOOD_SECONDS,
+      12,
+    ]);
     await flood.waitFor('started', 60_000);
     const during = Array.from({ length: LOOPS }, () => curlLoop(peer, REQUESTS / LOOPS));
     const floodDone = await done(flood, 60_000 + FLOOD_SECONDS * 1000);
@@ -88,11 +107,17 @@ describe('adversarial: SYN flood and martians over TUN', function () {
     const a = successes(after);
     const s = stack.stats;
     const rate = Math.round(Number(floodDone.rate));
-    console.log(`      flood: ${Number(floodDone.sent).toLocaleString('en')} SYNs from ${Number(floodDone.sources).toLocaleString('en')} sources in ${Number(floodDone.seconds).toFixed(1)} s = ${rate.toLocaleString('en')}/s; `
-      + `read by the stack ${peer.tun.counters.packetsIn.toLocaleString('en')} in ${peer.tun.counters.batchesIn.toLocaleString('en')} wake-ups, dropped by the kernel's TUN queue ${tunDrops(peer).toLocaleString('en')}`);
-    console.log(`      stack: cookies sent ${s.synQueue.cookiesSent.toLocaleString('en')}, validated ${s.synQueue.cookiesValidated}, failed ${s.synQueue.cookiesFailed}; `
-      + `SYN queue entries made ${s.stack.passiveOpens - s.synQueue.cookiesValidated}; connections now ${stack.connectionCount}`);
-    console.log(`      legitimate: started during the flood ${d.ok}/${d.total} (${finishedDuring} finished before it ended, slowest ${d.slowest.toFixed(2)} s), after ${a.ok}/${a.total} (slowest ${a.slowest.toFixed(2)} s)`);
+    console.log(
+      `      flood: ${Number(floodDone.sent).toLocaleString('en')} SYNs from ${Number(floodDone.sources).toLocaleString('en')} sources in ${Number(floodDone.seconds).toFixed(1)} s = ${rate.toLocaleString('en')}/s; ` +
+        `read by the stack ${peer.tun.counters.packetsIn.toLocaleString('en')} in ${peer.tun.counters.batchesIn.toLocaleString('en')} wake-ups, dropped by the kernel's TUN queue ${tunDrops(peer).toLocaleString('en')}`,
+    );
+    console.log(
+      `      stack: cookies sent ${s.synQueue.cookiesSent.toLocaleString('en')}, validated ${s.synQueue.cookiesValidated}, failed ${s.synQueue.cookiesFailed}; ` +
+        `SYN queue entries made ${s.stack.passiveOpens - s.synQueue.cookiesValidated}; connections now ${stack.connectionCount}`,
+    );
+    console.log(
+      `      legitimate: started during the flood ${d.ok}/${d.total} (${finishedDuring} finished before it ended, slowest ${d.slowest.toFixed(2)} s), after ${a.ok}/${a.total} (slowest ${a.slowest.toFixed(2)} s)`,
+    );
 
     expect(Number(floodDone.sources)).to.be.at.least(100_000);
     expect(d.total + a.total).to.equal(2 * REQUESTS);
@@ -109,14 +134,28 @@ describe('adversarial: SYN flood and martians over TUN', function () {
     serveHttp(stack);
     const subnetBroadcast = OURS[4].replace(/\.\d+$/, '.255'); // the fixture's /24
     const sources: Array<[string, keyof typeof stack.stats.martians]> = [
-      ['255.255.255.255', 'broadcastSource'], [subnetBroadcast, 'broadcastSource'],
-      ['224.0.0.1', 'multicastSource'], ['239.1.2.3', 'multicastSource'], ['ff02::1', 'multicastSource'],
-      ['0.0.0.0', 'unspecifiedSource'], ['::', 'unspecifiedSource'],
-      ['127.0.0.1', 'loopbackSource'], ['::1', 'loopbackSource'],
-      [OURS[4], 'ownSource'], [OURS[6], 'ownSource'],
+      ['255.255.255.255', 'broadcastSource'],
+      [subnetBroadcast, 'broadcastSource'],
+      ['224.0.0.1', 'multicastSource'],
+      ['239.1.2.3', 'multicastSource'],
+      ['ff02::1', 'multicastSource'],
+      ['0.0.0.0', 'unspecifiedSource'],
+      ['::', 'unspecifiedSource'],
+      ['127.0.0.1', 'loopbackSource'],
+      ['::1', 'loopbackSource'],
+      [OURS[4], 'ownSource'],
+      [OURS[6], 'ownSource'],
     ];
     const out = stack.stats.ip.packetsOut;
-    const sender = peer.program('/usr/bin/python3', [SENDER, peer.tun.name, 'martians', OURS[4], OURS[6], PORT, ...sources.map(([a]) => a)]);
+    const sender = peer.program('/usr/bin/python3', [
+      SENDER,
+      peer.tun.name,
+      'martians',
+      OURS[4],
+      OURS[6],
+      PORT,
+      ...sources.map(([a]) => a),
+    ]);
     const result = await done(sender, 30_000);
     expect(result.sent).to.equal(sources.length);
     const total = () => Object.values(stack.stats.martians).reduce((n, v) => n + v, 0);

@@ -60,7 +60,8 @@ export function listModules(dir: string): string[] {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const path = join(at, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(relative(dir, path).split(sep).join('/'));
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+        out.push(relative(dir, path).split(sep).join('/'));
     }
   };
   walk(dir);
@@ -108,7 +109,8 @@ export function layerViolation(edge: ImportEdge): string | null {
   if (to === null) return `${describe}: ${edge.to} sits at the root of src/ outside every layer`;
   const fromRank = LAYERS[from];
   const toRank = LAYERS[to];
-  if (fromRank === undefined) return `${edge.from}: layer '${from}' has no rank (add it to LAYERS and docs/architecture.md)`;
+  if (fromRank === undefined)
+    return `${edge.from}: layer '${from}' has no rank (add it to LAYERS and docs/architecture.md)`;
   if (toRank === undefined) return `${describe}: layer '${to}' has no rank (add it to LAYERS and docs/architecture.md)`;
   if (from === to || toRank < fromRank) return null;
   return toRank === fromRank

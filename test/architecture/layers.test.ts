@@ -5,7 +5,14 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import {
-  ENTRIES, LAYERS, findCycles, layerOf, layerViolation, readImportGraph, specifiersOf, type ImportEdge,
+  ENTRIES,
+  LAYERS,
+  findCycles,
+  layerOf,
+  layerViolation,
+  readImportGraph,
+  specifiersOf,
+  type ImportEdge,
 } from './import-graph.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
@@ -13,7 +20,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const edge = (from: string, to: string): ImportEdge => ({ from, to, specifier: to });
 
 describe('architecture: the checker', () => {
-  it('reads type-only imports, re-exports, dynamic import() and require() with TypeScript\'s parser', () => {
+  it("reads type-only imports, re-exports, dynamic import() and require() with TypeScript's parser", () => {
     const source = [
       "import type { A } from './a.js';",
       "import { type B } from './b.js';",
@@ -24,9 +31,18 @@ describe('architecture: the checker', () => {
       "const g = require('./g.js');",
       "import './h.js';",
       '// import { X } from "./commented.js";',
-      "const text = \"import { Y } from './in-a-string.js'\";",
+      'const text = "import { Y } from \'./in-a-string.js\'";',
     ].join('\n');
-    expect(specifiersOf(source)).to.have.members(['./a.js', './b.js', './c.js', './d.js', './e.js', './f.js', './g.js', './h.js']);
+    expect(specifiersOf(source)).to.have.members([
+      './a.js',
+      './b.js',
+      './c.js',
+      './d.js',
+      './e.js',
+      './f.js',
+      './g.js',
+      './h.js',
+    ]);
   });
 
   it('allows imports downward and within a layer, and names an upward or sideways one', () => {
@@ -34,7 +50,9 @@ describe('architecture: the checker', () => {
     expect(layerViolation(edge('link/memory-link.ts', 'base/clock.ts'))).to.equal(null);
     expect(layerViolation(edge('stack/socket.ts', 'stack/endpoint.ts'))).to.equal(null);
     expect(layerViolation(edge('index.ts', 'cli/main.ts'))).to.equal(null);
-    expect(layerViolation(edge('link/memory-link.ts', 'stack/clock.ts'))).to.match(/link \(rank 3\) may not import stack \(rank 4\)/);
+    expect(layerViolation(edge('link/memory-link.ts', 'stack/clock.ts'))).to.match(
+      /link \(rank 3\) may not import stack \(rank 4\)/,
+    );
     expect(layerViolation(edge('tcp/connection.ts', 'pcap/parser.ts'))).to.match(/sibling layers/);
     expect(layerViolation(edge('wire/batch.ts', 'errors.ts'))).to.match(/root of src\//);
     expect(layerViolation(edge('pcap/read.ts', 'node.ts'))).to.match(/entry modules/);
@@ -65,7 +83,8 @@ describe('architecture: src/', () => {
 
   it('sees the whole tree (every layer has modules, every relative import resolves)', () => {
     const layers = new Set(graph.modules.map(layerOf));
-    for (const layer of ['base', 'wire', 'tcp', 'pcap', 'link', 'stack', 'serve', 'cli']) expect(layers).to.include(layer);
+    for (const layer of ['base', 'wire', 'tcp', 'pcap', 'link', 'stack', 'serve', 'cli'])
+      expect(layers).to.include(layer);
     expect(graph.edges.length).to.be.greaterThan(300);
     expect(graph.unresolved.map((e) => `${e.from} -> ${e.specifier}`)).to.deep.equal([]);
   });
@@ -93,7 +112,8 @@ describe('architecture: src/', () => {
   });
 
   it('TcpSocket and Server reach the stack only through the SocketHost interface', () => {
-    const sockets = (m: string): boolean => m.startsWith('stack/socket') || m === 'stack/server.ts' || m === 'stack/process-hold.ts';
+    const sockets = (m: string): boolean =>
+      m.startsWith('stack/socket') || m === 'stack/server.ts' || m === 'stack/process-hold.ts';
     const reach = graph.edges.filter((e) => e.to === 'stack/stack.ts' && sockets(e.from));
     expect(reach.map((e) => `${e.from} -> ${e.to}`)).to.deep.equal([]);
     const uses = (from: string, to: string): boolean => graph.edges.some((e) => e.from === from && e.to === to);

@@ -82,11 +82,19 @@ describe('VirtualClock', () => {
     const clock = new VirtualClock();
     clock.setTimer(10_000, () => {});
     let error: unknown;
-    try { await clock.runUntil(() => false, 5000); } catch (e) { error = e; }
+    try {
+      await clock.runUntil(() => false, 5000);
+    } catch (e) {
+      error = e;
+    }
     expect(error).to.be.instanceOf(ClockLimitError);
     expect(clock.now()).to.equal(5000);
     error = undefined;
-    try { await clock.runUntil(() => false, 100_000); } catch (e) { error = e; }
+    try {
+      await clock.runUntil(() => false, 100_000);
+    } catch (e) {
+      error = e;
+    }
     expect(error).to.be.instanceOf(ClockLimitError);
     expect((error as Error).message).to.match(/idle/);
   });
@@ -94,7 +102,9 @@ describe('VirtualClock', () => {
   it('runUntilIdle runs every timer and reports the virtual time taken', async () => {
     const clock = new VirtualClock();
     let n = 0;
-    const again = () => { if (++n < 4) clock.setTimer(clock.now() + 250, again); };
+    const again = () => {
+      if (++n < 4) clock.setTimer(clock.now() + 250, again);
+    };
     clock.setTimer(250, again);
     expect(await clock.runUntilIdle()).to.equal(1000);
     expect(n).to.equal(4);
@@ -109,8 +119,16 @@ describe('RealClock', () => {
     const fired = await new Promise<number>((resolve) => clock.setTimer(start + 5, () => resolve(clock.now())));
     expect(fired).to.be.at.least(start + 5);
     let ran = false;
-    clock.setTimer(clock.now() + 1, () => { ran = true; }).cancel();
-    clock.setTimer(clock.now() - 1, () => { ran = true; }).cancel();
+    clock
+      .setTimer(clock.now() + 1, () => {
+        ran = true;
+      })
+      .cancel();
+    clock
+      .setTimer(clock.now() - 1, () => {
+        ran = true;
+      })
+      .cancel();
     await new Promise((r) => setTimeout(r, 10));
     expect(ran).to.equal(false);
   });

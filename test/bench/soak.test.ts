@@ -15,8 +15,21 @@ describe('soak (bench/soak.ts)', function () {
 
   describe('leastSquaresSlope', () => {
     it('is the slope of a line, whatever its offset', () => {
-      expect(leastSquaresSlope([[0, 5], [1, 8], [2, 11], [3, 14]])).to.equal(3);
-      expect(leastSquaresSlope([[10, -1], [20, -1], [30, -1]])).to.equal(0);
+      expect(
+        leastSquaresSlope([
+          [0, 5],
+          [1, 8],
+          [2, 11],
+          [3, 14],
+        ]),
+      ).to.equal(3);
+      expect(
+        leastSquaresSlope([
+          [10, -1],
+          [20, -1],
+          [30, -1],
+        ]),
+      ).to.equal(0);
     });
 
     it('fits through noise: a sawtooth around a rising line', () => {
@@ -28,7 +41,12 @@ describe('soak (bench/soak.ts)', function () {
     it('is 0 with fewer than two distinct x', () => {
       expect(leastSquaresSlope([])).to.equal(0);
       expect(leastSquaresSlope([[1, 2]])).to.equal(0);
-      expect(leastSquaresSlope([[1, 2], [1, 9]])).to.equal(0);
+      expect(
+        leastSquaresSlope([
+          [1, 2],
+          [1, 9],
+        ]),
+      ).to.equal(0);
     });
   });
 
@@ -47,9 +65,21 @@ describe('soak (bench/soak.ts)', function () {
     const client = new Stack({ device: b, addresses: ['198.51.100.2/24'] });
     const services = startServices(server);
     try {
-      const target = { stack: client, hosts: { ipv4: '198.51.100.1', ipv6: '2001:db8::1' }, ports: services.ports, timeoutMs: 20_000 };
+      const target = {
+        stack: client,
+        hosts: { ipv4: '198.51.100.1', ipv6: '2001:db8::1' },
+        ports: services.ports,
+        timeoutMs: 20_000,
+      };
       // 256 KiB at a chunk every 100 ms is read well within the 5 s hold; the server then closes.
-      const r = await runSession(target, { kind: 'slow-reader', close: 'destroy', bytes: 256 * 1024, holdMs: 5000, seed: 1, ipv6: false });
+      const r = await runSession(target, {
+        kind: 'slow-reader',
+        close: 'destroy',
+        bytes: 256 * 1024,
+        holdMs: 5000,
+        seed: 1,
+        ipv6: false,
+      });
       expect(r).to.deep.equal({ ok: true, bytes: 256 * 1024 });
     } finally {
       await services.close({ graceMs: 100 });
@@ -80,7 +110,15 @@ describe('soak (bench/soak.ts)', function () {
       expect(r.sessionsOk).to.equal(r.sessions);
       // Plans come from the seeded PRNG in order: seed 7's first 30 hold every kind and close mode.
       expect(r.sessions).to.be.greaterThan(50);
-      expect(Object.keys(r.byKind).sort()).to.deep.equal(['abandon', 'discard', 'echo', 'get', 'never-read', 'slow-reader', 'upload']);
+      expect(Object.keys(r.byKind).sort()).to.deep.equal([
+        'abandon',
+        'discard',
+        'echo',
+        'get',
+        'never-read',
+        'slow-reader',
+        'upload',
+      ]);
       expect(Object.keys(r.byClose).sort()).to.deep.equal(['destroy', 'end', 'reset']);
       expect(r.ipv6Sessions).to.be.greaterThan(0).and.lessThan(r.sessions);
       expect(r.bytesChecked).to.be.greaterThan(5_000_000);
@@ -94,14 +132,23 @@ describe('soak (bench/soak.ts)', function () {
     });
 
     it('has a verdict that fails on a stuck connection, an inexact session or growth', () => {
-      const failed = (x: SoakResult) => judge(x).checks.filter((c) => !c.ok).map((c) => c.name);
+      const failed = (x: SoakResult) =>
+        judge(x)
+          .checks.filter((c) => !c.ok)
+          .map((c) => c.name);
       expect(failed({ ...r, stuck: { server: 1, client: 0 } })).to.include('no connection left after the drain');
       expect(failed({ ...r, sessionsOk: r.sessions - 1 })).to.include('every session exact');
       // 8 s of load: 4 MiB over the second half (4 s) is 60 MiB a minute.
       const MiB = 1024 * 1024;
-      expect(failed({ ...r, slopes: { ...r.slopes, heapPerMin: 61 * MiB } })).to.include('no heap growth trend (< 4 MiB over the 2nd half)');
-      expect(failed({ ...r, slopes: { ...r.slopes, heapPerMin: 59 * MiB } })).to.not.include('no heap growth trend (< 4 MiB over the 2nd half)');
-      expect(failed({ ...r, end: { ...r.end, heapUsed: r.start.heapUsed + 9 * MiB } })).to.include('heap back near its start (+8 MiB)');
+      expect(failed({ ...r, slopes: { ...r.slopes, heapPerMin: 61 * MiB } })).to.include(
+        'no heap growth trend (< 4 MiB over the 2nd half)',
+      );
+      expect(failed({ ...r, slopes: { ...r.slopes, heapPerMin: 59 * MiB } })).to.not.include(
+        'no heap growth trend (< 4 MiB over the 2nd half)',
+      );
+      expect(failed({ ...r, end: { ...r.end, heapUsed: r.start.heapUsed + 9 * MiB } })).to.include(
+        'heap back near its start (+8 MiB)',
+      );
     });
 
     it('ran over a link that lost, reordered and corrupted packets, and sampled the load', () => {

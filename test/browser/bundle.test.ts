@@ -8,7 +8,8 @@ import { assertDistBuilt, bundleLibrary, nodeReferences, type Entry } from './bu
 
 /** Every bundled input must match one of these (paths relative to the repository). */
 const ALLOWED: Record<Entry, RegExp> = {
-  codec: /^(dist\/(codec|errors)\.js|dist\/base\/[\w-]+\.js|dist\/wire\/[\w-]+\.js|dist\/pcap\/[\w-]+\.js|node_modules\/@assemblyscript\/loader\/index\.js)$/,
+  codec:
+    /^(dist\/(codec|errors)\.js|dist\/base\/[\w-]+\.js|dist\/wire\/[\w-]+\.js|dist\/pcap\/[\w-]+\.js|node_modules\/@assemblyscript\/loader\/index\.js)$/,
   engine: /^(dist\/engine\.js|dist\/base\/[\w-]+\.js|dist\/tcp\/[\w-]+\.js|dist\/wire\/[\w-]+\.js)$/,
 };
 
@@ -26,7 +27,10 @@ describe('browser/bundle: esbuild bundles of tcpwasm/codec and tcpwasm/engine', 
       expect(bundle.inputs).to.include('dist/wire/host-browser.js');
       expect(bundle.inputs).not.to.include('dist/wire/host.js');
       expect(bundle.inputs).not.to.include('dist/node.js');
-      expect(bundle.inputs.filter((path) => !ALLOWED[entry].test(path)), 'inputs outside the entry\'s layers').to.deep.equal([]);
+      expect(
+        bundle.inputs.filter((path) => !ALLOWED[entry].test(path)),
+        "inputs outside the entry's layers",
+      ).to.deep.equal([]);
     });
   }
 
@@ -34,7 +38,12 @@ describe('browser/bundle: esbuild bundles of tcpwasm/codec and tcpwasm/engine', 
     const { inputs, code } = await bundleLibrary('engine');
     // From wire/ only what loads no WebAssembly: the Node-free host, the flag constants, the
     // segment type and its pure converters.
-    expect(inputs.filter((path) => path.startsWith('dist/wire/'))).to.have.members(['dist/wire/host-browser.js', 'dist/wire/constants.js', 'dist/wire/segment.js', 'dist/wire/segment-convert.js']);
+    expect(inputs.filter((path) => path.startsWith('dist/wire/'))).to.have.members([
+      'dist/wire/host-browser.js',
+      'dist/wire/constants.js',
+      'dist/wire/segment.js',
+      'dist/wire/segment-convert.js',
+    ]);
     expect(code).not.to.match(/WebAssembly/);
   });
 
@@ -42,7 +51,13 @@ describe('browser/bundle: esbuild bundles of tcpwasm/codec and tcpwasm/engine', 
     // Without the browser field's swap the Node host is bundled, and the checks must say so.
     const bundle = await bundleLibrary('codec', { platform: 'node' });
     expect(bundle.inputs).to.include('dist/wire/host.js');
-    expect(nodeReferences(bundle.code)).to.include.members(['a node: module name', 'process', 'Buffer', 'getBuiltinModule', 'readFileSync']);
+    expect(nodeReferences(bundle.code)).to.include.members([
+      'a node: module name',
+      'process',
+      'Buffer',
+      'getBuiltinModule',
+      'readFileSync',
+    ]);
   });
 
   it('reports the minified and gzipped sizes', async function () {
@@ -51,7 +66,9 @@ describe('browser/bundle: esbuild bundles of tcpwasm/codec and tcpwasm/engine', 
       const { code } = await bundleLibrary(entry, { minify: true });
       const gzipped = gzipSync(code, { level: 9 }).length;
       expect(gzipped).to.be.greaterThan(0).and.below(code.length);
-      sizes.push(`${entry} ${(code.length / 1024).toFixed(1)} KiB minified, ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
+      sizes.push(
+        `${entry} ${(code.length / 1024).toFixed(1)} KiB minified, ${(gzipped / 1024).toFixed(1)} KiB gzipped`,
+      );
     }
     console.log(`      ${sizes.join('; ')}`);
   });

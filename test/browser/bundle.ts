@@ -25,11 +25,15 @@ export interface LibraryBundle {
  */
 export function assertDistBuilt(): void {
   for (const entry of ['codec', 'engine']) {
-    if (!existsSync(join(ROOT, 'dist', `${entry}.js`))) throw new Error('dist/ is missing: run `npm run build:ts` first');
+    if (!existsSync(join(ROOT, 'dist', `${entry}.js`)))
+      throw new Error('dist/ is missing: run `npm run build:ts` first');
   }
 }
 
-export async function bundleLibrary(entry: Entry, options: { minify?: boolean; platform?: Platform } = {}): Promise<LibraryBundle> {
+export async function bundleLibrary(
+  entry: Entry,
+  options: { minify?: boolean; platform?: Platform } = {},
+): Promise<LibraryBundle> {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: [join(ROOT, 'dist', `${entry}.js`)],
@@ -44,7 +48,9 @@ export async function bundleLibrary(entry: Entry, options: { minify?: boolean; p
   });
   const output = result.outputFiles.find((f) => f.path.endsWith('.js'))!;
   const meta = Object.values(result.metafile.outputs)[0]!;
-  const inputs = Object.entries(meta.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([path]) => relative(ROOT, join(ROOT, path)));
+  const inputs = Object.entries(meta.inputs)
+    .filter(([, v]) => v.bytesInOutput > 0)
+    .map(([path]) => relative(ROOT, join(ROOT, path)));
   return { code: output.text, inputs, metafile: result.metafile };
 }
 

@@ -20,9 +20,14 @@ import { codecWorkload, engineTransfer, plain, type TransferResult } from './wor
 
 /** Captures without gzip (parseCapture needs zlib for those, which browsers lack synchronously). */
 const CAPTURES = [
-  'gopacket-test_loopback.pcap', 'zeek-ftp-ipv6.pcap', 'zeek-tcp-truncated-header.pcap',
-  'edge/tcpdump-accecn_handshake.pcap', 'edge/tcpdump-dns_tcp.pcap', 'edge/tcpdump-heapoverflow-tcp_print.pcap',
-  'edge/tcpdump-print-flags.pcap', 'edge/tcpdump-tcp-handshake-nano.pcap',
+  'gopacket-test_loopback.pcap',
+  'zeek-ftp-ipv6.pcap',
+  'zeek-tcp-truncated-header.pcap',
+  'edge/tcpdump-accecn_handshake.pcap',
+  'edge/tcpdump-dns_tcp.pcap',
+  'edge/tcpdump-heapoverflow-tcp_print.pcap',
+  'edge/tcpdump-print-flags.pcap',
+  'edge/tcpdump-tcp-handshake-nano.pcap',
 ];
 const SEED = 0x13b;
 const TRANSFER_BYTES = 1 << 20;
@@ -34,7 +39,9 @@ interface Served {
 }
 
 const TYPES: Record<string, string> = {
-  js: 'text/javascript', html: 'text/html; charset=utf-8', wasm: 'application/wasm',
+  js: 'text/javascript',
+  html: 'text/html; charset=utf-8',
+  wasm: 'application/wasm',
 };
 
 function typeOf(path: string): string {
@@ -60,8 +67,15 @@ async function site(request: PageRequest): Promise<Map<string, Served>> {
   // The page script imports the .wasm files through esbuild's file loader, as an app would.
   const outdir = join(ROOT, '.browser-bundle', 'app');
   const result = await build({
-    absWorkingDir: ROOT, entryPoints: [join(ROOT, 'test/browser/page.ts')], bundle: true, format: 'esm',
-    platform: 'browser', write: false, outdir, loader: { '.wasm': 'file' }, assetNames: '[name]-[hash]',
+    absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, 'test/browser/page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    outdir,
+    loader: { '.wasm': 'file' },
+    assetNames: '[name]-[hash]',
     logLevel: 'silent',
   });
   for (const f of result.outputFiles) {
@@ -72,12 +86,19 @@ async function site(request: PageRequest): Promise<Map<string, Served>> {
   // The default init() fetches new URL('../../build/tcpwasm.wasm', import.meta.url): serve the
   // codec bundle two levels below the root and the package's build/ directory at the root.
   files.set('/lib/esm/codec.js', { body: codec, type: TYPES.js! });
-  files.set('/default.html', { body: page('/lib/esm/codec.js', { ...request, load: 'default', transferBytes: 0 }), type: TYPES.html! });
-  files.set('/app/scalar.html', { body: page('/app/codec.js', { ...request, simd: false, transferBytes: 0 }), type: TYPES.html! });
+  files.set('/default.html', {
+    body: page('/lib/esm/codec.js', { ...request, load: 'default', transferBytes: 0 }),
+    type: TYPES.html!,
+  });
+  files.set('/app/scalar.html', {
+    body: page('/app/codec.js', { ...request, simd: false, transferBytes: 0 }),
+    type: TYPES.html!,
+  });
   for (const name of ['tcpwasm.wasm', 'tcpwasm-nosimd.wasm']) {
     files.set(`/build/${name}`, { body: readFileSync(join(ROOT, 'build', name)), type: TYPES.wasm! });
   }
-  for (const name of CAPTURES) files.set(`/corpus/${name}`, { body: readFileSync(join(CORPUS_DIR, name)), type: 'application/octet-stream' });
+  for (const name of CAPTURES)
+    files.set(`/corpus/${name}`, { body: readFileSync(join(CORPUS_DIR, name)), type: 'application/octet-stream' });
   return files;
 }
 
@@ -118,14 +139,25 @@ async function runPage(browser: Chromium, url: string): Promise<PageResult> {
   try {
     await browser.send('Page.enable', {}, session);
     await browser.send('Runtime.enable', {}, session);
-    const loaded = browser.waitFor((e) => e.sessionId === session && e.method === 'Page.loadEventFired', 20000, 'the page to load');
+    const loaded = browser.waitFor(
+      (e) => e.sessionId === session && e.method === 'Page.loadEventFired',
+      20000,
+      'the page to load',
+    );
     await browser.send('Page.navigate', { url }, session);
     await loaded;
-    const { result, exceptionDetails } = await browser.send('Runtime.evaluate', {
-      expression: 'window.testResult', awaitPromise: true, returnByValue: true,
-    }, session) as { result: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } };
+    const { result, exceptionDetails } = (await browser.send(
+      'Runtime.evaluate',
+      {
+        expression: 'window.testResult',
+        awaitPromise: true,
+        returnByValue: true,
+      },
+      session,
+    )) as { result: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } };
     if (exceptionDetails) throw new Error(`page failed: ${exceptionDetails.exception?.description ?? 'exception'}`);
-    if (typeof result.value !== 'string') throw new Error(`page produced no result; page errors: ${problems.join('; ') || 'none'}`);
+    if (typeof result.value !== 'string')
+      throw new Error(`page produced no result; page errors: ${problems.join('; ') || 'none'}`);
     return JSON.parse(result.value) as PageResult;
   } finally {
     off();
@@ -139,7 +171,12 @@ describe('browser/chromium: the codec and engine bundles in headless Chromium', 
   const requested: string[] = [];
   let origin = '';
   const request: PageRequest = {
-    load: 'file-loader', captures: CAPTURES, seed: SEED, transferBytes: TRANSFER_BYTES, loss: LOSS, simd: true,
+    load: 'file-loader',
+    captures: CAPTURES,
+    seed: SEED,
+    transferBytes: TRANSFER_BYTES,
+    loss: LOSS,
+    simd: true,
   };
 
   before(async function () {
@@ -162,18 +199,23 @@ describe('browser/chromium: the codec and engine bundles in headless Chromium', 
   });
 
   // The same work in Node, through the sources: what the page must reproduce exactly.
-  const captures = () => CAPTURES.map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+  const captures = () =>
+    CAPTURES.map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
 
-  it('computes checksums, encodings and decodings equal to Node\'s, and two engines move 1 MB each way', async () => {
+  it("computes checksums, encodings and decodings equal to Node's, and two engines move 1 MB each way", async () => {
     const result = await runPage(browser!, `${origin}/app/index.html`);
     expect(result.leaked, 'Node globals present in the page').to.deep.equal([]);
 
     const expected = JSON.parse(JSON.stringify(codecWorkload(nodeCodec, captures(), SEED))) as {
-      checksums: Array<{ checksum: number }>; decoded: Array<Record<string, unknown>>; files: Array<{ records: unknown[] }>;
+      checksums: Array<{ checksum: number }>;
+      decoded: Array<Record<string, unknown>>;
+      files: Array<{ records: unknown[] }>;
     };
     // The workload is not vacuous: RFC 1071's example sums as the reference does, some of the
     // damaged packets fail to decode, and every capture yields records.
-    expect(expected.checksums[2]!.checksum).to.equal(referenceChecksum(Uint8Array.of(0, 1, 0xf2, 3, 0xf4, 0xf5, 0xf6, 0xf7)));
+    expect(expected.checksums[2]!.checksum).to.equal(
+      referenceChecksum(Uint8Array.of(0, 1, 0xf2, 3, 0xf4, 0xf5, 0xf6, 0xf7)),
+    );
     expect(expected.decoded.filter((d) => 'error' in d).length).to.be.greaterThan(0);
     expect(expected.decoded.filter((d) => 'tcp' in d).length).to.be.greaterThan(40);
     for (const file of expected.files) expect(file.records.length).to.be.greaterThan(0);
@@ -206,7 +248,10 @@ describe('browser/chromium: the codec and engine bundles in headless Chromium', 
     requested.length = 0;
     const result = await runPage(browser!, `${origin}/app/scalar.html`);
     expect(requested.filter((p) => /^\/app\/tcpwasm-nosimd-[\w]+\.wasm$/.test(p))).to.have.length(1);
-    expect(requested.filter((p) => /^\/app\/tcpwasm-\w+\.wasm$/.test(p)), 'the SIMD build').to.deep.equal([]);
+    expect(
+      requested.filter((p) => /^\/app\/tcpwasm-\w+\.wasm$/.test(p)),
+      'the SIMD build',
+    ).to.deep.equal([]);
     expect(result.codec).to.deep.equal(JSON.parse(JSON.stringify(codecWorkload(nodeCodec, captures(), SEED))));
   });
 });

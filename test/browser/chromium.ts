@@ -60,12 +60,27 @@ export class Chromium {
 
   static launch(binary: string): Chromium {
     const profile = mkdtempSync(join(tmpdir(), 'tcpwasm-chromium-'));
-    const child = spawn(binary, [
-      '--headless=new', '--no-sandbox', '--remote-debugging-pipe', `--user-data-dir=${profile}`,
-      '--no-first-run', '--no-default-browser-check', '--disable-gpu', '--disable-extensions', '--disable-dev-shm-usage',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--metrics-recording-only', '--mute-audio', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      binary,
+      [
+        '--headless=new',
+        '--no-sandbox',
+        '--remote-debugging-pipe',
+        `--user-data-dir=${profile}`,
+        '--no-first-run',
+        '--no-default-browser-check',
+        '--disable-gpu',
+        '--disable-extensions',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--metrics-recording-only',
+        '--mute-audio',
+        'about:blank',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    );
     return new Chromium(child, profile);
   }
 
@@ -73,8 +88,12 @@ export class Chromium {
     this.#buffered += text;
     for (let end = this.#buffered.indexOf('\0'); end >= 0; end = this.#buffered.indexOf('\0')) {
       const message = JSON.parse(this.#buffered.slice(0, end)) as {
-        id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string;
-        params?: Record<string, unknown>; sessionId?: string;
+        id?: number;
+        result?: Record<string, unknown>;
+        error?: { message: string };
+        method?: string;
+        params?: Record<string, unknown>;
+        sessionId?: string;
       };
       this.#buffered = this.#buffered.slice(end + 1);
       if (message.id !== undefined) {

@@ -29,15 +29,19 @@ export async function run(codec: Codec, engine: Engine, request: PageRequest): P
     // answers the codec's probe, so the scalar build must be the one chosen and fetched.
     const validate = WebAssembly.validate.bind(WebAssembly);
     const simdOpcode = 0xfd;
-    WebAssembly.validate = (bytes) => !new Uint8Array(ArrayBuffer.isView(bytes) ? bytes.buffer : bytes).includes(simdOpcode) && validate(bytes);
+    WebAssembly.validate = (bytes) =>
+      !new Uint8Array(ArrayBuffer.isView(bytes) ? bytes.buffer : bytes).includes(simdOpcode) && validate(bytes);
   }
   await (request.load === 'default' ? codec.init() : codec.init({ simd, scalar }));
-  const captures = await Promise.all(request.captures.map(async (name) => {
-    const response = await fetch(`/corpus/${name}`);
-    if (!response.ok) throw new Error(`corpus ${name}: HTTP ${response.status}`);
-    return { name, bytes: new Uint8Array(await response.arrayBuffer()) };
-  }));
+  const captures = await Promise.all(
+    request.captures.map(async (name) => {
+      const response = await fetch(`/corpus/${name}`);
+      if (!response.ok) throw new Error(`corpus ${name}: HTTP ${response.status}`);
+      return { name, bytes: new Uint8Array(await response.arrayBuffer()) };
+    }),
+  );
   const codecResult = codecWorkload(codec, captures, request.seed);
-  const transfer = request.transferBytes > 0 ? engineTransfer(engine, request.transferBytes, request.loss, request.seed) : null;
+  const transfer =
+    request.transferBytes > 0 ? engineTransfer(engine, request.transferBytes, request.loss, request.seed) : null;
   return JSON.stringify({ leaked, codec: codecResult, transfer, ms: performance.now() - started });
 }

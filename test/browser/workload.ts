@@ -51,7 +51,9 @@ function table(t: CodecApi.SegmentTable): Plain {
   const rows: Plain[] = [];
   for (let i = 0; i < t.length; i++) {
     const error = t.error(i);
-    rows.push(error === undefined ? { src: t.srcAddress(i), dst: t.dstAddress(i), payload: plain(t.payload(i)) } : { error });
+    rows.push(
+      error === undefined ? { src: t.srcAddress(i), dst: t.dstAddress(i), payload: plain(t.payload(i)) } : { error },
+    );
   }
   return { columns: plain(t), rows };
 }
@@ -79,8 +81,12 @@ function packetInit(random: Random, i: number): CodecApi.PacketInit {
       ...(v6 ? { flowLabel: random.below(1 << 20) } : { id: random.below(65536) }),
     },
     tcp: {
-      srcPort: 1 + random.below(65535), dstPort: 1 + random.below(65535),
-      seq: random.u32(), ack: random.u32(), flags: random.below(0x100), window: random.below(65536),
+      srcPort: 1 + random.below(65535),
+      dstPort: 1 + random.below(65535),
+      seq: random.u32(),
+      ack: random.u32(),
+      flags: random.below(0x100),
+      window: random.below(65536),
       options,
     },
     payload: random.bytes(random.below(1461)),
@@ -96,8 +102,11 @@ export function codecWorkload(codec: Codec, captures: readonly Capture[], seed: 
   // RFC 1071 §3's example words, all-ones, empty, odd lengths; then seeded ones of up to 9000
   // bytes viewed at odd offsets so the SIMD path's unaligned heads and tails are exercised.
   const inputs: Uint8Array[] = [
-    new Uint8Array(0), Uint8Array.of(0xff), Uint8Array.of(0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7),
-    new Uint8Array(1500).fill(0xff), new TextEncoder().encode('tcpwasm in a browser'),
+    new Uint8Array(0),
+    Uint8Array.of(0xff),
+    Uint8Array.of(0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7),
+    new Uint8Array(1500).fill(0xff),
+    new TextEncoder().encode('tcpwasm in a browser'),
   ];
   for (let i = 0; i < 40; i++) {
     const offset = random.below(8);
@@ -140,8 +149,12 @@ export function codecWorkload(codec: Codec, captures: readonly Capture[], seed: 
   const files = captures.map(({ name, bytes }) => {
     const records: Plain[] = [];
     for (const r of codec.parseCapture(bytes)) {
-      records.push({ index: r.index, linkType: r.linkType, time: `${r.timestampNs}`,
-        decoded: decodeOrError(codec, r.data, r.linkType, r.originalLength) });
+      records.push({
+        index: r.index,
+        linkType: r.linkType,
+        time: `${r.timestampNs}`,
+        decoded: decodeOrError(codec, r.data, r.linkType, r.originalLength),
+      });
     }
     const batches: Plain[] = [];
     for (const b of codec.parseCaptureBatches(bytes, 64)) {
@@ -231,7 +244,9 @@ export function engineTransfer(engine: Engine, size: number, loss: number, seed:
       const { to, seg } = queue.shift()!;
       if (to === 1 && conns.length === 1) {
         if (seg.flags !== engine.TcpFlags.SYN) continue; // only a SYN creates the passive end
-        conns.push(engine.Connection.accept({ localPort: 80, remotePort: 40000, iss: 0x7f000000, config, counters }, seg, now));
+        conns.push(
+          engine.Connection.accept({ localPort: 80, remotePort: 40000, iss: 0x7f000000, config, counters }, seg, now),
+        );
       } else if (conns[to]) {
         conns[to]!.handleSegment(seg, now);
       }

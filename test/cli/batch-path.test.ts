@@ -9,7 +9,14 @@ import { decodeFrame } from '../../src/wire/decode.js';
 import { internetChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { LinkType } from '../../src/wire/constants.js';
 import {
-  CHUNK_BYTES, CHUNK_RECORDS, ChunkPacker, fromMessage, recordAt, toMessage, type FrameColumns, type RecordChunk,
+  CHUNK_BYTES,
+  CHUNK_RECORDS,
+  ChunkPacker,
+  fromMessage,
+  recordAt,
+  toMessage,
+  type FrameColumns,
+  type RecordChunk,
 } from '../../src/cli/chunk.js';
 import { formatLine, formatTime, toJson } from '../../src/cli/format.js';
 import { ChunkProcessor, type OutputFormat } from '../../src/cli/process-chunk.js';
@@ -95,8 +102,14 @@ describe('decode command: batch path == per-frame path', function () {
     function frames(sizes: number[]): CaptureRecord[] {
       return sizes.map((size, k) => {
         const data = new Uint8Array(size).fill(k & 0xff);
-        return { index: k + 1, linkType: LinkType.RAW, timestampNs: BigInt(k) * 1_000_000_007n - 3_000_000_000n,
-          capturedLength: size, originalLength: size + (k % 3), data };
+        return {
+          index: k + 1,
+          linkType: LinkType.RAW,
+          timestampNs: BigInt(k) * 1_000_000_007n - 3_000_000_000n,
+          capturedLength: size,
+          originalLength: size + (k % 3),
+          data,
+        };
       });
     }
 
@@ -153,25 +166,35 @@ describe('decode command: batch path == per-frame path', function () {
 
     function option(rng: Random): number[] {
       switch (rng.below(12)) {
-        case 0: return [1];
-        case 1: return [2, 4, rng.below(256), rng.below(256)];
-        case 2: return [2, 3, rng.below(256)]; // MSS with the wrong length: kept raw
-        case 3: return [3, 3, rng.below(20)];
-        case 4: return [4, 2];
+        case 0:
+          return [1];
+        case 1:
+          return [2, 4, rng.below(256), rng.below(256)];
+        case 2:
+          return [2, 3, rng.below(256)]; // MSS with the wrong length: kept raw
+        case 3:
+          return [3, 3, rng.below(20)];
+        case 4:
+          return [4, 2];
         case 5: {
           const blocks = 1 + rng.below(4);
           return [5, 2 + 8 * blocks, ...rng.bytes(8 * blocks)];
         }
-        case 6: return [5, 6, ...rng.bytes(4)]; // SACK of half a block: raw
-        case 7: return [8, 10, ...rng.bytes(8)];
-        case 8: return [8, 6, ...rng.bytes(4)]; // timestamp too short: raw
+        case 6:
+          return [5, 6, ...rng.bytes(4)]; // SACK of half a block: raw
+        case 7:
+          return [8, 10, ...rng.bytes(8)];
+        case 8:
+          return [8, 6, ...rng.bytes(4)]; // timestamp too short: raw
         case 9: {
           const kind = [6, 7, 19, 27, 28, 29, 30, 34, 200, 253, 254][rng.below(11)]!;
           const length = 2 + rng.below(7);
           return [kind, length, ...rng.bytes(length - 2)];
         }
-        case 10: return [0];
-        default: return [3, 4, 1, 2]; // window scale of the wrong length
+        case 10:
+          return [0];
+        default:
+          return [3, 4, 1, 2]; // window scale of the wrong length
       }
     }
 
@@ -220,17 +243,33 @@ describe('decode command: batch path == per-frame path', function () {
         const data = segment(rng, options);
         // Now and then a timestamp from an edge of the text path: before 1970, the epoch itself,
         // the last exact microsecond range (high word near 2e9), and the largest 64-bit count.
-        const edge = [-1_500_000_000_000_000_001n, 0n, 999n, (2_000_000_000n << 32n) - 1n, 2_000_000_000n << 32n, (1n << 63n) - 1n];
-        const timestampNs = n % 97 === 0 ? edge[(n / 97) % edge.length]! : 1_700_000_000_123_456_789n + BigInt(n) * 1_000_001n;
-        records.push({ index: n + 1, linkType: LinkType.RAW, timestampNs,
-          capturedLength: data.length, originalLength: data.length, data });
+        const edge = [
+          -1_500_000_000_000_000_001n,
+          0n,
+          999n,
+          (2_000_000_000n << 32n) - 1n,
+          2_000_000_000n << 32n,
+          (1n << 63n) - 1n,
+        ];
+        const timestampNs =
+          n % 97 === 0 ? edge[(n / 97) % edge.length]! : 1_700_000_000_123_456_789n + BigInt(n) * 1_000_001n;
+        records.push({
+          index: n + 1,
+          linkType: LinkType.RAW,
+          timestampNs,
+          capturedLength: data.length,
+          originalLength: data.length,
+          data,
+        });
       }
       const reference = perFrame(records, false);
       const lines = reference.trim().split('\n');
       // Preconditions that make the comparison meaningful: most rows decode with a good checksum
       // and carry options, raw ones included.
       expect(lines.filter((l) => l.endsWith('(correct)')).length).to.be.greaterThan(1500);
-      expect(lines.filter((l) => /opt-|\b(md5|uto|mptcp|tfo|exp|quick-start|tcp-ao) /.test(l)).length).to.be.greaterThan(300);
+      expect(
+        lines.filter((l) => /opt-|\b(md5|uto|mptcp|tfo|exp|quick-start|tcp-ao) /.test(l)).length,
+      ).to.be.greaterThan(300);
       expect(lines.filter((l) => /\bsack \d/.test(l)).length).to.be.greaterThan(100);
       expect(lines.some((l) => l.startsWith('00:00:00.000000 '))).to.equal(true);
       const rows = columnsOf(records);

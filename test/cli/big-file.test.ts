@@ -72,12 +72,20 @@ function measure(args: string[], capture: boolean): Measured {
   const devNull = openSync('/dev/null', 'w');
   try {
     const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', process.execPath, MAIN, ...args], {
-      cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', capture ? 'pipe' : devNull, 'pipe'], maxBuffer: 64 << 20,
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', capture ? 'pipe' : devNull, 'pipe'],
+      maxBuffer: 64 << 20,
     });
     if (r.error) throw r.error;
     const m = /PEAK_RSS_KB=(\d+)/.exec(r.stderr);
     if (!m) throw new Error(`no peak RSS in ${r.stderr}`);
-    return { status: r.status, peakKb: Number(m[1]), stdout: r.stdout ?? '', stderr: r.stderr.replace(m[0], '').trim() };
+    return {
+      status: r.status,
+      peakKb: Number(m[1]),
+      stdout: r.stdout ?? '',
+      stderr: r.stderr.replace(m[0], '').trim(),
+    };
   } finally {
     closeSync(devNull);
   }
@@ -125,13 +133,26 @@ describe('decode: a 2 GB capture in constant memory', function () {
   it('--stats counts every record, with peak RSS under 200 MB', function () {
     const run = measure(['decode', '--stats', '--json', path], true);
     expect(run.status).to.equal(0);
-    const report = JSON.parse(run.stdout) as { frames: number; segments: number; flows: number; segmentsPerSecond: number };
+    const report = JSON.parse(run.stdout) as {
+      frames: number;
+      segments: number;
+      flows: number;
+      segmentsPerSecond: number;
+    };
     expect(report.frames).to.equal(records);
     expect(report.segments).to.equal(records);
     // Every copy repeats the same connections (the ports are unchanged).
-    expect(report.flows).to.equal(JSON.parse(spawnSync(process.execPath, [MAIN, 'decode', '--stats', '--json', corpus(SOURCE)],
-      { cwd: repoRoot, encoding: 'utf8' }).stdout).flows);
-    console.log(`        2 GB --stats: peak RSS ${(run.peakKb / 1024).toFixed(1)} MB, ${report.segmentsPerSecond} segments/s`);
+    expect(report.flows).to.equal(
+      JSON.parse(
+        spawnSync(process.execPath, [MAIN, 'decode', '--stats', '--json', corpus(SOURCE)], {
+          cwd: repoRoot,
+          encoding: 'utf8',
+        }).stdout,
+      ).flows,
+    );
+    console.log(
+      `        2 GB --stats: peak RSS ${(run.peakKb / 1024).toFixed(1)} MB, ${report.segmentsPerSecond} segments/s`,
+    );
     expect(run.peakKb).to.be.below(RSS_LIMIT_KB);
   });
 });

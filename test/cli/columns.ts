@@ -14,8 +14,12 @@ export function columnsOf(records: readonly CaptureRecord[]): FrameColumns {
   const size = records.reduce((sum, r) => sum + 16 + r.data.length, 0);
   const data = new Uint8Array(size);
   const columns = {
-    offsets: new Uint32Array(n), lengths: new Uint32Array(n), originalLengths: new Uint32Array(n),
-    linkTypes: new Uint16Array(n), seconds: new Float64Array(n), nanoseconds: new Uint32Array(n),
+    offsets: new Uint32Array(n),
+    lengths: new Uint32Array(n),
+    originalLengths: new Uint32Array(n),
+    linkTypes: new Uint16Array(n),
+    seconds: new Float64Array(n),
+    nanoseconds: new Uint32Array(n),
   };
   let at = 0;
   records.forEach((r, i) => {
@@ -35,9 +39,14 @@ export function columnsOf(records: readonly CaptureRecord[]): FrameColumns {
 /** Rows [from, to) of `rows`, sharing its data buffer (as the parser's batches share a read). */
 export function sliceRows(rows: FrameColumns, from: number, to: number): FrameColumns {
   return {
-    data: rows.data, firstIndex: rows.firstIndex + from, count: to - from,
-    offsets: rows.offsets.subarray(from, to), lengths: rows.lengths.subarray(from, to),
-    originalLengths: rows.originalLengths.subarray(from, to), linkTypes: rows.linkTypes.subarray(from, to),
-    seconds: rows.seconds.subarray(from, to), nanoseconds: rows.nanoseconds.subarray(from, to),
+    data: rows.data,
+    firstIndex: rows.firstIndex + from,
+    count: to - from,
+    offsets: rows.offsets.subarray(from, to),
+    lengths: rows.lengths.subarray(from, to),
+    originalLengths: rows.originalLengths.subarray(from, to),
+    linkTypes: rows.linkTypes.subarray(from, to),
+    seconds: rows.seconds.subarray(from, to),
+    nanoseconds: rows.nanoseconds.subarray(from, to),
   };
 }

@@ -56,7 +56,15 @@ function isoTime(ns: bigint): string {
 
 // tcpdump's letters for the flag combinations the chosen files contain (ACK is '.').
 const FLAGS: Record<number, string> = {
-  0x01: 'F', 0x02: 'S', 0x04: 'R', 0x10: '.', 0x11: 'F.', 0x12: 'S.', 0x14: 'R.', 0x18: 'P.', 0x19: 'FP.',
+  0x01: 'F',
+  0x02: 'S',
+  0x04: 'R',
+  0x10: '.',
+  0x11: 'F.',
+  0x12: 'S.',
+  0x14: 'R.',
+  0x18: 'P.',
+  0x19: 'FP.',
 };
 
 function list(text: string | undefined): number[] {
@@ -70,18 +78,28 @@ function optionsText(row: TruthRow): string {
   // tshark lists every eol of the padding; tcpdump (and we) print the first and stop (RFC 9293 §3.2).
   const kinds = list(row['tcp.option_kind']);
   const eol = kinds.indexOf(0);
-  return (eol < 0 ? kinds : kinds.slice(0, eol + 1)).map((kind) => {
-    switch (kind) {
-      case 0: return 'eol';
-      case 1: return 'nop';
-      case 2: return `mss ${row['tcp.options.mss_val']}`;
-      case 3: return `wscale ${row['tcp.options.wscale.shift']}`;
-      case 4: return 'sackOK';
-      case 5: return `sack ${le.length} ${le.map((l, i) => `{${l}:${re[i]}}`).join('')}`;
-      case 8: return `TS val ${row['tcp.options.timestamp.tsval']} ecr ${row['tcp.options.timestamp.tsecr']}`;
-      default: throw new Error(`test cannot render option kind ${kind}`);
-    }
-  }).join(',');
+  return (eol < 0 ? kinds : kinds.slice(0, eol + 1))
+    .map((kind) => {
+      switch (kind) {
+        case 0:
+          return 'eol';
+        case 1:
+          return 'nop';
+        case 2:
+          return `mss ${row['tcp.options.mss_val']}`;
+        case 3:
+          return `wscale ${row['tcp.options.wscale.shift']}`;
+        case 4:
+          return 'sackOK';
+        case 5:
+          return `sack ${le.length} ${le.map((l, i) => `{${l}:${re[i]}}`).join('')}`;
+        case 8:
+          return `TS val ${row['tcp.options.timestamp.tsval']} ecr ${row['tcp.options.timestamp.tsecr']}`;
+        default:
+          throw new Error(`test cannot render option kind ${kind}`);
+      }
+    })
+    .join(',');
 }
 
 /** The expected text line for a truth-table row, in the CLI's documented tcpdump-like layout. */
@@ -95,12 +113,14 @@ function expectedLine(row: TruthRow, timestampNs: bigint): string {
   const status = row['tcp.checksum.status'];
   if (status !== '0' && status !== '1') throw new Error(`test expects a verified checksum, row has status ${status}`);
   const options = optionsText(row);
-  return `${timeOfDay(timestampNs)} ${v6 ? 'IP6' : 'IP'} `
-    + `${v6 ? row['ipv6.src'] : row['ip.src']}.${row['tcp.srcport']} > ${v6 ? row['ipv6.dst'] : row['ip.dst']}.${row['tcp.dstport']}: `
-    + `Flags [${letters}], seq ${seq}${length > 0 ? `:${(seq + length) >>> 0}` : ''}`
-    + `${flags & 0x10 ? `, ack ${row['tcp.ack_raw']}` : ''}, win ${row['tcp.window_size_value']}`
-    + `${options ? `, options [${options}]` : ''}, length ${length}, `
-    + `cksum ${row['tcp.checksum']} (${status === '1' ? 'correct' : `incorrect -> ${row['tcp.checksum_calculated']}`})`;
+  return (
+    `${timeOfDay(timestampNs)} ${v6 ? 'IP6' : 'IP'} ` +
+    `${v6 ? row['ipv6.src'] : row['ip.src']}.${row['tcp.srcport']} > ${v6 ? row['ipv6.dst'] : row['ip.dst']}.${row['tcp.dstport']}: ` +
+    `Flags [${letters}], seq ${seq}${length > 0 ? `:${(seq + length) >>> 0}` : ''}` +
+    `${flags & 0x10 ? `, ack ${row['tcp.ack_raw']}` : ''}, win ${row['tcp.window_size_value']}` +
+    `${options ? `, options [${options}]` : ''}, length ${length}, ` +
+    `cksum ${row['tcp.checksum']} (${status === '1' ? 'correct' : `incorrect -> ${row['tcp.checksum_calculated']}`})`
+  );
 }
 
 let tempDir = '';
@@ -140,8 +160,12 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
       const syn = expectedLine(truth.get(1)!, times[0]!);
       const synAck = expectedLine(truth.get(2)!, times[1]!);
       // The expectation builder itself, checked against the brief's example layout.
-      expect(syn).to.match(/^\d\d:\d\d:\d\d\.\d{6} IP 192\.168\.1\.102\.36861 > 193\.1\.193\.64\.80: Flags \[S\], seq 3750886907, win 5840, options \[mss 1460,sackOK,TS val 4294923497 ecr 0,nop,wscale 6\], length 0, cksum 0x2a1c \(correct\)$/);
-      expect(synAck).to.include('Flags [S.], seq 724047884, ack 3750886908, win 5792, options [mss 1380,sackOK,TS val 419445911 ecr 4294923497,nop,wscale 7]');
+      expect(syn).to.match(
+        /^\d\d:\d\d:\d\d\.\d{6} IP 192\.168\.1\.102\.36861 > 193\.1\.193\.64\.80: Flags \[S\], seq 3750886907, win 5840, options \[mss 1460,sackOK,TS val 4294923497 ecr 0,nop,wscale 6\], length 0, cksum 0x2a1c \(correct\)$/,
+      );
+      expect(synAck).to.include(
+        'Flags [S.], seq 724047884, ack 3750886908, win 5792, options [mss 1380,sackOK,TS val 419445911 ecr 4294923497,nop,wscale 7]',
+      );
       expect(out[0]).to.equal(syn);
       expect(out[1]).to.equal(synAck);
       expect(out[2]).to.equal(expectedLine(truth.get(3)!, times[2]!));
@@ -164,20 +188,27 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
         const run = cli('decode', corpus(rel));
         expect(run.stderr).to.equal('');
         expect(run.status).to.equal(0);
-        const expected = [...truth.entries()].sort(([a], [b]) => a - b).map(([frame, row]) => expectedLine(row, times[frame - 1]!));
+        const expected = [...truth.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([frame, row]) => expectedLine(row, times[frame - 1]!));
         expect(lines(run.stdout)).to.deep.equal(expected);
       });
     }
 
-    it('IPv6 prints IP6, and a bad checksum prints (incorrect -> tshark\'s calculated value)', function () {
+    it("IPv6 prints IP6, and a bad checksum prints (incorrect -> tshark's calculated value)", function () {
       const rel = 'edge/zeek-chksums-ip6-tcp-bad-chksum.pcap';
       const row = readTruth(rel).get(1)!;
       expect(row['tcp.checksum.status']).to.equal('0');
       const out = lines(cli('decode', corpus(rel)).stdout);
       expect(out).to.have.length(1);
       expect(out[0]).to.match(/^\d\d:\d\d:\d\d\.\d{6} IP6 /);
-      expect(out[0]).to.include(`${row['ipv6.src']}.${row['tcp.srcport']} > ${row['ipv6.dst']}.${row['tcp.dstport']}: `);
-      expect(out[0]!.endsWith(`cksum ${row['tcp.checksum']} (incorrect -> ${row['tcp.checksum_calculated']})`), out[0]).to.equal(true);
+      expect(out[0]).to.include(
+        `${row['ipv6.src']}.${row['tcp.srcport']} > ${row['ipv6.dst']}.${row['tcp.dstport']}: `,
+      );
+      expect(
+        out[0]!.endsWith(`cksum ${row['tcp.checksum']} (incorrect -> ${row['tcp.checksum_calculated']})`),
+        out[0],
+      ).to.equal(true);
       expect(row['tcp.checksum_calculated']).to.equal('0x2f8a');
     });
 
@@ -211,7 +242,11 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
       arp.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1]);
       const udp = Uint8Array.from(tcp.data); // (Buffer.slice would be a view)
       udp[14 + 9] = 17; // IPv4 protocol field: UDP
-      const records = [tcp.data, arp, udp, source.records[1]!.data].map((data, i) => ({ seconds: 1000 + i, fraction: i, data }));
+      const records = [tcp.data, arp, udp, source.records[1]!.data].map((data, i) => ({
+        seconds: 1000 + i,
+        fraction: i,
+        data,
+      }));
       const path = tempFile(buildPcap({ magic: MAGIC_US, little: true, network: 1, records }), '.pcap');
       const run = cli('decode', path);
       expect(run.stderr).to.equal('');
@@ -285,17 +320,37 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
           const tcp = o.tcp ?? {};
           const options = tcp.options ?? {};
           const actual = {
-            timestampNs: o.timestampNs, time: o.time, capturedLength: o.capturedLength, originalLength: o.originalLength,
-            version: o.ip?.version, src: o.ip?.src, dst: o.ip?.dst,
-            srcPort: tcp.srcPort, dstPort: tcp.dstPort, seq: tcp.seq, ack: tcp.ack, flags: tcp.flags,
-            headerLength: tcp.headerLength, window: tcp.window, urgentPointer: tcp.urgentPointer, checksumValue: tcp.checksum,
-            kinds: options.kinds, mss: options.mss, windowScale: options.windowScale,
-            sackPermitted: options.sackPermitted === true, sack: options.sack, timestamp: options.timestamp,
-            payloadLength: o.payloadLength, checksum: o.checksumStatus, expectedChecksum: o.expectedChecksum,
+            timestampNs: o.timestampNs,
+            time: o.time,
+            capturedLength: o.capturedLength,
+            originalLength: o.originalLength,
+            version: o.ip?.version,
+            src: o.ip?.src,
+            dst: o.ip?.dst,
+            srcPort: tcp.srcPort,
+            dstPort: tcp.dstPort,
+            seq: tcp.seq,
+            ack: tcp.ack,
+            flags: tcp.flags,
+            headerLength: tcp.headerLength,
+            window: tcp.window,
+            urgentPointer: tcp.urgentPointer,
+            checksumValue: tcp.checksum,
+            kinds: options.kinds,
+            mss: options.mss,
+            windowScale: options.windowScale,
+            sackPermitted: options.sackPermitted === true,
+            sack: options.sack,
+            timestamp: options.timestamp,
+            payloadLength: o.payloadLength,
+            checksum: o.checksumStatus,
+            expectedChecksum: o.expectedChecksum,
           };
           for (const key of Object.keys(expected) as Array<keyof typeof expected>) {
             if (JSON.stringify(actual[key]) !== JSON.stringify(expected[key])) {
-              diffs.push(`frame ${o.frame} ${key}: got ${JSON.stringify(actual[key])}, truth ${JSON.stringify(expected[key])}`);
+              diffs.push(
+                `frame ${o.frame} ${key}: got ${JSON.stringify(actual[key])}, truth ${JSON.stringify(expected[key])}`,
+              );
             }
           }
         }
@@ -337,7 +392,10 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
       expect(err[0]).to.match(/\bbyte 0\b/);
     });
 
-    for (const [where, into] of [['inside a record\'s data', 16 + 30], ['inside a record header', 7]] as const) {
+    for (const [where, into] of [
+      ["inside a record's data", 16 + 30],
+      ['inside a record header', 7],
+    ] as const) {
       it(`a capture cut ${where}: exit 2, stderr names file and offset, stdout has every segment before it`, function () {
         const rel = 'zeek-tcp-ssh-dups.pcap';
         const full = readCorpusFile(rel);
@@ -385,7 +443,12 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
       expect(run.stderr).to.include('Usage:');
     });
 
-    for (const args of [[], ['decode'], ['decode', '--filter', 'fin', 'a.pcap', 'syn'], ['decode', '--bogus', 'a.pcap']]) {
+    for (const args of [
+      [],
+      ['decode'],
+      ['decode', '--filter', 'fin', 'a.pcap', 'syn'],
+      ['decode', '--bogus', 'a.pcap'],
+    ]) {
       it(`\`tcpwasm ${args.join(' ')}\`: exit 1 with usage on stderr`, function () {
         const run = cli(...args);
         expect(run.status).to.equal(1);
@@ -402,7 +465,7 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
       expect(run.stdout).to.include('decode FILE');
     });
 
-    it('--version prints package.json\'s version', function () {
+    it("--version prints package.json's version", function () {
       const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
       const run = cli('--version');
       expect(run.status).to.equal(0);
@@ -417,7 +480,9 @@ describe('CLI: tcpwasm decode (built dist/cli/main.js)', function () {
         const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';
         child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (text: string) => { stderr += text; });
+        child.stderr.on('data', (text: string) => {
+          stderr += text;
+        });
         let received = 0;
         const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) => {
           child.on('close', (code, signal) => done([code, signal]));

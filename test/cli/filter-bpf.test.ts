@@ -20,7 +20,8 @@ import { columnsOf, sliceRows } from './columns.js';
 function selectedCount(rows: FrameColumns, filter: string): number {
   const processor = new ChunkProcessor({ format: 'none', stats: false, filter });
   let n = 0;
-  for (let from = 0; from < rows.count; from += 4096) n += processor.process(sliceRows(rows, from, Math.min(rows.count, from + 4096))).printed;
+  for (let from = 0; from < rows.count; from += 4096)
+    n += processor.process(sliceRows(rows, from, Math.min(rows.count, from + 4096))).printed;
   return n;
 }
 
@@ -76,7 +77,9 @@ describe('filter: pcap-filter forms (tcp, net, portrange, tcp[tcpflags])', funct
       ensureBuilt(this);
       dir = mkdtempSync(join(tmpdir(), 'tcpwasm-bpf-'));
     });
-    after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+    after(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
     it('every filter selects as many frames as tcpdump on every capture (the listed ones excepted)', function () {
       this.timeout(900_000);
@@ -111,7 +114,9 @@ describe('filter: pcap-filter forms (tcp, net, portrange, tcp[tcpflags])', funct
 
     it('tcp[tcpflags] tests IPv6 segments too, where libpcap matches none', function () {
       const rel = corpus('zeek-ftp-ipv6.pcap');
-      expect(lines(spawnSync('tcpdump', ['-r', rel, '-nn', 'tcp[tcpflags] & tcp-syn != 0'], { encoding: 'utf8' }).stdout)).to.have.length(0);
+      expect(
+        lines(spawnSync('tcpdump', ['-r', rel, '-nn', 'tcp[tcpflags] & tcp-syn != 0'], { encoding: 'utf8' }).stdout),
+      ).to.have.length(0);
       const ours = lines(cli('decode', '-r', rel, 'tcp[tcpflags] & tcp-syn != 0').stdout);
       expect(ours).to.have.length(12);
       for (const line of ours) expect(line).to.match(/ IP6 .*Flags \[S/);
@@ -119,14 +124,23 @@ describe('filter: pcap-filter forms (tcp, net, portrange, tcp[tcpflags])', funct
 
     it('the excepted captures differ for the reason given: tcpdump matches nothing behind IPv6 extension headers', function () {
       const rel = 'edge/zeek-chksums-ip6-route0-tcp-good-chksum.pcap';
-      expect(lines(spawnSync('tcpdump', ['-r', corpus(rel), '-nn', 'tcp'], { encoding: 'utf8' }).stdout)).to.have.length(0);
+      expect(
+        lines(spawnSync('tcpdump', ['-r', corpus(rel), '-nn', 'tcp'], { encoding: 'utf8' }).stdout),
+      ).to.have.length(0);
       expect(lines(cli('decode', '-r', corpus(rel), 'tcp').stdout)).to.have.length(1);
     });
   });
 
   describe('errors', function () {
-    for (const [source, primitive] of [['udp port 53', 'udp'], ['tcp and icmp', 'icmp'], ['less 100', 'less'],
-      ['tcp[0:2] > 1024', 'tcp[0:2]'], ['ether host 00:11:22:33:44:55', 'ether'], ['vlan and tcp', 'vlan'], ['ip[8] < 5', 'ip[8]']] as const) {
+    for (const [source, primitive] of [
+      ['udp port 53', 'udp'],
+      ['tcp and icmp', 'icmp'],
+      ['less 100', 'less'],
+      ['tcp[0:2] > 1024', 'tcp[0:2]'],
+      ['ether host 00:11:22:33:44:55', 'ether'],
+      ['vlan and tcp', 'vlan'],
+      ['ip[8] < 5', 'ip[8]'],
+    ] as const) {
       it(`'${source}' is refused with UnsupportedFilterError naming '${primitive}'`, function () {
         let error: unknown;
         try {
@@ -140,8 +154,17 @@ describe('filter: pcap-filter forms (tcp, net, portrange, tcp[tcpflags])', funct
       });
     }
 
-    for (const source of ['net 10.0.0.1/8', 'net 10.0.0.0/33', 'net fe80::1/10', 'portrange 80', 'portrange 1-70000',
-      'tcp[tcpflags] & tcp-bogus != 0', 'tcp[tcpflags] & tcp-syn', 'tcp host 10.0.0.1', 'net']) {
+    for (const source of [
+      'net 10.0.0.1/8',
+      'net 10.0.0.0/33',
+      'net fe80::1/10',
+      'portrange 80',
+      'portrange 1-70000',
+      'tcp[tcpflags] & tcp-bogus != 0',
+      'tcp[tcpflags] & tcp-syn',
+      'tcp host 10.0.0.1',
+      'net',
+    ]) {
       it(`'${source}' does not parse (FilterSyntaxError with a column)`, function () {
         expect(() => compileFilter(source)).to.throw(FilterSyntaxError, /column \d+/);
       });

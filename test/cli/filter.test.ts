@@ -11,8 +11,15 @@ import { ChunkProcessor } from '../../src/cli/process-chunk.js';
 import { readCorpusFile } from '../helpers/corpus.js';
 import { columnsOf, sliceRows } from './columns.js';
 
-const FILES = ['zeek-ftp-ipv6.pcap', 'zeek-tcp-ssh-dups.pcap', 'zeek-http-206-sack.pcap', 'edge/tcpdump-print-flags.pcap',
-  'edge/zeek-chksums-ip6-tcp-good-chksum.pcap', 'edge/tcpdump-accecn_handshake.pcap', 'edge/tcpdump-tcp_header_heapoverflow.pcap'];
+const FILES = [
+  'zeek-ftp-ipv6.pcap',
+  'zeek-tcp-ssh-dups.pcap',
+  'zeek-http-206-sack.pcap',
+  'edge/tcpdump-print-flags.pcap',
+  'edge/zeek-chksums-ip6-tcp-good-chksum.pcap',
+  'edge/tcpdump-accecn_handshake.pcap',
+  'edge/tcpdump-tcp_header_heapoverflow.pcap',
+];
 
 interface Decoded {
   frame: number;
@@ -27,7 +34,10 @@ let decoded: Decoded[] = [];
 function selected(expression: string): number[] {
   const processor = new ChunkProcessor({ format: 'csv', stats: false, filter: expression });
   const text = batches.map((c) => Buffer.from(processor.process(c).bytes).toString()).join('');
-  return text.split('\n').filter((l) => l !== '').map((l) => Number(l.slice(0, l.indexOf(','))));
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => Number(l.slice(0, l.indexOf(','))));
 }
 
 function reference(test: (p: DecodedPacket) => boolean): number[] {
@@ -40,12 +50,15 @@ describe('decode --filter', function () {
     let index = 0;
     for (const rel of FILES) for (const r of parseCapture(readCorpusFile(rel))) records.push({ ...r, index: ++index });
     const rows = columnsOf(records);
-    for (let from = 0; from < rows.count; from += 4096) batches.push(sliceRows(rows, from, Math.min(rows.count, from + 4096)));
+    for (let from = 0; from < rows.count; from += 4096)
+      batches.push(sliceRows(rows, from, Math.min(rows.count, from + 4096)));
     decoded = [];
     for (const r of records) {
       try {
         decoded.push({ frame: r.index, p: decodeFrame(r.data, r.linkType, r.originalLength) });
-      } catch { /* not a segment: never selected */ }
+      } catch {
+        /* not a segment: never selected */
+      }
     }
   });
 
@@ -58,18 +71,39 @@ describe('decode --filter', function () {
     ['src host (IPv6, compressed form)', () => [`src host ${hostV6()}`, (p) => p.ip.src === hostV6()]],
     ['dst host', () => [`dst host ${hostV4()}`, (p) => p.ip.dst === hostV4()]],
     ['port', () => [`port ${portOf()}`, (p) => p.tcp.srcPort === portOf() || p.tcp.dstPort === portOf()]],
-    ['src port / dst port with or', () => [`src port 80 or dst port ${portOf()}`, (p) => p.tcp.srcPort === 80 || p.tcp.dstPort === portOf()]],
+    [
+      'src port / dst port with or',
+      () => [`src port 80 or dst port ${portOf()}`, (p) => p.tcp.srcPort === 80 || p.tcp.dstPort === portOf()],
+    ],
     ['tcp.len > N', () => ['tcp.len > 100', (p) => p.payloadLength > 100]],
-    ['tcp.len >= / <= / == / !=', () => ['tcp.len >= 1 and tcp.len <= 512 and tcp.len != 48 or tcp.len == 0',
-      (p) => (p.payloadLength >= 1 && p.payloadLength <= 512 && p.payloadLength !== 48) || p.payloadLength === 0]],
+    [
+      'tcp.len >= / <= / == / !=',
+      () => [
+        'tcp.len >= 1 and tcp.len <= 512 and tcp.len != 48 or tcp.len == 0',
+        (p) => (p.payloadLength >= 1 && p.payloadLength <= 512 && p.payloadLength !== 48) || p.payloadLength === 0,
+      ],
+    ],
     ['flag words', () => ['syn and not ack', (p) => (p.tcp.flags & 0x12) === 0x02]],
     ['flags & a|b', () => ['flags & fin|rst', (p) => (p.tcp.flags & 0x05) !== 0]],
     ['ECN flags', () => ['ece or cwr or ae', (p) => (p.tcp.flags & 0x1c0) !== 0]],
-    ['ip6 and a comparison on another field', () => ['ip6 && tcp.window < 1000', (p) => p.ip.version === 6 && p.tcp.window < 1000]],
-    ['precedence: and binds tighter than or; parentheses override', () => ['ip and (psh or fin) and !(tcp.dstport == 80)',
-      (p) => p.ip.version === 4 && (p.tcp.flags & 0x09) !== 0 && p.tcp.dstPort !== 80]],
-    ['keywords are case-insensitive; seq/ack/hdrlen fields', () => ['TCP.SEQ > 2147483648 OR tcp.ack < 1000 AND tcp.hdrlen > 20',
-      (p) => p.tcp.seq > 2147483648 || (p.tcp.ack < 1000 && p.tcp.headerLength > 20)]],
+    [
+      'ip6 and a comparison on another field',
+      () => ['ip6 && tcp.window < 1000', (p) => p.ip.version === 6 && p.tcp.window < 1000],
+    ],
+    [
+      'precedence: and binds tighter than or; parentheses override',
+      () => [
+        'ip and (psh or fin) and !(tcp.dstport == 80)',
+        (p) => p.ip.version === 4 && (p.tcp.flags & 0x09) !== 0 && p.tcp.dstPort !== 80,
+      ],
+    ],
+    [
+      'keywords are case-insensitive; seq/ack/hdrlen fields',
+      () => [
+        'TCP.SEQ > 2147483648 OR tcp.ack < 1000 AND tcp.hdrlen > 20',
+        (p) => p.tcp.seq > 2147483648 || (p.tcp.ack < 1000 && p.tcp.headerLength > 20),
+      ],
+    ],
   ];
 
   for (const [name, make] of cases) {

@@ -22,11 +22,26 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
     } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; } else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
   }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -76,8 +91,15 @@ describe('decode options (built CLI)', function () {
       expect(rows[0]).to.deep.equal([...CSV_COLUMNS]);
       const truth = readTruth(rel);
       const body = rows.slice(1);
-      const json = lines(cli('decode', '--json', corpus(rel)).stdout).map((l) => JSON.parse(l) as { frame: number; timestampNs: string });
-      const epoch = new Map(json.map((o) => [o.frame, `${BigInt(o.timestampNs) / 1_000_000_000n}.${String(BigInt(o.timestampNs) % 1_000_000_000n).padStart(9, '0')}`]));
+      const json = lines(cli('decode', '--json', corpus(rel)).stdout).map(
+        (l) => JSON.parse(l) as { frame: number; timestampNs: string },
+      );
+      const epoch = new Map(
+        json.map((o) => [
+          o.frame,
+          `${BigInt(o.timestampNs) / 1_000_000_000n}.${String(BigInt(o.timestampNs) % 1_000_000_000n).padStart(9, '0')}`,
+        ]),
+      );
       expect(body).to.have.length(truth.size);
       const col = (name: string) => CSV_COLUMNS.indexOf(name as (typeof CSV_COLUMNS)[number]);
       for (const r of body) {
@@ -124,8 +146,14 @@ describe('decode options (built CLI)', function () {
   });
 
   describe('--workers N', function () {
-    const FILES = ['zeek-echo-connections.pcap.gz', 'zeek-http-ipv6-1000-requests.pcap.gz', 'zeek-tcp-ssh-dups.pcap',
-      'edge/zeek-tcp-retransmit-timeout.pcapng', 'edge/tcpdump-tcp_header_heapoverflow.pcap', 'edge/zeek-chksums-localhost-bad-chksum.pcap'];
+    const FILES = [
+      'zeek-echo-connections.pcap.gz',
+      'zeek-http-ipv6-1000-requests.pcap.gz',
+      'zeek-tcp-ssh-dups.pcap',
+      'edge/zeek-tcp-retransmit-timeout.pcapng',
+      'edge/tcpdump-tcp_header_heapoverflow.pcap',
+      'edge/zeek-chksums-localhost-bad-chksum.pcap',
+    ];
     for (const rel of FILES) {
       it(`${rel}: text, --json and --csv output byte-identical to --workers 1`, function () {
         for (const format of [[], ['--json'], ['--csv']]) {
@@ -144,7 +172,9 @@ describe('decode options (built CLI)', function () {
       const rel = corpus('zeek-echo-connections.pcap.gz');
       const one = cli('decode', '--filter', 'fin or rst or tcp.len > 0 and src port 7000', rel);
       expect(lines(one.stdout).length).to.be.greaterThan(100);
-      expect(cli('decode', '--filter', 'fin or rst or tcp.len > 0 and src port 7000', '--workers', '2', rel).stdout).to.equal(one.stdout);
+      expect(
+        cli('decode', '--filter', 'fin or rst or tcp.len > 0 and src port 7000', '--workers', '2', rel).stdout,
+      ).to.equal(one.stdout);
     });
 
     it('a capture cut short: every segment before the fault, the error line, exit 2 (as with one thread)', function () {
@@ -227,7 +257,12 @@ describe('decode options (built CLI)', function () {
 
   describe('usage and filter errors', function () {
     const usage: string[][] = [
-      ['--json', '--csv'], ['--stats', '--csv'], ['--count', '0'], ['--count', 'ten'], ['--workers', '0'], ['--workers', 'many'],
+      ['--json', '--csv'],
+      ['--stats', '--csv'],
+      ['--count', '0'],
+      ['--count', 'ten'],
+      ['--workers', '0'],
+      ['--workers', 'many'],
     ];
     for (const args of usage) {
       it(`decode ${args.join(' ')}: exit 1 with the reason and usage`, function () {

@@ -16,7 +16,9 @@ import { readCorpusFile } from '../helpers/corpus.js';
 
 describe('decode command: captureBatches', function () {
   let dir = '';
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'tcpwasm-source-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tcpwasm-source-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a 6.8 MB capture (7 reads into 2 reused buffers): every record as parseCapture gives it, checked as it arrives', async function () {

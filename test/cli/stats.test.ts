@@ -9,7 +9,17 @@ import type { StatsReport } from '../../src/cli/stats.js';
 import { readCorpusFile } from '../helpers/corpus.js';
 import { cli, corpus, ensureBuilt, lines } from './cli-run.js';
 
-const FLAG_BITS: Record<string, number> = { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ece: 64, cwr: 128, ae: 256 };
+const FLAG_BITS: Record<string, number> = {
+  fin: 1,
+  syn: 2,
+  rst: 4,
+  psh: 8,
+  ack: 16,
+  urg: 32,
+  ece: 64,
+  cwr: 128,
+  ae: 256,
+};
 const TYPED: Record<number, (p: DecodedPacket) => boolean> = {
   2: (p) => p.tcp.options.mss !== undefined,
   3: (p) => p.tcp.options.windowScale !== undefined,
@@ -18,11 +28,19 @@ const TYPED: Record<number, (p: DecodedPacket) => boolean> = {
   8: (p) => p.tcp.options.timestamp !== undefined,
 };
 
-type Expected = Omit<StatsReport, 'file' | 'filter' | 'elapsedSeconds' | 'segmentsPerSecond' | 'framesPerSecond' | 'megabytesPerSecond'>;
+type Expected = Omit<
+  StatsReport,
+  'file' | 'filter' | 'elapsedSeconds' | 'segmentsPerSecond' | 'framesPerSecond' | 'megabytesPerSecond'
+>;
 
 function expected(rel: string, keep: (p: DecodedPacket) => boolean = () => true): Expected {
   const e: Expected = {
-    frames: 0, frameBytes: 0, segments: 0, payloadBytes: 0, flows: 0, flowsExact: true,
+    frames: 0,
+    frameBytes: 0,
+    segments: 0,
+    payloadBytes: 0,
+    flows: 0,
+    flowsExact: true,
     flags: Object.fromEntries(Object.keys(FLAG_BITS).map((k) => [k, 0])),
     options: { any: 0, mss: 0, wscale: 0, sackOK: 0, timestamp: 0, sack: 0, other: 0 },
     checksums: { good: 0, bad: 0, unverifiable: 0 },
@@ -52,7 +70,8 @@ function expected(rel: string, keep: (p: DecodedPacket) => boolean = () => true)
     if (TYPED[8]!(p)) e.options.timestamp!++;
     if (TYPED[5]!(p)) e.options.sack!++;
     // Raw options the decoder flags: an unknown kind, or a known kind whose first occurrence is malformed.
-    if (o.kinds.some((k) => (k > 1 && TYPED[k] === undefined) || (TYPED[k] !== undefined && !TYPED[k]!(p)))) e.options.other!++;
+    if (o.kinds.some((k) => (k > 1 && TYPED[k] === undefined) || (TYPED[k] !== undefined && !TYPED[k]!(p))))
+      e.options.other!++;
     e.checksums[p.checksumStatus]++;
     const a = `${p.ip.src}|${p.tcp.srcPort}`;
     const b = `${p.ip.dst}|${p.tcp.dstPort}`;
@@ -71,15 +90,32 @@ function statsJson(...args: string[]): StatsReport {
 }
 
 function withoutTiming(r: StatsReport): Expected {
-  const { file: _f, filter: _q, elapsedSeconds: _e, segmentsPerSecond: _s, framesPerSecond: _r, megabytesPerSecond: _m, ...rest } = r;
+  const {
+    file: _f,
+    filter: _q,
+    elapsedSeconds: _e,
+    segmentsPerSecond: _s,
+    framesPerSecond: _r,
+    megabytesPerSecond: _m,
+    ...rest
+  } = r;
   return rest;
 }
 
 describe('decode --stats', function () {
-  before(function () { ensureBuilt(this); });
+  before(function () {
+    ensureBuilt(this);
+  });
 
-  const FILES = ['zeek-echo-connections.pcap.gz', 'zeek-http-206-sack.pcap', 'edge/tcpdump-tfo-5c1fa7f9ae91.pcap',
-    'edge/zeek-chksums-localhost-bad-chksum.pcap', 'edge/zeek-tcp-retransmit-fast009.pcap', 'edge/tcpdump-tcp_header_heapoverflow.pcap', 'gopacket-test_loopback.pcap'];
+  const FILES = [
+    'zeek-echo-connections.pcap.gz',
+    'zeek-http-206-sack.pcap',
+    'edge/tcpdump-tfo-5c1fa7f9ae91.pcap',
+    'edge/zeek-chksums-localhost-bad-chksum.pcap',
+    'edge/zeek-tcp-retransmit-fast009.pcap',
+    'edge/tcpdump-tcp_header_heapoverflow.pcap',
+    'gopacket-test_loopback.pcap',
+  ];
   for (const rel of FILES) {
     it(`${rel}: --json report matches the reference counts`, function () {
       const report = statsJson(corpus(rel));
@@ -93,11 +129,26 @@ describe('decode --stats', function () {
 
   it('the chosen files exercise every part: errors, bad and unverifiable checksums, raw options, SACK, many flows', function () {
     const all = FILES.map((rel) => expected(rel));
-    expect(all.some((e) => Object.keys(e.errors).length > 0), 'decode errors').to.equal(true);
-    expect(all.some((e) => e.checksums.bad > 0), 'bad checksums').to.equal(true);
-    expect(all.some((e) => e.checksums.unverifiable > 0), 'unverifiable checksums').to.equal(true);
-    expect(all.some((e) => e.options.other! > 0), 'raw options').to.equal(true);
-    expect(all.some((e) => e.options.sack! > 0), 'SACK').to.equal(true);
+    expect(
+      all.some((e) => Object.keys(e.errors).length > 0),
+      'decode errors',
+    ).to.equal(true);
+    expect(
+      all.some((e) => e.checksums.bad > 0),
+      'bad checksums',
+    ).to.equal(true);
+    expect(
+      all.some((e) => e.checksums.unverifiable > 0),
+      'unverifiable checksums',
+    ).to.equal(true);
+    expect(
+      all.some((e) => e.options.other! > 0),
+      'raw options',
+    ).to.equal(true);
+    expect(
+      all.some((e) => e.options.sack! > 0),
+      'SACK',
+    ).to.equal(true);
     expect(Math.max(...all.map((e) => e.flows))).to.be.greaterThan(100);
   });
 
@@ -126,8 +177,14 @@ describe('decode --stats', function () {
   });
 
   it('--workers 2 gives the same report (timing aside)', function () {
-    for (const rel of ['zeek-echo-connections.pcap.gz', 'edge/zeek-tcp-retransmit-fast009.pcap', 'edge/tcpdump-tcp_header_heapoverflow.pcap']) {
-      expect(withoutTiming(statsJson('--workers', '2', corpus(rel)))).to.deep.equal(withoutTiming(statsJson(corpus(rel))));
+    for (const rel of [
+      'zeek-echo-connections.pcap.gz',
+      'edge/zeek-tcp-retransmit-fast009.pcap',
+      'edge/tcpdump-tcp_header_heapoverflow.pcap',
+    ]) {
+      expect(withoutTiming(statsJson('--workers', '2', corpus(rel)))).to.deep.equal(
+        withoutTiming(statsJson(corpus(rel))),
+      );
     }
   });
 
@@ -136,14 +193,32 @@ describe('decode --stats', function () {
     const run = cli('decode', '--stats', corpus(rel));
     expect(run.status).to.equal(0);
     const want = expected(rel);
-    const byLabel = new Map(lines(run.stdout).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
-    expect([...byLabel.keys()]).to.deep.equal(['file', 'frames', 'segments', 'flows', 'flags', 'options', 'checksums',
-      'not decoded', 'elapsed', 'throughput']);
+    const byLabel = new Map(
+      lines(run.stdout).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+    );
+    expect([...byLabel.keys()]).to.deep.equal([
+      'file',
+      'frames',
+      'segments',
+      'flows',
+      'flags',
+      'options',
+      'checksums',
+      'not decoded',
+      'elapsed',
+      'throughput',
+    ]);
     expect(byLabel.get('frames')).to.equal(`${want.frames} (${want.frameBytes} bytes)`);
     expect(byLabel.get('segments')).to.equal(`${want.segments} (${want.payloadBytes} payload bytes)`);
     expect(byLabel.get('flows')).to.equal(String(want.flows));
-    expect(byLabel.get('checksums')).to.equal(`good ${want.checksums.good}, bad ${want.checksums.bad}, unverifiable ${want.checksums.unverifiable}`);
-    expect(byLabel.get('flags')).to.equal(Object.entries(want.flags).map(([k, v]) => `${k} ${v}`).join(', '));
+    expect(byLabel.get('checksums')).to.equal(
+      `good ${want.checksums.good}, bad ${want.checksums.bad}, unverifiable ${want.checksums.unverifiable}`,
+    );
+    expect(byLabel.get('flags')).to.equal(
+      Object.entries(want.flags)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    );
     expect(byLabel.get('elapsed')).to.match(/^\d+\.\d{3} s$/);
     expect(byLabel.get('throughput')).to.match(/^\d+ segments\/s, \d+ frames\/s, \d+\.\d MB\/s$/);
   });

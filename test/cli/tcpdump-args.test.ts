@@ -9,7 +9,12 @@ import { MAIN, cli, corpus, ensureBuilt, lines, repoRoot } from './cli-run.js';
 
 /** Runs the CLI with `input` on a pipe as its standard input. */
 function cliPiped(input: Uint8Array, ...args: string[]) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: repoRoot, input, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: repoRoot,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -51,7 +56,9 @@ describe('decode: tcpdump habits (built CLI)', function () {
     expect(out).to.have.length(4);
     for (const line of out) expect(line).not.to.include('cksum');
     // Frame 3 is the handshake's pure ACK: tcpdump prints it without seq.
-    expect(out[2]).to.equal('06:47:57.042650 IP 10.101.84.70.10977 > 129.174.93.161.80: Flags [.], ack 2790546330, win 32768, length 0');
+    expect(out[2]).to.equal(
+      '06:47:57.042650 IP 10.101.84.70.10977 > 129.174.93.161.80: Flags [.], ack 2790546330, win 32768, length 0',
+    );
     expect(cli('decode', '-n', '-r', SACK, '-c', '4').stdout).to.equal(`${out.join('\n')}\n`);
     expect(cli('decode', '-S', '-r', SACK, '-c', '4').stdout).to.equal(`${out.join('\n')}\n`);
     // The default line keeps seq and the checksum verdict.
@@ -62,8 +69,10 @@ describe('decode: tcpdump habits (built CLI)', function () {
   it('-# prefixes the frame number as tcpdump does (5 columns, two spaces)', function () {
     const out = lines(cli('decode', '-#', '-nn', '-r', SACK, 'fin').stdout);
     expect(out.length).to.be.greaterThan(0);
-    for (const line of out) expect(line).to.match(/^ {0,4}[1-9][0-9]*  \d\d:\d\d:\d\d\.\d{6} IP /);
-    const json = lines(cli('decode', '--json', '-r', SACK, 'fin').stdout).map((l) => (JSON.parse(l) as { frame: number }).frame);
+    for (const line of out) expect(line).to.match(/^ {0,4}[1-9][0-9]* {2}\d\d:\d\d:\d\d\.\d{6} IP /);
+    const json = lines(cli('decode', '--json', '-r', SACK, 'fin').stdout).map(
+      (l) => (JSON.parse(l) as { frame: number }).frame,
+    );
     expect(out.map((l) => Number(l.trim().split(' ')[0]))).to.deep.equal(json);
   });
 
@@ -82,7 +91,9 @@ describe('decode: tcpdump habits (built CLI)', function () {
     }
     const csv = lines(cli('decode', '-K', '--csv', LOOPBACK).stdout).slice(1);
     for (const row of csv) expect(row).to.include(',unchecked,');
-    const json = lines(cli('decode', '-K', '--json', LOOPBACK).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const json = lines(cli('decode', '-K', '--json', LOOPBACK).stdout).map(
+      (l) => JSON.parse(l) as Record<string, unknown>,
+    );
     expect(json).to.have.length(out.length);
     for (const o of json) {
       expect(o.checksumStatus).to.equal('unchecked');

@@ -24,16 +24,25 @@ import { cli, corpus, ensureBuilt, lines } from './cli-run.js';
 const MEASURED_SHARE = 0.99989;
 
 /** Why a line may differ; a difference outside these fails the test. */
-const KNOWN_DIFFERENCES: Array<{ cause: string; matches: (tcpdump: string | undefined, ours: string | undefined) => boolean }> = [
+const KNOWN_DIFFERENCES: Array<{
+  cause: string;
+  matches: (tcpdump: string | undefined, ours: string | undefined) => boolean;
+}> = [
   {
-    cause: 'tcpdump prints a frame whose TCP header is cut short up to where it ends, then [|tcp]; '
-      + 'we print the frame number and the TRUNCATED error instead of a partial line',
-    matches: (td, ours) => td !== undefined && td.includes('[|tcp]') && ours !== undefined && /frame \d+: TRUNCATED: /.test(ours),
+    cause:
+      'tcpdump prints a frame whose TCP header is cut short up to where it ends, then [|tcp]; ' +
+      'we print the frame number and the TRUNCATED error instead of a partial line',
+    matches: (td, ours) =>
+      td !== undefined && td.includes('[|tcp]') && ours !== undefined && /frame \d+: TRUNCATED: /.test(ours),
   },
   {
-    cause: 'IPv6 extension headers: tcpdump names them between the addresses and the ports '
-      + '(`DSTOPT 30000 > 80`, `RT6 (len=4, type=0 ...) 30000 > 80`), we print the segment\'s endpoints as for any IPv6 segment',
-    matches: (td, ours) => td !== undefined && /^IP6 [0-9a-f:]+ > [0-9a-f:]+: (DSTOPT|RT6|srcrt|HBH|frag)/.test(td.slice(16)) && ours !== undefined,
+    cause:
+      'IPv6 extension headers: tcpdump names them between the addresses and the ports ' +
+      "(`DSTOPT 30000 > 80`, `RT6 (len=4, type=0 ...) 30000 > 80`), we print the segment's endpoints as for any IPv6 segment",
+    matches: (td, ours) =>
+      td !== undefined &&
+      /^IP6 [0-9a-f:]+ > [0-9a-f:]+: (DSTOPT|RT6|srcrt|HBH|frag)/.test(td.slice(16)) &&
+      ours !== undefined,
   },
 ];
 
@@ -68,7 +77,9 @@ describe('decode -nn -S: the same lines as tcpdump -nn -S over the corpus', func
     ensureBuilt(this);
     dir = mkdtempSync(join(tmpdir(), 'tcpwasm-identity-'));
   });
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it(`at least ${(MEASURED_SHARE * 100).toFixed(3)}% of TCP lines are identical; every other line is a listed difference`, function () {
     this.timeout(600_000);
@@ -83,7 +94,11 @@ describe('decode -nn -S: the same lines as tcpdump -nn -S over the corpus', func
         path = join(dir, rel.replace(/\//g, '_').replace(/\.gz$/, ''));
         writeFileSync(path, gunzipSync(readCorpusFile(rel)));
       }
-      const td = spawnSync('tcpdump', ['-#', '-nn', '-S', '-r', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, maxBuffer: 1 << 30 });
+      const td = spawnSync('tcpdump', ['-#', '-nn', '-S', '-r', path], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'UTC' },
+        maxBuffer: 1 << 30,
+      });
       expect(td.error).to.equal(undefined);
       const theirs = byFrame(td.stdout);
       const ours = byFrame(cli('decode', '-#', '-nn', '-S', '-r', path).stdout);

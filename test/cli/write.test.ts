@@ -13,14 +13,22 @@ import { MAIN, cli, corpus, ensureBuilt, lines, repoRoot } from './cli-run.js';
 let dir = '';
 
 function tshark(file: string, ...fields: string[]): string[][] {
-  const r = spawnSync('tshark', ['-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync('tshark', ['-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   expect(r.status, r.stderr).to.equal(0);
   return lines(r.stdout).map((l) => l.split('\t'));
 }
 
 const CASES: Array<{ rel: string; filter: string[]; out: string; magic: number[] }> = [
   { rel: 'zeek-http-206-sack.pcap', filter: ['tcp.len', '>', '0'], out: 'data.pcap', magic: [0x4d, 0x3c, 0xb2, 0xa1] },
-  { rel: 'zeek-echo-connections.pcap.gz', filter: ['syn', 'or', 'fin'], out: 'echo.pcap', magic: [0x4d, 0x3c, 0xb2, 0xa1] },
+  {
+    rel: 'zeek-echo-connections.pcap.gz',
+    filter: ['syn', 'or', 'fin'],
+    out: 'echo.pcap',
+    magic: [0x4d, 0x3c, 0xb2, 0xa1],
+  },
   // pcapng in, no extension: pcapng out.
   { rel: 'edge/zeek-tcp-retransmit-timeout.pcapng', filter: [], out: 'retransmit', magic: [0x0a, 0x0d, 0x0d, 0x0a] },
   { rel: 'gopacket-test_loopback.pcap', filter: ['ack'], out: 'loop.pcapng', magic: [0x0a, 0x0d, 0x0d, 0x0a] },
@@ -43,7 +51,8 @@ describe('decode -w FILE (built CLI)', function () {
       expect(run.stdout).to.equal('');
       expect([...readFileSync(path).subarray(0, 4)]).to.deep.equal(magic);
       expect(lines(cli('decode', '-r', path).stdout)).to.deep.equal(want);
-      const linkTypes = (args: string[]) => lines(cli('decode', '--json', ...args).stdout).map((l) => (JSON.parse(l) as { linkType: number }).linkType);
+      const linkTypes = (args: string[]) =>
+        lines(cli('decode', '--json', ...args).stdout).map((l) => (JSON.parse(l) as { linkType: number }).linkType);
       expect(linkTypes(['-r', path])).to.deep.equal(linkTypes(['-r', corpus(rel), ...filter]));
     });
 
@@ -59,10 +68,16 @@ describe('decode -w FILE (built CLI)', function () {
       expect(written).to.have.length(ours.length);
       for (let k = 0; k < ours.length; k++) {
         const ns = BigInt(ours[k]!.timestampNs);
-        expect(written[k]![1], `frame ${k + 1}`).to.equal(`${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`);
+        expect(written[k]![1], `frame ${k + 1}`).to.equal(
+          `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`,
+        );
       }
       // The source frames they came from carry the same time and wire length.
-      const source = new Map(tshark(corpus(rel).endsWith('.gz') ? gunzipped(rel) : corpus(rel), 'frame.number', 'frame.len').map(([n, len]) => [Number(n), len]));
+      const source = new Map(
+        tshark(corpus(rel).endsWith('.gz') ? gunzipped(rel) : corpus(rel), 'frame.number', 'frame.len').map(
+          ([n, len]) => [Number(n), len],
+        ),
+      );
       ours.forEach((o, k) => expect(written[k]![2]).to.equal(source.get(o.frame!)));
     });
   }
@@ -70,7 +85,9 @@ describe('decode -w FILE (built CLI)', function () {
   it('-w - writes the capture to standard output, byte for byte what -w FILE writes', function () {
     const path = join(dir, 'stdout.pcap');
     expect(cli('decode', '-r', corpus('zeek-http-206-sack.pcap'), '-w', path, 'fin').status).to.equal(0);
-    const r = spawnSync(process.execPath, [MAIN, 'decode', '-r', corpus('zeek-http-206-sack.pcap'), '-w', '-', 'fin'], { cwd: repoRoot });
+    const r = spawnSync(process.execPath, [MAIN, 'decode', '-r', corpus('zeek-http-206-sack.pcap'), '-w', '-', 'fin'], {
+      cwd: repoRoot,
+    });
     expect(r.status).to.equal(0);
     expect(Buffer.compare(r.stdout, readFileSync(path))).to.equal(0);
     expect(r.stdout.length).to.be.greaterThan(24);
@@ -92,7 +109,9 @@ describe('decode -w FILE (built CLI)', function () {
   });
 
   it('-w with --json is a usage error; an unwritable path exits 2 naming it', function () {
-    expect(cli('decode', '-r', corpus('zeek-http-206-sack.pcap'), '--json', '-w', join(dir, 'x.pcap')).status).to.equal(1);
+    expect(cli('decode', '-r', corpus('zeek-http-206-sack.pcap'), '--json', '-w', join(dir, 'x.pcap')).status).to.equal(
+      1,
+    );
     const bad = join(dir, 'no-such-dir', 'x.pcap');
     const run = cli('decode', '-r', corpus('zeek-http-206-sack.pcap'), '-w', bad);
     expect(run.status).to.equal(2);

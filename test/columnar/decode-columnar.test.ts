@@ -60,11 +60,14 @@ describe('decode --format arrow|parquet', function () {
     expect(want.rows).to.be.greaterThan(500);
     const parquet = join(dir, 'groups.parquet');
     const arrow = join(dir, 'groups.arrow');
-    expect(cli('decode', corpus(rel), '--format', 'parquet', '--batch-rows', '100', '--out', parquet).status).to.equal(0);
+    expect(cli('decode', corpus(rel), '--format', 'parquet', '--batch-rows', '100', '--out', parquet).status).to.equal(
+      0,
+    );
     expect(cli('decode', corpus(rel), '--format', 'arrow', '--batch-rows', '100', '--out', arrow).status).to.equal(0);
     const groups = await duck.rows(`SELECT row_group_id, any_value(row_group_num_rows) AS n
       FROM parquet_metadata(${sqlPath(parquet)}) GROUP BY row_group_id ORDER BY row_group_id`);
-    const sizes = (total: number) => Array.from({ length: Math.ceil(total / 100) }, (_, k) => Math.min(100, total - 100 * k));
+    const sizes = (total: number) =>
+      Array.from({ length: Math.ceil(total / 100) }, (_, k) => Math.min(100, total - 100 * k));
     expect(groups.map((g) => g.n)).to.deep.equal(sizes(want.rows));
     expect(await duck.one(SEGMENT_SUMMARY_SQL(`read_parquet(${sqlPath(parquet)})`))).to.deep.equal(want);
     const table = readArrowFile(arrow);
@@ -78,7 +81,9 @@ describe('decode --format arrow|parquet', function () {
     const want = summarise(jsonSegments((await decodeText(corpus(rel), { json: true, filter, count: 300 })).stdout));
     expect(want.rows).to.equal(300);
     const parquet = join(dir, 'filtered.parquet');
-    expect((await decodeColumnar(corpus(rel), { format: 'parquet', out: parquet }, { filter, count: 300 })).status).to.equal(0);
+    expect(
+      (await decodeColumnar(corpus(rel), { format: 'parquet', out: parquet }, { filter, count: 300 })).status,
+    ).to.equal(0);
     expect(await duck.one(SEGMENT_SUMMARY_SQL(`read_parquet(${sqlPath(parquet)})`))).to.deep.equal(want);
   });
 
@@ -92,7 +97,10 @@ describe('decode --format arrow|parquet', function () {
     header.writeUInt32LE(65535, 16);
     header.writeUInt32LE(1, 20);
     writeFileSync(empty, header);
-    const inputs: Array<[string, { filter?: string }]> = [[empty, {}], [corpus('zeek-http-206-sack.pcap'), { filter: 'port 1' }]];
+    const inputs: Array<[string, { filter?: string }]> = [
+      [empty, {}],
+      [corpus('zeek-http-206-sack.pcap'), { filter: 'port 1' }],
+    ];
     for (const [k, [file, options]] of inputs.entries()) {
       const parquet = join(dir, `none${k}.parquet`);
       const arrow = join(dir, `none${k}.arrow`);
@@ -100,31 +108,68 @@ describe('decode --format arrow|parquet', function () {
       expect((await decodeColumnar(file, { format: 'arrow', out: arrow }, options)).status).to.equal(0);
       expect(await duck.one(`SELECT count(*) AS n FROM read_parquet(${sqlPath(parquet)})`)).to.deep.equal({ n: 0 });
       const columns = await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${sqlPath(parquet)})`);
-      expect(columns.map((c) => c.column_name)).to.include.members(['frame', 'time', 'src', 'dst', 'payload_length', 'mss']);
+      expect(columns.map((c) => c.column_name)).to.include.members([
+        'frame',
+        'time',
+        'src',
+        'dst',
+        'payload_length',
+        'mss',
+      ]);
       const table = readArrowFile(arrow);
       expect(table.numRows).to.equal(0);
-      expect(table.schema.fields.map((f) => f.name)).to.include.members(['frame', 'time', 'src', 'dst', 'payload_length', 'mss']);
+      expect(table.schema.fields.map((f) => f.name)).to.include.members([
+        'frame',
+        'time',
+        'src',
+        'dst',
+        'payload_length',
+        'mss',
+      ]);
     }
   });
 
   it('column types: unsigned header fields, a UTC timestamp, nullable options', async () => {
     const parquet = join(dir, 'types.parquet');
-    expect(cli('decode', corpus('zeek-http-206-sack.pcap'), '--format', 'parquet', '--out', parquet).status).to.equal(0);
-    const types = Object.fromEntries((await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${sqlPath(parquet)})`))
-      .map((c) => [c.column_name, c.column_type]));
+    expect(cli('decode', corpus('zeek-http-206-sack.pcap'), '--format', 'parquet', '--out', parquet).status).to.equal(
+      0,
+    );
+    const types = Object.fromEntries(
+      (await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${sqlPath(parquet)})`)).map((c) => [
+        c.column_name,
+        c.column_type,
+      ]),
+    );
     expect(types).to.include({
-      frame: 'UINTEGER', time: 'TIMESTAMP WITH TIME ZONE', src: 'VARCHAR', src_port: 'USMALLINT', seq: 'UINTEGER',
-      flags: 'USMALLINT', payload_length: 'UINTEGER', mss: 'USMALLINT', sack_permitted: 'BOOLEAN', checksum_status: 'VARCHAR',
+      frame: 'UINTEGER',
+      time: 'TIMESTAMP WITH TIME ZONE',
+      src: 'VARCHAR',
+      src_port: 'USMALLINT',
+      seq: 'UINTEGER',
+      flags: 'USMALLINT',
+      payload_length: 'UINTEGER',
+      mss: 'USMALLINT',
+      sack_permitted: 'BOOLEAN',
+      checksum_status: 'VARCHAR',
     });
     // The first SYN of this capture, as --json prints it (2011-01-12T06:47:56.674038Z).
-    expect(await duck.one(`SELECT epoch_us("time") AS us, mss, window_scale AS ws, ts_val AS ts FROM read_parquet(${sqlPath(parquet)}) WHERE frame = 1`))
-      .to.deep.equal({ us: 1294814876674038, mss: 1460, ws: 1, ts: null });
+    expect(
+      await duck.one(
+        `SELECT epoch_us("time") AS us, mss, window_scale AS ws, ts_val AS ts FROM read_parquet(${sqlPath(parquet)}) WHERE frame = 1`,
+      ),
+    ).to.deep.equal({ us: 1294814876674038, mss: 1460, ws: 1, ts: null });
   });
 
   it('usage errors exit 1 without writing; an unwritable --out exits 2', () => {
     const file = corpus('zeek-http-206-sack.pcap');
-    for (const args of [['--format', 'xml'], ['--out', join(dir, 'x')], ['--format', 'arrow', '--json'],
-      ['--format', 'parquet', '--workers', '2'], ['--format', 'arrow', '--batch-rows', '0'], ['--batch-rows', '10']]) {
+    for (const args of [
+      ['--format', 'xml'],
+      ['--out', join(dir, 'x')],
+      ['--format', 'arrow', '--json'],
+      ['--format', 'parquet', '--workers', '2'],
+      ['--format', 'arrow', '--batch-rows', '0'],
+      ['--batch-rows', '10'],
+    ]) {
       const run = cli('decode', file, ...args);
       expect(run.status, args.join(' ')).to.equal(1);
       expect(run.stderr, args.join(' ')).to.match(/^tcpwasm decode: --/);

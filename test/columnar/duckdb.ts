@@ -3,7 +3,13 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 export class Duck {
-  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection) {}
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.#instance = instance;
+    this.#connection = connection;
+  }
 
   static async open(): Promise<Duck> {
     const instance = await DuckDBInstance.create(':memory:');
@@ -12,9 +18,21 @@ export class Duck {
 
   /** The rows of a query as plain objects, integers as numbers (the tests' sums fit in 2^53). */
   async rows(sql: string): Promise<Array<Record<string, number | string | null>>> {
-    const result = await this.connection.runAndReadAll(sql);
-    return result.getRowObjectsJS().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) =>
-      [k, typeof v === 'bigint' ? Number(v) : v === null || typeof v === 'number' || typeof v === 'string' ? v : String(v)])));
+    const result = await this.#connection.runAndReadAll(sql);
+    return result
+      .getRowObjectsJS()
+      .map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([k, v]) => [
+            k,
+            typeof v === 'bigint'
+              ? Number(v)
+              : v === null || typeof v === 'number' || typeof v === 'string'
+                ? v
+                : String(v),
+          ]),
+        ),
+      );
   }
 
   async one(sql: string): Promise<Record<string, number | string | null>> {
@@ -24,8 +42,8 @@ export class Duck {
   }
 
   close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.#connection.closeSync();
+    this.#instance.closeSync();
   }
 }
 

@@ -15,16 +15,29 @@ import { readArrowFile } from './summary.js';
 /** What each row is compared on: every column, times in whole microseconds. */
 function expectedRow(r: FlowRecord): Record<string, number | string | null> {
   const row: Record<string, number | string | null> = {
-    index: r.index, ip_version: r.ipVersion, orig_address: r.origAddress, orig_port: r.origPort,
-    resp_address: r.respAddress, resp_port: r.respPort, first_frame: r.firstFrame, last_frame: r.lastFrame,
-    start_us: Math.round(r.start * 1e6), end_us: Math.round(r.end * 1e6), duration: r.duration,
+    index: r.index,
+    ip_version: r.ipVersion,
+    orig_address: r.origAddress,
+    orig_port: r.origPort,
+    resp_address: r.respAddress,
+    resp_port: r.respPort,
+    first_frame: r.firstFrame,
+    last_frame: r.lastFrame,
+    start_us: Math.round(r.start * 1e6),
+    end_us: Math.round(r.end * 1e6),
+    duration: r.duration,
   };
   for (const side of ['orig', 'resp'] as const) {
     const d = r[side];
     Object.assign(row, {
-      [`${side}_packets`]: d.packets, [`${side}_payload_bytes`]: d.payloadBytes, [`${side}_bytes`]: d.bytes,
-      [`${side}_retransmissions`]: d.retransmissions, [`${side}_out_of_order`]: d.outOfOrder,
-      [`${side}_zero_windows`]: d.zeroWindows, [`${side}_missed_bytes`]: d.missedBytes, [`${side}_gaps`]: d.gaps,
+      [`${side}_packets`]: d.packets,
+      [`${side}_payload_bytes`]: d.payloadBytes,
+      [`${side}_bytes`]: d.bytes,
+      [`${side}_retransmissions`]: d.retransmissions,
+      [`${side}_out_of_order`]: d.outOfOrder,
+      [`${side}_zero_windows`]: d.zeroWindows,
+      [`${side}_missed_bytes`]: d.missedBytes,
+      [`${side}_gaps`]: d.gaps,
     });
   }
   Object.assign(row, { handshake_rtt: r.handshakeRtt, conn_state: r.connState, history: r.history, reason: r.reason });
@@ -34,7 +47,11 @@ function expectedRow(r: FlowRecord): Record<string, number | string | null> {
 const SELECT = `SELECT * EXCLUDE (start_time, end_time), epoch_us(start_time) AS start_us, epoch_us(end_time) AS end_us`;
 
 function records(ndjson: string): FlowRecord[] {
-  return ndjson.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FlowRecord).sort((a, b) => a.index - b.index);
+  return ndjson
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as FlowRecord)
+    .sort((a, b) => a.index - b.index);
 }
 
 describe('flows --format arrow|parquet', function () {
@@ -63,7 +80,9 @@ describe('flows --format arrow|parquet', function () {
       expect(parquet.status, parquet.stderr).to.equal(json.status);
       expect(arrow.status, arrow.stderr).to.equal(json.status);
 
-      const fromParquet = await duck.rows(`${SELECT} FROM read_parquet(${sqlPath(`${base}.parquet`)}) ORDER BY "index"`);
+      const fromParquet = await duck.rows(
+        `${SELECT} FROM read_parquet(${sqlPath(`${base}.parquet`)}) ORDER BY "index"`,
+      );
       expect(fromParquet).to.deep.equal(want);
       // The sums a user would ask for first, in SQL.
       const sums = await duck.one(`SELECT count(*) AS n, coalesce(sum(orig_packets + resp_packets), 0) AS packets,
@@ -76,16 +95,23 @@ describe('flows --format arrow|parquet', function () {
       });
 
       const table = readArrowFile(`${base}.arrow`);
-      const us = (name: string) => table.getChild(name)!.data.flatMap((d) => [...(d.values as BigInt64Array)]).map(Number);
+      const us = (name: string) =>
+        table
+          .getChild(name)!
+          .data.flatMap((d) => [...(d.values as BigInt64Array)])
+          .map(Number);
       const [starts, ends] = [us('start_time'), us('end_time')];
-      const fromArrow = [...table].map((row, i): Record<string, number | string | null> => {
-        const o = row.toJSON() as Record<string, unknown>;
-        const out: Record<string, number | string | null> = {};
-        for (const [k, v] of Object.entries(o)) {
-          if (k !== 'start_time' && k !== 'end_time') out[k] = typeof v === 'bigint' ? Number(v) : (v as number | string | null);
-        }
-        return { ...out, start_us: starts[i]!, end_us: ends[i]! };
-      }).sort((a, b) => (a.index as number) - (b.index as number));
+      const fromArrow = [...table]
+        .map((row, i): Record<string, number | string | null> => {
+          const o = row.toJSON() as Record<string, unknown>;
+          const out: Record<string, number | string | null> = {};
+          for (const [k, v] of Object.entries(o)) {
+            if (k !== 'start_time' && k !== 'end_time')
+              out[k] = typeof v === 'bigint' ? Number(v) : (v as number | string | null);
+          }
+          return { ...out, start_us: starts[i]!, end_us: ends[i]! };
+        })
+        .sort((a, b) => (a.index as number) - (b.index as number));
       expect(fromArrow).to.deep.equal(want);
     });
   }
@@ -99,8 +125,14 @@ describe('flows --format arrow|parquet', function () {
     expect(run.status, run.stderr).to.equal(0);
     const groups = await duck.rows(`SELECT row_group_id, any_value(row_group_num_rows) AS n
       FROM parquet_metadata(${sqlPath(parquet)}) GROUP BY row_group_id ORDER BY row_group_id`);
-    expect(groups.map((g) => g.n)).to.deep.equal(Array.from({ length: Math.ceil(n / 64) }, (_, k) => Math.min(64, n - 64 * k)));
-    for (const args of [['--format', 'csv'], ['--format', 'arrow', '--csv'], ['--out', join(dir, 'y')]]) {
+    expect(groups.map((g) => g.n)).to.deep.equal(
+      Array.from({ length: Math.ceil(n / 64) }, (_, k) => Math.min(64, n - 64 * k)),
+    );
+    for (const args of [
+      ['--format', 'csv'],
+      ['--format', 'arrow', '--csv'],
+      ['--out', join(dir, 'y')],
+    ]) {
       const bad = cli('flows', corpus(rel), ...args);
       expect(bad.status, args.join(' ')).to.equal(1);
       expect(bad.stderr, args.join(' ')).to.match(/^tcpwasm flows: --/);

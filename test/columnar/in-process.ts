@@ -33,8 +33,12 @@ async function run(body: (streams: CommandStreams) => Promise<number>, terminal 
 
 export const decodeText = (file: string, options: DecodeCommandOptions) => run((s) => runDecode(file, options, s));
 /** With `terminal`, stdout claims to be a terminal (isTTY), as an interactive shell's is. */
-export const decodeColumnar = (file: string, columnar: ColumnarOptions, options: DecodeCommandOptions = {}, terminal = false) =>
-  run((s) => runColumnarDecode(file, options, columnar, s), terminal);
+export const decodeColumnar = (
+  file: string,
+  columnar: ColumnarOptions,
+  options: DecodeCommandOptions = {},
+  terminal = false,
+) => run((s) => runColumnarDecode(file, options, columnar, s), terminal);
 export const flowsText = (file: string, options: FlowsCommandOptions) => run((s) => runFlows(file, options, s));
 export const flowsColumnar = (file: string, columnar: ColumnarOptions, options: FlowsCommandOptions = {}) =>
   run((s) => runColumnarFlows(file, options, columnar, s));

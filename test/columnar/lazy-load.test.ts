@@ -37,9 +37,11 @@ function reachablePackages(entry: string): { packages: Set<string>; files: Set<s
 }
 
 describe('columnar libraries load lazily', () => {
-  const entries = ['src/index.ts', 'src/codec.ts', 'src/engine.ts', 'src/cli/main.ts'].filter((e) => existsSync(join(repoRoot, e)));
+  const entries = ['src/index.ts', 'src/codec.ts', 'src/engine.ts', 'src/cli/main.ts'].filter((e) =>
+    existsSync(join(repoRoot, e)),
+  );
 
-  it('the scan sees through re-exports and finds the columnar module\'s own imports', () => {
+  it("the scan sees through re-exports and finds the columnar module's own imports", () => {
     const { packages } = reachablePackages(join(repoRoot, 'src/columnar/index.ts'));
     expect([...packages]).to.include('apache-arrow');
     expect(reachablePackages(join(repoRoot, 'src/cli/main.ts')).files.size).to.be.greaterThan(20);

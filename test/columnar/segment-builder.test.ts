@@ -19,13 +19,28 @@ describe('SegmentBatchBuilder', () => {
   it('writes seconds·1e9 + ns exactly, negative and far times included', () => {
     const rng = new Random(15);
     const random = () => rng.next();
-    const seconds = [0, 1, -1, -2_208_988_800, 1_294_814_876, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 9_000_000_000, -9_000_000_000];
+    const seconds = [
+      0,
+      1,
+      -1,
+      -2_208_988_800,
+      1_294_814_876,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      9_000_000_000,
+      -9_000_000_000,
+    ];
     for (let k = 0; k < 200; k++) seconds.push(Math.floor((random() - 0.5) * 2 * 9.2e9));
     const nanos = seconds.map((_, k) => (k % 3 === 0 ? 999_999_999 : Math.floor(random() * 1e9)));
     const builder = new SegmentBatchBuilder(seconds.length);
     let batch;
     for (let k = 0; k < seconds.length; k++) {
-      batch = builder.add(table, { data, offsets, seconds: [seconds[k]!, 0], nanoseconds: [nanos[k]!, 0], linkTypes: [101, 101], firstIndex: 1 }, 0);
+      batch = builder.add(
+        table,
+        { data, offsets, seconds: [seconds[k]!, 0], nanoseconds: [nanos[k]!, 0], linkTypes: [101, 101], firstIndex: 1 },
+        0,
+      );
     }
     expect(batch, 'a full batch comes back').to.not.equal(undefined);
     const times = batch!.getChild('time')!.data[0]!.values as BigInt64Array;

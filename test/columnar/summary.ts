@@ -40,8 +40,19 @@ export interface SegmentRow {
 
 export function summarise(rows: Iterable<SegmentRow>): SegmentSummary {
   const s: SegmentSummary = {
-    rows: 0, payload: 0, capturedPayload: 0, directions: 0, withMss: 0, withTimestamps: 0, sackPermitted: 0,
-    seqSum: 0, windowSum: 0, flagsSum: 0, good: 0, firstFrame: null, lastFrame: null,
+    rows: 0,
+    payload: 0,
+    capturedPayload: 0,
+    directions: 0,
+    withMss: 0,
+    withTimestamps: 0,
+    sackPermitted: 0,
+    seqSum: 0,
+    windowSum: 0,
+    flagsSum: 0,
+    good: 0,
+    firstFrame: null,
+    lastFrame: null,
   };
   const directions = new Set<string>();
   for (const r of rows) {
@@ -69,7 +80,11 @@ interface JsonSegment {
   error?: unknown;
   ip?: { src: string; dst: string };
   tcp?: {
-    srcPort: number; dstPort: number; seq: number; window: number; flags: number;
+    srcPort: number;
+    dstPort: number;
+    seq: number;
+    window: number;
+    flags: number;
     options?: { mss?: number; timestamp?: { value: number }; sackPermitted?: boolean };
   };
   payloadLength: number;
@@ -86,10 +101,21 @@ export function jsonSegments(ndjson: string): Array<SegmentRow & { timeNs: bigin
     if (j.error !== undefined || j.tcp === undefined || j.ip === undefined) continue;
     const o = j.tcp.options ?? {};
     out.push({
-      frame: j.frame, src: j.ip.src, srcPort: j.tcp.srcPort, dst: j.ip.dst, dstPort: j.tcp.dstPort,
-      seq: j.tcp.seq, window: j.tcp.window, flags: j.tcp.flags, payload: j.payloadLength,
-      capturedPayload: j.capturedPayloadLength, mss: o.mss ?? null, tsVal: o.timestamp?.value ?? null,
-      sackPermitted: o.sackPermitted === true, checksum: j.checksumStatus, timeNs: BigInt(j.timestampNs),
+      frame: j.frame,
+      src: j.ip.src,
+      srcPort: j.tcp.srcPort,
+      dst: j.ip.dst,
+      dstPort: j.tcp.dstPort,
+      seq: j.tcp.seq,
+      window: j.tcp.window,
+      flags: j.tcp.flags,
+      payload: j.payloadLength,
+      capturedPayload: j.capturedPayloadLength,
+      mss: o.mss ?? null,
+      tsVal: o.timestamp?.value ?? null,
+      sackPermitted: o.sackPermitted === true,
+      checksum: j.checksumStatus,
+      timeNs: BigInt(j.timestampNs),
     });
   }
   return out;
@@ -106,17 +132,55 @@ export function arrowSegments(table: Table): Array<SegmentRow & { timeNs: bigint
     if (!v) throw new Error(`no column ${name}`);
     return v;
   };
-  const [frame, src, srcPort, dst, dstPort, seq, window, flags, payload, captured, mss, tsVal, sackPermitted, checksum] =
-    ['frame', 'src', 'src_port', 'dst', 'dst_port', 'seq', 'window', 'flags', 'payload_length', 'captured_payload_length',
-      'mss', 'ts_val', 'sack_permitted', 'checksum_status'].map(col);
+  const [
+    frame,
+    src,
+    srcPort,
+    dst,
+    dstPort,
+    seq,
+    window,
+    flags,
+    payload,
+    captured,
+    mss,
+    tsVal,
+    sackPermitted,
+    checksum,
+  ] = [
+    'frame',
+    'src',
+    'src_port',
+    'dst',
+    'dst_port',
+    'seq',
+    'window',
+    'flags',
+    'payload_length',
+    'captured_payload_length',
+    'mss',
+    'ts_val',
+    'sack_permitted',
+    'checksum_status',
+  ].map(col);
   const times = col('time').data.flatMap((d) => [...(d.values as BigInt64Array)]);
   const out: Array<SegmentRow & { timeNs: bigint }> = [];
   for (let i = 0; i < table.numRows; i++) {
     out.push({
-      frame: frame!.get(i), src: src!.get(i), srcPort: srcPort!.get(i), dst: dst!.get(i), dstPort: dstPort!.get(i),
-      seq: seq!.get(i), window: window!.get(i), flags: flags!.get(i), payload: payload!.get(i),
-      capturedPayload: captured!.get(i), mss: mss!.get(i), tsVal: tsVal!.get(i),
-      sackPermitted: sackPermitted!.get(i), checksum: checksum!.get(i),
+      frame: frame!.get(i),
+      src: src!.get(i),
+      srcPort: srcPort!.get(i),
+      dst: dst!.get(i),
+      dstPort: dstPort!.get(i),
+      seq: seq!.get(i),
+      window: window!.get(i),
+      flags: flags!.get(i),
+      payload: payload!.get(i),
+      capturedPayload: captured!.get(i),
+      mss: mss!.get(i),
+      tsVal: tsVal!.get(i),
+      sackPermitted: sackPermitted!.get(i),
+      checksum: checksum!.get(i),
       // get() gives milliseconds as a float; the stored int64 nanoseconds are what is checked.
       timeNs: times[i]!,
     });

@@ -17,7 +17,9 @@ import { createNet, Stack } from '../../dist/index.js';
 class NoLink {
   mtu = 65535; // the largest IPv4 packet (Linux lo has 65536)
   dropped = 0;
-  send() { this.dropped++; }
+  send() {
+    this.dropped++;
+  }
   onReceive() {}
   close() {}
 }

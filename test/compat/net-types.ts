@@ -26,6 +26,8 @@ export const tlsClient: tls.TLSSocket = tlsModule.connect({ socket, servername: 
 export const tlsServerSide: tls.TLSSocket = new tlsModule.TLSSocket(socket, { isServer: true });
 export const httpRequest: http.ClientRequest = httpModule.request({ createConnection: () => socket, path: '/' });
 export const httpsRequest: http.ClientRequest = httpsModule.request({ createConnection: () => socket, path: '/' });
-export const h2Session: http2.ClientHttp2Session = http2Module.connect('http://example.test', { createConnection: () => socket });
+export const h2Session: http2.ClientHttp2Session = http2Module.connect('http://example.test', {
+  createConnection: () => socket,
+});
 // node:http takes our accepted sockets as its own connections.
 export const handedOver: boolean = httpServer.emit('connection', socket);

@@ -25,7 +25,8 @@ describe('compat: Node v20 test-net-*.js on our sockets', function () {
 
   before(async function () {
     if (dir === null) {
-      if (process.env.CI === 'true') throw new Error('node-tests not found (../shared/node-tests or TCPWASM_NODE_TESTS)');
+      if (process.env.CI === 'true')
+        throw new Error('node-tests not found (../shared/node-tests or TCPWASM_NODE_TESTS)');
       this.skip();
     }
     const toRun = files.filter((f) => !(f in NOT_APPLICABLE) && !(f in KNOWN_FAILING));
@@ -35,7 +36,8 @@ describe('compat: Node v20 test-net-*.js on our sockets', function () {
   it('finds the 84 selected files', function () {
     if (dir === null) this.skip();
     expect(files).to.have.length(84);
-    for (const listed of [...Object.keys(NOT_APPLICABLE), ...Object.keys(KNOWN_FAILING)]) expect(files).to.include(listed);
+    for (const listed of [...Object.keys(NOT_APPLICABLE), ...Object.keys(KNOWN_FAILING)])
+      expect(files).to.include(listed);
   });
 
   // One test per file; the list is known only when the directory is there, so read it eagerly.

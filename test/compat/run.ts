@@ -15,7 +15,9 @@ const modes: Mode[] = which === 'both' ? ['native', 'stack'] : [which as Mode];
 const started = Date.now();
 for (const mode of modes) {
   const results = await runFiles(dir, files, mode, 2, 20_000, (r: FileResult) => {
-    console.log(`${mode.padEnd(6)} ${r.passed ? 'pass' : r.timedOut ? 'TIME' : 'FAIL'} ${String(r.ms).padStart(6)} ms  ${r.file}`);
+    console.log(
+      `${mode.padEnd(6)} ${r.passed ? 'pass' : r.timedOut ? 'TIME' : 'FAIL'} ${String(r.ms).padStart(6)} ms  ${r.file}`,
+    );
     if (verbose && !r.passed) console.log(r.output.split('\n').slice(-25).join('\n'));
   });
   console.log(`${mode}: ${results.filter((r) => r.passed).length} of ${results.length} pass`);

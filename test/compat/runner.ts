@@ -32,7 +32,9 @@ export function nodeTestsDir(): string | null {
 }
 
 export function selectedFiles(dir: string): string[] {
-  return readdirSync(join(dir, 'parallel')).filter((f) => /^test-net-.*\.js$/.test(f)).sort();
+  return readdirSync(join(dir, 'parallel'))
+    .filter((f) => /^test-net-.*\.js$/.test(f))
+    .sort();
 }
 
 /** Node's test runner passes the flags a file asks for in a `// Flags:` comment. */
@@ -70,16 +72,28 @@ export function runFile(dir: string, file: string, mode: Mode, timeoutMs = 20_00
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       done({
-        file, mode, exitCode, signal, timedOut, ms: Date.now() - started,
-        passed: exitCode === 0 && !timedOut, output: output.slice(-OUTPUT_TAIL),
+        file,
+        mode,
+        exitCode,
+        signal,
+        timedOut,
+        ms: Date.now() - started,
+        passed: exitCode === 0 && !timedOut,
+        output: output.slice(-OUTPUT_TAIL),
       });
     });
   });
 }
 
 /** Runs `files` with at most `concurrency` children at a time; results in the order of `files`. */
-export async function runFiles(dir: string, files: readonly string[], mode: Mode, concurrency = 2, timeoutMs = 20_000,
-  onResult?: (r: FileResult) => void): Promise<FileResult[]> {
+export async function runFiles(
+  dir: string,
+  files: readonly string[],
+  mode: Mode,
+  concurrency = 2,
+  timeoutMs = 20_000,
+  onResult?: (r: FileResult) => void,
+): Promise<FileResult[]> {
   const results: FileResult[] = new Array<FileResult>(files.length);
   let next = 0;
   const worker = async () => {

@@ -32,8 +32,10 @@ describe('docs/api (TypeDoc)', function () {
   it('is what TypeDoc generates from the JSDoc now, without warnings', function () {
     const out = mkdtempSync(join(tmpdir(), 'tcpwasm-api-'));
     try {
-      const run = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out],
-        { cwd: root, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       expect(run.status, `typedoc failed:\n${run.stdout}${run.stderr}`).to.equal(0);
       expect(run.stdout + run.stderr).to.not.include('[warning]');
       const committed = files(join(root, 'docs/api'));
@@ -41,8 +43,9 @@ describe('docs/api (TypeDoc)', function () {
       expect(committed, 'docs/api is stale: run npm run docs').to.deep.equal(fresh);
       expect(fresh.length).to.be.above(50);
       for (const f of fresh) {
-        expect(readFileSync(join(root, 'docs/api', f), 'utf8'), `docs/api/${f} is stale: run npm run docs`)
-          .to.equal(readFileSync(join(out, f), 'utf8'));
+        expect(readFileSync(join(root, 'docs/api', f), 'utf8'), `docs/api/${f} is stale: run npm run docs`).to.equal(
+          readFileSync(join(out, f), 'utf8'),
+        );
       }
     } finally {
       rmSync(out, { recursive: true, force: true });

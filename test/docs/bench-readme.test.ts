@@ -22,7 +22,7 @@ describe('bench/README.md', function () {
     const line = rows.find((l) => l.startsWith(`| ${first.task} |`))!;
     const median = line.split(' | ')[1]!;
     const [value, unit] = median.split(' ');
-    const scale: Record<string, number> = { ns: 1, 'µs': 1e3, ms: 1e6 };
+    const scale: Record<string, number> = { ns: 1, µs: 1e3, ms: 1e6 };
     expect(Number(value) * scale[unit!]!).to.be.closeTo(first.medianNs, first.medianNs * 0.01);
   });
 });

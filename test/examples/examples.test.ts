@@ -52,7 +52,9 @@ const checks: Record<string, (lines: string[]) => void> = {
 };
 
 describe('examples/*.mjs', function () {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort();
 
   it('every example has checks here', function () {
     expect(files).to.have.length.at.least(4);

@@ -16,10 +16,19 @@ export interface CaptureFlows {
 export async function captureFlows(path: string, options: FlowTableOptions = {}): Promise<CaptureFlows> {
   const records: FlowRecord[] = [];
   const undecoded = new Set<number>();
-  const table = new FlowTable({ ...options, onFlow: (r) => { records.push(r); options.onFlow?.(r); } });
+  const table = new FlowTable({
+    ...options,
+    onFlow: (r) => {
+      records.push(r);
+      options.onFlow?.(r);
+    },
+  });
   try {
     for await (const batch of readCaptureBatches(path)) {
-      const decoded = decodeBatch(batch, batch.linkTypes, { originalLengths: batch.originalLengths, verifyChecksums: false });
+      const decoded = decodeBatch(batch, batch.linkTypes, {
+        originalLengths: batch.originalLengths,
+        verifyChecksums: false,
+      });
       for (let i = 0; i < decoded.length; i++) if (decoded.status[i] !== 0) undecoded.add(batch.firstIndex + i);
       table.addBatch(decoded, batch);
     }

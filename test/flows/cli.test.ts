@@ -20,7 +20,10 @@ describe('tcpwasm flows / follow (CLI)', function () {
     const run = cli('flows', HTTP, '--json');
     expect(run.status, run.stderr).to.equal(0);
     const records = lines(run.stdout).map((l) => JSON.parse(l) as FlowRecord);
-    expect(records.map((r) => [r.index, r.origPort, r.connState, r.resp.bytes])).to.deep.equal([[0, 10977, 'SF', 33067], [1, 10978, 'SF', 523060]]);
+    expect(records.map((r) => [r.index, r.origPort, r.connState, r.resp.bytes])).to.deep.equal([
+      [0, 10977, 'SF', 33067],
+      [1, 10978, 'SF', 523060],
+    ]);
   });
 
   it('flows --csv has a header and the same values', () => {
@@ -60,8 +63,13 @@ describe('tcpwasm flows / follow (CLI)', function () {
     try {
       const run = cli('follow', HTTP, '1', '--out', dir);
       expect(run.status, run.stderr).to.equal(0);
-      expect(readdirSync(dir).sort()).to.deep.equal(['010.101.084.070.10978-129.174.093.161.00080', '129.174.093.161.00080-010.101.084.070.10978']);
-      expect(readFileSync(join(dir, '129.174.093.161.00080-010.101.084.070.10978')).subarray(0, 15).toString()).to.equal('HTTP/1.1 206 Pa');
+      expect(readdirSync(dir).sort()).to.deep.equal([
+        '010.101.084.070.10978-129.174.093.161.00080',
+        '129.174.093.161.00080-010.101.084.070.10978',
+      ]);
+      expect(
+        readFileSync(join(dir, '129.174.093.161.00080-010.101.084.070.10978')).subarray(0, 15).toString(),
+      ).to.equal('HTTP/1.1 206 Pa');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -73,7 +81,9 @@ describe('tcpwasm flows / follow (CLI)', function () {
     const skip = cli('follow', file, '0', '--gap-fill', 'skip');
     const flows = JSON.parse(cli('flows', file, '--json').stdout) as FlowRecord;
     expect(flows.orig.missedBytes).to.be.greaterThan(0);
-    expect(Buffer.byteLength(zero.stdout, 'latin1') - Buffer.byteLength(skip.stdout, 'latin1')).to.equal(flows.orig.missedBytes + flows.resp.missedBytes);
+    expect(Buffer.byteLength(zero.stdout, 'latin1') - Buffer.byteLength(skip.stdout, 'latin1')).to.equal(
+      flows.orig.missedBytes + flows.resp.missedBytes,
+    );
   });
 
   for (const [args, message] of [

@@ -46,7 +46,12 @@ function hasTcpflow(): boolean {
 
 /** tcpflow's name for an endpoint. */
 function tcpflowEndpoint(address: string, port: number): string {
-  const text = address.includes(':') ? address : address.split('.').map((b) => b.padStart(3, '0')).join('.');
+  const text = address.includes(':')
+    ? address
+    : address
+        .split('.')
+        .map((b) => b.padStart(3, '0'))
+        .join('.');
   return `${text}.${String(port).padStart(5, '0')}`;
 }
 
@@ -129,7 +134,8 @@ describe('follow vs an independent model and tcpflow on the corpus', function ()
       const ours = readDir(join(dir, 'ours'));
       const model = await modelFiles(file, false);
       expect([...ours.keys()], 'file names').to.deep.equal([...model.keys()].sort());
-      for (const [name, bytes] of model) expect(Buffer.compare(ours.get(name)!, bytes), `${name} equals the model`).to.equal(0);
+      for (const [name, bytes] of model)
+        expect(Buffer.compare(ours.get(name)!, bytes), `${name} equals the model`).to.equal(0);
 
       if (!hasTcpflow()) {
         if (process.env.CI) throw new Error('tcpflow is required under CI (apt-get install tcpflow)');
@@ -138,8 +144,9 @@ describe('follow vs an independent model and tcpflow on the corpus', function ()
       const t = spawnSync('tcpflow', ['-r', file, '-o', join(dir, 'tcpflow')], { encoding: 'utf8' });
       expect(t.status, t.stderr).to.equal(0);
       const theirs = readDir(join(dir, 'tcpflow'));
-      const differing = [...new Set([...ours.keys(), ...theirs.keys()])]
-        .filter((name) => !ours.has(name) || !theirs.has(name) || Buffer.compare(ours.get(name)!, theirs.get(name)!) !== 0);
+      const differing = [...new Set([...ours.keys(), ...theirs.keys()])].filter(
+        (name) => !ours.has(name) || !theirs.has(name) || Buffer.compare(ours.get(name)!, theirs.get(name)!) !== 0,
+      );
       const cause = CAUSES[rel];
       if (cause === undefined) {
         expect(differing, 'files that differ from tcpflow').to.deep.equal([]);
@@ -155,7 +162,11 @@ describe('follow vs an independent model and tcpflow on the corpus', function ()
           expect(f, `${name}: tcpflow has it`).to.not.equal(undefined);
           const extra = f!.length - (o?.length ?? 0);
           expect(extra, `${name}: tcpflow's trailing padding bytes`).to.be.within(1, 6);
-          if (o) expect(Buffer.compare(f!.subarray(0, o.length), o), `${name}: ours is tcpflow's without the padding`).to.equal(0);
+          if (o)
+            expect(
+              Buffer.compare(f!.subarray(0, o.length), o),
+              `${name}: ours is tcpflow's without the padding`,
+            ).to.equal(0);
         } else {
           expect(f!.length, `${name}: same length`).to.equal(o!.length);
           const last = (await modelFiles(file, true)).get(name)!;

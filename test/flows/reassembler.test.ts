@@ -24,7 +24,10 @@ describe('StreamReassembler', () => {
     r.start(1000);
     expect(r.segment(1001, 5, text('hello'))).to.equal(SegmentVerdict.IN_ORDER);
     expect(r.segment(1006, 6, text(' world'))).to.equal(SegmentVerdict.IN_ORDER);
-    expect(out).to.deep.equal([[0, 'hello'], [5, ' world']]);
+    expect(out).to.deep.equal([
+      [0, 'hello'],
+      [5, ' world'],
+    ]);
     expect(r.uniqueBytes).to.equal(11);
   });
 
@@ -45,7 +48,11 @@ describe('StreamReassembler', () => {
     expect(r.segment(106, 3, text('ghi')), 'beyond a hole').to.equal(SegmentVerdict.AHEAD);
     expect(r.bufferedBytes).to.equal(3);
     expect(r.segment(103, 3, text('def')), 'fills the hole').to.equal(SegmentVerdict.OUT_OF_ORDER);
-    expect(out).to.deep.equal([[0, 'abc'], [3, 'def'], [6, 'ghi']]);
+    expect(out).to.deep.equal([
+      [0, 'abc'],
+      [3, 'def'],
+      [6, 'ghi'],
+    ]);
     expect(r.bufferedBytes).to.equal(0);
   });
 
@@ -64,8 +71,14 @@ describe('StreamReassembler', () => {
     r.segment(1, 2, text('ab'));
     r.segment(6, 2, text('fg'));
     r.finish(12); // FIN at offset 11: bytes 7..10 never seen
-    expect(gaps).to.deep.equal([[2, 3], [7, 4]]);
-    expect(out).to.deep.equal([[0, 'ab'], [5, 'fg']]);
+    expect(gaps).to.deep.equal([
+      [2, 3],
+      [7, 4],
+    ]);
+    expect(out).to.deep.equal([
+      [0, 'ab'],
+      [5, 'fg'],
+    ]);
     expect([r.gapBytes, r.gaps]).to.deep.equal([7, 2]);
   });
 

@@ -44,9 +44,41 @@ function endpoint(address: string, port: string): string {
  * apart (TsharkDirection.cut). ICMP-quoted TCP headers are left out, as the truth tables do.
  */
 export function tsharkView(file: string, cut: ReadonlySet<number> = new Set()): TsharkView {
-  const r = spawnSync('tshark', ['-r', file, '-n', '-z', 'conv,tcp', '-Y', 'tcp && !icmp && !icmpv6', '-T', 'fields', '-E', 'separator=/t',
-    '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport',
-    '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.dstport', '-e', 'tcp.len'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-n',
+      '-z',
+      'conv,tcp',
+      '-Y',
+      'tcp && !icmp && !icmpv6',
+      '-T',
+      'fields',
+      '-E',
+      'separator=/t',
+      '-e',
+      'frame.number',
+      '-e',
+      'tcp.stream',
+      '-e',
+      'ip.src',
+      '-e',
+      'ipv6.src',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'ip.dst',
+      '-e',
+      'ipv6.dst',
+      '-e',
+      'tcp.dstport',
+      '-e',
+      'tcp.len',
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 30 },
+  );
   if (r.status !== 0) throw new Error(`tshark failed on ${file}: ${r.stderr}`);
   const streams = new Map<number, TsharkStream>();
   const conversations: ConvRow[] = [];
@@ -62,7 +94,13 @@ export function tsharkView(file: string, cut: ReadonlySet<number> = new Set()): 
       const dst = endpoint(dst4 || dst6!, dport!);
       let s = streams.get(Number(id));
       if (!s) {
-        s = { stream: Number(id), a: src, b: dst, ab: { frames: 0, payload: 0, cut: 0 }, ba: { frames: 0, payload: 0, cut: 0 } };
+        s = {
+          stream: Number(id),
+          a: src,
+          b: dst,
+          ab: { frames: 0, payload: 0, cut: 0 },
+          ba: { frames: 0, payload: 0, cut: 0 },
+        };
         streams.set(s.stream, s);
       }
       const d = src === s.a && dst === s.b ? s.ab : s.ba;
@@ -76,7 +114,13 @@ export function tsharkView(file: string, cut: ReadonlySet<number> = new Set()): 
     }
     // The conv,tcp table after the fields: A <-> B  framesB bytesB unit  framesA bytesA unit  ...
     const t = line.trim().split(/\s+/);
-    if (t[1] === '<->' && t.length >= 7) conversations.push({ a: bracket(t[0]!), b: bracket(t[2]!), framesFromB: Number(t[3]), framesFromA: Number(t[6]) });
+    if (t[1] === '<->' && t.length >= 7)
+      conversations.push({
+        a: bracket(t[0]!),
+        b: bracket(t[2]!),
+        framesFromB: Number(t[3]),
+        framesFromA: Number(t[6]),
+      });
   }
   return { streams: [...streams.values()].sort((x, y) => x.stream - y.stream), conversations };
 }

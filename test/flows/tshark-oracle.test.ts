@@ -30,11 +30,14 @@ const CUT_HEADERS: Record<string, number> = {
 
 /** Captures where the IP header's addresses are not the transport's (Home Address option, routing header). */
 const MOBILE_IPV6 = new Set([
-  'edge/zeek-chksums-ip6-hoa-tcp-bad-chksum.pcap', 'edge/zeek-chksums-ip6-hoa-tcp-good-chksum.pcap',
-  'edge/zeek-chksums-ip6-route0-tcp-bad-chksum.pcap', 'edge/zeek-chksums-ip6-route0-tcp-good-chksum.pcap',
+  'edge/zeek-chksums-ip6-hoa-tcp-bad-chksum.pcap',
+  'edge/zeek-chksums-ip6-hoa-tcp-good-chksum.pcap',
+  'edge/zeek-chksums-ip6-route0-tcp-bad-chksum.pcap',
+  'edge/zeek-chksums-ip6-route0-tcp-good-chksum.pcap',
 ]);
 
-const ep = (address: string, port: number): string => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+const ep = (address: string, port: number): string =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 const tuple = (a: string, b: string): string => [a, b].sort().join(' ');
 
 /** tshark's counts in our record's orientation (initiator first), or undefined if the endpoints differ. */
@@ -61,12 +64,20 @@ describe('flows vs tshark on the corpus', function () {
       // A stream made only of such frames has no flow here.
       const kept = view.streams.filter((s) => s.ab.frames + s.ba.frames > 0);
 
-      expect(records.map((r) => r.index), 'our flows, one per tshark tcp.stream').to.deep.equal(kept.map((_, k) => k));
+      expect(
+        records.map((r) => r.index),
+        'our flows, one per tshark tcp.stream',
+      ).to.deep.equal(kept.map((_, k) => k));
       records.forEach((r, k) => {
         const t = oriented(r, kept[k]!);
-        expect(t, `flow ${k}: endpoints ${ep(r.origAddress, r.origPort)} - ${ep(r.respAddress, r.respPort)}`).to.not.equal(undefined);
-        expect([r.orig.packets, r.orig.payloadBytes, r.resp.packets, r.resp.payloadBytes], `flow ${k}: packets/bytes each way`)
-          .to.deep.equal([t!.orig.frames, t!.orig.payload, t!.resp.frames, t!.resp.payload]);
+        expect(
+          t,
+          `flow ${k}: endpoints ${ep(r.origAddress, r.origPort)} - ${ep(r.respAddress, r.respPort)}`,
+        ).to.not.equal(undefined);
+        expect(
+          [r.orig.packets, r.orig.payloadBytes, r.resp.packets, r.resp.payloadBytes],
+          `flow ${k}: packets/bytes each way`,
+        ).to.deep.equal([t!.orig.frames, t!.orig.payload, t!.resp.frames, t!.resp.payload]);
         // Distinct bytes never exceed every copy's bytes.
         expect(r.orig.bytes).to.be.at.most(r.orig.payloadBytes);
         expect(r.resp.bytes).to.be.at.most(r.resp.payloadBytes);
@@ -84,10 +95,16 @@ describe('flows vs tshark on the corpus', function () {
         theirs.set(key, (theirs.get(key) ?? 0) + c.framesFromA + c.framesFromB);
       }
       if (MOBILE_IPV6.has(rel)) {
-        expect([...ours.values()].sort(), 'frames per conversation (conv,tcp)').to.deep.equal([...theirs.values()].sort());
-        expect([...ours.keys()], 'the transport endpoints are not the IP header addresses').to.not.deep.equal([...theirs.keys()]);
+        expect([...ours.values()].sort(), 'frames per conversation (conv,tcp)').to.deep.equal(
+          [...theirs.values()].sort(),
+        );
+        expect([...ours.keys()], 'the transport endpoints are not the IP header addresses').to.not.deep.equal([
+          ...theirs.keys(),
+        ]);
       } else {
-        expect(Object.fromEntries(ours), 'frames per conversation (conv,tcp)').to.deep.equal(Object.fromEntries(theirs));
+        expect(Object.fromEntries(ours), 'frames per conversation (conv,tcp)').to.deep.equal(
+          Object.fromEntries(theirs),
+        );
       }
     });
   }

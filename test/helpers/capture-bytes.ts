@@ -95,7 +95,11 @@ export function walkPcap(bytes: Uint8Array): WalkedPcap {
   else if (be === MAGIC_US || be === MAGIC_NS) [little, magic] = [false, be];
   else throw new Error(`walkPcap: not a plain pcap (magic ${le.toString(16)})`);
   const out: WalkedPcap = {
-    little, nanosecond: magic === MAGIC_NS, network: view.getUint32(20, little), records: [], incompleteAt: undefined,
+    little,
+    nanosecond: magic === MAGIC_NS,
+    network: view.getUint32(20, little),
+    records: [],
+    incompleteAt: undefined,
   };
   let at = 24;
   while (at < bytes.length) {
@@ -184,8 +188,15 @@ export function tsoffsetOption(seconds: bigint, little: boolean): Uint8Array {
 }
 
 /** Enhanced packet block; `capturedLength` overrides the field (for corrupt-length tests). */
-export function ngEpb(little: boolean, interfaceId: number, units: bigint, data: Uint8Array,
-  originalLength = data.length, capturedLength = data.length, options: Uint8Array[] = []): Uint8Array {
+export function ngEpb(
+  little: boolean,
+  interfaceId: number,
+  units: bigint,
+  data: Uint8Array,
+  originalLength = data.length,
+  capturedLength = data.length,
+  options: Uint8Array[] = [],
+): Uint8Array {
   const head = new DataView(new ArrayBuffer(20));
   head.setUint32(0, interfaceId, little);
   head.setUint32(4, Number(units >> 32n), little);
@@ -206,8 +217,14 @@ export function ngSpb(little: boolean, originalLength: number, data: Uint8Array)
 }
 
 /** The obsolete packet block (type 2): 16-bit interface id and drops count. */
-export function ngPb(little: boolean, interfaceId: number, drops: number, units: bigint, data: Uint8Array,
-  originalLength = data.length): Uint8Array {
+export function ngPb(
+  little: boolean,
+  interfaceId: number,
+  drops: number,
+  units: bigint,
+  data: Uint8Array,
+  originalLength = data.length,
+): Uint8Array {
   const head = new DataView(new ArrayBuffer(20));
   head.setUint16(0, interfaceId, little);
   head.setUint16(2, drops, little);

@@ -44,7 +44,11 @@ export function compareWithTruth(record: CaptureRecord, row: TruthRow, p: Decode
   // The corpus README's caveat: where the IPv4 total length exceeds the bytes captured, tshark
   // calls the checksum bad although the segment is not all there; it cannot be verified.
   const ipTruncated = row['_ws.expert.message']!.includes('IPv4 total length exceeds packet length');
-  check('tcp.checksum.status', ipTruncated ? 'unverifiable' : STATUS_BY_TSHARK[row['tcp.checksum.status']!], p.checksumStatus);
+  check(
+    'tcp.checksum.status',
+    ipTruncated ? 'unverifiable' : STATUS_BY_TSHARK[row['tcp.checksum.status']!],
+    p.checksumStatus,
+  );
   if (row['tcp.checksum_calculated'] !== '' && !ipTruncated) {
     check('tcp.checksum_calculated', parseInt(row['tcp.checksum_calculated']!, 16), p.expectedChecksum);
   }
@@ -52,10 +56,17 @@ export function compareWithTruth(record: CaptureRecord, row: TruthRow, p: Decode
   check('tcp.options.mss_val', optional(row['tcp.options.mss_val']!), t.options.mss);
   check('tcp.options.wscale.shift', optional(row['tcp.options.wscale.shift']!), t.options.windowScale);
   check('tcp.options.sack_perm', row['tcp.options.sack_perm'] !== '', t.options.sackPermitted === true);
-  check('tcp.options.sack_le', list(row['tcp.options.sack_le']!), (t.options.sack ?? []).map(([l]) => l));
-  check('tcp.options.sack_re', list(row['tcp.options.sack_re']!), (t.options.sack ?? []).map(([, r]) => r));
+  check(
+    'tcp.options.sack_le',
+    list(row['tcp.options.sack_le']!),
+    (t.options.sack ?? []).map(([l]) => l),
+  );
+  check(
+    'tcp.options.sack_re',
+    list(row['tcp.options.sack_re']!),
+    (t.options.sack ?? []).map(([, r]) => r),
+  );
   check('tcp.options.timestamp.tsval', optional(row['tcp.options.timestamp.tsval']!), t.options.timestamp?.value);
   check('tcp.options.timestamp.tsecr', optional(row['tcp.options.timestamp.tsecr']!), t.options.timestamp?.echo);
   return diffs;
 }
-

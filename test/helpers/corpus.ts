@@ -22,7 +22,8 @@ export function corpusCaptures(): string[] {
     for (const name of readdirSync(join(CORPUS_DIR, dir)).sort()) {
       if (/\.(pcap|pcapng)(\.gz)?$/.test(name)) {
         const rel = dir ? `${dir}/${name}` : name;
-        if (existsSync(join(CORPUS_DIR, `${rel}.truth.tsv`)) || existsSync(join(CORPUS_DIR, `${rel}.truth.tsv.gz`))) out.push(rel);
+        if (existsSync(join(CORPUS_DIR, `${rel}.truth.tsv`)) || existsSync(join(CORPUS_DIR, `${rel}.truth.tsv.gz`)))
+          out.push(rel);
       }
     }
   }
@@ -47,7 +48,9 @@ export function readTruth(rel: string): Map<number, TruthRow> {
   for (const line of lines.slice(1)) {
     const cells = line.split('\t');
     const row: TruthRow = {};
-    header.forEach((name, i) => { row[name] = cells[i] ?? ''; });
+    header.forEach((name, i) => {
+      row[name] = cells[i] ?? '';
+    });
     rows.set(Number(row['frame.number']), row);
   }
   return rows;

@@ -26,7 +26,12 @@ export const V4 = { src: '192.0.2.1', dst: '192.0.2.2' };
 export const V6 = { src: '2001:db8::1', dst: '2001:db8::2' };
 
 export const SAMPLE_TCP: TcpHeaderInit = {
-  srcPort: 40000, dstPort: 80, seq: 0x01020304, ack: 0xa0b0c0d0, flags: 0x18, window: 501,
+  srcPort: 40000,
+  dstPort: 80,
+  seq: 0x01020304,
+  ack: 0xa0b0c0d0,
+  flags: 0x18,
+  window: 501,
   options: { timestamp: { value: 1000, echo: 2000 } },
 };
 
@@ -71,15 +76,28 @@ export interface Extension {
 export function optionsHeader(type: 0 | 60, options: Uint8Array): Extension {
   let total = 2 + options.length;
   const padding = (8 - (total % 8)) % 8;
-  const pad = padding === 0 ? new Uint8Array(0) : padding === 1 ? Uint8Array.of(0) : concat(Uint8Array.of(1, padding - 2), new Uint8Array(padding - 2));
+  const pad =
+    padding === 0
+      ? new Uint8Array(0)
+      : padding === 1
+        ? Uint8Array.of(0)
+        : concat(Uint8Array.of(1, padding - 2), new Uint8Array(padding - 2));
   total += padding;
   return { type, body: concat(Uint8Array.of(total / 8 - 1), options, pad) };
 }
 
-export function routingHeader(routingType: number, segmentsLeft: number, addresses: string[], lastEntry = 0): Extension {
+export function routingHeader(
+  routingType: number,
+  segmentsLeft: number,
+  addresses: string[],
+  lastEntry = 0,
+): Extension {
   const addressBytes = addresses.map((a) => parseAddress(a).bytes);
   const reserved = routingType === 4 ? Uint8Array.of(lastEntry, 0, 0, 0) : new Uint8Array(4);
-  return { type: 43, body: concat(Uint8Array.of(addresses.length * 2, routingType, segmentsLeft), reserved, ...addressBytes) };
+  return {
+    type: 43,
+    body: concat(Uint8Array.of(addresses.length * 2, routingType, segmentsLeft), reserved, ...addressBytes),
+  };
 }
 
 export function fragmentHeader(offsetBytes: number, more: boolean, id = 0xdeadbeef): Extension {
@@ -92,17 +110,33 @@ export function fragmentHeader(offsetBytes: number, more: boolean, id = 0xdeadbe
  */
 export function ipv6WithExtensions(
   extensions: Extension[],
-  opts: { src?: string; dst?: string; pseudo?: { src: string; dst: string }; tcp?: TcpHeaderInit; payload?: Uint8Array;
-    payloadLengthField?: number; finalNextHeader?: number } = {},
+  opts: {
+    src?: string;
+    dst?: string;
+    pseudo?: { src: string; dst: string };
+    tcp?: TcpHeaderInit;
+    payload?: Uint8Array;
+    payloadLengthField?: number;
+    finalNextHeader?: number;
+  } = {},
 ): Uint8Array {
   const src = opts.src ?? V6.src;
   const dst = opts.dst ?? V6.dst;
-  const segment = encodeTcp(opts.tcp ?? SAMPLE_TCP, opts.payload ?? new Uint8Array(7).fill(0x63), opts.pseudo ?? { src, dst });
-  const chain = extensions.map((e, i) => concat(Uint8Array.of(extensions[i + 1]?.type ?? opts.finalNextHeader ?? 6), e.body));
+  const segment = encodeTcp(
+    opts.tcp ?? SAMPLE_TCP,
+    opts.payload ?? new Uint8Array(7).fill(0x63),
+    opts.pseudo ?? { src, dst },
+  );
+  const chain = extensions.map((e, i) =>
+    concat(Uint8Array.of(extensions[i + 1]?.type ?? opts.finalNextHeader ?? 6), e.body),
+  );
   const body = concat(...chain, segment);
   const header = concat(
-    be32((6 << 28) | 0x1234), be16(opts.payloadLengthField ?? body.length),
-    Uint8Array.of(extensions[0]?.type ?? opts.finalNextHeader ?? 6, 64), parseAddress(src).bytes, parseAddress(dst).bytes,
+    be32((6 << 28) | 0x1234),
+    be16(opts.payloadLengthField ?? body.length),
+    Uint8Array.of(extensions[0]?.type ?? opts.finalNextHeader ?? 6, 64),
+    parseAddress(src).bytes,
+    parseAddress(dst).bytes,
   );
   return concat(header, body);
 }
@@ -122,8 +156,16 @@ export function ipv4AroundRawTcp(tcpBytes: Uint8Array, opts: { totalLength?: num
     segment[16] = c >> 8;
     segment[17] = c & 0xff;
   }
-  const header = concat(Uint8Array.of(0x45, 0), be16(opts.totalLength ?? 20 + segment.length), be16(1), be16(0x4000),
-    Uint8Array.of(64, 6), be16(0), parseAddress(V4.src).bytes, parseAddress(V4.dst).bytes);
+  const header = concat(
+    Uint8Array.of(0x45, 0),
+    be16(opts.totalLength ?? 20 + segment.length),
+    be16(1),
+    be16(0x4000),
+    Uint8Array.of(64, 6),
+    be16(0),
+    parseAddress(V4.src).bytes,
+    parseAddress(V4.dst).bytes,
+  );
   const c = referenceChecksum(header);
   header[10] = c >> 8;
   header[11] = c & 0xff;

@@ -63,11 +63,19 @@ export function createNetns(): Netns {
         const child = exec(cmd, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
-        child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-        child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+        child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d;
+        });
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+        });
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
-          reject(new Error(`${cmd} ${args.join(' ')} in ${name} timed out after ${timeoutMs} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`));
+          reject(
+            new Error(
+              `${cmd} ${args.join(' ')} in ${name} timed out after ${timeoutMs} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`,
+            ),
+          );
         }, timeoutMs);
         child.on('error', (e) => {
           clearTimeout(timer);
@@ -100,7 +108,9 @@ export function createNetns(): Netns {
  */
 export function withNetns(): { readonly current: Netns } {
   let current: Netns | null = null;
-  beforeEach(() => { current = createNetns(); });
+  beforeEach(() => {
+    current = createNetns();
+  });
   afterEach(() => {
     current?.delete();
     current = null;

@@ -3,8 +3,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 const docs = new URL('../../docs/', import.meta.url);
-const text = [readFileSync(new URL('../../README.md', import.meta.url), 'utf8'),
-  ...readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => readFileSync(new URL(f, docs), 'utf8'))].join('\n');
+const text = [
+  readFileSync(new URL('../../README.md', import.meta.url), 'utf8'),
+  ...readdirSync(docs)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => readFileSync(new URL(f, docs), 'utf8')),
+].join('\n');
 
 /** The number README or a docs/ page prints just before `label` (e.g. "88,198" before " TCP segments"). */
 export function readmeFigure(label: string): number {

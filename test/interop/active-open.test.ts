@@ -37,7 +37,13 @@ describe('interop: our stack as the client of a kernel server', function () {
 
       // The kernel server saw one connection from our address and echoed all of it, no error.
       const closed = await server.waitFor('closed', 10_000);
-      expect(closed).to.include({ remoteAddress: OURS[family], remotePort: socket.localPort, bytes: SIZE, hadError: false, error: null });
+      expect(closed).to.include({
+        remoteAddress: OURS[family],
+        remotePort: socket.localPort,
+        bytes: SIZE,
+        hadError: false,
+        error: null,
+      });
 
       // Our SYN offers every option; the kernel's SYN-ACK takes them all.
       const segments = flow(tcpSegments(peer.tap!.pcap()), socket.localPort!, PORT);

@@ -33,14 +33,26 @@ export function tcpSegments(pcap: Uint8Array): Segment[] {
 
 /** The segments of one connection: those between these two ports. */
 export function flow(segments: Segment[], portA: number, portB: number): Segment[] {
-  return segments.filter((s) => (s.tcp.srcPort === portA && s.tcp.dstPort === portB) || (s.tcp.srcPort === portB && s.tcp.dstPort === portA));
+  return segments.filter(
+    (s) => (s.tcp.srcPort === portA && s.tcp.dstPort === portB) || (s.tcp.srcPort === portB && s.tcp.dstPort === portA),
+  );
 }
 
 export const has = (s: Segment, flags: number): boolean => (s.tcp.flags & flags) === flags;
 
 /** tcpdump on the TUN device inside the namespace, writing `file`; stop() ends it cleanly. */
 export async function startTcpdump(peer: KernelPeer, file: string): Promise<{ stop(): Promise<void> }> {
-  const p: KernelProgram = peer.program('tcpdump', ['-i', peer.tun.name, '-n', '-U', '--immediate-mode', '-s', '256', '-w', file]);
+  const p: KernelProgram = peer.program('tcpdump', [
+    '-i',
+    peer.tun.name,
+    '-n',
+    '-U',
+    '--immediate-mode',
+    '-s',
+    '256',
+    '-w',
+    file,
+  ]);
   const deadline = Date.now() + 10_000;
   while (!p.stderr.join('').includes('listening on')) {
     if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr.join('')}`);
@@ -69,23 +81,48 @@ export interface TsharkSyn {
 
 /** The SYN and SYN-ACK segments of a capture as tshark reads them. */
 export function tsharkSyns(file: string): TsharkSyn[] {
-  const fields = ['tcp.flags', 'tcp.srcport', 'tcp.dstport', 'tcp.options.mss_val', 'tcp.options.wscale.shift',
-    'tcp.options.sack_perm', 'tcp.options.timestamp.tsval', 'tcp.options.timestamp.tsecr'];
-  const r = spawnSync('tshark', ['-r', file, '-n', '-Y', 'tcp.flags.syn == 1', '-T', 'fields', '-E', 'separator=/t',
-    ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  const fields = [
+    'tcp.flags',
+    'tcp.srcport',
+    'tcp.dstport',
+    'tcp.options.mss_val',
+    'tcp.options.wscale.shift',
+    'tcp.options.sack_perm',
+    'tcp.options.timestamp.tsval',
+    'tcp.options.timestamp.tsecr',
+  ];
+  const r = spawnSync(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-n',
+      '-Y',
+      'tcp.flags.syn == 1',
+      '-T',
+      'fields',
+      '-E',
+      'separator=/t',
+      ...fields.flatMap((f) => ['-e', f]),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`tshark failed on ${file}: ${r.stderr}`);
   const num = (t: string | undefined) => (t === undefined || t === '' ? undefined : Number(t));
-  return r.stdout.split('\n').filter((l) => l !== '').map((line) => {
-    const c = line.split('\t');
-    return {
-      flags: Number(c[0]),
-      srcPort: Number(c[1]),
-      dstPort: Number(c[2]),
-      mss: num(c[3]),
-      windowScale: num(c[4]),
-      sackPermitted: (c[5] ?? '') !== '',
-      tsval: num(c[6]),
-      tsecr: num(c[7]),
-    };
-  });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => {
+      const c = line.split('\t');
+      return {
+        flags: Number(c[0]),
+        srcPort: Number(c[1]),
+        dstPort: Number(c[2]),
+        mss: num(c[3]),
+        windowScale: num(c[4]),
+        sackPermitted: (c[5] ?? '') !== '',
+        tsval: num(c[6]),
+        tsecr: num(c[7]),
+      };
+    });
 }

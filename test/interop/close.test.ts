@@ -10,7 +10,11 @@ const TIME_WAIT_MS = 1500;
 
 /** The kernel's TCP sockets in TIME-WAIT in the namespace, as "local peer" address pairs. */
 function kernelTimeWait(peer: KernelPeer): string[] {
-  return peer.ns.runSync('ss', ['-tanH', 'state', 'time-wait']).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return peer.ns
+    .runSync('ss', ['-tanH', 'state', 'time-wait'])
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /** The socket's TCP state at each of its events, in order. */
@@ -24,7 +28,10 @@ function expectNoResets(peer: KernelPeer): void {
   expect(peer.stack.stats.resetsSent, 'RSTs we sent').to.equal(0);
   expect(peer.stack.stats.resetsReceived, 'RSTs we received').to.equal(0);
   const rsts = tcpSegments(peer.tap!.pcap()).filter((s) => has(s, RST));
-  expect(rsts.map((s) => `${s.ip.src}:${s.tcp.srcPort}`), 'RST segments in the capture').to.deep.equal([]);
+  expect(
+    rsts.map((s) => `${s.ip.src}:${s.tcp.srcPort}`),
+    'RST segments in the capture',
+  ).to.deep.equal([]);
 }
 
 /**
@@ -43,25 +50,35 @@ class FinGate implements Device {
     this.mtu = inner.mtu;
   }
 
-  send(packet: Uint8Array): void { this.inner.send(packet); }
-  close(): void { this.inner.close(); }
+  send(packet: Uint8Array): void {
+    this.inner.send(packet);
+  }
+  close(): void {
+    this.inner.close();
+  }
 
   onReceive(handler: PacketBatchHandler | null): void {
     this.#handler = handler;
-    this.inner.onReceive(handler === null ? null : (packets) => {
-      const pass: Uint8Array[] = [];
-      for (const p of packets) {
-        let fin = false;
-        try {
-          fin = (decodeIp(p).tcp.flags & FIN) !== 0;
-        } catch { /* not TCP */ }
-        if (this.armed && (fin || this.held.length > 0)) {
-          this.held.push(p.slice());
-          if (fin && this.held.length === 1) queueMicrotask(() => this.onHeld?.());
-        } else pass.push(p);
-      }
-      if (pass.length > 0) handler(pass);
-    });
+    this.inner.onReceive(
+      handler === null
+        ? null
+        : (packets) => {
+            const pass: Uint8Array[] = [];
+            for (const p of packets) {
+              let fin = false;
+              try {
+                fin = (decodeIp(p).tcp.flags & FIN) !== 0;
+              } catch {
+                /* not TCP */
+              }
+              if (this.armed && (fin || this.held.length > 0)) {
+                this.held.push(p.slice());
+                if (fin && this.held.length === 1) queueMicrotask(() => this.onHeld?.());
+              } else pass.push(p);
+            }
+            if (pass.length > 0) handler(pass);
+          },
+    );
   }
 
   /** Delivers the held FIN on its own; returns a function that delivers what came after it. */
@@ -88,13 +105,17 @@ describe('interop: closing connections with the Linux kernel', function () {
       let states: string[] = [];
       let got = 0;
       const closed = new Promise<boolean>((resolve) => {
-        peer.stack.createServer({ allowHalfOpen: true }, (socket) => {
-          states = statesAtEvents(socket);
-          socket.on('data', (d: Buffer) => { got += d.length; });
-          // Reply and close only once the kernel's FIN is in.
-          socket.on('end', () => socket.end('bye'));
-          socket.on('close', resolve);
-        }).listen(PORT);
+        peer.stack
+          .createServer({ allowHalfOpen: true }, (socket) => {
+            states = statesAtEvents(socket);
+            socket.on('data', (d: Buffer) => {
+              got += d.length;
+            });
+            // Reply and close only once the kernel's FIN is in.
+            socket.on('end', () => socket.end('bye'));
+            socket.on('close', resolve);
+          })
+          .listen(PORT);
       });
       const result = await done(peer.node('tcp-client.mjs', [host, PORT, '--send', 1000]));
       const hadError = await closed;
@@ -106,10 +127,13 @@ describe('interop: closing connections with the Linux kernel', function () {
       // 'close' comes once both directions are done (as node:net's), before the kernel's last ACK.
       expect(states).to.deep.equal(['end:CLOSE-WAIT', 'finish:LAST-ACK', 'close:LAST-ACK']);
       // The passive closer keeps nothing once that ACK is in; the kernel, which closed first, is in TIME-WAIT.
-      await until(() => peer.stack.connectionCount === 0, 5_000, 'the kernel\'s ACK of our FIN');
+      await until(() => peer.stack.connectionCount === 0, 5_000, "the kernel's ACK of our FIN");
       expect(peer.stack.stats.stack.closed).to.equal(1);
       const tw = kernelTimeWait(peer);
-      expect(tw.some((l) => l.includes(`:${String(result.localPort)} `)), tw.join('\n')).to.equal(true);
+      expect(
+        tw.some((l) => l.includes(`:${String(result.localPort)} `)),
+        tw.join('\n'),
+      ).to.equal(true);
       const segments = flow(tcpSegments(peer.tap!.pcap()), Number(result.localPort), PORT);
       const fins = segments.filter((s) => has(s, FIN));
       expect(fins.map((s) => s.ip.src)).to.deep.equal([family === 4 ? '198.51.100.1' : '2001:db8::1', host]);
@@ -120,13 +144,15 @@ describe('interop: closing connections with the Linux kernel', function () {
       const peer = await open({ tap: true, tcp: { timeWaitTime: TIME_WAIT_MS } });
       let states: string[] = [];
       const closed = new Promise<boolean>((resolve) => {
-        peer.stack.createServer((socket) => {
-          states = statesAtEvents(socket);
-          // Reading (and discarding) is what lets 'end' and then 'close' come, as in node:net.
-          socket.resume();
-          socket.end('bye');
-          socket.on('close', resolve);
-        }).listen(PORT);
+        peer.stack
+          .createServer((socket) => {
+            states = statesAtEvents(socket);
+            // Reading (and discarding) is what lets 'end' and then 'close' come, as in node:net.
+            socket.resume();
+            socket.end('bye');
+            socket.on('close', resolve);
+          })
+          .listen(PORT);
       });
       const result = await done(peer.node('tcp-client.mjs', [host, PORT, '--no-end']));
       expect(await closed).to.equal(false);
@@ -148,31 +174,37 @@ describe('interop: closing connections with the Linux kernel', function () {
     it(`IPv${family}: both close at once: the FINs cross, both sides go through CLOSING to TIME-WAIT, no RST`, async () => {
       // The gate sits under the tap, so the capture shows when the stack really got each packet.
       let gate!: FinGate;
-      const peer = await open({ tap: true, tcp: { timeWaitTime: TIME_WAIT_MS }, insert: (inner) => (gate = new FinGate(inner)) });
+      const peer = await open({
+        tap: true,
+        tcp: { timeWaitTime: TIME_WAIT_MS },
+        insert: (inner) => (gate = new FinGate(inner)),
+      });
       const stack = peer.stack;
       let stateBefore = '';
       let stateAfterFin = '';
       let stateAfterRest = '';
       let states: string[] = [];
       const closed = new Promise<boolean>((resolve) => {
-        stack.createServer({ allowHalfOpen: true }, (socket) => {
-          states = statesAtEvents(socket);
-          socket.on('close', resolve);
-          socket.resume();
-          gate.armed = true;
-          gate.onHeld = () => {
-            // The kernel's FIN is held: now ours goes out, and the kernel gets it in FIN-WAIT-1.
-            socket.end();
-            setTimeout(() => {
-              stateBefore = socket.tcpState;
-              const rest = gate.release();
-              stateAfterFin = socket.tcpState;
-              rest();
-              stateAfterRest = socket.tcpState;
-            }, 50);
-          };
-          socket.write('go');
-        }).listen(PORT);
+        stack
+          .createServer({ allowHalfOpen: true }, (socket) => {
+            states = statesAtEvents(socket);
+            socket.on('close', resolve);
+            socket.resume();
+            gate.armed = true;
+            gate.onHeld = () => {
+              // The kernel's FIN is held: now ours goes out, and the kernel gets it in FIN-WAIT-1.
+              socket.end();
+              setTimeout(() => {
+                stateBefore = socket.tcpState;
+                const rest = gate.release();
+                stateAfterFin = socket.tcpState;
+                rest();
+                stateAfterRest = socket.tcpState;
+              }, 50);
+            };
+            socket.write('go');
+          })
+          .listen(PORT);
       });
       const result = await done(peer.node('tcp-client.mjs', [host, PORT, '--end-on-data']));
       expect(await closed).to.equal(false);
@@ -191,7 +223,10 @@ describe('interop: closing connections with the Linux kernel', function () {
       // Both ends closed actively, so both are in TIME-WAIT.
       expect(stack.connectionCount).to.equal(1);
       const tw = kernelTimeWait(peer);
-      expect(tw.some((l) => l.includes(`:${String(result.localPort)} `)), tw.join('\n')).to.equal(true);
+      expect(
+        tw.some((l) => l.includes(`:${String(result.localPort)} `)),
+        tw.join('\n'),
+      ).to.equal(true);
       expectNoResets(peer);
     });
 
@@ -212,10 +247,14 @@ describe('interop: closing connections with the Linux kernel', function () {
     it(`IPv${family}: our resetAndDestroy() resets the connection and the kernel's socket fails with ECONNRESET`, async () => {
       const peer = await open({ tap: true });
       let serverError: unknown = 'none';
-      peer.stack.createServer((socket) => {
-        socket.once('data', () => socket.resetAndDestroy());
-        socket.on('error', (e) => { serverError = e; });
-      }).listen(PORT);
+      peer.stack
+        .createServer((socket) => {
+          socket.once('data', () => socket.resetAndDestroy());
+          socket.on('error', (e) => {
+            serverError = e;
+          });
+        })
+        .listen(PORT);
       const result = await done(peer.node('tcp-client.mjs', [host, PORT, '--send', 1000, '--no-end']));
       expect(result.connected).to.equal(true);
       expect(result.error).to.equal('ECONNRESET');

@@ -13,8 +13,13 @@ describe('interop: many kernel connections at once', function () {
       const peer = await open();
       const services = startServices(peer.stack, { httpPort: 80, echoPort: 7, discardPort: 9 });
       let peak = 0;
-      services.echo.on('connection', () => { peak = Math.max(peak, peer.stack.connectionCount); });
-      const result = await done(peer.node('many-clients.mjs', [OURS[family], 7, COUNT, '--seed', 1000 * family]), 100_000);
+      services.echo.on('connection', () => {
+        peak = Math.max(peak, peer.stack.connectionCount);
+      });
+      const result = await done(
+        peer.node('many-clients.mjs', [OURS[family], 7, COUNT, '--seed', 1000 * family]),
+        100_000,
+      );
       expect(result.failures).to.deep.equal([]);
       expect(result.errors).to.deep.equal({});
       expect(result.exact).to.equal(COUNT);

@@ -42,8 +42,10 @@ class CeMarker implements Device {
   ectOut = 0;
   marksIn = 0;
   marksOut = 0;
+  readonly #inner: Device;
 
-  constructor(private readonly inner: Device) {
+  constructor(inner: Device) {
+    this.#inner = inner;
     this.mtu = inner.mtu;
   }
 
@@ -53,24 +55,28 @@ class CeMarker implements Device {
       markCe(packet);
       this.marksOut++;
     }
-    this.inner.send(packet, segmentSize);
+    this.#inner.send(packet, segmentSize);
   }
 
   onReceive(handler: PacketBatchHandler | null): void {
-    this.inner.onReceive(handler === null ? null : (packets) => {
-      for (const p of packets) {
-        const e = ecnOf(p);
-        if ((e === 1 || e === 2) && ++this.ectIn % EVERY === 0) {
-          markCe(p);
-          this.marksIn++;
-        }
-      }
-      handler(packets);
-    });
+    this.#inner.onReceive(
+      handler === null
+        ? null
+        : (packets) => {
+            for (const p of packets) {
+              const e = ecnOf(p);
+              if ((e === 1 || e === 2) && ++this.ectIn % EVERY === 0) {
+                markCe(p);
+                this.marksIn++;
+              }
+            }
+            handler(packets);
+          },
+    );
   }
 
   close(): void {
-    this.inner.close();
+    this.#inner.close();
   }
 }
 
@@ -108,7 +114,9 @@ describe('interop: ECN with the kernel', function () {
       const ecn = (s: Segment) => (s.ip.version === 4 ? s.ip.tos : s.ip.trafficClass) & 3;
       // Both send ECN-capable data (ours all ECT(0) or Not-ECT retransmissions; theirs ECT(0) or our CE).
       expect(data(true).filter((s) => ecn(s) === 2).length).to.be.greaterThan(data(true).length * 0.9);
-      expect(data(false).filter((s) => ecn(s) === 2 || ecn(s) === 3).length).to.be.greaterThan(data(false).length * 0.9);
+      expect(data(false).filter((s) => ecn(s) === 2 || ecn(s) === 3).length).to.be.greaterThan(
+        data(false).length * 0.9,
+      );
       const m = marker!;
       expect(m.marksIn).to.be.greaterThan(5);
       expect(m.marksOut).to.be.greaterThan(5);
@@ -116,14 +124,16 @@ describe('interop: ECN with the kernel', function () {
       expect(segments.filter((s) => ours(s) && has(s, ECE)).length, 'our ECEs').to.be.greaterThan(0);
       expect(segments.filter((s) => !ours(s) && has(s, CWR)).length, 'kernel CWRs').to.be.greaterThan(0);
       // Us → kernel marked: the kernel echoes ECE, we answer CWR on new data.
-      expect(segments.filter((s) => !ours(s) && has(s, ECE) && !has(s, SYN)).length, 'kernel ECEs').to.be.greaterThan(0);
+      expect(segments.filter((s) => !ours(s) && has(s, ECE) && !has(s, SYN)).length, 'kernel ECEs').to.be.greaterThan(
+        0,
+      );
       const ourCwr = segments.filter((s) => ours(s) && has(s, CWR) && !has(s, SYN));
       expect(ourCwr.length, 'our CWRs').to.be.greaterThan(0);
       expect(ourCwr.every((s) => s.payload.length > 0 && ecn(s) === 2)).to.equal(true);
     });
   }
 
-  it('IPv4: a kernel client that asks (tcp_ecn = 1) gets ECN from our default (\'passive\') echo server', async () => {
+  it("IPv4: a kernel client that asks (tcp_ecn = 1) gets ECN from our default ('passive') echo server", async () => {
     const peer = await open({ tap: true });
     peer.ns.runSync('sysctl', ['-qw', 'net.ipv4.tcp_ecn=1']);
     startServices(peer.stack, { httpPort: 80, echoPort: 7, discardPort: 9 });
@@ -137,6 +147,8 @@ describe('interop: ECN with the kernel', function () {
     expect(synAck.tcp.flags & (ECE | CWR)).to.equal(ECE);
     const ourData = segments.filter((s) => s.tcp.srcPort === 7 && s.payload.length > 0);
     expect(ourData.length).to.be.greaterThan(0);
-    expect(ourData.filter((s) => s.ip.version === 4 && (s.ip.tos & 3) === 2).length).to.be.greaterThan(ourData.length * 0.9);
+    expect(ourData.filter((s) => s.ip.version === 4 && (s.ip.tos & 3) === 2).length).to.be.greaterThan(
+      ourData.length * 0.9,
+    );
   });
 });

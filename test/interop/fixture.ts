@@ -92,16 +92,25 @@ export class KernelProgram {
   }
 
   /** The first line whose event is `event` (and that passes `match`), waiting up to timeoutMs. */
-  async waitFor(event: string, timeoutMs = 60_000, match: (line: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
+  async waitFor(
+    event: string,
+    timeoutMs = 60_000,
+    match: (line: Record<string, unknown>) => boolean = () => true,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find((l) => l.event === event && match(l));
       if (found) return found;
       if (this.#exitCode !== undefined) {
-        throw new Error(`${this.#what} exited (${this.#exitCode}) without a "${event}" line; stdout: ${JSON.stringify(this.lines).slice(-1500)} stderr: ${this.stderr.join('').slice(-1500)}`);
+        throw new Error(
+          `${this.#what} exited (${this.#exitCode}) without a "${event}" line; stdout: ${JSON.stringify(this.lines).slice(-1500)} stderr: ${this.stderr.join('').slice(-1500)}`,
+        );
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.#what}: no "${event}" line within ${timeoutMs} ms; stdout so far: ${JSON.stringify(this.lines).slice(-1500)}`);
+      if (left <= 0)
+        throw new Error(
+          `${this.#what}: no "${event}" line within ${timeoutMs} ms; stdout so far: ${JSON.stringify(this.lines).slice(-1500)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {
@@ -141,7 +150,9 @@ export interface KernelPeer {
  * Registers the suite's hooks (capability check, per-test cleanup) and returns the function that
  * opens a kernel peer inside a test.
  */
-export function interopSuite(extraRequirements: Array<[ok: boolean, reason: string]> = []): (options?: PeerOptions) => Promise<KernelPeer> {
+export function interopSuite(
+  extraRequirements: Array<[ok: boolean, reason: string]> = [],
+): (options?: PeerOptions) => Promise<KernelPeer> {
   const opened: Array<{ ns: Netns; tun?: TunDevice; stack?: Stack; programs: KernelProgram[] }> = [];
 
   before(function () {
@@ -190,7 +201,11 @@ export function interopSuite(extraRequirements: Array<[ok: boolean, reason: stri
       return p;
     };
     return {
-      ns, tun, tap, faulty, stack,
+      ns,
+      tun,
+      tap,
+      faulty,
+      stack,
       program,
       node: (script, args) => program(process.execPath, [`${CLIENTS}${script}`, ...args]),
       python: (script, args) => program('/usr/bin/python3', [`${CLIENTS}${script}`, ...args]),

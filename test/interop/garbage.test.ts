@@ -18,22 +18,41 @@ class InboundLog implements Device {
     this.mtu = inner.mtu;
   }
 
-  send(packet: Uint8Array): void { this.inner.send(packet); }
-  close(): void { this.inner.close(); }
+  send(packet: Uint8Array): void {
+    this.inner.send(packet);
+  }
+  close(): void {
+    this.inner.close();
+  }
   onReceive(handler: PacketBatchHandler | null): void {
-    this.inner.onReceive(handler === null ? null : (packets) => {
-      for (const p of packets) this.packets.push(p.slice());
-      handler(packets);
-    });
+    this.inner.onReceive(
+      handler === null
+        ? null
+        : (packets) => {
+            for (const p of packets) this.packets.push(p.slice());
+            handler(packets);
+          },
+    );
   }
 }
 
 /** Every counter of a packet the stack drops before any connection or listener sees it. */
 function junkCount(s: StackStats): number {
   const { ip, icmp, dropped } = s;
-  return ip.malformed + ip.badHeaderChecksum + ip.notOurs + ip.fragments + ip.unknownProtocol
-    + dropped.malformed + dropped.badChecksum + dropped.noListener + icmp.badChecksum + icmp.malformed + icmp.ignored
-    + icmp.errorsUnmatched;
+  return (
+    ip.malformed +
+    ip.badHeaderChecksum +
+    ip.notOurs +
+    ip.fragments +
+    ip.unknownProtocol +
+    dropped.malformed +
+    dropped.badChecksum +
+    dropped.noListener +
+    icmp.badChecksum +
+    icmp.malformed +
+    icmp.ignored +
+    icmp.errorsUnmatched
+  );
 }
 
 /** Drops of segments that reached a connection (sequence, ACK, RST and SYN checks). */
@@ -59,14 +78,40 @@ describe('interop: garbage from the kernel side during a transfer', function () 
       const client = peer.node('tcp-client.mjs', [OURS[family], 7, '--send', SIZE, '--seed', seed, '--pace-ms', 3000]);
       const connected = await client.waitFor('connect', 10_000);
       const localPort = Number(connected.localPort);
-      const before = { junk: junkCount(peer.stack.stats), conn: connectionDrops(peer.stack.stats), logged: log.packets.length };
-      const garbage = peer.python('garbage.py', [peer.tun.name, GARBAGE, 77 + family, '--flow', localPort, 7, family, '--burst', 16, '--gap-ms', 2]);
+      const before = {
+        junk: junkCount(peer.stack.stats),
+        conn: connectionDrops(peer.stack.stats),
+        logged: log.packets.length,
+      };
+      const garbage = peer.python('garbage.py', [
+        peer.tun.name,
+        GARBAGE,
+        77 + family,
+        '--flow',
+        localPort,
+        7,
+        family,
+        '--burst',
+        16,
+        '--gap-ms',
+        2,
+      ]);
       const injected = await done(garbage, 60_000);
       const result = await done(client, 60_000);
       const stats = peer.stack.stats;
       if (result.error !== null) {
-        console.log('      diagnosis:', JSON.stringify({ result, tun: peer.tun.counters, readError: peer.tun.lastReadError, writeError: peer.tun.lastWriteError,
-          stats, connections: peer.stack.connectionCount, logged: log.packets.length }));
+        console.log(
+          '      diagnosis:',
+          JSON.stringify({
+            result,
+            tun: peer.tun.counters,
+            readError: peer.tun.lastReadError,
+            writeError: peer.tun.lastWriteError,
+            stats,
+            connections: peer.stack.connectionCount,
+            logged: log.packets.length,
+          }),
+        );
       }
 
       // The transfer: exact, unharmed, and still running when the last garbage went in.
@@ -86,20 +131,30 @@ describe('interop: garbage from the kernel side during a transfer', function () 
         try {
           const d = decodeIp(p);
           const headerOk = d.ip.version === 6 || d.ip.headerChecksum === 'good';
-          if (headerOk && d.checksumStatus === 'good' && d.ip.src === KERNEL[family] && d.ip.dst === OURS[family]
-            && d.tcp.srcPort === localPort && d.tcp.dstPort === 7) {
+          if (
+            headerOk &&
+            d.checksumStatus === 'good' &&
+            d.ip.src === KERNEL[family] &&
+            d.ip.dst === OURS[family] &&
+            d.tcp.srcPort === localPort &&
+            d.tcp.dstPort === 7
+          ) {
             kind = flowGarbage.has(`${d.tcp.flags}/${d.tcp.seq}/${d.tcp.ack}`) ? 'flow-garbage' : 'flow';
           }
-        } catch { /* undecodable: other */ }
+        } catch {
+          /* undecodable: other */
+        }
         kinds[kind]++;
       }
       const junk = junkCount(stats) - before.junk;
       const conn = connectionDrops(stats) - before.conn;
       const reached = kinds.other + kinds['flow-garbage'];
-      console.log(`      garbage that reached the stack: ${reached} of ${GARBAGE}; `
-        + `other ${kinds.other} → junk counters +${junk}; on the connection's 4-tuple ${kinds['flow-garbage']} → connection drops +${conn}, `
-        + `challenge ACKs ${stats.challengeAcks} (+${stats.challengeAcksLimited} limited); the connection's own: ${kinds.flow}; `
-        + `drops by reason ${JSON.stringify(stats.dropped)}`);
+      console.log(
+        `      garbage that reached the stack: ${reached} of ${GARBAGE}; ` +
+          `other ${kinds.other} → junk counters +${junk}; on the connection's 4-tuple ${kinds['flow-garbage']} → connection drops +${conn}, ` +
+          `challenge ACKs ${stats.challengeAcks} (+${stats.challengeAcksLimited} limited); the connection's own: ${kinds.flow}; ` +
+          `drops by reason ${JSON.stringify(stats.dropped)}`,
+      );
       // Most of it got through the kernel's TUN queue to us.
       expect(reached).to.be.greaterThan(GARBAGE * 0.9);
       // Every packet that was not the connection's own landed in exactly one drop counter

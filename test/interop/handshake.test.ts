@@ -39,7 +39,9 @@ describe('interop: TCP options negotiated with the Linux kernel', function () {
     [hasCommand('tshark', ['--version']), 'tshark is not installed (apt-get install tshark)'],
   ]);
   let dir = '';
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'tcpwasm-interop-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tcpwasm-interop-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const family of FAMILIES) {
@@ -83,7 +85,9 @@ describe('interop: TCP options negotiated with the Linux kernel', function () {
       expect(synAck.tcp.ack).to.equal((syn.tcp.seq + 1) >>> 0);
 
       // The kernel saw the same two SYNs (its own capture, read by tshark).
-      const kernelView = tsharkSyns(file).filter((s) => s.srcPort === Number(result.localPort) || s.dstPort === Number(result.localPort));
+      const kernelView = tsharkSyns(file).filter(
+        (s) => s.srcPort === Number(result.localPort) || s.dstPort === Number(result.localPort),
+      );
       expect(kernelView.map((s) => [s.flags, s.mss, s.windowScale, s.sackPermitted, s.tsval, s.tsecr])).to.deep.equal([
         [SYN, syn.tcp.options.mss, syn.tcp.options.windowScale, true, syn.tcp.options.timestamp!.value, 0],
         [SYN | ACK, ourMss, ourShift, true, synAck.tcp.options.timestamp!.value, synAck.tcp.options.timestamp!.echo],
@@ -96,7 +100,10 @@ describe('interop: TCP options negotiated with the Linux kernel', function () {
       expect(fromKernel.length).to.be.greaterThan(100);
       for (const s of fromKernel) {
         expect(s.tcp.options.timestamp, `kernel segment #${s.index} without timestamps`).to.exist;
-        expect(ourTsvals.has(s.tcp.options.timestamp!.echo), `kernel segment #${s.index} echoes a TSval we never sent`).to.equal(true);
+        expect(
+          ourTsvals.has(s.tcp.options.timestamp!.echo),
+          `kernel segment #${s.index} echoes a TSval we never sent`,
+        ).to.equal(true);
       }
       // MSS: the kernel's full-sized segments are exactly our MSS less the timestamp option.
       const largest = Math.max(...fromKernel.map((s) => s.payloadLength));
@@ -109,9 +116,14 @@ describe('interop: TCP options negotiated with the Linux kernel', function () {
       }
       // SACK: with our segments lost, the kernel's duplicate ACKs carry SACK blocks.
       expect(peer.faulty!.counters.outbound.lost).to.be.greaterThan(0);
-      expect(fromKernel.some((s) => (s.tcp.options.sack?.length ?? 0) > 0), 'a SACK block from the kernel').to.equal(true);
+      expect(
+        fromKernel.some((s) => (s.tcp.options.sack?.length ?? 0) > 0),
+        'a SACK block from the kernel',
+      ).to.equal(true);
       const st = peer.stack.stats;
-      console.log(`      lost ${peer.faulty!.counters.outbound.lost} of ${peer.faulty!.counters.outbound.packets} sent; retransmissions ${st.retransmissions} (fast ${st.fastRetransmits}, timeouts ${st.timeouts})`);
+      console.log(
+        `      lost ${peer.faulty!.counters.outbound.lost} of ${peer.faulty!.counters.outbound.packets} sent; retransmissions ${st.retransmissions} (fast ${st.fastRetransmits}, timeouts ${st.timeouts})`,
+      );
       await services.close();
     });
   }

@@ -16,7 +16,10 @@ describe('interop: the kernel and our stack across an impaired TUN path', functi
       const SIZE = 20 * MB;
       const seed = 400 + family;
       const started = Date.now();
-      const result = await done(peer.node('tcp-client.mjs', [OURS[family], 7, '--send', SIZE, '--seed', seed, '--timeout-ms', 170_000]), 175_000);
+      const result = await done(
+        peer.node('tcp-client.mjs', [OURS[family], 7, '--send', SIZE, '--seed', seed, '--timeout-ms', 170_000]),
+        175_000,
+      );
       expect(result.error).to.equal(null);
       expect(result.sent).to.equal(SIZE);
       expect(result.received).to.equal(SIZE);
@@ -32,7 +35,9 @@ describe('interop: the kernel and our stack across an impaired TUN path', functi
       // We recovered what the path lost of ours; the kernel recovered its own.
       expect(st.retransmissions).to.be.at.least(1);
       expect(st.resetsSent + st.resetsReceived).to.equal(0);
-      console.log(`      ${Date.now() - started} ms; lost in ${f.inbound.lost}/${f.inbound.packets}, out ${f.outbound.lost}/${f.outbound.packets}; reordered in ${f.inbound.reordered}, out ${f.outbound.reordered}; our retransmissions ${st.retransmissions} (fast ${st.fastRetransmits}, timeouts ${st.timeouts})`);
+      console.log(
+        `      ${Date.now() - started} ms; lost in ${f.inbound.lost}/${f.inbound.packets}, out ${f.outbound.lost}/${f.outbound.packets}; reordered in ${f.inbound.reordered}, out ${f.outbound.reordered}; our retransmissions ${st.retransmissions} (fast ${st.fastRetransmits}, timeouts ${st.timeouts})`,
+      );
       await services.close();
     });
   }

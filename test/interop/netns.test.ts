@@ -8,13 +8,19 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function fakeContext(): { context: Mocha.Context; skipped: () => boolean } {
   let skipped = false;
-  const context = { skip: () => { skipped = true; } } as unknown as Mocha.Context;
+  const context = {
+    skip: () => {
+      skipped = true;
+    },
+  } as unknown as Mocha.Context;
   return { context, skipped: () => skipped };
 }
 
 describe('test helper requireInterop', () => {
   let saved: string | undefined;
-  beforeEach(() => { saved = process.env.CI; });
+  beforeEach(() => {
+    saved = process.env.CI;
+  });
   afterEach(() => {
     if (saved === undefined) delete process.env.CI;
     else process.env.CI = saved;
@@ -32,7 +38,9 @@ describe('test helper requireInterop', () => {
     const { context, skipped } = fakeContext();
     const printed: string[] = [];
     const log = console.log;
-    console.log = (...args: unknown[]) => { printed.push(args.join(' ')); };
+    console.log = (...args: unknown[]) => {
+      printed.push(args.join(' '));
+    };
     try {
       requireInterop(context, [[false, 'frobnicator missing']]);
     } finally {
@@ -60,7 +68,10 @@ describe('test helper: network namespaces', function () {
       expect(links).to.have.length(1);
       expect(links[0]).to.match(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
       // Programs run inside it: the kernel's own TCP over its lo.
-      const r = await a.run('python3', ['-c', 'import socket; s=socket.create_server(("127.0.0.1",0)); c=socket.create_connection(s.getsockname()); print("ok")']);
+      const r = await a.run('python3', [
+        '-c',
+        'import socket; s=socket.create_server(("127.0.0.1",0)); c=socket.create_connection(s.getsockname()); print("ok")',
+      ]);
       expect(r.code).to.equal(0);
       expect(r.stdout.trim()).to.equal('ok');
     } finally {
@@ -76,7 +87,9 @@ describe('test helper: network namespaces', function () {
     const ns = createNetns();
     try {
       let error: Error | undefined;
-      await ns.run('sleep', ['30'], { timeoutMs: 200 }).catch((e: Error) => { error = e; });
+      await ns.run('sleep', ['30'], { timeoutMs: 200 }).catch((e: Error) => {
+        error = e;
+      });
       expect(error?.message).to.match(/timed out after 200 ms/);
     } finally {
       ns.delete();
@@ -84,8 +97,19 @@ describe('test helper: network namespaces', function () {
   });
 
   it('withNetns deletes the namespace of a test that failed', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', `${ROOT}node_modules/mocha/bin/mocha.js`, '--no-config', '--reporter', 'spec', `${FIXTURES}failing-netns.spec.ts`],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '' } });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        `${ROOT}node_modules/mocha/bin/mocha.js`,
+        '--no-config',
+        '--reporter',
+        'spec',
+        `${FIXTURES}failing-netns.spec.ts`,
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '' } },
+    );
     expect(r.status, r.stderr).to.equal(1);
     expect(r.stdout).to.include('deliberate failure');
     const name = /NAMESPACE=(\S+)/.exec(r.stdout)?.[1];
@@ -95,7 +119,10 @@ describe('test helper: network namespaces', function () {
 
   it('deletes what a killed run left behind, and only that', async () => {
     const mine = createNetns();
-    const child = spawn(process.execPath, ['--import', 'tsx', `${FIXTURES}killed-netns.ts`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', `${FIXTURES}killed-netns.ts`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const name = await new Promise<string>((resolve, reject) => {
         let out = '';

@@ -43,7 +43,20 @@ describe('interop: path MTU discovery through a kernel router', function () {
       // Forwarding honours a route's MTU when it is locked (ip_dst_mtu_maybe_forward).
       r('ip', 'route', 'replace', '203.0.113.0/24', 'dev', 'r0', 'mtu', 'lock', String(LINK_MTU));
       // (IPv6's connected route has metric 256; this one must win.)
-      r('ip', '-6', 'route', 'replace', '2001:db8:113::/64', 'dev', 'r0', 'metric', '1', 'mtu', 'lock', String(LINK_MTU));
+      r(
+        'ip',
+        '-6',
+        'route',
+        'replace',
+        '2001:db8:113::/64',
+        'dev',
+        'r0',
+        'metric',
+        '1',
+        'mtu',
+        'lock',
+        String(LINK_MTU),
+      );
       r('sysctl', '-qw', 'net.ipv4.ip_forward=1');
       r('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
       f('ip', 'addr', 'add', `${FAR[4]}/24`, 'dev', 'f0');
@@ -52,14 +65,18 @@ describe('interop: path MTU discovery through a kernel router', function () {
       f('ip', 'route', 'add', 'default', 'via', ROUTER[4]);
       f('ip', '-6', 'route', 'add', 'default', 'via', ROUTER[6]);
 
-      const child = far.exec(process.execPath, [`${CLIENTS}tcp-server.mjs`, '7007', FAR[family]], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = far.exec(process.execPath, [`${CLIENTS}tcp-server.mjs`, '7007', FAR[family]], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       server = new KernelProgram(child, 'tcp-server.mjs in the far namespace');
       await server.waitFor('listening', 20_000);
 
       const stack = peer.stack;
       const socket: TcpSocket = stack.connect(7007, FAR[family]);
       let failed: Error | null = null;
-      socket.on('error', (e) => { failed = e; });
+      socket.on('error', (e) => {
+        failed = e;
+      });
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', resolve);
         socket.once('error', reject);

@@ -20,11 +20,14 @@ const TLS_RECORD_ALERT = 0x15;
 
 async function finished(p: KernelProgram, timeoutMs: number, what: string): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs); });
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
     const code = await Promise.race([p.exited, limit]);
     const out = p.lines.map((l) => (l.event === 'text' ? String(l.text) : JSON.stringify(l))).join('\n');
-    if (code !== 0) throw new Error(`${what} exited ${String(code)}: ${out.slice(-1500)} ${p.stderr.join('').slice(-1500)}`);
+    if (code !== 0)
+      throw new Error(`${what} exited ${String(code)}: ${out.slice(-1500)} ${p.stderr.join('').slice(-1500)}`);
     return out;
   } finally {
     clearTimeout(timer);
@@ -43,7 +46,12 @@ function ourResets(peer: KernelPeer): Segment[] {
 function endsWithAlert(payload: Uint8Array): boolean {
   return [26, 18].some((n) => {
     const at = payload.length - 5 - n;
-    return at >= 0 && payload[at] === TLS_RECORD_ALERT && payload[at + 1] === 3 && ((payload[at + 3]! << 8) | payload[at + 4]!) === n;
+    return (
+      at >= 0 &&
+      payload[at] === TLS_RECORD_ALERT &&
+      payload[at + 1] === 3 &&
+      ((payload[at + 3]! << 8) | payload[at + 4]!) === n
+    );
   });
 }
 
@@ -71,7 +79,9 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
     ({ key, cert } = selfSignedCert(dir, `IP:${OURS[4]},IP:${OURS[6]}`));
   });
 
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('curl, HTTPS with Connection: close, 1 MB body, 20 runs: every byte, close_notify then FIN, RST only for data after close', async () => {
     const peer = await open({ tap: true, tapMaxPackets: 200_000 });
@@ -85,8 +95,18 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
     peer.stack.createServer({ noDelay: true }, (s) => web.emit('connection', s)).listen(443);
     for (let run = 0; run < 20; run++) {
       const out = join(dir, `body-${run}`);
-      const curl = peer.program('curl', ['-sS', '--cacert', join(dir, 'cert.pem'), '-H', 'Connection: close',
-        '-o', out, '-w', '%{http_code} %{size_download}\n', `https://${OURS[4]}/`]);
+      const curl = peer.program('curl', [
+        '-sS',
+        '--cacert',
+        join(dir, 'cert.pem'),
+        '-H',
+        'Connection: close',
+        '-o',
+        out,
+        '-w',
+        '%{http_code} %{size_download}\n',
+        `https://${OURS[4]}/`,
+      ]);
       const text = await finished(curl, 30_000, `curl run ${run}`);
       expect(text.trim(), `run ${run}`).to.equal(`200 ${payload.length}`);
       expect(readFileSync(out).equals(payload), `run ${run}: body bytes`).to.equal(true);
@@ -104,7 +124,9 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
     // the listener on port 443 when the kernel's FIN follows its close_notify late.)
     const { abortOnData } = peer.stack.stats.stack;
     const { noListener, noConnection } = peer.stack.stats.dropped;
-    expect(resets.length, 'RSTs from us: each one answers data that came after close').to.equal(abortOnData + noListener + noConnection);
+    expect(resets.length, 'RSTs from us: each one answers data that came after close').to.equal(
+      abortOnData + noListener + noConnection,
+    );
     expect(peer.stack.stats.stack.abortOnClose + peer.stack.stats.stack.orphanResets).to.equal(0);
     const ports = new Set(segments.filter((s) => s.ip.src === KERNEL[4] && has(s, 0x02)).map((s) => s.tcp.srcPort));
     expect(ports.size).to.equal(20);
@@ -112,16 +134,25 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
       const ours = segments.filter((s) => s.ip.src === OURS[4] && s.tcp.dstPort === port);
       const finAt = ours.findIndex((s) => has(s, FIN));
       expect(finAt, `FIN to port ${port}`).to.be.greaterThan(0);
-      const lastData = ours.slice(0, finAt + 1).filter((s) => s.payload.length > 0).at(-1)!;
+      const lastData = ours
+        .slice(0, finAt + 1)
+        .filter((s) => s.payload.length > 0)
+        .at(-1)!;
       expect(endsWithAlert(lastData.payload), `close_notify before the FIN to port ${port}`).to.equal(true);
       const rstAt = ours.findIndex((s) => has(s, RST));
       // Every RST to this port (the orphan's and any later one) comes after our FIN.
-      for (const r of ours) if (has(r, RST)) expect(r.index, `each RST to port ${port} after our FIN`).to.be.greaterThan(ours[finAt]!.index);
+      for (const r of ours)
+        if (has(r, RST))
+          expect(r.index, `each RST to port ${port} after our FIN`).to.be.greaterThan(ours[finAt]!.index);
       if (rstAt >= 0) {
         expect(rstAt, `our RST to port ${port} after our FIN`).to.be.greaterThan(finAt);
         // ...and after the kernel acknowledged every byte we sent (nothing of ours was lost).
-        const kernelAcks = segments.filter((s) => s.ip.src === KERNEL[4] && s.tcp.srcPort === port && s.index < ours[rstAt]!.index);
-        expect(kernelAcks.at(-1)!.tcp.ack, `all our data acknowledged before the RST to port ${port}`).to.equal((ours[finAt]!.tcp.seq + ours[finAt]!.payload.length + 1) >>> 0);
+        const kernelAcks = segments.filter(
+          (s) => s.ip.src === KERNEL[4] && s.tcp.srcPort === port && s.index < ours[rstAt]!.index,
+        );
+        expect(kernelAcks.at(-1)!.tcp.ack, `all our data acknowledged before the RST to port ${port}`).to.equal(
+          (ours[finAt]!.tcp.seq + ours[finAt]!.payload.length + 1) >>> 0,
+        );
       }
     }
     console.log(`      20 runs × ${payload.length} bytes exact; RSTs from us after close_notify+FIN: ${resets.length}`);
@@ -152,10 +183,16 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
       });
       peer.stack.createServer({ noDelay: true }, (s) => h2.emit('connection', s)).listen(scheme === 'h2' ? 443 : 80);
       const url = `${scheme === 'h2' ? 'https' : 'http'}://${OURS[4]}/`;
-      for (const args of [['-n', '10000', '-c', '1', '-m', '100'], ['-n', '10000', '-c', '10', '-m', '10']]) {
+      for (const args of [
+        ['-n', '10000', '-c', '1', '-m', '100'],
+        ['-n', '10000', '-c', '10', '-m', '10'],
+      ]) {
         const h2load = peer.program('h2load', [...args, url]);
         const text = await finished(h2load, 50_000, `h2load ${args.join(' ')}`);
-        const requests = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(text);
+        const requests =
+          /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+            text,
+          );
         expect(requests, text).to.not.equal(null);
         expect(requests!.slice(4, 8), text).to.deep.equal(['10000', '0', '0', '0']);
         const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(text);
@@ -167,30 +204,58 @@ describe('interop: TLS, HTTPS and HTTP/2 on our sockets with kernel clients; our
   it('our stack as client: 1,000 non-keep-alive GETs to nginx in the namespace, 0 RSTs from us', async () => {
     const peer = await open({ tap: true, tapMaxPackets: 100_000 });
     const conf = join(dir, 'nginx.conf');
-    writeFileSync(conf, [
-      // One process: the fixture's SIGKILL at the end then leaves no worker behind holding its pipes.
-      'master_process off;', `pid ${join(dir, 'nginx.pid')};`, `error_log ${join(dir, 'nginx-error.log')};`,
-      'events { worker_connections 1024; }',
-      'http {', '  access_log off;', `  client_body_temp_path ${dir};`, `  proxy_temp_path ${dir};`,
-      `  fastcgi_temp_path ${dir};`, `  uwsgi_temp_path ${dir};`, `  scgi_temp_path ${dir};`,
-      `  server { listen ${KERNEL[4]}:8080; keepalive_timeout 0; location / { return 200 "hello from nginx\\n"; } }`,
-      '}', '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        // One process: the fixture's SIGKILL at the end then leaves no worker behind holding its pipes.
+        'master_process off;',
+        `pid ${join(dir, 'nginx.pid')};`,
+        `error_log ${join(dir, 'nginx-error.log')};`,
+        'events { worker_connections 1024; }',
+        'http {',
+        '  access_log off;',
+        `  client_body_temp_path ${dir};`,
+        `  proxy_temp_path ${dir};`,
+        `  fastcgi_temp_path ${dir};`,
+        `  uwsgi_temp_path ${dir};`,
+        `  scgi_temp_path ${dir};`,
+        `  server { listen ${KERNEL[4]}:8080; keepalive_timeout 0; location / { return 200 "hello from nginx\\n"; } }`,
+        '}',
+        '',
+      ].join('\n'),
+    );
     const nginx = peer.program('nginx', ['-c', conf, '-g', 'daemon off;']);
-    await until(() => peer.ns.runSync('ss', ['-ltnH']).includes(`${KERNEL[4]}:8080`) || nginx.stderr.length > 0, 10_000, 'nginx to listen');
+    await until(
+      () => peer.ns.runSync('ss', ['-ltnH']).includes(`${KERNEL[4]}:8080`) || nginx.stderr.length > 0,
+      10_000,
+      'nginx to listen',
+    );
     expect(nginx.stderr.join('')).to.equal('');
     const agent = new http.Agent({ keepAlive: false });
-    (agent as unknown as { createConnection: () => Duplex }).createConnection = () => peer.stack.connect(8080, KERNEL[4]);
+    (agent as unknown as { createConnection: () => Duplex }).createConnection = () =>
+      peer.stack.connect(8080, KERNEL[4]);
     let ok = 0;
     let failed = 0;
-    const get = () => new Promise<void>((resolve) => {
-      http.get({ agent, host: KERNEL[4], port: 8080, path: '/' }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => { body += d; });
-        res.on('end', () => { if (res.statusCode === 200 && body === 'hello from nginx\n') ok++; else failed++; resolve(); });
-      }).on('error', () => { failed++; resolve(); });
-    });
+    const get = () =>
+      new Promise<void>((resolve) => {
+        http
+          .get({ agent, host: KERNEL[4], port: 8080, path: '/' }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              body += d;
+            });
+            res.on('end', () => {
+              if (res.statusCode === 200 && body === 'hello from nginx\n') ok++;
+              else failed++;
+              resolve();
+            });
+          })
+          .on('error', () => {
+            failed++;
+            resolve();
+          });
+      });
     for (let i = 0; i < 1000; i += 10) await Promise.all(Array.from({ length: 10 }, get));
     expect({ ok, failed }).to.deep.equal({ ok: 1000, failed: 0 });
     // Whichever end closes first (nginx's FIN and the agent's destroy() race), no orphan is left

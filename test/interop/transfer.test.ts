@@ -12,7 +12,8 @@ function patternSha(n: number): string {
   const chunk = Buffer.alloc(64 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = i & 0xff;
   const hash = createHash('sha256');
-  for (let left = n; left > 0; left -= chunk.length) hash.update(left >= chunk.length ? chunk : chunk.subarray(0, left));
+  for (let left = n; left > 0; left -= chunk.length)
+    hash.update(left >= chunk.length ? chunk : chunk.subarray(0, left));
   return hash.digest('hex');
 }
 
@@ -45,7 +46,10 @@ describe('interop: bulk transfers with the Linux kernel over TUN', function () {
       const peer = await open();
       const services = startServices(peer.stack, { httpPort: 80, echoPort: 7, discardPort: 9 });
       const SIZE = 50 * MB;
-      const p = peer.program('bash', ['-c', `set -o pipefail; curl -sS -g --fail http://${urlHost(family)}/bytes/${SIZE} | sha256sum`]);
+      const p = peer.program('bash', [
+        '-c',
+        `set -o pipefail; curl -sS -g --fail http://${urlHost(family)}/bytes/${SIZE} | sha256sum`,
+      ]);
       const code = await p.exited;
       expect(code, p.stderr.join('')).to.equal(0);
       const line = p.lines.find((l) => l.event === 'text')!;
@@ -59,8 +63,10 @@ describe('interop: bulk transfers with the Linux kernel over TUN', function () {
       const services = startServices(peer.stack, { httpPort: 80, echoPort: 7, discardPort: 9 });
       const SIZE = 50 * MB;
       const seed = 200 + family;
-      const p = peer.program('bash', ['-c',
-        `set -o pipefail; ${process.execPath} ${CLIENTS}gen.mjs ${SIZE} ${seed} | curl -sS -g --fail -X POST -T - http://${urlHost(family)}/upload`]);
+      const p = peer.program('bash', [
+        '-c',
+        `set -o pipefail; ${process.execPath} ${CLIENTS}gen.mjs ${SIZE} ${seed} | curl -sS -g --fail -X POST -T - http://${urlHost(family)}/upload`,
+      ]);
       const code = await p.exited;
       expect(code, p.stderr.join('')).to.equal(0);
       const reply = p.lines.find((l) => 'sha256' in l)!;

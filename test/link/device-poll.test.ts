@@ -11,7 +11,13 @@ import type { Clock } from '../../src/base/clock.js';
 
 /** A clock whose timers never fire by themselves: time moves, deliveries wait (a blocked loop). */
 function stalledClock(): Clock & { t: number } {
-  return { t: 0, now() { return this.t; }, setTimer: () => ({ cancel() {} }) };
+  return {
+    t: 0,
+    now() {
+      return this.t;
+    },
+    setTimer: () => ({ cancel() {} }),
+  };
 }
 
 function pollThrough(wrap: (d: Device) => Device): { before: number; after: number } {
@@ -19,7 +25,9 @@ function pollThrough(wrap: (d: Device) => Device): { before: number; after: numb
   const [a, b] = MemoryLink.pair({ delayMs: 5, clock });
   const device = wrap(b);
   let got = 0;
-  device.onReceive((packets) => { got += packets.length; });
+  device.onReceive((packets) => {
+    got += packets.length;
+  });
   a.send(new Uint8Array(40));
   a.send(new Uint8Array(41));
   clock.t = 4;

@@ -29,9 +29,15 @@ class ScratchDevice implements Device {
   #handler: PacketBatchHandler | null = null;
   readonly #scratch = new Uint8Array(1 << 16);
 
-  send(packet: Uint8Array): void { this.sent.push(packet); }
-  onReceive(handler: PacketBatchHandler | null): void { this.#handler = handler; }
-  close(): void { this.closed = true; }
+  send(packet: Uint8Array): void {
+    this.sent.push(packet);
+  }
+  onReceive(handler: PacketBatchHandler | null): void {
+    this.#handler = handler;
+  }
+  close(): void {
+    this.closed = true;
+  }
 
   deliver(packets: Uint8Array[]): void {
     const views: Uint8Array[] = [];
@@ -91,16 +97,34 @@ describe('FaultyDevice', () => {
 
     expect(trace(gotOut)).to.deep.equal(trace(refAtoB));
     expect(trace(gotIn)).to.deep.equal(trace(refBtoA));
-    for (const [mine, ref] of [[dev.counters.outbound, la.counters], [dev.counters.inbound, lb.counters]] as const) {
-      expect({ lost: mine.lost, corrupted: mine.corrupted, duplicated: mine.duplicated, reordered: mine.reordered })
-        .to.deep.equal({ lost: ref.lost, corrupted: ref.corrupted, duplicated: ref.duplicated, reordered: ref.reordered });
+    for (const [mine, ref] of [
+      [dev.counters.outbound, la.counters],
+      [dev.counters.inbound, lb.counters],
+    ] as const) {
+      expect({
+        lost: mine.lost,
+        corrupted: mine.corrupted,
+        duplicated: mine.duplicated,
+        reordered: mine.reordered,
+      }).to.deep.equal({
+        lost: ref.lost,
+        corrupted: ref.corrupted,
+        duplicated: ref.duplicated,
+        reordered: ref.reordered,
+      });
       expect(mine.lost).to.be.greaterThan(200);
     }
   });
 
   it('applies per-direction overrides and keeps its counters consistent', () => {
     const inner = new ScratchDevice();
-    const dev = new FaultyDevice(inner, { loss: 0.2, duplicate: 0.05, seed: 9, inbound: { loss: 0 }, clock: new VirtualClock() });
+    const dev = new FaultyDevice(inner, {
+      loss: 0.2,
+      duplicate: 0.05,
+      seed: 9,
+      inbound: { loss: 0 },
+      clock: new VirtualClock(),
+    });
     const got: Uint8Array[] = [];
     dev.onReceive((p) => got.push(...p));
     const N = 10_000;
@@ -183,11 +207,13 @@ describe('FaultyDevice', () => {
     const SIZE = 2 * 1024 * 1024;
     let closed = 0;
     let serverGot: ReturnType<typeof receiveAll> | undefined;
-    server.createServer({ allowHalfOpen: true }, (s: TcpSocket) => {
-      serverGot = receiveAll(s);
-      sendAll(s, 22, SIZE);
-      s.on('close', () => closed++);
-    }).listen(9000);
+    server
+      .createServer({ allowHalfOpen: true }, (s: TcpSocket) => {
+        serverGot = receiveAll(s);
+        sendAll(s, 22, SIZE);
+        s.on('close', () => closed++);
+      })
+      .listen(9000);
     const sock = client.connect({ port: 9000, host: '192.0.2.2', allowHalfOpen: true });
     const clientGot = receiveAll(sock);
     sock.on('connect', () => sendAll(sock, 21, SIZE));

@@ -10,7 +10,10 @@ const MISSING = 'tcpwc-none0';
 const haveIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;
 
 async function failure(run: () => Promise<unknown>): Promise<IpCommandError> {
-  const error = await run().then(() => null, (e: unknown) => e);
+  const error = await run().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).to.be.instanceOf(IpCommandError);
   return error as IpCommandError;
 }
@@ -38,7 +41,7 @@ describe('link/ip-command: the shared `ip` runner', function () {
     expect(syncOut).to.equal(asyncOut);
   });
 
-  it('a failing command quotes itself and ip\'s stderr, the same way in both forms', async () => {
+  it("a failing command quotes itself and ip's stderr, the same way in both forms", async () => {
     const args = ['link', 'show', 'dev', MISSING];
     const async = await failure(() => runIp(args));
     let sync: unknown = null;
@@ -51,7 +54,9 @@ describe('link/ip-command: the shared `ip` runner', function () {
     for (const error of [async, sync as IpCommandError]) {
       expect(error.command).to.equal(`ip link show dev ${MISSING}`);
       expect(error.notFound).to.equal(false);
-      expect(error.reason).to.match(new RegExp(`${MISSING}.*does not exist|does not exist.*${MISSING}|Cannot find device`, 'i'));
+      expect(error.reason).to.match(
+        new RegExp(`${MISSING}.*does not exist|does not exist.*${MISSING}|Cannot find device`, 'i'),
+      );
       expect(error.message).to.equal(`ip link show dev ${MISSING} failed: ${error.reason}`);
     }
     expect((sync as IpCommandError).reason).to.equal(async.reason);

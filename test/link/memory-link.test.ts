@@ -12,7 +12,11 @@ function numbered(n: number, size = 100): Uint8Array {
 
 const numberOf = (p: Uint8Array) => new DataView(p.buffer, p.byteOffset).getUint32(0);
 
-interface Arrival { at: number; packet: Uint8Array; batch: number }
+interface Arrival {
+  at: number;
+  packet: Uint8Array;
+  batch: number;
+}
 
 /** Sends `count` numbered packets from a to b, one every `gapMs`, and collects what b gets. */
 function run(options: MemoryLinkOptions, count: number, gapMs = 0, size = 100) {
@@ -69,8 +73,10 @@ describe('MemoryLink', () => {
 
   it('is deterministic for a seed and differs between seeds', () => {
     const faults = { loss: 0.05, reorder: 0.05, duplicate: 0.05, corrupt: 0.05 };
-    const trace = (seed: number) => run({ ...faults, seed }, 2000, 1).arrivals
-      .map((x) => `${x.at}:${numberOf(x.packet)}:${x.packet.reduce((s, v) => (s * 31 + v) >>> 0, 0)}`).join(',');
+    const trace = (seed: number) =>
+      run({ ...faults, seed }, 2000, 1)
+        .arrivals.map((x) => `${x.at}:${numberOf(x.packet)}:${x.packet.reduce((s, v) => (s * 31 + v) >>> 0, 0)}`)
+        .join(',');
     expect(trace(42)).to.equal(trace(42));
     expect(trace(42)).to.not.equal(trace(43));
   });
@@ -104,7 +110,10 @@ describe('MemoryLink', () => {
       let bits = 0;
       for (let k = 0; k < original.length; k++) {
         let d = original[k]! ^ x.packet[k]!;
-        while (d) { bits += d & 1; d >>= 1; }
+        while (d) {
+          bits += d & 1;
+          d >>= 1;
+        }
       }
       expect(bits).to.be.at.most(1);
       flipped += bits;

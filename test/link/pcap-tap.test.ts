@@ -20,8 +20,12 @@ async function tappedTransfer(host: string) {
   const sock = client.connect(7, host);
   let got = 0;
   let closed = false;
-  sock.on('data', (d: Buffer) => { got += d.length; });
-  sock.on('close', () => { closed = true; });
+  sock.on('data', (d: Buffer) => {
+    got += d.length;
+  });
+  sock.on('close', () => {
+    closed = true;
+  });
   sock.end(new Uint8Array(200_000).fill(0x5a));
   await clock.runUntil(() => closed, 60_000);
   return { tap, got, link: a, client };

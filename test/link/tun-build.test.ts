@@ -22,7 +22,8 @@ describe('native/build.mjs', function () {
 
   it('exits 0 with one warning line and records the reason when the compiler is missing', () => {
     const run = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
-      encoding: 'utf8', env: { ...process.env, CC: '/nonexistent/cc', CXX: '/nonexistent/c++' },
+      encoding: 'utf8',
+      env: { ...process.env, CC: '/nonexistent/cc', CXX: '/nonexistent/c++' },
     });
     expect(run.status).to.equal(0);
     const warnings = run.stderr.trim().split('\n');
@@ -34,7 +35,10 @@ describe('native/build.mjs', function () {
   });
 
   it('TCPWASM_SKIP_NATIVE=1 skips the build, recording why', () => {
-    const run = spawnSync(process.execPath, [join(dir, 'build.mjs')], { encoding: 'utf8', env: { ...process.env, TCPWASM_SKIP_NATIVE: '1' } });
+    const run = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
+      encoding: 'utf8',
+      env: { ...process.env, TCPWASM_SKIP_NATIVE: '1' },
+    });
     expect(run.status).to.equal(0);
     expect(readFileSync(join(dir, 'build-failure.txt'), 'utf8')).to.match(/^skipped: TCPWASM_SKIP_NATIVE=1/);
   });
@@ -51,7 +55,14 @@ describe('native/build.mjs', function () {
       this.skip();
     }
     expect(existsSync(join(dir, 'build-failure.txt'))).to.equal(false);
-    const addon = spawnSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(join(dir, 'build', 'Release', 'tcpwasm_tun.node'))})).join())`], { encoding: 'utf8' });
+    const addon = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `console.log(Object.keys(require(${JSON.stringify(join(dir, 'build', 'Release', 'tcpwasm_tun.node'))})).join())`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(addon.stdout.trim()).to.equal('open,start,stop,poll,write,ref,close');
   });
 });

@@ -34,10 +34,15 @@ let NS = '';
 /** Runs a command in the namespace; resolves with its stdout (rejects with stderr on failure). */
 function inNs(command: string, args: string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ip', ['netns', 'exec', NS, command, ...args], { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      'ip',
+      ['netns', 'exec', NS, command, ...args],
+      { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stdout}${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -74,7 +79,10 @@ interface ClientReport {
  */
 async function kernelClient(host: string, port: number, options: Array<string | number> = []): Promise<ClientReport> {
   const out = await inNs('node', [CLIENT, host, String(port), ...options.map(String)]);
-  const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { event: string } & ClientReport);
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { event: string } & ClientReport);
   const done = lines.find((line) => line.event === 'done');
   if (done === undefined) throw new Error(`the kernel client reported no result: ${out}`);
   return done;
@@ -105,10 +113,14 @@ class SizeWatch implements Device {
     this.inner.send(packet, segmentSize);
   }
   onReceive(handler: PacketBatchHandler | null): void {
-    this.inner.onReceive(handler === null ? null : (packets) => {
-      for (const p of packets) if (p.length > this.maxReceived) this.maxReceived = p.length;
-      handler(packets);
-    });
+    this.inner.onReceive(
+      handler === null
+        ? null
+        : (packets) => {
+            for (const p of packets) if (p.length > this.maxReceived) this.maxReceived = p.length;
+            handler(packets);
+          },
+    );
   }
   close(): void {
     this.inner.close();
@@ -117,7 +129,10 @@ class SizeWatch implements Device {
 
 describe('TunDevice: options and the missing addon (no root needed)', () => {
   const rejects = async (options: unknown, type: typeof TypeError | typeof TunError, code?: string, text?: RegExp) => {
-    const error = await TunDevice.open(options as TunDeviceOptions).then(() => null, (e: unknown) => e);
+    const error = await TunDevice.open(options as TunDeviceOptions).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error, JSON.stringify(options)).to.be.instanceOf(type);
     if (code) expect((error as TunError).code).to.equal(code);
     if (text) expect((error as Error).message).to.match(text);
@@ -157,7 +172,12 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
       throw new Error('tcpwasm_tun.node: cannot open shared object file');
     });
     try {
-      await rejects({}, TunError, 'ENOADDON', /native addon not built: .*(cannot open shared object file|node-gyp).*npm rebuild tcpwasm/);
+      await rejects(
+        {},
+        TunError,
+        'ENOADDON',
+        /native addon not built: .*(cannot open shared object file|node-gyp).*npm rebuild tcpwasm/,
+      );
     } finally {
       setTunAddonLoader(null);
     }
@@ -185,7 +205,10 @@ describe('TunDevice against the kernel', function () {
     device = undefined;
   });
 
-  async function serve(options: TunDeviceOptions = {}, wrap?: (d: TunDevice) => Device): Promise<{ device: TunDevice; stack: Stack }> {
+  async function serve(
+    options: TunDeviceOptions = {},
+    wrap?: (d: TunDevice) => Device,
+  ): Promise<{ device: TunDevice; stack: Stack }> {
     device = await TunDevice.open({ hostAddresses: HOST_ADDRESSES, netns: NS, ...options });
     stack = new Stack({ device: wrap ? wrap(device) : device, addresses: OUR_ADDRESSES });
     return { device, stack };
@@ -198,7 +221,12 @@ describe('TunDevice against the kernel', function () {
     expect(d.netns).to.equal(NS);
     expect(d.mtu).to.equal(9000);
     expect(d.txQueueLength).to.equal(20_000); // the default, not the kernel's 500
-    const [info] = JSON.parse(ip('-n', NS, '-j', 'addr', 'show', 'dev', d.name)) as Array<{ mtu: number; txqlen: number; flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> }>;
+    const [info] = JSON.parse(ip('-n', NS, '-j', 'addr', 'show', 'dev', d.name)) as Array<{
+      mtu: number;
+      txqlen: number;
+      flags: string[];
+      addr_info: Array<{ local: string; prefixlen: number }>;
+    }>;
     expect(info!.mtu).to.equal(9000);
     expect(info!.txqlen).to.equal(20_000);
     expect(info!.flags).to.include('UP');
@@ -241,7 +269,8 @@ describe('TunDevice against the kernel', function () {
       process.exit(0);
     })`;
     const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '-e', script], {
-      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
     });
     expect(JSON.parse(out)).to.deep.equal({ before: true, after: false });
   });
@@ -268,7 +297,10 @@ describe('TunDevice against the kernel', function () {
     const name = `tcpwb${process.pid % 100000}`;
     const first = await TunDevice.open({ name });
     try {
-      const error = await TunDevice.open({ name }).then(() => null, (e: unknown) => e);
+      const error = await TunDevice.open({ name }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).to.be.instanceOf(TunError);
       expect((error as TunError).code).to.equal('EBUSY');
       expect((error as TunError).message).to.match(/name in use/);
@@ -277,7 +309,10 @@ describe('TunDevice against the kernel', function () {
     }
     const inNamespace = await TunDevice.open({ name, netns: NS });
     try {
-      const error = await TunDevice.open({ name, netns: NS }).then(() => null, (e: unknown) => e);
+      const error = await TunDevice.open({ name, netns: NS }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect((error as TunError).code).to.equal('EBUSY');
       // The half-made device was deleted again: the name is free here.
       expect(existsSync(`/sys/class/net/${name}`)).to.equal(false);
@@ -294,10 +329,16 @@ describe('TunDevice against the kernel', function () {
       console.log('      (skipped: setpriv not installed)');
       this.skip();
     }
-    const script = "import('./src/link/tun-device.ts').then((m) => m.TunDevice.open({})).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))";
-    const out = execFileSync('setpriv', ['--bounding-set=-net_admin', process.execPath, '--import', 'tsx', '-e', script], {
-      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    });
+    const script =
+      "import('./src/link/tun-device.ts').then((m) => m.TunDevice.open({})).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))";
+    const out = execFileSync(
+      'setpriv',
+      ['--bounding-set=-net_admin', process.execPath, '--import', 'tsx', '-e', script],
+      {
+        encoding: 'utf8',
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      },
+    );
     const result = JSON.parse(out) as { code: string; message: string };
     expect(result.code).to.equal('EPERM');
     expect(result.message).to.match(/needs CAP_NET_ADMIN \(run as root or grant the capability\)/);
@@ -312,10 +353,25 @@ describe('TunDevice against the kernel', function () {
       console.log('      (skipped: unshare not installed)');
       this.skip();
     }
-    const script = "import('./src/link/tun-device.ts').then((m) => m.TunDevice.open({})).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))";
-    const out = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$0" --import tsx -e "$1"', process.execPath, script], {
-      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    });
+    const script =
+      "import('./src/link/tun-device.ts').then((m) => m.TunDevice.open({})).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))";
+    const out = execFileSync(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount -t tmpfs none /dev/net && exec "$0" --import tsx -e "$1"',
+        process.execPath,
+        script,
+      ],
+      {
+        encoding: 'utf8',
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      },
+    );
     const result = JSON.parse(out) as { code: string; message: string };
     expect(result.code).to.equal('ENOENT');
     expect(result.message).to.match(/\/dev\/net\/tun missing \(modprobe tun\)/);
@@ -359,8 +415,10 @@ describe('TunDevice against the kernel', function () {
     expect(seen).to.equal(0);
     // spawnSync blocks this event loop while the kernel sends one echo request (unanswered).
     const host = OUR_ADDRESSES[0]!.split('/')[0]!;
-    const pinger = existsSync('/usr/bin/ping') || existsSync('/bin/ping')
-      ? ['ping', '-c', '1', '-W', '1', host] : ['python3', PINGER, host, '1', '0.2', '1'];
+    const pinger =
+      existsSync('/usr/bin/ping') || existsSync('/bin/ping')
+        ? ['ping', '-c', '1', '-W', '1', host]
+        : ['python3', PINGER, host, '1', '0.2', '1'];
     spawnSync('ip', ['netns', 'exec', NS, ...pinger], { timeout: 10_000 });
     expect(seen).to.equal(0); // no turn of the event loop yet
     d.poll();
@@ -412,7 +470,10 @@ describe('TunDevice against the kernel', function () {
 
   it('a namespace that does not exist is ECONFIG quoting ip, and leaves no device behind', async () => {
     const name = `tcpwc${process.pid % 100000}`;
-    const error = await TunDevice.open({ name, netns: `${NS}-missing` }).then(() => null, (e: unknown) => e);
+    const error = await TunDevice.open({ name, netns: `${NS}-missing` }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((error as TunError).code).to.equal('ECONFIG');
     expect((error as TunError).message).to.match(/ip link set dev .* netns/);
     expect(existsSync(`/sys/class/net/${name}`)).to.equal(false);
@@ -461,10 +522,12 @@ describe('TunDevice against the kernel', function () {
     let watch!: SizeWatch;
     const s = await serve({ mtu: 65000 }, (d) => (watch = new SizeWatch(d)));
     const uploads: Array<ReturnType<typeof receiveAll>> = [];
-    s.stack.createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
-      uploads.push(receiveAll(socket));
-      socket.on('end', () => socket.end());
-    }).listen(9000);
+    s.stack
+      .createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
+        uploads.push(receiveAll(socket));
+        socket.on('end', () => socket.end());
+      })
+      .listen(9000);
     s.stack.createServer((socket: TcpSocket) => sendAll(socket, 5, SIZE)).listen(9001);
 
     const up = await kernelClient('198.51.100.2', 9000, ['--send', SIZE, '--seed', 4]);
@@ -506,7 +569,11 @@ describe('TunDevice against the kernel', function () {
         expect(c.offloadSegmentsOut).to.be.greaterThan(PLAIN_SEGMENTS / 2);
         expect(c.packetsOut).to.be.lessThan(PLAIN_SEGMENTS / 4);
         // The kernel took each super-packet whole: its receive counters on the device are ours.
-        const rx = (JSON.parse(ip('-n', NS, '-j', '-s', 'link', 'show', 'dev', s.device.name)) as Array<{ stats64: { rx: { packets: number; bytes: number; dropped: number; errors: number } } }>)[0]!.stats64.rx;
+        const rx = (
+          JSON.parse(ip('-n', NS, '-j', '-s', 'link', 'show', 'dev', s.device.name)) as Array<{
+            stats64: { rx: { packets: number; bytes: number; dropped: number; errors: number } };
+          }>
+        )[0]!.stats64.rx;
         expect(rx.packets).to.equal(c.packetsOut);
         expect(rx.bytes).to.equal(c.bytesOut);
         expect(rx.dropped + rx.errors).to.equal(0);
@@ -518,10 +585,12 @@ describe('TunDevice against the kernel', function () {
       it(`16 MB kernel → our stack at ${host} through the vnet-header read path, exact`, async () => {
         const s = await serve({ mtu: 1500 });
         const uploads: Array<ReturnType<typeof receiveAll>> = [];
-        s.stack.createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
-          uploads.push(receiveAll(socket));
-          socket.on('end', () => socket.end());
-        }).listen(9000);
+        s.stack
+          .createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
+            uploads.push(receiveAll(socket));
+            socket.on('end', () => socket.end());
+          })
+          .listen(9000);
         const up = await kernelClient(host, 9000, ['--send', SIZE, '--seed', 8]);
         expect(up.error).to.equal(null);
         expect(up.sent).to.equal(SIZE);
@@ -555,7 +624,10 @@ describe('TunDevice against the kernel', function () {
       const [own] = addon.open('tcpwasm%d', true);
       try {
         const packet = new Uint8Array(40);
-        expect(() => addon.write(own, [packet], 1, new Uint8Array(1) as unknown as Uint32Array)).to.throw(TypeError, /segmentSizes/);
+        expect(() => addon.write(own, [packet], 1, new Uint8Array(1) as unknown as Uint32Array)).to.throw(
+          TypeError,
+          /segmentSizes/,
+        );
         expect(() => addon.write(own, [packet, packet], 2, new Uint32Array(1))).to.throw(TypeError, /segmentSizes/);
       } finally {
         addon.close(own);
@@ -581,12 +653,20 @@ describe('TunDevice against the kernel', function () {
     let midBatch = 0;
     let current: Uint8Array[] | null = null;
     const wrap = (d: TunDevice): Device => ({
-      get mtu() { return d.mtu; },
+      get mtu() {
+        return d.mtu;
+      },
       send(packet: Uint8Array) {
         if (current !== null && grows < 200 && (packet[0]! >> 4 === 4 ? packet[9] === 1 : packet[6] === 58)) {
           // Is the request this answers followed by more rows of the same batch?
           const seq = (packet[packet[0]! >> 4 === 4 ? 26 : 46]! << 8) | packet[packet[0]! >> 4 === 4 ? 27 : 47]!;
-          const index = current.findIndex((p) => p.length > 0 && (p[0]! >> 4 === 4 ? p[9] === 1 && ((p[26]! << 8) | p[27]!) === seq : p[6] === 58 && ((p[46]! << 8) | p[47]!) === seq));
+          const index = current.findIndex(
+            (p) =>
+              p.length > 0 &&
+              (p[0]! >> 4 === 4
+                ? p[9] === 1 && ((p[26]! << 8) | p[27]!) === seq
+                : p[6] === 58 && ((p[46]! << 8) | p[47]!) === seq),
+          );
           if (index >= 0 && index < current.length - 1) midBatch++;
           const c = codec();
           c.reserveInput(c.memoryBuffer().byteLength - c.reserveInput(0) + 1);
@@ -595,24 +675,32 @@ describe('TunDevice against the kernel', function () {
         d.send(packet);
       },
       onReceive(handler: PacketBatchHandler | null) {
-        d.onReceive(handler === null ? null : (packets) => {
-          current = packets;
-          try {
-            handler(packets);
-          } finally {
-            current = null;
-          }
-        });
+        d.onReceive(
+          handler === null
+            ? null
+            : (packets) => {
+                current = packets;
+                try {
+                  handler(packets);
+                } finally {
+                  current = null;
+                }
+              },
+        );
       },
-      close() { d.close(); },
+      close() {
+        d.close();
+      },
     });
     const SIZE = 8 * 1024 * 1024;
     const s = await serve({}, wrap);
     let upload: ReturnType<typeof receiveAll> | undefined;
-    s.stack.createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
-      upload = receiveAll(socket);
-      socket.on('end', () => socket.end());
-    }).listen(9000);
+    s.stack
+      .createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
+        upload = receiveAll(socket);
+        socket.on('end', () => socket.end());
+      })
+      .listen(9000);
     const before = codec().memoryBuffer().byteLength;
     const [, pings] = await Promise.all([
       kernelClient('198.51.100.2', 9000, ['--send', SIZE, '--seed', 6]),
@@ -632,6 +720,8 @@ describe('TunDevice against the kernel', function () {
     expect(grows).to.equal(150);
     expect(codec().memoryBuffer().byteLength).to.be.at.least(before + 150 * 65536);
     expect(midBatch, 'echo requests followed by more rows in their batch').to.be.greaterThan(0);
-    expect(s.stack.stats.ip.malformed + s.stack.stats.dropped.malformed + s.stack.stats.dropped.badChecksum).to.equal(0);
+    expect(s.stack.stats.ip.malformed + s.stack.stats.dropped.malformed + s.stack.stats.dropped.badChecksum).to.equal(
+      0,
+    );
   });
 });

@@ -14,14 +14,19 @@ describe('package: the tcpwasm command from the installed tarball', function () 
 
   function bin(): string {
     const { pkg } = install();
-    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
+    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      version: string;
+    };
     return join(pkg, manifest.bin['tcpwasm']!);
   }
 
   it('--version prints the package version', function () {
     const run = node([bin(), '--version']);
     expect(run.stderr).to.equal('');
-    expect(run.stdout.trim()).to.equal((JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(run.stdout.trim()).to.equal(
+      (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version,
+    );
   });
 
   for (const args of [[], ['--workers', '2']]) {

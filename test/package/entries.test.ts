@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { install, node, repo } from './installed.js';
 
-const ENTRIES = ['tcpwasm', 'tcpwasm/codec', 'tcpwasm/engine', 'tcpwasm/stack', 'tcpwasm/tun', 'tcpwasm/serve', 'tcpwasm/flows'];
+const ENTRIES = [
+  'tcpwasm',
+  'tcpwasm/codec',
+  'tcpwasm/engine',
+  'tcpwasm/stack',
+  'tcpwasm/tun',
+  'tcpwasm/serve',
+  'tcpwasm/flows',
+];
 
 type Listing = Record<string, { import: string[]; require: string[] }>;
 
@@ -100,28 +108,60 @@ console.log(JSON.stringify(${JSON.stringify(ENTRIES)}.map((e) => [require.resolv
 
   it('the root keeps the common names and leaves the rest to their entry points', function () {
     const root = listing['tcpwasm']!.import;
-    for (const name of ['init', 'decodeFrame', 'decodeIp', 'encodePacket', 'internetChecksum', 'decodeBatch',
-      'parseCapture', 'readCapture', 'Stack', 'VirtualClock', 'createNet', 'MemoryLink', 'TunDevice', 'startServices']) {
+    for (const name of [
+      'init',
+      'decodeFrame',
+      'decodeIp',
+      'encodePacket',
+      'internetChecksum',
+      'decodeBatch',
+      'parseCapture',
+      'readCapture',
+      'Stack',
+      'VirtualClock',
+      'createNet',
+      'MemoryLink',
+      'TunDevice',
+      'startServices',
+    ]) {
       expect(root, name).to.include(name);
     }
     // Engine internals, sequence arithmetic, namespace helpers and the HTTP app are not common.
     // (The flag constants are the codec's too, so the root has them through the codec.)
     const codecNames = new Set(listing['tcpwasm/codec']!.import);
     const engineOnly = listing['tcpwasm/engine']!.import.filter((name) => !codecNames.has(name));
-    for (const name of [...engineOnly, 'Netns', 'NetnsError', 'netnsExists',
-      'deleteOrphanNamespaces', 'createHttpHandler', 'PatternSource', 'patternByte', 'MAX_BYTES']) {
+    for (const name of [
+      ...engineOnly,
+      'Netns',
+      'NetnsError',
+      'netnsExists',
+      'deleteOrphanNamespaces',
+      'createHttpHandler',
+      'PatternSource',
+      'patternByte',
+      'MAX_BYTES',
+    ]) {
       expect(root, name).to.not.include(name);
     }
     // Everything in the root comes from an entry point of its own (the codec's, the stack's, …)
     // or is one of the few link and service names kept there.
     const elsewhere = new Set(ENTRIES.slice(1).flatMap((e) => listing[e]!.import));
     const rootOnly = root.filter((name) => !elsewhere.has(name)).sort();
-    expect(rootOnly).to.deep.equal(['FaultyDevice', 'MemoryLink', 'MemoryLinkEnd', 'PcapTap', 'readCapture', 'readCaptureBatches']);
+    expect(rootOnly).to.deep.equal([
+      'FaultyDevice',
+      'MemoryLink',
+      'MemoryLinkEnd',
+      'PcapTap',
+      'readCapture',
+      'readCaptureBatches',
+    ]);
   });
 
   it('a name in the root is the same object as in its own entry point (one copy per module format)', function () {
     const file = join(install().project, 'identity.mjs');
-    writeFileSync(file, `import { createRequire } from 'node:module';
+    writeFileSync(
+      file,
+      `import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const entries = ${JSON.stringify(ENTRIES.slice(1))};
 const out = { import: [], require: [] };
@@ -135,7 +175,8 @@ for (const entry of entries) {
   }
 }
 console.log(JSON.stringify(out));
-`);
+`,
+    );
     expect(run(file)).to.deep.equal({ import: [], require: [] });
   });
 

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { install, node, repo } from './installed.js';
 
 const dir = join(repo, 'examples');
-const examples = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort() : [];
+const examples = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .sort()
+  : [];
 
 describe('package: examples/*.mjs against the installed tarball', function () {
   this.timeout(120_000);

@@ -41,9 +41,13 @@ export function install(): Installed {
   process.once('exit', uninstall);
   // --ignore-scripts: pack what `npm run build` left in dist/ (prepack would rebuild it).
   const json = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], {
-    cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const info = (JSON.parse(json) as Array<{ filename: string; size: number; unpackedSize: number; files: PackedFile[] }>)[0]!;
+  const info = (
+    JSON.parse(json) as Array<{ filename: string; size: number; unpackedSize: number; files: PackedFile[] }>
+  )[0]!;
   const project = join(scratch, 'consumer');
   const pkg = join(project, 'node_modules/tcpwasm');
   mkdirSync(pkg, { recursive: true });
@@ -72,10 +76,14 @@ export function node(args: string[], cwd?: string): SpawnSyncReturns<string> {
 /** Runs this repo's TypeScript compiler on a project; resolves to its output and exit code. */
 export function tsc(projectDir: string): Promise<{ output: string; status: number }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', projectDir],
-      { cwd: projectDir, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(
+      process.execPath,
+      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', projectDir],
+      { cwd: projectDir, encoding: 'utf8', timeout: 120_000 },
+      (error, stdout, stderr) => {
         const code = (error as { code?: unknown } | null)?.code;
         done({ output: stdout + stderr, status: error ? (typeof code === 'number' ? code : -1) : 0 });
-      });
+      },
+    );
   });
 }

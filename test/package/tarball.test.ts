@@ -42,7 +42,8 @@ describe('package: the tarball', function () {
   it('has no source maps and no sourceMappingURL comments (the sources are not shipped)', function () {
     const { pkg, files } = install();
     expect(files.filter((f) => f.path.endsWith('.map')).map((f) => f.path)).to.deep.equal([]);
-    const pointing = files.filter((f) => /\.(c|m)?js$/.test(f.path))
+    const pointing = files
+      .filter((f) => /\.(c|m)?js$/.test(f.path))
       .filter((f) => readFileSync(join(pkg, f.path), 'utf8').includes('sourceMappingURL'));
     expect(pointing.map((f) => f.path)).to.deep.equal([]);
   });
@@ -51,7 +52,8 @@ describe('package: the tarball', function () {
     const { pkg, files } = install();
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as Manifest;
     const roots = [...targets(manifest.exports), ...Object.values(manifest.bin), ...Object.values(manifest.browser)]
-      .filter((t) => t.endsWith('.js')).map((t) => normalize(join(pkg, t)));
+      .filter((t) => t.endsWith('.js'))
+      .map((t) => normalize(join(pkg, t)));
     for (const r of roots) expect(existsSync(r), r).to.equal(true);
     const seen = new Set<string>();
     const queue = [...roots];
@@ -64,11 +66,19 @@ describe('package: the tarball', function () {
         queue.push(next);
       }
     }
-    const shipped = files.filter((f) => f.path.endsWith('.js') && f.path.startsWith('dist/')).map((f) => normalize(join(pkg, f.path)));
+    const shipped = files
+      .filter((f) => f.path.endsWith('.js') && f.path.startsWith('dist/'))
+      .map((f) => normalize(join(pkg, f.path)));
     const unreachable = shipped.filter((f) => !seen.has(f)).map((f) => f.slice(pkg.length + 1));
     expect(unreachable).to.deep.equal([]);
     // And each one is built from a source file this tree still has.
-    const orphans = shipped.map((f) => f.slice(pkg.length + 1).replace(/^dist\/(cjs\/)?/, 'src/').replace(/\.js$/, '.ts'))
+    const orphans = shipped
+      .map((f) =>
+        f
+          .slice(pkg.length + 1)
+          .replace(/^dist\/(cjs\/)?/, 'src/')
+          .replace(/\.js$/, '.ts'),
+      )
       .filter((src) => !existsSync(join(repo, src)));
     expect(orphans).to.deep.equal([]);
   });
@@ -80,7 +90,10 @@ describe('package: the tarball', function () {
     for (const target of targets(manifest.exports)) {
       // A subpath pattern (`./build/*.wasm`) must match at least one shipped file.
       const [head, tail = ''] = normalize(target).split('*');
-      const pattern = (p: string) => target.includes('*') ? p.startsWith(head!) && p.endsWith(tail) && !p.slice(head!.length, p.length - tail.length).includes('/') : p === head;
+      const pattern = (p: string) =>
+        target.includes('*')
+          ? p.startsWith(head!) && p.endsWith(tail) && !p.slice(head!.length, p.length - tail.length).includes('/')
+          : p === head;
       expect([...paths].some(pattern), target).to.equal(true);
     }
     // The CommonJS tree: each module with its declarations and its ESM twin.

@@ -48,7 +48,10 @@ function project(name: string, type: 'module' | 'commonjs', options: Readonly<Re
   const dir = join(install().project, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...STRICT, ...options }, include: ['*.ts'] }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { ...STRICT, ...options }, include: ['*.ts'] }),
+  );
   writeFileSync(join(dir, 'main.ts'), IMPORTS + USES);
   return dir;
 }
@@ -66,10 +69,12 @@ describe('package: types for a strict consumer', function () {
 
   before(async function () {
     const keys = Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>;
-    const runs = await Promise.all(keys.map((k) => {
-      const [name, type, options] = CONSUMERS[k];
-      return tsc(project(name, type, options));
-    }));
+    const runs = await Promise.all(
+      keys.map((k) => {
+        const [name, type, options] = CONSUMERS[k];
+        return tsc(project(name, type, options));
+      }),
+    );
     results = Object.fromEntries(keys.map((k, i) => [k, runs[i]!])) as typeof results;
   });
 

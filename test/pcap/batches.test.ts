@@ -8,11 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
-  CaptureParser, DecodeError, RecordBatch, decodeBatch, parseCapture, parseCaptureBatches, readCaptureBatches,
+  CaptureParser,
+  DecodeError,
+  RecordBatch,
+  decodeBatch,
+  parseCapture,
+  parseCaptureBatches,
+  readCaptureBatches,
   type CaptureRecord,
 } from '../../src/index.js';
 import { CORPUS_DIR, corpusCaptures, readCorpusFile } from '../helpers/corpus.js';
-import { MAGIC_US, buildPcap, concatBytes, ngEpb, ngIdb, ngShb, tsoffsetOption, tsresolOption } from '../helpers/capture-bytes.js';
+import {
+  MAGIC_US,
+  buildPcap,
+  concatBytes,
+  ngEpb,
+  ngIdb,
+  ngShb,
+  tsoffsetOption,
+  tsresolOption,
+} from '../helpers/capture-bytes.js';
 import { Random } from '../helpers/random.js';
 
 interface Outcome {
@@ -148,9 +163,20 @@ describe('record batches', function () {
     expect(batch!.count).to.equal(Math.min(4096, records.length));
     const fromBatch = decodeBatch(batch!, batch!.linkTypes, { originalLengths: batch!.originalLengths });
     const slice = records.slice(0, batch!.count);
-    const fromObjects = decodeBatch(slice.map((r) => r.data), slice.map((r) => r.linkType),
-      { originalLengths: slice.map((r) => r.originalLength) });
-    for (const column of ['status', 'checksumState', 'seq', 'ack', 'srcPort', 'capturedPayloadLength', 'payloadOffset'] as const) {
+    const fromObjects = decodeBatch(
+      slice.map((r) => r.data),
+      slice.map((r) => r.linkType),
+      { originalLengths: slice.map((r) => r.originalLength) },
+    );
+    for (const column of [
+      'status',
+      'checksumState',
+      'seq',
+      'ack',
+      'srcPort',
+      'capturedPayloadLength',
+      'payloadOffset',
+    ] as const) {
       expect(Array.from(fromBatch[column]), column).to.deep.equal(Array.from(fromObjects[column]));
     }
     expect(fromBatch.srcAddress(3)).to.equal(fromObjects.srcAddress(3));
@@ -226,8 +252,17 @@ describe('record batches', function () {
       }
     }
     // A corrupt length in the middle of a file.
-    const records = [0, 1, 2].map((i) => ({ seconds: 1_700_000_000 + i, fraction: i, data: new Uint8Array(60).fill(i) }));
-    const corrupt = buildPcap({ magic: MAGIC_US, little: true, network: 1, records: [...records, { ...records[0]!, inclLength: 0x7fffffff }] });
+    const records = [0, 1, 2].map((i) => ({
+      seconds: 1_700_000_000 + i,
+      fraction: i,
+      data: new Uint8Array(60).fill(i),
+    }));
+    const corrupt = buildPcap({
+      magic: MAGIC_US,
+      little: true,
+      network: 1,
+      records: [...records, { ...records[0]!, inclLength: 0x7fffffff }],
+    });
     const expected = objects(corrupt);
     const got = collect(parseCaptureBatches(corrupt, 2));
     expect(got.batches.map((b) => b.count)).to.deep.equal([2, 1]);
@@ -240,11 +275,21 @@ describe('record batches', function () {
     const LE = true;
     const data = new Uint8Array(40).fill(9);
     // Interface with 2^-10 s units and a -2 s offset: the first packets fall before the epoch.
-    const ng = concatBytes(ngShb(LE), ngIdb(LE, 101, 0, [tsresolOption(0x80 | 10, LE), tsoffsetOption(-2n, LE)]),
-      ngEpb(LE, 0, 1n, data), ngEpb(LE, 0, 1024n + 512n, data), ngEpb(LE, 0, 5000n, data));
+    const ng = concatBytes(
+      ngShb(LE),
+      ngIdb(LE, 101, 0, [tsresolOption(0x80 | 10, LE), tsoffsetOption(-2n, LE)]),
+      ngEpb(LE, 0, 1n, data),
+      ngEpb(LE, 0, 1024n + 512n, data),
+      ngEpb(LE, 0, 5000n, data),
+    );
     const pcap = buildPcap({
-      magic: MAGIC_US, little: true, network: 1,
-      records: [{ seconds: 10, fraction: 999_999, data }, { seconds: 10, fraction: 2_500_000, data }],
+      magic: MAGIC_US,
+      little: true,
+      network: 1,
+      records: [
+        { seconds: 10, fraction: 999_999, data },
+        { seconds: 10, fraction: 2_500_000, data },
+      ],
     });
     for (const bytes of [ng, pcap]) {
       const expected = objects(bytes);
@@ -263,7 +308,9 @@ describe('record batches', function () {
     const bytes = readCorpusFile('edge/zeek-tcp-options.pcap');
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       expect(() => parseCaptureBatches(bytes, bad), String(bad)).to.throw(RangeError);
-      expect(() => readCaptureBatches(join(CORPUS_DIR, 'edge/zeek-tcp-options.pcap'), bad), String(bad)).to.throw(RangeError);
+      expect(() => readCaptureBatches(join(CORPUS_DIR, 'edge/zeek-tcp-options.pcap'), bad), String(bad)).to.throw(
+        RangeError,
+      );
       expect(() => [...new CaptureParser().drainBatches(bad)], String(bad)).to.throw(RangeError);
     }
     const [batch] = parseCaptureBatches(bytes);

@@ -7,15 +7,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import {
-  CaptureParser, DecodeError, PcapWriter, parseCapture, readCapture, writePcap, writePcapng,
-  type CaptureRecord, type DecodeErrorCode, type WritableRecord,
+  CaptureParser,
+  DecodeError,
+  PcapWriter,
+  parseCapture,
+  readCapture,
+  writePcap,
+  writePcapng,
+  type CaptureRecord,
+  type DecodeErrorCode,
+  type WritableRecord,
 } from '../../src/index.js';
 import { MAX_RECORD_BYTES } from '../../src/pcap/parser.js';
 import { CORPUS_DIR, corpusCaptures, readCorpusFile, readTruth } from '../helpers/corpus.js';
 import { Random } from '../helpers/random.js';
 import {
-  MAGIC_KUZNETSOV, MAGIC_NS, MAGIC_US, buildPcap, concatBytes, ngBlock, ngEpb, ngIdb, ngOption, ngPb, ngShb, ngSpb,
-  tsoffsetOption, tsresolOption, walkPcap, walkPcapng, walkedTimestampNs, type RawPcapRecord,
+  MAGIC_KUZNETSOV,
+  MAGIC_NS,
+  MAGIC_US,
+  buildPcap,
+  concatBytes,
+  ngBlock,
+  ngEpb,
+  ngIdb,
+  ngOption,
+  ngPb,
+  ngShb,
+  ngSpb,
+  tsoffsetOption,
+  tsresolOption,
+  walkPcap,
+  walkPcapng,
+  walkedTimestampNs,
+  type RawPcapRecord,
 } from '../helpers/capture-bytes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +114,12 @@ function expectDecodeError(error: unknown, code: DecodeErrorCode, offset?: numbe
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 /** Field-by-field differences between two record lists (at most 10 reported). */
@@ -104,7 +133,8 @@ function recordDiffs(actual: readonly CaptureRecord[], expected: readonly Captur
     for (const key of ['index', 'linkType', 'timestampNs', 'capturedLength', 'originalLength'] as const) {
       if (a[key] !== e[key]) diffs.push(`record ${i}: ${key} ${String(a[key])} != expected ${String(e[key])}`);
     }
-    if (!bytesEqual(a.data, e.data)) diffs.push(`record ${i}: data differs (${a.data.length} vs ${e.data.length} bytes)`);
+    if (!bytesEqual(a.data, e.data))
+      diffs.push(`record ${i}: data differs (${a.data.length} vs ${e.data.length} bytes)`);
   }
   return diffs.slice(0, 10);
 }
@@ -113,15 +143,23 @@ function expectRecords(actual: readonly CaptureRecord[], expected: readonly Capt
   expect(recordDiffs(actual, expected)).to.deep.equal([]);
 }
 
-function rec(index: number, linkType: number, timestampNs: bigint, data: Uint8Array, originalLength = data.length,
-  capturedLength = data.length): CaptureRecord {
+function rec(
+  index: number,
+  linkType: number,
+  timestampNs: bigint,
+  data: Uint8Array,
+  originalLength = data.length,
+  capturedLength = data.length,
+): CaptureRecord {
   return { index, linkType, timestampNs, capturedLength, originalLength, data: data.subarray(0, capturedLength) };
 }
 
 /** The records a plain pcap holds, by an independent walk of its bytes. */
 function walkedRecords(bytes: Uint8Array): CaptureRecord[] {
   const file = walkPcap(bytes);
-  return file.records.map((r, i) => rec(i + 1, file.network & 0xffff, walkedTimestampNs(file, r), r.data, r.originalLength));
+  return file.records.map((r, i) =>
+    rec(i + 1, file.network & 0xffff, walkedTimestampNs(file, r), r.data, r.originalLength),
+  );
 }
 
 const NS = 1_000_000_000n;
@@ -151,8 +189,11 @@ describe('pcap/pcapng parsing', function () {
 
     it('the corpus has pcap, nanosecond pcap, pcapng and gzip captures', function () {
       expect(files).to.include.members([
-        'edge/zeek-tcp-options.pcap', 'edge/tcpdump-tcp-handshake-nano.pcap', 'edge/zeek-tcp-retransmit-timeout.pcapng',
-        'edge/zeek-trunc-ip-discarder-truncated-tcp-oob.pcapng', 'zeek-echo-connections.pcap.gz',
+        'edge/zeek-tcp-options.pcap',
+        'edge/tcpdump-tcp-handshake-nano.pcap',
+        'edge/zeek-tcp-retransmit-timeout.pcapng',
+        'edge/zeek-trunc-ip-discarder-truncated-tcp-oob.pcapng',
+        'zeek-echo-connections.pcap.gz',
       ]);
     });
 
@@ -187,9 +228,12 @@ describe('pcap/pcapng parsing', function () {
             continue;
           }
           if (r.index !== frame) diffs.push(`frame ${frame}: index ${r.index}`);
-          if (r.originalLength !== Number(row['frame.len'])) diffs.push(`frame ${frame}: frame.len ${row['frame.len']} != ${r.originalLength}`);
-          if (r.capturedLength !== Number(row['frame.cap_len'])) diffs.push(`frame ${frame}: cap_len ${row['frame.cap_len']} != ${r.capturedLength}`);
-          if (r.data.length !== r.capturedLength) diffs.push(`frame ${frame}: data.length ${r.data.length} != capturedLength`);
+          if (r.originalLength !== Number(row['frame.len']))
+            diffs.push(`frame ${frame}: frame.len ${row['frame.len']} != ${r.originalLength}`);
+          if (r.capturedLength !== Number(row['frame.cap_len']))
+            diffs.push(`frame ${frame}: cap_len ${row['frame.cap_len']} != ${r.capturedLength}`);
+          if (r.data.length !== r.capturedLength)
+            diffs.push(`frame ${frame}: data.length ${r.data.length} != capturedLength`);
         }
         expect(diffs.slice(0, 10)).to.deep.equal([]);
       });
@@ -214,7 +258,11 @@ describe('pcap/pcapng parsing', function () {
       }
       expect(at).to.equal(raw.length);
       // The same instants tshark prints as frame.time_epoch: sub-microsecond digits survive.
-      expect(records.map((r) => r.timestampNs)).to.deep.equal([1418145369924505488n, 1418145370052027262n, 1418145370052115157n]);
+      expect(records.map((r) => r.timestampNs)).to.deep.equal([
+        1418145369924505488n,
+        1418145370052027262n,
+        1418145370052115157n,
+      ]);
       expect(records.map((r) => r.linkType)).to.deep.equal([113, 113, 113]);
     });
 
@@ -233,10 +281,17 @@ describe('pcap/pcapng parsing', function () {
       expect(walk.incompleteAt).to.equal(undefined);
       expect(walk.packets).to.have.length(3);
       const records = ok(parseAll(raw));
-      expectRecords(records, walk.packets.map((p, i) => rec(i + 1, p.linkType, p.units * 1000n, p.data, p.originalLength)));
+      expectRecords(
+        records,
+        walk.packets.map((p, i) => rec(i + 1, p.linkType, p.units * 1000n, p.data, p.originalLength)),
+      );
       expect(records.map((r) => r.linkType)).to.deep.equal([1, 1, 1]);
       // tshark's frame.time_epoch for the three frames.
-      expect(records.map((r) => r.timestampNs)).to.deep.equal([629503200000030000n, 629503200000040000n, 629503500000040000n]);
+      expect(records.map((r) => r.timestampNs)).to.deep.equal([
+        629503200000030000n,
+        629503200000040000n,
+        629503500000040000n,
+      ]);
       expect(records.map((r) => r.capturedLength)).to.deep.equal([72, 54, 72]);
     });
 
@@ -245,7 +300,13 @@ describe('pcap/pcapng parsing', function () {
       const records = ok(parseAll(raw));
       expect(records).to.have.length(1);
       const r = records[0]!;
-      expect([r.index, r.linkType, r.timestampNs, r.capturedLength, r.originalLength]).to.deep.equal([1, 1, 1000n, 34, 54]);
+      expect([r.index, r.linkType, r.timestampNs, r.capturedLength, r.originalLength]).to.deep.equal([
+        1,
+        1,
+        1000n,
+        34,
+        54,
+      ]);
       expect(bytesEqual(r.data, raw.subarray(0x4c, 0x4c + 34))).to.equal(true);
     });
 
@@ -266,7 +327,8 @@ describe('pcap/pcapng parsing', function () {
       expect(misnumbered).to.equal(0);
       let streamed = 0;
       misnumbered = 0;
-      for await (const r of readCapture(join(CORPUS_DIR, 'zeek-echo-connections.pcap.gz'))) if (r.index !== ++streamed) misnumbered++;
+      for await (const r of readCapture(join(CORPUS_DIR, 'zeek-echo-connections.pcap.gz')))
+        if (r.index !== ++streamed) misnumbered++;
       expect(streamed).to.equal(maxFrame);
       expect(misnumbered).to.equal(0);
     });
@@ -303,8 +365,18 @@ describe('pcap/pcapng parsing', function () {
       { name: 'big-endian microsecond', magic: MAGIC_US, little: false, ns: false },
       { name: 'little-endian nanosecond', magic: MAGIC_NS, little: true, ns: true },
       { name: 'big-endian nanosecond', magic: MAGIC_NS, little: false, ns: true },
-      { name: 'little-endian Kuznetsov modified (24-byte record headers)', magic: MAGIC_KUZNETSOV, little: true, ns: false },
-      { name: 'big-endian Kuznetsov modified (24-byte record headers)', magic: MAGIC_KUZNETSOV, little: false, ns: false },
+      {
+        name: 'little-endian Kuznetsov modified (24-byte record headers)',
+        magic: MAGIC_KUZNETSOV,
+        little: true,
+        ns: false,
+      },
+      {
+        name: 'big-endian Kuznetsov modified (24-byte record headers)',
+        magic: MAGIC_KUZNETSOV,
+        little: false,
+        ns: false,
+      },
     ];
 
     for (const v of variants) {
@@ -313,8 +385,9 @@ describe('pcap/pcapng parsing', function () {
         records.push({ seconds: 0xffffffff, fraction: v.ns ? 999_999_999 : 999_999, data: Uint8Array.of(1, 2, 3) });
         records.push({ seconds: 0, fraction: 0, data: new Uint8Array(0), originalLength: 60 });
         const bytes = buildPcap({ magic: v.magic, little: v.little, network: 228, records });
-        const expected = records.map((r, i) => rec(i + 1, 228,
-          BigInt(r.seconds) * NS + BigInt(r.fraction) * (v.ns ? 1n : 1000n), r.data, r.originalLength));
+        const expected = records.map((r, i) =>
+          rec(i + 1, 228, BigInt(r.seconds) * NS + BigInt(r.fraction) * (v.ns ? 1n : 1000n), r.data, r.originalLength),
+        );
         expectRecords(ok(parseAll(bytes)), expected);
         // Same records when the bytes arrive one at a time and in random chunks.
         expectRecords(ok(feed(bytewise(bytes))), expected);
@@ -324,17 +397,39 @@ describe('pcap/pcapng parsing', function () {
 
     it('Kuznetsov file: the extra 8 header bytes are not part of the packet', function () {
       const data = Uint8Array.of(0x45, 0, 0, 20);
-      const bytes = buildPcap({ magic: MAGIC_KUZNETSOV, little: true, network: 1, records: [{ seconds: 1, fraction: 2, data }, { seconds: 3, fraction: 4, data }] });
+      const bytes = buildPcap({
+        magic: MAGIC_KUZNETSOV,
+        little: true,
+        network: 1,
+        records: [
+          { seconds: 1, fraction: 2, data },
+          { seconds: 3, fraction: 4, data },
+        ],
+      });
       expect(bytes.length).to.equal(24 + 2 * (24 + 4));
       const records = ok(parseAll(bytes));
-      expect(records.map((r) => [...r.data])).to.deep.equal([[0x45, 0, 0, 20], [0x45, 0, 0, 20]]);
+      expect(records.map((r) => [...r.data])).to.deep.equal([
+        [0x45, 0, 0, 20],
+        [0x45, 0, 0, 20],
+      ]);
       expect(records.map((r) => r.timestampNs)).to.deep.equal([1_000_002_000n, 3_000_004_000n]);
     });
 
-    for (const [network, expected] of [[0x30000001, 1], [0x10000069, 105], [0xf0000000 + 228, 228], [0x03ff0071, 113], [0xffffffff, 0xffff]] as const) {
+    for (const [network, expected] of [
+      [0x30000001, 1],
+      [0x10000069, 105],
+      [0xf0000000 + 228, 228],
+      [0x03ff0071, 113],
+      [0xffffffff, 0xffff],
+    ] as const) {
       it(`network field 0x${network.toString(16).padStart(8, '0')} reports link type ${expected} (low 16 bits)`, function () {
         for (const little of [true, false]) {
-          const bytes = buildPcap({ magic: MAGIC_US, little, network, records: [{ seconds: 1, fraction: 1, data: Uint8Array.of(9) }] });
+          const bytes = buildPcap({
+            magic: MAGIC_US,
+            little,
+            network,
+            records: [{ seconds: 1, fraction: 1, data: Uint8Array.of(9) }],
+          });
           const records = ok(parseAll(bytes));
           expect(records.map((r) => r.linkType)).to.deep.equal([expected]);
         }
@@ -388,12 +483,22 @@ describe('pcap/pcapng parsing', function () {
       add(ngIdb(LE, 1, 65535)); // interface 0: Ethernet, default microseconds
       add(ngIdb(LE, 101, 0, [tsresolOption(9, LE), tsoffsetOption(1000n, LE)])); // interface 1: raw IP, ns, +1000 s
       const p1 = d(60);
-      add(ngEpb(LE, 0, 1_500_000_000_123_456n, p1, 1514),
-        { linkType: 1, timestampNs: 1_500_000_000_123_456_000n, capturedLength: 60, originalLength: 1514, data: p1 });
+      add(ngEpb(LE, 0, 1_500_000_000_123_456n, p1, 1514), {
+        linkType: 1,
+        timestampNs: 1_500_000_000_123_456_000n,
+        capturedLength: 60,
+        originalLength: 1514,
+        data: p1,
+      });
       const p2 = d(41);
       // An EPB with an option (opt_comment) after the padded packet data.
-      add(ngEpb(LE, 1, 123_456_789n, p2, 41, 41, [ngOption(1, new TextEncoder().encode('hello'), LE)]),
-        { linkType: 101, timestampNs: 1000n * NS + 123_456_789n, capturedLength: 41, originalLength: 41, data: p2 });
+      add(ngEpb(LE, 1, 123_456_789n, p2, 41, 41, [ngOption(1, new TextEncoder().encode('hello'), LE)]), {
+        linkType: 101,
+        timestampNs: 1000n * NS + 123_456_789n,
+        capturedLength: 41,
+        originalLength: 41,
+        data: p2,
+      });
       add(ngBlock(0x00000bad, d(13), LE)); // custom block, copiable
       add(ngBlock(0x40000bad, d(8), LE)); // custom block, not copiable
       add(ngBlock(4, d(16), LE)); // name resolution block: not a packet
@@ -401,27 +506,52 @@ describe('pcap/pcapng parsing', function () {
       add(ngBlock(0x7eadbeef, d(5), LE)); // unknown block type
       const p3 = d(33);
       // Obsolete packet block on interface 1 with a drops count.
-      add(ngPb(LE, 1, 7, 5_000_000_001n, p3, 99),
-        { linkType: 101, timestampNs: 1000n * NS + 5_000_000_001n, capturedLength: 33, originalLength: 99, data: p3 });
+      add(ngPb(LE, 1, 7, 5_000_000_001n, p3, 99), {
+        linkType: 101,
+        timestampNs: 1000n * NS + 5_000_000_001n,
+        capturedLength: 33,
+        originalLength: 99,
+        data: p3,
+      });
 
       // Section 2, big-endian: interface numbering restarts.
       add(ngShb(BE));
       add(ngIdb(BE, 228, 0, [tsresolOption(0x80 | 10, BE), tsoffsetOption(-2n, BE)])); // 2^-10 s units, -2 s
       add(ngIdb(BE, 229, 0, [tsresolOption(3, BE)])); // milliseconds
       const p4 = d(20);
-      add(ngEpb(BE, 0, 3600n * 1024n + 256n, p4),
-        { linkType: 228, timestampNs: 3_598_250_000_000n, capturedLength: 20, originalLength: 20, data: p4 });
+      add(ngEpb(BE, 0, 3600n * 1024n + 256n, p4), {
+        linkType: 228,
+        timestampNs: 3_598_250_000_000n,
+        capturedLength: 20,
+        originalLength: 20,
+        data: p4,
+      });
       const p5 = d(40);
-      add(ngEpb(BE, 1, 1_234_567n, p5, 40),
-        { linkType: 229, timestampNs: 1_234_567_000_000n, capturedLength: 40, originalLength: 40, data: p5 });
+      add(ngEpb(BE, 1, 1_234_567n, p5, 40), {
+        linkType: 229,
+        timestampNs: 1_234_567_000_000n,
+        capturedLength: 40,
+        originalLength: 40,
+        data: p5,
+      });
       add(ngBlock(0x0000_0bad, d(3), BE));
       const p6 = d(7);
-      add(ngPb(BE, 0, 0, 1024n * 10n, p6),
-        { linkType: 228, timestampNs: 8n * NS, capturedLength: 7, originalLength: 7, data: p6 });
+      add(ngPb(BE, 0, 0, 1024n * 10n, p6), {
+        linkType: 228,
+        timestampNs: 8n * NS,
+        capturedLength: 7,
+        originalLength: 7,
+        data: p6,
+      });
       // 2^-10 s units: 1.5 s exactly.
       const p7 = d(9);
-      add(ngEpb(BE, 0, 1536n, p7),
-        { linkType: 228, timestampNs: -500_000_000n, capturedLength: 9, originalLength: 9, data: p7 });
+      add(ngEpb(BE, 0, 1536n, p7), {
+        linkType: 228,
+        timestampNs: -500_000_000n,
+        capturedLength: 9,
+        originalLength: 9,
+        data: p7,
+      });
 
       const bytes = concatBytes(...parts);
       const actual = ok(parseAll(bytes));
@@ -448,7 +578,10 @@ describe('pcap/pcapng parsing', function () {
         );
         const records = ok(parseAll(bytes));
         expect(records.map((r) => [r.index, r.linkType, r.capturedLength, r.originalLength])).to.deep.equal([
-          [1, 1, 64, 100], [2, 1, 30, 30], [3, 1, 48, 200], [4, 101, 100, 100],
+          [1, 1, 64, 100],
+          [2, 1, 30, 30],
+          [3, 1, 48, 200],
+          [4, 101, 100, 100],
         ]);
         expect(bytesEqual(records[0]!.data, big.subarray(0, 64))).to.equal(true);
         expect(bytesEqual(records[1]!.data, short)).to.equal(true);
@@ -471,7 +604,10 @@ describe('pcap/pcapng parsing', function () {
           ngEpb(little, 3, 42n, Uint8Array.of(4)), // 2^0: whole seconds
         );
         expect(ok(parseAll(bytes)).map((r) => r.timestampNs)).to.deep.equal([
-          0x1_0000_0001n * 1000n, 0x1_0000_0001n, 5_500_000_000n, 42n * NS,
+          0x1_0000_0001n * 1000n,
+          0x1_0000_0001n,
+          5_500_000_000n,
+          42n * NS,
         ]);
       }
     });
@@ -486,7 +622,11 @@ describe('pcap/pcapng parsing', function () {
         const data = random.bytes(random.below(300));
         const seconds = BigInt(random.u32());
         const fraction = (BigInt(random.below(1_000_000_000)) / quantumNs) * quantumNs;
-        out.push({ data, timestampNs: seconds * NS + fraction, originalLength: data.length + (i % 4 === 0 ? random.below(9000) : 0) });
+        out.push({
+          data,
+          timestampNs: seconds * NS + fraction,
+          originalLength: data.length + (i % 4 === 0 ? random.below(9000) : 0),
+        });
       }
       return out;
     }
@@ -500,7 +640,9 @@ describe('pcap/pcapng parsing', function () {
             const bytes = writePcap(records, { linkType, nanosecond, bigEndian });
             const magic = nanosecond ? [0xa1, 0xb2, 0x3c, 0x4d] : [0xa1, 0xb2, 0xc3, 0xd4];
             expect([...bytes.subarray(0, 4)]).to.deep.equal(bigEndian ? magic : [...magic].reverse());
-            const expected = records.map((r, i) => rec(i + 1, linkType, r.timestampNs ?? 0n, r.data, r.originalLength ?? r.data.length));
+            const expected = records.map((r, i) =>
+              rec(i + 1, linkType, r.timestampNs ?? 0n, r.data, r.originalLength ?? r.data.length),
+            );
             expectRecords(ok(parseAll(bytes)), expected);
             // The independent walker reads the same file.
             expectRecords(walkedRecords(bytes), expected);
@@ -544,21 +686,30 @@ describe('pcap/pcapng parsing', function () {
         const bytes = writePcapng(records, interfaces, bigEndian);
         const order = [...bytes.subarray(8, 12)];
         expect(order).to.deep.equal(bigEndian ? [0x1a, 0x2b, 0x3c, 0x4d] : [0x4d, 0x3c, 0x2b, 0x1a]);
-        const expected = records.map((r, i) => rec(i + 1, interfaces[r.interfaceId!]!.linkType, r.timestampNs!, r.data, r.originalLength));
+        const expected = records.map((r, i) =>
+          rec(i + 1, interfaces[r.interfaceId!]!.linkType, r.timestampNs!, r.data, r.originalLength),
+        );
         expectRecords(ok(parseAll(bytes)), expected);
       });
     }
 
     it('writePcapng 2^-20 s resolution: an arbitrary timestamp comes back less than one unit early, never late', function () {
       const records: WritableRecord[] = [];
-      for (let i = 0; i < 200; i++) records.push({ data: Uint8Array.of(i & 0xff), timestampNs: BigInt(random.u32()) * NS + BigInt(random.below(1_000_000_000)) });
+      for (let i = 0; i < 200; i++)
+        records.push({
+          data: Uint8Array.of(i & 0xff),
+          timestampNs: BigInt(random.u32()) * NS + BigInt(random.below(1_000_000_000)),
+        });
       const parsed = ok(parseAll(writePcapng(records, [{ linkType: 1, timestampResolution: 0x80 | 20 }])));
       expect(parsed).to.have.length(records.length);
       // written = floor(ts * 2^20 / 10^9) units; parsed = floor(units * 10^9 / 2^20): short by < 953.7 + 1 ns.
       const unitNs = NS / (1n << 20n) + 2n; // 955 ns
       parsed.forEach((r, i) => {
         const written = records[i]!.timestampNs!;
-        expect(r.timestampNs <= written && written - r.timestampNs < unitNs, `record ${i + 1}: ${r.timestampNs} vs ${written}`).to.equal(true);
+        expect(
+          r.timestampNs <= written && written - r.timestampNs < unitNs,
+          `record ${i + 1}: ${r.timestampNs} vs ${written}`,
+        ).to.equal(true);
       });
     });
   });
@@ -642,11 +793,19 @@ describe('pcap/pcapng parsing', function () {
 
     it('a truncated Kuznetsov file reports the 24-byte-header record it ends in', function () {
       const data = new Uint8Array(10);
-      const bytes = buildPcap({ magic: MAGIC_KUZNETSOV, little: true, network: 1, records: [0, 1, 2].map((s) => ({ seconds: s, fraction: 0, data })) });
+      const bytes = buildPcap({
+        magic: MAGIC_KUZNETSOV,
+        little: true,
+        network: 1,
+        records: [0, 1, 2].map((s) => ({ seconds: s, fraction: 0, data })),
+      });
       const second = 24 + (24 + 10);
       for (const cut of [second + 1, second + 16, second + 23, second + 24, second + 33]) {
         const outcome = parseAll(bytes.subarray(0, cut));
-        expect(outcome.records.map((r) => r.index), `cut at ${cut}`).to.deep.equal([1]);
+        expect(
+          outcome.records.map((r) => r.index),
+          `cut at ${cut}`,
+        ).to.deep.equal([1]);
         expectDecodeError(outcome.error, 'TRUNCATED', second);
       }
     });
@@ -660,8 +819,11 @@ describe('pcap/pcapng parsing', function () {
         // What an independent decompression of the damaged bytes makes available.
         const available = gunzipSync(damaged, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
         const complete = available.length < 24 ? 0 : walkPcap(available).records.length;
-        const incompleteAt = available.length < 24 ? 0 : walkPcap(available).incompleteAt ?? available.length;
-        for (const [how, outcome] of [['parseCapture', parseAll(damaged)], ['readCapture', await readAll(tempFile(damaged, '.pcap.gz'))]] as const) {
+        const incompleteAt = available.length < 24 ? 0 : (walkPcap(available).incompleteAt ?? available.length);
+        for (const [how, outcome] of [
+          ['parseCapture', parseAll(damaged)],
+          ['readCapture', await readAll(tempFile(damaged, '.pcap.gz'))],
+        ] as const) {
           expect(recordDiffs(outcome.records, all.slice(0, complete)), `${how}, cut at ${cut}`).to.deep.equal([]);
           expectDecodeError(outcome.error, 'TRUNCATED');
           const offset = (outcome.error as DecodeError).offset!;
@@ -680,10 +842,19 @@ describe('pcap/pcapng parsing', function () {
         const available = gunzipSync(damaged, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
         const walk = walkPcap(available);
         expect(walk.records.length).to.be.greaterThan(0);
-        for (const [how, outcome] of [['parseCapture', parseAll(damaged)], ['readCapture', await readAll(tempFile(damaged, '.pcap.gz'))]] as const) {
-          expect(recordDiffs(outcome.records, all.slice(0, walk.records.length)), `${how}, cut at ${cut}`).to.deep.equal([]);
+        for (const [how, outcome] of [
+          ['parseCapture', parseAll(damaged)],
+          ['readCapture', await readAll(tempFile(damaged, '.pcap.gz'))],
+        ] as const) {
+          expect(
+            recordDiffs(outcome.records, all.slice(0, walk.records.length)),
+            `${how}, cut at ${cut}`,
+          ).to.deep.equal([]);
           expectDecodeError(outcome.error, 'TRUNCATED');
-          expect((outcome.error as DecodeError).offset, `${how}, cut at ${cut}`).to.be.within(walk.incompleteAt ?? available.length, available.length);
+          expect((outcome.error as DecodeError).offset, `${how}, cut at ${cut}`).to.be.within(
+            walk.incompleteAt ?? available.length,
+            available.length,
+          );
         }
       }
     });
@@ -716,8 +887,15 @@ describe('pcap/pcapng parsing', function () {
     function pcapWithHugeThirdRecord(snapLength: number, inclLength: number): { bytes: Uint8Array; third: number } {
       const data = Uint8Array.of(0x45, 0, 0, 40, 1, 2, 3, 4);
       const bytes = buildPcap({
-        magic: MAGIC_US, little: true, network: 1, snapLength,
-        records: [{ seconds: 1, fraction: 1, data }, { seconds: 2, fraction: 2, data }, { seconds: 3, fraction: 3, data, inclLength }],
+        magic: MAGIC_US,
+        little: true,
+        network: 1,
+        snapLength,
+        records: [
+          { seconds: 1, fraction: 1, data },
+          { seconds: 2, fraction: 2, data },
+          { seconds: 3, fraction: 3, data, inclLength },
+        ],
       });
       return { bytes, third: 24 + 2 * (16 + data.length) };
     }
@@ -757,7 +935,7 @@ describe('pcap/pcapng parsing', function () {
       expectDecodeError(read.error, 'BAD_CAPTURE', third);
     });
 
-    it('a pcap record above libpcap\'s 262144-byte ceiling (and the snap length) is BAD_CAPTURE; one at it is not', function () {
+    it("a pcap record above libpcap's 262144-byte ceiling (and the snap length) is BAD_CAPTURE; one at it is not", function () {
       const atCeiling = pcapWithHugeThirdRecord(65535, 262144);
       const outcome = feed([atCeiling.bytes], false);
       expect(outcome.error, 'a 262144-byte record is legal').to.equal(undefined);
@@ -801,18 +979,29 @@ describe('pcap/pcapng parsing', function () {
             ['parseCapture', parseAll(bytes)],
             ['readCapture', await readAll(tempFile(bytes, '.pcapng'))],
           ] as const) {
-            expect(outcome.records.map((r) => r.index), how).to.deep.equal([1]);
+            expect(
+              outcome.records.map((r) => r.index),
+              how,
+            ).to.deep.equal([1]);
             expectDecodeError(outcome.error, 'BAD_CAPTURE', prefix.length);
           }
         });
       }
 
       it('an EPB in a second section naming an interface only the first section declared', function () {
-        const bytes = concatBytes(prefix, ngIdb(little, 101, 0), ngEpb(little, 1, 5n, packet),
-          ngShb(!little), ngIdb(!little, 1, 0));
+        const bytes = concatBytes(
+          prefix,
+          ngIdb(little, 101, 0),
+          ngEpb(little, 1, 5n, packet),
+          ngShb(!little),
+          ngIdb(!little, 1, 0),
+        );
         const second = bytes.length;
         const outcome = parseAll(concatBytes(bytes, ngEpb(!little, 1, 6n, packet)));
-        expect(outcome.records.map((r) => [r.index, r.linkType])).to.deep.equal([[1, 1], [2, 101]]);
+        expect(outcome.records.map((r) => [r.index, r.linkType])).to.deep.equal([
+          [1, 1],
+          [2, 101],
+        ]);
         expectDecodeError(outcome.error, 'BAD_CAPTURE', second);
       });
 

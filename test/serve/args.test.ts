@@ -10,16 +10,39 @@ describe('serve: command-line arguments', () => {
     });
 
     it('takes every flag, with repeated addresses in order', () => {
-      expect(parseServeArgs([
-        '--name', 'tw%d', '--mtu', '9000', '--address', '198.51.100.2/24', '--address', '2001:db8::2/64',
-        '--host-address', '198.51.100.1/24', '--netns', 'ns-1', '--http-port', '8080', '--echo-port', '7007', '--discard-port', '9009',
-      ])).to.deep.equal({
-        memory: false, name: 'tw%d', mtu: 9000, netns: 'ns-1',
-        addresses: ['198.51.100.2/24', '2001:db8::2/64'], hostAddresses: ['198.51.100.1/24'],
+      expect(
+        parseServeArgs([
+          '--name',
+          'tw%d',
+          '--mtu',
+          '9000',
+          '--address',
+          '198.51.100.2/24',
+          '--address',
+          '2001:db8::2/64',
+          '--host-address',
+          '198.51.100.1/24',
+          '--netns',
+          'ns-1',
+          '--http-port',
+          '8080',
+          '--echo-port',
+          '7007',
+          '--discard-port',
+          '9009',
+        ]),
+      ).to.deep.equal({
+        memory: false,
+        name: 'tw%d',
+        mtu: 9000,
+        netns: 'ns-1',
+        addresses: ['198.51.100.2/24', '2001:db8::2/64'],
+        hostAddresses: ['198.51.100.1/24'],
         ports: { httpPort: 8080, echoPort: 7007, discardPort: 9009 },
       });
-      expect(parseServeArgs(['--memory', '--mtu', '576', '--address', '10.0.0.2/8', '--host-address', '10.0.0.1/8']))
-        .to.deep.include({ memory: true, mtu: 576 });
+      expect(
+        parseServeArgs(['--memory', '--mtu', '576', '--address', '10.0.0.2/8', '--host-address', '10.0.0.1/8']),
+      ).to.deep.include({ memory: true, mtu: 576 });
     });
 
     const bad: Array<[string[], RegExp]> = [
@@ -62,7 +85,9 @@ describe('serve: command-line arguments', () => {
   });
 
   describe('the built command', function () {
-    before(function () { ensureBuilt(this); });
+    before(function () {
+      ensureBuilt(this);
+    });
 
     it('a bad serve flag is a usage error: exit 1, the reason and the usage on stderr, nothing served', () => {
       const run = cli('serve', '--mtu', 'big');

@@ -52,7 +52,13 @@ describe('serve: startServices over a MemoryLink', () => {
       expect(s.device.kind).to.equal('MemoryLinkEnd');
       expect(s.device.mtu).to.equal(1500);
       expect(s.device.counters!.bytesSent).to.be.above(1000);
-      expect(s.services.http).to.deep.equal({ requests: 2, bytesStreamed: 1000, uploads: 0, bytesUploaded: 0, badRequests: 0 });
+      expect(s.services.http).to.deep.equal({
+        requests: 2,
+        bytesStreamed: 1000,
+        uploads: 0,
+        bytesUploaded: 0,
+        badRequests: 0,
+      });
       expect(s.stack.stack.accepted).to.equal(2);
       expect(s.stack.ip.packetsIn).to.be.above(0).and.at.most(h.server.stats.ip.packetsIn);
       expect(s.connections).to.be.at.least(1);
@@ -84,9 +90,17 @@ describe('serve: startServices over a MemoryLink', () => {
     it('POST /upload replies with the body length and SHA-256, over IPv4 and IPv6', async () => {
       const h = serveHarness();
       const random = new SeededRandom(5);
-      for (const [host, size] of [[SERVER_V4, 300_000], [SERVER_V6, 1], [SERVER_V4, 0]] as const) {
+      for (const [host, size] of [
+        [SERVER_V4, 300_000],
+        [SERVER_V6, 1],
+        [SERVER_V4, 0],
+      ] as const) {
         const body = Buffer.from(random.bytes(size));
-        const r = await fetchReply(h, { host, method: 'POST', path: '/upload', headers: { 'content-length': String(size) } }, body);
+        const r = await fetchReply(
+          h,
+          { host, method: 'POST', path: '/upload', headers: { 'content-length': String(size) } },
+          body,
+        );
         expect(r.status).to.equal(200);
         expect(JSON.parse(r.body.toString())).to.deep.equal({ bytes: size, sha256: sha256(body) });
       }
@@ -97,7 +111,11 @@ describe('serve: startServices over a MemoryLink', () => {
     it('a chunked upload (no content-length) is hashed as it streams', async () => {
       const h = serveHarness();
       const body = Buffer.from(new SeededRandom(9).bytes(150_000));
-      const r = await fetchReply(h, { host: SERVER_V4, method: 'POST', path: '/upload', headers: { 'transfer-encoding': 'chunked' } }, body);
+      const r = await fetchReply(
+        h,
+        { host: SERVER_V4, method: 'POST', path: '/upload', headers: { 'transfer-encoding': 'chunked' } },
+        body,
+      );
       expect(JSON.parse(r.body.toString())).to.deep.equal({ bytes: 150_000, sha256: sha256(body) });
     });
 
@@ -154,7 +172,9 @@ describe('serve: startServices over a MemoryLink', () => {
       socket.resume();
       socket.end();
       let closed = false;
-      socket.on('close', () => { closed = true; });
+      socket.on('close', () => {
+        closed = true;
+      });
       await h.clock.runUntil(() => closed, 120_000);
       expect(Buffer.concat(chunks).equals(data)).to.equal(true);
     });
@@ -181,15 +201,25 @@ describe('serve: startServices over a MemoryLink', () => {
     let mismatch = -1;
     let ended = false;
     let res: http.IncomingMessage | undefined;
-    http.get({ host: SERVER_V4, path: `/bytes/${n}`, createConnection: (() => h.client.connect(80, SERVER_V4)) as unknown as () => Duplex }, (r) => {
-      res = r;
-      r.pause();
-      r.on('data', (d: Buffer) => {
-        for (let i = 0; i < d.length && mismatch < 0; i += 4093) if (d[i] !== ((received + i) & 0xff)) mismatch = received + i;
-        received += d.length;
-      });
-      r.on('end', () => { ended = true; });
-    });
+    http.get(
+      {
+        host: SERVER_V4,
+        path: `/bytes/${n}`,
+        createConnection: (() => h.client.connect(80, SERVER_V4)) as unknown as () => Duplex,
+      },
+      (r) => {
+        res = r;
+        r.pause();
+        r.on('data', (d: Buffer) => {
+          for (let i = 0; i < d.length && mismatch < 0; i += 4093)
+            if (d[i] !== ((received + i) & 0xff)) mismatch = received + i;
+          received += d.length;
+        });
+        r.on('end', () => {
+          ended = true;
+        });
+      },
+    );
     await h.clock.runUntil(() => res !== undefined, 10_000);
     await h.clock.runUntil(() => false, 10_000).catch(() => {});
     const aheadWhilePaused = h.services.counters.http.bytesStreamed;
@@ -210,13 +240,21 @@ describe('serve: startServices over a MemoryLink', () => {
     const echo = h.client.connect(7, SERVER_V4);
     const idleHttp = h.client.connect(80, SERVER_V6);
     const ends: string[] = [];
-    echo.on('end', () => { ends.push('echo'); echo.end(); });
-    idleHttp.on('end', () => { ends.push('http'); idleHttp.end(); });
+    echo.on('end', () => {
+      ends.push('echo');
+      echo.end();
+    });
+    idleHttp.on('end', () => {
+      ends.push('http');
+      idleHttp.end();
+    });
     echo.resume();
     idleHttp.resume();
     await h.clock.runUntil(() => h.server.stats.stack.accepted === 2, 10_000);
     let closed = false;
-    void h.services.close().then(() => { closed = true; });
+    void h.services.close().then(() => {
+      closed = true;
+    });
     await h.clock.runUntil(() => closed, 30_000);
     expect(ends.sort()).to.deep.equal(['echo', 'http']);
     expect(h.services.http.listening || h.services.echo.listening || h.services.discard.listening).to.equal(false);
@@ -224,7 +262,9 @@ describe('serve: startServices over a MemoryLink', () => {
     // Nothing listens now: a new connection is refused by the still-open stack.
     const refused = h.client.connect(9, SERVER_V4);
     let error: NodeJS.ErrnoException | undefined;
-    refused.on('error', (e) => { error = e; });
+    refused.on('error', (e) => {
+      error = e;
+    });
     await h.clock.runUntil(() => error !== undefined, 10_000);
     expect(error!.code).to.equal('ECONNREFUSED');
   });
@@ -233,13 +273,17 @@ describe('serve: startServices over a MemoryLink', () => {
     const h = serveHarness();
     const stubborn = h.client.connect({ port: 9, host: SERVER_V4, allowHalfOpen: true });
     let error: NodeJS.ErrnoException | undefined;
-    stubborn.on('error', (e) => { error = e; });
+    stubborn.on('error', (e) => {
+      error = e;
+    });
     stubborn.resume();
     await h.clock.runUntil(() => h.server.stats.stack.accepted === 1, 10_000);
     // The client never ends its side: discard waits for the client's FIN, so only the deadline closes it.
     let closed = false;
     const began = h.clock.now();
-    void h.services.close({ graceMs: 500 }).then(() => { closed = true; });
+    void h.services.close({ graceMs: 500 }).then(() => {
+      closed = true;
+    });
     await h.clock.runUntil(() => closed, 10_000);
     // Not before the grace period (virtual ms), and by a reset.
     expect(h.clock.now() - began).to.be.at.least(500);

@@ -18,14 +18,20 @@ describe('serve: timeouts', () => {
     const [a, b] = MemoryLink.pair({ delayMs: 1 });
     const server = new Stack({ device: b, addresses: ['198.51.100.2/24'] });
     const client = new Stack({ device: a, addresses: ['198.51.100.1/24'] });
-    const services = startServices(server, { http: { headersTimeout: 600, requestTimeout: 1000, connectionsCheckingInterval: 50 } });
+    const services = startServices(server, {
+      http: { headersTimeout: 600, requestTimeout: 1000, connectionsCheckingInterval: 50 },
+    });
     try {
       const socket = client.connect(80, '198.51.100.2');
       let closedAt = 0;
       let reply = '';
-      socket.on('data', (d: Buffer) => { reply += d.toString(); });
+      socket.on('data', (d: Buffer) => {
+        reply += d.toString();
+      });
       socket.on('error', () => {});
-      socket.on('close', () => { closedAt = performance.now(); });
+      socket.on('close', () => {
+        closedAt = performance.now();
+      });
       await new Promise<void>((resolve) => socket.once('connect', resolve));
       const start = performance.now();
       const header = 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100);
@@ -39,7 +45,9 @@ describe('serve: timeouts', () => {
       expect(closedAt, 'slowloris connection still open after 5 s').to.be.greaterThan(0);
       // headersTimeout 600 ms, checked every 50 ms: closed soon after (about 1 s here; a loaded
       // CI machine runs late, so the bound is loose, but far below the 5 s this runs for).
-      expect(closedAt - start).to.be.at.least(550).and.below(3000);
+      expect(closedAt - start)
+        .to.be.at.least(550)
+        .and.below(3000);
       // Node writes a 408 and destroys the socket at once; destroy() is close(2), so the 408 still
       // reaches the client, then FIN.
       expect(reply).to.match(/^HTTP\/1\.1 408 Request Timeout\r\n/);
@@ -52,7 +60,7 @@ describe('serve: timeouts', () => {
     }
   });
 
-  it('ends an idle keep-alive HTTP connection after keepAliveTimeout (5 s, Node\'s default)', async () => {
+  it("ends an idle keep-alive HTTP connection after keepAliveTimeout (5 s, Node's default)", async () => {
     const p = stackPair({ delayMs: 1 });
     startServices(p.server);
     // A keep-alive agent whose sockets are the client stack's (an agent ignores a request's
@@ -62,7 +70,9 @@ describe('serve: timeouts', () => {
     let status = 0;
     (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
       const s = p.client.connect(80, SERVER_V4);
-      s.on('close', () => { closed = true; });
+      s.on('close', () => {
+        closed = true;
+      });
       return s;
     };
     const req = http.request({ host: SERVER_V4, path: '/bytes/10', agent }, (res) => {
@@ -75,7 +85,9 @@ describe('serve: timeouts', () => {
     expect(status).to.equal(200);
     await p.clock.runUntil(() => closed, 60_000);
     // Node 20 arms the socket timeout at keepAliveTimeout plus a 1 s allowance for the client.
-    expect(p.clock.now() - answeredAt).to.be.at.least(5000).and.at.most(6100);
+    expect(p.clock.now() - answeredAt)
+      .to.be.at.least(5000)
+      .and.at.most(6100);
     agent.destroy();
   });
 
@@ -90,7 +102,9 @@ describe('serve: timeouts', () => {
     const start = p.clock.now();
     await p.clock.runUntil(() => p.server.connectionCount === 0, 3_600_000);
     // First probe after 60 s idle, then 9 probes 75 s apart (Linux's interval and count).
-    expect(p.clock.now() - start).to.be.at.least(60_000 + 9 * 75_000).and.below(60_000 + 10 * 75_000);
+    expect(p.clock.now() - start)
+      .to.be.at.least(60_000 + 9 * 75_000)
+      .and.below(60_000 + 10 * 75_000);
     expect(services.counters.socketErrors).to.equal(1);
     expect(socket.destroyed).to.equal(false);
   });

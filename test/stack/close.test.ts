@@ -34,9 +34,18 @@ function tap(end: MemoryLinkEnd): WireLog {
 }
 
 /** A client socket connected to a server on p.server port 7; the server's socket comes back too. */
-async function connected(p: StackPair, onServer: (s: TcpSocket) => void = () => {}, allowHalfOpen = false): Promise<{ client: TcpSocket; server: TcpSocket }> {
+async function connected(
+  p: StackPair,
+  onServer: (s: TcpSocket) => void = () => {},
+  allowHalfOpen = false,
+): Promise<{ client: TcpSocket; server: TcpSocket }> {
   let server: TcpSocket | undefined;
-  p.server.createServer({ allowHalfOpen }, (s) => { server = s; onServer(s); }).listen(7);
+  p.server
+    .createServer({ allowHalfOpen }, (s) => {
+      server = s;
+      onServer(s);
+    })
+    .listen(7);
   const client = p.client.connect(7, SERVER_V4);
   await p.clock.runUntil(() => server !== undefined && !client.connecting, 10_000);
   return { client, server: server! };
@@ -44,8 +53,12 @@ async function connected(p: StackPair, onServer: (s: TcpSocket) => void = () => 
 
 /** The server side's received text and whether its 'end' came. */
 function received(s: TcpSocket, into: { text: string; ended: boolean }): void {
-  s.on('data', (d: Buffer) => { into.text += d.toString(); });
-  s.on('end', () => { into.ended = true; });
+  s.on('data', (d: Buffer) => {
+    into.text += d.toString();
+  });
+  s.on('end', () => {
+    into.ended = true;
+  });
 }
 
 function pattern(n: number): Buffer {
@@ -62,11 +75,15 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     let ended = false;
     const { client } = await connected(p, (s) => {
       s.on('data', (d: Buffer) => got.push(d));
-      s.on('end', () => { ended = true; });
+      s.on('end', () => {
+        ended = true;
+      });
     });
     const data = pattern(1 << 20);
     let closed = false;
-    client.on('close', () => { closed = true; });
+    client.on('close', () => {
+      closed = true;
+    });
     client.write(data);
     // More than the 256 KiB send buffer is still in the stream when destroy() comes.
     expect(client.writableLength).to.be.greaterThan(0);
@@ -102,7 +119,9 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     const wire = tap(p.links[0]);
     let serverError: SystemError | undefined;
     const { client, server } = await connected(p);
-    server.on('error', (e: SystemError) => { serverError = e; });
+    server.on('error', (e: SystemError) => {
+      serverError = e;
+    });
     client.pause();
     // As net.Socket, the stream reads ahead up to its highWaterMark even while paused; what is
     // beyond it stays in TCP's receive buffer, unread by the application, as in the kernel.
@@ -123,7 +142,9 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     const wire = tap(p.links[0]);
     let serverError: SystemError | undefined;
     const { client, server } = await connected(p);
-    server.on('error', (e: SystemError) => { serverError = e; });
+    server.on('error', (e: SystemError) => {
+      serverError = e;
+    });
     client.resetAndDestroy();
     await p.clock.runUntil(() => serverError !== undefined, 1000);
     expect(serverError!.code).to.equal('ECONNRESET');
@@ -137,9 +158,13 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     let serverError: SystemError | undefined;
     // allowHalfOpen: the server keeps its side open after the client's FIN, then writes.
     const { client, server } = await connected(p, () => {}, true);
-    server.on('error', (e: SystemError) => { serverError = e; });
+    server.on('error', (e: SystemError) => {
+      serverError = e;
+    });
     let serverEnded = false;
-    server.on('end', () => { serverEnded = true; });
+    server.on('end', () => {
+      serverEnded = true;
+    });
     server.resume();
     client.destroy();
     await p.clock.runUntil(() => serverEnded, 1000);
@@ -179,7 +204,13 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     const p = stackPair({ delayMs: 5 }, { maxOrphans: 2 });
     const wire = tap(p.links[0]);
     const servers: TcpSocket[] = [];
-    p.server.createServer({ allowHalfOpen: true }, (s) => { servers.push(s); s.resume(); s.on('error', () => {}); }).listen(7);
+    p.server
+      .createServer({ allowHalfOpen: true }, (s) => {
+        servers.push(s);
+        s.resume();
+        s.on('error', () => {});
+      })
+      .listen(7);
     const clients = [0, 1, 2].map(() => p.client.connect(7, SERVER_V4));
     await p.clock.runUntil(() => servers.length === 3 && clients.every((c) => !c.connecting), 10_000);
     for (const c of clients) c.destroy();
@@ -208,8 +239,12 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     server.resume();
     let error: Error | undefined;
     let closed = false;
-    client.on('error', (e: Error) => { error = e; });
-    client.on('close', () => { closed = true; });
+    client.on('error', (e: Error) => {
+      error = e;
+    });
+    client.on('close', () => {
+      closed = true;
+    });
     client.end();
     await p.clock.runUntil(() => client.writableFinished, 1000);
     p.client.close();
@@ -219,7 +254,9 @@ describe('Stack: destroy() closes like the kernel (orphans)', () => {
     const q = stackPair({ delayMs: 5 });
     const other = await connected(q);
     let otherError: SystemError | undefined;
-    other.client.on('error', (e: SystemError) => { otherError = e; });
+    other.client.on('error', (e: SystemError) => {
+      otherError = e;
+    });
     q.client.close();
     await q.clock.runUntil(() => otherError !== undefined, 1000);
     expect(otherError!.code).to.equal('ECONNRESET');

@@ -26,11 +26,13 @@ describe('Stack: ECN bits in the IP header', () => {
       expect(decoded(data!).checksumStatus).to.equal('good');
       // The peer's data arrives CE-marked: our ACK carries ECE at once.
       const ip = version === 4 ? { src: PEER[4], dst: US[4], tos: 3 } : { src: PEER[6], dst: US[6], trafficClass: 3 };
-      await r.inject(tcpPacket({
-        ip,
-        tcp: { srcPort: 80, dstPort: e.localPort, seq: 9001, ack: (e.iss + 501) >>> 0, flags: ACK, window: 65535 },
-        payload: new Uint8Array(100),
-      }));
+      await r.inject(
+        tcpPacket({
+          ip,
+          tcp: { srcPort: 80, dstPort: e.localPort, seq: 9001, ack: (e.iss + 501) >>> 0, flags: ACK, window: 65535 },
+          payload: new Uint8Array(100),
+        }),
+      );
       const [ack] = await r.take();
       const d = decoded(ack!);
       expect([d.tcp.flags, d.tcp.ack]).to.deep.equal([ACK | ECE, 9101]);
@@ -38,18 +40,20 @@ describe('Stack: ECN bits in the IP header', () => {
     });
   }
 
-  it('by default (\'passive\') our SYN does not ask, so data is Not-ECT and a CE mark is not echoed', async () => {
+  it("by default ('passive') our SYN does not ask, so data is Not-ECT and a CE mark is not echoed", async () => {
     const r = rig();
     const e = await established(r, 4, ECE);
     expect(decoded(e.syn).tcp.flags & (ECE | CWR)).to.equal(0);
     e.socket.write(new Uint8Array(500));
     const [data] = await r.take();
     expect(ecnBits(data!)).to.equal(0);
-    await r.inject(tcpPacket({
-      ip: { src: PEER[4], dst: US[4], tos: 3 },
-      tcp: { srcPort: 80, dstPort: e.localPort, seq: 9001, ack: (e.iss + 501) >>> 0, flags: ACK, window: 65535 },
-      payload: new Uint8Array(100),
-    }));
+    await r.inject(
+      tcpPacket({
+        ip: { src: PEER[4], dst: US[4], tos: 3 },
+        tcp: { srcPort: 80, dstPort: e.localPort, seq: 9001, ack: (e.iss + 501) >>> 0, flags: ACK, window: 65535 },
+        payload: new Uint8Array(100),
+      }),
+    );
     await r.run(100); // the delayed ACK
     const acks = await r.take();
     expect(acks.map((p) => decoded(p).tcp.flags)).to.deep.equal([ACK]);

@@ -31,7 +31,10 @@ export function wireHarness(options: Partial<StackOptions> = {}): WireHarness {
   const sent: Uint8Array[] = [];
   wire.onReceive((packets) => sent.push(...packets));
   return {
-    clock, stack, wire, sent,
+    clock,
+    stack,
+    wire,
+    sent,
     inject(...packets) {
       for (const p of packets) wire.send(p);
       clock.advance(0);

@@ -4,22 +4,39 @@ import type { Duplex } from 'node:stream';
 import type { TcpSocket } from '../../src/stack/socket.js';
 import { SERVER_V4, SERVER_V6, stackPair, type StackPair } from './harness.js';
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
-function request(agent: http.Agent, options: http.RequestOptions, body?: string): { done: () => Reply | Error | undefined } {
+function request(
+  agent: http.Agent,
+  options: http.RequestOptions,
+  body?: string,
+): { done: () => Reply | Error | undefined } {
   let result: Reply | Error | undefined;
   const req = http.request({ agent, ...options }, (res) => {
     const chunks: Buffer[] = [];
     res.on('data', (d: Buffer) => chunks.push(d));
-    res.on('end', () => { result = { status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }; });
+    res.on('end', () => {
+      result = { status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() };
+    });
   });
-  req.on('error', (e) => { result = e; });
+  req.on('error', (e) => {
+    result = e;
+  });
   req.end(body);
   return { done: () => result };
 }
 
 /** An http.Agent whose connections are sockets of the client stack. */
-function stackAgent(p: StackPair, host: string, port: number, keepAlive: boolean): { agent: http.Agent; sockets: TcpSocket[] } {
+function stackAgent(
+  p: StackPair,
+  host: string,
+  port: number,
+  keepAlive: boolean,
+): { agent: http.Agent; sockets: TcpSocket[] } {
   const sockets: TcpSocket[] = [];
   const agent = new http.Agent({ keepAlive });
   (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
@@ -53,7 +70,11 @@ describe('Stack: node:http on our sockets', () => {
       const get = request(agent, { host, path: '/index.html' });
       await p.clock.runUntil(() => get.done() !== undefined, 10_000);
       const big = 'x'.repeat(100_000);
-      const post = request(agent, { host, method: 'POST', path: '/upload', headers: { 'content-length': String(big.length) } }, big);
+      const post = request(
+        agent,
+        { host, method: 'POST', path: '/upload', headers: { 'content-length': String(big.length) } },
+        big,
+      );
       await p.clock.runUntil(() => post.done() !== undefined, 10_000);
 
       expect(get.done()).to.deep.include({ status: 200, body: 'hello /index.html' });
@@ -79,7 +100,9 @@ describe('Stack: node:http on our sockets', () => {
     await p.clock.runUntil(() => r.done() !== undefined, 10_000);
     expect(r.done()).to.deep.include({ status: 200, body: 'bye' });
     let closed = false;
-    sockets[0]!.on('close', () => { closed = true; });
+    sockets[0]!.on('close', () => {
+      closed = true;
+    });
     await p.clock.runUntil(() => closed || sockets[0]!.destroyed, 10_000);
     await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 300_000);
     expect(p.client.stats.resetsSent + p.server.stats.resetsSent).to.equal(0);

@@ -14,7 +14,10 @@ const SECRET = Uint8Array.from({ length: 16 }, (_, i) => 3 * i + 1);
 async function synTo(h: ReturnType<typeof wireHarness>, port: number, host: string) {
   h.stack.connect(port, host).on('error', () => {});
   await h.clock.runUntil(() => h.sent.length > 0, 10);
-  const out = h.take().map(decoded).filter((d) => d.tcp.flags === TcpFlags.SYN && d.tcp.dstPort === port && d.ip.dst === host);
+  const out = h
+    .take()
+    .map(decoded)
+    .filter((d) => d.tcp.flags === TcpFlags.SYN && d.tcp.dstPort === port && d.ip.dst === host);
   expect(out).to.have.length(1);
   return out[0]!.tcp;
 }
@@ -36,7 +39,9 @@ describe('Stack: unpredictable identifiers', () => {
     for (let i = 0; i < 20; i++) ports.push((await synTo(h, 80, CLIENT_V4)).srcPort);
     expect([...ports].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => 50000 + i));
     let error: SystemError | undefined;
-    h.stack.connect(80, CLIENT_V4).on('error', (e: SystemError) => { error = e; });
+    h.stack.connect(80, CLIENT_V4).on('error', (e: SystemError) => {
+      error = e;
+    });
     await h.clock.runUntil(() => error !== undefined, 10);
     expect(error!.code).to.equal('EADDRNOTAVAIL');
   });
@@ -79,7 +84,13 @@ describe('Stack: unpredictable identifiers', () => {
     const p = stackPair({ delayMs: 2, loss: 0.02, reorder: 0.05, seed: 5 }, options);
     const size = 300_000;
     let got = 0;
-    p.server.createServer((s) => s.on('data', (d: Buffer) => { got += d.length; })).listen(7);
+    p.server
+      .createServer((s) =>
+        s.on('data', (d: Buffer) => {
+          got += d.length;
+        }),
+      )
+      .listen(7);
     const sock = p.client.connect(7, SERVER_V4);
     sock.end(Buffer.alloc(size, 7));
     await p.clock.runUntil(() => got === size, 120_000);

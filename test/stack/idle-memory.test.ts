@@ -9,14 +9,23 @@ describe('Stack: memory of idle connections', function () {
 
   it('100,000 established idle connections: bytes per endpoint stay small (measured in a child with --expose-gc)', async () => {
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--expose-gc', '--import', 'tsx', script, '100000'], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${error.message}\n${stderr}`));
-        else resolve(stdout);
-      });
+      execFile(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', script, '100000'],
+        { maxBuffer: 1 << 20 },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`${error.message}\n${stderr}`));
+          else resolve(stdout);
+        },
+      );
     });
     const result = JSON.parse(out.trim().split('\n').pop()!) as {
-      connections: number; tableEntries: number; established: number; acceptedSockets: number;
-      bytesPerConnection: number; bytesPerEndpoint: number;
+      connections: number;
+      tableEntries: number;
+      established: number;
+      acceptedSockets: number;
+      bytesPerConnection: number;
+      bytesPerEndpoint: number;
     };
     expect(result.connections).to.equal(100_000);
     expect(result.established).to.equal(100_000);
@@ -24,7 +33,9 @@ describe('Stack: memory of idle connections', function () {
     expect(result.tableEntries).to.equal(200_000);
     // One endpoint = Connection + TcpSocket + table entry: what a server pays per idle client.
     // The issue's target is 4 KB; measured here about 2.4 KB on Node 20.
-    console.log(`      idle: ${result.bytesPerEndpoint} bytes per endpoint, ${result.bytesPerConnection} per connection (both ends)`);
+    console.log(
+      `      idle: ${result.bytesPerEndpoint} bytes per endpoint, ${result.bytesPerConnection} per connection (both ends)`,
+    );
     expect(result.bytesPerEndpoint).to.be.at.most(4 * 1024);
   });
 });

@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   const connected: TcpSocket[] = [];
   // Two listening ports, so the 4-tuples fit in the ephemeral range.
   for (const port of [7, 8]) {
-    server.createServer((s) => { accepted.push(s); }).listen({ port, backlog: 65535 });
+    server
+      .createServer((s) => {
+        accepted.push(s);
+      })
+      .listen({ port, backlog: 65535 });
   }
   // Warm up every code path (and the codec's memory) before the baseline.
   const warm = Array.from({ length: 200 }, (_, i) => client.connect(7 + (i % 2), '192.0.2.2'));
@@ -57,15 +61,17 @@ async function main(): Promise<void> {
   const delta = after - before;
   const states = new Map<string, number>();
   for (const s of connected) states.set(s.tcpState, (states.get(s.tcpState) ?? 0) + 1);
-  console.log(JSON.stringify({
-    connections: n,
-    tableEntries: client.connectionCount + server.connectionCount,
-    bytesPerConnection: Math.round(delta / n),
-    bytesPerEndpoint: Math.round(delta / (2 * n)),
-    deltaBytes: delta,
-    established: states.get('ESTABLISHED') ?? 0,
-    acceptedSockets: accepted.length,
-  }));
+  console.log(
+    JSON.stringify({
+      connections: n,
+      tableEntries: client.connectionCount + server.connectionCount,
+      bytesPerConnection: Math.round(delta / n),
+      bytesPerEndpoint: Math.round(delta / (2 * n)),
+      deltaBytes: delta,
+      established: states.get('ESTABLISHED') ?? 0,
+      acceptedSockets: accepted.length,
+    }),
+  );
 }
 
 main().catch((e: unknown) => {

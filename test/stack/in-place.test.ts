@@ -86,8 +86,37 @@ describe('Stack: in-place receive from pinned WASM memory', () => {
     const region = c.allocateRegion(64 * 1024);
     try {
       const packets = [
-        encodeSegment({ srcPort: 1, dstPort: 2, seq: 10, ack: 20, flags: TcpFlags.ACK, window: 100, urgentPointer: 0, payload: new Uint8Array([1, 2, 3]) }, CLIENT_V4, SERVER_V4),
-        encodeSegment({ srcPort: 3, dstPort: 4, seq: 5, ack: 0, flags: TcpFlags.SYN, window: 9, urgentPointer: 0, payload: new Uint8Array(0), mss: 1000, tsVal: 7, tsEcr: 0 }, CLIENT_V6, SERVER_V6),
+        encodeSegment(
+          {
+            srcPort: 1,
+            dstPort: 2,
+            seq: 10,
+            ack: 20,
+            flags: TcpFlags.ACK,
+            window: 100,
+            urgentPointer: 0,
+            payload: new Uint8Array([1, 2, 3]),
+          },
+          CLIENT_V4,
+          SERVER_V4,
+        ),
+        encodeSegment(
+          {
+            srcPort: 3,
+            dstPort: 4,
+            seq: 5,
+            ack: 0,
+            flags: TcpFlags.SYN,
+            window: 9,
+            urgentPointer: 0,
+            payload: new Uint8Array(0),
+            mss: 1000,
+            tsVal: 7,
+            tsEcr: 0,
+          },
+          CLIENT_V6,
+          SERVER_V6,
+        ),
       ];
       const views = packets.map((p, i) => {
         const at = region.offset + i * 1024;
@@ -99,7 +128,12 @@ describe('Stack: in-place receive from pinned WASM memory', () => {
       c.bytes().fill(0x5a, copyArea, copyArea + 4096);
       const batch = new ReceivedBatch();
       batch.decode(views, 0, views.length);
-      expect(c.bytes().subarray(copyArea, copyArea + 4096).every((b) => b === 0x5a)).to.equal(true);
+      expect(
+        c
+          .bytes()
+          .subarray(copyArea, copyArea + 4096)
+          .every((b) => b === 0x5a),
+      ).to.equal(true);
       // The codec reported offsets inside the pinned packets themselves.
       expect(batch.count).to.equal(2);
       const table = decodeBatch(packets, LinkType.RAW);
@@ -124,21 +158,44 @@ describe('Stack: in-place receive from pinned WASM memory', () => {
     const stack = new Stack({ device, addresses: [`${SERVER_V4}/24`, `${SERVER_V6}/64`], clock });
     const accepted: TcpSocket[] = [];
     const received = new Map<string, string>();
-    stack.createServer((s) => {
-      accepted.push(s);
-      let text = '';
-      s.on('data', (d: Buffer) => { text += d.toString('latin1'); });
-      s.on('end', () => received.set(`${s.remoteAddress}|${s.remotePort}`, text));
-      s.end();
-    }).listen(80);
+    stack
+      .createServer((s) => {
+        accepted.push(s);
+        let text = '';
+        s.on('data', (d: Buffer) => {
+          text += d.toString('latin1');
+        });
+        s.on('end', () => received.set(`${s.remoteAddress}|${s.remotePort}`, text));
+        s.end();
+      })
+      .listen(80);
 
     const data = Uint8Array.from({ length: 2000 }, (_, i) => (i * 13) & 0xff);
     const syn = (src: string, dst: string, srcPort: number, dstPort: number) =>
-      encodeSegment({ srcPort, dstPort, seq: 1000, ack: 0, flags: TcpFlags.SYN, window: 65535, urgentPointer: 0, payload: new Uint8Array(0), mss: 1460 }, src, dst);
+      encodeSegment(
+        {
+          srcPort,
+          dstPort,
+          seq: 1000,
+          ack: 0,
+          flags: TcpFlags.SYN,
+          window: 65535,
+          urgentPointer: 0,
+          payload: new Uint8Array(0),
+          mss: 1460,
+        },
+        src,
+        dst,
+      );
     // Each reply sent while the batch is handled grows memory: the echo reply and the RSTs while
     // later rows wait, then the two SYN-ACKs from the flush at the batch's end.
     device.deliver([
-      buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), { type: ICMP_ECHO_REQUEST, identifier: 9, sequence: 1, data }),
+      buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), {
+        type: ICMP_ECHO_REQUEST,
+        identifier: 9,
+        sequence: 1,
+        data,
+      }),
       syn(CLIENT_V4, SERVER_V4, 40000, 81),
       syn(CLIENT_V4, SERVER_V4, 40001, 80),
       syn(CLIENT_V6, SERVER_V6, 40002, 81),
@@ -152,7 +209,9 @@ describe('Stack: in-place receive from pinned WASM memory', () => {
     const replies = device.sent.filter((p) => !isIcmp(p)).map((p) => decodeIp(p));
     expect(replies).to.have.length(4);
     expect([...echo.subarray(28)]).to.deep.equal([...data]);
-    const tcp = replies.map((d) => `${d.ip.src}:${d.tcp.srcPort}>${d.ip.dst}:${d.tcp.dstPort} ${d.tcp.flags & 0x3f} ack=${d.tcp.ack}`);
+    const tcp = replies.map(
+      (d) => `${d.ip.src}:${d.tcp.srcPort}>${d.ip.dst}:${d.tcp.dstPort} ${d.tcp.flags & 0x3f} ack=${d.tcp.ack}`,
+    );
     expect(tcp.sort()).to.deep.equal([
       `${SERVER_V4}:80>${CLIENT_V4}:40001 18 ack=1001`,
       `${SERVER_V4}:81>${CLIENT_V4}:40000 20 ack=1001`,
@@ -163,19 +222,35 @@ describe('Stack: in-place receive from pinned WASM memory', () => {
     // Complete both handshakes with data and FIN; the region is overwritten after every batch,
     // so what the connections hold (remote addresses, data) must be their own copies.
     const synAcks = replies.filter((d) => (d.tcp.flags & 0x12) === 0x12);
-    const finishing = synAcks.map((d) => encodeSegment({
-      srcPort: d.tcp.dstPort, dstPort: 80, seq: 1001, ack: (d.tcp.seq + 1) >>> 0, flags: TcpFlags.ACK | TcpFlags.PSH | TcpFlags.FIN,
-      window: 65535, urgentPointer: 0, payload: new TextEncoder().encode(`hello from ${d.tcp.dstPort}`),
-    }, d.ip.dst, d.ip.src));
+    const finishing = synAcks.map((d) =>
+      encodeSegment(
+        {
+          srcPort: d.tcp.dstPort,
+          dstPort: 80,
+          seq: 1001,
+          ack: (d.tcp.seq + 1) >>> 0,
+          flags: TcpFlags.ACK | TcpFlags.PSH | TcpFlags.FIN,
+          window: 65535,
+          urgentPointer: 0,
+          payload: new TextEncoder().encode(`hello from ${d.tcp.dstPort}`),
+        },
+        d.ip.dst,
+        d.ip.src,
+      ),
+    );
     device.deliver(finishing);
     clock.advance(0);
     await new Promise((r) => setImmediate(r));
     clock.advance(0);
-    expect(accepted.map((s) => `${s.remoteAddress}|${s.remotePort}`).sort()).to.deep.equal([`${CLIENT_V6}|40003`, `${CLIENT_V4}|40001`].sort());
-    expect([...received.entries()].sort()).to.deep.equal([
-      [`${CLIENT_V4}|40001`, 'hello from 40001'],
-      [`${CLIENT_V6}|40003`, 'hello from 40003'],
-    ].sort());
+    expect(accepted.map((s) => `${s.remoteAddress}|${s.remotePort}`).sort()).to.deep.equal(
+      [`${CLIENT_V6}|40003`, `${CLIENT_V4}|40001`].sort(),
+    );
+    expect([...received.entries()].sort()).to.deep.equal(
+      [
+        [`${CLIENT_V4}|40001`, 'hello from 40001'],
+        [`${CLIENT_V6}|40003`, 'hello from 40003'],
+      ].sort(),
+    );
     stack.close();
   });
 
@@ -185,7 +260,12 @@ describe('Stack: in-place receive from pinned WASM memory', () => {
     const device = new RegionDevice();
     const stack = new Stack({ device, addresses: [`${SERVER_V4}/24`], clock });
     const data = Uint8Array.from({ length: 4096 }, (_, i) => (i * 31 + 7) & 0xff);
-    const request = buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), { type: ICMP_ECHO_REQUEST, identifier: 3, sequence: 4, data });
+    const request = buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), {
+      type: ICMP_ECHO_REQUEST,
+      identifier: 3,
+      sequence: 4,
+      data,
+    });
     // Leave about 1 KiB between the copy area and the end of memory: copying the 4 KiB message
     // in to sum it must grow memory.
     const spare = c.memoryBuffer().byteLength - c.reserveInput(0);

@@ -12,21 +12,24 @@ import { receiveAll, sendAll, sha256Of, type Received } from './transfer-helpers
 class Recorder implements Device {
   readonly sizes: number[] = [];
   readonly synMss: number[] = [];
-  constructor(private readonly inner: Device) {}
+  readonly #inner: Device;
+  constructor(inner: Device) {
+    this.#inner = inner;
+  }
   get mtu(): number {
-    return this.inner.mtu;
+    return this.#inner.mtu;
   }
   send(packet: Uint8Array): void {
     this.sizes.push(packet.length);
     const d = decodeIp(packet);
     if (d.tcp.flags & 0x02) this.synMss.push(d.tcp.options.mss ?? -1);
-    this.inner.send(packet);
+    this.#inner.send(packet);
   }
   onReceive(handler: PacketBatchHandler | null): void {
-    this.inner.onReceive(handler);
+    this.#inner.onReceive(handler);
   }
   close(): void {
-    this.inner.close();
+    this.#inner.close();
   }
 }
 
@@ -57,11 +60,13 @@ describe('Stack: MSS follows the device MTU', function () {
         s.on('close', () => closed++);
         s.on('error', (e) => errors.push(e));
       };
-      p.server.createServer({ allowHalfOpen: true }, (s) => {
-        watch(s);
-        serverGot = receiveAll(s);
-        sendAll(s, 22, SIZE);
-      }).listen(5001);
+      p.server
+        .createServer({ allowHalfOpen: true }, (s) => {
+          watch(s);
+          serverGot = receiveAll(s);
+          sendAll(s, 22, SIZE);
+        })
+        .listen(5001);
       const client = p.client.connect({ port: 5001, host: family === 4 ? SERVER_V4 : SERVER_V6, allowHalfOpen: true });
       watch(client);
       const clientGot = receiveAll(client);
@@ -91,7 +96,9 @@ describe('Stack: MSS follows the device MTU', function () {
     p.server.createServer((s) => s.end()).listen(80);
     const client = p.client.connect({ port: 80, host: SERVER_V4 });
     let closed = false;
-    client.on('close', () => { closed = true; });
+    client.on('close', () => {
+      closed = true;
+    });
     client.resume();
     await p.clock.runUntil(() => closed, 10_000);
     expect(p.clientDevice.synMss).to.deep.equal([1460]);

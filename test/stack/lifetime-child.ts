@@ -16,11 +16,13 @@ const [a, b] = MemoryLink.pair({ delayMs: 1 });
 const client = new Stack({ device: a, addresses: ['198.51.100.1/24'] });
 const server = new Stack({ device: b, addresses: ['198.51.100.2/24'] });
 const accepted: TcpSocket[] = [];
-const listener = server.createServer((s) => {
-  accepted.push(s);
-  s.resume();
-  if (mode === 'socket-unref') s.unref();
-}).listen(7);
+const listener = server
+  .createServer((s) => {
+    accepted.push(s);
+    s.resume();
+    if (mode === 'socket-unref') s.unref();
+  })
+  .listen(7);
 
 /** An unref'd timer: it runs if something else keeps the process alive that long. */
 const later = (ms: number, fn: () => void) => setTimeout(fn, ms).unref();

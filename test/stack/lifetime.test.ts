@@ -12,11 +12,17 @@ const CHILD = fileURLToPath(new URL('./lifetime-child.ts', import.meta.url));
 /** Runs the child; resolves with its own "exit <ms>" figure, or 'killed' after `limitMs`. */
 function run(mode: string, limitMs = 20_000, extra: string[] = []): Promise<number | 'killed'> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -63,10 +63,12 @@ describe('Stack: memory budget for TCP buffers', () => {
     this.timeout(60_000);
     const limit = 4 * 1024 * KiB;
     const p = stackPair({ delayMs: 1 }, { memory: { limit, pressure: 3 * 1024 * KiB } });
-    p.server.createServer((socket) => {
-      socket.on('error', () => {});
-      stream(socket, 1024 * KiB);
-    }).listen(80);
+    p.server
+      .createServer((socket) => {
+        socket.on('error', () => {});
+        stream(socket, 1024 * KiB);
+      })
+      .listen(80);
     const idle: TcpSocket[] = [];
     let peak = 0;
     for (let i = 0; i < 200; i++) {
@@ -90,8 +92,13 @@ describe('Stack: memory budget for TCP buffers', () => {
     const hash = createHash('sha256');
     let received = 0;
     let ended = false;
-    reader.on('data', (d: Buffer) => { hash.update(d); received += d.length; });
-    reader.on('end', () => { ended = true; });
+    reader.on('data', (d: Buffer) => {
+      hash.update(d);
+      received += d.length;
+    });
+    reader.on('end', () => {
+      ended = true;
+    });
     await p.clock.runUntil(() => ended, 600_000);
     const expected = createHash('sha256');
     const all = Buffer.alloc(1024 * KiB);
@@ -106,10 +113,12 @@ describe('Stack: memory budget for TCP buffers', () => {
   it('under pressure receive buffers stop growing: uploads to a server that does not read stay under the budget', async () => {
     const p = stackPair({ delayMs: 1 }, { memory: { limit: 512 * KiB, pressure: 256 * KiB } });
     const held: TcpSocket[] = [];
-    p.server.createServer((socket) => {
-      socket.pause(); // never reads what it is sent
-      held.push(socket);
-    }).listen(9);
+    p.server
+      .createServer((socket) => {
+        socket.pause(); // never reads what it is sent
+        held.push(socket);
+      })
+      .listen(9);
     for (let i = 0; i < 20; i++) {
       const s = p.client.connect(9, SERVER_V4);
       s.on('error', () => {});
@@ -137,14 +146,20 @@ describe('Stack: memory budget for TCP buffers', () => {
     // 160 KiB of send buffers, over the 64 KiB limit.
     const p = stackPair({ delayMs: 1 }, { memory: { limit: 64 * KiB, pressure: 16 * KiB } });
     const serverErrors: string[] = [];
-    p.server.createServer((socket) => {
-      socket.on('error', (e: NodeJS.ErrnoException) => { serverErrors.push(e.code!); });
-      stream(socket, 256 * KiB);
-    }).listen(80);
+    p.server
+      .createServer((socket) => {
+        socket.on('error', (e: NodeJS.ErrnoException) => {
+          serverErrors.push(e.code!);
+        });
+        stream(socket, 256 * KiB);
+      })
+      .listen(80);
     let resets = 0;
     for (let i = 0; i < 40; i++) {
       const s = p.client.connect(80, SERVER_V4);
-      s.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'ECONNRESET') resets++; });
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNRESET') resets++;
+      });
       s.pause();
     }
     for (let t = 0; t < 50; t++) {
@@ -164,7 +179,12 @@ describe('Stack: memory budget for TCP buffers', () => {
     const h = wireHarness({ maxConnections: 3 });
     h.stack.createServer(() => {}).listen(80);
     for (let port = 40000; port < 40004; port++) {
-      h.inject(tcpPacket({ ip: { src: CLIENT_V4, dst: SERVER_V4 }, tcp: { srcPort: port, dstPort: 80, seq: 1, flags: TcpFlags.SYN } }));
+      h.inject(
+        tcpPacket({
+          ip: { src: CLIENT_V4, dst: SERVER_V4 },
+          tcp: { srcPort: port, dstPort: 80, seq: 1, flags: TcpFlags.SYN },
+        }),
+      );
     }
     expect(h.take()).to.have.length(3); // three SYN-ACKs, the fourth SYN dropped
     expect(h.stack.connectionCount).to.equal(3);

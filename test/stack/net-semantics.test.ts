@@ -19,7 +19,9 @@ function loopbackStack(): { clock: VirtualClock; stack: Stack; linkPackets: () =
   const clock = new VirtualClock();
   const [device, other] = MemoryLink.pair({ clock });
   let linkPackets = 0;
-  other.onReceive((packets) => { linkPackets += packets.length; });
+  other.onReceive((packets) => {
+    linkPackets += packets.length;
+  });
   const stack = new Stack({ device, addresses: ['127.0.0.1/8', '::1/128'], clock });
   return { clock, stack, linkPackets: () => linkPackets };
 }
@@ -45,7 +47,11 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     expect(sock.pending).to.equal(true);
     expect(sock.address()).to.deep.equal({});
     let connected = false;
-    expect(sock.connect(80, SERVER_V4, () => { connected = true; })).to.equal(sock);
+    expect(
+      sock.connect(80, SERVER_V4, () => {
+        connected = true;
+      }),
+    ).to.equal(sock);
     expect(sock.connecting).to.equal(true);
     expect(sock.remoteAddress).to.equal(undefined);
     expect(sock.remotePort).to.equal(undefined);
@@ -54,7 +60,9 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     expect(sock.remoteAddress).to.equal(SERVER_V4);
     expect(sock.remotePort).to.equal(80);
     let closed = false;
-    sock.on('close', () => { closed = true; });
+    sock.on('close', () => {
+      closed = true;
+    });
     await p.clock.runUntil(() => closed, 5000);
     expect(sock.pending).to.equal(true);
   });
@@ -62,7 +70,12 @@ describe('Stack: net.Socket and net.Server semantics', () => {
   it("connect() with no host and with 'localhost' reach the stack's 127.0.0.1, with a 'lookup' event", async () => {
     const { clock, stack, linkPackets } = loopbackStack();
     const accepted: string[] = [];
-    const server = stack.createServer((s) => { accepted.push(s.remoteAddress!); s.end(); }).listen(0);
+    const server = stack
+      .createServer((s) => {
+        accepted.push(s.remoteAddress!);
+        s.end();
+      })
+      .listen(0);
     const port = await listening(server);
     const lookups: unknown[][] = [];
     const a = new TcpSocket({ stack }).connect(port);
@@ -70,13 +83,21 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     for (const s of [a, b]) s.on('lookup', (...args: unknown[]) => lookups.push(args));
     await clock.runUntil(() => accepted.length === 2, 1000);
     expect(accepted).to.deep.equal(['127.0.0.1', '127.0.0.1']);
-    expect(lookups).to.deep.equal([[null, '127.0.0.1', 4, 'localhost'], [null, '127.0.0.1', 4, 'localhost']]);
+    expect(lookups).to.deep.equal([
+      [null, '127.0.0.1', 4, 'localhost'],
+      [null, '127.0.0.1', 4, 'localhost'],
+    ]);
     expect(linkPackets()).to.equal(0);
   });
 
   it('reconnects after close, with byte counters per connection', async () => {
     const p = stackPair();
-    p.server.createServer((s) => { s.resume(); s.on('end', () => s.end()); }).listen(80);
+    p.server
+      .createServer((s) => {
+        s.resume();
+        s.on('end', () => s.end());
+      })
+      .listen(80);
     const sock = new TcpSocket({ stack: p.client });
     const written: number[] = [];
     let closes = 0;
@@ -96,8 +117,13 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     const bad = codeOf(() => sock().connect(65536, SERVER_V4));
     expect(bad).to.include({ code: 'ERR_SOCKET_BAD_PORT', name: 'RangeError' });
     expect(bad.message).to.equal('Port should be >= 0 and < 65536. Received type number (65536).');
-    expect(codeOf(() => sock().connect({ port: {} as never, host: SERVER_V4 }))).to.include({ code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' });
-    expect(codeOf(() => sock().connect({ port: 80, host: SERVER_V4, localAddress: 'nope' }))).to.include({ code: 'ERR_INVALID_IP_ADDRESS' });
+    expect(codeOf(() => sock().connect({ port: {} as never, host: SERVER_V4 }))).to.include({
+      code: 'ERR_INVALID_ARG_TYPE',
+      name: 'TypeError',
+    });
+    expect(codeOf(() => sock().connect({ port: 80, host: SERVER_V4, localAddress: 'nope' }))).to.include({
+      code: 'ERR_INVALID_IP_ADDRESS',
+    });
   });
 
   it('connect() then destroy() in the same tick sends nothing', async () => {
@@ -114,7 +140,13 @@ describe('Stack: net.Socket and net.Server semantics', () => {
   it('bytesWritten counts bytes passed to write() (UTF-8 bytes, while connecting too); bufferSize is the queue', async () => {
     const p = stackPair({ delayMs: 5 });
     let got = '';
-    p.server.createServer((s) => { s.setEncoding('utf8').on('data', (d: string) => { got += d; }); }).listen(80);
+    p.server
+      .createServer((s) => {
+        s.setEncoding('utf8').on('data', (d: string) => {
+          got += d;
+        });
+      })
+      .listen(80);
     const sock = new TcpSocket({ stack: p.client, highWaterMark: 0 });
     expect(sock.bufferSize).to.equal(0);
     sock.connect(80, SERVER_V4);
@@ -124,7 +156,9 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     expect(sock.bytesWritten).to.equal(18);
     expect(sock.bufferSize).to.equal(18);
     let finished = false;
-    sock.end(() => { finished = true; });
+    sock.end(() => {
+      finished = true;
+    });
     await p.clock.runUntil(() => finished && got.length === 17, 5000);
     expect(sock.bytesWritten).to.equal(18);
     expect(got).to.equal("L'État, c'est moi");
@@ -147,9 +181,15 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     const sock = p.client.connect(80, SERVER_V4, () => sock.end());
     let writeError: (Error & { code?: string }) | undefined;
     let socketError: Error | undefined;
-    sock.on('error', (e) => { socketError = e; });
+    sock.on('error', (e) => {
+      socketError = e;
+    });
     sock.on('end', () => {
-      expect(sock.write('late', (e) => { writeError = e ?? undefined; })).to.equal(false);
+      expect(
+        sock.write('late', (e) => {
+          writeError = e ?? undefined;
+        }),
+      ).to.equal(false);
     });
     await p.clock.runUntil(() => writeError !== undefined, 5000);
     expect(writeError!.code).to.equal('EPIPE');
@@ -161,7 +201,9 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     const p = stackPair();
     const sock = new TcpSocket({ stack: p.client }).connect(80, SERVER_V4);
     let error: (Error & { code?: string }) | undefined;
-    sock.write('early', (e) => { error = e ?? undefined; });
+    sock.write('early', (e) => {
+      error = e ?? undefined;
+    });
     sock.destroy();
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error!.code).to.equal('ERR_SOCKET_CLOSED_BEFORE_CONNECTION');
@@ -173,7 +215,9 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     p.server.createServer().listen(80);
     const sock = p.client.connect({ port: 80, host: SERVER_V4, localPort: 5000 });
     let error: SystemError | undefined;
-    sock.on('error', (e: SystemError) => { error = e; });
+    sock.on('error', (e: SystemError) => {
+      error = e;
+    });
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'EADDRINUSE', syscall: 'bind', address: CLIENT_V4, port: 5000 });
   });
@@ -189,13 +233,20 @@ describe('Stack: net.Socket and net.Server semantics', () => {
   it('listen() takes node:net forms: listen(cb), listen(null), string ports; and its errors', async () => {
     const { clock, stack } = loopbackStack();
     const ports: number[] = [];
-    stack.createServer().listen(function (this: Server) { ports.push(this.address()!.port); });
+    stack.createServer().listen(function (this: Server) {
+      ports.push(this.address()!.port);
+    });
     stack.createServer().listen(null, () => ports.push(1));
     stack.createServer().listen('0', () => ports.push(2));
     await clock.runUntil(() => ports.length === 3, 100);
     expect(ports[0]).to.be.within(49152, 65535);
-    expect(codeOf(() => stack.createServer().listen(65536))).to.include({ code: 'ERR_SOCKET_BAD_PORT', name: 'RangeError' });
-    expect(codeOf(() => stack.createServer().listen({ host: 'localhost' }))).to.include({ code: 'ERR_INVALID_ARG_VALUE' });
+    expect(codeOf(() => stack.createServer().listen(65536))).to.include({
+      code: 'ERR_SOCKET_BAD_PORT',
+      name: 'RangeError',
+    });
+    expect(codeOf(() => stack.createServer().listen({ host: 'localhost' }))).to.include({
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
     const twice = stack.createServer().listen(0);
     expect(codeOf(() => twice.listen(0))).to.include({ code: 'ERR_SERVER_ALREADY_LISTEN' });
   });
@@ -208,7 +259,9 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     server.close();
     const idle = stack.createServer();
     let error: (Error & { code?: string }) | undefined;
-    idle.close((e) => { error = e; });
+    idle.close((e) => {
+      error = e;
+    });
     await clock.runUntil(() => error !== undefined && events.length > 0, 100);
     await clock.runUntilIdle(100);
     expect(events).to.deep.equal(['close']);
@@ -232,7 +285,10 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     tryConnect(81, SERVER_V6);
     await p.clock.runUntil(() => results.length === 4, 5000);
     expect(results.sort()).to.deep.equal([
-      `80 ${SERVER_V4} ECONNREFUSED`, `80 ${SERVER_V6} ok`, `81 ${SERVER_V4} ok`, `81 ${SERVER_V6} ECONNREFUSED`,
+      `80 ${SERVER_V4} ECONNREFUSED`,
+      `80 ${SERVER_V6} ok`,
+      `81 ${SERVER_V4} ok`,
+      `81 ${SERVER_V6} ECONNREFUSED`,
     ]);
   });
 
@@ -241,19 +297,25 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     const controller = new AbortController();
     const server = stack.createServer().listen({ port: 0, signal: controller.signal });
     let closed = false;
-    server.on('close', () => { closed = true; });
+    server.on('close', () => {
+      closed = true;
+    });
     await listening(server);
     controller.abort();
     await clock.runUntil(() => closed, 100);
     expect(server.listening).to.equal(false);
     const sock = new TcpSocket({ stack, signal: AbortSignal.abort() }).connect(80, '127.0.0.1');
     let error: Error | undefined;
-    sock.on('error', (e) => { error = e; });
+    sock.on('error', (e) => {
+      error = e;
+    });
     await clock.runUntil(() => error !== undefined, 100);
     expect(error!.name).to.equal('AbortError');
     expect(stack.stats.stack.activeOpens).to.equal(0);
     expect(linkPackets()).to.equal(0);
-    expect(codeOf(() => stack.createServer().listen({ port: 0, signal: 'x' as never }))).to.include({ code: 'ERR_INVALID_ARG_TYPE' });
+    expect(codeOf(() => stack.createServer().listen({ port: 0, signal: 'x' as never }))).to.include({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   });
 
   it("maxConnections: connections beyond it are closed with FIN and a 'drop' event", async () => {
@@ -267,12 +329,20 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     await p.clock.runUntil(() => server.connections === 1, 1000);
     const second = p.client.connect(80, SERVER_V4);
     let ended = false;
-    second.on('end', () => { ended = true; });
+    second.on('end', () => {
+      ended = true;
+    });
     await p.clock.runUntil(() => ended, 5000);
-    expect(drops).to.deep.equal([{
-      localAddress: SERVER_V4, localPort: 80, localFamily: 'IPv4',
-      remoteAddress: CLIENT_V4, remotePort: second.localPort, remoteFamily: 'IPv4',
-    }]);
+    expect(drops).to.deep.equal([
+      {
+        localAddress: SERVER_V4,
+        localPort: 80,
+        localFamily: 'IPv4',
+        remoteAddress: CLIENT_V4,
+        remotePort: second.localPort,
+        remoteFamily: 'IPv4',
+      },
+    ]);
     expect(p.server.stats.resetsSent).to.equal(0);
     expect(first.destroyed).to.equal(false);
   });
@@ -299,11 +369,17 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     const p = stackPair();
     let accepted: TcpSocket | undefined;
     let got = '';
-    p.server.createServer({ pauseOnConnect: true }, (s) => {
-      accepted = s;
-      s.on('data', (d: Buffer) => { got += d.toString(); });
-    }).listen(80);
-    p.client.connect(80, SERVER_V4, function (this: TcpSocket) { this.write('held'); });
+    p.server
+      .createServer({ pauseOnConnect: true }, (s) => {
+        accepted = s;
+        s.on('data', (d: Buffer) => {
+          got += d.toString();
+        });
+      })
+      .listen(80);
+    p.client.connect(80, SERVER_V4, function (this: TcpSocket) {
+      this.write('held');
+    });
     await p.clock.runUntil(() => accepted !== undefined && accepted._connection!.readable === 4, 1000);
     await p.clock.runUntilIdle(100).catch(() => {});
     expect(got).to.equal('');
@@ -321,11 +397,19 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     let ended = false;
     const sock = new TcpSocket({
       stack: p.client,
-      onread: { buffer, callback: (n, b) => { expect(b).to.equal(buffer); pieces.push(buffer.toString('utf8', 0, n)); } },
+      onread: {
+        buffer,
+        callback: (n, b) => {
+          expect(b).to.equal(buffer);
+          pieces.push(buffer.toString('utf8', 0, n));
+        },
+      },
     });
     sock.connect(80, SERVER_V4);
     sock.on('data', () => dataEvents++);
-    sock.on('end', () => { ended = true; });
+    sock.on('end', () => {
+      ended = true;
+    });
     await p.clock.runUntil(() => ended, 5000);
     expect(pieces).to.deep.equal(['hell', 'o wo', 'rld']);
     expect(dataEvents).to.equal(0);
@@ -339,10 +423,14 @@ describe('Stack: net.Socket and net.Server semantics', () => {
       const p = stackPair();
       const boom = new Error('kaboom');
       let seen: Error | undefined;
-      p.server.createServer(async (s) => {
-        s.on('error', (e) => { seen = e; });
-        throw boom;
-      }).listen(80);
+      p.server
+        .createServer(async (s) => {
+          s.on('error', (e) => {
+            seen = e;
+          });
+          throw boom;
+        })
+        .listen(80);
       p.client.connect(80, SERVER_V4).on('error', () => {});
       await p.clock.runUntil(() => seen !== undefined, 1000);
       expect(seen).to.equal(boom);
@@ -357,13 +445,18 @@ describe('Stack: net.Socket and net.Server semantics', () => {
     expect(new net.Socket()).to.be.instanceOf(net.Socket);
     expect(net.Socket()).to.be.instanceOf(TcpSocket);
     let accepted: unknown;
-    const server = net.Server((s) => { accepted = s; s.end('hi'); });
+    const server = net.Server((s) => {
+      accepted = s;
+      s.end('hi');
+    });
     expect(server).to.be.instanceOf(net.Server);
     server.listen(0);
     const port = await listening(server);
     let got = '';
     const c = net.connect(port, () => {});
-    c.on('data', (d: Buffer) => { got += d.toString(); });
+    c.on('data', (d: Buffer) => {
+      got += d.toString();
+    });
     await clock.runUntil(() => got === 'hi', 1000);
     expect(accepted).to.be.instanceOf(net.Socket);
     expect(net.isIP('::1')).to.equal(6);

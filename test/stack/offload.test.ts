@@ -68,26 +68,28 @@ class SoftwareGso implements Device {
   /** The largest packet handed over without a segment size. */
   maxPlain = 0;
   readonly maxOffloadSize: number | undefined;
-  constructor(private readonly inner: Device, offload: boolean) {
+  readonly #inner: Device;
+  constructor(inner: Device, offload: boolean) {
+    this.#inner = inner;
     this.maxOffloadSize = offload ? 65535 : undefined;
   }
   get mtu(): number {
-    return this.inner.mtu;
+    return this.#inner.mtu;
   }
   send(packet: Uint8Array, segmentSize?: number): void {
     if (segmentSize === undefined) {
       this.maxPlain = Math.max(this.maxPlain, packet.length);
-      this.inner.send(packet);
+      this.#inner.send(packet);
       return;
     }
     this.offloaded.push([packet.length, segmentSize]);
-    for (const wire of segment(packet, segmentSize)) this.inner.send(wire);
+    for (const wire of segment(packet, segmentSize)) this.#inner.send(wire);
   }
   onReceive(handler: PacketBatchHandler | null): void {
-    this.inner.onReceive(handler);
+    this.#inner.onReceive(handler);
   }
   close(): void {
-    this.inner.close();
+    this.#inner.close();
   }
 }
 

@@ -17,7 +17,13 @@ describe('Stack on real time', function () {
       // A hang (a timer holding the process for TIME-WAIT) fails instead of waiting 60 s.
       setTimeout(() => child.kill(), 40_000).unref();
     });
-    const result = JSON.parse(out.trim()) as { echoed: number; exact: boolean; clientState: number; resets: number; incomplete?: boolean };
+    const result = JSON.parse(out.trim()) as {
+      echoed: number;
+      exact: boolean;
+      clientState: number;
+      resets: number;
+      incomplete?: boolean;
+    };
     expect(result.incomplete, 'the process exited before the transfer ended').to.equal(undefined);
     expect(result.echoed).to.equal(100_000);
     expect(result.exact).to.equal(true);

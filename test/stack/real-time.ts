@@ -10,11 +10,20 @@ const client = new Stack({ device: a, addresses: ['192.0.2.1/24'] });
 const listening = server.createServer((s) => s.pipe(s)).listen(7);
 const sock = client.connect(7, '192.0.2.2');
 let echoed = '';
-sock.on('data', (d: Buffer) => { echoed += d.toString(); });
+sock.on('data', (d: Buffer) => {
+  echoed += d.toString();
+});
 let done = false;
 sock.on('close', () => {
   done = true;
-  console.log(JSON.stringify({ echoed: echoed.length, exact: echoed === 'x'.repeat(100_000), clientState: client.connectionCount, resets: client.stats.resetsSent + server.stats.resetsSent }));
+  console.log(
+    JSON.stringify({
+      echoed: echoed.length,
+      exact: echoed === 'x'.repeat(100_000),
+      clientState: client.connectionCount,
+      resets: client.stats.resetsSent + server.stats.resetsSent,
+    }),
+  );
   listening.close();
 });
 // Exiting before the close means the stack let the process go with work still pending.

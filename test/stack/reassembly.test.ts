@@ -17,12 +17,17 @@ function frag4(whole: Uint8Array, start: number, end: number, more: boolean, id 
   out.set(whole.subarray(0, 20));
   out.set(whole.subarray(20 + start, 20 + end), 20);
   const word = (start >> 3) | (more ? 0x2000 : 0);
-  out[2] = out.length >> 8; out[3] = out.length & 0xff;
-  out[4] = id >> 8; out[5] = id & 0xff;
-  out[6] = word >> 8; out[7] = word & 0xff;
-  out[10] = 0; out[11] = 0;
+  out[2] = out.length >> 8;
+  out[3] = out.length & 0xff;
+  out[4] = id >> 8;
+  out[5] = id & 0xff;
+  out[6] = word >> 8;
+  out[7] = word & 0xff;
+  out[10] = 0;
+  out[11] = 0;
   const sum = internetChecksum(out.subarray(0, 20));
-  out[10] = sum >> 8; out[11] = sum & 0xff;
+  out[10] = sum >> 8;
+  out[11] = sum & 0xff;
   return out;
 }
 
@@ -31,23 +36,41 @@ function frag6(whole: Uint8Array, start: number, end: number, more: boolean, id 
   const out = new Uint8Array(48 + end - start);
   out.set(whole.subarray(0, 40));
   out[6] = 44;
-  out[4] = (out.length - 40) >> 8; out[5] = (out.length - 40) & 0xff;
+  out[4] = (out.length - 40) >> 8;
+  out[5] = (out.length - 40) & 0xff;
   out[40] = whole[6]!;
   const word = start | (more ? 1 : 0);
-  out[42] = word >> 8; out[43] = word & 0xff;
-  out[44] = id >>> 24; out[45] = (id >> 16) & 0xff; out[46] = (id >> 8) & 0xff; out[47] = id & 0xff;
+  out[42] = word >> 8;
+  out[43] = word & 0xff;
+  out[44] = id >>> 24;
+  out[45] = (id >> 16) & 0xff;
+  out[46] = (id >> 8) & 0xff;
+  out[47] = id & 0xff;
   out.set(whole.subarray(40 + start, 40 + end), 48);
   return out;
 }
 
 const ping4 = (size: number, sequence = 1) =>
-  buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), { type: ICMP_ECHO_REQUEST, identifier: 0x77, sequence, data: pattern(size) });
+  buildEchoPacket(4, bytes(CLIENT_V4), bytes(SERVER_V4), {
+    type: ICMP_ECHO_REQUEST,
+    identifier: 0x77,
+    sequence,
+    data: pattern(size),
+  });
 const ping6 = (size: number, sequence = 1) =>
-  buildEchoPacket(6, bytes(CLIENT_V6), bytes(SERVER_V6), { type: ICMPV6_ECHO_REQUEST, identifier: 0x66, sequence, data: pattern(size) });
+  buildEchoPacket(6, bytes(CLIENT_V6), bytes(SERVER_V6), {
+    type: ICMPV6_ECHO_REQUEST,
+    identifier: 0x66,
+    sequence,
+    data: pattern(size),
+  });
 
 /** Puts IPv4 reply fragments back together by hand: header of the first, payloads by offset. */
 function joinV4(fragments: Uint8Array[]): { payload: Uint8Array; ids: Set<number> } {
-  const parts = fragments.map((f) => ({ offset: (((f[6]! << 8) | f[7]!) & 0x1fff) * 8, data: f.subarray(20, (f[2]! << 8) | f[3]!) }));
+  const parts = fragments.map((f) => ({
+    offset: (((f[6]! << 8) | f[7]!) & 0x1fff) * 8,
+    data: f.subarray(20, (f[2]! << 8) | f[3]!),
+  }));
   const total = Math.max(...parts.map((p) => p.offset + p.data.length));
   const payload = new Uint8Array(total);
   for (const p of parts) payload.set(p.data, p.offset);
@@ -64,7 +87,7 @@ describe('Stack: IP fragment reassembly', () => {
     // 4028 bytes at MTU 1500: fragments of 1480, 1480 and 1048 bytes of ICMP.
     expect(out.map((p) => p.length)).to.deep.equal([1500, 1500, 1068]);
     for (const f of out) expect(internetChecksum(f.subarray(0, 20))).to.equal(0);
-    expect(out.map((f) => ((f[6]! << 8) | f[7]!))).to.deep.equal([0x2000, 0x2000 | 185, 370]);
+    expect(out.map((f) => (f[6]! << 8) | f[7]!)).to.deep.equal([0x2000, 0x2000 | 185, 370]);
     const { payload, ids } = joinV4(out);
     expect(ids.size).to.equal(1);
     expect(payload.length).to.equal(n);
@@ -83,7 +106,12 @@ describe('Stack: IP fragment reassembly', () => {
     const h = wireHarness();
     const request = ping4(1200);
     const n = request.length - 20;
-    h.inject(frag4(request, 800, n, false), frag4(request, 400, 800, true), frag4(request, 400, 800, true), frag4(request, 0, 400, true));
+    h.inject(
+      frag4(request, 800, n, false),
+      frag4(request, 400, 800, true),
+      frag4(request, 400, 800, true),
+      frag4(request, 0, 400, true),
+    );
     const out = h.take();
     expect(out).to.have.length(1);
     expect(out[0]!.length).to.equal(request.length);
@@ -161,9 +189,13 @@ describe('Stack: IP fragment reassembly', () => {
     const request = ping4(1200);
     const far = frag4(request, 0, 16, true);
     const word = (65520 >> 3) | 0x2000; // offset 65,520 + 16 bytes + 20 header > 65,535
-    far[6] = word >> 8; far[7] = word & 0xff; far[10] = 0; far[11] = 0;
+    far[6] = word >> 8;
+    far[7] = word & 0xff;
+    far[10] = 0;
+    far[11] = 0;
     const sum = internetChecksum(far.subarray(0, 20));
-    far[10] = sum >> 8; far[11] = sum & 0xff;
+    far[10] = sum >> 8;
+    far[11] = sum & 0xff;
     const odd = frag4(request, 0, 13, true); // more to come but not a multiple of 8
     const badHeader = frag4(request, 0, 16, true);
     badHeader[8]! ^= 1;
@@ -203,8 +235,16 @@ describe('Stack: IP fragment reassembly', () => {
 
   it('delivers a fragmented TCP segment to TCP once whole (IPv4 and IPv6), checksum checked', () => {
     const h = wireHarness();
-    const syn4 = tcpPacket({ ip: { src: CLIENT_V4, dst: SERVER_V4 }, tcp: { srcPort: 40000, dstPort: 81, seq: 1000, flags: TcpFlags.SYN, options: { mss: 1460 } }, payload: pattern(40) });
-    const syn6 = tcpPacket({ ip: { src: CLIENT_V6, dst: SERVER_V6 }, tcp: { srcPort: 40001, dstPort: 81, seq: 2000, flags: TcpFlags.SYN }, payload: pattern(40) });
+    const syn4 = tcpPacket({
+      ip: { src: CLIENT_V4, dst: SERVER_V4 },
+      tcp: { srcPort: 40000, dstPort: 81, seq: 1000, flags: TcpFlags.SYN, options: { mss: 1460 } },
+      payload: pattern(40),
+    });
+    const syn6 = tcpPacket({
+      ip: { src: CLIENT_V6, dst: SERVER_V6 },
+      tcp: { srcPort: 40001, dstPort: 81, seq: 2000, flags: TcpFlags.SYN },
+      payload: pattern(40),
+    });
     // The first fragment decodes as a TCP header whose checksum cannot be checked: held, not dropped.
     h.inject(frag4(syn4, 0, 16, true), frag6(syn6, 0, 24, true));
     expect(h.take()).to.have.length(0);
@@ -212,7 +252,8 @@ describe('Stack: IP fragment reassembly', () => {
     h.inject(frag4(syn4, 16, syn4.length - 20, false), frag6(syn6, 24, syn6.length - 40, false));
     const out = h.take().map(decoded);
     expect(out.map((d) => [d.ip.version, d.tcp.flags, d.tcp.ack])).to.deep.equal([
-      [4, TcpFlags.RST | TcpFlags.ACK, 1000 + 1 + 40], [6, TcpFlags.RST | TcpFlags.ACK, 2000 + 1 + 40],
+      [4, TcpFlags.RST | TcpFlags.ACK, 1000 + 1 + 40],
+      [6, TcpFlags.RST | TcpFlags.ACK, 2000 + 1 + 40],
     ]);
     // A corrupted byte in a later fragment is caught by the TCP checksum after reassembly.
     const bad = frag4(syn4, 16, syn4.length - 20, false, 99);

@@ -24,7 +24,12 @@ function dataTimes(end: MemoryLinkEnd, clock: VirtualClock): number[] {
 async function twoSmallWrites(noDelayServer: boolean, noDelayClient: boolean, fromServer: boolean): Promise<number[]> {
   const p = stackPair({ delayMs: 5 });
   let accepted: TcpSocket | undefined;
-  p.server.createServer({ noDelay: noDelayServer }, (s) => { accepted = s; s.resume(); }).listen(7);
+  p.server
+    .createServer({ noDelay: noDelayServer }, (s) => {
+      accepted = s;
+      s.resume();
+    })
+    .listen(7);
   const client = p.client.connect({ port: 7, host: SERVER_V4, noDelay: noDelayClient });
   client.resume();
   await p.clock.runUntil(() => accepted !== undefined && !client.connecting, 1000);
@@ -57,7 +62,11 @@ describe('Stack: socket options from createServer() and connect()', () => {
     for (const keepAlive of [true, false]) {
       const p = stackPair({ delayMs: 1 }, { tcp: { keepAliveInterval: 1000 } });
       let accepted = false;
-      p.server.createServer({ keepAlive, keepAliveInitialDelay: 3000 }, () => { accepted = true; }).listen(7);
+      p.server
+        .createServer({ keepAlive, keepAliveInitialDelay: 3000 }, () => {
+          accepted = true;
+        })
+        .listen(7);
       const client = p.client.connect(7, SERVER_V4);
       await p.clock.runUntil(() => accepted && !client.connecting, 1000);
       await p.clock.runUntil(() => false, 2900).catch(() => {});

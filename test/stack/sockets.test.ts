@@ -19,7 +19,9 @@ describe('Stack: sockets and servers', () => {
       s.pipe(s);
     });
     let listening = false;
-    server.listen(7, () => { listening = true; });
+    server.listen(7, () => {
+      listening = true;
+    });
     const events: string[] = [];
     const sock = p.client.connect(7, SERVER_V4, () => events.push('connect-cb'));
     expect(sock.connecting).to.equal(true);
@@ -63,7 +65,9 @@ describe('Stack: sockets and servers', () => {
     const sock = p.client.connect({ port: 8080, host: SERVER_V6 });
     const got = collect(sock);
     let ended = false;
-    sock.on('end', () => { ended = true; });
+    sock.on('end', () => {
+      ended = true;
+    });
     await p.clock.runUntil(() => ended, 10_000);
     expect(got.text()).to.equal(`you are ${CLIENT_V6} port ${sock.localPort}`);
     expect(sock.remoteFamily).to.equal('IPv6');
@@ -71,7 +75,9 @@ describe('Stack: sockets and servers', () => {
     // The IPv4 address of the same stack is not bound: RST, ECONNREFUSED.
     const other = p.client.connect(8080, SERVER_V4);
     let error: SystemError | undefined;
-    other.on('error', (e: SystemError) => { error = e; });
+    other.on('error', (e: SystemError) => {
+      error = e;
+    });
     await p.clock.runUntil(() => error !== undefined, 10_000);
     expect(error!.code).to.equal('ECONNREFUSED');
   });
@@ -81,8 +87,12 @@ describe('Stack: sockets and servers', () => {
     const sock = p.client.connect(9, SERVER_V4);
     let error: SystemError | undefined;
     let closedWithError: boolean | undefined;
-    sock.on('error', (e: SystemError) => { error = e; });
-    sock.on('close', (hadError: boolean) => { closedWithError = hadError; });
+    sock.on('error', (e: SystemError) => {
+      error = e;
+    });
+    sock.on('close', (hadError: boolean) => {
+      closedWithError = hadError;
+    });
     await p.clock.runUntil(() => closedWithError !== undefined, 10_000);
     expect(error).to.be.instanceOf(Error);
     expect(error).to.include({ code: 'ECONNREFUSED', syscall: 'connect', address: SERVER_V4, port: 9, errno: -111 });
@@ -98,28 +108,42 @@ describe('Stack: sockets and servers', () => {
     first.listen(80);
     const second = p.server.createServer(() => {});
     let error: SystemError | undefined;
-    second.on('error', (e: SystemError) => { error = e; });
+    second.on('error', (e: SystemError) => {
+      error = e;
+    });
     second.listen(80, SERVER_V4);
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'EADDRINUSE', syscall: 'listen', errno: -98 });
     expect(error!.message).to.equal(`listen EADDRINUSE: address already in use ${SERVER_V4}:80`);
     expect(second.listening).to.equal(false);
     let closed = false;
-    first.close(() => { closed = true; });
+    first.close(() => {
+      closed = true;
+    });
     await p.clock.runUntil(() => closed, 1000);
     let listening = false;
-    p.server.createServer(() => {}).listen(80, () => { listening = true; });
+    p.server
+      .createServer(() => {})
+      .listen(80, () => {
+        listening = true;
+      });
     await p.clock.runUntil(() => listening, 1000);
   });
 
   it('reset: resetAndDestroy() sends RST and the peer gets ECONNRESET (destroy() closes with FIN: close.test.ts)', async () => {
     const p = stackPair({ delayMs: 2 });
     let serverSocket: TcpSocket | undefined;
-    p.server.createServer((s) => { serverSocket = s; }).listen(7);
+    p.server
+      .createServer((s) => {
+        serverSocket = s;
+      })
+      .listen(7);
     const sock = p.client.connect(7, SERVER_V4);
     await p.clock.runUntil(() => serverSocket !== undefined, 1000);
     let error: SystemError | undefined;
-    serverSocket!.on('error', (e: SystemError) => { error = e; });
+    serverSocket!.on('error', (e: SystemError) => {
+      error = e;
+    });
     sock.resetAndDestroy();
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
@@ -132,10 +156,12 @@ describe('Stack: sockets and servers', () => {
     const buffers = 16 * 1024;
     const p = stackPair({ delayMs: 5 }, { tcp: { sendBufferSize: buffers, receiveBufferSize: buffers } });
     let serverSocket: TcpSocket | undefined;
-    p.server.createServer((s) => {
-      serverSocket = s;
-      s.pause(); // the reader does not read: its window closes, then our send buffer fills
-    }).listen(7);
+    p.server
+      .createServer((s) => {
+        serverSocket = s;
+        s.pause(); // the reader does not read: its window closes, then our send buffer fills
+      })
+      .listen(7);
     const sock = p.client.connect(7, SERVER_V4);
     await p.clock.runUntil(() => serverSocket !== undefined, 1000);
     const chunk = new Uint8Array(4096).fill(7);
@@ -172,7 +198,9 @@ describe('Stack: sockets and servers', () => {
     expect(refusalsWhileStuck).to.be.greaterThan(0);
     const got = collect(serverSocket!);
     let ended = false;
-    serverSocket!.on('end', () => { ended = true; });
+    serverSocket!.on('end', () => {
+      ended = true;
+    });
     serverSocket!.resume();
     await p.clock.runUntil(() => ended, 60_000);
     expect(drains).to.equal(refusals);
@@ -183,7 +211,11 @@ describe('Stack: sockets and servers', () => {
   it("emits 'timeout' after the idle time, once, and again after new activity", async () => {
     const p = stackPair({ delayMs: 1 });
     let serverSocket: TcpSocket | undefined;
-    p.server.createServer((s) => { serverSocket = s; }).listen(7);
+    p.server
+      .createServer((s) => {
+        serverSocket = s;
+      })
+      .listen(7);
     const sock = p.client.connect(7, SERVER_V4);
     await p.clock.runUntil(() => serverSocket !== undefined, 1000);
     const fired: number[] = [];
@@ -207,7 +239,11 @@ describe('Stack: sockets and servers', () => {
   it('keep-alive: ETIMEDOUT when the peer vanishes', async () => {
     const p = stackPair({ delayMs: 1 }, { tcp: { keepAliveInterval: 1000, keepAliveProbes: 3 } });
     let serverSocket: TcpSocket | undefined;
-    p.server.createServer((s) => { serverSocket = s; }).listen(7);
+    p.server
+      .createServer((s) => {
+        serverSocket = s;
+      })
+      .listen(7);
     const sock = p.client.connect({ port: 7, host: SERVER_V4, keepAlive: true, keepAliveInitialDelay: 5000 });
     await p.clock.runUntil(() => serverSocket !== undefined, 1000);
     // Idle but alive: the peer answers probes, nothing fails for a long while.
@@ -218,7 +254,9 @@ describe('Stack: sockets and servers', () => {
     p.links[1].onReceive(null);
     const vanished = p.clock.now();
     let error: SystemError | undefined;
-    sock.on('error', (e: SystemError) => { error = e; });
+    sock.on('error', (e: SystemError) => {
+      error = e;
+    });
     await p.clock.runUntil(() => error !== undefined, 60_000);
     expect(error).to.include({ code: 'ETIMEDOUT', syscall: 'read' });
     // At most one idle period plus the probes.
@@ -255,7 +293,11 @@ describe('Stack: sockets and servers', () => {
   it('a full SYN queue answers with SYN cookies: every client gets in at once, no state kept for them', async () => {
     const p = stackPair({ delayMs: 1 }, { synBacklog: 4, tcp: { initialRto: 1000 } });
     let accepted = 0;
-    p.server.createServer(() => { accepted++; }).listen(7);
+    p.server
+      .createServer(() => {
+        accepted++;
+      })
+      .listen(7);
     // Ten SYNs reach the listener in one batch: four handshakes queue, six get cookies.
     const socks = Array.from({ length: 10 }, () => p.client.connect(7, SERVER_V4));
     let connected = 0;
@@ -272,7 +314,11 @@ describe('Stack: sockets and servers', () => {
   it('without SYN cookies a full SYN queue evicts its oldest handshake for a new SYN, and retried SYNs get in', async () => {
     const p = stackPair({ delayMs: 1 }, { synBacklog: 4, synCookies: false, tcp: { initialRto: 1000 } });
     let accepted = 0;
-    p.server.createServer(() => { accepted++; }).listen(7);
+    p.server
+      .createServer(() => {
+        accepted++;
+      })
+      .listen(7);
     // Ten SYNs in one batch: each beyond the fourth evicts the oldest, so the last four stay.
     const socks = Array.from({ length: 10 }, () => p.client.connect(7, SERVER_V4));
     let connected = 0;
@@ -290,34 +336,44 @@ describe('Stack: sockets and servers', () => {
 
   it('allowHalfOpen: the server keeps writing after the client ended its side', async () => {
     const p = stackPair({ delayMs: 2 });
-    p.server.createServer({ allowHalfOpen: true }, (s) => {
-      const got: Buffer[] = [];
-      s.on('data', (d: Buffer) => got.push(d));
-      s.on('end', () => {
-        // The client's FIN arrived; our side is still open.
-        s.write(`you sent ${Buffer.concat(got).toString()}`);
-        s.end(' (bye)');
-      });
-    }).listen(7);
+    p.server
+      .createServer({ allowHalfOpen: true }, (s) => {
+        const got: Buffer[] = [];
+        s.on('data', (d: Buffer) => got.push(d));
+        s.on('end', () => {
+          // The client's FIN arrived; our side is still open.
+          s.write(`you sent ${Buffer.concat(got).toString()}`);
+          s.end(' (bye)');
+        });
+      })
+      .listen(7);
     const sock = p.client.connect({ port: 7, host: SERVER_V4, allowHalfOpen: true });
     const got = collect(sock);
     let closed = false;
-    sock.on('close', () => { closed = true; });
+    sock.on('close', () => {
+      closed = true;
+    });
     sock.end('question');
     await p.clock.runUntil(() => closed, 10_000);
     expect(got.text()).to.equal('you sent question (bye)');
   });
 
-  it('allowHalfOpen false (default): the peer\'s FIN ends our side too, without a reset', async () => {
+  it("allowHalfOpen false (default): the peer's FIN ends our side too, without a reset", async () => {
     const p = stackPair({ delayMs: 2 });
     let serverClosed = false;
-    p.server.createServer((s) => {
-      s.on('close', () => { serverClosed = true; });
-      s.resume();
-    }).listen(7);
+    p.server
+      .createServer((s) => {
+        s.on('close', () => {
+          serverClosed = true;
+        });
+        s.resume();
+      })
+      .listen(7);
     const sock = p.client.connect(7, SERVER_V4);
     let finished = false;
-    sock.on('finish', () => { finished = true; });
+    sock.on('finish', () => {
+      finished = true;
+    });
     await p.clock.runUntil(() => !sock.connecting, 1000);
     // Half-close from the client: the server socket ends its writable side by itself.
     sock.end();
@@ -331,7 +387,9 @@ describe('Stack: sockets and servers', () => {
     const p = stackPair({ loss: 1 }, { tcp: { synRetries: 2, initialRto: 1000 } });
     const sock = p.client.connect(7, SERVER_V4);
     let error: SystemError | undefined;
-    sock.on('error', (e: SystemError) => { error = e; });
+    sock.on('error', (e: SystemError) => {
+      error = e;
+    });
     const took = await p.clock.runUntil(() => error !== undefined, 60_000);
     expect(error).to.include({ code: 'ETIMEDOUT', syscall: 'connect', address: SERVER_V4, port: 7 });
     // SYN at 0, retries at 1 s and 3 s, given up after the third RTO (4 s later).
@@ -347,7 +405,9 @@ describe('Stack: sockets and servers', () => {
     expect(first.localPort).to.equal(40000);
     const second = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
     let error: SystemError | undefined;
-    second.on('error', (e: SystemError) => { error = e; });
+    second.on('error', (e: SystemError) => {
+      error = e;
+    });
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'EADDRINUSE', syscall: 'connect' });
     first.destroy();
@@ -360,7 +420,9 @@ describe('Stack: sockets and servers', () => {
     for (const host of [SERVER_V4, SERVER_V6]) {
       const sock = p.server.connect(7, host);
       let text = '';
-      sock.on('data', (d: Buffer) => { text += d.toString(); });
+      sock.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
       sock.on('close', () => replies.push(text));
       sock.end(`to myself over ${host}`);
     }
@@ -373,7 +435,10 @@ describe('Stack: sockets and servers', () => {
   });
 
   it('advertises an MSS that fits the device MTU, so no packet exceeds it (IPv4 576, IPv6 1280)', async () => {
-    for (const [mtu, host, mss] of [[576, SERVER_V4, 536], [1280, SERVER_V6, 1220]] as const) {
+    for (const [mtu, host, mss] of [
+      [576, SERVER_V4, 536],
+      [1280, SERVER_V6, 1220],
+    ] as const) {
       const p = stackPair({ mtu });
       const sizes: number[] = [];
       const synMss: number[] = [];
@@ -386,7 +451,13 @@ describe('Stack: sockets and servers', () => {
         send(packet);
       };
       let got = 0;
-      p.server.createServer((s) => s.on('data', (d: Buffer) => { got += d.length; })).listen(7);
+      p.server
+        .createServer((s) =>
+          s.on('data', (d: Buffer) => {
+            got += d.length;
+          }),
+        )
+        .listen(7);
       const sock = p.client.connect(7, host);
       sock.end(new Uint8Array(100_000));
       await p.clock.runUntil(() => got === 100_000, 10_000);
@@ -398,7 +469,12 @@ describe('Stack: sockets and servers', () => {
   it('a new SYN for a 4-tuple the server holds in TIME-WAIT opens at once (RFC 6191 / RFC 1122 §4.2.2.13)', async () => {
     const p = stackPair({ delayMs: 5 });
     // The server closes first (as an HTTP server does), so the server keeps the TIME-WAIT.
-    p.server.createServer((s) => { s.resume(); s.end('bye'); }).listen(7);
+    p.server
+      .createServer((s) => {
+        s.resume();
+        s.end('bye');
+      })
+      .listen(7);
     const first = p.client.connect({ port: 7, host: SERVER_V4, localPort: 40000 });
     first.resume();
     await p.clock.runUntil(() => first.destroyed, 10_000);
@@ -419,11 +495,15 @@ describe('Stack: sockets and servers', () => {
     const p = stackPair({ delayMs: 5 });
     let error: SystemError | undefined;
     let accepted = false;
-    p.server.createServer((s) => {
-      accepted = true;
-      s.on('error', (e: SystemError) => { error = e; });
-      s.pipe(s); // writes back from the 'data' handler, before the RST's error is dispatched
-    }).listen(7);
+    p.server
+      .createServer((s) => {
+        accepted = true;
+        s.on('error', (e: SystemError) => {
+          error = e;
+        });
+        s.pipe(s); // writes back from the 'data' handler, before the RST's error is dispatched
+      })
+      .listen(7);
     const sock = p.client.connect(7, SERVER_V4);
     sock.on('error', () => undefined);
     await p.clock.runUntil(() => accepted, 1000);
@@ -433,11 +513,13 @@ describe('Stack: sockets and servers', () => {
     await p.clock.runUntil(() => error !== undefined, 1000);
     expect(error).to.include({ code: 'ECONNRESET', syscall: 'read' });
   });
-  it("listen(port, host, backlog, callback) as node:net: the backlog is taken, the callback called", async () => {
+  it('listen(port, host, backlog, callback) as node:net: the backlog is taken, the callback called', async () => {
     const p = stackPair();
     let listening = false;
     const server = p.server.createServer((s) => s.pipe(s));
-    server.listen(7, SERVER_V4, 5, () => { listening = true; });
+    server.listen(7, SERVER_V4, 5, () => {
+      listening = true;
+    });
     const sock = p.client.connect(7, SERVER_V4);
     const got: Buffer[] = [];
     sock.on('data', (d: Buffer) => got.push(d));

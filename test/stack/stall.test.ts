@@ -70,10 +70,14 @@ async function fiveStalls(withPoll: boolean, lossDetection: LossDetection = 'rac
   const ours = new Stack({ device, addresses: [`${CLIENT_V4}/24`], clock, tcp: { minRto: 200, lossDetection } });
   const peer = new Stack({ device: b, addresses: [`${SERVER_V4}/24`], clock });
   let received = 0;
-  peer.createServer((s: TcpSocket) => {
-    s.on('data', (d: Buffer) => { received += d.length; });
-    s.on('error', () => {}); // the reset at teardown
-  }).listen(9);
+  peer
+    .createServer((s: TcpSocket) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+      s.on('error', () => {}); // the reset at teardown
+    })
+    .listen(9);
   const socket = ours.connect(9, SERVER_V4);
   await clock.runUntil(() => !socket.connecting, 1000);
   const chunk = new Uint8Array(32 * 1024).fill(1);

@@ -10,9 +10,14 @@ import { CLIENT_V4, SERVER_V4, decoded, tcpPacket, wireHarness } from './harness
 const { SYN, ACK, FIN } = TcpFlags;
 
 describe('Stack: TIME-WAIT reuse', () => {
-  it('the new connection\'s ISS is the old SND.NXT + 65537, however much the clock moved', async () => {
+  it("the new connection's ISS is the old SND.NXT + 65537, however much the clock moved", async () => {
     const h = wireHarness();
-    h.stack.createServer((s) => { s.resume(); s.end('bye'); }).listen(80);
+    h.stack
+      .createServer((s) => {
+        s.resume();
+        s.end('bye');
+      })
+      .listen(80);
     const from = (tcp: { seq: number; ack?: number; flags: number }) =>
       tcpPacket({ ip: { src: CLIENT_V4, dst: SERVER_V4 }, tcp: { srcPort: 1000, dstPort: 80, window: 65535, ...tcp } });
     h.inject(from({ seq: 100, flags: SYN }));

@@ -37,7 +37,9 @@ function requestStreams(session: http2.ClientHttp2Session, n: number): Map<numbe
     const stream = session.request({ ':path': `/${i}` });
     let text = '';
     stream.setEncoding('utf8');
-    stream.on('data', (d: string) => { text += d; });
+    stream.on('data', (d: string) => {
+      text += d;
+    });
     stream.on('end', () => bodies.set(i, text));
   }
   return bodies;
@@ -59,7 +61,9 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
     ({ key, cert } = selfSignedCert(dir, `DNS:${NAME}`));
   });
 
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('https with Connection: close: a 1 MB body arrives whole though the server destroys the socket after its last write', async () => {
     const p = stackPair({ delayMs: 2 });
@@ -75,15 +79,30 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
     const results: Buffer[] = [];
     for (let run = 0; run < 3; run++) {
       let result: Buffer | Error | undefined;
-      const req = https.request({
-        host: SERVER_V4, port: 443, path: '/', headers: { connection: 'close' },
-        createConnection: () => tls.connect({ socket: p.client.connect({ port: 443, host: SERVER_V4, noDelay: true }), servername: NAME, ca: cert }),
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => { result = Buffer.concat(chunks); });
+      const req = https.request(
+        {
+          host: SERVER_V4,
+          port: 443,
+          path: '/',
+          headers: { connection: 'close' },
+          createConnection: () =>
+            tls.connect({
+              socket: p.client.connect({ port: 443, host: SERVER_V4, noDelay: true }),
+              servername: NAME,
+              ca: cert,
+            }),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => {
+            result = Buffer.concat(chunks);
+          });
+        },
+      );
+      req.on('error', (e) => {
+        result = e;
       });
-      req.on('error', (e) => { result = e; });
       req.end();
       await p.clock.runUntil(() => result !== undefined, 60_000);
       if (!(result instanceof Buffer)) throw new Error(`run ${run}: ${String(result)}`);
@@ -107,14 +126,22 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
     const h2 = http2.createSecureServer({ key, cert }, (req, res) => res.end(`stream for ${req.url}`));
     p.server.createServer({ noDelay: true }, (socket) => h2.emit('connection', socket)).listen(443);
     const session = http2.connect(`https://${NAME}`, {
-      createConnection: () => tls.connect({ socket: p.client.connect({ port: 443, host: SERVER_V4, noDelay: true }), servername: NAME, ca: cert, ALPNProtocols: ['h2'] }),
+      createConnection: () =>
+        tls.connect({
+          socket: p.client.connect({ port: 443, host: SERVER_V4, noDelay: true }),
+          servername: NAME,
+          ca: cert,
+          ALPNProtocols: ['h2'],
+        }),
     });
     const bodies = requestStreams(session, 100);
     await p.clock.runUntil(() => bodies.size === 100, 60_000);
     for (let i = 0; i < 100; i++) expect(bodies.get(i)).to.equal(`stream for /${i}`);
     expect(p.client.stats.stack.activeOpens).to.equal(1);
     let closed = false;
-    session.close(() => { closed = true; });
+    session.close(() => {
+      closed = true;
+    });
     await p.clock.runUntil(() => closed, 60_000);
     await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 200_000);
     expect(serverResets()).to.equal(0);
@@ -133,7 +160,9 @@ describe('Stack: node:tls, node:https and node:http2 on our sockets', function (
     expect(p.clock.now() - start).to.be.lessThan(40);
     for (let i = 0; i < 100; i++) expect(bodies.get(i)).to.equal(`h2c /${i}`);
     let closed = false;
-    session.close(() => { closed = true; });
+    session.close(() => {
+      closed = true;
+    });
     await p.clock.runUntil(() => closed, 60_000);
   });
 });

@@ -47,6 +47,8 @@ export function receiveAll(socket: Duplex): Received {
     r.bytes += d.length;
     hash.update(d);
   });
-  socket.on('end', () => { r.ended = true; });
+  socket.on('end', () => {
+    r.ended = true;
+  });
   return r;
 }

@@ -27,23 +27,37 @@ describe('Stack: two stacks over a lossy MemoryLink, 10 MB each way', function (
   for (const family of [4, 6] as const) {
     for (const { loss, boundMs } of cases) {
       it(`IPv${family}, ${loss * 100}% loss with reordering, duplication and corruption: exact bytes, clean close`, async () => {
-        const faults = { loss, reorder: 0.02, duplicate: 0.01, corrupt: 0.005, delayMs: 5, seed: 1000 + family * 100 + loss * 1000 };
+        const faults = {
+          loss,
+          reorder: 0.02,
+          duplicate: 0.01,
+          corrupt: 0.005,
+          delayMs: 5,
+          seed: 1000 + family * 100 + loss * 1000,
+        };
         const p = stackPair(faults);
         const outcome: Partial<Outcome> = { closeErrors: [], closeStates: [] };
         let closed = 0;
-        const watch = (s: TcpSocket) => s.on('close', (hadError: boolean) => {
-          closed++;
-          outcome.closeErrors!.push(hadError);
-          outcome.closeStates!.push(s.tcpState);
-        });
+        const watch = (s: TcpSocket) =>
+          s.on('close', (hadError: boolean) => {
+            closed++;
+            outcome.closeErrors!.push(hadError);
+            outcome.closeStates!.push(s.tcpState);
+          });
         // Half-open allowed: each side ends after its own 10 MB, whichever finishes first (with
         // node:net's default, the first FIN would end the other side's writing too).
-        p.server.createServer({ allowHalfOpen: true }, (s) => {
-          watch(s);
-          outcome.serverGot = receiveAll(s);
-          sendAll(s, 2, SIZE);
-        }).listen(5001);
-        const client = p.client.connect({ port: 5001, host: family === 4 ? SERVER_V4 : SERVER_V6, allowHalfOpen: true });
+        p.server
+          .createServer({ allowHalfOpen: true }, (s) => {
+            watch(s);
+            outcome.serverGot = receiveAll(s);
+            sendAll(s, 2, SIZE);
+          })
+          .listen(5001);
+        const client = p.client.connect({
+          port: 5001,
+          host: family === 4 ? SERVER_V4 : SERVER_V6,
+          allowHalfOpen: true,
+        });
         watch(client);
         outcome.clientGot = receiveAll(client);
         client.on('connect', () => sendAll(client, 1, SIZE));
@@ -58,7 +72,8 @@ describe('Stack: two stacks over a lossy MemoryLink, 10 MB each way', function (
         expect(outcome.clientGot!.digest()).to.equal(sha256Of(2, SIZE));
         expect(outcome.closeErrors).to.deep.equal([false, false]);
         // Each side has sent its FIN; what is left is the ordinary end of a close.
-        for (const state of outcome.closeStates!) expect(['TIME-WAIT', 'CLOSED', 'LAST-ACK', 'FIN-WAIT-2', 'CLOSING', 'FIN-WAIT-1']).to.include(state);
+        for (const state of outcome.closeStates!)
+          expect(['TIME-WAIT', 'CLOSED', 'LAST-ACK', 'FIN-WAIT-2', 'CLOSING', 'FIN-WAIT-1']).to.include(state);
         // Then TIME-WAIT runs out and both tables empty: every connection reached CLOSED.
         await p.clock.runUntil(() => p.client.connectionCount === 0 && p.server.connectionCount === 0, 300_000);
         for (const stack of [p.client, p.server]) {
@@ -70,13 +85,25 @@ describe('Stack: two stacks over a lossy MemoryLink, 10 MB each way', function (
         // a malformed header) — none reached a connection.
         const [a, b] = p.links;
         const corrupted = a.counters.corrupted + b.counters.corrupted;
-        const caught = [p.client, p.server].reduce((n, s) => n + s.stats.dropped.badChecksum + s.stats.dropped.malformed
-          + s.stats.ip.badHeaderChecksum + s.stats.ip.malformed + s.stats.ip.fragments + s.stats.ip.notOurs + s.stats.ip.unknownProtocol, 0);
+        const caught = [p.client, p.server].reduce(
+          (n, s) =>
+            n +
+            s.stats.dropped.badChecksum +
+            s.stats.dropped.malformed +
+            s.stats.ip.badHeaderChecksum +
+            s.stats.ip.malformed +
+            s.stats.ip.fragments +
+            s.stats.ip.notOurs +
+            s.stats.ip.unknownProtocol,
+          0,
+        );
         expect(corrupted).to.be.greaterThan(0);
         if (family === 4) expect(caught).to.equal(corrupted);
         else expect(caught).to.be.at.most(corrupted).and.greaterThan(0);
         if (loss > 0) expect(p.client.stats.retransmissions + p.server.stats.retransmissions).to.be.greaterThan(0);
-        console.log(`      IPv${family} loss ${loss}: ${Math.round(outcome.virtualMs!)} virtual ms, retransmissions ${p.client.stats.retransmissions + p.server.stats.retransmissions}, corrupted ${corrupted}, caught ${caught}`);
+        console.log(
+          `      IPv${family} loss ${loss}: ${Math.round(outcome.virtualMs!)} virtual ms, retransmissions ${p.client.stats.retransmissions + p.server.stats.retransmissions}, corrupted ${corrupted}, caught ${caught}`,
+        );
       });
     }
   }

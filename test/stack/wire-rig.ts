@@ -28,13 +28,26 @@ export interface Rig {
 export function rig(tcp: Partial<TcpConfig> = {}): Rig {
   const clock = new VirtualClock();
   const [wire, device] = MemoryLink.pair({ clock, mtu: 1500 });
-  const stack = new Stack({ device, clock, addresses: [`${US[4]}/24`, `${US[6]}/64`], tcp: { timestamps: false, ...tcp } });
+  const stack = new Stack({
+    device,
+    clock,
+    addresses: [`${US[4]}/24`, `${US[6]}/64`],
+    tcp: { timestamps: false, ...tcp },
+  });
   const sent: Uint8Array[] = [];
   wire.onReceive((packets) => sent.push(...packets.map((p) => p.slice())));
   return {
-    clock, stack, sent,
-    async inject(...packets) { for (const p of packets) wire.send(p); await settle(clock, 0); },
-    async take() { await settle(clock, 0); return sent.splice(0); },
+    clock,
+    stack,
+    sent,
+    async inject(...packets) {
+      for (const p of packets) wire.send(p);
+      await settle(clock, 0);
+    },
+    async take() {
+      await settle(clock, 0);
+      return sent.splice(0);
+    },
     run: (ms) => settle(clock, ms),
   };
 }
@@ -56,9 +69,13 @@ export async function connecting(r: Rig, version: 4 | 6) {
   const socket = r.stack.connect(80, PEER[version]);
   let error: string | null = null;
   let connected = false;
-  socket.on('error', (e: NodeJS.ErrnoException) => { error = e.code ?? 'none'; });
-  socket.on('connect', () => { connected = true; });
-  const [syn] = (await r.take());
+  socket.on('error', (e: NodeJS.ErrnoException) => {
+    error = e.code ?? 'none';
+  });
+  socket.on('connect', () => {
+    connected = true;
+  });
+  const [syn] = await r.take();
   expect(decoded(syn!).tcp.flags & 0x3f).to.equal(TcpFlags.SYN); // ECE/CWR when asking for ECN
   return { socket, syn: syn!, error: () => error, connected: () => connected };
 }
@@ -67,18 +84,28 @@ export async function connecting(r: Rig, version: 4 | 6) {
 export async function established(r: Rig, version: 4 | 6, synAckFlags = 0) {
   const c = await connecting(r, version);
   const d = decoded(c.syn);
-  await r.inject(tcpPacket({
-    ip: { src: PEER[version], dst: US[version] },
-    tcp: { srcPort: 80, dstPort: d.tcp.srcPort, seq: 9000, ack: (d.tcp.seq + 1) >>> 0, flags: TcpFlags.SYN | TcpFlags.ACK | synAckFlags, window: 65535, options: { mss: 1460 } },
-  }));
-  (await r.take()); // the handshake's ACK
+  await r.inject(
+    tcpPacket({
+      ip: { src: PEER[version], dst: US[version] },
+      tcp: {
+        srcPort: 80,
+        dstPort: d.tcp.srcPort,
+        seq: 9000,
+        ack: (d.tcp.seq + 1) >>> 0,
+        flags: TcpFlags.SYN | TcpFlags.ACK | synAckFlags,
+        window: 65535,
+        options: { mss: 1460 },
+      },
+    }),
+  );
+  await r.take(); // the handshake's ACK
   expect(c.connected()).to.equal(true);
   c.socket.setNoDelay(true); // whole writes go out at once, short tail included
   return { ...c, localPort: d.tcp.srcPort, iss: d.tcp.seq };
 }
 
-export const payloads = (packets: Uint8Array[]) => packets.map((p) => {
-  const d = decoded(p);
-  return [d.tcp.seq, d.payload.length];
-});
-
+export const payloads = (packets: Uint8Array[]) =>
+  packets.map((p) => {
+    const d = decoded(p);
+    return [d.tcp.seq, d.payload.length];
+  });

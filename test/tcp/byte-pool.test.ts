@@ -1,7 +1,14 @@
 // The byte pool behind the send/receive rings: recycling, size matching and the total bound.
 
 import { expect } from 'chai';
-import { BYTE_POOL_LIMIT, acquireBytes, allocateCopy, pooledBytes, releaseBytes, trimBytePool } from '../../src/tcp/byte-pool.js';
+import {
+  BYTE_POOL_LIMIT,
+  acquireBytes,
+  allocateCopy,
+  pooledBytes,
+  releaseBytes,
+  trimBytePool,
+} from '../../src/tcp/byte-pool.js';
 import { SEGMENT_HEADROOM } from '../../src/wire/segment.js';
 
 describe('byte pool', function () {
@@ -60,11 +67,18 @@ describe('byte pool', function () {
     }
     arrays.forEach((a, i) => {
       expect(a.length).to.equal(1 + ((i * 977) % 1500));
-      expect(a.every((v) => v === (i & 0xff)), `array ${i} overwritten`).to.equal(true);
+      expect(
+        a.every((v) => v === (i & 0xff)),
+        `array ${i} overwritten`,
+      ).to.equal(true);
     });
     const big = allocateCopy(100000);
     // Too big for a slab: a buffer of its own, with the headroom in front all the same.
-    expect([big.length, big.byteOffset, big.buffer.byteLength]).to.deep.equal([100000, SEGMENT_HEADROOM, 100000 + SEGMENT_HEADROOM]);
+    expect([big.length, big.byteOffset, big.buffer.byteLength]).to.deep.equal([
+      100000,
+      SEGMENT_HEADROOM,
+      100000 + SEGMENT_HEADROOM,
+    ]);
     expect(allocateCopy(0).length).to.equal(0);
   });
 
@@ -77,7 +91,10 @@ describe('byte pool', function () {
     });
     arrays.forEach((a, i) => {
       const span = new Uint8Array(a.buffer, a.byteOffset - SEGMENT_HEADROOM, SEGMENT_HEADROOM + a.length);
-      expect(span.every((v) => v === (i & 0xff)), `copy ${i} or its headroom overwritten`).to.equal(true);
+      expect(
+        span.every((v) => v === (i & 0xff)),
+        `copy ${i} or its headroom overwritten`,
+      ).to.equal(true);
     });
   });
 });

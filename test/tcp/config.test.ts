@@ -5,11 +5,29 @@ describe('tcp/config: resolveTcpConfig', () => {
   it('returns the documented defaults, as a fresh object', () => {
     const c = resolveTcpConfig();
     expect(c).to.deep.equal({
-      mss: 1460, sendBufferSize: 262144, receiveBufferSize: 262144, initialRto: 1000, minRto: 200,
-      maxRto: 120000, maxRetries: 15, synRetries: 7, synAckRetries: 5, delayedAckTime: 40, timeWaitTime: 60000,
-      keepAliveIdle: 7200000, keepAliveInterval: 75000, keepAliveProbes: 9, windowScaling: true,
-      timestamps: true, sack: true, nagle: true, congestionControl: 'cubic', challengeAckLimit: 10, challengeAckGlobalLimit: 1000,
-      ecn: 'passive', lossDetection: 'rack',
+      mss: 1460,
+      sendBufferSize: 262144,
+      receiveBufferSize: 262144,
+      initialRto: 1000,
+      minRto: 200,
+      maxRto: 120000,
+      maxRetries: 15,
+      synRetries: 7,
+      synAckRetries: 5,
+      delayedAckTime: 40,
+      timeWaitTime: 60000,
+      keepAliveIdle: 7200000,
+      keepAliveInterval: 75000,
+      keepAliveProbes: 9,
+      windowScaling: true,
+      timestamps: true,
+      sack: true,
+      nagle: true,
+      congestionControl: 'cubic',
+      challengeAckLimit: 10,
+      challengeAckGlobalLimit: 1000,
+      ecn: 'passive',
+      lossDetection: 'rack',
     });
     expect(c).to.not.equal(DEFAULT_TCP_CONFIG);
     expect(Object.isFrozen(DEFAULT_TCP_CONFIG)).to.equal(true);
@@ -39,7 +57,10 @@ describe('tcp/config: resolveTcpConfig', () => {
   for (const [what, partial] of bad) {
     it(`rejects ${what} with a RangeError naming the option`, () => {
       const key = Object.keys(partial)[0]!;
-      expect(() => resolveTcpConfig(partial as Partial<TcpConfig>)).to.throw(RangeError, key === 'minRto' ? 'maxRto' : key);
+      expect(() => resolveTcpConfig(partial as Partial<TcpConfig>)).to.throw(
+        RangeError,
+        key === 'minRto' ? 'maxRto' : key,
+      );
     });
   }
 });

@@ -3,8 +3,14 @@
 
 import { expect } from 'chai';
 import {
-  INITIAL_SSTHRESH, MAX_CWND, NewReno, createCongestionControl, hasCongestionControl, initialWindow,
-  registerCongestionControl, type CongestionControl,
+  INITIAL_SSTHRESH,
+  MAX_CWND,
+  NewReno,
+  createCongestionControl,
+  hasCongestionControl,
+  initialWindow,
+  registerCongestionControl,
+  type CongestionControl,
 } from '../../src/tcp/congestion.js';
 
 const MSS = 1460;

@@ -6,15 +6,24 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import {
-  Connection, Cubic, createTcpCounters, registerCongestionControl, resolveTcpConfig,
-  type CongestionControl, type TcpCounters, type TcpSegment,
+  Connection,
+  Cubic,
+  createTcpCounters,
+  registerCongestionControl,
+  resolveTcpConfig,
+  type CongestionControl,
+  type TcpCounters,
+  type TcpSegment,
 } from '../../src/tcp/index.js';
 import { Random } from '../helpers/random.js';
 
 const DELAY = 20; // ms one way
 const HEADER = 52; // IPv4 + TCP with timestamps, for the serialization time
 
-interface Packet { at: number; seg: TcpSegment }
+interface Packet {
+  at: number;
+  seg: TcpSegment;
+}
 
 interface Path {
   /** Bottleneck rate, bytes per ms. */
@@ -29,21 +38,24 @@ interface Path {
 class Bottleneck {
   toB: Packet[] = [];
   toA: Packet[] = [];
-  private busyUntil = 0;
-  private readonly random = new Random(99);
+  #busyUntil = 0;
+  readonly #random = new Random(99);
   drops = 0;
+  readonly #path: Path;
 
-  constructor(private readonly path: Path) {}
+  constructor(path: Path) {
+    this.#path = path;
+  }
 
   sendToB(seg: TcpSegment, now: number): void {
     const queued = this.toB.filter((p) => p.at - DELAY > now).length;
-    if (queued >= this.path.queue || (this.path.loss > 0 && this.random.u32() / 2 ** 32 < this.path.loss)) {
+    if (queued >= this.#path.queue || (this.#path.loss > 0 && this.#random.u32() / 2 ** 32 < this.#path.loss)) {
       this.drops++;
       return;
     }
-    const start = Math.max(now, this.busyUntil);
-    this.busyUntil = start + (seg.payload.length + HEADER) / this.path.rate;
-    this.toB.push({ at: this.busyUntil + DELAY, seg: { ...seg, payload: seg.payload.slice() } });
+    const start = Math.max(now, this.#busyUntil);
+    this.#busyUntil = start + (seg.payload.length + HEADER) / this.#path.rate;
+    this.toB.push({ at: this.#busyUntil + DELAY, seg: { ...seg, payload: seg.payload.slice() } });
   }
 
   sendToA(seg: TcpSegment, now: number): void {
@@ -60,23 +72,58 @@ class Watched implements CongestionControl {
   phaseAtFirstLoss: string | null = null;
   acks = 0;
   constructor(readonly inner: Cubic) {}
-  get name(): string { return this.inner.name; }
-  get cwnd(): number { return this.inner.cwnd; }
-  get ssthresh(): number { return this.inner.ssthresh; }
-  private first(): void { this.phaseAtFirstLoss ??= this.inner.hystartPhase; }
-  onAck(a: number, m: number, n: number, ack?: number, nxt?: number): void { this.acks++; this.inner.onAck(a, m, n, ack, nxt); }
-  onRttSample(r: number, n: number): void { this.inner.onRttSample(r, n); }
-  onEnterRecovery(f: number, m: number, n: number): void { this.first(); this.inner.onEnterRecovery(f, m, n); }
-  onDupAckInRecovery(m: number): void { this.inner.onDupAckInRecovery(m); }
-  onPartialAck(a: number, m: number): void { this.inner.onPartialAck(a, m); }
-  onExitRecovery(f: number, m: number): void { this.inner.onExitRecovery(f, m); }
-  onTimeout(f: number, m: number): void { this.first(); this.inner.onTimeout(f, m); }
-  onIdleRestart(m: number): void { this.inner.onIdleRestart(m); }
+  get name(): string {
+    return this.inner.name;
+  }
+  get cwnd(): number {
+    return this.inner.cwnd;
+  }
+  get ssthresh(): number {
+    return this.inner.ssthresh;
+  }
+  #first(): void {
+    this.phaseAtFirstLoss ??= this.inner.hystartPhase;
+  }
+  onAck(a: number, m: number, n: number, ack?: number, nxt?: number): void {
+    this.acks++;
+    this.inner.onAck(a, m, n, ack, nxt);
+  }
+  onRttSample(r: number, n: number): void {
+    this.inner.onRttSample(r, n);
+  }
+  onEnterRecovery(f: number, m: number, n: number): void {
+    this.#first();
+    this.inner.onEnterRecovery(f, m, n);
+  }
+  onDupAckInRecovery(m: number): void {
+    this.inner.onDupAckInRecovery(m);
+  }
+  onPartialAck(a: number, m: number): void {
+    this.inner.onPartialAck(a, m);
+  }
+  onExitRecovery(f: number, m: number): void {
+    this.inner.onExitRecovery(f, m);
+  }
+  onTimeout(f: number, m: number): void {
+    this.#first();
+    this.inner.onTimeout(f, m);
+  }
+  onIdleRestart(m: number): void {
+    this.inner.onIdleRestart(m);
+  }
 }
 
 const watched: Watched[] = [];
-registerCongestionControl('test-cubic-hystart', (mss) => { const w = new Watched(new Cubic(mss)); watched.push(w); return w; });
-registerCongestionControl('test-cubic-plain', (mss) => { const w = new Watched(new Cubic(mss, { hystart: false })); watched.push(w); return w; });
+registerCongestionControl('test-cubic-hystart', (mss) => {
+  const w = new Watched(new Cubic(mss));
+  watched.push(w);
+  return w;
+});
+registerCongestionControl('test-cubic-plain', (mss) => {
+  const w = new Watched(new Cubic(mss, { hystart: false }));
+  watched.push(w);
+  return w;
+});
 
 function transfer(congestionControl: string, size: number, path: Path) {
   watched.length = 0;
@@ -94,11 +141,18 @@ function transfer(congestionControl: string, size: number, path: Path) {
     if (written < size) written += a.write(data.subarray(written, Math.min(size, written + 65536)));
     for (let s = a.pollTransmit(now); s !== null; s = a.pollTransmit(now)) wire.sendToB(s, now);
     if (b !== null) {
-      for (let c = b.read(); c !== null; c = b.read()) { hash.update(c); received += c.length; }
+      for (let c = b.read(); c !== null; c = b.read()) {
+        hash.update(c);
+        received += c.length;
+      }
       for (let s = b.pollTransmit(now); s !== null; s = b.pollTransmit(now)) wire.sendToA(s, now);
     }
-    while (a.pollEvent() !== null) { /* drain */ }
-    while (b !== null && b.pollEvent() !== null) { /* drain */ }
+    while (a.pollEvent() !== null) {
+      /* drain */
+    }
+    while (b !== null && b.pollEvent() !== null) {
+      /* drain */
+    }
   };
   pump();
   for (let steps = 0; received < size; steps++) {
@@ -108,7 +162,12 @@ function transfer(congestionControl: string, size: number, path: Path) {
     now = Math.max(now, next);
     while (wire.toB.length > 0 && wire.toB[0]!.at <= now) {
       const { seg } = wire.toB.shift()!;
-      if (b === null) b = Connection.accept({ localPort: 9, remotePort: 40000, iss: 7, config, counters: createTcpCounters() }, seg, now);
+      if (b === null)
+        b = Connection.accept(
+          { localPort: 9, remotePort: 40000, iss: 7, config, counters: createTcpCounters() },
+          seg,
+          now,
+        );
       else b.handleSegment(seg, now);
       pump();
     }
@@ -134,7 +193,13 @@ describe('tcp/cubic-pair: CUBIC and HyStart++ over a bottleneck between two Conn
     const path = { rate: 1250, queue: 300, loss: 0 };
     const hy = transfer('test-cubic-hystart', 8 << 20, path);
     const plain = transfer('test-cubic-plain', 8 << 20, path);
-    if (process.env.PAIR_DEBUG) console.log(JSON.stringify({ hy: [hy.now, hy.drops, hy.cc.phaseAtFirstLoss], plain: [plain.now, plain.drops, plain.cc.phaseAtFirstLoss] }));
+    if (process.env.PAIR_DEBUG)
+      console.log(
+        JSON.stringify({
+          hy: [hy.now, hy.drops, hy.cc.phaseAtFirstLoss],
+          plain: [plain.now, plain.drops, plain.cc.phaseAtFirstLoss],
+        }),
+      );
     expect(hy.cc.name).to.equal('cubic');
     // HyStart++ had left classic slow start for Conservative Slow Start by the first loss.
     expect(hy.cc.phaseAtFirstLoss).to.equal('css');
@@ -150,7 +215,8 @@ describe('tcp/cubic-pair: CUBIC and HyStart++ over a bottleneck between two Conn
     const path = { rate: 12500, queue: 1000, loss: 0.005 };
     const cubic = transfer('cubic', 16 << 20, path);
     const reno = transfer('newreno', 16 << 20, path);
-    if (process.env.PAIR_DEBUG) console.log(JSON.stringify({ cubic: [cubic.now, cubic.drops], reno: [reno.now, reno.drops] }));
+    if (process.env.PAIR_DEBUG)
+      console.log(JSON.stringify({ cubic: [cubic.now, cubic.drops], reno: [reno.now, reno.drops] }));
     expect(cubic.drops).to.be.greaterThan(50);
     expect(reno.drops).to.be.greaterThan(50);
     expect(cubic.now).to.be.below(reno.now * 0.9);

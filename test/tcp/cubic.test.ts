@@ -3,9 +3,7 @@
 // on an RTT increase with the RFC's constants, Conservative Slow Start and its way back.
 
 import { expect } from 'chai';
-import {
-  CUBIC_ALPHA, CUBIC_BETA, CUBIC_C, Cubic, cubicK, cubicWindow,
-} from '../../src/tcp/cubic.js';
+import { CUBIC_ALPHA, CUBIC_BETA, CUBIC_C, Cubic, cubicK, cubicWindow } from '../../src/tcp/cubic.js';
 import { HYSTART, HyStart } from '../../src/tcp/hystart.js';
 import { DEFAULT_TCP_CONFIG } from '../../src/tcp/config.js';
 import { INITIAL_SSTHRESH, createCongestionControl } from '../../src/tcp/congestion.js';
@@ -69,7 +67,7 @@ describe('CUBIC (RFC 9438)', function () {
     expect(createCongestionControl('newreno', 1460).name).to.equal('newreno');
   });
 
-  it('a loss cuts ssthresh to β × flight size (not NewReno\'s half)', function () {
+  it("a loss cuts ssthresh to β × flight size (not NewReno's half)", function () {
     const cc = grown(100);
     cc.onEnterRecovery(100 * MSS, MSS, 0);
     expect(cc.ssthresh).to.equal(70 * MSS);
@@ -121,7 +119,7 @@ describe('CUBIC (RFC 9438)', function () {
       lossAt(cc, 0); // W_max 100, cwnd 70
       lossAt(cc, 0); // again at 70 < W_max: W_max 59.5 with fast convergence, 70 without; cwnd 49
       expect(cc.cwnd).to.equal(49 * MSS);
-      const wMax = fast ? 70 * (1 + CUBIC_BETA) / 2 : 70;
+      const wMax = fast ? (70 * (1 + CUBIC_BETA)) / 2 : 70;
       const k = cubicK(wMax, 49);
       // 500 ms round trips so that W_est stays below the curve; look at t = 3 s.
       const s = runRounds(cc, 1, 500, 7);
@@ -199,20 +197,26 @@ function round(hs: HyStart, rtt: number, start: number, n = 10): { phase: string
 }
 
 describe('HyStart++ (RFC 9406)', function () {
-  it('has the RFC\'s recommended constants', function () {
+  it("has the RFC's recommended constants", function () {
     expect(HYSTART).to.deep.equal({
-      MIN_RTT_THRESH: 4, MAX_RTT_THRESH: 16, MIN_RTT_DIVISOR: 8, N_RTT_SAMPLE: 8,
-      CSS_GROWTH_DIVISOR: 4, CSS_ROUNDS: 5, L: 8,
+      MIN_RTT_THRESH: 4,
+      MAX_RTT_THRESH: 16,
+      MIN_RTT_DIVISOR: 8,
+      N_RTT_SAMPLE: 8,
+      CSS_GROWTH_DIVISOR: 4,
+      CSS_ROUNDS: 5,
+      L: 8,
     });
   });
 
-  it('leaves slow start when a round\'s min RTT rises by max(4, min(lastMin/8, 16)) ms, after 8 samples', function () {
+  it("leaves slow start when a round's min RTT rises by max(4, min(lastMin/8, 16)) ms, after 8 samples", function () {
     const hs = new HyStart();
     expect(round(hs, 50, 0).phase).to.equal('slow-start'); // round 1: min 50 ms
     // Round 2: 56 ms < 50 + 50/8: still slow start.
     expect(round(hs, 56, 10 * MSS).phase).to.equal('slow-start');
     // Round 3: lastRoundMin 56 → threshold 7 ms; at 63 ms, 7 samples are not enough, the 8th decides.
-    for (let i = 1; i <= 7; i++) expect(ackWith(hs, 63, 20 * MSS + i * MSS, 31 * MSS), `sample ${i}`).to.equal('slow-start');
+    for (let i = 1; i <= 7; i++)
+      expect(ackWith(hs, 63, 20 * MSS + i * MSS, 31 * MSS), `sample ${i}`).to.equal('slow-start');
     expect(ackWith(hs, 63, 28 * MSS, 31 * MSS)).to.equal('css');
     expect(hs.phase).to.equal('css');
   });
@@ -226,8 +230,10 @@ describe('HyStart++ (RFC 9406)', function () {
 
   it('the thresholds clamp at 4 ms and 16 ms', function () {
     for (const [base, rise, expected] of [
-      [10, 3.9, 'slow-start'], [10, 4, 'css'], // 10/8 = 1.25 → 4 ms floor
-      [200, 15.9, 'slow-start'], [200, 16, 'css'], // 200/8 = 25 → 16 ms ceiling
+      [10, 3.9, 'slow-start'],
+      [10, 4, 'css'], // 10/8 = 1.25 → 4 ms floor
+      [200, 15.9, 'slow-start'],
+      [200, 16, 'css'], // 200/8 = 25 → 16 ms ceiling
     ] as const) {
       const hs = new HyStart();
       round(hs, base, 0);
@@ -244,7 +250,8 @@ describe('HyStart++ (RFC 9406)', function () {
     expect(round(hs, 60, 30 * MSS).phase).to.equal('css'); // baseline 60 (last round's min 41)
     // Four more rounds at the baseline stay in CSS; the fifth round's end finishes slow start.
     let start = 40 * MSS;
-    for (let i = 0; i < HYSTART.CSS_ROUNDS - 1; i++, start += 10 * MSS) expect(round(hs, 60, start).phase).to.equal('css');
+    for (let i = 0; i < HYSTART.CSS_ROUNDS - 1; i++, start += 10 * MSS)
+      expect(round(hs, 60, start).phase).to.equal('css');
     expect(ackWith(hs, 60, start + MSS, start + 20 * MSS)).to.equal('done');
     expect(hs.phase).to.equal('done');
   });

@@ -10,8 +10,16 @@
 
 import { expect as chaiExpect } from 'chai';
 import {
-  ACK, Connection, createTcpCounters, resolveTcpConfig, SYN,
-  type ConnectionEvent, type TcpConfig, type TcpCounters, type TcpSegment, type WindowLimit,
+  ACK,
+  Connection,
+  createTcpCounters,
+  resolveTcpConfig,
+  SYN,
+  type ConnectionEvent,
+  type TcpConfig,
+  type TcpCounters,
+  type TcpSegment,
+  type WindowLimit,
 } from '../../src/tcp/index.js';
 
 export const LOCAL_PORT = 49152;
@@ -87,10 +95,14 @@ export class Harness {
     this.config = resolveTcpConfig({ ...SCENARIO_CONFIG, ...o.config });
   }
 
-  private init(o: HarnessOptions) {
+  #init(o: HarnessOptions) {
     return {
-      localPort: LOCAL_PORT, remotePort: REMOTE_PORT, iss: o.iss ?? LOCAL_ISS,
-      config: this.config, counters: this.counters, ...(o.mss !== undefined ? { mss: o.mss } : {}),
+      localPort: LOCAL_PORT,
+      remotePort: REMOTE_PORT,
+      iss: o.iss ?? LOCAL_ISS,
+      config: this.config,
+      counters: this.counters,
+      ...(o.mss !== undefined ? { mss: o.mss } : {}),
       ...(o.defaultPeerMss !== undefined ? { defaultPeerMss: o.defaultPeerMss } : {}),
       ...(o.maxSegmentBurst !== undefined ? { maxSegmentBurst: o.maxSegmentBurst } : {}),
       ...(o.challengeAckGlobal !== undefined ? { challengeAckGlobal: o.challengeAckGlobal } : {}),
@@ -100,14 +112,14 @@ export class Harness {
   /** Active open: the connection is in SYN-SENT and its SYN has not been collected yet. */
   static connect(o: HarnessOptions = {}): Harness {
     const h = new Harness(o);
-    h.conn = Connection.connect(h.init(o), h.now);
+    h.conn = Connection.connect(h.#init(o), h.now);
     return h;
   }
 
   /** Passive open from the peer SYN described by `syn` (SYN-RECEIVED, SYN-ACK not collected). */
   static accept(syn: Partial<TcpSegment> = {}, o: HarnessOptions = {}): Harness {
     const h = new Harness(o);
-    h.conn = Connection.accept(h.init(o), h.segment({ flags: SYN, seq: REMOTE_ISS, ...syn }), h.now);
+    h.conn = Connection.accept(h.#init(o), h.segment({ flags: SYN, seq: REMOTE_ISS, ...syn }), h.now);
     return h;
   }
 
@@ -128,13 +140,22 @@ export class Harness {
   /** A peer → local segment with defaults filled in. */
   segment(p: PeerSegment): TcpSegment {
     const seg: TcpSegment = {
-      srcPort: REMOTE_PORT, dstPort: LOCAL_PORT, seq: p.seq >>> 0, ack: (p.ack ?? 0) >>> 0, flags: p.flags,
-      window: p.window ?? 16384, urgentPointer: p.urgentPointer ?? 0, payload: p.payload ?? new Uint8Array(0),
+      srcPort: REMOTE_PORT,
+      dstPort: LOCAL_PORT,
+      seq: p.seq >>> 0,
+      ack: (p.ack ?? 0) >>> 0,
+      flags: p.flags,
+      window: p.window ?? 16384,
+      urgentPointer: p.urgentPointer ?? 0,
+      payload: p.payload ?? new Uint8Array(0),
     };
     if (p.mss !== undefined) seg.mss = p.mss;
     if (p.windowScale !== undefined) seg.windowScale = p.windowScale;
     if (p.sackPermitted !== undefined) seg.sackPermitted = p.sackPermitted;
-    if (p.tsVal !== undefined) { seg.tsVal = p.tsVal; seg.tsEcr = p.tsEcr ?? 0; }
+    if (p.tsVal !== undefined) {
+      seg.tsVal = p.tsVal;
+      seg.tsEcr = p.tsEcr ?? 0;
+    }
     if (p.sack !== undefined) seg.sack = p.sack;
     if (p.ecn !== undefined) seg.ecn = p.ecn;
     return seg;
@@ -210,7 +231,12 @@ type Described = Record<string, unknown>;
 const OPTION_KEYS = ['mss', 'windowScale', 'sackPermitted', 'tsVal', 'tsEcr', 'sack'] as const;
 
 function describe(seg: TcpSegment): Described {
-  const d: Described = { flags: flagNames(seg.flags), seq: seg.seq, ack: seg.flags & ACK ? seg.ack : undefined, window: seg.window };
+  const d: Described = {
+    flags: flagNames(seg.flags),
+    seq: seg.seq,
+    ack: seg.flags & ACK ? seg.ack : undefined,
+    window: seg.window,
+  };
   for (const k of OPTION_KEYS) if (seg[k] !== undefined) d[k] = seg[k];
   d.payload = Array.from(seg.payload);
   return d;
@@ -218,7 +244,8 @@ function describe(seg: TcpSegment): Described {
 
 function describeSpec(spec: SegmentSpec, actual: TcpSegment | undefined): Described {
   const d: Described = {
-    flags: flagNames(spec.flags), seq: spec.seq >>> 0,
+    flags: flagNames(spec.flags),
+    seq: spec.seq >>> 0,
     ack: spec.flags & ACK ? (spec.ack ?? actual?.ack) : undefined,
     window: spec.window ?? actual?.window,
   };
@@ -226,7 +253,10 @@ function describeSpec(spec: SegmentSpec, actual: TcpSegment | undefined): Descri
   for (const k of OPTION_KEYS) if (spec[k] !== undefined) d[k] = spec[k];
   if (spec.payload === undefined) d.payload = [];
   else if (typeof spec.payload === 'number') {
-    d.payload = actual !== undefined && actual.payload.length === spec.payload ? Array.from(actual.payload) : `${spec.payload} bytes`;
+    d.payload =
+      actual !== undefined && actual.payload.length === spec.payload
+        ? Array.from(actual.payload)
+        : `${spec.payload} bytes`;
   } else d.payload = Array.from(spec.payload);
   return d;
 }

@@ -20,14 +20,19 @@ describe('Connection: payload headroom', () => {
       expect(seg.payload.byteOffset).to.be.at.least(SEGMENT_HEADROOM);
     }
     expect(resent[0]!.seq).to.equal(sent[0]!.seq);
-    expect(resent[0]!.payload.buffer === sent[0]!.payload.buffer && resent[0]!.payload.byteOffset === sent[0]!.payload.byteOffset,
-      'a retransmission reuses the first copy').to.equal(false);
+    expect(
+      resent[0]!.payload.buffer === sent[0]!.payload.buffer &&
+        resent[0]!.payload.byteOffset === sent[0]!.payload.byteOffset,
+      'a retransmission reuses the first copy',
+    ).to.equal(false);
 
     // Rooms of different segments never overlap: fill each one's headroom, then check its payload.
     const expected = [...sent, ...resent].map((s) => Uint8Array.from(s.payload));
-    for (const seg of [...sent, ...resent]) new Uint8Array(seg.payload.buffer, seg.payload.byteOffset - SEGMENT_HEADROOM, SEGMENT_HEADROOM).fill(0xee);
-    [...sent, ...resent].forEach((seg, i) => expect(Buffer.from(seg.payload).equals(Buffer.from(expected[i]!)), `segment ${i}`).to.equal(true));
-
+    for (const seg of [...sent, ...resent])
+      new Uint8Array(seg.payload.buffer, seg.payload.byteOffset - SEGMENT_HEADROOM, SEGMENT_HEADROOM).fill(0xee);
+    [...sent, ...resent].forEach((seg, i) =>
+      expect(Buffer.from(seg.payload).equals(Buffer.from(expected[i]!)), `segment ${i}`).to.equal(true),
+    );
   });
 
   it('a bare ACK carries no headroom (its empty payload has nothing before it that is ours)', () => {

@@ -11,20 +11,44 @@ import { Harness, REMOTE_ISS, LOCAL_ISS } from './harness.js';
 const STATES = ['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'CLOSE-WAIT', 'TIME-WAIT'] as const;
 
 function start(kind: (typeof STATES)[number], r: Random): Harness {
-  const config = { timestamps: r.below(2) === 1, sack: r.below(2) === 1, windowScaling: r.below(2) === 1, receiveBufferSize: 4096 };
+  const config = {
+    timestamps: r.below(2) === 1,
+    sack: r.below(2) === 1,
+    windowScaling: r.below(2) === 1,
+    receiveBufferSize: 4096,
+  };
   switch (kind) {
-    case 'SYN-SENT': { const h = Harness.connect({ config }); h.collect(); return h; }
-    case 'SYN-RECEIVED': { const h = Harness.accept({ mss: 1000, tsVal: 5, sackPermitted: true, windowScale: 3 }, { config }); h.collect(); return h; }
+    case 'SYN-SENT': {
+      const h = Harness.connect({ config });
+      h.collect();
+      return h;
+    }
+    case 'SYN-RECEIVED': {
+      const h = Harness.accept({ mss: 1000, tsVal: 5, sackPermitted: true, windowScale: 3 }, { config });
+      h.collect();
+      return h;
+    }
     default: {
-      const h = Harness.established({ config }, { mss: 1000, tsVal: 5, tsEcr: LOCAL_ISS, sackPermitted: true, windowScale: 2 });
+      const h = Harness.established(
+        { config },
+        { mss: 1000, tsVal: 5, tsEcr: LOCAL_ISS, sackPermitted: true, windowScale: 2 },
+      );
       h.conn.write(new Uint8Array(3000));
       h.collect();
-      if (kind === 'FIN-WAIT-1') { h.conn.close(h.now); h.collect(); }
-      if (kind === 'CLOSE-WAIT') { h.send({ flags: FIN | ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1, tsVal: 6 }); h.collect(); }
+      if (kind === 'FIN-WAIT-1') {
+        h.conn.close(h.now);
+        h.collect();
+      }
+      if (kind === 'CLOSE-WAIT') {
+        h.send({ flags: FIN | ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1, tsVal: 6 });
+        h.collect();
+      }
       if (kind === 'TIME-WAIT') {
         h.send({ flags: ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 3001, tsVal: 6 });
-        h.conn.close(h.now); h.collect();
-        h.send({ flags: FIN | ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 3002, tsVal: 7 }); h.collect();
+        h.conn.close(h.now);
+        h.collect();
+        h.send({ flags: FIN | ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 3002, tsVal: 7 });
+        h.collect();
       }
       expect(h.conn.state).to.equal(kind);
       return h;
@@ -34,9 +58,12 @@ function start(kind: (typeof STATES)[number], r: Random): Harness {
 
 function near(r: Random, base: number): number {
   switch (r.below(4)) {
-    case 0: return r.u32();
-    case 1: return (base + r.below(64) - 32) >>> 0;
-    default: return (base + r.below(20000) - 10000) >>> 0;
+    case 0:
+      return r.u32();
+    case 1:
+      return (base + r.below(64) - 32) >>> 0;
+    default:
+      return (base + r.below(20000) - 10000) >>> 0;
   }
 }
 
@@ -50,9 +77,16 @@ function hostile(r: Random, h: Harness): TcpSegment {
     urgentPointer: r.below(65536),
     payload: r.bytes(r.below(3) === 0 ? r.below(3000) : 0),
   };
-  if (r.below(3) === 0) { p.tsVal = r.below(2) ? r.u32() : 6 + r.below(100); p.tsEcr = r.u32(); }
-  if (r.below(4) === 0) p.sack = [near(r, LOCAL_ISS + 1000), near(r, LOCAL_ISS + 2000), near(r, LOCAL_ISS + 1), r.u32()];
-  if (r.below(8) === 0) { p.mss = r.below(70000); p.windowScale = r.below(256); }
+  if (r.below(3) === 0) {
+    p.tsVal = r.below(2) ? r.u32() : 6 + r.below(100);
+    p.tsEcr = r.u32();
+  }
+  if (r.below(4) === 0)
+    p.sack = [near(r, LOCAL_ISS + 1000), near(r, LOCAL_ISS + 2000), near(r, LOCAL_ISS + 1), r.u32()];
+  if (r.below(8) === 0) {
+    p.mss = r.below(70000);
+    p.windowScale = r.below(256);
+  }
   return h.segment(p);
 }
 

@@ -19,7 +19,9 @@ b4a31508beff4d31 81396229f0907902 4d0cf49ee5d4dcca 5c73336a76d8bf9a d0a704536ba9
 a915c29bc8067318 952b79f3bc0aa6d4 f21df2e41d4535f9 87577519048f53a9 10a56cf5dfcd9adb eb75095ccd986cd0
 51a9cb9ecba312e6 96afadfc2ce666c7 72fe52975a4364ee 5a1645b276d592a1 b274cb8ebf87870a 6f9bb4203de7b381
 eaecb2a30b22a87f 9924a43cc1315724 bd838d3aafbf8db7 0b1a2a3265d51aea 135079a3231ce660 932b2846e4d70666
-e1915f5cb1eca46c f325965ca16d629f 575ff28e60381be5 724506eb4c328a95`.trim().split(/\s+/);
+e1915f5cb1eca46c f325965ca16d629f 575ff28e60381be5 724506eb4c328a95`
+  .trim()
+  .split(/\s+/);
 
 function range(n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => i);
@@ -131,7 +133,11 @@ describe('IsnGenerator (RFC 6528)', function () {
     const a = new IsnGenerator();
     const b = new IsnGenerator();
     // Three 4-tuples all colliding by chance has probability 2^-96.
-    const tuples: Array<[Uint8Array, number, Uint8Array, number]> = [[V4_A, 1, V4_B, 2], [V4_A, 3, V4_B, 4], [V6_A, 5, V6_B, 6]];
+    const tuples: Array<[Uint8Array, number, Uint8Array, number]> = [
+      [V4_A, 1, V4_B, 2],
+      [V4_A, 3, V4_B, 4],
+      [V6_A, 5, V6_B, 6],
+    ];
     expect(tuples.some((t) => a.next(...t, 0) !== b.next(...t, 0))).to.equal(true);
   });
 

@@ -4,8 +4,12 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import {
-  Connection, createTcpCounters, resolveTcpConfig,
-  type TcpConfig, type TcpCounters, type TcpSegment,
+  Connection,
+  createTcpCounters,
+  resolveTcpConfig,
+  type TcpConfig,
+  type TcpCounters,
+  type TcpSegment,
 } from '../../src/tcp/index.js';
 import { Random } from '../helpers/random.js';
 
@@ -26,47 +30,49 @@ interface InFlight {
 
 /** A time-ordered queue of segments between the two ends with seeded impairments. */
 class LossyWire {
-  private queue: InFlight[] = [];
-  private order = 0;
-  private readonly random: Random;
+  #queue: InFlight[] = [];
+  #order = 0;
+  readonly #random: Random;
   dropped = 0;
+  readonly #o: LinkOptions;
 
-  constructor(private readonly o: LinkOptions) {
-    this.random = new Random(o.seed);
+  constructor(o: LinkOptions) {
+    this.#o = o;
+    this.#random = new Random(o.seed);
   }
 
-  private chance(p: number): boolean {
-    return p > 0 && this.random.u32() / 0x100000000 < p;
+  #chance(p: number): boolean {
+    return p > 0 && this.#random.u32() / 0x100000000 < p;
   }
 
   send(seg: TcpSegment, to: 0 | 1, now: number): void {
-    if (this.chance(this.o.loss)) {
+    if (this.#chance(this.#o.loss)) {
       this.dropped++;
       return;
     }
     // The receiver may keep a view: hand over a private copy, as a real link would.
     const copy: TcpSegment = { ...seg, payload: seg.payload.slice() };
-    let at = now + this.o.delayMs;
-    if (this.chance(this.o.reorder)) at += 1 + this.random.below(this.o.delayMs * 2 + 1);
-    this.push({ at, order: this.order++, to, seg: copy });
-    if (this.chance(this.o.duplicate)) this.push({ at: at + 1, order: this.order++, to, seg: { ...copy } });
+    let at = now + this.#o.delayMs;
+    if (this.#chance(this.#o.reorder)) at += 1 + this.#random.below(this.#o.delayMs * 2 + 1);
+    this.#push({ at, order: this.#order++, to, seg: copy });
+    if (this.#chance(this.#o.duplicate)) this.#push({ at: at + 1, order: this.#order++, to, seg: { ...copy } });
   }
 
-  private push(f: InFlight): void {
-    const q = this.queue;
+  #push(f: InFlight): void {
+    const q = this.#queue;
     let i = q.length;
     while (i > 0 && (q[i - 1]!.at > f.at || (q[i - 1]!.at === f.at && q[i - 1]!.order > f.order))) i--;
     q.splice(i, 0, f);
   }
 
   get nextAt(): number {
-    return this.queue.length > 0 ? this.queue[0]!.at : Infinity;
+    return this.#queue.length > 0 ? this.#queue[0]!.at : Infinity;
   }
 
   takeDue(now: number): InFlight | null {
-    const head = this.queue[0];
+    const head = this.#queue[0];
     if (head === undefined || head.at > now) return null;
-    this.queue.shift();
+    this.#queue.shift();
     return head;
   }
 }
@@ -96,7 +102,18 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
   let now = 0;
   const a = Connection.connect({ localPort: 40000, remotePort: 7, iss: 0xfffff000, config, counters }, now);
   const sides: Side[] = [
-    { conn: a, toSend: dataA, written: 0, received: createHash('sha256'), receivedBytes: 0, ended: false, closedEvent: false, errors: [], closeCalled: false, nextReadAt: 0 },
+    {
+      conn: a,
+      toSend: dataA,
+      written: 0,
+      received: createHash('sha256'),
+      receivedBytes: 0,
+      ended: false,
+      closedEvent: false,
+      errors: [],
+      closeCalled: false,
+      nextReadAt: 0,
+    },
   ];
   let b: Connection | null = null;
 
@@ -137,8 +154,10 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
   for (;;) {
     pump();
     if (sides.length === 2 && sides.every((s) => s.closedEvent)) break;
-    const next = Math.min(wire.nextAt, ...sides.map((s) => Math.min(s.conn.nextTimeout,
-      s.conn.readable > 0 ? Math.max(s.nextReadAt, now) : Infinity)));
+    const next = Math.min(
+      wire.nextAt,
+      ...sides.map((s) => Math.min(s.conn.nextTimeout, s.conn.readable > 0 ? Math.max(s.nextReadAt, now) : Infinity)),
+    );
     if (next === Infinity) break;
     now = Math.max(now, next);
     for (let f = wire.takeDue(now); f !== null; f = wire.takeDue(now)) {
@@ -146,7 +165,18 @@ function runPair(link: LinkOptions, bytesEachWay: number, configPatch: Partial<T
         if (b === null) {
           if (f.seg.flags !== 0x02) continue; // only a SYN creates the passive end
           b = Connection.accept({ localPort: 7, remotePort: 40000, iss: 0x7ffffff0, config, counters }, f.seg, now);
-          sides.push({ conn: b, toSend: dataB, written: 0, received: createHash('sha256'), receivedBytes: 0, ended: false, closedEvent: false, errors: [], closeCalled: false, nextReadAt: 0 });
+          sides.push({
+            conn: b,
+            toSend: dataB,
+            written: 0,
+            received: createHash('sha256'),
+            receivedBytes: 0,
+            ended: false,
+            closedEvent: false,
+            errors: [],
+            closeCalled: false,
+            nextReadAt: 0,
+          });
         } else {
           b.handleSegment(f.seg, now);
         }
@@ -170,11 +200,18 @@ describe('tcp/pair: two Connections over a lossy queue', function () {
   const cases: [string, LinkOptions, Partial<TcpConfig>, number?][] = [
     ['clean', { loss: 0, reorder: 0, duplicate: 0, delayMs: 5, seed: 1 }, {}],
     ['2% loss, reordering, duplication', { loss: 0.02, reorder: 0.02, duplicate: 0.01, delayMs: 5, seed: 2 }, {}],
-    ['5% loss without SACK/timestamps/window scaling', { loss: 0.05, reorder: 0.03, duplicate: 0.01, delayMs: 3, seed: 3 },
-      { sack: false, timestamps: false, windowScaling: false }],
+    [
+      '5% loss without SACK/timestamps/window scaling',
+      { loss: 0.05, reorder: 0.03, duplicate: 0.01, delayMs: 3, seed: 3 },
+      { sack: false, timestamps: false, windowScaling: false },
+    ],
     ['10% loss with SACK recovery', { loss: 0.1, reorder: 0.02, duplicate: 0.01, delayMs: 5, seed: 4 }, {}],
-    ['slow reader, 4 KiB receive buffers (zero windows, persist, window updates)',
-      { loss: 0.01, reorder: 0, duplicate: 0, delayMs: 2, seed: 5 }, { receiveBufferSize: 4096 }, 300],
+    [
+      'slow reader, 4 KiB receive buffers (zero windows, persist, window updates)',
+      { loss: 0.01, reorder: 0, duplicate: 0, delayMs: 2, seed: 5 },
+      { receiveBufferSize: 4096 },
+      300,
+    ],
   ];
   for (const [name, link, config, readChunk] of cases) {
     it(`moves 1 MB each way byte-exact and closes cleanly: ${name}`, () => {

@@ -17,5 +17,8 @@ export function sackEstablished(rtt: number, lossDetection: LossDetection = 'rac
 
 /** Sequence numbers of the data segments the connection sends now. */
 export function dataSeqs(h: Harness): number[] {
-  return h.collect().filter((s) => s.payload.length > 0).map((s) => s.seq);
+  return h
+    .collect()
+    .filter((s) => s.payload.length > 0)
+    .map((s) => s.seq);
 }

@@ -2,8 +2,16 @@ import { expect } from 'chai';
 import { Rack, type RackAckInfo } from '../../src/tcp/rack.js';
 
 const info = (o: Partial<RackAckInfo>): RackAckInfo => ({
-  sndUna: 0, sndMax: 0, sackBlocks: undefined, dsack: false, echoedSendTime: undefined,
-  sackedBytes: 0, mss: 1000, inRecovery: false, srtt: 100, ...o,
+  sndUna: 0,
+  sndMax: 0,
+  sackBlocks: undefined,
+  dsack: false,
+  echoedSendTime: undefined,
+  sackedBytes: 0,
+  mss: 1000,
+  inRecovery: false,
+  srtt: 100,
+  ...o,
 });
 
 describe('tcp/rack: the RACK record (RFC 8985)', () => {
@@ -33,7 +41,14 @@ describe('tcp/rack: the RACK record (RFC 8985)', () => {
     const size = 20000;
     r.onSend(0, size, 0, false);
     for (let seq = 1; seq + 1 < size; seq += 8) {
-      r.onAck(info({ sndUna: 0, sndMax: size, sackBlocks: [seq, seq + 1, seq + 2, seq + 3, seq + 4, seq + 5, seq + 6, seq + 7] }), 1);
+      r.onAck(
+        info({
+          sndUna: 0,
+          sndMax: size,
+          sackBlocks: [seq, seq + 1, seq + 2, seq + 3, seq + 4, seq + 5, seq + 6, seq + 7],
+        }),
+        1,
+      );
     }
     expect(r.recordCount).to.be.at.most(4096);
     expect(r.recordCount).to.be.greaterThan(1000); // the split did happen up to the bound

@@ -259,7 +259,10 @@ describe('ReceiveBuffer', function () {
       let at = 0;
       const readAll = () => {
         const out = b.read()!;
-        expect(out.every((v, i) => v === ((at + i) & 0xff)), 'bytes read back in order').to.equal(true);
+        expect(
+          out.every((v, i) => v === ((at + i) & 0xff)),
+          'bytes read back in order',
+        ).to.equal(true);
         at += out.length;
       };
       readAll();
@@ -278,7 +281,12 @@ describe('ReceiveBuffer', function () {
   });
 
   it('reassembles a seeded stream of reordered, duplicated, overlapping segments exactly', function () {
-    for (const [capacity, seed] of [[4096, 1], [10000, 2], [65536, 3], [300, 4]] as const) {
+    for (const [capacity, seed] of [
+      [4096, 1],
+      [10000, 2],
+      [65536, 3],
+      [300, 4],
+    ] as const) {
       const rnd = new Random(seed);
       const total = 200000;
       const source = new Random(seed + 100).bytes(total);

@@ -3,7 +3,14 @@
 
 import { expect } from 'chai';
 import { seqAdd } from '../../src/tcp/seq.js';
-import { COOKIE_MSS, COOKIE_PERIOD, SynCookies, cookieSynAck, cookieTimestamp, synFromCookie } from '../../src/tcp/syn-cookie.js';
+import {
+  COOKIE_MSS,
+  COOKIE_PERIOD,
+  SynCookies,
+  cookieSynAck,
+  cookieTimestamp,
+  synFromCookie,
+} from '../../src/tcp/syn-cookie.js';
 import { ACK, EMPTY_PAYLOAD, SYN, type TcpSegment } from '../../src/wire/segment.js';
 import { Random } from '../helpers/random.js';
 
@@ -12,7 +19,16 @@ const LOCAL = Uint8Array.of(198, 51, 100, 2);
 const REMOTE = Uint8Array.of(203, 0, 113, 9);
 
 function ackFor(iss: number, peerIsn: number, tsEcr?: number): TcpSegment {
-  const seg: TcpSegment = { srcPort: 5555, dstPort: 80, seq: seqAdd(peerIsn, 1), ack: seqAdd(iss, 1), flags: ACK, window: 500, urgentPointer: 0, payload: EMPTY_PAYLOAD };
+  const seg: TcpSegment = {
+    srcPort: 5555,
+    dstPort: 80,
+    seq: seqAdd(peerIsn, 1),
+    ack: seqAdd(iss, 1),
+    flags: ACK,
+    window: 500,
+    urgentPointer: 0,
+    payload: EMPTY_PAYLOAD,
+  };
   if (tsEcr !== undefined) {
     seg.tsVal = 42;
     seg.tsEcr = tsEcr;
@@ -21,13 +37,13 @@ function ackFor(iss: number, peerIsn: number, tsEcr?: number): TcpSegment {
 }
 
 describe('tcp/syn-cookie', () => {
-  it('round-trips every MSS of the table (the largest entry not above the peer\'s MSS) at any peer ISN', () => {
+  it("round-trips every MSS of the table (the largest entry not above the peer's MSS) at any peer ISN", () => {
     const cookies = new SynCookies(SECRET);
     const rng = new Random(12);
     for (let i = 0; i < 2000; i++) {
       const peerIsn = rng.u32();
       const peerMss = 200 + (rng.u32() % 66000);
-      const now = (rng.u32() % 1e9);
+      const now = rng.u32() % 1e9;
       const iss = cookies.encode(LOCAL, 80, REMOTE, 5555, peerIsn, peerMss, now);
       const got = cookies.decode(LOCAL, 80, REMOTE, 5555, ackFor(iss, peerIsn), now + 5000);
       const expected = COOKIE_MSS.filter((m) => m <= peerMss).at(-1) ?? COOKIE_MSS[0];
@@ -70,8 +86,13 @@ describe('tcp/syn-cookie', () => {
     expect(passed).to.equal(0);
   });
 
-  it('carries window scale, SACK-permitted and ECN in the TSval\'s low 6 bits, never ahead of the clock', () => {
-    for (const [scale, sack, ecn] of [[7, true, false], [undefined, true, true], [14, false, false], [0, false, true]] as const) {
+  it("carries window scale, SACK-permitted and ECN in the TSval's low 6 bits, never ahead of the clock", () => {
+    for (const [scale, sack, ecn] of [
+      [7, true, false],
+      [undefined, true, true],
+      [14, false, false],
+      [0, false, true],
+    ] as const) {
       for (const tsNow of [0, 63, 64, 1_000_000_007, 0xffffffff]) {
         const ts = cookieTimestamp(tsNow, scale, sack, ecn);
         expect(ts >>> 0).to.equal(ts);
@@ -80,16 +101,55 @@ describe('tcp/syn-cookie', () => {
         const cookies = new SynCookies(SECRET);
         const iss = cookies.encode(LOCAL, 80, REMOTE, 5555, 9, 1460, 0);
         const got = cookies.decode(LOCAL, 80, REMOTE, 5555, ackFor(iss, 9, ts), 0);
-        expect(got).to.deep.equal({ mss: 1460, timestamps: true, sackPermitted: sack, ecn, ...(scale === undefined ? {} : { windowScale: scale }) });
+        expect(got).to.deep.equal({
+          mss: 1460,
+          timestamps: true,
+          sackPermitted: sack,
+          ecn,
+          ...(scale === undefined ? {} : { windowScale: scale }),
+        });
       }
     }
   });
 
   it('the SYN-ACK offers window scale and SACK only with timestamps to carry them back; synFromCookie restores the SYN', () => {
-    const syn: TcpSegment = { srcPort: 5555, dstPort: 80, seq: 77, ack: 0, flags: SYN, window: 64240, urgentPointer: 0, payload: EMPTY_PAYLOAD, mss: 1460, windowScale: 9, sackPermitted: true, tsVal: 1000, tsEcr: 0 };
-    const base = { iss: 5000, mss: 1460, window: 262144, windowScale: 3, tsNow: 70_000, sack: true, windowScaling: true };
+    const syn: TcpSegment = {
+      srcPort: 5555,
+      dstPort: 80,
+      seq: 77,
+      ack: 0,
+      flags: SYN,
+      window: 64240,
+      urgentPointer: 0,
+      payload: EMPTY_PAYLOAD,
+      mss: 1460,
+      windowScale: 9,
+      sackPermitted: true,
+      tsVal: 1000,
+      tsEcr: 0,
+    };
+    const base = {
+      iss: 5000,
+      mss: 1460,
+      window: 262144,
+      windowScale: 3,
+      tsNow: 70_000,
+      sack: true,
+      windowScaling: true,
+    };
     const withTs = cookieSynAck({ syn, ...base });
-    expect(withTs).to.deep.include({ srcPort: 80, dstPort: 5555, seq: 5000, ack: 78, flags: SYN | ACK, window: 65535, mss: 1460, windowScale: 3, sackPermitted: true, tsEcr: 1000 });
+    expect(withTs).to.deep.include({
+      srcPort: 80,
+      dstPort: 5555,
+      seq: 5000,
+      ack: 78,
+      flags: SYN | ACK,
+      window: 65535,
+      mss: 1460,
+      windowScale: 3,
+      sackPermitted: true,
+      tsEcr: 1000,
+    });
     expect(withTs.tsVal! & 0x3f).to.equal(9 | 0x10);
     const { tsVal: _v, tsEcr: _e, ...noTsSyn } = syn;
     const without = cookieSynAck({ syn: noTsSyn, ...base });
@@ -97,7 +157,20 @@ describe('tcp/syn-cookie', () => {
     expect(without.sackPermitted).to.equal(undefined);
     expect(without.tsVal).to.equal(undefined);
     const ack = ackFor(5000, 77, withTs.tsVal);
-    const restored = synFromCookie(ack, { mss: 1440, windowScale: 9, sackPermitted: true, ecn: false, timestamps: true });
-    expect(restored).to.deep.include({ seq: 77, flags: SYN, mss: 1440, windowScale: 9, sackPermitted: true, tsVal: 42 });
+    const restored = synFromCookie(ack, {
+      mss: 1440,
+      windowScale: 9,
+      sackPermitted: true,
+      ecn: false,
+      timestamps: true,
+    });
+    expect(restored).to.deep.include({
+      seq: 77,
+      flags: SYN,
+      mss: 1440,
+      windowScale: 9,
+      sackPermitted: true,
+      tsVal: 42,
+    });
   });
 });

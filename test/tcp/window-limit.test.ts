@@ -6,7 +6,13 @@ import { WindowLimit } from '../../src/tcp/window-limit.js';
 describe('WindowLimit', function () {
   it('allows N at once, then nothing until the first of them is W ms old', function () {
     const w = new WindowLimit(3, 1000);
-    expect([w.allow(0), w.allow(0), w.allow(500), w.allow(500), w.allow(999)]).to.deep.equal([true, true, true, false, false]);
+    expect([w.allow(0), w.allow(0), w.allow(500), w.allow(500), w.allow(999)]).to.deep.equal([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(w.allow(1000)).to.equal(true); // the first two leave the window at 1000
     expect(w.allow(1000)).to.equal(true);
     expect(w.allow(1000)).to.equal(false);

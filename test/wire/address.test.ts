@@ -8,7 +8,8 @@ import { Random } from '../helpers/random.js';
 /** RFC 5952 §4 step by step, with arrays and no shortcuts: the reference to compare with. */
 function rfc5952(b: Uint8Array): string {
   const groups = Array.from({ length: 8 }, (_, i) => (b[2 * i]! << 8) | b[2 * i + 1]!);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   let best = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; i++) {
@@ -37,7 +38,12 @@ describe('address formatting', function () {
       ['abcd:ef01:2345:6789:abcd:ef01:2345:6789', 'abcd:ef01:2345:6789:abcd:ef01:2345:6789'],
     ];
     for (const [full, expected] of cases) {
-      const bytes = Uint8Array.from(full.replaceAll(':', '').match(/../g)!.map((h) => parseInt(h, 16)));
+      const bytes = Uint8Array.from(
+        full
+          .replaceAll(':', '')
+          .match(/../g)!
+          .map((h) => parseInt(h, 16)),
+      );
       expect(formatIpv6(bytes), full).to.equal(expected);
       expect(formatIpv6(Uint8Array.of(9, 9, ...bytes), 2), `${full} at offset 2`).to.equal(expected);
     }

@@ -20,9 +20,32 @@ describe('decodeBatch', function () {
       expect(t.status[i]).to.equal(0);
       expect(t.error(i)).to.equal(undefined);
       expect(t.ipVersion[i]).to.equal(p.ip.version);
-      expect([t.srcPort[i], t.dstPort[i], t.seq[i], t.ack[i], t.flags[i], t.window[i], t.headerLength[i], t.checksum[i], t.urgentPointer[i]])
-        .to.deep.equal([p.tcp.srcPort, p.tcp.dstPort, p.tcp.seq, p.tcp.ack, p.tcp.flags, p.tcp.window, p.tcp.headerLength, p.tcp.checksum, p.tcp.urgentPointer]);
-      expect([t.payloadOffset[i], t.capturedPayloadLength[i], t.payloadLength[i]]).to.deep.equal([p.offsets.payload, p.payload.length, p.payloadLength]);
+      expect([
+        t.srcPort[i],
+        t.dstPort[i],
+        t.seq[i],
+        t.ack[i],
+        t.flags[i],
+        t.window[i],
+        t.headerLength[i],
+        t.checksum[i],
+        t.urgentPointer[i],
+      ]).to.deep.equal([
+        p.tcp.srcPort,
+        p.tcp.dstPort,
+        p.tcp.seq,
+        p.tcp.ack,
+        p.tcp.flags,
+        p.tcp.window,
+        p.tcp.headerLength,
+        p.tcp.checksum,
+        p.tcp.urgentPointer,
+      ]);
+      expect([t.payloadOffset[i], t.capturedPayloadLength[i], t.payloadLength[i]]).to.deep.equal([
+        p.offsets.payload,
+        p.payload.length,
+        p.payloadLength,
+      ]);
       expect(t.srcAddress(i)).to.equal(p.ip.src);
       expect(t.dstAddress(i)).to.equal(p.ip.dst);
       expect(Array.from(t.payload(i))).to.deep.equal(Array.from(p.payload));
@@ -51,7 +74,11 @@ describe('decodeBatch', function () {
     const frames = [ethernet(good4, 0x0800), good6, ethernet(good6, 0x86dd)];
     const data = concat(new Uint8Array(5), ...frames);
     const offsets = [5, 5 + frames[0]!.length, 5 + frames[0]!.length + frames[1]!.length];
-    const t = decodeBatch({ data, offsets, lengths: frames.map((f) => f.length) }, [LinkType.ETHERNET, LinkType.RAW, LinkType.ETHERNET]);
+    const t = decodeBatch({ data, offsets, lengths: frames.map((f) => f.length) }, [
+      LinkType.ETHERNET,
+      LinkType.RAW,
+      LinkType.ETHERNET,
+    ]);
     expect(Array.from(t.status)).to.deep.equal([0, 0, 0]);
     expect(Array.from(t.ipVersion)).to.deep.equal([4, 6, 6]);
     // Ethernet + IPv4 + TCP with timestamps; IPv6 + TCP with MSS, window scale and one SACK block.
@@ -69,13 +96,17 @@ describe('decodeBatch', function () {
   });
 
   it('splits large batches into WASM-sized chunks, by rows and by bytes', function () {
-    const frames = Array.from({ length: 10000 }, (_, i) => ipv4Packet({ ...SAMPLE_TCP, seq: i, flags: TcpFlags.ACK }, new Uint8Array(i % 3 === 0 ? 1400 : 0)));
+    const frames = Array.from({ length: 10000 }, (_, i) =>
+      ipv4Packet({ ...SAMPLE_TCP, seq: i, flags: TcpFlags.ACK }, new Uint8Array(i % 3 === 0 ? 1400 : 0)),
+    );
     const t = decodeBatch(frames, LinkType.RAW);
     expect(t.length).to.equal(10000);
     expect(Array.from(t.seq).every((s, i) => s === i)).to.equal(true);
     expect(Array.from(t.checksumState).every((s) => s === ChecksumState.GOOD)).to.equal(true);
     // 8 MiB of input per WASM call: 200 frames of 64 KiB cross that limit several times.
-    const big = Array.from({ length: 200 }, (_, i) => ipv6Packet({ ...SAMPLE_TCP, seq: i }, new Uint8Array(65000).fill(i & 0xff)));
+    const big = Array.from({ length: 200 }, (_, i) =>
+      ipv6Packet({ ...SAMPLE_TCP, seq: i }, new Uint8Array(65000).fill(i & 0xff)),
+    );
     const tb = decodeBatch(big, LinkType.RAW);
     expect(Array.from(tb.seq).every((s, i) => s === i)).to.equal(true);
     expect(Array.from(tb.checksumState).every((s) => s === ChecksumState.GOOD)).to.equal(true);
@@ -89,7 +120,9 @@ describe('decodeBatch', function () {
   it('rejects inputs that do not describe frames', function () {
     expect(() => decodeBatch([good4], [1, 1])).to.throw(RangeError);
     expect(() => decodeBatch({ data: good4, offsets: [0, 1], lengths: [1] }, LinkType.RAW)).to.throw(RangeError);
-    expect(() => decodeBatch({ data: good4, offsets: [10], lengths: [good4.length] }, LinkType.RAW)).to.throw(RangeError);
+    expect(() => decodeBatch({ data: good4, offsets: [10], lengths: [good4.length] }, LinkType.RAW)).to.throw(
+      RangeError,
+    );
     expect(() => decodeBatch([good4, 'x' as unknown as Uint8Array], LinkType.RAW)).to.throw(TypeError);
     expect(() => decodeBatch([good4], 70000)).to.throw(TypeError);
     expect(() => decodeBatch([good4], LinkType.RAW, { originalLengths: [] })).to.throw(RangeError);

@@ -3,7 +3,12 @@
 
 import { expect } from 'chai';
 import {
-  combineSums, internetChecksum, onesComplementSum, parseAddress, pseudoHeaderSum, updateChecksum,
+  combineSums,
+  internetChecksum,
+  onesComplementSum,
+  parseAddress,
+  pseudoHeaderSum,
+  updateChecksum,
 } from '../../src/index.js';
 import { loadCodecSync, type Codec } from '../../src/wire/module.js';
 import { Random } from '../helpers/random.js';
@@ -95,7 +100,9 @@ describe('checksum', function () {
           const bytes = random.bytes(random.below(200));
           const initial = random.u32();
           const ptr = codec.copyIn(bytes);
-          expect(codec.exports.onesSum(ptr, bytes.length, initial)).to.equal(referenceSum(bytes, (initial & 0xffff) + (initial >>> 16)));
+          expect(codec.exports.onesSum(ptr, bytes.length, initial)).to.equal(
+            referenceSum(bytes, (initial & 0xffff) + (initial >>> 16)),
+          );
         }
       });
     });
@@ -130,13 +137,16 @@ describe('checksum', function () {
       const src = random.bytes(v6 ? 16 : 4);
       const dst = random.bytes(v6 ? 16 : 4);
       const length = random.below(v6 ? 0x7fffffff : 0xffff);
-      const text = (b: Uint8Array) => (v6
-        ? Array.from({ length: 8 }, (_, k) => ((b[2 * k]! << 8) | b[2 * k + 1]!).toString(16)).join(':')
-        : Array.from(b).join('.'));
+      const text = (b: Uint8Array) =>
+        v6
+          ? Array.from({ length: 8 }, (_, k) => ((b[2 * k]! << 8) | b[2 * k + 1]!).toString(16)).join(':')
+          : Array.from(b).join('.');
       expect(parseAddress(text(src)).bytes).to.deep.equal(src);
       expect(pseudoHeaderSum(text(src), text(dst), 6, length)).to.equal(referencePseudoSum(src, dst, length));
       const version = v6 ? 6 : 4;
-      expect(pseudoHeaderSum({ version, bytes: src }, { version, bytes: dst }, 6, length)).to.equal(referencePseudoSum(src, dst, length));
+      expect(pseudoHeaderSum({ version, bytes: src }, { version, bytes: dst }, 6, length)).to.equal(
+        referencePseudoSum(src, dst, length),
+      );
     }
   });
 
@@ -169,8 +179,9 @@ describe('checksum', function () {
     expect(() => onesComplementSum(new Uint8Array(2), -1)).to.throw(RangeError);
     expect(() => updateChecksum(0x10000, 0, 0)).to.throw(RangeError);
     expect(() => pseudoHeaderSum('192.0.2.1', '2001:db8::1', 6, 20)).to.throw(TypeError);
-    expect(() => pseudoHeaderSum({ version: 4, bytes: new Uint8Array(4) }, { version: 6, bytes: new Uint8Array(16) }, 6, 20))
-      .to.throw(TypeError, 'address families differ: 0.0.0.0 and ::');
+    expect(() =>
+      pseudoHeaderSum({ version: 4, bytes: new Uint8Array(4) }, { version: 6, bytes: new Uint8Array(16) }, 6, 20),
+    ).to.throw(TypeError, 'address families differ: 0.0.0.0 and ::');
     expect(() => pseudoHeaderSum({ version: 6, bytes: new Uint8Array(4) }, '::1', 6, 20)).to.throw(TypeError);
     expect(() => pseudoHeaderSum('192.0.2.256', '192.0.2.1', 6, 20)).to.throw(TypeError);
   });

@@ -14,9 +14,11 @@ describe('corpus: differential against tshark truth tables', function () {
   const scalar = loadCodecSync('scalar');
 
   after(() => {
-    console.log(`      corpus: ${totals.compared} frames in ${totals.files} captures agree with tshark on every column;`
-      + ` ${totals.truncatedHeaders} snap-truncated headers gave TRUNCATED, ${totals.notTcp} non-TCP frames gave DecodeError,`
-      + ` ${totals.truncatedIpTotal} short-captured IPv4 datagrams reported unverifiable`);
+    console.log(
+      `      corpus: ${totals.compared} frames in ${totals.files} captures agree with tshark on every column;` +
+        ` ${totals.truncatedHeaders} snap-truncated headers gave TRUNCATED, ${totals.notTcp} non-TCP frames gave DecodeError,` +
+        ` ${totals.truncatedIpTotal} short-captured IPv4 datagrams reported unverifiable`,
+    );
   });
 
   for (const file of corpusCaptures()) {
@@ -38,8 +40,11 @@ describe('corpus: differential against tshark truth tables', function () {
         if (packet instanceof DecodeError) {
           if (row === undefined) {
             totals.notTcp++;
-          } else if (packet.code === 'TRUNCATED' && Number(row['frame.cap_len']) < Number(row['frame.len'])
-            && (row['tcp.checksum.status'] === '2' || row['tcp.checksum.status'] === '')) {
+          } else if (
+            packet.code === 'TRUNCATED' &&
+            Number(row['frame.cap_len']) < Number(row['frame.len']) &&
+            (row['tcp.checksum.status'] === '2' || row['tcp.checksum.status'] === '')
+          ) {
             // tshark shows what it can of a header cut short by the snap length; we refuse it.
             totals.truncatedHeaders++;
           } else {
@@ -63,8 +68,11 @@ describe('corpus: differential against tshark truth tables', function () {
       totals.files++;
 
       // The batch decoder must agree with the per-frame decoder on every row.
-      const table = decodeBatch(records.map((r) => r.data), records.map((r) => r.linkType),
-        { originalLengths: records.map((r) => r.originalLength) });
+      const table = decodeBatch(
+        records.map((r) => r.data),
+        records.map((r) => r.linkType),
+        { originalLengths: records.map((r) => r.originalLength) },
+      );
       const batchDiffs: string[] = [];
       results.forEach((p, i) => {
         const where = `frame ${records[i]!.index}`;
@@ -73,25 +81,49 @@ describe('corpus: differential against tshark truth tables', function () {
           return;
         }
         const row = {
-          status: table.status[i], srcPort: table.srcPort[i], dstPort: table.dstPort[i], seq: table.seq[i],
-          ack: table.ack[i], flags: table.flags[i], window: table.window[i], headerLength: table.headerLength[i],
-          urgent: table.urgentPointer[i], checksum: table.checksum[i],
+          status: table.status[i],
+          srcPort: table.srcPort[i],
+          dstPort: table.dstPort[i],
+          seq: table.seq[i],
+          ack: table.ack[i],
+          flags: table.flags[i],
+          window: table.window[i],
+          headerLength: table.headerLength[i],
+          urgent: table.urgentPointer[i],
+          checksum: table.checksum[i],
           checksumState: ['good', 'bad', 'unverifiable'][table.checksumState[i]!],
-          payloadLength: table.payloadLength[i], captured: table.capturedPayloadLength[i], payloadOffset: table.payloadOffset[i],
+          payloadLength: table.payloadLength[i],
+          captured: table.capturedPayloadLength[i],
+          payloadOffset: table.payloadOffset[i],
           mss: table.optionMask[i]! & 1 ? table.mss[i] : undefined,
           wscale: table.optionMask[i]! & 2 ? table.windowScale[i] : undefined,
           ts: table.optionMask[i]! & 8 ? [table.tsValue[i], table.tsEcho[i]] : undefined,
-          src: table.srcAddress(i), dst: table.dstAddress(i),
+          src: table.srcAddress(i),
+          dst: table.dstAddress(i),
         };
         const expected = {
-          status: 0, srcPort: p.tcp.srcPort, dstPort: p.tcp.dstPort, seq: p.tcp.seq, ack: p.tcp.ack, flags: p.tcp.flags,
-          window: p.tcp.window, headerLength: p.tcp.headerLength, urgent: p.tcp.urgentPointer, checksum: p.tcp.checksum,
-          checksumState: p.checksumStatus, payloadLength: p.payloadLength, captured: p.payload.length,
-          payloadOffset: p.offsets.payload, mss: p.tcp.options.mss, wscale: p.tcp.options.windowScale,
+          status: 0,
+          srcPort: p.tcp.srcPort,
+          dstPort: p.tcp.dstPort,
+          seq: p.tcp.seq,
+          ack: p.tcp.ack,
+          flags: p.tcp.flags,
+          window: p.tcp.window,
+          headerLength: p.tcp.headerLength,
+          urgent: p.tcp.urgentPointer,
+          checksum: p.tcp.checksum,
+          checksumState: p.checksumStatus,
+          payloadLength: p.payloadLength,
+          captured: p.payload.length,
+          payloadOffset: p.offsets.payload,
+          mss: p.tcp.options.mss,
+          wscale: p.tcp.options.windowScale,
           ts: p.tcp.options.timestamp ? [p.tcp.options.timestamp.value, p.tcp.options.timestamp.echo] : undefined,
-          src: p.ip.src, dst: p.ip.dst,
+          src: p.ip.src,
+          dst: p.ip.dst,
         };
-        if (JSON.stringify(row) !== JSON.stringify(expected)) batchDiffs.push(`${where}: ${JSON.stringify(row)} vs ${JSON.stringify(expected)}`);
+        if (JSON.stringify(row) !== JSON.stringify(expected))
+          batchDiffs.push(`${where}: ${JSON.stringify(row)} vs ${JSON.stringify(expected)}`);
       });
       expect(batchDiffs.slice(0, 10), `${batchDiffs.length} batch disagreements`).to.deep.equal([]);
     });

@@ -4,8 +4,24 @@
 import { expect } from 'chai';
 import { DecodeError, LinkType, TcpFlags, decodeFrame, decodeIp, type DecodeErrorCode } from '../../src/index.js';
 import {
-  SAMPLE_TCP, V4, V6, be16, be32, concat, ethernet, fragmentHeader, ipv4AroundRawTcp, ipv4Packet,
-  ipv6Packet, ipv6WithExtensions, nullHeader, optionsHeader, rawTcp, routingHeader, sll, sll2,
+  SAMPLE_TCP,
+  V4,
+  V6,
+  be16,
+  be32,
+  concat,
+  ethernet,
+  fragmentHeader,
+  ipv4AroundRawTcp,
+  ipv4Packet,
+  ipv6Packet,
+  ipv6WithExtensions,
+  nullHeader,
+  optionsHeader,
+  rawTcp,
+  routingHeader,
+  sll,
+  sll2,
 } from '../helpers/frames.js';
 import { referenceChecksum } from '../helpers/reference.js';
 
@@ -43,10 +59,22 @@ describe('decodeFrame', function () {
     it('802.1Q and QinQ tags are skipped', function () {
       const one = decodeFrame(ethernet(v4, 0x0800, [[0x8100, 10]]), LinkType.ETHERNET);
       expect(one.offsets.ip).to.equal(18);
-      const two = decodeFrame(ethernet(v6, 0x86dd, [[0x88a8, 100], [0x8100, 10]]), LinkType.ETHERNET);
+      const two = decodeFrame(
+        ethernet(v6, 0x86dd, [
+          [0x88a8, 100],
+          [0x8100, 10],
+        ]),
+        LinkType.ETHERNET,
+      );
       expect(two.offsets.ip).to.equal(22);
       expect(two.tcp.srcPort).to.equal(SAMPLE_TCP.srcPort);
-      const old = decodeFrame(ethernet(v4, 0x0800, [[0x9100, 1], [0x8100, 2]]), LinkType.ETHERNET);
+      const old = decodeFrame(
+        ethernet(v4, 0x0800, [
+          [0x9100, 1],
+          [0x8100, 2],
+        ]),
+        LinkType.ETHERNET,
+      );
       expect(old.offsets.ip).to.equal(22);
     });
 
@@ -55,7 +83,9 @@ describe('decodeFrame', function () {
       const tags = Array.from({ length: 9 }, (): [number, number] => [0x8100, 1]);
       expectCode('NOT_IP', () => decodeFrame(ethernet(v4, 0x0800, tags), LinkType.ETHERNET));
       expectCode('TRUNCATED', () => decodeFrame(ethernet(v4, 0x0800).subarray(0, 13), LinkType.ETHERNET));
-      expectCode('TRUNCATED', () => decodeFrame(ethernet(v4, 0x0800, [[0x8100, 1]]).subarray(0, 17), LinkType.ETHERNET));
+      expectCode('TRUNCATED', () =>
+        decodeFrame(ethernet(v4, 0x0800, [[0x8100, 1]]).subarray(0, 17), LinkType.ETHERNET),
+      );
       expectCode('TRUNCATED', () => decodeFrame(ethernet(v4, 0x0800).subarray(0, 14), LinkType.ETHERNET));
     });
 
@@ -117,8 +147,18 @@ describe('decodeFrame', function () {
       const packet = ipv4Packet();
       const p = decodeIp(packet);
       expect(p.ip).to.deep.include({
-        version: 4, src: V4.src, dst: V4.dst, ttl: 63, tos: 0, id: 0x1234, dontFragment: true,
-        moreFragments: false, fragmentOffset: 0, headerLength: 20, totalLength: packet.length, headerChecksum: 'good',
+        version: 4,
+        src: V4.src,
+        dst: V4.dst,
+        ttl: 63,
+        tos: 0,
+        id: 0x1234,
+        dontFragment: true,
+        moreFragments: false,
+        fragmentOffset: 0,
+        headerLength: 20,
+        totalLength: packet.length,
+        headerChecksum: 'good',
       });
       const bad = packet.slice();
       bad[10]! ^= 0xff;
@@ -132,8 +172,17 @@ describe('decodeFrame', function () {
       const build = (headerDst: number[], pointer: number, route: number[][]) => {
         // NOP, then LSRR: type, length 11, pointer, two addresses. 12 bytes of options: IHL 8.
         const options = concat(Uint8Array.of(1, 131, 11, pointer), ...route.map((a) => Uint8Array.from(a)));
-        const header = concat(Uint8Array.of(0x48, 0), be16(32 + segment.length), be16(7), be16(0), Uint8Array.of(64, 6), be16(0),
-          Uint8Array.of(192, 0, 2, 1), Uint8Array.from(headerDst), options);
+        const header = concat(
+          Uint8Array.of(0x48, 0),
+          be16(32 + segment.length),
+          be16(7),
+          be16(0),
+          Uint8Array.of(64, 6),
+          be16(0),
+          Uint8Array.of(192, 0, 2, 1),
+          Uint8Array.from(headerDst),
+          options,
+        );
         const c = referenceChecksum(header);
         header[10] = c >> 8;
         header[11] = c & 0xff;
@@ -141,13 +190,23 @@ describe('decodeFrame', function () {
       };
       // In flight: the header names the next hop; only the route's last address, the final
       // destination, makes the TCP checksum come out right.
-      const live = decodeIp(build([198, 51, 100, 1], 4, [[198, 51, 100, 7], [192, 0, 2, 2]]));
+      const live = decodeIp(
+        build([198, 51, 100, 1], 4, [
+          [198, 51, 100, 7],
+          [192, 0, 2, 2],
+        ]),
+      );
       expect(live.ip.version === 4 && live.ip.headerLength).to.equal(32);
       expect(live.ip.version === 4 && live.ip.options?.length).to.equal(12);
       expect(live.pseudoHeader).to.deep.equal({ src: '192.0.2.1', dst: '192.0.2.2' });
       expect(live.checksumStatus).to.equal('good');
       // Route used up (pointer past the end): the header's destination is the final one.
-      const arrived = decodeIp(build([192, 0, 2, 2], 12, [[198, 51, 100, 1], [198, 51, 100, 7]]));
+      const arrived = decodeIp(
+        build([192, 0, 2, 2], 12, [
+          [198, 51, 100, 1],
+          [198, 51, 100, 7],
+        ]),
+      );
       expect(arrived.pseudoHeader).to.equal(undefined);
       expect(arrived.checksumStatus).to.equal('good');
     });
@@ -226,13 +285,28 @@ describe('decodeFrame', function () {
   describe('IPv6', function () {
     it('reports header fields', function () {
       const p = decodeIp(ipv6Packet());
-      expect(p.ip).to.deep.include({ version: 6, src: V6.src, dst: V6.dst, hopLimit: 61, trafficClass: 0, flowLabel: 0x12345, extensionHeaders: [] });
+      expect(p.ip).to.deep.include({
+        version: 6,
+        src: V6.src,
+        dst: V6.dst,
+        hopLimit: 61,
+        trafficClass: 0,
+        flowLabel: 0x12345,
+        extensionHeaders: [],
+      });
       expect(p.checksumStatus).to.equal('good');
     });
 
     it('walks hop-by-hop, destination options and AH headers', function () {
-      const ah: { type: number; body: Uint8Array } = { type: 51, body: concat(Uint8Array.of(4), new Uint8Array(2), be32(0x100), be32(1), new Uint8Array(12)) };
-      const packet = ipv6WithExtensions([optionsHeader(0, Uint8Array.of(5, 2, 0, 0)), ah, optionsHeader(60, Uint8Array.of(1, 0))]);
+      const ah: { type: number; body: Uint8Array } = {
+        type: 51,
+        body: concat(Uint8Array.of(4), new Uint8Array(2), be32(0x100), be32(1), new Uint8Array(12)),
+      };
+      const packet = ipv6WithExtensions([
+        optionsHeader(0, Uint8Array.of(5, 2, 0, 0)),
+        ah,
+        optionsHeader(60, Uint8Array.of(1, 0)),
+      ]);
       const p = decodeIp(packet);
       expect((p.ip as { extensionHeaders: number[] }).extensionHeaders).to.deep.equal([0, 51, 60]);
       expect(p.offsets.tcp).to.equal(40 + 8 + 24 + 8);
@@ -242,8 +316,13 @@ describe('decodeFrame', function () {
 
     it('a Home Address option is the pseudo-header source', function () {
       const home = '2001:db8:0:1::99';
-      const hao = concat(Uint8Array.of(0xc9, 16), (new Uint8Array(16)).map((_, i) => [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x99][i]!));
-      const packet = ipv6WithExtensions([optionsHeader(60, concat(Uint8Array.of(1, 2, 0, 0), hao))], { pseudo: { src: home, dst: V6.dst } });
+      const hao = concat(
+        Uint8Array.of(0xc9, 16),
+        new Uint8Array(16).map((_, i) => [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x99][i]!),
+      );
+      const packet = ipv6WithExtensions([optionsHeader(60, concat(Uint8Array.of(1, 2, 0, 0), hao))], {
+        pseudo: { src: home, dst: V6.dst },
+      });
       const p = decodeIp(packet);
       expect(p.checksumStatus).to.equal('good');
       expect(p.pseudoHeader).to.deep.equal({ src: home, dst: V6.dst });
@@ -252,12 +331,16 @@ describe('decodeFrame', function () {
 
     it('routing headers with segments left name the final destination (types 0, 2, 4)', function () {
       const final = '2001:db8:ffff::1';
-      const type0 = ipv6WithExtensions([routingHeader(0, 2, ['2001:db8:1::1', final])], { pseudo: { src: V6.src, dst: final } });
+      const type0 = ipv6WithExtensions([routingHeader(0, 2, ['2001:db8:1::1', final])], {
+        pseudo: { src: V6.src, dst: final },
+      });
       expect(decodeIp(type0)).to.deep.include({ checksumStatus: 'good', pseudoHeader: { src: V6.src, dst: final } });
       const type2 = ipv6WithExtensions([routingHeader(2, 1, [final])], { pseudo: { src: V6.src, dst: final } });
       expect(decodeIp(type2)).to.deep.include({ checksumStatus: 'good' });
       // Segment routing lists segments last-first: segment 0 is the final destination.
-      const srh = ipv6WithExtensions([routingHeader(4, 1, [final, '2001:db8:1::1'], 1)], { pseudo: { src: V6.src, dst: final } });
+      const srh = ipv6WithExtensions([routingHeader(4, 1, [final, '2001:db8:1::1'], 1)], {
+        pseudo: { src: V6.src, dst: final },
+      });
       expect(decodeIp(srh)).to.deep.include({ checksumStatus: 'good', pseudoHeader: { src: V6.src, dst: final } });
       // With no segments left the header's destination already is the final one.
       const done = ipv6WithExtensions([routingHeader(0, 0, ['2001:db8:1::1', final])]);
@@ -282,23 +365,56 @@ describe('decodeFrame', function () {
     });
 
     it('no next header, ICMPv6, ESP are NOT_TCP; broken chains are errors', function () {
-      expectCode('NOT_TCP', () => decodeIp(ipv6WithExtensions([optionsHeader(60, Uint8Array.of(1, 0))], { finalNextHeader: 59 })));
+      expectCode('NOT_TCP', () =>
+        decodeIp(ipv6WithExtensions([optionsHeader(60, Uint8Array.of(1, 0))], { finalNextHeader: 59 })),
+      );
       expectCode('NOT_TCP', () => decodeIp(ipv6WithExtensions([], { finalNextHeader: 58 })));
       const many = Array.from({ length: 17 }, () => optionsHeader(60, Uint8Array.of(1, 0)));
       expectCode('BAD_IP_HEADER', () => decodeIp(ipv6WithExtensions(many)));
       const packet = ipv6WithExtensions([optionsHeader(0, Uint8Array.of(1, 4, 0, 0, 0, 0))]);
       expectCode('TRUNCATED', () => decodeIp(packet.subarray(0, 45)));
       // An extension header that reaches past the payload length.
-      expectCode('BAD_IP_HEADER', () => decodeIp(ipv6WithExtensions([optionsHeader(0, Uint8Array.of(1, 4, 0, 0, 0, 0))], { payloadLengthField: 4 })));
+      expectCode('BAD_IP_HEADER', () =>
+        decodeIp(ipv6WithExtensions([optionsHeader(0, Uint8Array.of(1, 4, 0, 0, 0, 0))], { payloadLengthField: 4 })),
+      );
       expectCode('TRUNCATED', () => decodeIp(ipv6Packet().subarray(0, 39)));
     });
   });
 
   describe('TCP header', function () {
     it('reads every field, AE and the reserved bits included', function () {
-      const flags = TcpFlags.AE | TcpFlags.CWR | TcpFlags.ECE | TcpFlags.URG | TcpFlags.ACK | TcpFlags.PSH | TcpFlags.RST | TcpFlags.SYN | TcpFlags.FIN | 0xe00;
-      const p = decodeIp(ipv4Packet({ srcPort: 65535, dstPort: 0, seq: 0xffffffff, ack: 0x80000000, flags, window: 0, urgentPointer: 0xbeef }));
-      expect(p.tcp).to.deep.include({ srcPort: 65535, dstPort: 0, seq: 0xffffffff, ack: 0x80000000, flags: 0xfff, window: 0, urgentPointer: 0xbeef, headerLength: 20 });
+      const flags =
+        TcpFlags.AE |
+        TcpFlags.CWR |
+        TcpFlags.ECE |
+        TcpFlags.URG |
+        TcpFlags.ACK |
+        TcpFlags.PSH |
+        TcpFlags.RST |
+        TcpFlags.SYN |
+        TcpFlags.FIN |
+        0xe00;
+      const p = decodeIp(
+        ipv4Packet({
+          srcPort: 65535,
+          dstPort: 0,
+          seq: 0xffffffff,
+          ack: 0x80000000,
+          flags,
+          window: 0,
+          urgentPointer: 0xbeef,
+        }),
+      );
+      expect(p.tcp).to.deep.include({
+        srcPort: 65535,
+        dstPort: 0,
+        seq: 0xffffffff,
+        ack: 0x80000000,
+        flags: 0xfff,
+        window: 0,
+        urgentPointer: 0xbeef,
+        headerLength: 20,
+      });
       expect(p.tcp.options.kinds).to.deep.equal([]);
       expect(p.checksumStatus).to.equal('good');
     });
@@ -322,8 +438,16 @@ describe('decodeFrame', function () {
     const decodeOptions = (options: Uint8Array) => decodeIp(ipv4AroundRawTcp(rawTcp(options))).tcp.options;
 
     it('typed values: MSS, window scale (even above 14), SACK-permitted, SACK, timestamps', function () {
-      const o = decodeOptions(concat(Uint8Array.of(2, 4, 5, 180, 3, 3, 15, 4, 2, 8, 10), be32(7), be32(9), Uint8Array.of(1)));
-      expect(o).to.deep.equal({ kinds: [2, 3, 4, 8, 1], mss: 1460, windowScale: 15, sackPermitted: true, timestamp: { value: 7, echo: 9 } });
+      const o = decodeOptions(
+        concat(Uint8Array.of(2, 4, 5, 180, 3, 3, 15, 4, 2, 8, 10), be32(7), be32(9), Uint8Array.of(1)),
+      );
+      expect(o).to.deep.equal({
+        kinds: [2, 3, 4, 8, 1],
+        mss: 1460,
+        windowScale: 15,
+        sackPermitted: true,
+        timestamp: { value: 7, echo: 9 },
+      });
       for (let blocks = 1; blocks <= 4; blocks++) {
         const edges = Array.from({ length: blocks }, (_, b) => concat(be32(1000 * b + 1), be32(1000 * b + 500)));
         const bytes = concat(Uint8Array.of(1, 1, 5, 2 + 8 * blocks), ...edges);
@@ -333,16 +457,23 @@ describe('decodeFrame', function () {
     });
 
     it('other kinds are kept raw with their data', function () {
-      const o = decodeOptions(concat(
-        Uint8Array.of(34, 10), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), // TFO cookie
-        Uint8Array.of(30, 4, 0x10, 0x01), // MPTCP
-        Uint8Array.of(29, 4, 7, 9), // TCP-AO (short, for the test)
-        Uint8Array.of(27, 8, 1, 2, 3, 4, 5, 6), // quick-start-like kind 27
-        Uint8Array.of(19, 2), // MD5 with no digest
-      ));
+      const o = decodeOptions(
+        concat(
+          Uint8Array.of(34, 10),
+          Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), // TFO cookie
+          Uint8Array.of(30, 4, 0x10, 0x01), // MPTCP
+          Uint8Array.of(29, 4, 7, 9), // TCP-AO (short, for the test)
+          Uint8Array.of(27, 8, 1, 2, 3, 4, 5, 6), // quick-start-like kind 27
+          Uint8Array.of(19, 2), // MD5 with no digest
+        ),
+      );
       expect(o.kinds).to.deep.equal([34, 30, 29, 27, 19]);
       expect(o.unknown!.map((u) => [u.kind, Array.from(u.data)])).to.deep.equal([
-        [34, [1, 2, 3, 4, 5, 6, 7, 8]], [30, [0x10, 0x01]], [29, [7, 9]], [27, [1, 2, 3, 4, 5, 6]], [19, []],
+        [34, [1, 2, 3, 4, 5, 6, 7, 8]],
+        [30, [0x10, 0x01]],
+        [29, [7, 9]],
+        [27, [1, 2, 3, 4, 5, 6]],
+        [19, []],
       ]);
       expect(o.mss).to.equal(undefined);
     });
@@ -366,7 +497,11 @@ describe('decodeFrame', function () {
       expect(o.kinds).to.deep.equal([2, 2, 3, 1, 1, 1]);
       expect(o.mss).to.equal(undefined);
       expect(o.windowScale).to.equal(undefined);
-      expect(o.unknown!.map((u) => [u.kind, Array.from(u.data)])).to.deep.equal([[2, [9]], [2, [1, 0]], [3, []]]);
+      expect(o.unknown!.map((u) => [u.kind, Array.from(u.data)])).to.deep.equal([
+        [2, [9]],
+        [2, [1, 0]],
+        [3, []],
+      ]);
       const dup = decodeOptions(Uint8Array.of(2, 4, 1, 0, 2, 4, 2, 0));
       expect(dup.mss).to.equal(256);
       expect(dup.unknown!.map((u) => [u.kind, Array.from(u.data)])).to.deep.equal([[2, [2, 0]]]);

@@ -11,7 +11,10 @@ import { LinkType } from '../../src/wire/constants.js';
 import { Random } from '../helpers/random.js';
 import { randomSegment } from '../helpers/segments.js';
 
-const ADDRESSES = [['192.0.2.1', '192.0.2.2'], ['2001:db8::1', '2001:db8::2']] as const;
+const ADDRESSES = [
+  ['192.0.2.1', '192.0.2.2'],
+  ['2001:db8::1', '2001:db8::2'],
+] as const;
 
 describe('segment encoder (encodeSegmentBytes)', () => {
   it('encodeSegmentBytes builds exactly what encodePacket builds, one segment after another', () => {
@@ -22,8 +25,30 @@ describe('segment encoder (encodeSegmentBytes)', () => {
       // Leave every request field the fast path does not zero-fill set to something else first.
       const v4 = i % 4 === 0;
       encodePacket({
-        ip: { src: v4 ? '10.0.0.1' : '2001:db8::9', dst: v4 ? '10.0.0.2' : '2001:db8::a', tos: 0xb8, id: 0x4242, flowLabel: v4 ? 0 : 0xabcde, ttl: 7, ...(v4 ? { options: new Uint8Array([1, 1, 1, 1]) } : {}) },
-        tcp: { srcPort: 1, dstPort: 2, headerLength: 60, options: { kinds: [2, 1, 34], mss: 9, unknown: [{ kind: 34, data: new Uint8Array([1, 2]) }], sack: [[1, 2], [3, 4], [5, 6]] } },
+        ip: {
+          src: v4 ? '10.0.0.1' : '2001:db8::9',
+          dst: v4 ? '10.0.0.2' : '2001:db8::a',
+          tos: 0xb8,
+          id: 0x4242,
+          flowLabel: v4 ? 0 : 0xabcde,
+          ttl: 7,
+          ...(v4 ? { options: new Uint8Array([1, 1, 1, 1]) } : {}),
+        },
+        tcp: {
+          srcPort: 1,
+          dstPort: 2,
+          headerLength: 60,
+          options: {
+            kinds: [2, 1, 34],
+            mss: 9,
+            unknown: [{ kind: 34, data: new Uint8Array([1, 2]) }],
+            sack: [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ],
+          },
+        },
         payload: new Uint8Array(3),
       });
       const fast = encodeSegmentBytes(seg, i % 2 === 0 ? 4 : 6, parseAddress(src).bytes, parseAddress(dst).bytes);
@@ -79,7 +104,12 @@ describe('segment encoder (encodeSegmentBytes)', () => {
     const r = new Random(34);
     for (let i = 0; i < 200; i++) {
       const seg = randomSegment(r);
-      if (i % 2 === 0) { delete seg.mss; delete seg.windowScale; delete seg.sackPermitted; delete seg.sack; }
+      if (i % 2 === 0) {
+        delete seg.mss;
+        delete seg.windowScale;
+        delete seg.sackPermitted;
+        delete seg.sack;
+      }
       const data = seg.payload.length > 0 ? seg.payload : r.bytes(1 + r.below(1460));
       // Room before the payload that belongs to someone else (a subarray of a bigger array).
       const whole = r.bytes(SEGMENT_HEADROOM + data.length);
@@ -100,14 +130,28 @@ describe('segment encoder (encodeSegmentBytes)', () => {
       expect(packet.buffer, `segment ${i}`).to.not.equal(whole.buffer);
       expect(packet.buffer, `segment ${i}`).to.not.equal(seg.payload.buffer);
       expect(packet, `segment ${i}`).to.deep.equal(encodeSegment(seg, src, dst));
-      expect(Buffer.from(whole).equals(Buffer.from(before)), `segment ${i}: bytes before the payload untouched`).to.equal(true);
+      expect(
+        Buffer.from(whole).equals(Buffer.from(before)),
+        `segment ${i}: bytes before the payload untouched`,
+      ).to.equal(true);
     }
   });
 
   it('the ECN codepoint goes into the TOS / traffic class byte on both paths', () => {
     for (const [src, dst] of ADDRESSES) {
       for (const options of [{}, { mss: 1460 }]) {
-        const seg: TcpSegment = { srcPort: 1, dstPort: 2, seq: 3, ack: 4, flags: 0x10, window: 5, urgentPointer: 0, payload: new Uint8Array([9]), ecn: 2, ...options };
+        const seg: TcpSegment = {
+          srcPort: 1,
+          dstPort: 2,
+          seq: 3,
+          ack: 4,
+          flags: 0x10,
+          window: 5,
+          urgentPointer: 0,
+          payload: new Uint8Array([9]),
+          ecn: 2,
+          ...options,
+        };
         const v = parseAddress(src).version;
         const packet = encodeSegmentBytes(seg, v, parseAddress(src).bytes, parseAddress(dst).bytes);
         expect(packet).to.deep.equal(encodeSegment(seg, src, dst));
@@ -126,7 +170,10 @@ describe('segment encoder (encodeSegmentBytes)', () => {
       const back = segmentFromRow(table, i, packets[i]!);
       const expected: TcpSegment = { ...seg, payload: seg.payload };
       if (expected.sack !== undefined && expected.sack.length === 0) delete expected.sack;
-      expect({ ...back, payload: [...back.payload] }, `segment ${i}`).to.deep.equal({ ...expected, payload: [...seg.payload] });
+      expect({ ...back, payload: [...back.payload] }, `segment ${i}`).to.deep.equal({
+        ...expected,
+        payload: [...seg.payload],
+      });
     });
   });
 });

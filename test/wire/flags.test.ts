@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { TcpFlags, formatTcpFlags } from '../../src/index.js';
 
 describe('formatTcpFlags', function () {
-  it('uses tcpdump\'s letters in tcpdump\'s order', function () {
+  it("uses tcpdump's letters in tcpdump's order", function () {
     expect(formatTcpFlags(TcpFlags.SYN)).to.equal('S');
     expect(formatTcpFlags(TcpFlags.SYN | TcpFlags.ACK)).to.equal('S.');
     expect(formatTcpFlags(TcpFlags.FIN | TcpFlags.PSH | TcpFlags.ACK)).to.equal('FP.');

@@ -17,9 +17,20 @@ const ID = new Uint8Array([0xa1, 0xb2, 0xc3, 0xd4]);
 
 for (const version of [4, 6] as const) {
   describe(`wire/fragment: IPv${version}`, () => {
-    const whole = version === 4
-      ? buildEchoPacket(4, bytes('198.51.100.1'), bytes('198.51.100.2'), { type: ICMP_ECHO_REQUEST, identifier: 1, sequence: 2, data: data(3000) })
-      : buildEchoPacket(6, bytes('2001:db8::1'), bytes('2001:db8::2'), { type: ICMPV6_ECHO_REQUEST, identifier: 1, sequence: 2, data: data(3000) });
+    const whole =
+      version === 4
+        ? buildEchoPacket(4, bytes('198.51.100.1'), bytes('198.51.100.2'), {
+            type: ICMP_ECHO_REQUEST,
+            identifier: 1,
+            sequence: 2,
+            data: data(3000),
+          })
+        : buildEchoPacket(6, bytes('2001:db8::1'), bytes('2001:db8::2'), {
+            type: ICMPV6_ECHO_REQUEST,
+            identifier: 1,
+            sequence: 2,
+            data: data(3000),
+          });
 
     it('splits a datagram into fragments that read back as written and join into the datagram again', () => {
       const fragments = fragmentPacket(whole, 1280, ID)!;
@@ -36,12 +47,20 @@ for (const version of [4, 6] as const) {
         if (version === 4) expect(internetChecksum(f.subarray(0, 20))).to.equal(0);
         // The decoder's columns agree on which fragment this is.
         const bits = decodeBatch([f], LinkType.RAW).fragment[0]!;
-        expect(bits).to.equal(FragmentBit.FRAGMENT | (info.more ? FragmentBit.MORE : 0) | (info.offset ? FragmentBit.LATER : 0));
+        expect(bits).to.equal(
+          FragmentBit.FRAGMENT | (info.more ? FragmentBit.MORE : 0) | (info.offset ? FragmentBit.LATER : 0),
+        );
       }
       const first = infos[0]!;
       const parts = fragments.map((f, k) => f.subarray(infos[k]!.dataStart, infos[k]!.dataEnd));
       const total = parts.reduce((n, p) => n + p.length, 0);
-      const joined = joinFragments(fragments[0]!.subarray(0, first.headerLength), first.nextHeaderAt, first.protocol, parts, total);
+      const joined = joinFragments(
+        fragments[0]!.subarray(0, first.headerLength),
+        first.nextHeaderAt,
+        first.protocol,
+        parts,
+        total,
+      );
       if (version === 4) {
         // Only the Identification (the fragments') and so the header checksum differ.
         expect([joined[4], joined[5]]).to.deep.equal([0xa1, 0xb2]);
@@ -54,7 +73,11 @@ for (const version of [4, 6] as const) {
         expect(Buffer.from(joined).equals(Buffer.from(whole))).to.equal(true);
       }
       expect(readFragment(joined)).to.equal('none');
-      expect(upperLayer(joined)).to.include({ version, protocol: version === 4 ? 1 : 58, length: whole.length - (version === 4 ? 20 : 40) });
+      expect(upperLayer(joined)).to.include({
+        version,
+        protocol: version === 4 ? 1 : 58,
+        length: whole.length - (version === 4 ? 20 : 40),
+      });
     });
 
     it('refuses an MTU too small for 8 bytes of data, and an IPv4 datagram with DF', () => {

@@ -3,16 +3,40 @@
 
 import { expect } from 'chai';
 import {
-  LinkType, TcpFlags, decodeBatch, decodeFrame, inputArea, internetChecksum, onesComplementSum,
+  LinkType,
+  TcpFlags,
+  decodeBatch,
+  decodeFrame,
+  inputArea,
+  internetChecksum,
+  onesComplementSum,
   type SegmentTable,
 } from '../../src/index.js';
 import { codec } from '../../src/wire/module.js';
 import { SAMPLE_TCP, ipv4Packet, ipv6Packet } from '../helpers/frames.js';
 import { Random } from '../helpers/random.js';
 
-const COLUMNS = ['status', 'ipVersion', 'checksumState', 'headerLength', 'optionMask', 'flags', 'srcPort', 'dstPort',
-  'window', 'checksum', 'seq', 'ack', 'tsValue', 'tsEcho', 'payloadOffset', 'capturedPayloadLength', 'payloadLength',
-  'srcAddressOffset', 'dstAddressOffset'] as const;
+const COLUMNS = [
+  'status',
+  'ipVersion',
+  'checksumState',
+  'headerLength',
+  'optionMask',
+  'flags',
+  'srcPort',
+  'dstPort',
+  'window',
+  'checksum',
+  'seq',
+  'ack',
+  'tsValue',
+  'tsEcho',
+  'payloadOffset',
+  'capturedPayloadLength',
+  'payloadLength',
+  'srcAddressOffset',
+  'dstAddressOffset',
+] as const;
 
 function rows(t: SegmentTable): number[][] {
   return COLUMNS.map((c) => Array.from(t[c]));
@@ -81,7 +105,10 @@ describe('inputArea (zero-copy input)', function () {
       const inPlace = decodeFrame(view, LinkType.RAW);
       // The payload is a view into the input area, not a copy.
       expect(inPlace.payload.buffer).to.equal(view.buffer);
-      expect({ ...inPlace, payload: Array.from(inPlace.payload) }).to.deep.equal({ ...copied, payload: Array.from(copied.payload) });
+      expect({ ...inPlace, payload: Array.from(inPlace.payload) }).to.deep.equal({
+        ...copied,
+        payload: Array.from(copied.payload),
+      });
     }
   });
 
@@ -164,26 +191,46 @@ describe('decodeBatch staging', function () {
       return sparse.subarray(i * 20000, i * 20000 + f.length);
     });
     expect(rows(decodeBatch(sparseViews, LinkType.RAW))).to.deep.equal(expected);
-    expect(rows(decodeBatch({ data: sparse, offsets: sparseViews.map((v) => v.byteOffset), lengths: sparseViews.map((v) => v.length) },
-      LinkType.RAW))).to.deep.equal(expected);
+    expect(
+      rows(
+        decodeBatch(
+          { data: sparse, offsets: sparseViews.map((v) => v.byteOffset), lengths: sparseViews.map((v) => v.length) },
+          LinkType.RAW,
+        ),
+      ),
+    ).to.deep.equal(expected);
   });
 
   it('tables at and around the one-copy limit (4096 rows) match per-frame decoding', function () {
     for (const count of [1, 4095, 4096, 4097]) {
-      const frames = Array.from({ length: count }, (_, i) => ipv4Packet({ ...SAMPLE_TCP, seq: i, flags: TcpFlags.ACK }, new Uint8Array(i % 5)));
+      const frames = Array.from({ length: count }, (_, i) =>
+        ipv4Packet({ ...SAMPLE_TCP, seq: i, flags: TcpFlags.ACK }, new Uint8Array(i % 5)),
+      );
       const t = decodeBatch(frames, LinkType.RAW);
       expect(t.length).to.equal(count);
       for (const i of [0, count >> 1, count - 1]) {
         const p = decodeFrame(frames[i]!, LinkType.RAW);
-        expect([t.seq[i], t.capturedPayloadLength[i], t.checksumState[i], t.srcAddress(i)]).to.deep.equal([p.tcp.seq, p.payload.length, 0, p.ip.src]);
+        expect([t.seq[i], t.capturedPayloadLength[i], t.checksumState[i], t.srcAddress(i)]).to.deep.equal([
+          p.tcp.seq,
+          p.payload.length,
+          0,
+          p.ip.src,
+        ]);
       }
     }
   });
 
   it('a packed offset or length that is not a non-negative integer is a RangeError', function () {
     const f = ipv4Packet();
-    for (const [offsets, lengths] of [[[0.5], [f.length - 1]], [[Number.NaN], [1]], [[0], [-1]], [[-1], [2]]] as const) {
-      expect(() => decodeBatch({ data: f, offsets: [...offsets], lengths: [...lengths] }, LinkType.RAW)).to.throw(RangeError);
+    for (const [offsets, lengths] of [
+      [[0.5], [f.length - 1]],
+      [[Number.NaN], [1]],
+      [[0], [-1]],
+      [[-1], [2]],
+    ] as const) {
+      expect(() => decodeBatch({ data: f, offsets: [...offsets], lengths: [...lengths] }, LinkType.RAW)).to.throw(
+        RangeError,
+      );
     }
   });
 });

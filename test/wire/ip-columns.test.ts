@@ -11,14 +11,24 @@ import { ReceivedBatch } from '../../src/wire/received-batch.js';
 import { Random } from '../helpers/random.js';
 
 const v4 = (init: { id?: number; moreFragments?: boolean; fragmentOffset?: number; dontFragment?: boolean } = {}) =>
-  encodePacket({ ip: { src: '198.51.100.1', dst: '198.51.100.2', ...init }, tcp: { srcPort: 1, dstPort: 2, flags: TcpFlags.ACK }, payload: new Uint8Array(40) });
-const v6 = () => encodePacket({ ip: { src: '2001:db8::1', dst: '2001:db8::2' }, tcp: { srcPort: 1, dstPort: 2, flags: TcpFlags.ACK } });
+  encodePacket({
+    ip: { src: '198.51.100.1', dst: '198.51.100.2', ...init },
+    tcp: { srcPort: 1, dstPort: 2, flags: TcpFlags.ACK },
+    payload: new Uint8Array(40),
+  });
+const v6 = () =>
+  encodePacket({
+    ip: { src: '2001:db8::1', dst: '2001:db8::2' },
+    tcp: { srcPort: 1, dstPort: 2, flags: TcpFlags.ACK },
+  });
 
 /** Sets the IPv4 header checksum right (after a change to the header). */
 function fixV4(p: Uint8Array): Uint8Array {
-  p[10] = 0; p[11] = 0;
+  p[10] = 0;
+  p[11] = 0;
   const sum = internetChecksum(p.subarray(0, (p[0]! & 15) * 4));
-  p[10] = sum >> 8; p[11] = sum & 0xff;
+  p[10] = sum >> 8;
+  p[11] = sum & 0xff;
   return p;
 }
 
@@ -29,9 +39,11 @@ function v6Fragment(word: number, next = 6): Uint8Array {
   out.set(whole.subarray(0, 40));
   out[6] = 44;
   const payload = out.length - 40;
-  out[4] = payload >> 8; out[5] = payload & 0xff;
+  out[4] = payload >> 8;
+  out[5] = payload & 0xff;
   out[40] = next;
-  out[42] = word >> 8; out[43] = word & 0xff;
+  out[42] = word >> 8;
+  out[43] = word & 0xff;
   out[47] = 9;
   out.set(whole.subarray(40), 48);
   return out;
@@ -42,12 +54,17 @@ function expected(p: Uint8Array): { ipChecksumState: number; fragment: number } 
   const version = p.length > 0 ? p[0]! >> 4 : 0;
   if (version === 4) {
     const ihl = (p[0]! & 15) * 4;
-    if (p.length < 20 || ihl < 20 || ihl > p.length) return { ipChecksumState: ChecksumState.UNVERIFIABLE, fragment: 0 };
+    if (p.length < 20 || ihl < 20 || ihl > p.length)
+      return { ipChecksumState: ChecksumState.UNVERIFIABLE, fragment: 0 };
     const word = (p[6]! << 8) | p[7]!;
     const more = (word & 0x2000) !== 0;
     const later = (word & 0x1fff) !== 0;
-    const fragment = more || later ? FragmentBit.FRAGMENT | (more ? FragmentBit.MORE : 0) | (later ? FragmentBit.LATER : 0) : 0;
-    return { ipChecksumState: internetChecksum(p.subarray(0, ihl)) === 0 ? ChecksumState.GOOD : ChecksumState.BAD, fragment };
+    const fragment =
+      more || later ? FragmentBit.FRAGMENT | (more ? FragmentBit.MORE : 0) | (later ? FragmentBit.LATER : 0) : 0;
+    return {
+      ipChecksumState: internetChecksum(p.subarray(0, ihl)) === 0 ? ChecksumState.GOOD : ChecksumState.BAD,
+      fragment,
+    };
   }
   let fragment = 0;
   if (version === 6 && p.length >= 48 && p[6] === 44) {
@@ -70,8 +87,12 @@ describe('batch IP columns: IPv4 header checksum and fragment bits', () => {
     const t = decodeBatch([good, badTtl, udp, badUdp, v6(), good.subarray(0, 12)], LinkType.RAW);
     expect(Array.from(t.status.subarray(0, 5))).to.deep.equal([0, 0, 4, 4, 0]); // NOT_TCP is 4
     expect(Array.from(t.ipChecksumState)).to.deep.equal([
-      ChecksumState.GOOD, ChecksumState.BAD, ChecksumState.GOOD, ChecksumState.BAD,
-      ChecksumState.UNVERIFIABLE, ChecksumState.UNVERIFIABLE,
+      ChecksumState.GOOD,
+      ChecksumState.BAD,
+      ChecksumState.GOOD,
+      ChecksumState.BAD,
+      ChecksumState.UNVERIFIABLE,
+      ChecksumState.UNVERIFIABLE,
     ]);
   });
 
@@ -80,7 +101,10 @@ describe('batch IP columns: IPv4 header checksum and fragment bits', () => {
     const middle = fixV4(v4({ moreFragments: true, fragmentOffset: 1480, dontFragment: false }));
     const last = fixV4(v4({ fragmentOffset: 2960, dontFragment: false }));
     const df = v4({ dontFragment: true });
-    const t = decodeBatch([first, middle, last, df, v6Fragment(1), v6Fragment(1232), v6Fragment(0), v6()], LinkType.RAW);
+    const t = decodeBatch(
+      [first, middle, last, df, v6Fragment(1), v6Fragment(1232), v6Fragment(0), v6()],
+      LinkType.RAW,
+    );
     expect(Array.from(t.fragment)).to.deep.equal([
       FragmentBit.FRAGMENT | FragmentBit.MORE,
       FragmentBit.FRAGMENT | FragmentBit.MORE | FragmentBit.LATER,
@@ -101,10 +125,25 @@ describe('batch IP columns: IPv4 header checksum and fragment bits', () => {
     for (let i = 0; i < 400; i++) {
       let p: Uint8Array;
       switch (r.below(4)) {
-        case 0: p = fixV4(v4({ id: r.below(65536), moreFragments: r.below(2) === 1, fragmentOffset: 8 * r.below(4), dontFragment: false })); break;
-        case 1: p = v6Fragment(r.below(65536) & 0xfff9, r.below(2) ? 6 : 58); break;
-        case 2: p = v6(); break;
-        default: p = v4({ id: r.below(65536) }); break;
+        case 0:
+          p = fixV4(
+            v4({
+              id: r.below(65536),
+              moreFragments: r.below(2) === 1,
+              fragmentOffset: 8 * r.below(4),
+              dontFragment: false,
+            }),
+          );
+          break;
+        case 1:
+          p = v6Fragment(r.below(65536) & 0xfff9, r.below(2) ? 6 : 58);
+          break;
+        case 2:
+          p = v6();
+          break;
+        default:
+          p = v4({ id: r.below(65536) });
+          break;
       }
       if (r.below(3) === 0) p[r.below(Math.min(p.length, 48))]! ^= 1 << r.below(8);
       if (r.below(5) === 0) p = p.subarray(0, r.below(p.length));
@@ -124,7 +163,10 @@ describe('batch IP columns: IPv4 header checksum and fragment bits', () => {
       if (want.fragment !== 0) fragments++;
       if (want.ipChecksumState === ChecksumState.BAD) bad++;
       expect({ ipChecksumState: t.ipChecksumState[i], fragment: t.fragment[i] }, `packet ${i}`).to.deep.equal(want);
-      expect([batch.ipChecksumState(i), batch.fragment(i)], `ReceivedBatch row ${i}`).to.deep.equal([want.ipChecksumState, want.fragment]);
+      expect([batch.ipChecksumState(i), batch.fragment(i)], `ReceivedBatch row ${i}`).to.deep.equal([
+        want.ipChecksumState,
+        want.fragment,
+      ]);
     });
     // The mix really exercised every case.
     expect(compared).to.be.greaterThan(300);

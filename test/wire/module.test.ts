@@ -15,7 +15,10 @@ describe('codec module', function () {
     const first = codec();
     await init();
     expect(codec()).to.equal(first);
-    expect(decodeIp(encodePacket({ ip: { src: '192.0.2.1', dst: '192.0.2.2' }, tcp: { srcPort: 1, dstPort: 2 } })).checksumStatus).to.equal('good');
+    expect(
+      decodeIp(encodePacket({ ip: { src: '192.0.2.1', dst: '192.0.2.2' }, tcp: { srcPort: 1, dstPort: 2 } }))
+        .checksumStatus,
+    ).to.equal('good');
   });
 
   it('loads each build asynchronously and synchronously as independent instances', async function () {
@@ -28,7 +31,8 @@ describe('codec module', function () {
 
   it('picks the SIMD build on this runtime, the scalar one with TCPWASM_SIMD=0', function () {
     const script = `import { codec } from ${JSON.stringify(moduleJs)}; console.log(codec().variant);`;
-    const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+    const run = (env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
     expect(run({ ...process.env, TCPWASM_SIMD: undefined }).stdout.trim()).to.equal('simd');
     expect(run({ ...process.env, TCPWASM_SIMD: '0' }).stdout.trim()).to.equal('scalar');
   });
@@ -36,13 +40,25 @@ describe('codec module', function () {
   it('public constants agree with the WebAssembly layout', function () {
     const B = codec().layout.OPTION_BIT;
     expect(OptionBit).to.deep.equal({
-      MSS: B.MSS, WINDOW_SCALE: B.WSCALE, SACK_PERMITTED: B.SACK_PERMITTED, TIMESTAMP: B.TIMESTAMP, SACK: B.SACK, OTHER: B.OTHER,
+      MSS: B.MSS,
+      WINDOW_SCALE: B.WSCALE,
+      SACK_PERMITTED: B.SACK_PERMITTED,
+      TIMESTAMP: B.TIMESTAMP,
+      SACK: B.SACK,
+      OTHER: B.OTHER,
     });
     const exports = codec().exports as unknown as Record<string, WebAssembly.Global>;
     const links: Record<string, string> = {
-      NULL: 'LINK_NULL', ETHERNET: 'LINK_ETHERNET', RAW: 'LINK_RAW', LOOP: 'LINK_LOOP', LINUX_SLL: 'LINK_LINUX_SLL',
-      IPV4: 'LINK_IPV4', IPV6: 'LINK_IPV6', LINUX_SLL2: 'LINK_LINUX_SLL2',
+      NULL: 'LINK_NULL',
+      ETHERNET: 'LINK_ETHERNET',
+      RAW: 'LINK_RAW',
+      LOOP: 'LINK_LOOP',
+      LINUX_SLL: 'LINK_LINUX_SLL',
+      IPV4: 'LINK_IPV4',
+      IPV6: 'LINK_IPV6',
+      LINUX_SLL2: 'LINK_LINUX_SLL2',
     };
-    for (const [name, global] of Object.entries(links)) expect(LinkType[name as keyof typeof LinkType], name).to.equal(exports[global]!.value);
+    for (const [name, global] of Object.entries(links))
+      expect(LinkType[name as keyof typeof LinkType], name).to.equal(exports[global]!.value);
   });
 });

@@ -10,20 +10,32 @@ import { Random } from '../helpers/random.js';
 
 function randomSegment(r: Random): TcpSegment {
   const seg: TcpSegment = {
-    srcPort: r.below(65536), dstPort: r.below(65536), seq: r.u32(), ack: r.u32(), flags: r.below(0x40),
-    window: r.below(65536), urgentPointer: r.below(65536), payload: r.bytes(r.below(3) === 0 ? 0 : r.below(1400)),
+    srcPort: r.below(65536),
+    dstPort: r.below(65536),
+    seq: r.u32(),
+    ack: r.u32(),
+    flags: r.below(0x40),
+    window: r.below(65536),
+    urgentPointer: r.below(65536),
+    payload: r.bytes(r.below(3) === 0 ? 0 : r.below(1400)),
   };
   if (r.below(3) === 0) seg.mss = r.below(65536);
   if (r.below(3) === 0) seg.windowScale = r.below(15);
   if (r.below(3) === 0) seg.sackPermitted = true;
-  if (r.below(2)) { seg.tsVal = r.u32(); seg.tsEcr = r.u32(); }
+  if (r.below(2)) {
+    seg.tsVal = r.u32();
+    seg.tsEcr = r.u32();
+  }
   if (r.below(4) === 0 && seg.mss === undefined && seg.windowScale === undefined && !seg.sackPermitted) {
     seg.sack = Array.from({ length: 2 * (1 + r.below(seg.tsVal !== undefined ? 3 : 4)) }, () => r.u32());
   }
   return seg;
 }
 
-const ADDRESSES = [['192.0.2.1', '192.0.2.2'], ['2001:db8::1', '2001:db8::2']] as const;
+const ADDRESSES = [
+  ['192.0.2.1', '192.0.2.2'],
+  ['2001:db8::1', '2001:db8::2'],
+] as const;
 
 /** Good packets, plus corrupted, truncated, non-TCP and garbage ones. */
 function randomPackets(r: Random, count: number): Uint8Array[] {
@@ -31,11 +43,22 @@ function randomPackets(r: Random, count: number): Uint8Array[] {
     const [src, dst] = ADDRESSES[r.below(2)]!;
     const packet = encodeSegment(randomSegment(r), src, dst);
     switch (r.below(8)) {
-      case 0: { const bad = packet.slice(); bad[r.below(bad.length)]! ^= 1 << r.below(8); return bad; }
-      case 1: return packet.subarray(0, r.below(packet.length));
-      case 2: { const other = packet.slice(); other[packet[0]! >> 4 === 4 ? 9 : 6] = 17; return other; }
-      case 3: return r.bytes(r.below(80));
-      default: return i % 5 === 0 ? packet.slice() : packet;
+      case 0: {
+        const bad = packet.slice();
+        bad[r.below(bad.length)]! ^= 1 << r.below(8);
+        return bad;
+      }
+      case 1:
+        return packet.subarray(0, r.below(packet.length));
+      case 2: {
+        const other = packet.slice();
+        other[packet[0]! >> 4 === 4 ? 9 : 6] = 17;
+        return other;
+      }
+      case 3:
+        return r.bytes(r.below(80));
+      default:
+        return i % 5 === 0 ? packet.slice() : packet;
     }
   });
 }
@@ -54,11 +77,21 @@ describe('ReceivedBatch', () => {
         const where = `round ${round} row ${i}`;
         expect(batch.status(i), where).to.equal(table.status[i]);
         if (table.status[i] !== 0) continue;
-        expect([batch.ipVersion(i), batch.checksumState(i), batch.srcAddressOffset(i), batch.dstAddressOffset(i)], where)
-          .to.deep.equal([table.ipVersion[i], table.checksumState[i], table.srcAddressOffset[i], table.dstAddressOffset[i]]);
+        expect(
+          [batch.ipVersion(i), batch.checksumState(i), batch.srcAddressOffset(i), batch.dstAddressOffset(i)],
+          where,
+        ).to.deep.equal([
+          table.ipVersion[i],
+          table.checksumState[i],
+          table.srcAddressOffset[i],
+          table.dstAddressOffset[i],
+        ]);
         const mine = batch.segment(i, packets[i]!);
         const theirs = segmentFromRow(table, i, packets[i]!);
-        expect({ ...mine, payload: [...mine.payload] }, where).to.deep.equal({ ...theirs, payload: [...theirs.payload] });
+        expect({ ...mine, payload: [...mine.payload] }, where).to.deep.equal({
+          ...theirs,
+          payload: [...theirs.payload],
+        });
       }
     }
   });
@@ -77,7 +110,7 @@ describe('ReceivedBatch', () => {
         const packet = encodeSegment(seg, '192.0.2.1', '192.0.2.2');
         // Scramble an option byte or two now and then: EOL/NOP runs, a second SACK, odd lengths.
         const optionsAt = 40;
-        const optionsEnd = 20 + ((packet[32]! >> 4) * 4);
+        const optionsEnd = 20 + (packet[32]! >> 4) * 4;
         for (let k = r.below(3); k > 0 && optionsEnd > optionsAt; k--) {
           packet[optionsAt + r.below(optionsEnd - optionsAt)] = [0, 1, 5, 10, 18, 26, r.below(256)][r.below(7)]!;
         }

@@ -32,7 +32,12 @@ describe('codec: pinned regions', () => {
     const data = new Uint8Array(200_000).fill(3);
     c.copyIn(data); // grows memory
     c.place(new Uint8Array(50));
-    expect(c.bytes().subarray(region.offset, region.offset + region.length).every((b) => b === 0xa5)).to.equal(true);
+    expect(
+      c
+        .bytes()
+        .subarray(region.offset, region.offset + region.length)
+        .every((b) => b === 0xa5),
+    ).to.equal(true);
   });
 
   it('freed regions are reused (best fit) instead of growing memory again', () => {
@@ -56,7 +61,11 @@ describe('codec: pinned regions', () => {
 
   it('inputArea users keep their bytes across a region allocation (after taking a new view)', () => {
     const c = codec();
-    const packet = encodePacket({ ip: { src: '192.0.2.1', dst: '192.0.2.2' }, tcp: { srcPort: 1, dstPort: 2 }, payload: new Uint8Array(300).fill(9) });
+    const packet = encodePacket({
+      ip: { src: '192.0.2.1', dst: '192.0.2.2' },
+      tcp: { srcPort: 1, dstPort: 2 },
+      payload: new Uint8Array(300).fill(9),
+    });
     const area = inputArea(packet.length);
     area.set(packet);
     const region = c.allocateRegion(2048);

@@ -69,7 +69,9 @@ describe('robustness', function () {
         }
       }
     }
-    console.log(`      ${truncations} truncations decoded at the edge of memory (${records.length} frames, 2 builds); ${decoded} still decoded as TCP`);
+    console.log(
+      `      ${truncations} truncations decoded at the edge of memory (${records.length} frames, 2 builds); ${decoded} still decoded as TCP`,
+    );
     expect(truncations).to.be.greaterThan(2 * 7_000_000);
   });
 
@@ -143,9 +145,23 @@ describe('robustness', function () {
     const table = decodeBatch(inputs, linkTypes);
     const disagreements = outcomes.filter((o, i) => (table.error(i) ?? 'OK') !== o).length;
     expect(disagreements).to.equal(0);
-    console.log(`      outcomes: ${[...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(
+      `      outcomes: ${[...counts]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     // The mix must exercise real decoding as well as every rejection path.
-    for (const code of ['OK', 'TRUNCATED', 'BAD_DATA_OFFSET', 'BAD_OPTION', 'NOT_TCP', 'BAD_IP_HEADER', 'UNSUPPORTED_LINK', 'NOT_IP']) {
+    for (const code of [
+      'OK',
+      'TRUNCATED',
+      'BAD_DATA_OFFSET',
+      'BAD_OPTION',
+      'NOT_TCP',
+      'BAD_IP_HEADER',
+      'UNSUPPORTED_LINK',
+      'NOT_IP',
+    ]) {
       expect(counts.get(code) ?? 0, code).to.be.greaterThan(0);
     }
   });

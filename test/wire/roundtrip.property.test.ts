@@ -5,8 +5,15 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
-  decodeFrame, decodeIp, encodePacket, encodeTcp, parseAddress, parseCapture,
-  type DecodedPacket, type PacketInit, type TcpOptions,
+  decodeFrame,
+  decodeIp,
+  encodePacket,
+  encodeTcp,
+  parseAddress,
+  parseCapture,
+  type DecodedPacket,
+  type PacketInit,
+  type TcpOptions,
 } from '../../src/index.js';
 import { corpusCaptures, readCorpusFile } from '../helpers/corpus.js';
 import { readmeFigure } from '../helpers/readme.js';
@@ -14,8 +21,9 @@ import { readmeFigure } from '../helpers/readme.js';
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const ipv4 = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((b) => Array.from(b).join('.'));
-const ipv6 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) =>
-  Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(':'));
+const ipv6 = fc
+  .uint8Array({ minLength: 16, maxLength: 16 })
+  .map((b) => Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(':'));
 const RAW_KINDS = [6, 7, 19, 27, 28, 29, 30, 34, 69, 253, 254];
 const rawOption = fc.record({
   kind: fc.constantFrom(...RAW_KINDS),
@@ -24,14 +32,17 @@ const rawOption = fc.record({
 const sackBlocks = fc.array(fc.tuple(u32, u32), { minLength: 1, maxLength: 4 });
 
 /** Typed options plus raw ones, with no explicit order (the encoder's canonical layout). */
-const canonicalOptions = fc.record({
-  mss: fc.option(u16, { nil: undefined }),
-  windowScale: fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined }),
-  sackPermitted: fc.option(fc.constant(true), { nil: undefined }),
-  timestamp: fc.option(fc.record({ value: u32, echo: u32 }), { nil: undefined }),
-  sack: fc.option(sackBlocks, { nil: undefined }),
-  unknown: fc.option(fc.array(rawOption, { minLength: 1, maxLength: 3 }), { nil: undefined }),
-}, { requiredKeys: [] });
+const canonicalOptions = fc.record(
+  {
+    mss: fc.option(u16, { nil: undefined }),
+    windowScale: fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined }),
+    sackPermitted: fc.option(fc.constant(true), { nil: undefined }),
+    timestamp: fc.option(fc.record({ value: u32, echo: u32 }), { nil: undefined }),
+    sack: fc.option(sackBlocks, { nil: undefined }),
+    unknown: fc.option(fc.array(rawOption, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+  },
+  { requiredKeys: [] },
+);
 
 function canonicalSize(o: Partial<TcpOptions>): number {
   let n = 0;
@@ -44,47 +55,88 @@ function canonicalSize(o: Partial<TcpOptions>): number {
 }
 
 /** An explicit kinds order: typed options at most once each, raws, NOPs and a trailing EOL. */
-const orderedOptions = fc.record({
-  typed: fc.subarray(['mss', 'windowScale', 'sackPermitted', 'timestamp', 'sack'] as const),
-  values: fc.record({ mss: u16, windowScale: fc.integer({ min: 0, max: 255 }), ts: fc.record({ value: u32, echo: u32 }), sack: sackBlocks }),
-  raws: fc.array(rawOption, { maxLength: 3 }),
-  nops: fc.integer({ min: 0, max: 3 }),
-  eol: fc.boolean(),
-  seed: fc.integer(),
-}).map(({ typed, values, raws, nops, eol, seed }) => {
-  const options: Partial<TcpOptions> = {};
-  const items: Array<{ kind: number; size: number; raw?: { kind: number; data: Uint8Array } }> = [];
-  for (const t of typed) {
-    if (t === 'mss') { options.mss = values.mss; items.push({ kind: 2, size: 4 }); }
-    if (t === 'windowScale') { options.windowScale = values.windowScale; items.push({ kind: 3, size: 3 }); }
-    if (t === 'sackPermitted') { options.sackPermitted = true; items.push({ kind: 4, size: 2 }); }
-    if (t === 'timestamp') { options.timestamp = values.ts; items.push({ kind: 8, size: 10 }); }
-    if (t === 'sack') { options.sack = values.sack; items.push({ kind: 5, size: 2 + 8 * values.sack.length }); }
-  }
-  for (const r of raws) items.push({ kind: r.kind, size: 2 + r.data.length, raw: r });
-  for (let i = 0; i < nops; i++) items.push({ kind: 1, size: 1 });
-  // Deterministic shuffle from the generated seed.
-  let s = seed >>> 0;
-  for (let i = items.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const j = s % (i + 1);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  if (eol) items.push({ kind: 0, size: 1 });
-  // Raw options appear on the wire, and so in the decoded list, in the shuffled order.
-  const wireRaws = items.flatMap((i) => (i.raw ? [i.raw] : []));
-  if (wireRaws.length) options.unknown = wireRaws;
-  options.kinds = items.map((i) => i.kind);
-  return { options, size: items.reduce((n, i) => n + i.size, 0) };
-});
+const orderedOptions = fc
+  .record({
+    typed: fc.subarray(['mss', 'windowScale', 'sackPermitted', 'timestamp', 'sack'] as const),
+    values: fc.record({
+      mss: u16,
+      windowScale: fc.integer({ min: 0, max: 255 }),
+      ts: fc.record({ value: u32, echo: u32 }),
+      sack: sackBlocks,
+    }),
+    raws: fc.array(rawOption, { maxLength: 3 }),
+    nops: fc.integer({ min: 0, max: 3 }),
+    eol: fc.boolean(),
+    seed: fc.integer(),
+  })
+  .map(({ typed, values, raws, nops, eol, seed }) => {
+    const options: Partial<TcpOptions> = {};
+    const items: Array<{ kind: number; size: number; raw?: { kind: number; data: Uint8Array } }> = [];
+    for (const t of typed) {
+      if (t === 'mss') {
+        options.mss = values.mss;
+        items.push({ kind: 2, size: 4 });
+      }
+      if (t === 'windowScale') {
+        options.windowScale = values.windowScale;
+        items.push({ kind: 3, size: 3 });
+      }
+      if (t === 'sackPermitted') {
+        options.sackPermitted = true;
+        items.push({ kind: 4, size: 2 });
+      }
+      if (t === 'timestamp') {
+        options.timestamp = values.ts;
+        items.push({ kind: 8, size: 10 });
+      }
+      if (t === 'sack') {
+        options.sack = values.sack;
+        items.push({ kind: 5, size: 2 + 8 * values.sack.length });
+      }
+    }
+    for (const r of raws) items.push({ kind: r.kind, size: 2 + r.data.length, raw: r });
+    for (let i = 0; i < nops; i++) items.push({ kind: 1, size: 1 });
+    // Deterministic shuffle from the generated seed.
+    let s = seed >>> 0;
+    for (let i = items.length - 1; i > 0; i--) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      const j = s % (i + 1);
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    if (eol) items.push({ kind: 0, size: 1 });
+    // Raw options appear on the wire, and so in the decoded list, in the shuffled order.
+    const wireRaws = items.flatMap((i) => (i.raw ? [i.raw] : []));
+    if (wireRaws.length) options.unknown = wireRaws;
+    options.kinds = items.map((i) => i.kind);
+    return { options, size: items.reduce((n, i) => n + i.size, 0) };
+  });
 
 const tcpFields = fc.record({
-  srcPort: u16, dstPort: u16, seq: u32, ack: u32, flags: fc.integer({ min: 0, max: 0xfff }), window: u16, urgentPointer: u16,
+  srcPort: u16,
+  dstPort: u16,
+  seq: u32,
+  ack: u32,
+  flags: fc.integer({ min: 0, max: 0xfff }),
+  window: u16,
+  urgentPointer: u16,
 });
 
 const ipFields = fc.oneof(
-  fc.record({ src: ipv4, dst: ipv4, ttl: fc.integer({ min: 0, max: 255 }), tos: fc.integer({ min: 0, max: 255 }), id: u16, dontFragment: fc.boolean() }),
-  fc.record({ src: ipv6, dst: ipv6, hopLimit: fc.integer({ min: 0, max: 255 }), trafficClass: fc.integer({ min: 0, max: 255 }), flowLabel: fc.integer({ min: 0, max: 0xfffff }) }),
+  fc.record({
+    src: ipv4,
+    dst: ipv4,
+    ttl: fc.integer({ min: 0, max: 255 }),
+    tos: fc.integer({ min: 0, max: 255 }),
+    id: u16,
+    dontFragment: fc.boolean(),
+  }),
+  fc.record({
+    src: ipv6,
+    dst: ipv6,
+    hopLimit: fc.integer({ min: 0, max: 255 }),
+    trafficClass: fc.integer({ min: 0, max: 255 }),
+    flowLabel: fc.integer({ min: 0, max: 0xfffff }),
+  }),
 );
 
 function expectRoundTrip(input: PacketInit, decoded: DecodedPacket, expectedKinds?: number[]): void {
@@ -93,12 +145,23 @@ function expectRoundTrip(input: PacketInit, decoded: DecodedPacket, expectedKind
   expect(parseAddress(decoded.ip.src).bytes).to.deep.equal(parseAddress(ip.src).bytes);
   expect(parseAddress(decoded.ip.dst).bytes).to.deep.equal(parseAddress(ip.dst).bytes);
   if (decoded.ip.version === 4) {
-    expect(decoded.ip).to.include({ ttl: ip.ttl, tos: ip.tos, id: ip.id, dontFragment: ip.dontFragment, headerChecksum: 'good' });
+    expect(decoded.ip).to.include({
+      ttl: ip.ttl,
+      tos: ip.tos,
+      id: ip.id,
+      dontFragment: ip.dontFragment,
+      headerChecksum: 'good',
+    });
   } else {
     expect(decoded.ip).to.include({ hopLimit: ip.hopLimit, trafficClass: ip.trafficClass, flowLabel: ip.flowLabel });
   }
   expect(decoded.tcp).to.include({
-    srcPort: tcp.srcPort, dstPort: tcp.dstPort, seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window,
+    srcPort: tcp.srcPort,
+    dstPort: tcp.dstPort,
+    seq: tcp.seq,
+    ack: tcp.ack,
+    flags: tcp.flags,
+    window: tcp.window,
     urgentPointer: tcp.urgentPointer,
   });
   const o = tcp.options ?? {};
@@ -108,7 +171,9 @@ function expectRoundTrip(input: PacketInit, decoded: DecodedPacket, expectedKind
   expect(got.sackPermitted).to.equal(o.sackPermitted);
   expect(got.timestamp).to.deep.equal(o.timestamp);
   expect(got.sack).to.deep.equal(o.sack);
-  expect((got.unknown ?? []).map((u) => [u.kind, Array.from(u.data)])).to.deep.equal((o.unknown ?? []).map((u) => [u.kind, Array.from(u.data)]));
+  expect((got.unknown ?? []).map((u) => [u.kind, Array.from(u.data)])).to.deep.equal(
+    (o.unknown ?? []).map((u) => [u.kind, Array.from(u.data)]),
+  );
   if (expectedKinds) expect(got.kinds).to.deep.equal(expectedKinds);
   expect(decoded.tcp.headerLength % 4).to.equal(0);
   expect(Array.from(decoded.payload)).to.deep.equal(Array.from(input.payload ?? []));
@@ -117,21 +182,39 @@ function expectRoundTrip(input: PacketInit, decoded: DecodedPacket, expectedKind
 
 describe('round trips (property-based)', function () {
   it('encode -> decode is the identity, canonical option layout', function () {
-    fc.assert(fc.property(ipFields, tcpFields, canonicalOptions, fc.uint8Array({ maxLength: 1460 }), (ip, tcp, options, payload) => {
-      fc.pre(canonicalSize(options) <= 40);
-      const input: PacketInit = { ip, tcp: { ...tcp, options }, payload };
-      expectRoundTrip(input, decodeIp(encodePacket(input)));
-    }), { seed: 20261125, numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        ipFields,
+        tcpFields,
+        canonicalOptions,
+        fc.uint8Array({ maxLength: 1460 }),
+        (ip, tcp, options, payload) => {
+          fc.pre(canonicalSize(options) <= 40);
+          const input: PacketInit = { ip, tcp: { ...tcp, options }, payload };
+          expectRoundTrip(input, decodeIp(encodePacket(input)));
+        },
+      ),
+      { seed: 20261125, numRuns: 3000 },
+    );
   });
 
   it('encode -> decode is the identity, explicit option order', function () {
-    fc.assert(fc.property(ipFields, tcpFields, orderedOptions, fc.uint8Array({ maxLength: 600 }), (ip, tcp, { options, size }, payload) => {
-      fc.pre(size <= 40);
-      const input: PacketInit = { ip, tcp: { ...tcp, options }, payload };
-      // The header ends on a 4-byte boundary: what is left is filled with EOL (kind 0).
-      const padding = new Array<number>((4 - (size % 4)) % 4).fill(0);
-      expectRoundTrip(input, decodeIp(encodePacket(input)), [...options.kinds!, ...padding]);
-    }), { seed: 7, numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        ipFields,
+        tcpFields,
+        orderedOptions,
+        fc.uint8Array({ maxLength: 600 }),
+        (ip, tcp, { options, size }, payload) => {
+          fc.pre(size <= 40);
+          const input: PacketInit = { ip, tcp: { ...tcp, options }, payload };
+          // The header ends on a 4-byte boundary: what is left is filled with EOL (kind 0).
+          const padding = new Array<number>((4 - (size % 4)) % 4).fill(0);
+          expectRoundTrip(input, decodeIp(encodePacket(input)), [...options.kinds!, ...padding]);
+        },
+      ),
+      { seed: 7, numRuns: 3000 },
+    );
   });
 
   it('decode -> encode reproduces every good-checksum corpus frame byte for byte', function () {
@@ -165,7 +248,9 @@ describe('round trips (property-based)', function () {
         }
       }
     }
-    console.log(`      decode -> encode: ${segments} corpus segments and ${packets} whole IP packets reproduced exactly`);
+    console.log(
+      `      decode -> encode: ${segments} corpus segments and ${packets} whole IP packets reproduced exactly`,
+    );
     expect(failures.slice(0, 10), `${failures.length} failures`).to.deep.equal([]);
     expect(readmeFigure(' good-checksum corpus segments')).to.equal(segments);
   });

@@ -36,7 +36,9 @@ describe('kernel sample capture', function () {
     requireTshark(this);
     const truth = tsharkTruth(SAMPLE);
     expect(truth.size).to.equal(records.length);
-    const diffs = records.flatMap((r, i) => compareWithTruth(r, truth.get(r.index)!, packets[i]!).map((d) => `frame ${r.index}: ${d}`));
+    const diffs = records.flatMap((r, i) =>
+      compareWithTruth(r, truth.get(r.index)!, packets[i]!).map((d) => `frame ${r.index}: ${d}`),
+    );
     expect(diffs).to.deep.equal([]);
   });
 });

@@ -3,7 +3,10 @@ import { decodeIp } from '../../src/wire/decode.js';
 import { encodePacket } from '../../src/wire/encode.js';
 import { ACK, SYN, TcpFlags } from '../../src/wire/constants.js';
 import {
-  headerFromSegment, packetFromSegment, segmentFromHeader, segmentFromPacket,
+  headerFromSegment,
+  packetFromSegment,
+  segmentFromHeader,
+  segmentFromPacket,
 } from '../../src/wire/segment-convert.js';
 import type { TcpSegment } from '../../src/wire/segment.js';
 import { Random } from '../helpers/random.js';
@@ -25,12 +28,39 @@ describe('segment converters (TcpHeader / DecodedPacket <-> TcpSegment)', () => 
 
   it('headerFromSegment keeps every header field and option, and lets the encoder size the header', () => {
     const seg: TcpSegment = {
-      srcPort: 443, dstPort: 50000, seq: 0xfffffff0, ack: 7, flags: SYN | ACK, window: 1000, urgentPointer: 0,
-      payload: new Uint8Array(0), mss: 1460, windowScale: 7, sackPermitted: true, tsVal: 1, tsEcr: 2, sack: [10, 20, 30, 40],
+      srcPort: 443,
+      dstPort: 50000,
+      seq: 0xfffffff0,
+      ack: 7,
+      flags: SYN | ACK,
+      window: 1000,
+      urgentPointer: 0,
+      payload: new Uint8Array(0),
+      mss: 1460,
+      windowScale: 7,
+      sackPermitted: true,
+      tsVal: 1,
+      tsEcr: 2,
+      sack: [10, 20, 30, 40],
     };
     expect(headerFromSegment(seg)).to.deep.equal({
-      srcPort: 443, dstPort: 50000, seq: 0xfffffff0, ack: 7, flags: SYN | ACK, window: 1000, urgentPointer: 0,
-      options: { mss: 1460, windowScale: 7, sackPermitted: true, timestamp: { value: 1, echo: 2 }, sack: [[10, 20], [30, 40]] },
+      srcPort: 443,
+      dstPort: 50000,
+      seq: 0xfffffff0,
+      ack: 7,
+      flags: SYN | ACK,
+      window: 1000,
+      urgentPointer: 0,
+      options: {
+        mss: 1460,
+        windowScale: 7,
+        sackPermitted: true,
+        timestamp: { value: 1, echo: 2 },
+        sack: [
+          [10, 20],
+          [30, 40],
+        ],
+      },
     });
   });
 
@@ -38,7 +68,11 @@ describe('segment converters (TcpHeader / DecodedPacket <-> TcpSegment)', () => 
     const bytes = encodePacket({
       ip: { src: '198.51.100.1', dst: '198.51.100.2', tos: 0xb9 },
       tcp: {
-        srcPort: 1, dstPort: 2, seq: 3, ack: 4, flags: TcpFlags.ACK | TcpFlags.AE | 0x200,
+        srcPort: 1,
+        dstPort: 2,
+        seq: 3,
+        ack: 4,
+        flags: TcpFlags.ACK | TcpFlags.AE | 0x200,
         options: { kinds: [34, 2, 1, 1], mss: 536, unknown: [{ kind: 34, data: new Uint8Array([1, 2, 3, 4]) }] },
       },
       payload: new Uint8Array([5, 6]),
@@ -46,8 +80,16 @@ describe('segment converters (TcpHeader / DecodedPacket <-> TcpSegment)', () => 
     const packet = decodeIp(bytes);
     const seg = segmentFromPacket(packet);
     expect(plain(seg)).to.deep.equal({
-      srcPort: 1, dstPort: 2, seq: 3, ack: 4, flags: TcpFlags.ACK | TcpFlags.AE | 0x200, window: 65535,
-      urgentPointer: 0, mss: 536, payload: [5, 6], ecn: 1,
+      srcPort: 1,
+      dstPort: 2,
+      seq: 3,
+      ack: 4,
+      flags: TcpFlags.ACK | TcpFlags.AE | 0x200,
+      window: 65535,
+      urgentPointer: 0,
+      mss: 536,
+      payload: [5, 6],
+      ecn: 1,
     });
     // The payload is the decoded packet's view, not a copy.
     expect(seg.payload.buffer).to.equal(bytes.buffer);

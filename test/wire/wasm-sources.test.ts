@@ -18,7 +18,14 @@ const scalarBytes = readFileSync(new URL('tcpwasm-nosimd.wasm', BUILD));
 
 const PACKET = {
   ip: { src: '198.51.100.1', dst: '198.51.100.2' },
-  tcp: { srcPort: 40000, dstPort: 80, seq: 1, flags: 0x18, window: 1000, options: { timestamp: { value: 5, echo: 6 } } },
+  tcp: {
+    srcPort: 40000,
+    dstPort: 80,
+    seq: 1,
+    flags: 0x18,
+    window: 1000,
+    options: { timestamp: { value: 5, echo: 6 } },
+  },
   payload: new TextEncoder().encode('bytes from a bundler'),
 };
 
@@ -37,7 +44,8 @@ describe('wire/module: .wasm sources for init() and loadCodec()', function () {
     server = createServer((req, res) => {
       requested.push(req.url ?? '');
       if (req.url === '/simd.wasm') res.writeHead(200, { 'content-type': 'application/wasm' }).end(simdBytes);
-      else if (req.url === '/octets.wasm') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(scalarBytes);
+      else if (req.url === '/octets.wasm')
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(scalarBytes);
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,7 +56,11 @@ describe('wire/module: .wasm sources for init() and loadCodec()', function () {
 
   const cases: Array<[string, () => WasmSource, boolean]> = [
     ['bytes (Uint8Array)', () => new Uint8Array(simdBytes), true],
-    ['an ArrayBuffer', () => scalarBytes.buffer.slice(scalarBytes.byteOffset, scalarBytes.byteOffset + scalarBytes.length), false],
+    [
+      'an ArrayBuffer',
+      () => scalarBytes.buffer.slice(scalarBytes.byteOffset, scalarBytes.byteOffset + scalarBytes.length),
+      false,
+    ],
     ['a compiled WebAssembly.Module', () => new WebAssembly.Module(scalarBytes), false],
     ['a Response (streamed)', () => new Response(simdBytes, { headers: { 'content-type': 'application/wasm' } }), true],
     ['a URL string', () => `${origin}/simd.wasm`, true],
@@ -76,13 +88,21 @@ describe('wire/module: .wasm sources for init() and loadCodec()', function () {
       const first = await init({ simd: bad, scalar: bad }).then(() => 'loaded', (e) => String(e));
       await init({ simd, scalar });
       console.log(JSON.stringify({ first, variant: codec().variant, simd: codec().exports.simdEnabled() }));`;
-    const run = (env: NodeJS.ProcessEnv) => new Promise<{ first: string; variant: string; simd: number }>((resolve, reject) => {
-      const args = ['--input-type=module', '-e', script, `${origin}/missing.wasm`, `${origin}/simd.wasm`, `${origin}/octets.wasm`];
-      execFile(process.execPath, args, { env, encoding: 'utf8', timeout: 30000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${error.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout) as { first: string; variant: string; simd: number });
+    const run = (env: NodeJS.ProcessEnv) =>
+      new Promise<{ first: string; variant: string; simd: number }>((resolve, reject) => {
+        const args = [
+          '--input-type=module',
+          '-e',
+          script,
+          `${origin}/missing.wasm`,
+          `${origin}/simd.wasm`,
+          `${origin}/octets.wasm`,
+        ];
+        execFile(process.execPath, args, { env, encoding: 'utf8', timeout: 30000 }, (error, stdout, stderr) => {
+          if (error) reject(new Error(`${error.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout) as { first: string; variant: string; simd: number });
+        });
       });
-    });
     requested.length = 0;
     const preferred = await run({ ...process.env, TCPWASM_SIMD: undefined });
     expect(preferred.first).to.match(/HTTP 404/);

@@ -6,7 +6,10 @@ import type { Writable } from 'node:stream';
 import { runDemo } from './demo.js';
 import type { DemoArgs } from '../serve-args.js';
 
-export function runDemoCommand(args: DemoArgs, io: { stdout: Writable & { isTTY?: boolean }; stderr: Writable }): Promise<number> {
+export function runDemoCommand(
+  args: DemoArgs,
+  io: { stdout: Writable & { isTTY?: boolean }; stderr: Writable },
+): Promise<number> {
   const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
   return runDemo({
     memory: args.memory,

@@ -36,7 +36,11 @@ export function uploadBody(): Buffer {
   return echoPayload(UPLOAD_BYTES).reverse();
 }
 
-export async function runChecks(client: DemoClient, t: CheckTarget, say: (line: string) => void): Promise<CheckResults> {
+export async function runChecks(
+  client: DemoClient,
+  t: CheckTarget,
+  say: (line: string) => void,
+): Promise<CheckResults> {
   const results: CheckResults = { passed: 0, failed: 0, stats: undefined };
   const check = async (label: string, run: () => Promise<{ ok: boolean; detail: string }>): Promise<void> => {
     let outcome: { ok: boolean; detail: string };
@@ -52,12 +56,18 @@ export async function runChecks(client: DemoClient, t: CheckTarget, say: (line: 
   const page = httpUrl(t.v4, t.httpPort, '/');
   await check(`GET ${page}`, async () => {
     const r = await client.get(page);
-    return { ok: r.status === 200 && r.body.includes('tcpwasm'), detail: `${r.status}, ${r.bytes} bytes of HTML, ${ms(r.ms)}` };
+    return {
+      ok: r.status === 200 && r.body.includes('tcpwasm'),
+      detail: `${r.status}, ${r.bytes} bytes of HTML, ${ms(r.ms)}`,
+    };
   });
   const download = httpUrl(t.v4, t.httpPort, `/bytes/${DOWNLOAD_BYTES}`);
   await check(`GET ${download}`, async () => {
     const r = await client.get(download);
-    return { ok: r.status === 200 && r.bytes === DOWNLOAD_BYTES, detail: `${r.status}, ${r.bytes} bytes, ${ms(r.ms)} (${mb(r.bytes, r.ms)})` };
+    return {
+      ok: r.status === 200 && r.bytes === DOWNLOAD_BYTES,
+      detail: `${r.status}, ${r.bytes} bytes, ${ms(r.ms)} (${mb(r.bytes, r.ms)})`,
+    };
   });
   const upload = httpUrl(t.v6 ?? t.v4, t.httpPort, '/upload');
   await check(`POST ${upload}`, async () => {
@@ -65,7 +75,10 @@ export async function runChecks(client: DemoClient, t: CheckTarget, say: (line: 
     const want = createHash('sha256').update(t.uploadBody).digest('hex');
     const reply = JSON.parse(r.body) as { bytes: number; sha256: string };
     const same = reply.bytes === t.uploadBody.length && reply.sha256 === want;
-    return { ok: r.status === 200 && same, detail: `${r.status}, server hashed ${reply.bytes} bytes: SHA-256 ${same ? 'matches' : `differs (${reply.sha256})`}, ${ms(r.ms)}` };
+    return {
+      ok: r.status === 200 && same,
+      detail: `${r.status}, server hashed ${reply.bytes} bytes: SHA-256 ${same ? 'matches' : `differs (${reply.sha256})`}, ${ms(r.ms)}`,
+    };
   });
   for (const host of [t.v4, t.v6]) {
     if (host === undefined) continue;
@@ -81,7 +94,10 @@ export async function runChecks(client: DemoClient, t: CheckTarget, say: (line: 
   await check(`GET ${stats}`, async () => {
     const r = await client.get(stats);
     results.stats = JSON.parse(r.body) as StatsSnapshot;
-    return { ok: r.status === 200 && results.stats.stack.stack.accepted >= 5, detail: `${r.status}, ${r.bytes} bytes of JSON, ${ms(r.ms)}` };
+    return {
+      ok: r.status === 200 && results.stats.stack.stack.accepted >= 5,
+      detail: `${r.status}, ${r.bytes} bytes of JSON, ${ms(r.ms)}`,
+    };
   });
   return results;
 }
@@ -90,14 +106,21 @@ export async function runChecks(client: DemoClient, t: CheckTarget, say: (line: 
 export function statsExcerpt(s: StatsSnapshot): string[] {
   const st = s.stack;
   const reasons = Object.entries(st.dropped).filter(([, n]) => n > 0);
-  const drops = reasons.length === 0 ? '0' : `${reasons.reduce((a, [, n]) => a + n, 0)} (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  const drops =
+    reasons.length === 0
+      ? '0'
+      : `${reasons.reduce((a, [, n]) => a + n, 0)} (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
   const lines = [
     `  connections accepted ${st.stack.accepted}, open now ${s.connections}; segments in ${st.segmentsIn}, out ${st.segmentsOut}; retransmissions ${st.retransmissions} (tail-loss probes ${st.tailLossProbes}); TCP drops ${drops}`,
     `  IP packets in ${st.ip.packetsIn} (${st.ip.bytesIn} bytes), out ${st.ip.packetsOut} (${st.ip.bytesOut} bytes)`,
     `  services: ${s.services.http.requests} HTTP requests, ${s.services.http.bytesStreamed} bytes streamed, ${s.services.http.bytesUploaded} uploaded; echo ${s.services.echo.bytes} bytes on ${s.services.echo.connections} connections`,
   ];
   if (s.device.counters) {
-    lines.push(`  device ${s.device.kind}${s.device.name ? ` ${s.device.name}` : ''}: ${Object.entries(s.device.counters).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `  device ${s.device.kind}${s.device.name ? ` ${s.device.name}` : ''}: ${Object.entries(s.device.counters)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   }
   return lines;
 }

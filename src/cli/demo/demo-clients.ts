@@ -47,7 +47,11 @@ const CURL_TRAILER = '\\n%{http_code} %{size_download} %{time_total}';
 
 function parseCurl(stdout: string): HttpResult {
   const cut = stdout.lastIndexOf('\n');
-  const [status, bytes, seconds] = stdout.slice(cut + 1).trim().split(' ').map(Number) as [number, number, number];
+  const [status, bytes, seconds] = stdout
+    .slice(cut + 1)
+    .trim()
+    .split(' ')
+    .map(Number) as [number, number, number];
   return { status, bytes, ms: seconds * 1000, body: stdout.slice(0, Math.min(cut, KEEP_BYTES)) };
 }
 
@@ -55,7 +59,10 @@ function parseCurl(stdout: string): HttpResult {
 export class KernelClient implements DemoClient {
   readonly description: string;
 
-  constructor(readonly ns: Netns, readonly curl: boolean) {
+  constructor(
+    readonly ns: Netns,
+    readonly curl: boolean,
+  ) {
     this.description = curl
       ? `the Linux kernel's TCP: curl and node inside namespace ${ns.name}`
       : `the Linux kernel's TCP: node inside namespace ${ns.name} (curl not found)`;
@@ -74,13 +81,30 @@ export class KernelClient implements DemoClient {
     if (!this.curl) return (await this.#node(['get', url])) as HttpResult;
     // A large body goes to /dev/null: only its size matters here.
     const big = /\/bytes\//.test(url);
-    const [cmd, args] = this.ns.command('curl', ['-sS', '-g', ...(big ? ['-o', '/dev/null'] : []), '-w', CURL_TRAILER, url]);
+    const [cmd, args] = this.ns.command('curl', [
+      '-sS',
+      '-g',
+      ...(big ? ['-o', '/dev/null'] : []),
+      '-w',
+      CURL_TRAILER,
+      url,
+    ]);
     return parseCurl(await runJson(cmd, args));
   }
 
   async post(url: string, file: string): Promise<HttpResult> {
     if (!this.curl) return (await this.#node(['post', url, file])) as HttpResult;
-    const [cmd, args] = this.ns.command('curl', ['-sS', '-g', '-H', 'content-type: application/octet-stream', '--data-binary', `@${file}`, '-w', CURL_TRAILER, url]);
+    const [cmd, args] = this.ns.command('curl', [
+      '-sS',
+      '-g',
+      '-H',
+      'content-type: application/octet-stream',
+      '--data-binary',
+      `@${file}`,
+      '-w',
+      CURL_TRAILER,
+      url,
+    ]);
     return parseCurl(await runJson(cmd, args));
   }
 
@@ -101,19 +125,32 @@ export class StackClient implements DemoClient {
     const port = u.port === '' ? 80 : Number(u.port);
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      const req = http.request({
-        method, host, port, path: u.pathname,
-        createConnection: (() => this.stack.connect(port, host)) as unknown as () => Duplex,
-      } as http.RequestOptions, (res) => {
-        let bytes = 0;
-        const head: Buffer[] = [];
-        res.on('data', (d: Buffer) => {
-          if (bytes < KEEP_BYTES) head.push(d.subarray(0, KEEP_BYTES - bytes));
-          bytes += d.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started, body: Buffer.concat(head).toString() }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        {
+          method,
+          host,
+          port,
+          path: u.pathname,
+          createConnection: (() => this.stack.connect(port, host)) as unknown as () => Duplex,
+        } as http.RequestOptions,
+        (res) => {
+          let bytes = 0;
+          const head: Buffer[] = [];
+          res.on('data', (d: Buffer) => {
+            if (bytes < KEEP_BYTES) head.push(d.subarray(0, KEEP_BYTES - bytes));
+            bytes += d.length;
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              bytes,
+              ms: performance.now() - started,
+              body: Buffer.concat(head).toString(),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -35,8 +35,10 @@ function onPath(command: string): boolean {
 
 /** Why the TUN path cannot even be tried here, or undefined. */
 function missingPrerequisite(): string | undefined {
-  if (process.platform !== 'linux') return `TUN devices and network namespaces are Linux features (this is ${process.platform})`;
-  if (process.getuid?.() !== 0) return 'not running as root: a network namespace needs CAP_SYS_ADMIN and the TUN device CAP_NET_ADMIN (run `sudo npm start`)';
+  if (process.platform !== 'linux')
+    return `TUN devices and network namespaces are Linux features (this is ${process.platform})`;
+  if (process.getuid?.() !== 0)
+    return 'not running as root: a network namespace needs CAP_SYS_ADMIN and the TUN device CAP_NET_ADMIN (run `sudo npm start`)';
   if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing (modprobe tun)';
   if (!onPath('ip')) return "iproute2's `ip` command is not installed";
   return undefined;
@@ -66,7 +68,8 @@ async function prepareTun(say: (line: string) => void): Promise<Prepared | strin
   try {
     const session = await openSession({ netns: ns.name });
     const curl = onPath('curl');
-    if (!curl) say('curl is not installed (apt-get install curl): the HTTP checks use node inside the namespace instead');
+    if (!curl)
+      say('curl is not installed (apt-get install curl): the HTTP checks use node inside the namespace instead');
     return { session, client: new KernelClient(ns, curl), ns, deleteNamespace };
   } catch (error) {
     deleteNamespace();
@@ -117,7 +120,9 @@ function onExit(undo: () => void): () => void {
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
-  const say = (line: string): void => { options.stdout.write(`${line}\n`); };
+  const say = (line: string): void => {
+    options.stdout.write(`${line}\n`);
+  };
   say('tcpwasm demo: a TCP server in userspace (WASM codec + TypeScript TCP engine) reached by a real client');
   let prepared: Prepared | string = options.memory ? '--memory was given' : await prepareTun(say);
   if (typeof prepared === 'string') {
@@ -136,11 +141,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const ports = session.services.ports;
   if (session.mode === 'tun') {
     const dev = session.device as TunDevice;
-    say(`TUN device ${dev.name} (MTU ${session.device.mtu}) in network namespace ${ns!.name}; kernel side ${DEFAULT_HOST_ADDRESSES.join(', ')}`);
+    say(
+      `TUN device ${dev.name} (MTU ${session.device.mtu}) in network namespace ${ns!.name}; kernel side ${DEFAULT_HOST_ADDRESSES.join(', ')}`,
+    );
   } else {
     say(`MemoryLink (MTU ${session.device.mtu}); client stack ${DEFAULT_HOST_ADDRESSES.join(', ')}`);
   }
-  say(`our stack ${DEFAULT_ADDRESSES.join(', ')}: HTTP port ${ports.http} (/, /stats, /bytes/N, POST /upload), echo ${ports.echo}, discard ${ports.discard}`);
+  say(
+    `our stack ${DEFAULT_ADDRESSES.join(', ')}: HTTP port ${ports.http} (/, /stats, /bytes/N, POST /upload), echo ${ports.echo}, discard ${ports.discard}`,
+  );
   say(`client: ${client.description}`);
 
   const scratch = mkdtempSync(join(tmpdir(), 'tcpwasm-demo-'));
@@ -150,7 +159,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   writeFileSync(uploadFile, body);
   let results;
   try {
-    results = await runChecks(client, { v4, v6, httpPort: ports.http, echoPort: ports.echo, uploadFile, uploadBody: body }, say);
+    results = await runChecks(
+      client,
+      { v4, v6, httpPort: ports.http, echoPort: ports.echo, uploadFile, uploadBody: body },
+      say,
+    );
   } finally {
     removeScratch();
   }
@@ -163,7 +176,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   if (ns && options.keepServing) {
     say(`  sudo ${inNamespace(ns.name, curlCommand(httpUrl(v4, ports.http, '/')))}`);
     if (v6) say(`  sudo ${inNamespace(ns.name, curlCommand(httpUrl(v6, ports.http, '/stats')))}`);
-    say(`  sudo ${inNamespace(ns.name, `bash -c 'exec 3<>/dev/tcp/${v4}/${ports.echo}; echo hello >&3; head -1 <&3'`)}`);
+    say(
+      `  sudo ${inNamespace(ns.name, `bash -c 'exec 3<>/dev/tcp/${v4}/${ports.echo}; echo hello >&3; head -1 <&3'`)}`,
+    );
   } else if (ns) {
     // This run's namespace is about to go: point at ways to get one that stays.
     say('  sudo npm start                      (in a terminal it serves on until Ctrl-C, with commands like these)');
@@ -172,7 +187,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say(`  sudo ${inNamespace('web', `bash -c 'exec 3<>/dev/tcp/${v4}/${ports.echo}; echo hello >&3; head -1 <&3'`)}`);
   } else if (options.keepServing) {
     bridge = await bridgeLoopback(session.peer!, v4, [ports.http, ports.echo]);
-    say(`  ${curlCommand(httpUrl('127.0.0.1', bridge.ports.get(ports.http)!, '/'))}   (loopback, carried by the client stack)`);
+    say(
+      `  ${curlCommand(httpUrl('127.0.0.1', bridge.ports.get(ports.http)!, '/'))}   (loopback, carried by the client stack)`,
+    );
   } else {
     say('  npx tcpwasm serve --memory   (serves from 127.0.0.1 without root)');
     say('  sudo npm start               (the kernel as the client, over TUN)');

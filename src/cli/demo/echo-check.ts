@@ -22,7 +22,11 @@ export function echoPayload(size: number): Buffer {
   const b = Buffer.allocUnsafe(size);
   let x = 0x9e3779b9;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     b[i] = x & 0xff;
   }
   return b;

@@ -22,7 +22,14 @@ function httpRequest(url: string, method: string, body?: Buffer): Promise<unknow
         if (bytes < 65536) head.push(d.subarray(0, 65536 - bytes));
         bytes += d.length;
       });
-      res.on('end', () => resolve({ status: res.statusCode, bytes, ms: performance.now() - started, body: Buffer.concat(head).toString() }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          bytes,
+          ms: performance.now() - started,
+          body: Buffer.concat(head).toString(),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -43,9 +50,12 @@ async function main(args: string[]): Promise<unknown> {
   throw new Error('usage: kernel-client.js echo HOST PORT BYTES ROUNDS | get URL | post URL FILE');
 }
 
-main(process.argv.slice(2)).then((result) => {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}, (error: Error & { code?: string }) => {
-  process.stdout.write(`${JSON.stringify({ error: error.code ?? error.message })}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  },
+  (error: Error & { code?: string }) => {
+    process.stdout.write(`${JSON.stringify({ error: error.code ?? error.message })}\n`);
+    process.exitCode = 1;
+  },
+);

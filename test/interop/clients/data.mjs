@@ -12,9 +12,11 @@ export function* dataChunks(seed, total, chunk = 64 * 1024) {
     const out = new Uint8Array(n);
     const words = new Uint32Array(out.buffer, 0, n >>> 2);
     for (let i = 0; i < words.length; i++) {
-      x ^= x << 13; x >>>= 0;
+      x ^= x << 13;
+      x >>>= 0;
       x ^= x >>> 17;
-      x ^= x << 5; x >>>= 0;
+      x ^= x << 5;
+      x >>>= 0;
       words[i] = x;
     }
     for (let i = words.length * 4; i < n; i++) out[i] = i & 0xff;

@@ -69,8 +69,17 @@ socket.on('close', (hadError) => {
   clearTimeout(timer);
   mark('close');
   report({
-    event: 'done', connected: localPort !== null, localPort, sent, sentSha: sentHash.digest('hex'),
-    received, receivedSha: receivedHash.digest('hex'), gotEnd, hadError, error: errorCode, events,
+    event: 'done',
+    connected: localPort !== null,
+    localPort,
+    sent,
+    sentSha: sentHash.digest('hex'),
+    received,
+    receivedSha: receivedHash.digest('hex'),
+    gotEnd,
+    hadError,
+    error: errorCode,
+    events,
     finishedAt: Date.now(),
   });
 });

@@ -16,8 +16,12 @@ for (const host of hosts) {
     report({ event: 'connection', ...who });
     let bytes = 0;
     let error = null;
-    socket.on('data', (d) => { bytes += d.length; });
-    socket.on('error', (e) => { error = e.code ?? e.message; });
+    socket.on('data', (d) => {
+      bytes += d.length;
+    });
+    socket.on('error', (e) => {
+      error = e.code ?? e.message;
+    });
     socket.on('close', (hadError) => report({ event: 'closed', ...who, bytes, hadError, error }));
     // pipe ends our side after the client's FIN, once everything has been written back.
     socket.pipe(socket);

@@ -44,7 +44,12 @@ describe('tcp scenarios: challenge ACK limits (RFC 5961 §7)', () => {
     const a = Harness.established({ challengeAckGlobal: shared });
     const b = Harness.established({ challengeAckGlobal: shared });
     let sent = 0;
-    for (const [h, seq] of [[a, 5002], [b, 5002], [a, 5003], [b, 5003]] as const) {
+    for (const [h, seq] of [
+      [a, 5002],
+      [b, 5002],
+      [a, 5003],
+      [b, 5003],
+    ] as const) {
       h.send({ flags: RST, seq });
       sent += h.collect().length;
     }

@@ -8,8 +8,14 @@ import { Harness, bytes, LOCAL_PORT, REMOTE_PORT } from '../harness.js';
 
 function seg(p: Partial<TcpSegment> & { flags: number }): TcpSegment {
   return {
-    srcPort: REMOTE_PORT, dstPort: LOCAL_PORT, seq: 7000, ack: 0, window: 1000, urgentPointer: 0,
-    payload: new Uint8Array(0), ...p,
+    srcPort: REMOTE_PORT,
+    dstPort: LOCAL_PORT,
+    seq: 7000,
+    ack: 0,
+    window: 1000,
+    urgentPointer: 0,
+    payload: new Uint8Array(0),
+    ...p,
   };
 }
 
@@ -17,8 +23,14 @@ describe('tcp scenarios: CLOSED and LISTEN', () => {
   it('CLOSED: a segment with ACK is answered <SEQ=SEG.ACK><CTL=RST>, ports swapped', () => {
     const r = resetFor(seg({ flags: ACK | PSH, seq: 7000, ack: 123456, payload: bytes('data') }));
     expect(r).to.deep.equal({
-      srcPort: LOCAL_PORT, dstPort: REMOTE_PORT, seq: 123456, ack: 0, flags: RST, window: 0,
-      urgentPointer: 0, payload: new Uint8Array(0),
+      srcPort: LOCAL_PORT,
+      dstPort: REMOTE_PORT,
+      seq: 123456,
+      ack: 0,
+      flags: RST,
+      window: 0,
+      urgentPointer: 0,
+      payload: new Uint8Array(0),
     });
   });
 

@@ -53,7 +53,9 @@ describe('tcp scenarios: congestion control', () => {
 
   it('NewReno: a partial ACK retransmits the next hole; the full ACK ends recovery with cwnd = ssthresh-based', () => {
     const h = fiveInFlight('newreno');
-    h.send(DUP); h.send(DUP); h.send(DUP);
+    h.send(DUP);
+    h.send(DUP);
+    h.send(DUP);
     h.collect(); // retransmission of 1001
     // Partial ACK: 1001..3001 acknowledged, recover is 6001 → 3001 is lost too.
     h.send({ flags: ACK, seq: 5001, ack: 3001, window: 16384 });
@@ -75,11 +77,16 @@ describe('tcp scenarios: congestion control', () => {
     const h = fiveInFlight();
     h.fireNext(); // RTO: recover = 6001, go back to 1001
     h.collect();
-    h.send(DUP); h.send(DUP); h.send(DUP);
+    h.send(DUP);
+    h.send(DUP);
+    h.send(DUP);
     expect(h.counters.fastRetransmits).to.equal(0);
   });
 
-  for (const [cc, ssthresh, firstNew] of [['newreno', 6000, 7], ['cubic', 8400, 5]] as const) {
+  for (const [cc, ssthresh, firstNew] of [
+    ['newreno', 6000, 7],
+    ['cubic', 8400, 5],
+  ] as const) {
     it(`${cc}: fast recovery cuts to ${cc === 'cubic' ? 'β = 0.7' : 'half'} of the flight (ssthresh ${ssthresh} of 12000); inflation releases new data from the ${firstNew}th duplicate ACK`, () => {
       const h = Harness.established({ config: { congestionControl: cc } }, { mss: 1000 });
       h.conn.setNoDelay(true);
@@ -95,10 +102,15 @@ describe('tcp scenarios: congestion control', () => {
         sent.push(h.collect().map((seg) => seg.seq));
       }
       const news = [13001, 14001, 15001, 16001];
-      const expected = [[11001], [12001], [1001], ...Array.from({ length: 5 }, (_, i) => {
-        const dup = i + 4;
-        return dup >= firstNew ? [news[dup - firstNew]!] : [];
-      })];
+      const expected = [
+        [11001],
+        [12001],
+        [1001],
+        ...Array.from({ length: 5 }, (_, i) => {
+          const dup = i + 4;
+          return dup >= firstNew ? [news[dup - firstNew]!] : [];
+        }),
+      ];
       expect(sent).to.deep.equal(expected);
     });
   }

@@ -19,9 +19,15 @@ function ecnEstablished(congestionControl = 'newreno'): Harness {
 }
 
 describe('tcp scenarios: ECN (RFC 3168)', () => {
-  it('the default is \'passive\', as Linux: our SYN does not ask, an ECN-setup SYN is agreed to; \'off\' ignores it', () => {
+  it("the default is 'passive', as Linux: our SYN does not ask, an ECN-setup SYN is agreed to; 'off' ignores it", () => {
     Harness.connect().expect({ flags: SYN, seq: LOCAL_ISS, window: 16384, mss: 1460 });
-    Harness.accept({ flags: SYN | ECE | CWR }).expect({ flags: SYN | ACK | ECE, seq: LOCAL_ISS, ack: REMOTE_ISS + 1, window: 16384, mss: 1460 });
+    Harness.accept({ flags: SYN | ECE | CWR }).expect({
+      flags: SYN | ACK | ECE,
+      seq: LOCAL_ISS,
+      ack: REMOTE_ISS + 1,
+      window: 16384,
+      mss: 1460,
+    });
     const off = Harness.accept({ flags: SYN | ECE | CWR }, { config: { ecn: 'off' } });
     off.expect({ flags: SYN | ACK, seq: LOCAL_ISS, ack: REMOTE_ISS + 1, window: 16384, mss: 1460 });
     off.send({ flags: ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1, window: 16384 });
@@ -33,7 +39,10 @@ describe('tcp scenarios: ECN (RFC 3168)', () => {
     const h = ecnEstablished();
     h.conn.write(pattern(2000));
     const segs = h.collect();
-    expect(segs.map((s) => [s.seq, s.flags, s.ecn])).to.deep.equal([[LOCAL_ISS + 1, ACK, ECT0], [LOCAL_ISS + 1001, ACK | PSH, ECT0]]);
+    expect(segs.map((s) => [s.seq, s.flags, s.ecn])).to.deep.equal([
+      [LOCAL_ISS + 1, ACK, ECT0],
+      [LOCAL_ISS + 1001, ACK | PSH, ECT0],
+    ]);
   });
 
   it('active: a SYN-ACK without ECE, or with ECE+CWR (a reflected SYN), does not agree', () => {
@@ -48,7 +57,7 @@ describe('tcp scenarios: ECN (RFC 3168)', () => {
     }
   });
 
-  it('passive (Linux\'s default behaviour): an ECN-setup SYN gets ECE on the SYN-ACK; a SYN with ECE alone does not', () => {
+  it("passive (Linux's default behaviour): an ECN-setup SYN gets ECE on the SYN-ACK; a SYN with ECE alone does not", () => {
     const h = Harness.accept({ flags: SYN | ECE | CWR, mss: 1000 }, { config: { ecn: 'passive' } });
     h.expect({ flags: SYN | ACK | ECE, seq: LOCAL_ISS, ack: REMOTE_ISS + 1, window: 16384, mss: 1460 });
     h.send({ flags: ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1, window: 16384 });
@@ -60,7 +69,7 @@ describe('tcp scenarios: ECN (RFC 3168)', () => {
     Harness.connect({ config: { ecn: 'passive' } }).expect({ flags: SYN, seq: LOCAL_ISS, window: 16384, mss: 1460 });
   });
 
-  it('receiver: a CE-marked segment is ACKed at once with ECE, and ECE stays on until the sender\'s CWR', () => {
+  it("receiver: a CE-marked segment is ACKed at once with ECE, and ECE stays on until the sender's CWR", () => {
     const h = ecnEstablished();
     h.send({ flags: ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1, payload: pattern(100), ecn: CE });
     h.expect({ flags: ACK | ECE, seq: LOCAL_ISS + 1, ack: REMOTE_ISS + 101, window: 16284 });
@@ -92,14 +101,24 @@ describe('tcp scenarios: ECN (RFC 3168)', () => {
       expect(h.collect()).to.have.length(10); // 1001 .. 11001
       const out: number[][][] = [];
       ece.forEach((marked, i) => {
-        h.send({ flags: marked ? ACK | ECE : ACK, seq: REMOTE_ISS + 1, ack: LOCAL_ISS + 1 + 2000 * (i + 1), window: 16384 });
+        h.send({
+          flags: marked ? ACK | ECE : ACK,
+          seq: REMOTE_ISS + 1,
+          ack: LOCAL_ISS + 1 + 2000 * (i + 1),
+          window: 16384,
+        });
         out.push(h.collect().map((s) => [s.seq - LOCAL_ISS, s.flags, s.ecn ?? 0]));
       });
       return { h, out };
     };
     // Unmarked: slow start, each ACK of two segments releases four.
     const plain = run([false, false]).out;
-    expect(plain[0]).to.deep.equal([[10001, ACK, ECT0], [11001, ACK, ECT0], [12001, ACK, ECT0], [13001, ACK, ECT0]]);
+    expect(plain[0]).to.deep.equal([
+      [10001, ACK, ECT0],
+      [11001, ACK, ECT0],
+      [12001, ACK, ECT0],
+      [13001, ACK, ECT0],
+    ]);
     // ECE on the first ACK: FlightSize 9000 → cwnd = ssthresh = 4500; nothing goes until the
     // flight falls below it, and the first new segment then carries CWR.
     const once = run([true, false, false]);

@@ -267,7 +267,10 @@ describe('tcp scenarios: ESTABLISHED', () => {
       );
       const joined = new Uint8Array(1200);
       let o = 0;
-      for (const s of segs) { joined.set(s.payload, o); o += s.payload.length; }
+      for (const s of segs) {
+        joined.set(s.payload, o);
+        o += s.payload.length;
+      }
       expect(Array.from(joined)).to.deep.equal(Array.from(pattern(1200)));
     });
 

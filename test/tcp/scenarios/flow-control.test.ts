@@ -61,7 +61,10 @@ describe('tcp scenarios: flow control', () => {
       silent.conn.write(bytes('abc'));
       silent.collect();
       silent.send({ flags: ACK, seq: 5001, ack: 1001, window: 0 });
-      for (let i = 0; i < 8 && silent.conn.state !== 'CLOSED'; i++) { silent.fireNext(); silent.collect(); }
+      for (let i = 0; i < 8 && silent.conn.state !== 'CLOSED'; i++) {
+        silent.fireNext();
+        silent.collect();
+      }
       expect(silent.eventTypes()).to.deep.equal(['error:ETIMEDOUT', 'closed']);
     });
 
@@ -69,8 +72,10 @@ describe('tcp scenarios: flow control', () => {
       const h = Harness.established({ config: { maxRetries: 2 } }, { window: 0 });
       h.conn.write(bytes('abc'));
       h.expectNothing(); // polling after the write is what arms the persist timer
-      h.fireNext(); h.collect();
-      h.fireNext(); h.collect();
+      h.fireNext();
+      h.collect();
+      h.fireNext();
+      h.collect();
       h.fireNext();
       expect(h.eventTypes()).to.deep.equal(['error:ETIMEDOUT', 'closed']);
     });

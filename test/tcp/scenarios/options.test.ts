@@ -54,7 +54,10 @@ describe('tcp scenarios: options', () => {
     });
 
     it('disabled locally: a SYN offering it gets no window scale back', () => {
-      const h = Harness.accept({ windowScale: 7, mss: 1460, window: 100 }, { config: { windowScaling: false, receiveBufferSize: 262144 } });
+      const h = Harness.accept(
+        { windowScale: 7, mss: 1460, window: 100 },
+        { config: { windowScaling: false, receiveBufferSize: 262144 } },
+      );
       h.expect({ flags: SYN | ACK, seq: 1000, ack: 5001, window: 65535, mss: 1460 });
       // The peer's window field is taken as is (60 bytes, not 60 << 7).
       h.send({ flags: ACK, seq: 5001, ack: 1001, window: 60 });
@@ -75,7 +78,7 @@ describe('tcp scenarios: options', () => {
       h.expect({ flags: ACK, seq: 1001, ack: 5004, window: 32767 });
       // A segment up to the old edge is still accepted in full.
       h.send({ flags: ACK, seq: 262144 + 5001 - 5, ack: 1001, payload: pattern(5) });
-      h.expect({ flags: ACK, seq: 1001, ack: 5004, window: 32767, });
+      h.expect({ flags: ACK, seq: 1001, ack: 5004, window: 32767 });
       expect(h.counters.dropped.outOfWindow).to.equal(0);
     });
   });
@@ -96,7 +99,15 @@ describe('tcp scenarios: options', () => {
       expect(h.conn.mssSend).to.equal(1448);
       h.now = 250;
       h.conn.write(bytes('x'));
-      h.expect({ flags: ACK | PSH, seq: 1001, ack: 5001, window: 16384, tsVal: 1250, tsEcr: 5555, payload: bytes('x') });
+      h.expect({
+        flags: ACK | PSH,
+        seq: 1001,
+        ack: 5001,
+        window: 16384,
+        tsVal: 1250,
+        tsEcr: 5555,
+        payload: bytes('x'),
+      });
     });
 
     it('TS.Recent is taken only from segments with SEQ <= Last.ACK.sent', () => {

@@ -33,7 +33,10 @@ describe('tcp scenarios: retransmission', () => {
     h.conn.write(bytes('abc'));
     h.collect();
     const fired: number[] = [];
-    for (let i = 0; i < 4; i++) { fired.push(h.fireNext()); h.collect(); }
+    for (let i = 0; i < 4; i++) {
+      fired.push(h.fireNext());
+      h.collect();
+    }
     expect(fired).to.deep.equal([200, 600, 1100, 1600]);
   });
 
@@ -64,7 +67,7 @@ describe('tcp scenarios: retransmission', () => {
     expect(h.conn.nextTimeout).to.equal(212.5);
   });
 
-  it("Karn: the ACK of a retransmitted segment gives no RTT sample; the backed-off RTO stays", () => {
+  it('Karn: the ACK of a retransmitted segment gives no RTT sample; the backed-off RTO stays', () => {
     const h = Harness.established({ config: { minRto: 10 } });
     // handshake sample 0 → RTO = 0 + max(G=1, 0) → clamped to minRto 10
     h.conn.write(bytes('a'));

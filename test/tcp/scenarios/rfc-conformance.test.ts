@@ -93,7 +93,7 @@ describe('tcp scenarios: RFC conformance (issue 11)', () => {
       expect(h.conn.state).to.equal('FIN-WAIT-1');
     });
 
-    it('CLOSING: the peer\'s retransmitted FIN that acknowledges ours → TIME-WAIT, and our ACK again', () => {
+    it("CLOSING: the peer's retransmitted FIN that acknowledges ours → TIME-WAIT, and our ACK again", () => {
       const h = Harness.established({ config: { timeWaitTime: 60000 } });
       h.conn.close(h.now);
       h.collect();

@@ -37,7 +37,14 @@ describe('tcp scenarios: SACK duplicate ACKs (RFC 6675)', () => {
   it('a data segment repeating known SACK blocks is not a duplicate ACK', () => {
     const h = eightInFlightWithSack();
     for (let i = 0; i < 4; i++) {
-      h.send({ flags: ACK, seq: 5001 + 100 * i, ack: 1001, window: 16000 + i, payload: pattern(100, i), sack: [2001, 3001] });
+      h.send({
+        flags: ACK,
+        seq: 5001 + 100 * i,
+        ack: 1001,
+        window: 16000 + i,
+        payload: pattern(100, i),
+        sack: [2001, 3001],
+      });
     }
     // One report of new octets only (the first); the rest tell nothing new.
     expect(h.counters.fastRetransmits).to.equal(0);

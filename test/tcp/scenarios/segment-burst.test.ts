@@ -32,7 +32,10 @@ describe('tcp scenarios: segmentation offload (maxSegmentBurst)', () => {
     );
     const sent = new Uint8Array(10000);
     let at = 0;
-    for (const s of segs) { sent.set(s.payload, at); at += s.payload.length; }
+    for (const s of segs) {
+      sent.set(s.payload, at);
+      at += s.payload.length;
+    }
     expect(Buffer.from(sent).equals(Buffer.from(data))).to.equal(true);
   });
 
@@ -138,7 +141,9 @@ describe('tcp scenarios: segmentation offload (maxSegmentBurst)', () => {
     h.conn.write(pattern(8000));
     expect(h.collect().map((s) => s.payload.length)).to.deep.equal([4000, 4000]);
     const dup = { flags: ACK, seq: 5001, ack: 1001, window: 16384 };
-    h.send(dup); h.send(dup); h.send(dup);
+    h.send(dup);
+    h.send(dup);
+    h.send(dup);
     h.expect({ flags: ACK, seq: 1001, ack: 5001, window: 16384, payload: 1000 });
     expect(h.counters.fastRetransmits).to.equal(1);
   });
@@ -172,7 +177,10 @@ describe('tcp scenarios: segmentation offload (maxSegmentBurst)', () => {
   it('rejects a negative or fractional maxSegmentBurst', () => {
     const config = resolveTcpConfig(SCENARIO_CONFIG);
     for (const bad of [-1, 1.5, Number.NaN]) {
-      expect(() => new Connection({ localPort: 1, remotePort: 2, iss: 0, config, maxSegmentBurst: bad })).to.throw(RangeError, /maxSegmentBurst/);
+      expect(() => new Connection({ localPort: 1, remotePort: 2, iss: 0, config, maxSegmentBurst: bad })).to.throw(
+        RangeError,
+        /maxSegmentBurst/,
+      );
     }
   });
 });

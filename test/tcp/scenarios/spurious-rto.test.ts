@@ -63,7 +63,16 @@ describe('tcp scenarios: spurious RTO undo (Eifel, RFC 3522 / 4015)', () => {
     // the send, and the RTO this is about would not come (tlp.test.ts covers that).
     const h = Harness.connect({ config: { ...TS, sack: true, lossDetection: 'dupack' } });
     h.collect();
-    h.send({ flags: SYN | ACK, seq: 5000, ack: 1001, mss: 1000, tsVal: 7000, tsEcr: 1000, window: 65535, sackPermitted: true });
+    h.send({
+      flags: SYN | ACK,
+      seq: 5000,
+      ack: 1001,
+      mss: 1000,
+      tsVal: 7000,
+      tsEcr: 1000,
+      window: 65535,
+      sackPermitted: true,
+    });
     h.collect();
     h.conn.setNoDelay(true);
     h.conn.write(pattern(3 * 988));
@@ -71,7 +80,15 @@ describe('tcp scenarios: spurious RTO undo (Eifel, RFC 3522 / 4015)', () => {
     expect(h.fireNext()).to.equal(200);
     h.collect();
     h.now = 210;
-    h.send({ flags: ACK, seq: 5001, ack: 1001 + 988, tsVal: 7001, tsEcr: 1000, window: 65535, sack: [1001 + 2 * 988, 1001 + 3 * 988] });
+    h.send({
+      flags: ACK,
+      seq: 5001,
+      ack: 1001 + 988,
+      tsVal: 7001,
+      tsEcr: 1000,
+      window: 65535,
+      sack: [1001 + 2 * 988, 1001 + 3 * 988],
+    });
     expect(h.counters.spuriousTimeoutsUndone).to.equal(1);
     h.expect({ flags: ACK, seq: 1001 + 988, ack: 5001, window: 16384, tsVal: 1210, tsEcr: 7001, payload: 988 });
     expect(h.counters.retransmissions).to.equal(2);

@@ -8,9 +8,22 @@ const ALL_OPTIONS = { timestamps: true, sack: true, windowScaling: true, receive
 
 describe('tcp scenarios: SYN-RECEIVED', () => {
   it('accept answers <SEQ=ISS><ACK=SEG.SEQ+1><CTL=SYN,ACK>, mirroring the options the SYN offered', () => {
-    const h = Harness.accept({ mss: 1200, windowScale: 7, sackPermitted: true, tsVal: 777, tsEcr: 0 }, { config: ALL_OPTIONS });
+    const h = Harness.accept(
+      { mss: 1200, windowScale: 7, sackPermitted: true, tsVal: 777, tsEcr: 0 },
+      { config: ALL_OPTIONS },
+    );
     expect(h.conn.state).to.equal('SYN-RECEIVED');
-    h.expect({ flags: SYN | ACK, seq: 1000, ack: 5001, window: 65535, mss: 1460, windowScale: 3, sackPermitted: true, tsVal: 1000, tsEcr: 777 });
+    h.expect({
+      flags: SYN | ACK,
+      seq: 1000,
+      ack: 5001,
+      window: 65535,
+      mss: 1460,
+      windowScale: 3,
+      sackPermitted: true,
+      tsVal: 1000,
+      tsEcr: 777,
+    });
     // The send MSS is the peer's 1200 less the 12 bytes every timestamped segment carries.
     expect(h.conn.mssSend).to.equal(1188);
   });

@@ -6,10 +6,21 @@ import { Harness, bytes } from '../harness.js';
 
 describe('tcp scenarios: SYN-SENT', () => {
   it('connect sends SYN <SEQ=ISS> with MSS and the configured options', () => {
-    const h = Harness.connect({ config: { timestamps: true, sack: true, windowScaling: true, receiveBufferSize: 262144 } });
+    const h = Harness.connect({
+      config: { timestamps: true, sack: true, windowScaling: true, receiveBufferSize: 262144 },
+    });
     expect(h.conn.state).to.equal('SYN-SENT');
     // TSval = clock (0 ms) + per-connection offset (the ISS); TSecr 0 in a SYN.
-    h.expect({ flags: SYN, seq: 1000, window: 65535, mss: 1460, windowScale: 3, sackPermitted: true, tsVal: 1000, tsEcr: 0 });
+    h.expect({
+      flags: SYN,
+      seq: 1000,
+      window: 65535,
+      mss: 1460,
+      windowScale: 3,
+      sackPermitted: true,
+      tsVal: 1000,
+      tsEcr: 0,
+    });
     h.expectNothing();
   });
 

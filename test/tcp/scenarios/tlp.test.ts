@@ -63,7 +63,7 @@ describe('tcp scenarios: tail loss probe (RFC 8985 §7)', () => {
     expect(h.counters.timeouts).to.equal(1);
   });
 
-  it('no probe into a closed window: that is the persist timer\'s job', () => {
+  it("no probe into a closed window: that is the persist timer's job", () => {
     const h = sackEstablished(10);
     h.conn.write(pattern(4000));
     h.collect();

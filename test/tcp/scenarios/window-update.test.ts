@@ -25,7 +25,10 @@ describe('tcp scenarios: window updates', () => {
     h.send({ flags: ACK, seq: 5001, ack: 5381, window: 4380, payload: pattern(100) });
     const after = h.collect().filter((s) => s.payload.length > 0);
     const beyond = after.filter((s) => s.seq + s.payload.length > 9761);
-    expect(beyond.map((s) => [s.seq, s.payload.length]), 'segments past the peer\'s right edge').to.deep.equal([]);
+    expect(
+      beyond.map((s) => [s.seq, s.payload.length]),
+      "segments past the peer's right edge",
+    ).to.deep.equal([]);
     // A later in-order segment opening the window lets the rest go.
     h.send({ flags: ACK, seq: 5201, ack: 5381, window: 8760 }); // 5001..5201 is all in now
     const more = h.collect().filter((s) => s.payload.length > 0);
