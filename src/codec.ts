@@ -26,6 +26,7 @@ export {
   writePcap,
   writePcapng,
   PcapWriter,
+  PcapngWriter,
   type PcapWriterOptions,
   type PcapngInterface,
   type WritableRecord,

@@ -5,7 +5,15 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const ENTRIES = ['tcpwasm', 'tcpwasm/codec', 'tcpwasm/engine', 'tcpwasm/stack', 'tcpwasm/tun', 'tcpwasm/serve'];
+const ENTRIES = [
+  'tcpwasm',
+  'tcpwasm/codec',
+  'tcpwasm/engine',
+  'tcpwasm/stack',
+  'tcpwasm/tun',
+  'tcpwasm/serve',
+  'tcpwasm/flows',
+];
 
 const out = {};
 for (const entry of ENTRIES) {
