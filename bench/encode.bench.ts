@@ -1,84 +1,175 @@
-// encodePacket of one data segment with MSS, SACK and timestamp options and a 1,000-byte
-// payload, IPv4 and IPv6: header building plus both checksums, and the copy out of WASM memory.
-// There is no pure-JS encoder baseline, so these rows carry no ratio.
+// Encoding one packet, four shapes: an ACK with timestamps (the common segment), a SYN with
+// Linux's options, a 1448-byte data segment, and a 1000-byte segment with MSS/SACK/TS options.
+// Each shape has three rows measured in the same run: encodePacket (a new Uint8Array per
+// packet), encodeInto (written into one reused buffer, no copy out) and a plain-JS encoder
+// (bench/baselines/encoder.ts), the baseline of the ratios. Addresses are parsed once, as a
+// stack keeps them.
 
-import { TcpFlags, decodeIp, encodePacket, parseAddress, type AddressInit, type PacketInit } from '../dist/index.js';
-import { consume, loopTask, runTasks, type BenchConfig, type Row } from './harness.js';
+import {
+  TcpFlags,
+  decodeIp,
+  encodeInto,
+  encodePacket,
+  parseAddress,
+  type AddressInit,
+  type PacketInit,
+  type ParsedAddress,
+} from '../dist/index.js';
+import { encodeJs, type JsPacket } from './baselines/encoder.js';
+import { consume, loopTask, runTasks, type BenchConfig, type Row, type TaskSpec } from './harness.js';
 
-const PAYLOAD = 1000;
-
-function segment(src: string, dst: string): PacketInit {
-  const payload = new Uint8Array(PAYLOAD);
-  for (let i = 0; i < PAYLOAD; i++) payload[i] = (i * 31 + 7) & 0xff;
-  return {
-    ip: { src, dst, ttl: 64, id: 0x1234 },
-    tcp: {
-      srcPort: 443,
-      dstPort: 51234,
-      seq: 0x89abcdef,
-      ack: 0x01234567,
-      flags: TcpFlags.ACK | TcpFlags.PSH,
-      window: 501,
-      options: {
-        mss: 1460,
-        timestamp: { value: 3_000_000_123, echo: 2_999_999_000 },
-        sack: [
-          [0x01235000, 0x01236000],
-          [0x01237000, 0x01238000],
-        ],
-      },
-    },
-    payload,
-  };
+interface Shape {
+  name: string;
+  init: PacketInit<ParsedAddress>;
 }
 
-/** The encoded packet must decode back to a good checksum and the same options. */
-function check(init: PacketInit<AddressInit>): number {
-  const bytes = encodePacket(init);
-  const p = decodeIp(bytes);
-  const o = p.tcp.options;
-  if (
-    p.checksumStatus !== 'good' ||
-    p.payload.length !== PAYLOAD ||
-    o.mss !== 1460 ||
-    o.sack?.length !== 2 ||
-    o.timestamp?.value !== 3_000_000_123 ||
-    (p.ip.version === 4 && p.ip.headerChecksum !== 'good')
-  ) {
-    throw new Error(
-      `encodePacket self-check failed for ${String(p.ip.src)}: ${JSON.stringify({ ...p, payload: undefined })}`,
-    );
-  }
-  return bytes.length;
+function payloadOf(n: number): Uint8Array {
+  const payload = new Uint8Array(n);
+  for (let i = 0; i < n; i++) payload[i] = (i * 31 + 7) & 0xff;
+  return payload;
 }
 
-export const ENCODE_GROUP = `encode ${PAYLOAD}-byte payload + MSS/SACK/TS options`;
+const SRC = parseAddress('192.0.2.10');
+const DST = parseAddress('198.51.100.20');
+const SRC6 = parseAddress('2001:db8::10');
+const DST6 = parseAddress('2001:db8:1::20');
 
-export function encodeCases(): Array<[string, PacketInit<AddressInit>]> {
+function shape(name: string, src: ParsedAddress, dst: ParsedAddress, tcp: PacketInit['tcp'], payload = 0): Shape {
+  return { name, init: { ip: { src, dst, ttl: 64, id: 0x1234 }, tcp, payload: payloadOf(payload) } };
+}
+
+const ACK_TS: PacketInit['tcp'] = {
+  srcPort: 443,
+  dstPort: 51234,
+  seq: 0x89abcdef,
+  ack: 0x01234567,
+  flags: TcpFlags.ACK,
+  window: 501,
+  options: { timestamp: { value: 3_000_000_123, echo: 2_999_999_000 } },
+};
+
+export function encodeShapes(): Shape[] {
   return [
-    ['encodePacket IPv4', segment('192.0.2.10', '198.51.100.20')],
-    ['encodePacket IPv6', segment('2001:db8::10', '2001:db8:1::20')],
-    ['encodePacket IPv4, addresses pre-parsed (parseAddress once)', withParsed(segment('192.0.2.10', '198.51.100.20'))],
+    shape('ACK + TS, IPv4', SRC, DST, ACK_TS),
+    shape('SYN, MSS/SACK-perm/TS/WS, IPv4', SRC, DST, {
+      srcPort: 51234,
+      dstPort: 443,
+      seq: 0x89abcdef,
+      flags: TcpFlags.SYN,
+      window: 64240,
+      options: { mss: 1460, sackPermitted: true, timestamp: { value: 3_000_000_123, echo: 0 }, windowScale: 7 },
+    }),
+    shape('1448 B + TS, IPv4', SRC, DST, { ...ACK_TS, flags: TcpFlags.ACK | TcpFlags.PSH }, 1448),
+    shape('1448 B + TS, IPv6', SRC6, DST6, { ...ACK_TS, flags: TcpFlags.ACK | TcpFlags.PSH }, 1448),
+    shape(
+      '1000 B + MSS/SACK/TS, IPv4',
+      SRC,
+      DST,
+      {
+        ...ACK_TS,
+        flags: TcpFlags.ACK | TcpFlags.PSH,
+        options: {
+          mss: 1460,
+          timestamp: { value: 3_000_000_123, echo: 2_999_999_000 },
+          sack: [
+            [0x01235000, 0x01236000],
+            [0x01237000, 0x01238000],
+          ],
+        },
+      },
+      1000,
+    ),
   ];
 }
 
-/** The same packet with ParsedAddress objects instead of strings, as a stack would keep them. */
-function withParsed(init: PacketInit): PacketInit<AddressInit> {
-  return { ...init, ip: { ...init.ip, src: parseAddress(init.ip.src), dst: parseAddress(init.ip.dst) } };
+/** The same packet as the plain-JS encoder takes it. */
+function jsPacket(init: PacketInit<ParsedAddress>): JsPacket {
+  const t = init.tcp;
+  const o = t.options ?? {};
+  const p: JsPacket = {
+    src: init.ip.src.bytes,
+    dst: init.ip.dst.bytes,
+    ttl: init.ip.ttl ?? 64,
+    id: init.ip.id ?? 0,
+    srcPort: t.srcPort,
+    dstPort: t.dstPort,
+    seq: t.seq ?? 0,
+    ack: t.ack ?? 0,
+    flags: t.flags ?? 0,
+    window: t.window ?? 65535,
+    payload: init.payload ?? new Uint8Array(0),
+  };
+  if (o.mss !== undefined) p.mss = o.mss;
+  if (o.windowScale !== undefined) p.windowScale = o.windowScale;
+  if (o.sackPermitted) p.sackPermitted = true;
+  if (o.timestamp !== undefined) p.timestamp = o.timestamp;
+  if (o.sack !== undefined) p.sack = o.sack.map(([l, r]) => [l, r]);
+  return p;
 }
 
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** All three encoders must write the same bytes, and those must decode with good checksums. */
+function check(s: Shape, js: JsPacket, target: Uint8Array): number {
+  const bytes = encodePacket(s.init);
+  const n = encodeInto(s.init, target, 0);
+  const p = decodeIp(bytes);
+  if (p.checksumStatus !== 'good' || (p.ip.version === 4 && p.ip.headerChecksum !== 'good'))
+    throw new Error(`encodePacket self-check failed for ${s.name}`);
+  if (hex(target.subarray(0, n)) !== hex(bytes)) throw new Error(`encodeInto differs from encodePacket: ${s.name}`);
+  if (hex(encodeJs(js)) !== hex(bytes)) throw new Error(`the plain-JS encoder differs from encodePacket: ${s.name}`);
+  return bytes.length;
+}
+
+export const ENCODE_GROUP = 'encode one packet (addresses pre-parsed)';
+
 export async function runEncode(config: BenchConfig): Promise<Row[]> {
-  const specs = encodeCases().map(([name, init]) => {
-    const size = check(init);
-    return loopTask(
-      `${name} (${size} B out)`,
-      (n) => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += encodePacket(init).length;
-        consume(acc);
-      },
-      size,
+  const specs: TaskSpec[] = [];
+  const baselineOf = new Map<string, string>();
+  const target = new Uint8Array(2048);
+  for (const s of encodeShapes()) {
+    const init: PacketInit<AddressInit> = s.init;
+    const js = jsPacket(s.init);
+    const size = check(s, js, target);
+    const base = `plain JS, ${s.name} (${size} B)`;
+    specs.push(
+      loopTask(
+        `encodePacket, ${s.name} (${size} B)`,
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += encodePacket(init).length;
+          consume(acc);
+        },
+        size,
+      ),
+      loopTask(
+        `encodeInto, ${s.name} (${size} B)`,
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += encodeInto(init, target, 0);
+          consume(acc + target[size - 1]!);
+        },
+        size,
+      ),
+      loopTask(
+        base,
+        (n) => {
+          let acc = 0;
+          for (let i = 0; i < n; i++) acc += encodeJs(js).length;
+          consume(acc);
+        },
+        size,
+      ),
     );
-  });
-  return runTasks(ENCODE_GROUP, 'packet', specs, config);
+    for (const spec of specs.slice(-3)) baselineOf.set(spec.name, base);
+  }
+  const rows = await runTasks(ENCODE_GROUP, 'packet', specs, config);
+  for (const r of rows) {
+    const baseName = baselineOf.get(r.task);
+    const base = rows.find((b) => b.task === baseName);
+    if (base === undefined) continue;
+    r.baseline = base.task;
+    r.ratio = base.medianNs / r.medianNs;
+  }
+  return rows;
 }

@@ -10,6 +10,8 @@ export { inputArea } from './wire/input.js';
 export {
   encodePacket,
   encodeTcp,
+  encodeInto,
+  EncodeSpaceError,
   type PacketInit,
   type IpHeaderInit,
   type TcpHeaderInit,

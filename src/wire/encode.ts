@@ -192,13 +192,21 @@ function describe(a: ParsedAddress): string {
   return a.version === 4 ? formatIpv4(a.bytes) : formatIpv6(a.bytes);
 }
 
-function run(
+/** Length of the packet the last encodeAt built (module state: saves an object per call). */
+let builtLength = 0;
+
+/**
+ * Builds the packet in the codec's encode area and returns its address in WASM memory; its
+ * length is left in `builtLength`. Nothing outside WASM memory is written, so a caller that
+ * finds the result does not fit can still throw without a partial write.
+ */
+function encodeAt(
   c: Codec,
   mode: 0 | 1,
   ip: IpHeaderInit<AddressInit>,
   tcp: TcpHeaderInit,
   payload: Uint8Array,
-): Uint8Array {
+): number {
   if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
   if (typeof ip !== 'object' || ip === null) throw new TypeError('ip must be an object with src and dst');
   const src = toAddress(ip.src);
@@ -211,11 +219,72 @@ function run(
   writeIp(c, mode, ip, src, dst, payloadLength);
   writeTcp(c, tcp);
   const start = runEncoder(c, payloadAt);
-  // A view made with the constructor: subarray() goes through the species protocol, ~2x slower.
-  const length = payloadAt + payloadLength - start;
+  builtLength = payloadAt + payloadLength - start;
+  return start;
+}
+
+function run(
+  c: Codec,
+  mode: 0 | 1,
+  ip: IpHeaderInit<AddressInit>,
+  tcp: TcpHeaderInit,
+  payload: Uint8Array,
+): Uint8Array {
+  const start = encodeAt(c, mode, ip, tcp, payload);
+  const length = builtLength;
   const out = allocBytes(length);
+  // A view made with the constructor: subarray() goes through the species protocol, ~2x slower.
   out.set(new Uint8Array(c.memoryBuffer(), start, length));
   return out;
+}
+
+/** encodeInto found the packet longer than the room left in the target; nothing was written. */
+export class EncodeSpaceError extends RangeError {
+  /** Bytes the packet needs. */
+  readonly needed: number;
+  /** Bytes from `offset` to the end of the target. */
+  readonly available: number;
+
+  constructor(needed: number, available: number) {
+    super(`the packet needs ${needed} bytes, the target has ${available} from the offset`);
+    this.name = 'EncodeSpaceError';
+    this.needed = needed;
+    this.available = available;
+  }
+}
+
+/** encodeInto on a given codec instance. */
+export function encodeIntoWith(c: Codec, packet: PacketInit<AddressInit>, target: Uint8Array, offset = 0): number {
+  if (typeof packet !== 'object' || packet === null) throw new TypeError('packet must be an object');
+  if (!(target instanceof Uint8Array)) throw new TypeError('target must be a Uint8Array');
+  // Read before encoding: if the target is a view of WASM memory (inputArea) and the encoder
+  // grows memory, the view detaches and reads as length 0 afterwards.
+  const targetLength = target.length;
+  const targetOffset = target.byteOffset;
+  const inWasm = target.buffer === c.memoryBuffer();
+  if (typeof offset !== 'number' || offset >>> 0 !== offset || offset > targetLength) {
+    throw new RangeError(`offset must be an integer 0..${targetLength}, got ${String(offset)}`);
+  }
+  const start = encodeAt(c, 0, packet.ip, packet.tcp, packet.payload ?? EMPTY);
+  const length = builtLength;
+  if (length > targetLength - offset) throw new EncodeSpaceError(length, targetLength - offset);
+  const memory = c.memoryBuffer();
+  if (inWasm && target.buffer !== memory) target = new Uint8Array(memory, targetOffset, targetLength);
+  // TypedArray.prototype.set copies through a clone when source and target share a buffer, so
+  // a target inside WASM memory is safe even if it overlaps the encoder's scratch area.
+  target.set(new Uint8Array(memory, start, length), offset);
+  return length;
+}
+
+/**
+ * encodePacket without the copy out: writes the packet into `target` at `offset` and returns
+ * its length. `target` may be an ordinary Uint8Array (a Buffer, a frame under construction with
+ * room for a link header) or a view of WASM memory from inputArea, which decodeBatch and
+ * internetChecksum then read in place. When the packet does not fit, throws EncodeSpaceError
+ * (a RangeError) and leaves `target` untouched.
+ */
+export function encodeInto(packet: PacketInit<AddressInit>, target: Uint8Array, offset = 0): number {
+  return encodeIntoWith(codec(), packet, target, offset);
 }
 
 /** encodePacket on a given codec instance. */
