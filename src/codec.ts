@@ -17,6 +17,7 @@ export {
   type TcpHeaderInit,
   type AddressInit,
 } from './wire/encode.js';
+export { PacketTemplate, type TemplateFields } from './wire/packet-template.js';
 export { TcpFlags, LinkType, ChecksumState, OptionBit, type ChecksumStatus } from './wire/constants.js';
 export { formatTcpFlags } from './wire/flags.js';
 export { parseAddress, formatIpv4, formatIpv6, type ParsedAddress } from './base/address.js';
