@@ -85,7 +85,8 @@ export class PacketTemplate {
   readonly #defaults: { flags: number; window: number; tsValue: number; tsEcho: number };
 
   constructor(init: PacketInit<AddressInit>) {
-    const header = encodePacket({ ip: init.ip, tcp: init.tcp });
+    // Copied out of the shared small-result pool so the template holds only its own bytes.
+    const header = new Uint8Array(encodePacket({ ip: init.ip, tcp: init.tcp }));
     this.#header = header;
     this.#v4 = header[0]! >> 4 === 4;
     const ipLength = this.#v4 ? (header[0]! & 0xf) * 4 : 40;
@@ -161,8 +162,9 @@ export class PacketTemplate {
 
     const b = target;
     const h = this.#header;
-    // A byte loop beats TypedArray.set's fixed cost for a 40..120-byte header.
-    for (let i = 0; i < headerLength; i++) b[offset + i] = h[i]!;
+    // TypedArray.set, not a byte loop: measured ~3x faster for a 52-byte header (the loop wins
+    // only for a handful of bytes, as for addresses in encode-request.ts).
+    b.set(h, offset);
     if (payloadLength > 0) b.set(payload, offset + headerLength);
 
     if (this.#v4) {
