@@ -155,6 +155,7 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
   const bytesPerOp = set.totalBytes / n;
   const resident = new ResidentFrames(packed);
   const wasm = codec();
+  let reused: SegmentTable | undefined;
   const specs: TaskSpec[] = [
     {
       name: 'decodeBatch (1 call, array of frames)',
@@ -182,6 +183,16 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
       fn: () => {
         const t = decodeBatch(resident.packed, linkType);
         consume(t.seq[n - 1]! + t.checksumState[0]!);
+      },
+    },
+    {
+      name: 'decodeBatch (packed, already in WASM memory, into: reused table)',
+      opsPerIteration: n,
+      bytesPerOp,
+      note: 'zero-copy and no table allocated per call: the loop flows/follow/decode run',
+      fn: () => {
+        reused = decodeBatch(resident.packed, linkType, reused === undefined ? {} : { into: reused });
+        consume(reused.seq[n - 1]! + reused.checksumState[0]!);
       },
     },
     {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { FlowTable } from '../dist/flows/flow-table.js';
 import { parseCaptureBatches } from '../dist/pcap/read.js';
-import { decodeBatch } from '../dist/wire/batch.js';
+import { decodeBatch, type SegmentTable } from '../dist/wire/batch.js';
 import { repeated } from './command.bench.js';
 import { median, type BenchConfig, type Row } from './harness.js';
 
@@ -168,10 +168,13 @@ function libraryPass(
         }
       : {}),
   });
+  // As feedCapture does: one SegmentTable refilled per batch ({ into }).
+  let decoded: SegmentTable | undefined;
   for (const batch of parseCaptureBatches(bytes)) {
-    const decoded = decodeBatch(batch, batch.linkTypes, {
+    decoded = decodeBatch(batch, batch.linkTypes, {
       originalLengths: batch.originalLengths,
       verifyChecksums: false,
+      ...(decoded === undefined ? {} : { into: decoded }),
     });
     segments += decoded.length;
     table.addBatch(decoded, batch);

@@ -3,7 +3,7 @@
 
 import { FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
 import type { DirectionSummary, FlowRecord } from '../flows/record.js';
-import { decodeBatch } from '../wire/batch.js';
+import { decodeBatch, type SegmentTable } from '../wire/batch.js';
 import type { CommandStreams } from './decode.js';
 import { Output } from './output.js';
 import { csvLine } from './rows.js';
@@ -22,11 +22,14 @@ export interface FlowsCommandOptions {
  */
 export async function feedCapture(file: string, table: FlowTable, afterBatch?: () => Promise<void>): Promise<unknown> {
   let fault: unknown;
+  // The table reads each batch's columns only inside addBatch, so one SegmentTable serves them all.
+  let decoded: SegmentTable | undefined;
   try {
     for await (const batch of captureBatches(file)) {
-      const decoded = decodeBatch(batch, batch.linkTypes, {
+      decoded = decodeBatch(batch, batch.linkTypes, {
         originalLengths: batch.originalLengths,
         verifyChecksums: false,
+        ...(decoded === undefined ? {} : { into: decoded }),
       });
       table.addBatch(decoded, batch);
       await afterBatch?.();

@@ -2,7 +2,7 @@
 // RecordChunk in a worker) through decodeBatch, the filter, the formatter and the counters. The
 // output is the same either way, which is what keeps --workers N byte-identical to --workers 1.
 
-import { decodeBatch } from '../wire/batch.js';
+import { decodeBatch, type SegmentTable } from '../wire/batch.js';
 import type { FrameColumns } from './chunk.js';
 import { compileFilter, type RowPredicate } from './filter.js';
 import { LineBuffer } from './line-buffer.js';
@@ -45,6 +45,7 @@ const NOT_TCP = new Set(['NOT_TCP', 'NOT_IP', 'FRAGMENT']);
 export class ChunkProcessor {
   readonly #predicate: RowPredicate | undefined;
   readonly #plan: ChunkPlan;
+  #table: SegmentTable | undefined;
 
   constructor(plan: ChunkPlan) {
     this.#plan = plan;
@@ -55,11 +56,17 @@ export class ChunkProcessor {
   process(chunk: FrameColumns, limit = Infinity): ChunkResult {
     const n = chunk.count;
     const offsets = chunk.offsets.subarray(0, n);
+    // Nothing returned refers to the table, so the next chunk of the same size refills it.
     const table = decodeBatch(
       { data: chunk.data, offsets, lengths: chunk.lengths.subarray(0, n) },
       chunk.linkTypes.subarray(0, n),
-      { originalLengths: chunk.originalLengths.subarray(0, n), verifyChecksums: this.#plan.verify !== false },
+      {
+        originalLengths: chunk.originalLengths.subarray(0, n),
+        verifyChecksums: this.#plan.verify !== false,
+        ...(this.#table === undefined ? {} : { into: this.#table }),
+      },
     );
+    this.#table = table;
     const rows = new RowFormatter(chunk, table, {
       tcpdump: this.#plan.tcpdump === true,
       frameNumbers: this.#plan.frameNumbers === true,

@@ -113,6 +113,46 @@ describe('decodeBatch', function () {
     expect(tb.payload(199)[0]).to.equal(199);
   });
 
+  /** Every column of a table as plain arrays, to compare two tables row for row. */
+  const columnsOf = (t: object) =>
+    Object.fromEntries(
+      Object.entries(t)
+        .filter(([, v]) => ArrayBuffer.isView(v))
+        .map(([k, v]) => [k, Array.from(v as Uint8Array)]),
+    );
+
+  it('fills a table passed as `into` again, row for row as a new table, when the row count matches', function () {
+    const first = decodeBatch([good4, good6], LinkType.RAW);
+    const other = ipv4Packet({ ...SAMPLE_TCP, seq: 77, flags: TcpFlags.ACK }, new Uint8Array(3).fill(0x7a));
+    // Row 0 turns from a decoded IPv4 segment into a non-TCP frame: no value of the old row may survive.
+    const frames = [udp, other];
+    const again = decodeBatch(frames, LinkType.RAW, { into: first });
+    expect(again).to.equal(first);
+    expect(columnsOf(again)).to.deep.equal(columnsOf(decodeBatch(frames, LinkType.RAW)));
+    expect(again.error(0)).to.equal('NOT_TCP');
+    expect(again.seq[1]).to.equal(77);
+    // frame() and payload() are views of the new batch's frames.
+    expect(again.frame(1)).to.equal(other);
+    expect(Array.from(again.payload(1))).to.deep.equal([0x7a, 0x7a, 0x7a]);
+    expect(again.srcAddress(1)).to.equal(decodeFrame(other, LinkType.RAW).ip.src);
+  });
+
+  it('makes a new table when `into` has another row count, and reuses one across WASM chunks', function () {
+    const small = decodeBatch([good4], LinkType.RAW);
+    const t = decodeBatch([good4, good6], LinkType.RAW, { into: small });
+    expect(t).to.not.equal(small);
+    expect([t.length, small.length, small.ipVersion[0]]).to.deep.equal([2, 1, 4]);
+    // More rows than one WASM call takes: the reused table is filled chunk by chunk.
+    const batch = (base: number) =>
+      Array.from({ length: 5000 }, (_, i) => ipv4Packet({ ...SAMPLE_TCP, seq: base + i, flags: TcpFlags.ACK }));
+    const big = decodeBatch(batch(0), LinkType.RAW);
+    const next = batch(1_000_000);
+    const refilled = decodeBatch(next, LinkType.RAW, { into: big });
+    expect(refilled).to.equal(big);
+    expect(columnsOf(refilled)).to.deep.equal(columnsOf(decodeBatch(next, LinkType.RAW)));
+    expect(refilled.seq[4999]).to.equal(1_004_999);
+  });
+
   it('an empty batch is an empty table', function () {
     expect(decodeBatch([], LinkType.RAW).length).to.equal(0);
   });
