@@ -2,6 +2,7 @@
 // caller checksum a segment in pieces (pseudo-header, header, payload) and patch it (RFC 1624).
 
 import { formatAddress, toAddress, type ParsedAddress } from '../base/address.js';
+import { smallOnesSum, SMALL_SUM_BYTES } from './checksum-small.js';
 import { codec, type Codec } from './module.js';
 
 function checkBytes(bytes: Uint8Array): void {
@@ -12,6 +13,23 @@ function checkSum(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`${name} must be an unsigned 32-bit integer, got ${String(value)}`);
   }
+}
+
+/** The last short view found in the codec's input area: it skips the getters in shortOutside. */
+let lastResident: Uint8Array | undefined;
+
+/**
+ * True when `bytes` is short and outside WASM memory, so summing it in JS is cheaper than
+ * copying it in (see checksum-small.ts). Short views of the input area stay on the WASM path,
+ * which sums them where they lie; the view is remembered so its next call costs no getter.
+ */
+function shortOutside(c: Codec, bytes: Uint8Array): boolean {
+  if (bytes.length >= SMALL_SUM_BYTES) return false;
+  if (c.isResident(bytes)) {
+    lastResident = bytes;
+    return false;
+  }
+  return true;
 }
 
 /** onesComplementSum on a given codec instance, choosing the SIMD or the scalar routine. */
@@ -29,7 +47,9 @@ export function sumWith(c: Codec, bytes: Uint8Array, initial: number, scalar = f
 export function onesComplementSum(bytes: Uint8Array, initial = 0): number {
   checkBytes(bytes);
   if (initial !== 0) checkSum('initial', initial);
-  return sumWith(codec(), bytes, initial >>> 0);
+  const c = codec();
+  if (bytes !== lastResident && shortOutside(c, bytes)) return smallOnesSum(bytes, bytes.length, initial >>> 0);
+  return sumWith(c, bytes, initial >>> 0);
 }
 
 /**
@@ -42,6 +62,9 @@ export function internetChecksum(bytes: Uint8Array, initial = 0): number {
   checkBytes(bytes);
   if (initial !== 0) checkSum('initial', initial);
   const c = codec();
+  if (bytes !== lastResident && shortOutside(c, bytes)) {
+    return ~smallOnesSum(bytes, bytes.length, initial >>> 0) & 0xffff;
+  }
   const ptr = c.placeCounted(bytes);
   return ~c.exports.onesSum(ptr, c.placedLength, initial >>> 0) & 0xffff;
 }
