@@ -123,8 +123,10 @@ describe('package: the tarball', function () {
   it('stays small (prints its size and file count)', function () {
     const { tarballSize, unpackedSize, files } = install();
     console.log(`      tarball ${tarballSize} bytes, ${unpackedSize} unpacked, ${files.length} files`);
-    // 472,414 bytes and 572 files before this layout (276 of them source maps, no CommonJS).
+    // 472,414 bytes before this layout (276 of its 572 files were source maps, and there was no
+    // CommonJS build). The file count grows with every new module and its CommonJS twin, so the
+    // bound is on bytes; maps and unreachable files are the tests above.
     expect(tarballSize).to.be.below(472_414);
-    expect(files.length).to.be.below(572);
+    expect(files.filter((f) => f.path.endsWith('.map'))).to.deep.equal([]);
   });
 });
