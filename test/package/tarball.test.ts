@@ -4,7 +4,7 @@
 // no members marked internal in the declarations.
 
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { install, repo } from './installed.js';
 
@@ -124,9 +124,17 @@ describe('package: the tarball', function () {
     const { tarballSize, unpackedSize, files } = install();
     console.log(`      tarball ${tarballSize} bytes, ${unpackedSize} unpacked, ${files.length} files`);
     // 472,414 bytes before this layout (276 of its 572 files were source maps, and there was no
-    // CommonJS build). The file count grows with every new module and its CommonJS twin, so the
-    // bound is on bytes; maps and unreachable files are the tests above.
+    // CommonJS build).
     expect(tarballSize).to.be.below(472_414);
-    expect(files.filter((f) => f.path.endsWith('.map'))).to.deep.equal([]);
+    // Under dist/ at most four files per source module (ESM and CommonJS, each with declarations)
+    // plus the CommonJS tree's package.json; outside it only what package.json's "files" names.
+    const modules = readdirSync(join(repo, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    ).length;
+    const dist = files.filter((f) => f.path.startsWith('dist/'));
+    expect(dist.length).to.be.at.most(4 * modules + 1);
+    const others = files.map((f) => f.path).filter((p) => !p.startsWith('dist/'));
+    const allowed = /^(README\.md|LICENSE|package\.json|assembly\/[\w-]+\.(ts|json)|build\/[\w-]+\.wasm|native\/(binding\.gyp|build\.mjs|[\w-]+\.c))$/;
+    expect(others.filter((p) => !allowed.test(p))).to.deep.equal([]);
   });
 });
