@@ -18,7 +18,7 @@ import { runGoodputBench } from './goodput.bench.js';
 import { h2Rate, runH2loadBench } from './h2load.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { runTunBench, tunRate } from './tun.bench.js';
-import { locateCorpus } from './corpus.js';
+import { corpusLabel, locateCorpus } from './corpus.js';
 import { benchReadme, loadResults } from './markdown.js';
 import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
 
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
         quick,
         config,
         fileConfig,
-        corpus: corpus ?? null,
+        corpus: corpus === undefined ? null : corpusLabel(corpus),
         inputs,
         totalSeconds: seconds,
         rows,
