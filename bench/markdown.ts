@@ -1,11 +1,13 @@
 // bench/results.json as Markdown, so published figures are copied from the file, never retyped.
 //   node .bench/markdown.js          prints the results table
-//   npx tsx bench/markdown.ts --write  writes bench/README.md (npm run bench does too; a test
-//                                      fails when it differs from what this makes of results.json)
+//   npx tsx bench/markdown.ts --write  writes bench/README.md and README's speed-goals table (npm run
+//                                      bench does too; tests fail when either differs from what this
+//                                      makes of results.json)
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { goalsTable } from './goals.js';
 import type { Row } from './harness.js';
 import { h2Rate } from './h2load.bench.js';
 import { tunRate } from './tun.bench.js';
@@ -110,8 +112,37 @@ export function benchReadme(results: BenchResults): string {
   return out.join('\n');
 }
 
+const GOALS_START = '<!-- speed goals: made by bench/goals.ts from bench/results.json; do not edit by hand -->';
+const GOALS_END = '<!-- end of speed goals -->';
+
+/** README's speed-goals block for one run: the run's machine and date, then the table. */
+export function goalsBlock(results: BenchResults): string {
+  return [
+    GOALS_START,
+    `${results.cpu}, ${results.cores} cores, Node ${results.node}, ${results.date}${results.quick ? ' (--quick)' : ''}:`,
+    '',
+    ...goalsTable(results.rows),
+    GOALS_END,
+  ].join('\n');
+}
+
+/** The README text with its speed-goals block replaced by this run's. */
+export function withGoals(readme: string, results: BenchResults): string {
+  const start = readme.indexOf(GOALS_START);
+  const end = readme.indexOf(GOALS_END);
+  if (start < 0 || end < start) throw new Error('README.md has no speed-goals block to replace');
+  return readme.slice(0, start) + goalsBlock(results) + readme.slice(end + GOALS_END.length);
+}
+
+/** Writes bench/README.md and README's speed-goals block from one results file. */
+export function writePages(results: BenchResults): void {
+  writeFileSync(join(benchDir, 'README.md'), benchReadme(results));
+  const readme = join(benchDir, '../README.md');
+  writeFileSync(readme, withGoals(readFileSync(readme, 'utf8'), results));
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const results = loadResults();
-  if (process.argv.includes('--write')) writeFileSync(join(benchDir, 'README.md'), benchReadme(results));
+  if (process.argv.includes('--write')) writePages(results);
   else console.log(resultsTable(results).join('\n'));
 }

@@ -19,7 +19,7 @@ import { h2Rate, runH2loadBench } from './h2load.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { runTunBench, tunRate } from './tun.bench.js';
 import { corpusLabel, locateCorpus } from './corpus.js';
-import { benchReadme, loadResults } from './markdown.js';
+import { loadResults, writePages } from './markdown.js';
 import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
 
 const quick = process.argv.includes('--quick');
@@ -186,9 +186,8 @@ async function main(): Promise<void> {
   );
   console.log(`wrote ${out}`);
   // bench/README.md is the page made from results.json; a test fails when the two disagree.
-  const page = join(here, '../bench/README.md');
-  writeFileSync(page, benchReadme(loadResults(out)));
-  console.log(`wrote ${page}`);
+  writePages(loadResults(out));
+  console.log('wrote bench/README.md and the speed goals in README.md');
 }
 
 main().catch((error: unknown) => {

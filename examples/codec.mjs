@@ -13,26 +13,9 @@ const packet = encodePacket({
   },
 });
 const { ip, tcp, checksumStatus } = decodeIp(packet);
-console.log(
-  packet.length,
-  ip.src,
-  '->',
-  ip.dst,
-  tcp.srcPort,
-  '->',
-  tcp.dstPort,
-  formatTcpFlags(tcp.flags),
-  checksumStatus,
-);
-console.log(
-  'options',
-  tcp.options.kinds,
-  'mss',
-  tcp.options.mss,
-  'wscale',
-  tcp.options.windowScale,
-  tcp.options.timestamp,
-);
+console.log(`${ip.src}.${tcp.srcPort} > ${ip.dst}.${tcp.dstPort}`, formatTcpFlags(tcp.flags), checksumStatus);
+const { kinds, mss, windowScale, timestamp } = tcp.options;
+console.log(packet.length, 'bytes; options', kinds, 'mss', mss, 'wscale', windowScale, timestamp);
 // A header with a correct checksum sums to 0 (RFC 1071): the IPv4 header here.
 console.log('IPv4 header sum', internetChecksum(packet.subarray(0, 20)));
 // One flipped bit in the TCP header and the verdict turns 'bad'.

@@ -142,14 +142,6 @@ describe('README and docs', function () {
     expect(pages.flatMap((p) => [...text(p).matchAll(/```console\n\$ npx tcpwasm /g)])).to.have.length.at.least(5);
   });
 
-  it("README's figures are the ones bench/README.md (generated from results.json) prints", function () {
-    const block = /<!-- figures: bench\/README\.md -->\n([\s\S]*?)\n\n/.exec(readme)![1]!;
-    const figures = [...block.matchAll(/\d[\d.]*(×| (GB\/s|M pkt\/s|MB\/s|Gbit\/s|conn\/s))/g)].map((m) => m[0]);
-    expect(figures).to.have.length.at.least(8);
-    const bench = text('bench/README.md');
-    for (const f of figures) expect(bench, f).to.include(f);
-  });
-
   it('docs/cli.md describes every command and option that tcpwasm --help lists', function () {
     const help = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), '--help'], { encoding: 'utf8' }).stdout;
     const cli = text('docs/cli.md');
