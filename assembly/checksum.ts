@@ -123,10 +123,19 @@ function sumSimdNative(ptr: usize, len: usize): u64 {
  * not complemented, with `initial` (any partial sum that fits in 32 bits) added in.
  */
 export function onesSum(ptr: usize, len: usize, initial: u32): u32 {
-  let native: u64;
-  if (ASC_FEATURE_SIMD && len >= SIMD_MIN_BYTES) native = sumSimdNative(ptr, len);
-  else native = sumScalarNative(ptr, len);
-  return fold32(swap16(fold64(native)) + fold32(initial));
+  return fold32(swap16(fold64(sumNative(ptr, len))) + fold32(initial));
+}
+
+/**
+ * Native-order (little-endian words) sum of `len` bytes at `ptr`, below 2^19 and not folded, for
+ * callers that add it to words of their own: fold64 of the total == 0xffff exactly when the
+ * big-endian sum is (RFC 1071 §2(B); 0xffff is its own byte swap).
+ */
+// @ts-ignore: decorator
+@inline
+export function sumNative(ptr: usize, len: usize): u64 {
+  if (ASC_FEATURE_SIMD && len >= SIMD_MIN_BYTES) return sumSimdNative(ptr, len);
+  return sumScalarNative(ptr, len);
 }
 
 /** As onesSum but always on the scalar path, so tests and benchmarks can compare the two. */
