@@ -145,6 +145,8 @@ const SLOW: i32 = -1;
 
 /** NOP NOP kind 8 length 10 as a little-endian word: the Timestamp layout Linux and BSD send. */
 const NOP_NOP_TIMESTAMP: u32 = 0x0a080101;
+/** NOP NOP kind 5 (SACK), the first three bytes of a little-endian word; the fourth is its length. */
+const NOP_NOP_SACK: u32 = 0x050101;
 
 // @ts-ignore: decorator
 @inline function swap16(x: u32): u32 {
@@ -251,12 +253,18 @@ const NOP_NOP_TIMESTAMP: u32 = 0x0a080101;
     mask = S.OPT_TIMESTAMP;
     sum = <u64>NOP_NOP_TIMESTAMP + <u64>value + <u64>echo;
   } else if (hl > 20) {
-    if (parseOptionValues(p, tcp, tcp + hl) != STATUS_OK) return SLOW;
-    mask = S.optionMask;
-    mss = S.mss;
-    windowScale = S.windowScale;
-    tsValue = S.tsValue;
-    tsEcho = S.tsEcho;
+    const head = load<u32>(t, 20);
+    if ((head & 0xffffff) == NOP_NOP_SACK && <i32>(head >> 24) == hl - 22 && hl >= 32 && ((hl - 24) & 7) == 0) {
+      // NOP NOP SACK of 1 to 4 blocks filling the option area: a receiver's ACK without timestamps.
+      mask = S.OPT_SACK;
+    } else {
+      if (parseOptionValues(p, tcp, tcp + hl) != STATUS_OK) return SLOW;
+      mask = S.optionMask;
+      mss = S.mss;
+      windowScale = S.windowScale;
+      tsValue = S.tsValue;
+      tsEcho = S.tsEcho;
+    }
     if (verify) for (let k = 20; k < hl; k += 4) sum += <u64>load<u32>(t + <usize>k);
   }
   const payloadOffset = tcp + hl;

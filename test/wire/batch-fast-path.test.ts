@@ -79,6 +79,16 @@ function craftedFrames(): Array<[Uint8Array, number]> {
       },
     },
     { ...ts, options: { mss: 536 } },
+    {
+      ...ts,
+      options: {
+        sack: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ] as Array<[number, number]>,
+      },
+    },
   ];
   const out: Array<[Uint8Array, number]> = [];
   for (const tcp of tcpShapes) {
