@@ -2,7 +2,8 @@
 // __heap_base: this module never allocates, it only reads and writes where it is told.
 
 export { onesSum, onesSumScalar, combineSums, updateChecksum16, pseudoSum4, pseudoSum6 } from './checksum';
-export { decodeDetail, decodeBatch, configureBatch } from './decode';
+export { decodeDetail } from './decode';
+export { decodeBatch, configureBatch, setBatchFastPath, batchFastRows } from './batch';
 export { encode } from './encode';
 export * from './status';
 export * from './layout';

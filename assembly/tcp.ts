@@ -105,6 +105,21 @@ function parseOptions(p: usize, tcp: i32, end: i32): i32 {
   return STATUS_OK;
 }
 
+/**
+ * The options of a header whose fixed part starts at `tcp` and whose option area ends at `end`,
+ * for the batch's fast path: fills only S.optionMask, mss, windowScale, tsValue and tsEcho (and
+ * the SACK edges, unused there). Returns STATUS_OK or BAD_OPTION as parseTcp would.
+ */
+export function parseOptionValues(p: usize, tcp: i32, end: i32): i32 {
+  S.optionMask = 0;
+  S.mss = 0;
+  S.windowScale = 0;
+  S.tsValue = 0;
+  S.tsEcho = 0;
+  seenKinds = 0;
+  return parseOptions(p, tcp, end);
+}
+
 /** Decodes the TCP header at S.tcpOffset; verifies the checksum when `verify` is set. */
 export function parseTcp(p: usize, len: i32, verify: bool): i32 {
   const o = S.tcpOffset;

@@ -191,8 +191,13 @@ export function decodeBatchWith(
   if (originals !== undefined && originals.length !== count) {
     throw new RangeError(`originalLengths has ${originals.length} entries for ${count} frames`);
   }
-  if (packed) checkPacked(frames, count);
-  else checkFrames(frames, count);
+  // A batch of one chunk has its frames checked while they are staged (one pass, not two); a
+  // larger one first, so that no chunk is decoded into the table before a bad frame throws.
+  if (packed) {
+    if (count > BATCH_ROWS) checkPacked(frames, count);
+  } else {
+    checkFrames(frames, count);
+  }
   checkLinkTypes(linkType, count);
 
   const frameAt = packed
@@ -228,9 +233,10 @@ export function decodeBatchWith(
       const at = c.batchOriginals >>> 2;
       for (let k = 0; k < rows; k++) words[at + k] = Math.min(originals[row + k]! >>> 0, 0x7fffffff);
     }
-    // Offsets are absolute addresses (data pointer 0): frames may lie where the caller put them.
+    // The staged offsets are relative to stagedBase: where the chunk's buffer (or its copy) lies,
+    // or 0 for absolute addresses (frames from different buffers).
     c.exports.decodeBatch(
-      0,
+      stagedBase,
       c.batchOffsets,
       c.batchLengths,
       typeof linkType === 'number' ? 0 : c.batchLinkTypes,
@@ -253,15 +259,23 @@ export function decodeBatchWith(
 function checkPacked(frames: PackedFrames, count: number): void {
   const { data, offsets, lengths } = frames;
   const size = data.length;
-  for (let i = 0; i < count; i++) {
-    const at = offsets[i]!;
-    const length = lengths[i]!;
-    // Integers in range, written so NaN and fractions fail too.
-    if (!(at >= 0 && length >= 0 && at + length <= size && (at | 0) === at && (length | 0) === length)) {
-      throw new RangeError(`frame ${i} lies outside frames.data`);
-    }
+  for (let i = 0; i < count; i++) checkFrame(offsets[i]!, lengths[i]!, size, i);
+}
+
+/** Frame i of a packed batch must lie inside its `size`-byte buffer. */
+function checkFrame(at: number, length: number, size: number, i: number): void {
+  // Integers in range, written so NaN and fractions fail too.
+  if (!(at >= 0 && length >= 0 && at + length <= size && (at | 0) === at && (length | 0) === length)) {
+    throw new RangeError(`frame ${i} lies outside frames.data`);
   }
 }
+
+/**
+ * What the staged offsets of the current chunk are relative to: the WASM address of the buffer
+ * the frames lie in (the input area, or where it was copied), or 0 when they are absolute.
+ * decodeBatch passes it as its data pointer, so no offset is rewritten per frame.
+ */
+let stagedBase = 0;
 
 function checkFrames(frames: readonly Uint8Array[], count: number): void {
   for (let i = 0; i < count; i++) {
@@ -285,7 +299,26 @@ function checkLinkTypes(linkType: number | ArrayLike<number>, count: number): vo
  */
 function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number): number {
   const { data, offsets, lengths } = frames;
-  // One pass finds the chunk's rows (by BATCH_ROWS and INPUT_CHUNK_BYTES) and the span they cover.
+  const size = data.length;
+  const words = c.u32();
+  const o = c.batchOffsets >>> 2;
+  const l = c.batchLengths >>> 2;
+  if (c.isResident(data)) {
+    // Zero-copy: the frames are read where they lie, so neither their span nor their bytes per
+    // chunk matter (no copy area to fit). One pass checks them and writes offsets and lengths.
+    let rows = 0;
+    for (const stop = Math.min(count - row, BATCH_ROWS); rows < stop; rows++) {
+      const at = offsets[row + rows]!;
+      const length = lengths[row + rows]!;
+      checkFrame(at, length, size, row + rows);
+      words[o + rows] = at;
+      words[l + rows] = length;
+    }
+    stagedBase = data.byteOffset;
+    return rows;
+  }
+  // One pass checks the chunk's frames, finds its rows (by BATCH_ROWS and INPUT_CHUNK_BYTES) and
+  // the span they cover, and writes their offsets (relative to the buffer) and lengths.
   let first = Infinity;
   let end = 0;
   let bytes = 0;
@@ -293,28 +326,22 @@ function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number)
   while (row + rows < count && rows < BATCH_ROWS) {
     const at = offsets[row + rows]!;
     const length = lengths[row + rows]!;
+    checkFrame(at, length, size, row + rows);
     if (rows > 0 && bytes + length > INPUT_CHUNK_BYTES) break;
     if (at < first) first = at;
     if (at + length > end) end = at + length;
+    words[o + rows] = at;
+    words[l + rows] = length;
     bytes += length;
     rows++;
   }
   if (rows === 0 || first > end) first = end;
-  let base: number;
-  if (c.isResident(data)) {
-    base = data.byteOffset;
-  } else if (end - first <= 2 * bytes + 4096) {
-    base = c.copyIn(data.subarray(first, end)) - first;
+  if (end - first <= 2 * bytes + 4096) {
+    // A grow by the copy detaches `words`, but what was written through it stays in memory.
+    stagedBase = c.copyIn(data.subarray(first, end)) - first;
   } else {
     // Frames scattered thinly over a large buffer: copy each (rare; see stageArray).
     return stageEach(c, (k) => data.subarray(offsets[k]!, offsets[k]! + lengths[k]!), row, rows);
-  }
-  const words = c.u32();
-  const o = c.batchOffsets >>> 2;
-  const l = c.batchLengths >>> 2;
-  for (let k = 0; k < rows; k++) {
-    words[o + k] = base + offsets[row + k]!;
-    words[l + k] = lengths[row + k]!;
   }
   return rows;
 }
@@ -327,7 +354,7 @@ function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number)
  */
 function stageArray(c: Codec, frames: readonly Uint8Array[], row: number, count: number): number {
   const buffer = frames[row]!.buffer;
-  let words = c.u32();
+  const words = c.u32();
   const o = c.batchOffsets >>> 2;
   const l = c.batchLengths >>> 2;
   let first = Infinity;
@@ -358,9 +385,9 @@ function stageArray(c: Codec, frames: readonly Uint8Array[], row: number, count:
   // Frames in WASM memory are used where they lie only when the whole span is in the caller's
   // input area; any other view of WASM memory is copied.
   const span = new Uint8Array(buffer, first, end - first);
-  const base = c.isResident(span) ? 0 : c.copyIn(span) - first;
-  words = c.u32(); // the copy may have grown memory (the values written above survive a grow)
-  for (let k = 0; k < rows; k++) words[o + k] = words[o + k]! + base;
+  // The offsets written are the frames' byteOffsets; a copy may grow memory, which detaches
+  // `words` but keeps the values written through it.
+  stagedBase = c.isResident(span) ? 0 : c.copyIn(span) - first;
   return rows;
 }
 
@@ -383,6 +410,7 @@ function stageEach(c: Codec, frameAt: (k: number) => Uint8Array, row: number, ro
     if (!resident) need += f.length;
   }
   c.reserveInput(need);
+  stagedBase = 0;
   words = c.u32();
   let at = 0;
   for (let k = 0; k < rows; k++) {
