@@ -110,7 +110,10 @@ export class DecodedFrame implements DecodedPacket {
     return (this.#payload ??= this.#data.subarray(this.#payloadStart, this.#payloadEnd));
   }
 
-  /** Refills this result from the detail record of a successful decode (see decodeFrameInto). */
+  /**
+   * Refills `frame` from the detail record of a successful decode (see decodeFrameInto).
+   * @internal
+   */
   static fill(
     frame: DecodedFrame,
     h8: Uint8Array,
