@@ -6,7 +6,9 @@
 // building the result (seven objects and a subarray, ~28 ns of it the payload view alone) and
 // collecting it afterwards; the copy in and the WASM decode are the rest. Here every object is
 // made once, in the constructor, with every field present from the start, so the shapes never
-// change and the refill is plain stores.
+// change and the refill is plain stores. The two parts that cost most and are often not read,
+// the payload view and the IP header (two address strings), wait for first access, as fields
+// of smoltcp's Packet<T> are read from the buffer when asked for.
 
 import { formatIpv4, formatAddress } from '../base/address.js';
 import { CHECKSUM_STATUS, type ChecksumStatus } from './constants.js';
@@ -28,12 +30,12 @@ const EMPTY = new Uint8Array(0);
  * A reusable decodeFrame result for decodeFrameInto. Every field holds what decodeFrame would
  * return for the last frame decoded into it (an absent optional field reads `undefined`), but
  * the objects are this result's own and are refilled by the next decodeFrameInto: copy what
- * must outlive the next call. `ip` is one of two objects, by IP version. `payload` is made on
- * first access (a view into the decoded input, as decodeFrame's); the result keeps a reference
- * to the input until the next frame is decoded into it.
+ * must outlive the next call. `ip` is one of two objects, by IP version, filled from the input
+ * on first access; `payload` is made on first access (a view into the decoded input, as
+ * decodeFrame's). So the result keeps a reference to the input until the next frame is decoded
+ * into it, and the input must not be modified before `ip` has been read.
  */
 export class DecodedFrame implements DecodedPacket {
-  ip: IpInfo;
   readonly tcp: TcpHeader;
   payloadLength = 0;
   checksumStatus: ChecksumStatus = 'unverifiable';
@@ -44,6 +46,14 @@ export class DecodedFrame implements DecodedPacket {
   #payloadStart = 0;
   #payloadEnd = 0;
   #payload: Uint8Array | undefined = undefined;
+  /** The IP header's fields are read from the input on first access to `ip` after a decode. */
+  #ip: IpInfo;
+  #ipRead = true;
+  #ipVersion = 4;
+  #ipOffset = 0;
+  #srcOffset = 0;
+  #dstOffset = 0;
+  #ipHeaderGood = true;
   readonly #v4: Ipv4Info;
   readonly #v6: Ipv6Info;
   readonly #timestamp = { value: 0, echo: 0 };
@@ -81,7 +91,7 @@ export class DecodedFrame implements DecodedPacket {
       payloadLength: 0,
       extensionHeaders: [],
     };
-    this.ip = this.#v4;
+    this.#ip = this.#v4;
     const options: TcpOptions = {
       kinds: [],
       mss: undefined,
@@ -103,6 +113,22 @@ export class DecodedFrame implements DecodedPacket {
       urgentPointer: 0,
       options,
     };
+  }
+
+  /**
+   * The IP header, one of two objects this result owns (by version). Its fields are read from
+   * the input when first accessed after a decode: do not modify the input before.
+   */
+  get ip(): IpInfo {
+    if (!this.#ipRead) {
+      this.#ipRead = true;
+      const data = this.#data;
+      this.#ip =
+        this.#ipVersion === 4
+          ? readIpv4(this.#v4, data, this.#ipOffset, this.#srcOffset, this.#dstOffset, this.#ipHeaderGood)
+          : readIpv6(this.#v6, data, this.#ipOffset, this.#srcOffset, this.#dstOffset);
+    }
+    return this.#ip;
   }
 
   /** Captured payload bytes: a view into the decoded input, not a copy (made on first access). */
@@ -127,8 +153,15 @@ export class DecodedFrame implements DecodedPacket {
     const tcpOffset = h32[x.tcpOffset]!;
     const srcOffset = h32[x.srcOffset]!;
     const dstOffset = h32[x.dstOffset]!;
-    if (h8[x.ipVersion] === 4) frame.ip = fillIpv4(frame.#v4, h8, h16, x, ptr, ipOffset, srcOffset, dstOffset);
-    else frame.ip = fillIpv6(frame.#v6, frame.#extensionLists, h8, h32, x, ptr, ipOffset, srcOffset, dstOffset);
+    // The IP header is left for the `ip` getter, but for what only the record holds.
+    const version = h8[x.ipVersion]!;
+    frame.#ipRead = false;
+    frame.#ipVersion = version;
+    frame.#ipOffset = ipOffset;
+    frame.#srcOffset = srcOffset;
+    frame.#dstOffset = dstOffset;
+    frame.#ipHeaderGood = h8[x.ipChecksumState] === 0;
+    if (version !== 4) frame.#v6.extensionHeaders = readExtensions(frame.#extensionLists, h8, x);
 
     const tcp = frame.tcp;
     tcp.srcPort = h16[x.srcPort]!;
@@ -170,56 +203,50 @@ function arrayOf(lists: number[][], length: number): number[] {
   return list;
 }
 
-function fillIpv4(
+// The IP header's fields as the WASM decoder reads them (assembly/ip.ts), from the input.
+
+function readIpv4(
   ip: Ipv4Info,
-  h8: Uint8Array,
-  h16: Uint16Array,
-  x: DetailIndex,
-  ptr: number,
-  ipOffset: number,
+  data: Uint8Array,
+  at: number,
   srcOffset: number,
   dstOffset: number,
+  headerGood: boolean,
 ): Ipv4Info {
-  const fragment = h16[x.fragment]!;
-  const at = ptr + ipOffset;
-  const headerLength = (h8[at]! & 15) * 4;
-  ip.src = formatIpv4(h8, ptr + srcOffset);
-  ip.dst = formatIpv4(h8, ptr + dstOffset);
-  ip.ttl = h8[x.ttl]!;
-  ip.tos = h8[x.tos]!;
-  ip.id = h16[x.ipId]!;
+  const fragment = (data[at + 6]! << 8) | data[at + 7]!;
+  const headerLength = (data[at]! & 15) * 4;
+  ip.src = formatIpv4(data, srcOffset);
+  ip.dst = formatIpv4(data, dstOffset);
+  ip.ttl = data[at + 8]!;
+  ip.tos = data[at + 1]!;
+  ip.id = (data[at + 4]! << 8) | data[at + 5]!;
   ip.dontFragment = (fragment & 0x4000) !== 0;
   ip.moreFragments = (fragment & 0x2000) !== 0;
   ip.fragmentOffset = (fragment & 0x1fff) * 8;
   ip.headerLength = headerLength;
-  ip.totalLength = (h8[at + 2]! << 8) | h8[at + 3]!;
-  ip.headerChecksum = h8[x.ipChecksumState] === 0 ? 'good' : 'bad';
-  ip.options = headerLength > 20 ? h8.slice(at + 20, at + headerLength) : undefined;
+  ip.totalLength = (data[at + 2]! << 8) | data[at + 3]!;
+  ip.headerChecksum = headerGood ? 'good' : 'bad';
+  // A plain Uint8Array copy, as decodeFrame's (slice() of a Buffer would give a Buffer).
+  ip.options = headerLength > 20 ? new Uint8Array(data.subarray(at + 20, at + headerLength)) : undefined;
   return ip;
 }
 
-function fillIpv6(
-  ip: Ipv6Info,
-  lists: number[][],
-  h8: Uint8Array,
-  h32: Uint32Array,
-  x: DetailIndex,
-  ptr: number,
-  ipOffset: number,
-  srcOffset: number,
-  dstOffset: number,
-): Ipv6Info {
-  const count = h8[x.extensionCount]!;
-  const extensions = (ip.extensionHeaders = arrayOf(lists, count));
-  for (let i = 0; i < count; i++) extensions[i] = h8[x.extensions + i]!;
-  const at = ptr + ipOffset;
-  ip.src = formatAddress(h8, ptr + srcOffset, 6);
-  ip.dst = formatAddress(h8, ptr + dstOffset, 6);
-  ip.hopLimit = h8[x.ttl]!;
-  ip.trafficClass = h8[x.tos]!;
-  ip.flowLabel = h32[x.flowLabel]!;
-  ip.payloadLength = (h8[at + 4]! << 8) | h8[at + 5]!;
+function readIpv6(ip: Ipv6Info, data: Uint8Array, at: number, srcOffset: number, dstOffset: number): Ipv6Info {
+  ip.src = formatAddress(data, srcOffset, 6);
+  ip.dst = formatAddress(data, dstOffset, 6);
+  ip.hopLimit = data[at + 7]!;
+  ip.trafficClass = ((data[at]! & 15) << 4) | (data[at + 1]! >> 4);
+  ip.flowLabel = ((data[at + 1]! & 15) << 16) | (data[at + 2]! << 8) | data[at + 3]!;
+  ip.payloadLength = (data[at + 4]! << 8) | data[at + 5]!;
   return ip;
+}
+
+/** The extension headers passed (next-header values), into the kept array of that length. */
+function readExtensions(lists: number[][], h8: Uint8Array, x: DetailIndex): number[] {
+  const count = h8[x.extensionCount]!;
+  const extensions = arrayOf(lists, count);
+  for (let i = 0; i < count; i++) extensions[i] = h8[x.extensions + i]!;
+  return extensions;
 }
 
 function fillOptions(

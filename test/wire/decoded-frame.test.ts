@@ -224,6 +224,7 @@ describe('decodeFrameInto', function () {
     const frame = new DecodedFrame();
     for (const first of [rich, richV4]) {
       decodeFrameInto(frame, first, LinkType.RAW);
+      expect(frame.ip.src).to.equal(first === rich ? V6.src : '198.51.100.1');
       const held = frame.tcp.options;
       expect(frame.pseudoHeader ?? held.unknown ?? held.mss).to.not.equal(undefined);
       expectSame(frame, bare, LinkType.RAW, 'bare ACK');
@@ -236,6 +237,18 @@ describe('decodeFrameInto', function () {
       expect(frame.ip.version === 4 && frame.ip.options).to.equal(undefined);
       expect(frame.payload.length).to.equal(0);
     }
+  });
+
+  it('reads ip of the frame decoded last, whether or not it was read for the frame before', function () {
+    const frame = new DecodedFrame();
+    const v4 = encodePacket({ ip: { src: '198.51.100.7', dst: '198.51.100.8', ttl: 9 }, tcp: tcpBase });
+    const v6 = encodePacket({ ip: { src: '2001:db8::7', dst: '2001:db8::8', hopLimit: 10 }, tcp: tcpBase });
+    decodeFrameInto(frame, v4, LinkType.RAW);
+    decodeFrameInto(frame, v6, LinkType.RAW); // the IPv4 header never read
+    expect(frame.ip).to.deep.include({ version: 6, src: '2001:db8::7', hopLimit: 10 });
+    decodeFrameInto(frame, v4, LinkType.RAW);
+    expect(frame.ip).to.deep.include({ version: 4, src: '198.51.100.7', ttl: 9 });
+    expect(frame.ip).to.equal(frame.ip);
   });
 
   it('makes the payload view once per frame, of the frame decoded last', function () {
