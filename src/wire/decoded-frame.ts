@@ -33,7 +33,8 @@ const EMPTY = new Uint8Array(0);
  * must outlive the next call. `ip` is one of two objects, by IP version, filled from the input
  * on first access; `payload` is made on first access (a view into the decoded input, as
  * decodeFrame's). So the result keeps a reference to the input until the next frame is decoded
- * into it, and the input must not be modified before `ip` has been read.
+ * into it, and the input must not be modified before `ip` has been read. (An input in WASM
+ * memory, from inputArea, is read at once: a grow of memory would detach it.)
  */
 export class DecodedFrame implements DecodedPacket {
   readonly tcp: TcpHeader;
@@ -148,6 +149,7 @@ export class DecodedFrame implements DecodedPacket {
     x: DetailIndex,
     ptr: number,
     data: Uint8Array,
+    resident: boolean,
   ): void {
     const ipOffset = h32[x.ipOffset]!;
     const tcpOffset = h32[x.tcpOffset]!;
@@ -189,6 +191,13 @@ export class DecodedFrame implements DecodedPacket {
     offsets.ip = ipOffset;
     offsets.tcp = tcpOffset;
     offsets.payload = payloadOffset;
+    // An input that lies in WASM memory (inputArea) is detached when memory grows, and a
+    // detached view can no longer be read or subarrayed: take from it now what the getters
+    // would take later.
+    if (resident) {
+      frame.#payload = data.subarray(payloadOffset, frame.#payloadEnd);
+      void frame.ip;
+    }
   }
 }
 
@@ -300,7 +309,9 @@ export function decodeIntoWith(
   // Views taken after the call: placing the input may have grown (and so replaced) memory.
   const h32 = c.u32();
   if (status !== 0) throw statusError(status, h32[x.errorOffset]! | 0, linkType);
-  DecodedFrame.fill(frame, c.bytes(), c.u16(), h32, x, ptr, data);
+  // An input copied in sits at the start of the copy area (reserveInput(0) is its address); one
+  // decoded where it lies does not.
+  DecodedFrame.fill(frame, c.bytes(), c.u16(), h32, x, ptr, data, ptr !== c.reserveInput(0));
   return frame;
 }
 

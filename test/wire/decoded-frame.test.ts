@@ -9,11 +9,13 @@ import {
   decodeFrame,
   decodeFrameInto,
   encodePacket,
+  inputArea,
   parseCapture,
   type DecodedPacket,
   type TcpHeaderInit,
   type TcpOptions,
 } from '../../src/index.js';
+import { codec } from '../../src/wire/module.js';
 import { corpusCaptures, readCorpusFile } from '../helpers/corpus.js';
 import { V6, concat, ethernet, ipv6WithExtensions, optionsHeader } from '../helpers/frames.js';
 import { Random } from '../helpers/random.js';
@@ -249,6 +251,29 @@ describe('decodeFrameInto', function () {
     decodeFrameInto(frame, v4, LinkType.RAW);
     expect(frame.ip).to.deep.include({ version: 4, src: '198.51.100.7', ttl: 9 });
     expect(frame.ip).to.equal(frame.ip);
+  });
+
+  it('an input in WASM memory (inputArea) is read before memory can grow and detach it', function () {
+    const packet = encodePacket({
+      ip: { src: '198.51.100.3', dst: '198.51.100.4' },
+      tcp: tcpBase,
+      payload: Uint8Array.of(5, 6, 7),
+    });
+    const area = inputArea(packet.length);
+    area.set(packet);
+    const frame = new DecodedFrame();
+    decodeFrameInto(frame, area, LinkType.RAW);
+    const held = frame.payload;
+    expect(Array.from(held)).to.deep.equal([5, 6, 7]);
+    // Copying in an input larger than memory grows it, which detaches every view of the old buffer.
+    const before = codec().generation;
+    expect(() => decodeFrame(new Uint8Array(codec().memoryBuffer().byteLength + 65536), LinkType.RAW)).to.throw(
+      DecodeError,
+    );
+    expect(codec().generation).to.be.greaterThan(before);
+    expect(area.length).to.equal(0);
+    expect(frame.ip).to.deep.include({ version: 4, src: '198.51.100.3', dst: '198.51.100.4' });
+    expect(frame.payload).to.equal(held);
   });
 
   it('makes the payload view once per frame, of the frame decoded last', function () {
