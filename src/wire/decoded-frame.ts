@@ -21,7 +21,7 @@ import {
   statusError,
   type DetailIndex,
 } from './decode.js';
-import { codec, type Codec } from './module.js';
+import { BATCH_ROWS, codec, type Codec } from './module.js';
 import type { DecodedPacket, IpInfo, Ipv4Info, Ipv6Info, TcpHeader, TcpOptions } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -33,8 +33,8 @@ const EMPTY = new Uint8Array(0);
  * must outlive the next call. `ip` is one of two objects, by IP version, filled from the input
  * on first access; `payload` is made on first access (a view into the decoded input, as
  * decodeFrame's). So the result keeps a reference to the input until the next frame is decoded
- * into it, and the input must not be modified before `ip` has been read. (An input in WASM
- * memory, from inputArea, is read at once: a grow of memory would detach it.)
+ * into it, and the input must not be modified before `ip` has been read. (A view of WASM
+ * memory, from inputArea or a device's region, is read at once: a grow would detach it.)
  */
 export class DecodedFrame implements DecodedPacket {
   readonly tcp: TcpHeader;
@@ -191,9 +191,9 @@ export class DecodedFrame implements DecodedPacket {
     offsets.ip = ipOffset;
     offsets.tcp = tcpOffset;
     offsets.payload = payloadOffset;
-    // An input that lies in WASM memory (inputArea) is detached when memory grows, and a
-    // detached view can no longer be read or subarrayed: take from it now what the getters
-    // would take later.
+    // An input that lies in WASM memory (inputArea, a pinned region) is detached when memory
+    // grows, and a detached view can no longer be read or subarrayed: take from it now what
+    // the getters would take later.
     if (resident) {
       frame.#payload = data.subarray(payloadOffset, frame.#payloadEnd);
       void frame.ip;
@@ -295,6 +295,11 @@ function fillOptions(
   options.sack = mask & B.SACK ? readSack(h8, h32, x) : undefined;
 }
 
+/** No view of WASM memory that a caller may pass starts below this (see Codec's memory map). */
+function lowestRegion(c: Codec): number {
+  return c.batchLinkTypes + BATCH_ROWS * 2;
+}
+
 /** decodeFrameInto on a given codec instance (tests compare the SIMD and scalar builds). */
 export function decodeIntoWith(
   c: Codec,
@@ -309,9 +314,13 @@ export function decodeIntoWith(
   // Views taken after the call: placing the input may have grown (and so replaced) memory.
   const h32 = c.u32();
   if (status !== 0) throw statusError(status, h32[x.errorOffset]! | 0, linkType);
-  // An input copied in sits at the start of the copy area (reserveInput(0) is its address); one
-  // decoded where it lies does not.
-  DecodedFrame.fill(frame, c.bytes(), c.u16(), h32, x, ptr, data, ptr !== c.reserveInput(0));
+  // The getters must not read later from a view of WASM memory, which a grow detaches: one
+  // decoded where it lies (inputArea: not at the copy area's start, reserveInput(0)), or one of a
+  // pinned region (above the batch area; the byteOffset test first, as reading .buffer costs
+  // ~15 ns and ordinary arrays seldom start that high).
+  const inMemory =
+    ptr !== c.reserveInput(0) || (data.byteOffset >= lowestRegion(c) && data.buffer === c.memoryBuffer());
+  DecodedFrame.fill(frame, c.bytes(), c.u16(), h32, x, ptr, data, inMemory);
   return frame;
 }
 

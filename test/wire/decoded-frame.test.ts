@@ -253,27 +253,42 @@ describe('decodeFrameInto', function () {
     expect(frame.ip).to.equal(frame.ip);
   });
 
-  it('an input in WASM memory (inputArea) is read before memory can grow and detach it', function () {
+  describe('an input in WASM memory is read before memory can grow and detach it', function () {
     const packet = encodePacket({
       ip: { src: '198.51.100.3', dst: '198.51.100.4' },
       tcp: tcpBase,
       payload: Uint8Array.of(5, 6, 7),
     });
-    const area = inputArea(packet.length);
-    area.set(packet);
-    const frame = new DecodedFrame();
-    decodeFrameInto(frame, area, LinkType.RAW);
-    const held = frame.payload;
-    expect(Array.from(held)).to.deep.equal([5, 6, 7]);
-    // Copying in an input larger than memory grows it, which detaches every view of the old buffer.
-    const before = codec().generation;
-    expect(() => decodeFrame(new Uint8Array(codec().memoryBuffer().byteLength + 65536), LinkType.RAW)).to.throw(
-      DecodeError,
-    );
-    expect(codec().generation).to.be.greaterThan(before);
-    expect(area.length).to.equal(0);
-    expect(frame.ip).to.deep.include({ version: 4, src: '198.51.100.3', dst: '198.51.100.4' });
-    expect(frame.payload).to.equal(held);
+
+    function decodeThenGrow(view: Uint8Array): void {
+      view.set(packet);
+      const frame = new DecodedFrame();
+      decodeFrameInto(frame, view, LinkType.RAW);
+      const held = frame.payload;
+      expect(Array.from(held)).to.deep.equal([5, 6, 7]);
+      // Copying in an input larger than memory grows it, which detaches every view of the old buffer.
+      const before = codec().generation;
+      const big = new Uint8Array(codec().memoryBuffer().byteLength + 65536);
+      expect(() => decodeFrame(big, LinkType.RAW)).to.throw(DecodeError);
+      expect(codec().generation).to.be.greaterThan(before);
+      expect(view.length).to.equal(0);
+      expect(frame.ip).to.deep.include({ version: 4, src: '198.51.100.3', dst: '198.51.100.4' });
+      expect(frame.payload).to.equal(held);
+    }
+
+    it('inputArea (decoded where it lies)', function () {
+      decodeThenGrow(inputArea(packet.length));
+    });
+
+    it('a pinned region, as a TUN device reads into (copied in to decode)', function () {
+      const c = codec();
+      const region = c.allocateRegion(256);
+      try {
+        decodeThenGrow(c.viewAt(region.offset, packet.length));
+      } finally {
+        c.freeRegion(region);
+      }
+    });
   });
 
   it('makes the payload view once per frame, of the frame decoded last', function () {
