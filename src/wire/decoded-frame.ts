@@ -318,8 +318,7 @@ export function decodeIntoWith(
   // decoded where it lies (inputArea: not at the copy area's start, reserveInput(0)), or one of a
   // pinned region (above the batch area; the byteOffset test first, as reading .buffer costs
   // ~15 ns and ordinary arrays seldom start that high).
-  const inMemory =
-    ptr !== c.reserveInput(0) || (data.byteOffset >= lowestRegion(c) && data.buffer === c.memoryBuffer());
+  const inMemory = ptr !== c.reserveInput(0) || (c.placedFrom >= lowestRegion(c) && data.buffer === c.memoryBuffer());
   DecodedFrame.fill(frame, c.bytes(), c.u16(), h32, x, ptr, data, inMemory);
   return frame;
 }
