@@ -5,6 +5,7 @@ export { init, type InitOptions, type WasmSource } from './wire/module.js';
 export { DecodeError, type DecodeErrorCode } from './wire/errors.js';
 export { internetChecksum, onesComplementSum, combineSums, updateChecksum, pseudoHeaderSum } from './wire/checksum.js';
 export { decodeFrame, decodeIp } from './wire/decode.js';
+export { decodeFrameInto, DecodedFrame } from './wire/decoded-frame.js';
 export { decodeBatch, SegmentTable, FragmentBit, type PackedFrames, type BatchOptions } from './wire/batch.js';
 export { inputArea } from './wire/input.js';
 export {

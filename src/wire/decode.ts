@@ -1,4 +1,6 @@
-// decodeFrame / decodeIp: one frame in, one plain DecodedPacket out (or a DecodeError).
+// decodeFrame / decodeIp: one frame in, one plain DecodedPacket out (or a DecodeError). The
+// detail-record reading below is shared with decodeFrameInto (decoded-frame.ts), which refills
+// one reused result instead.
 
 import { DecodeError, type DecodeErrorCode } from './errors.js';
 import { formatAddress, formatIpv4 } from '../base/address.js';
@@ -28,7 +30,8 @@ export function statusError(status: number, offset: number, linkType: number): D
   return new DecodeError(code, `${STATUS_MESSAGES[code]}${detail}`, offset);
 }
 
-function checkInput(data: Uint8Array, linkType: number, originalLength: number | undefined): void {
+/** The argument checks decodeFrame and decodeFrameInto make before touching the codec. */
+export function checkInput(data: Uint8Array, linkType: number, originalLength: number | undefined): void {
   if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
   // `(x & 0xffff) === x` holds exactly for the integers 0..65535 (not NaN, fractions, -0 aside).
   if ((linkType & 0xffff) !== linkType || typeof linkType !== 'number') {
@@ -66,7 +69,7 @@ export function decodeIp(data: Uint8Array): DecodedPacket {
  * WASM memory (the record is 64-byte aligned and every field naturally aligned), so a field is
  * one typed-array load: no DataView calls, no offset arithmetic per packet.
  */
-interface DetailIndex {
+export interface DetailIndex {
   codec: Codec;
   status: number;
   errorOffset: number;
@@ -112,7 +115,8 @@ interface DetailIndex {
 
 let index: DetailIndex | undefined;
 
-function detailIndex(c: Codec): DetailIndex {
+/** The detail record's field indexes for codec `c` (computed once per codec instance). */
+export function detailIndex(c: Codec): DetailIndex {
   if (index !== undefined && index.codec === c) return index;
   const D = c.layout.DETAIL;
   const at = (field: number) => c.detail + field;
@@ -212,16 +216,25 @@ export function decodeWith(c: Codec, data: Uint8Array, linkType: number, origina
           expectedChecksum: h16[x.expected]!,
         }
       : { ip, tcp, payload, payloadLength, checksumStatus: 'unverifiable', offsets };
+  const pseudoHeader = readPseudoHeader(h8, h32, x, ptr, srcOffset, dstOffset);
+  if (pseudoHeader !== undefined) packet.pseudoHeader = pseudoHeader;
+  return packet;
+}
+
+/** The checksum's pseudo-header addresses, when they are not the IP header's own (rare). */
+export function readPseudoHeader(
+  h8: Uint8Array,
+  h32: Uint32Array,
+  x: DetailIndex,
+  ptr: number,
+  srcOffset: number,
+  dstOffset: number,
+): { src: string; dst: string } | undefined {
   const pseudoSrc = h32[x.pseudoSrc]!;
   const pseudoDst = h32[x.pseudoDst]!;
-  if (pseudoSrc !== srcOffset || pseudoDst !== dstOffset) {
-    const version = ip.version;
-    packet.pseudoHeader = {
-      src: formatAddress(h8, ptr + pseudoSrc, version),
-      dst: formatAddress(h8, ptr + pseudoDst, version),
-    };
-  }
-  return packet;
+  if (pseudoSrc === srcOffset && pseudoDst === dstOffset) return undefined;
+  const version = h8[x.ipVersion] === 4 ? 4 : 6;
+  return { src: formatAddress(h8, ptr + pseudoSrc, version), dst: formatAddress(h8, ptr + pseudoDst, version) };
 }
 
 function ipv4Info(
@@ -293,6 +306,30 @@ function readOptions(
   const B = c.layout.OPTION_BIT;
   const kinds = new Array<number>(count);
   const options: TcpOptions = { kinds };
+  const unknown = readOptionKinds(h8, x, count, kinds, data, tcpOffset);
+  if (unknown !== undefined) options.unknown = unknown;
+  const mask = h16[x.optionMask]!;
+  if (mask === 0) return options;
+  if (mask & B.MSS) options.mss = h16[x.mss]!;
+  if (mask & B.WSCALE) options.windowScale = h8[x.windowScale]!;
+  if (mask & B.SACK_PERMITTED) options.sackPermitted = true;
+  if (mask & B.TIMESTAMP) options.timestamp = { value: h32[x.tsValue]!, echo: h32[x.tsEcho]! };
+  if (mask & B.SACK) options.sack = readSack(h8, h32, x);
+  return options;
+}
+
+/**
+ * Writes the `count` option kinds into `kinds` (which has room for them) and returns the options
+ * kept raw (copies out of `data`), or undefined when there are none.
+ */
+export function readOptionKinds(
+  h8: Uint8Array,
+  x: DetailIndex,
+  count: number,
+  kinds: number[],
+  data: Uint8Array,
+  tcpOffset: number,
+): TcpOptions['unknown'] {
   let unknown: TcpOptions['unknown'];
   for (let i = 0; i < count; i++) {
     const entry = x.options + 4 * i;
@@ -302,18 +339,13 @@ function readOptions(
     const start = tcpOffset + h8[entry + 1]!;
     (unknown ??= []).push({ kind, data: data.slice(start + 2, start + h8[entry + 2]!) });
   }
-  if (unknown !== undefined) options.unknown = unknown;
-  const mask = h16[x.optionMask]!;
-  if (mask === 0) return options;
-  if (mask & B.MSS) options.mss = h16[x.mss]!;
-  if (mask & B.WSCALE) options.windowScale = h8[x.windowScale]!;
-  if (mask & B.SACK_PERMITTED) options.sackPermitted = true;
-  if (mask & B.TIMESTAMP) options.timestamp = { value: h32[x.tsValue]!, echo: h32[x.tsEcho]! };
-  if (mask & B.SACK) {
-    const blocks = h8[x.sackCount]!;
-    const sack = new Array<[number, number]>(blocks);
-    for (let b = 0; b < blocks; b++) sack[b] = [h32[x.sack + 2 * b]!, h32[x.sack + 2 * b + 1]!];
-    options.sack = sack;
-  }
-  return options;
+  return unknown;
+}
+
+/** The SACK blocks of the detail record, as new pairs. */
+export function readSack(h8: Uint8Array, h32: Uint32Array, x: DetailIndex): Array<[number, number]> {
+  const blocks = h8[x.sackCount]!;
+  const sack = new Array<[number, number]>(blocks);
+  for (let b = 0; b < blocks; b++) sack[b] = [h32[x.sack + 2 * b]!, h32[x.sack + 2 * b + 1]!];
+  return sack;
 }
