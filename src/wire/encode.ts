@@ -109,8 +109,9 @@ const U32 = 0xffffffff;
  */
 const F = new HeaderFields();
 
-// Every value is checked here, once, into F; the writers trust F.
-function fillTcp(f: HeaderFields, tcp: TcpHeaderInit): void {
+// Every value is checked here, once, into F; the writers trust F. Both fillers return whether
+// the JS header writer can lay out their part (see fill()).
+function fillTcp(f: HeaderFields, tcp: TcpHeaderInit): boolean {
   if (typeof tcp !== 'object' || tcp === null) throw new TypeError('tcp must be an object');
   f.srcPort = int('tcp.srcPort', tcp.srcPort, U16);
   f.dstPort = int('tcp.dstPort', tcp.dstPort, U16);
@@ -144,9 +145,10 @@ function fillTcp(f: HeaderFields, tcp: TcpHeaderInit): void {
     edges[2 * b + 1] = int('SACK right edge', block[1], U32);
   }
   f.sackBlocks = sackCount;
+  return o.kinds === undefined && (o.unknown === undefined || o.unknown.length === 0);
 }
 
-function fillIp(f: HeaderFields, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress): void {
+function fillIp(f: HeaderFields, ip: IpHeaderInit<AddressInit>, src: ParsedAddress, dst: ParsedAddress): boolean {
   const v6 = src.version === 6;
   const hop = v6 && ip.hopLimit !== undefined ? ip.hopLimit : ip.ttl;
   const tos = v6 && ip.trafficClass !== undefined ? ip.trafficClass : ip.tos;
@@ -154,11 +156,9 @@ function fillIp(f: HeaderFields, ip: IpHeaderInit<AddressInit>, src: ParsedAddre
   if (offset % 8 !== 0) throw new RangeError('ip.fragmentOffset must be a multiple of 8');
   f.fragment = ((ip.dontFragment ?? true) ? 0x4000 : 0) | (ip.moreFragments ? 0x2000 : 0) | (offset / 8);
   const options = ip.options;
-  if (options !== undefined) {
-    if (options.length > 0 && v6)
-      throw new TypeError('ip.options are IPv4 options; IPv6 extension headers are not encoded');
-    if (options.length > 40) throw new RangeError('IPv4 options exceed 40 bytes');
-  }
+  const optionBytes = options === undefined ? 0 : options.length;
+  if (optionBytes > 0 && v6) throw new TypeError('ip.options are IPv4 options; IPv6 extension headers are not encoded');
+  if (optionBytes > 40) throw new RangeError('IPv4 options exceed 40 bytes');
   f.version = src.version;
   f.src = src.bytes;
   f.dst = dst.bytes;
@@ -166,6 +166,7 @@ function fillIp(f: HeaderFields, ip: IpHeaderInit<AddressInit>, src: ParsedAddre
   f.tos = int('ip.tos', tos, U8, 0);
   f.id = int('ip.id', ip.id, U16, 0);
   f.flowLabel = int('ip.flowLabel', ip.flowLabel, 0xfffff, 0);
+  return optionBytes === 0;
 }
 
 function describe(a: ParsedAddress): string {
@@ -183,15 +184,10 @@ function fill(bare: boolean, ip: IpHeaderInit<AddressInit>, tcp: TcpHeaderInit, 
   const dst = toAddress(ip.dst);
   if (src.version !== dst.version)
     throw new TypeError(`address families differ: ${describe(src)} and ${describe(dst)}`);
-  fillIp(F, ip, src, dst);
-  fillTcp(F, tcp);
+  const ipSimple = fillIp(F, ip, src, dst);
+  const tcpSimple = fillTcp(F, tcp);
   F.bare = bare;
-  const o = tcp.options;
-  if (o === undefined || (o.kinds === undefined && (o.unknown === undefined || o.unknown.length === 0))) {
-    const options = ip.options;
-    return options === undefined || options.length === 0;
-  }
-  return false;
+  return ipSimple && tcpSimple;
 }
 
 /**

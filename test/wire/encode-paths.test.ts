@@ -6,7 +6,7 @@
 // where that one can say the packet.
 
 import { expect } from 'chai';
-import { encodeJs, type JsPacket } from '../../bench/baselines/encoder.js';
+import { encodeJs, jsPacket, type JsPacket } from '../../bench/baselines/encoder.js';
 import { parseAddress, type ParsedAddress } from '../../src/base/address.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import {
@@ -134,25 +134,7 @@ function randomPacket(r: Random): Drawn {
   const payload = r.bytes(payloadLength(r));
   const init: PacketInit<AddressInit> = { ip, tcp, payload };
   if (!plain) return { init, js: undefined };
-  const js: JsPacket = {
-    src: src.bytes,
-    dst: dst.bytes,
-    ttl: ip.ttl ?? 64,
-    id: ip.id ?? 0,
-    srcPort: tcp.srcPort,
-    dstPort: tcp.dstPort,
-    seq: tcp.seq ?? 0,
-    ack: tcp.ack ?? 0,
-    flags: tcp.flags ?? 0,
-    window: tcp.window ?? 65535,
-    payload,
-  };
-  if (options.mss !== undefined) js.mss = options.mss;
-  if (options.windowScale !== undefined) js.windowScale = options.windowScale;
-  if (options.sackPermitted) js.sackPermitted = true;
-  if (options.timestamp !== undefined) js.timestamp = options.timestamp;
-  if (options.sack !== undefined) js.sack = options.sack.map(([a, b]) => [a, b]);
-  return { init, js };
+  return { init, js: jsPacket({ ip: { ...ip, src, dst }, tcp, payload }) };
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
