@@ -12,8 +12,12 @@
 // the tests hold the two byte for byte equal.
 
 import { smallOnesSum, SMALL_SUM_BYTES } from './checksum-small.js';
-import { BAD_HEADER_LENGTH, OPTIONS_TOO_LONG, TOO_LONG } from './encode-request.js';
 import type { Codec } from './module.js';
+
+// The encoders' messages for what cannot be encoded, the same whichever way a packet takes.
+export const TOO_LONG = 'the packet exceeds the 65535-byte IP length limit';
+export const OPTIONS_TOO_LONG = 'TCP options exceed 40 bytes';
+export const BAD_HEADER_LENGTH = 'tcp.headerLength is below what the options need, above 60, or not a multiple of 4';
 
 const NONE = new Uint8Array(0);
 const TCP_PROTOCOL = 6;

@@ -7,7 +7,7 @@
 // is written by putRequest, and the rest (option values, SACK blocks, kinds, raw and IP options)
 // are read only as far as the mask and counts say.
 
-import type { HeaderFields } from './encode-header.js';
+import { BAD_HEADER_LENGTH, OPTIONS_TOO_LONG, TOO_LONG, type HeaderFields } from './encode-header.js';
 import type { Codec } from './module.js';
 
 /** `kindCount` for beginOptions: no explicit option order, Linux's with NOP alignment. */
@@ -114,10 +114,6 @@ export function runEncoder(c: Codec, payloadAt: number): number {
   if (start < 0) throw new RangeError(encodeFailure(c, -start));
   return start;
 }
-
-export const TOO_LONG = 'the packet exceeds the 65535-byte IP length limit';
-export const OPTIONS_TOO_LONG = 'TCP options exceed 40 bytes';
-export const BAD_HEADER_LENGTH = 'tcp.headerLength is below what the options need, above 60, or not a multiple of 4';
 
 function encodeFailure(c: Codec, code: number): string {
   const E = c.layout.ENCODE;

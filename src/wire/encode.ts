@@ -6,7 +6,7 @@
 import { formatIpv4, formatIpv6, toAddress, type ParsedAddress } from '../base/address.js';
 import { codec, type Codec } from './module.js';
 import { SMALL_SUM_BYTES } from './checksum-small.js';
-import { builtHeaders, HeaderFields, measureHeaders, payloadSum, writeHeaders } from './encode-header.js';
+import { builtHeaders, HeaderFields, measureHeaders, payloadSum, TOO_LONG, writeHeaders } from './encode-header.js';
 import {
   copyPayloadIn,
   LINUX_OPTION_ORDER,
@@ -14,7 +14,6 @@ import {
   putRawOption,
   putRequest,
   runEncoder,
-  TOO_LONG,
 } from './encode-request.js';
 import { allocBytes } from './pool.js';
 import type { TcpOptions } from './types.js';
