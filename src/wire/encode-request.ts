@@ -10,7 +10,7 @@
 import { BAD_HEADER_LENGTH, OPTIONS_TOO_LONG, TOO_LONG, type HeaderFields } from './encode-header.js';
 import type { Codec } from './module.js';
 
-/** `kindCount` for beginOptions: no explicit option order, Linux's with NOP alignment. */
+/** `kindCount` for putRequest: no explicit option order, Linux's with NOP alignment. */
 export const LINUX_OPTION_ORDER = 255;
 
 /** Copies `payload` into the copy area after the encoder's header room; returns its address. */
