@@ -1,5 +1,6 @@
-// Encoding one packet, four shapes: an ACK with timestamps (the common segment), a SYN with
-// Linux's options, a 1448-byte data segment, and a 1000-byte segment with MSS/SACK/TS options.
+// Encoding one packet, five shapes: an ACK with timestamps (the common segment; IPv4 and IPv6), a
+// SYN with Linux's options, a 1448-byte data segment, and a 1000-byte segment with MSS/SACK/TS
+// options.
 // Each shape has three rows measured in the same run: encodePacket (a new Uint8Array per
 // packet), encodeInto (written into one reused buffer, no copy out) and a plain-JS encoder
 // (bench/baselines/encoder.ts), the baseline of the ratios. For the shapes a flow repeats (ACK,
@@ -18,7 +19,7 @@ import {
   type PacketInit,
   type ParsedAddress,
 } from '../dist/index.js';
-import { encodeJs, type JsPacket } from './baselines/encoder.js';
+import { encodeJs, jsPacket, type JsPacket } from './baselines/encoder.js';
 import { consume, loopTask, runTasks, type BenchConfig, type Row, type TaskSpec } from './harness.js';
 
 interface Shape {
@@ -54,6 +55,7 @@ const ACK_TS: PacketInit['tcp'] = {
 export function encodeShapes(): Shape[] {
   return [
     shape('ACK + TS, IPv4', SRC, DST, ACK_TS),
+    shape('ACK + TS, IPv6', SRC6, DST6, ACK_TS),
     shape('SYN, MSS/SACK-perm/TS/WS, IPv4', SRC, DST, {
       srcPort: 51234,
       dstPort: 443,
@@ -83,31 +85,6 @@ export function encodeShapes(): Shape[] {
       1000,
     ),
   ];
-}
-
-/** The same packet as the plain-JS encoder takes it. */
-function jsPacket(init: PacketInit<ParsedAddress>): JsPacket {
-  const t = init.tcp;
-  const o = t.options ?? {};
-  const p: JsPacket = {
-    src: init.ip.src.bytes,
-    dst: init.ip.dst.bytes,
-    ttl: init.ip.ttl ?? 64,
-    id: init.ip.id ?? 0,
-    srcPort: t.srcPort,
-    dstPort: t.dstPort,
-    seq: t.seq ?? 0,
-    ack: t.ack ?? 0,
-    flags: t.flags ?? 0,
-    window: t.window ?? 65535,
-    payload: init.payload ?? new Uint8Array(0),
-  };
-  if (o.mss !== undefined) p.mss = o.mss;
-  if (o.windowScale !== undefined) p.windowScale = o.windowScale;
-  if (o.sackPermitted) p.sackPermitted = true;
-  if (o.timestamp !== undefined) p.timestamp = o.timestamp;
-  if (o.sack !== undefined) p.sack = o.sack.map(([l, r]) => [l, r]);
-  return p;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
