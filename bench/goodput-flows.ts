@@ -1,0 +1,124 @@
+// Goodput with many flows at once, for the "stack goodput" rows at 1, 10, 100 and 1,000 flows:
+// the same total of bytes split evenly over N connections, between two tcpwasm Stacks over a
+// MemoryLink (MTU 1500) and, as the baseline at the same flow count, between node:net sockets
+// over the kernel's loopback in this process. Both time the transfer from the first write (all
+// connections already open) to the last byte received, and take the process's CPU time
+// (process.cpuUsage, user + system) over the same span: CPU per GB moved says whether the cost
+// of a byte grows with the number of flows (the byte pool, GC, per-connection work).
+
+import net from 'node:net';
+import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
+
+/** Writes exactly `bytes` from `chunk` as backpressure allows; call the result to start. */
+function exactWriter(socket: { write(b: Uint8Array): boolean; on(e: 'drain', f: () => void): unknown }, chunk: Uint8Array, bytes: number): () => void {
+  let sent = 0;
+  const pump = () => {
+    while (sent < bytes) {
+      const n = Math.min(chunk.length, bytes - sent);
+      sent += n;
+      if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return;
+    }
+  };
+  socket.on('drain', pump);
+  return pump;
+}
+
+export interface FlowsResult {
+  flows: number;
+  bytes: number;
+  seconds: number;
+  /** Process CPU time (user + system) over the timed span, seconds. */
+  cpuSeconds: number;
+}
+
+/** CPU seconds (user + system) since `start`. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
+}
+
+/** Moves `bytes` in total over `flows` connections between two fresh Stacks; wall and CPU time. */
+export async function stackFlows(flows: number, bytes: number): Promise<FlowsResult> {
+  const perFlow = Math.ceil(bytes / flows);
+  const clock = new VirtualClock();
+  const [a, b] = MemoryLink.pair({ mtu: 1500, clock });
+  const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock });
+  const receiver = new Stack({ device: b, addresses: ['192.0.2.2/24'], clock });
+  let received = 0;
+  receiver
+    .createServer((s: TcpSocket) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+      s.on('error', () => {}); // the resets when the stacks are torn down below
+    })
+    .listen({ port: 9, backlog: flows });
+  const sockets: TcpSocket[] = [];
+  for (let i = 0; i < flows; i++) {
+    const socket = sender.connect(9, '192.0.2.2');
+    socket.on('error', () => {});
+    sockets.push(socket);
+  }
+  await clock.runUntil(() => sockets.every((s) => !s.connecting), 60_000);
+  const chunk = new Uint8Array(64 * 1024);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
+  const pumps = sockets.map((s) => exactWriter(s, chunk, perFlow));
+  const total = perFlow * flows;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (const pump of pumps) pump();
+  await clock.runUntil(() => received >= total, 3_600_000);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpuSeconds = cpuSince(cpu0);
+  for (const s of sockets) s.destroy();
+  sender.close();
+  receiver.close();
+  return { flows, bytes: received, seconds, cpuSeconds };
+}
+
+/** The same over the kernel's loopback with node:net on both ends, in this process. */
+export function kernelFlows(flows: number, bytes: number): Promise<FlowsResult> {
+  const perFlow = Math.ceil(bytes / flows);
+  const total = perFlow * flows;
+  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    let cpu0: NodeJS.CpuUsage;
+    let t0 = 0n;
+    const accepted: net.Socket[] = [];
+    const clients: net.Socket[] = [];
+    const server = net.createServer((s) => {
+      accepted.push(s);
+      s.on('error', () => {});
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+        if (received >= total && t0 !== 0n) {
+          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          const cpuSeconds = cpuSince(cpu0);
+          t0 = 0n;
+          for (const c of clients) c.destroy();
+          for (const a of accepted) a.destroy();
+          server.close();
+          resolve({ flows, bytes: received, seconds, cpuSeconds });
+        }
+      });
+    });
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', flows, () => {
+      const { port } = server.address() as net.AddressInfo;
+      let connected = 0;
+      const start = () => {
+        cpu0 = process.cpuUsage();
+        t0 = process.hrtime.bigint();
+        for (const client of clients) exactWriter(client, chunk, perFlow)();
+      };
+      for (let i = 0; i < flows; i++) {
+        const client = net.connect(port, '127.0.0.1', () => {
+          if (++connected === flows) start();
+        });
+        client.on('error', reject);
+        clients.push(client);
+      }
+    });
+  });
+}
