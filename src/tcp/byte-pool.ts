@@ -52,6 +52,11 @@ export function releaseBytes(bytes: Uint8Array): void {
   pooled += size;
 }
 
+/** An acquired array will not come back (a ring handed it to its reader): no longer in use. */
+export function disownBytes(bytes: Uint8Array): void {
+  inUse = Math.max(0, inUse - bytes.byteLength);
+}
+
 /** Lets the GC have every parked array (a process under memory pressure; tests start clean). */
 export function trimBytePool(): void {
   free.clear();
