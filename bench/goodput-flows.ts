@@ -7,6 +7,16 @@
 // of a byte grows with the number of flows (the byte pool, GC, per-connection work).
 
 import net from 'node:net';
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Bytes per flow: whole 64 KiB writes (at least one), so every flow writes the same chunks and
+ * none ends with a short write that makes its send buffer grow for a few bytes.
+ */
+export function bytesPerFlow(total: number, flows: number): number {
+  return Math.max(1, Math.floor(total / flows / CHUNK)) * CHUNK;
+}
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
 
 /** Writes exactly `bytes` from `chunk` as backpressure allows; call the result to start. */
@@ -29,6 +39,8 @@ export interface FlowsResult {
   seconds: number;
   /** Process CPU time (user + system) over the timed span, seconds. */
   cpuSeconds: number;
+  /** The timed span on process.hrtime's clock, ns (to cut a --cpu-prof profile down to it). */
+  span: [bigint, bigint];
 }
 
 /** CPU seconds (user + system) since `start`. */
@@ -39,7 +51,7 @@ function cpuSince(start: NodeJS.CpuUsage): number {
 
 /** Moves `bytes` in total over `flows` connections between two fresh Stacks; wall and CPU time. */
 export async function stackFlows(flows: number, bytes: number): Promise<FlowsResult> {
-  const perFlow = Math.ceil(bytes / flows);
+  const perFlow = bytesPerFlow(bytes, flows);
   const clock = new VirtualClock();
   const [a, b] = MemoryLink.pair({ mtu: 1500, clock });
   const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock });
@@ -60,7 +72,7 @@ export async function stackFlows(flows: number, bytes: number): Promise<FlowsRes
     sockets.push(socket);
   }
   await clock.runUntil(() => sockets.every((s) => !s.connecting), 60_000);
-  const chunk = new Uint8Array(64 * 1024);
+  const chunk = new Uint8Array(CHUNK);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
   const pumps = sockets.map((s) => exactWriter(s, chunk, perFlow));
   const total = perFlow * flows;
@@ -68,19 +80,20 @@ export async function stackFlows(flows: number, bytes: number): Promise<FlowsRes
   const t0 = process.hrtime.bigint();
   for (const pump of pumps) pump();
   await clock.runUntil(() => received >= total, 3_600_000);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const t1 = process.hrtime.bigint();
+  const seconds = Number(t1 - t0) / 1e9;
   const cpuSeconds = cpuSince(cpu0);
   for (const s of sockets) s.destroy();
   sender.close();
   receiver.close();
-  return { flows, bytes: received, seconds, cpuSeconds };
+  return { flows, bytes: received, seconds, cpuSeconds, span: [t0, t1] };
 }
 
 /** The same over the kernel's loopback with node:net on both ends, in this process. */
 export function kernelFlows(flows: number, bytes: number): Promise<FlowsResult> {
-  const perFlow = Math.ceil(bytes / flows);
+  const perFlow = bytesPerFlow(bytes, flows);
   const total = perFlow * flows;
-  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  const chunk = Buffer.alloc(CHUNK, 0x5a);
   return new Promise((resolve, reject) => {
     let received = 0;
     let cpu0: NodeJS.CpuUsage;
@@ -93,13 +106,15 @@ export function kernelFlows(flows: number, bytes: number): Promise<FlowsResult> 
       s.on('data', (d: Buffer) => {
         received += d.length;
         if (received >= total && t0 !== 0n) {
-          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          const t1 = process.hrtime.bigint();
+          const seconds = Number(t1 - t0) / 1e9;
           const cpuSeconds = cpuSince(cpu0);
+          const span: [bigint, bigint] = [t0, t1];
           t0 = 0n;
           for (const c of clients) c.destroy();
           for (const a of accepted) a.destroy();
           server.close();
-          resolve({ flows, bytes: received, seconds, cpuSeconds });
+          resolve({ flows, bytes: received, seconds, cpuSeconds, span });
         }
       });
     });
