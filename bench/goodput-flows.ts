@@ -20,7 +20,11 @@ export function bytesPerFlow(total: number, flows: number): number {
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
 
 /** Writes exactly `bytes` from `chunk` as backpressure allows; call the result to start. */
-function exactWriter(socket: { write(b: Uint8Array): boolean; on(e: 'drain', f: () => void): unknown }, chunk: Uint8Array, bytes: number): () => void {
+function exactWriter(
+  socket: { write(b: Uint8Array): boolean; on(e: 'drain', f: () => void): unknown },
+  chunk: Uint8Array,
+  bytes: number,
+): () => void {
   let sent = 0;
   const pump = () => {
     while (sent < bytes) {
