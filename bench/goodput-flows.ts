@@ -7,17 +7,21 @@
 // of a byte grows with the number of flows (the byte pool, GC, per-connection work).
 
 import net from 'node:net';
+import type { TcpSocket } from '../dist/index.js';
+import { stackPair } from './stack.bench.js';
 
 const CHUNK = 64 * 1024;
 
 /**
- * Bytes per flow: whole 64 KiB writes (at least one), so every flow writes the same chunks and
- * none ends with a short write that makes its send buffer grow for a few bytes.
+ * Bytes per flow: the flow's share of `total` cut down to whole 64 KiB writes (or one write of
+ * the share, when that is smaller), so no flow ends with a short write that makes its send
+ * buffer grow, with a copy of all it holds, for a few bytes.
  */
 export function bytesPerFlow(total: number, flows: number): number {
-  return Math.max(1, Math.floor(total / flows / CHUNK)) * CHUNK;
+  const share = Math.max(1, Math.floor(total / flows));
+  const chunk = Math.min(CHUNK, share);
+  return Math.floor(share / chunk) * chunk;
 }
-import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
 
 /** Writes exactly `bytes` from `chunk` as backpressure allows; call the result to start. */
 function exactWriter(
@@ -56,19 +60,8 @@ function cpuSince(start: NodeJS.CpuUsage): number {
 /** Moves `bytes` in total over `flows` connections between two fresh Stacks; wall and CPU time. */
 export async function stackFlows(flows: number, bytes: number): Promise<FlowsResult> {
   const perFlow = bytesPerFlow(bytes, flows);
-  const clock = new VirtualClock();
-  const [a, b] = MemoryLink.pair({ mtu: 1500, clock });
-  const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock });
-  const receiver = new Stack({ device: b, addresses: ['192.0.2.2/24'], clock });
-  let received = 0;
-  receiver
-    .createServer((s: TcpSocket) => {
-      s.on('data', (d: Buffer) => {
-        received += d.length;
-      });
-      s.on('error', () => {}); // the resets when the stacks are torn down below
-    })
-    .listen({ port: 9, backlog: flows });
+  const pair = stackPair(0, 1, flows);
+  const { clock, sender, receiver } = pair;
   const sockets: TcpSocket[] = [];
   for (let i = 0; i < flows; i++) {
     const socket = sender.connect(9, '192.0.2.2');
@@ -83,14 +76,14 @@ export async function stackFlows(flows: number, bytes: number): Promise<FlowsRes
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (const pump of pumps) pump();
-  await clock.runUntil(() => received >= total, 3_600_000);
+  await clock.runUntil(() => pair.received() >= total, 3_600_000);
   const t1 = process.hrtime.bigint();
   const seconds = Number(t1 - t0) / 1e9;
   const cpuSeconds = cpuSince(cpu0);
   for (const s of sockets) s.destroy();
   sender.close();
   receiver.close();
-  return { flows, bytes: received, seconds, cpuSeconds, span: [t0, t1] };
+  return { flows, bytes: pair.received(), seconds, cpuSeconds, span: [t0, t1] };
 }
 
 /** The same over the kernel's loopback with node:net on both ends, in this process. */
