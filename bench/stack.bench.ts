@@ -50,8 +50,20 @@ export function chunkedWriter(socket: TcpSocket, bytes: number): () => void {
   return pump;
 }
 
-/** Moves `bytes` one way between two fresh stacks and times it (wall clock). */
-export async function transfer(bytes: number, loss: number, seed = 1): Promise<TransferResult> {
+/** Two fresh Stacks over a MemoryLink (MTU 1500) on one VirtualClock. */
+export interface StackPair {
+  clock: VirtualClock;
+  sender: Stack;
+  receiver: Stack;
+  /** Bytes the receiver's sockets have delivered so far. */
+  received(): number;
+}
+
+/**
+ * The sender at 192.0.2.1, the receiver at 192.0.2.2 with a server on port 9 (`backlog`
+ * connections queued at most) that reads and discards everything.
+ */
+export function stackPair(loss: number, seed: number, backlog?: number): StackPair {
   const clock = new VirtualClock();
   const [a, b] = MemoryLink.pair({ mtu: 1500, loss, seed, clock });
   const sender = new Stack({ device: a, addresses: ['192.0.2.1/24'], clock });
@@ -62,9 +74,16 @@ export async function transfer(bytes: number, loss: number, seed = 1): Promise<T
       s.on('data', (d: Buffer) => {
         received += d.length;
       });
-      s.on('error', () => {}); // the reset when the stacks are torn down below
+      s.on('error', () => {}); // the resets when the stacks are torn down
     })
-    .listen(9);
+    .listen({ port: 9, ...(backlog !== undefined ? { backlog } : {}) });
+  return { clock, sender, receiver, received: () => received };
+}
+
+/** Moves `bytes` one way between two fresh stacks and times it (wall clock). */
+export async function transfer(bytes: number, loss: number, seed = 1): Promise<TransferResult> {
+  const pair = stackPair(loss, seed);
+  const { clock, sender, receiver } = pair;
   const socket = sender.connect(9, '192.0.2.2');
   socket.on('error', () => {});
   await clock.runUntil(() => !socket.connecting, 10_000);
@@ -74,7 +93,7 @@ export async function transfer(bytes: number, loss: number, seed = 1): Promise<T
   const t0 = process.hrtime.bigint();
   const v0 = clock.now();
   pump();
-  await clock.runUntil(() => received >= bytes, 3_600_000);
+  await clock.runUntil(() => pair.received() >= bytes, 3_600_000);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const virtualMs = clock.now() - v0;
   // Control segments are few next to data (pure ACKs flow the other way).
@@ -83,9 +102,9 @@ export async function transfer(bytes: number, loss: number, seed = 1): Promise<T
   sender.close();
   receiver.close();
   return {
-    bytes: received,
+    bytes: pair.received(),
     seconds,
-    mbPerSec: received / 1e6 / seconds,
+    mbPerSec: pair.received() / 1e6 / seconds,
     segments,
     segmentsPerSec: segments / seconds,
     retransmissions: sender.stats.retransmissions,

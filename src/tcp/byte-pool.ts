@@ -4,9 +4,13 @@
 // connections must stay cheap), so a busy connection releases and re-acquires storage often —
 // a reader that drains every segment empties its receive ring each time. Allocating a fresh,
 // zero-filled array each time would cost a memset and GC pressure per segment; recycling keeps
-// that path allocation-free. The pool is bounded in total bytes, so it never holds more than
-// POOL_LIMIT_BYTES no matter how many connections come and go. Stale bytes in a recycled array
-// are never observable: the rings only read ranges they have written.
+// that path allocation-free. The pool is bounded in total bytes: it parks at most
+// POOL_LIMIT_BYTES, or as many bytes as the rings hold in use when that is more (1,000 busy
+// flows keep far more than 32 MiB in their rings, and one ring's release is another's next
+// acquire: a fixed 32 MiB bound made most acquires miss and allocate). So what is parked never
+// exceeds what was in use, which the stack's memory budget bounds. Stale bytes in a recycled
+// array are never observable: the rings only read ranges they have written, which is also why a
+// fresh array is not zero-filled.
 
 import { allocUnsafeSlow } from '../wire/host.js';
 import { SEGMENT_HEADROOM } from '../wire/segment.js';
@@ -15,24 +19,30 @@ const POOL_LIMIT_BYTES = 32 * 1024 * 1024;
 
 const free = new Map<number, Uint8Array[]>();
 let pooled = 0;
+/** Bytes handed out by acquireBytes and not released yet (what the rings hold). */
+let inUse = 0;
 
 /** An array of exactly `size` bytes (contents unspecified), recycled when one is available. */
 export function acquireBytes(size: number): Uint8Array {
+  inUse += size;
   const list = free.get(size);
   const recycled = list?.pop();
   if (recycled !== undefined) {
     pooled -= size;
     return recycled;
   }
-  return new Uint8Array(size);
+  // Every byte a ring reads it has written first: no zero-fill (for a 64 KiB ring it costs
+  // about what a segment's copies do).
+  return allocateUninitialized(size);
 }
 
 /** Hand an array back for reuse. The caller must drop every reference to it. */
 export function releaseBytes(bytes: Uint8Array): void {
   const size = bytes.byteLength;
+  inUse = Math.max(0, inUse - size);
   // Only whole, unshared arrays: a view into a larger buffer would pin (and expose) the rest.
   if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== size) return;
-  if (pooled + size > POOL_LIMIT_BYTES) return; // let the GC have it
+  if (pooled + size > Math.max(POOL_LIMIT_BYTES, inUse)) return; // let the GC have it
   let list = free.get(size);
   if (list === undefined) {
     list = [];
@@ -40,6 +50,11 @@ export function releaseBytes(bytes: Uint8Array): void {
   }
   list.push(bytes);
   pooled += size;
+}
+
+/** An acquired array will not come back (a ring handed it to its reader): no longer in use. */
+export function disownBytes(bytes: Uint8Array): void {
+  inUse = Math.max(0, inUse - bytes.byteLength);
 }
 
 /** Lets the GC have every parked array (a process under memory pressure; tests start clean). */
@@ -53,7 +68,7 @@ export function pooledBytes(): number {
   return pooled;
 }
 
-/** The pool's bound in bytes. */
+/** The pool's bound in bytes while the rings hold less than this in use. */
 export const BYTE_POOL_LIMIT = POOL_LIMIT_BYTES;
 
 // Short-lived copies (segment payloads peeked from a send buffer) are carved out of shared

@@ -5,7 +5,7 @@
 // become empty. Positions are relative to `head` (the first live byte); all copies are
 // Uint8Array.set over at most two contiguous pieces, never per-byte loops.
 
-import { acquireBytes, releaseBytes } from './byte-pool.js';
+import { acquireBytes, disownBytes, releaseBytes } from './byte-pool.js';
 import { MIN_GUARANTEED, type MemoryAccount } from './memory-account.js';
 
 const MIN_STORAGE = MIN_GUARANTEED;
@@ -121,17 +121,38 @@ export abstract class ByteRing {
 
   /** Give the storage back (the owner is empty). */
   protected releaseStorage(): void {
-    if (this.storage !== null) {
-      // Remember what the data needed (not what the storage grew to), so a ring that once held
-      // much and now holds little shrinks back on its next fill.
-      let size = MIN_STORAGE;
-      while (size < this.#peak && size < this.capacity) size *= 2;
-      this.#lastSize = Math.min(size, this.capacity);
-      this.#peak = 0;
-      if (this.#account !== null) this.#account.used -= this.storage.length;
-      releaseBytes(this.storage);
-      this.storage = null;
+    const storage = this.storage;
+    if (storage !== null) {
+      this.#dropStorage(storage);
+      releaseBytes(storage);
     }
     this.head = 0;
+  }
+
+  /**
+   * The owner's last `length` bytes, from head, as a view of the storage itself, which the ring
+   * then lets go of (uncharged, never back to the pool: the caller may keep the view, and its
+   * bytes are never written again). Null when they wrap around the end, or fill less than half
+   * the storage (the view would pin twice its size): the caller copies instead.
+   */
+  protected handOverStorage(length: number): Uint8Array | null {
+    const storage = this.storage;
+    if (storage === null || this.head + length > storage.length || length * 2 < storage.length) return null;
+    const view = storage.subarray(this.head, this.head + length);
+    this.#dropStorage(storage);
+    disownBytes(storage);
+    this.head = 0;
+    return view;
+  }
+
+  #dropStorage(storage: Uint8Array): void {
+    // Remember what the data needed (not what the storage grew to), so a ring that once held
+    // much and now holds little shrinks back on its next fill.
+    let size = MIN_STORAGE;
+    while (size < this.#peak && size < this.capacity) size *= 2;
+    this.#lastSize = Math.min(size, this.capacity);
+    this.#peak = 0;
+    if (this.#account !== null) this.#account.used -= storage.length;
+    this.storage = null;
   }
 }

@@ -145,10 +145,22 @@ export class ReceiveBuffer extends ByteRing {
     return 0;
   }
 
-  /** Up to `max` in-order bytes (a copy), or null when nothing is readable. */
+  /**
+   * Up to `max` in-order bytes, or null when nothing is readable. The result is the caller's to
+   * keep: nothing writes to it again. A read that empties the buffer takes the storage itself
+   * when the bytes lie in one piece filling at least half of it (a reader that keeps up: a
+   * socket's 'data' Buffer is then the one copy made on arrival); otherwise the bytes are copied.
+   */
   read(max?: number): Uint8Array | null {
     const n = max === undefined ? this.#unread : Math.min(Math.max(0, Math.floor(max)), this.#unread);
     if (n === 0) return null;
+    if (n === this.#unread && this.#ranges === null) {
+      const whole = this.handOverStorage(n);
+      if (whole !== null) {
+        this.#unread = 0;
+        return whole;
+      }
+    }
     const out = allocateUninitialized(n); // every byte is written just below
     this.copyOut(0, n, out, 0);
     this.#unread -= n;

@@ -74,8 +74,10 @@ describe('interop: garbage from the kernel side during a transfer', function () 
       const services = startServices(peer.stack, { httpPort: 80, echoPort: 7, discardPort: 9 });
       const SIZE = 8 * MB;
       const seed = 500 + family;
-      // Paced over ~3 s, so the garbage lands while data is moving both ways.
-      const client = peer.node('tcp-client.mjs', [OURS[family], 7, '--send', SIZE, '--seed', seed, '--pace-ms', 3000]);
+      // Paced over ~5 s, so the garbage lands while data is moving both ways: injecting 10,000
+      // packets with scapy takes 3 s and more on a loaded machine, where a transfer paced over 3 s
+      // often ended first (and the check below that the garbage went in mid-transfer failed).
+      const client = peer.node('tcp-client.mjs', [OURS[family], 7, '--send', SIZE, '--seed', seed, '--pace-ms', 5000]);
       const connected = await client.waitFor('connect', 10_000);
       const localPort = Number(connected.localPort);
       const before = {

@@ -58,6 +58,26 @@ describe('byte pool', function () {
     expect(recycled).to.be.greaterThan(0);
   });
 
+  it('parks as much as the rings hold in use when that is above its floor (many busy flows)', function () {
+    trimBytePool();
+    const size = 1024 * 1024;
+    const count = Math.ceil((BYTE_POOL_LIMIT * 2.5) / size);
+    const held = Array.from({ length: count }, () => acquireBytes(size));
+    // Half the rings empty while the other half still hold theirs: all of the first half is
+    // parked for the next acquires, beyond the 32 MiB floor (seen failing with the fixed bound).
+    const half = count >> 1;
+    for (let i = 0; i < half; i++) releaseBytes(held[i]!);
+    expect(pooledBytes()).to.equal(half * size);
+    expect(pooledBytes()).to.be.greaterThan(BYTE_POOL_LIMIT);
+    const again = new Set(Array.from({ length: half }, () => acquireBytes(size)));
+    expect(held.slice(0, half).every((a) => again.has(a))).to.equal(true);
+    expect(pooledBytes()).to.equal(0);
+    // Everything released: what is parked is bounded by what was in use, not by what was released.
+    for (const a of [...again, ...held.slice(half)]) releaseBytes(a);
+    expect(pooledBytes()).to.be.lessThan(count * size);
+    trimBytePool();
+  });
+
   it('allocateCopy hands out disjoint arrays of the requested size, across slab boundaries', function () {
     const arrays: Uint8Array[] = [];
     for (let i = 0; i < 200; i++) {

@@ -3,6 +3,7 @@
 // lazy storage, and a seeded model check of reassembly against the original stream.
 
 import { expect } from 'chai';
+import { pooledBytes } from '../../src/tcp/byte-pool.js';
 import { ReceiveBuffer } from '../../src/tcp/receive-buffer.js';
 import { Random } from '../helpers/random.js';
 
@@ -47,6 +48,37 @@ describe('ReceiveBuffer', function () {
       b.insert(0, new Uint8Array(90).fill(0xbb));
       expect(Array.from(got)).to.deep.equal([0, 1, 2, 3]);
       expect(Array.from(b.read(6)!)).to.deep.equal(stream(4, 6));
+    });
+
+    it('a read that empties it hands over the storage: never written again, not pooled, uncharged', function () {
+      const b = new ReceiveBuffer(100_000);
+      const account = { used: 0, pressure: Infinity };
+      b.chargeTo(account);
+      b.insert(0, seq(0, 3000));
+      expect(b.storageBytes).to.equal(4096);
+      expect(account.used).to.equal(4096);
+      const pooled = pooledBytes();
+      const got = b.read()!;
+      // The storage itself, not a copy: it left the ring without going back to the pool.
+      expect([got.byteOffset, got.buffer.byteLength, got.length]).to.deep.equal([0, 4096, 3000]);
+      expect([b.storageBytes, account.used, pooledBytes()]).to.deep.equal([0, 0, pooled]);
+      b.insert(0, new Uint8Array(5000).fill(0xee));
+      b.insert(7000, new Uint8Array(100).fill(0xdd));
+      expect(b.read(1000)![0]).to.equal(0xee);
+      expect(Array.from(got)).to.deep.equal(stream(0, 3000));
+    });
+
+    it('copies a read that fills less than half the storage, or leaves bytes behind', function () {
+      const b = new ReceiveBuffer(100_000);
+      b.insert(0, seq(0, 1000));
+      const small = b.read()!;
+      expect(small.buffer.byteLength).to.equal(1000);
+      b.insert(0, seq(0, 3000));
+      const part = b.read(2500)!;
+      expect(part.buffer.byteLength).to.equal(2500);
+      b.insert(0, seq(3000, 10));
+      expect(Array.from(part)).to.deep.equal(stream(0, 2500));
+      expect(Array.from(b.read()!)).to.deep.equal(stream(2500, 510));
     });
 
     it('ignores empty data', function () {
