@@ -44,6 +44,14 @@ interface PendingWrite {
 // Not `implements EndpointOwner`: its members here are marked internal, so the published .d.ts
 // drops them and the clause would not compile there; `ep.owner = this` in attach() checks the
 // shape. (tsc strips any declaration with that tag in a comment before it: do not write it here.)
+/**
+ * node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE. One
+ * function for every socket (as net.js's onReadableStreamEnd), not a closure per socket.
+ */
+function onReadableEnd(this: TcpSocket): void {
+  if (!this.allowHalfOpen) this.write = writeAfterFin;
+}
+
 export class TcpSocket extends Duplex {
   /** Bytes delivered to the reader. */
   bytesRead = 0;
@@ -60,7 +68,7 @@ export class TcpSocket extends Duplex {
   /** net.connect({ onread }): deliver into the app's buffer instead of pushing 'data'. */
   #onread: OnReadOptions | null = null;
   /** Work that waits for the handshake (writes and end() issued while connecting). */
-  #afterConnect: Array<() => void> = [];
+  #afterConnect: Array<() => void> | null = null;
   #timeoutMs = 0;
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
@@ -93,10 +101,7 @@ export class TcpSocket extends Duplex {
     this.#hold = new ProcessHold(this.#host);
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
     if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
-    // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
-    this.on('end', () => {
-      if (!this.allowHalfOpen) this.write = writeAfterFin;
-    });
+    this.on('end', onReadableEnd);
   }
 
   // With onread, pause() and resume() stop and restart delivery themselves: no stream buffer
@@ -361,7 +366,7 @@ export class TcpSocket extends Duplex {
       // As node:net: a write still waiting for the handshake fails if the socket closes first.
       const onClose = () => callback(socketClosedBeforeConnection());
       this.once('close', onClose);
-      this.#afterConnect.push(() => {
+      (this.#afterConnect ??= []).push(() => {
         this.off('close', onClose);
         this.#startWrite(chunk, callback);
       });
@@ -372,7 +377,7 @@ export class TcpSocket extends Duplex {
 
   override _final(callback: (error?: Error | null) => void): void {
     if (this.connecting) {
-      this.#afterConnect.push(() => this._final(callback));
+      (this.#afterConnect ??= []).push(() => this._final(callback));
       return;
     }
     const ep = this.#ep;
@@ -394,7 +399,7 @@ export class TcpSocket extends Duplex {
       const unsent = this.connecting || this.#reset ? [] : this.#unsentWrites();
       this.#host.release(ep, this.#reset ? 'abort' : 'close', unsent);
     }
-    this.#afterConnect = [];
+    this.#afterConnect = null;
     this.#pendingWrite = null;
     this.connecting = false;
     this.#hold.update(false);
@@ -448,8 +453,8 @@ export class TcpSocket extends Duplex {
     // Writes made while connecting go out after the 'connect' listeners ran, as in node:net
     // (whose queued write is itself a 'connect' listener): their callbacks see a connected socket.
     const queued = this.#afterConnect;
-    this.#afterConnect = [];
-    for (const run of queued) run();
+    this.#afterConnect = null;
+    if (queued !== null) for (const run of queued) run();
     this.emit('ready');
     // node:net starts reading at once (into the stream's buffer, up to highWaterMark) unless the
     // app paused the socket, so a FIN is seen even by an app that never reads.

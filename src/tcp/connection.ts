@@ -121,6 +121,29 @@ export function windowScaleFor(buffer: number): number {
   return shift;
 }
 
+// The connection's booleans live in one small integer (#flags) behind private accessors: an
+// idle connection then holds one field for them instead of nineteen (8 bytes each on Node's
+// 64-bit V8, which ships without pointer compression).
+const F_PASSIVE = 1 << 0;
+const F_FIN_PENDING = 1 << 1;
+const F_TS_ENABLED = 1 << 2;
+const F_SACK_ENABLED = 1 << 3;
+const F_WS_AGREED = 1 << 4;
+const F_FIN_QUEUED = 1 << 5;
+const F_SYN_RETRANSMITTED = 1 << 6;
+const F_IN_RECOVERY = 1 << 7;
+const F_PROBE_TAIL_NOW = 1 << 8;
+const F_DSACK_PENDING = 1 << 9;
+const F_ACK_NOW = 1 << 10;
+const F_RETRANSMIT_NOW = 1 << 11;
+const F_PROBE_NOW = 1 << 12;
+const F_FORCE_SEND = 1 << 13;
+const F_RST_PENDING = 1 << 14;
+const F_NO_DELAY = 1 << 15;
+const F_KEEP_ALIVE = 1 << 16;
+const F_WANT_WRITABLE = 1 << 17;
+const F_CLOSED_REPORTED = 1 << 18;
+
 /**
  * One TCP connection (a TCB, RFC 9293 §3.3.1), sans-IO: it never reads a clock, sets a timer or
  * touches a socket. The caller passes segments and the time in (`handleSegment`, `handleTimeout`),
@@ -139,8 +162,15 @@ export class Connection {
   readonly #maxSegmentBurst: number;
 
   #_state: TcpState = 'CLOSED';
+  /** The connection's booleans, one bit each (F_*), read and written through the accessors below. */
+  #flags = 0;
   /** Opened by Connection.accept (a RST in SYN-RECEIVED then closes silently, §3.10.7.4). */
-  #passive = false;
+  get #passive(): boolean {
+    return (this.#flags & F_PASSIVE) !== 0;
+  }
+  set #passive(on: boolean) {
+    this.#flags = on ? this.#flags | F_PASSIVE : this.#flags & ~F_PASSIVE;
+  }
 
   // Send sequence space (RFC 9293 §3.3.1). sndMax is the highest sequence number ever sent:
   // after a timeout SND.NXT goes back to SND.UNA, and ACKs up to sndMax remain legitimate.
@@ -168,23 +198,48 @@ export class Connection {
   /** Largest payload seen from the peer: "full-sized" for the every-second-segment ACK rule. */
   #rcvMssSeen: number;
   /** A FIN that arrived ahead of missing data: consumed once RCV.NXT reaches it. */
-  #finPending = false;
+  get #finPending(): boolean {
+    return (this.#flags & F_FIN_PENDING) !== 0;
+  }
+  set #finPending(on: boolean) {
+    this.#flags = on ? this.#flags | F_FIN_PENDING : this.#flags & ~F_FIN_PENDING;
+  }
   #finPendingSeq = 0;
 
   // Negotiated options.
-  #tsEnabled = false;
+  get #tsEnabled(): boolean {
+    return (this.#flags & F_TS_ENABLED) !== 0;
+  }
+  set #tsEnabled(on: boolean) {
+    this.#flags = on ? this.#flags | F_TS_ENABLED : this.#flags & ~F_TS_ENABLED;
+  }
   #tsRecent = 0;
   #tsRecentTime = 0;
   /** Per-connection offset of our TSval clock so it does not reveal the host's clock. */
   readonly #tsOffset: number;
-  #sackEnabled = false;
+  get #sackEnabled(): boolean {
+    return (this.#flags & F_SACK_ENABLED) !== 0;
+  }
+  set #sackEnabled(on: boolean) {
+    this.#flags = on ? this.#flags | F_SACK_ENABLED : this.#flags & ~F_SACK_ENABLED;
+  }
   /** Both SYNs carried a window scale option (RFC 7323 §2.2). */
-  #wsAgreed = false;
+  get #wsAgreed(): boolean {
+    return (this.#flags & F_WS_AGREED) !== 0;
+  }
+  set #wsAgreed(on: boolean) {
+    this.#flags = on ? this.#flags | F_WS_AGREED : this.#flags & ~F_WS_AGREED;
+  }
 
   readonly #sendBuffer: SendBuffer;
   readonly #receiveBuffer: ReceiveBuffer;
   /** close() was called: a FIN follows the queued data at finSeq. */
-  #finQueued = false;
+  get #finQueued(): boolean {
+    return (this.#flags & F_FIN_QUEUED) !== 0;
+  }
+  set #finQueued(on: boolean) {
+    this.#flags = on ? this.#flags | F_FIN_QUEUED : this.#flags & ~F_FIN_QUEUED;
+  }
   #finSeq = 0;
 
   #rtt: RttEstimator;
@@ -193,9 +248,19 @@ export class Connection {
   #rttTime = -1;
   #rttSeq = 0;
   #retries = 0;
-  #synRetransmitted = false;
+  get #synRetransmitted(): boolean {
+    return (this.#flags & F_SYN_RETRANSMITTED) !== 0;
+  }
+  set #synRetransmitted(on: boolean) {
+    this.#flags = on ? this.#flags | F_SYN_RETRANSMITTED : this.#flags & ~F_SYN_RETRANSMITTED;
+  }
   #dupAcks = 0;
-  #inRecovery = false;
+  get #inRecovery(): boolean {
+    return (this.#flags & F_IN_RECOVERY) !== 0;
+  }
+  set #inRecovery(on: boolean) {
+    this.#flags = on ? this.#flags | F_IN_RECOVERY : this.#flags & ~F_IN_RECOVERY;
+  }
   /** RFC 6582 "recover": highest sequence number sent when recovery (or a timeout) began. */
   #recover: number;
   #lastDataSendTime = 0;
@@ -213,18 +278,38 @@ export class Connection {
   #rack: Rack | null = null;
   /** Tail loss probe (RFC 8985 §7), with RACK; the PTO fired and the probe is to go out. */
   #tlp: TailLossProbe | null = null;
-  #probeTailNow = false;
+  get #probeTailNow(): boolean {
+    return (this.#flags & F_PROBE_TAIL_NOW) !== 0;
+  }
+  set #probeTailNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_PROBE_TAIL_NOW : this.#flags & ~F_PROBE_TAIL_NOW;
+  }
   /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
-  #dsackPending = false;
+  get #dsackPending(): boolean {
+    return (this.#flags & F_DSACK_PENDING) !== 0;
+  }
+  set #dsackPending(on: boolean) {
+    this.#flags = on ? this.#flags | F_DSACK_PENDING : this.#flags & ~F_DSACK_PENDING;
+  }
   #dsackStart = 0;
   #dsackEnd = 0;
 
   // Pending output.
-  #ackNow = false;
+  get #ackNow(): boolean {
+    return (this.#flags & F_ACK_NOW) !== 0;
+  }
+  set #ackNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_ACK_NOW : this.#flags & ~F_ACK_NOW;
+  }
   /** Immediate duplicate ACKs owed for out-of-order segments, one each. */
   #dupAcksOwed = 0;
   /** Retransmit one segment at SND.UNA (fast retransmit, NewReno partial ACK). */
-  #retransmitNow = false;
+  get #retransmitNow(): boolean {
+    return (this.#flags & F_RETRANSMIT_NOW) !== 0;
+  }
+  set #retransmitNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_RETRANSMIT_NOW : this.#flags & ~F_RETRANSMIT_NOW;
+  }
   /** The last ICMP soft error, reported instead of ETIMEDOUT (Linux's sk_err_soft). */
   #softError: ConnectionErrorCode | null = null;
   /**
@@ -233,14 +318,34 @@ export class Connection {
    */
   #ecn: EcnState | null;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
-  #probeNow = false;
+  get #probeNow(): boolean {
+    return (this.#flags & F_PROBE_NOW) !== 0;
+  }
+  set #probeNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_PROBE_NOW : this.#flags & ~F_PROBE_NOW;
+  }
   /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
-  #forceSend = false;
-  #rstPending = false;
+  get #forceSend(): boolean {
+    return (this.#flags & F_FORCE_SEND) !== 0;
+  }
+  set #forceSend(on: boolean) {
+    this.#flags = on ? this.#flags | F_FORCE_SEND : this.#flags & ~F_FORCE_SEND;
+  }
+  get #rstPending(): boolean {
+    return (this.#flags & F_RST_PENDING) !== 0;
+  }
+  set #rstPending(on: boolean) {
+    this.#flags = on ? this.#flags | F_RST_PENDING : this.#flags & ~F_RST_PENDING;
+  }
   #rstSeq = 0;
   #rstAck = 0;
   #rstFlags = 0;
-  #noDelay: boolean;
+  get #noDelay(): boolean {
+    return (this.#flags & F_NO_DELAY) !== 0;
+  }
+  set #noDelay(on: boolean) {
+    this.#flags = on ? this.#flags | F_NO_DELAY : this.#flags & ~F_NO_DELAY;
+  }
   /**
    * End of the last sub-MSS segment sent (Linux snd_sml): Nagle in Minshall's form holds a small
    * segment only while this one is unacknowledged.
@@ -255,15 +360,30 @@ export class Connection {
   #timeWaitDeadline = Infinity;
   #persistBackoff = 0;
   #persistProbes = 0;
-  #keepAlive = false;
+  get #keepAlive(): boolean {
+    return (this.#flags & F_KEEP_ALIVE) !== 0;
+  }
+  set #keepAlive(on: boolean) {
+    this.#flags = on ? this.#flags | F_KEEP_ALIVE : this.#flags & ~F_KEEP_ALIVE;
+  }
   #keepAliveIdle: number;
   #keepAliveSent = 0;
   #lastReceiveTime = 0;
 
   #events = 0;
   #errorCode: ConnectionErrorCode = 'ECONNRESET';
-  #wantWritable = false;
-  #closedReported = false;
+  get #wantWritable(): boolean {
+    return (this.#flags & F_WANT_WRITABLE) !== 0;
+  }
+  set #wantWritable(on: boolean) {
+    this.#flags = on ? this.#flags | F_WANT_WRITABLE : this.#flags & ~F_WANT_WRITABLE;
+  }
+  get #closedReported(): boolean {
+    return (this.#flags & F_CLOSED_REPORTED) !== 0;
+  }
+  set #closedReported(on: boolean) {
+    this.#flags = on ? this.#flags | F_CLOSED_REPORTED : this.#flags & ~F_CLOSED_REPORTED;
+  }
   /** config.challengeAckLimit per second, made on the first challenge ACK (null: none yet or off). */
   #challengeLimiter: WindowLimit | null = null;
   readonly #challengeGlobal: WindowLimit | null;
