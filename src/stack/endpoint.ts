@@ -113,13 +113,20 @@ export class Endpoint implements HeapItem {
     readonly key: string,
     readonly conn: Connection,
     readonly local: LocalAddress,
-    readonly localPort: number,
     readonly remoteAddress: string,
     /** The remote address as 4 or 16 bytes (for the encoder and the input fast path). */
     readonly remoteBytes: Uint8Array,
-    readonly remotePort: number,
     readonly listener: EndpointListener | null,
   ) {}
+
+  // The ports are the connection's (one copy per connection, not two).
+  get localPort(): number {
+    return this.conn.localPort;
+  }
+
+  get remotePort(): number {
+    return this.conn.remotePort;
+  }
 
   // What a socket does to its connection, so TcpSocket never reaches into `conn` (it then tells
   // its host markDirty(), which polls the engine for what the change made it send).

@@ -523,10 +523,8 @@ export class Stack implements SocketHost {
       endpointKey(local.index, seg.dstPort, peer.key, seg.srcPort),
       conn,
       local,
-      seg.dstPort,
       peer.text,
       peer.bytes,
-      seg.srcPort,
       listener,
     );
     created.inSynQueue = true;
@@ -604,10 +602,8 @@ export class Stack implements SocketHost {
       endpointKey(local.index, ack.dstPort, peer.key, ack.srcPort),
       conn,
       local,
-      ack.dstPort,
       peer.text,
       remoteBytes,
-      ack.srcPort,
       listener,
     );
     created.cookiePending = true;
@@ -973,10 +969,8 @@ export class Stack implements SocketHost {
       endpointKey(local.index, localPort, peer.key, port),
       conn,
       local,
-      localPort,
       peer.text,
       peer.bytes,
-      port,
       null,
     );
     this.#table.add(ep);

@@ -143,6 +143,8 @@ const F_NO_DELAY = 1 << 15;
 const F_KEEP_ALIVE = 1 << 16;
 const F_WANT_WRITABLE = 1 << 17;
 const F_CLOSED_REPORTED = 1 << 18;
+/** RACK-TLP is the loss detection (SACK agreed, lossDetection 'rack'); see #rack. */
+const F_RACK = 1 << 19;
 
 /**
  * One TCP connection (a TCB, RFC 9293 §3.3.1), sans-IO: it never reads a clock, sets a timer or
@@ -275,9 +277,11 @@ export class Connection {
   /** Spurious-timeout detection (timestamps only), made on the first RTO. */
   #rtoUndo: RtoUndo | null = null;
   /** RACK time-based loss detection (RFC 8985), when SACK is agreed and lossDetection is 'rack'. */
-  #rack: Rack | null = null;
+  #rackState: Rack | null = null;
+  /** The least RTT sampled in RACK mode before #rackState was made (its min_rtt); -1: none. */
+  #rttMinEarly = -1;
   /** Tail loss probe (RFC 8985 §7), with RACK; the PTO fired and the probe is to go out. */
-  #tlp: TailLossProbe | null = null;
+  #tlpState: TailLossProbe | null = null;
   get #probeTailNow(): boolean {
     return (this.#flags & F_PROBE_TAIL_NOW) !== 0;
   }
@@ -391,10 +395,29 @@ export class Connection {
   #lastOutOfWindowAck = -Infinity;
 
   /** A connection in CLOSED; use `connect` or `accept` to open one. */
+  // RACK-TLP (RFC 8985) when it is the loss detection, null otherwise. Its state is made on first
+  // use (the first segment that takes sequence space, a D-SACK): an idle connection holds none
+  // (~330 bytes). Paths that only read it use #rackState / #tlpState, absent meaning fresh.
+  get #rack(): Rack | null {
+    if ((this.#flags & F_RACK) === 0) return null;
+    if (this.#rackState === null) {
+      this.#rackState = new Rack();
+      if (this.#rttMinEarly >= 0) this.#rackState.onRttSample(this.#rttMinEarly);
+    }
+    return this.#rackState;
+  }
+
+  get #tlp(): TailLossProbe | null {
+    if ((this.#flags & F_RACK) === 0) return null;
+    return (this.#tlpState ??= new TailLossProbe());
+  }
+
   constructor(init: ConnectionInit) {
     const config = init.config;
-    this.localPort = init.localPort;
-    this.remotePort = init.remotePort;
+    // Stored as small integers: one port that arrives as a heap number (computed in floating
+    // point) turns the field into a boxed double in every connection, 16 bytes more each.
+    this.localPort = init.localPort | 0;
+    this.remotePort = init.remotePort | 0;
     this.#config = config;
     this.#counters = init.counters ?? createTcpCounters();
     const mss = init.mss ?? config.mss;
@@ -523,8 +546,8 @@ export class Connection {
       this.#persistDeadline,
       this.#keepAliveDeadline,
       this.#timeWaitDeadline,
-      this.#rack?.deadline ?? Infinity,
-      this.#tlp?.deadline ?? Infinity,
+      this.#rackState?.deadline ?? Infinity,
+      this.#tlpState?.deadline ?? Infinity,
     );
   }
 
@@ -726,8 +749,8 @@ export class Connection {
       return;
     }
     if (now >= this.#rtoDeadline) this.#onRetransmitTimeout(now);
-    if (this.#rack !== null && now >= this.#rack.deadline) this.#onRackTimeout(now);
-    if (this.#tlp !== null && now >= this.#tlp.deadline) this.#onProbeTimeout(now);
+    if (this.#rackState !== null && now >= this.#rackState.deadline) this.#onRackTimeout(now);
+    if (this.#tlpState !== null && now >= this.#tlpState.deadline) this.#onProbeTimeout(now);
     if (now >= this.#delayedAckDeadline) {
       this.#delayedAckDeadline = Infinity;
       this.#ackNow = true;
@@ -767,8 +790,8 @@ export class Connection {
       this.#recover = this.#sndMax;
       // RFC 2018 §8: after a timeout the receiver may have discarded what it SACKed.
       if (this.#scoreboard !== null) this.#scoreboard.clear();
-      this.#rack?.onTimeout();
-      this.#tlp?.reset();
+      this.#rackState?.onTimeout();
+      this.#tlpState?.reset();
     }
     // Go back to SND.UNA: everything outstanding is sent again as the window allows.
     this.#sndNxt = this.#sndUna;
@@ -807,8 +830,8 @@ export class Connection {
   #probeAllowed(): boolean {
     const s = this.#_state;
     return (
-      this.#tlp !== null &&
-      !this.#tlp.outstanding &&
+      (this.#flags & F_RACK) !== 0 &&
+      this.#tlpState?.outstanding !== true &&
       this.#rtt.srtt !== undefined &&
       s !== 'CLOSED' &&
       s !== 'TIME-WAIT' &&
@@ -824,17 +847,19 @@ export class Connection {
 
   /** (Re)arm the PTO after new data went out or an ACK moved SND.UNA (RFC 8985 §7.2). */
   #armProbe(now: number): void {
-    const tlp = this.#tlp;
-    if (tlp === null) return;
-    tlp.deadline = this.#probeAllowed()
-      ? now +
-        TailLossProbe.timeout(
-          this.#rtt.srtt!,
-          seqDiff(this.#sndMax, this.#sndUna),
-          this.#effMss,
-          this.#rtoDeadline - now,
-        )
-      : Infinity;
+    if ((this.#flags & F_RACK) === 0) return;
+    if (!this.#probeAllowed()) {
+      if (this.#tlpState !== null) this.#tlpState.deadline = Infinity;
+      return;
+    }
+    this.#tlp!.deadline =
+      now +
+      TailLossProbe.timeout(
+        this.#rtt.srtt!,
+        seqDiff(this.#sndMax, this.#sndUna),
+        this.#effMss,
+        this.#rtoDeadline - now,
+      );
   }
 
   /**
@@ -1318,7 +1343,7 @@ export class Connection {
         this.#counters.fastRetransmits++;
       }
     }
-    if (this.#rack !== null && this.#rackOnAck(seg, ack, now)) this.#counters.fastRetransmits++;
+    if ((this.#flags & F_RACK) !== 0 && this.#rackOnAck(seg, ack, now)) this.#counters.fastRetransmits++;
 
     // ECN-Echo (RFC 3168 §6.1.2): reduce the window once per window of data, as for a loss but
     // with nothing to resend; fast recovery already reduced it.
@@ -1374,11 +1399,13 @@ export class Connection {
     const tsEcr = seg.tsEcr;
     const echoed =
       this.#tsEnabled && tsEcr !== undefined && tsEcr !== 0 ? now - seqDiff(this.#tsClock(now), tsEcr) : undefined;
-    if (this.#tlp !== null && this.#tlp.onAck(ack, dsack) && !this.#inRecovery) {
+    if (this.#tlpState !== null && this.#tlpState.onAck(ack, dsack) && !this.#inRecovery) {
       // RFC 8985 §7.4: the probe repaired a tail loss: one reduction, a recovery that ends at once.
       this.#cc.onEnterRecovery(seqDiff(this.#sndMax, this.#sndUna), this.#effMss, now);
       this.#cc.onExitRecovery(seqDiff(this.#sndMax, this.#sndUna), this.#effMss);
     }
+    // Nothing sent yet (no state): without a D-SACK the ACK would change nothing in it.
+    if (this.#rackState === null && !dsack) return false;
     const lost = this.#rack!.onAck(
       {
         sndUna: this.#sndUna,
@@ -1405,7 +1432,10 @@ export class Connection {
   #sampleRtt(rtt: number, now: number): void {
     this.#rtt.sample(rtt);
     this.#cc.onRttSample?.(rtt, now);
-    this.#rack?.onRttSample(rtt);
+    if (this.#rackState !== null) this.#rackState.onRttSample(rtt);
+    else if ((this.#flags & F_RACK) !== 0 && rtt >= 0 && (this.#rttMinEarly < 0 || rtt < this.#rttMinEarly)) {
+      this.#rttMinEarly = rtt;
+    }
   }
 
   /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */
@@ -1781,7 +1811,7 @@ export class Connection {
       this.#rttSeq = seq;
       this.#rttTime = now;
     }
-    this.#rack?.onSend(seq, end, now, seqLt(seq, this.#sndMax));
+    if (seqLt(seq, end)) this.#rack?.onSend(seq, end, now, seqLt(seq, this.#sndMax));
     if (seqGt(end, this.#sndMax)) this.#sndMax = end;
     if (len > 0) this.#lastDataSendTime = now;
     if (this.#rtoDeadline === Infinity) this.#rtoDeadline = now + this.#rtt.rto;
@@ -1888,8 +1918,11 @@ export class Connection {
     }
     this.#sackEnabled = c.sack && peer.sackPermitted === true;
     // RACK needs SACK to see what was delivered past a hole; without it the DupAck rule stays.
-    this.#rack = this.#sackEnabled && c.lossDetection === 'rack' ? new Rack() : null;
-    this.#tlp = this.#rack !== null ? new TailLossProbe() : null;
+    const rack = this.#sackEnabled && c.lossDetection === 'rack';
+    this.#flags = rack ? this.#flags | F_RACK : this.#flags & ~F_RACK;
+    this.#rackState = null;
+    this.#tlpState = null;
+    this.#rttMinEarly = -1;
     const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : this.#defaultPeerMss;
     this.#effMss = Math.min(peerMss, this.#localMss) - (this.#tsEnabled ? TS_OPTION_SPACE : 0);
     this.#cc = createCongestionControl(c.congestionControl, this.#effMss);
@@ -1998,8 +2031,8 @@ export class Connection {
     this.#dupAcksOwed = 0;
     this.#retransmitNow = false;
     this.#probeNow = false;
-    if (this.#rack !== null) this.#rack.deadline = Infinity;
-    this.#tlp?.reset();
+    if (this.#rackState !== null) this.#rackState.deadline = Infinity;
+    this.#tlpState?.reset();
     this.#probeTailNow = false;
     this.#sendBuffer.consume(this.#sendBuffer.length); // release pooled storage
     if (!this.#closedReported) {
