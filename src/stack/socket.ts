@@ -15,7 +15,6 @@ import type { Endpoint } from './endpoint.js';
 import type { SocketHost } from './socket-host.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
 import { startConnect } from './socket-connect.js';
-import { ProcessHold } from './process-hold.js';
 
 export interface TcpSocketOptions {
   /**
@@ -44,6 +43,18 @@ interface PendingWrite {
 // Not `implements EndpointOwner`: its members here are marked internal, so the published .d.ts
 // drops them and the clause would not compile there; `ep.owner = this` in attach() checks the
 // shape. (tsc strips any declaration with that tag in a comment before it: do not write it here.)
+// TcpSocket's booleans, bits of one integer field (#bits): an idle socket holds one field for
+// them, not seven (8 bytes each on Node's V8).
+const READING = 1;
+const PEER_ENDED = 2;
+const PUSHED_END = 4;
+const NO_DELAY = 8;
+const RESET = 16;
+/** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
+const HOLD_REF = 32;
+/** The socket holds one of the stack's keep-alive holds now. */
+const HELD = 64;
+
 /**
  * node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE. One
  * function for every socket (as net.js's onReadableStreamEnd), not a closure per socket.
@@ -60,9 +71,24 @@ export class TcpSocket extends Duplex {
 
   readonly #host: SocketHost;
   #ep: Endpoint | null = null;
-  #reading = false;
-  #peerEnded = false;
-  #pushedEnd = false;
+  get #reading(): boolean {
+    return (this.#bits & READING) !== 0;
+  }
+  set #reading(on: boolean) {
+    this.#bits = on ? this.#bits | READING : this.#bits & ~READING;
+  }
+  get #peerEnded(): boolean {
+    return (this.#bits & PEER_ENDED) !== 0;
+  }
+  set #peerEnded(on: boolean) {
+    this.#bits = on ? this.#bits | PEER_ENDED : this.#bits & ~PEER_ENDED;
+  }
+  get #pushedEnd(): boolean {
+    return (this.#bits & PUSHED_END) !== 0;
+  }
+  set #pushedEnd(on: boolean) {
+    this.#bits = on ? this.#bits | PUSHED_END : this.#bits & ~PUSHED_END;
+  }
   #bytesWritten = 0;
   #pendingWrite: PendingWrite | null = null;
   /** net.connect({ onread }): deliver into the app's buffer instead of pushing 'data'. */
@@ -72,11 +98,21 @@ export class TcpSocket extends Duplex {
   #timeoutMs = 0;
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
-  #noDelay = false;
-  /** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
-  readonly #hold: ProcessHold;
+  get #noDelay(): boolean {
+    return (this.#bits & NO_DELAY) !== 0;
+  }
+  set #noDelay(on: boolean) {
+    this.#bits = on ? this.#bits | NO_DELAY : this.#bits & ~NO_DELAY;
+  }
+  /** The socket's booleans (bits below), one field instead of seven; see the accessors. */
+  #bits = HOLD_REF;
   /** resetAndDestroy(): the destroy that follows aborts with RST. */
-  #reset = false;
+  get #reset(): boolean {
+    return (this.#bits & RESET) !== 0;
+  }
+  set #reset(on: boolean) {
+    this.#bits = on ? this.#bits | RESET : this.#bits & ~RESET;
+  }
 
   /**
    * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;
@@ -98,7 +134,6 @@ export class TcpSocket extends Duplex {
       ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
     });
     this.#host = 'stack' in a ? a.stack : a;
-    this.#hold = new ProcessHold(this.#host);
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
     if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
     this.on('end', onReadableEnd);
@@ -313,12 +348,14 @@ export class TcpSocket extends Duplex {
 
   /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
   ref(): this {
-    this.#hold.setRef(true, this.#active());
+    this.#bits |= HOLD_REF;
+    this.#setHold(this.#active());
     return this;
   }
 
   unref(): this {
-    this.#hold.setRef(false, this.#active());
+    this.#bits &= ~HOLD_REF;
+    this.#setHold(this.#active());
     return this;
   }
 
@@ -327,6 +364,17 @@ export class TcpSocket extends Duplex {
    * a write waits for room, or while reading before the peer's FIN. A paused socket, or one the
    * peer has ended and that has nothing to write, does not keep a node:net process alive either.
    */
+  /**
+   * Holds the stack's keep-alive (SocketHost.hold) while active and ref'd, as ProcessHold does for
+   * a Server: kept in two bits here, not an object per socket.
+   */
+  #setHold(active: boolean): void {
+    const want = (this.#bits & HOLD_REF) !== 0 && active;
+    if (want === ((this.#bits & HELD) !== 0)) return;
+    this.#bits = want ? this.#bits | HELD : this.#bits & ~HELD;
+    this.#host.hold(want ? 1 : -1);
+  }
+
   #active(): boolean {
     if (this.destroyed) return false;
     if (this.connecting) return true;
@@ -335,7 +383,7 @@ export class TcpSocket extends Duplex {
   }
 
   #refreshHold(): void {
-    this.#hold.update(this.#active());
+    this.#setHold(this.#active());
   }
 
   /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
@@ -402,7 +450,7 @@ export class TcpSocket extends Duplex {
     this.#afterConnect = null;
     this.#pendingWrite = null;
     this.connecting = false;
-    this.#hold.update(false);
+    this.#setHold(false);
     callback(error);
     // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));
