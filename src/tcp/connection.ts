@@ -36,6 +36,7 @@ import {
 import type { MemoryAccount } from './memory-account.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
+import { RareTimes } from './rare-times.js';
 import { EcnState } from './ecn.js';
 import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SEGMENT_HEADROOM, SYN, type TcpSegment } from '../wire/segment.js';
 import { Rack } from './rack.js';
@@ -359,9 +360,26 @@ export class Connection {
   // Timers: absolute deadlines in ms, Infinity when not running.
   #rtoDeadline = Infinity;
   #delayedAckDeadline = Infinity;
-  #persistDeadline = Infinity;
-  #keepAliveDeadline = Infinity;
-  #timeWaitDeadline = Infinity;
+  /** The deadlines most connections never arm, made on first use (see rare-times.ts). */
+  #rare: RareTimes | null = null;
+  get #persistDeadline(): number {
+    return this.#rare === null ? Infinity : this.#rare.persist;
+  }
+  set #persistDeadline(t: number) {
+    if (this.#rare !== null || t !== Infinity) (this.#rare ??= new RareTimes()).persist = t;
+  }
+  get #keepAliveDeadline(): number {
+    return this.#rare === null ? Infinity : this.#rare.keepAlive;
+  }
+  set #keepAliveDeadline(t: number) {
+    if (this.#rare !== null || t !== Infinity) (this.#rare ??= new RareTimes()).keepAlive = t;
+  }
+  get #timeWaitDeadline(): number {
+    return this.#rare === null ? Infinity : this.#rare.timeWait;
+  }
+  set #timeWaitDeadline(t: number) {
+    if (this.#rare !== null || t !== Infinity) (this.#rare ??= new RareTimes()).timeWait = t;
+  }
   #persistBackoff = 0;
   #persistProbes = 0;
   get #keepAlive(): boolean {
@@ -392,7 +410,12 @@ export class Connection {
   #challengeLimiter: WindowLimit | null = null;
   readonly #challengeGlobal: WindowLimit | null;
   /** When the last reply to an unacceptable zero-length segment went out (rate limit above). */
-  #lastOutOfWindowAck = -Infinity;
+  get #lastOutOfWindowAck(): number {
+    return this.#rare === null ? -Infinity : this.#rare.lastOutOfWindowAck;
+  }
+  set #lastOutOfWindowAck(t: number) {
+    (this.#rare ??= new RareTimes()).lastOutOfWindowAck = t;
+  }
 
   /** A connection in CLOSED; use `connect` or `accept` to open one. */
   // RACK-TLP (RFC 8985) when it is the loss detection, null otherwise. Its state is made on first
