@@ -32,10 +32,10 @@ describe('Stack: memory of idle connections', function () {
     expect(result.acceptedSockets).to.equal(100_000);
     expect(result.tableEntries).to.equal(200_000);
     // One endpoint = Connection + TcpSocket + table entry: what a server pays per idle client.
-    // Measured on Node 20 (64-bit, no pointer compression): 2,832 bytes per endpoint before
+    // Measured on Node 20 (64-bit, no pointer compression): 3,525 bytes per endpoint before
     // issue 14's cuts (booleans packed, RACK-TLP state and rare deadlines made on first use,
-    // shared peer addresses, no per-socket closures), about 2,400 after. The bound is a
-    // regression bound ~1.25x that, tighter than the 4 KB it replaces.
+    // shared peer addresses, no per-socket closures), 2,352 after. The bound is a regression
+    // bound ~1.3x that, tighter than the 4 KB it replaces.
     console.log(
       `      idle: ${result.bytesPerEndpoint} bytes per endpoint, ${result.bytesPerConnection} per connection (both ends)`,
     );
