@@ -26,6 +26,8 @@ export interface Row {
   /** 1e9 / medianNs. */
   opsPerSec: number;
   bytesPerOp?: number;
+  /** Memory held per operation, bytes (idle connection rows: JS heap + external per connection). */
+  memoryBytesPerOp?: number;
   /** Decimal GB/s at the median (bytes per ns). */
   gbPerSec?: number;
   /** Task this row is compared with, in the same group. */

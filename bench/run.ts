@@ -15,6 +15,7 @@ import { runFlowsBench } from './flows.bench.js';
 import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.bench.js';
 import { runEncode } from './encode.bench.js';
 import { runGoodputBench } from './goodput.bench.js';
+import { runIdleBench } from './idle.bench.js';
 import { h2Rate, runH2loadBench } from './h2load.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
 import { runTunBench, tunRate } from './tun.bench.js';
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
   await stage('encode', () => runEncode(config));
   await stage('stack goodput', () => runGoodputBench(config));
   await stage('congestion control', () => runCongestionBench(config));
+  await stage('idle connections', () => runIdleBench(config));
   // Last: it needs root and the native addon, and skips with the reason printed without them.
   await stage('TUN (kernel peer)', async () => {
     const { rows: tunRows, input } = await runTunBench(config);

@@ -39,6 +39,18 @@ export class Server extends EventEmitter {
   maxConnections = 0;
   #draining = false;
   readonly #sockets = new Set<TcpSocket>();
+  /**
+   * Every accepted socket's 'close' listener: one function per server (the socket is `this`),
+   * not a once() wrapper and closure per socket, which an idle connection would carry. A socket
+   * counted once: one that closes again (connect() reopens a socket) finds itself gone.
+   */
+  readonly #socketClosed = (() => {
+    const sockets = this.#sockets;
+    const drained = () => this.#emitCloseIfDrained();
+    return function (this: TcpSocket): void {
+      if (sockets.delete(this)) drained();
+    };
+  })();
   /** ref()/unref() as net.Server: whether listening keeps the process alive. */
   readonly #hold: ProcessHold;
 
@@ -180,10 +192,7 @@ export class Server extends EventEmitter {
       if (this.#options.noDelay) socket.setNoDelay(true);
       if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay);
       this.#sockets.add(socket);
-      socket.once('close', () => {
-        this.#sockets.delete(socket);
-        this.#emitCloseIfDrained();
-      });
+      socket.on('close', this.#socketClosed);
       this.#host.stats.stack.accepted++;
       this.emit('connection', socket);
     }

@@ -15,7 +15,6 @@ import type { Endpoint } from './endpoint.js';
 import type { SocketHost } from './socket-host.js';
 import { systemError, type SystemErrorCode } from './node-errors.js';
 import { startConnect } from './socket-connect.js';
-import { ProcessHold } from './process-hold.js';
 
 export interface TcpSocketOptions {
   /**
@@ -44,6 +43,26 @@ interface PendingWrite {
 // Not `implements EndpointOwner`: its members here are marked internal, so the published .d.ts
 // drops them and the clause would not compile there; `ep.owner = this` in attach() checks the
 // shape. (tsc strips any declaration with that tag in a comment before it: do not write it here.)
+// TcpSocket's booleans, bits of one integer field (#bits): an idle socket holds one field for
+// them, not seven (8 bytes each on Node's V8).
+const READING = 1;
+const PEER_ENDED = 2;
+const PUSHED_END = 4;
+const NO_DELAY = 8;
+const RESET = 16;
+/** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
+const HOLD_REF = 32;
+/** The socket holds one of the stack's keep-alive holds now. */
+const HELD = 64;
+
+/**
+ * node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE. One
+ * function for every socket (as net.js's onReadableStreamEnd), not a closure per socket.
+ */
+function onReadableEnd(this: TcpSocket): void {
+  if (!this.allowHalfOpen) this.write = writeAfterFin;
+}
+
 export class TcpSocket extends Duplex {
   /** Bytes delivered to the reader. */
   bytesRead = 0;
@@ -52,23 +71,48 @@ export class TcpSocket extends Duplex {
 
   readonly #host: SocketHost;
   #ep: Endpoint | null = null;
-  #reading = false;
-  #peerEnded = false;
-  #pushedEnd = false;
+  get #reading(): boolean {
+    return (this.#bits & READING) !== 0;
+  }
+  set #reading(on: boolean) {
+    this.#bits = on ? this.#bits | READING : this.#bits & ~READING;
+  }
+  get #peerEnded(): boolean {
+    return (this.#bits & PEER_ENDED) !== 0;
+  }
+  set #peerEnded(on: boolean) {
+    this.#bits = on ? this.#bits | PEER_ENDED : this.#bits & ~PEER_ENDED;
+  }
+  get #pushedEnd(): boolean {
+    return (this.#bits & PUSHED_END) !== 0;
+  }
+  set #pushedEnd(on: boolean) {
+    this.#bits = on ? this.#bits | PUSHED_END : this.#bits & ~PUSHED_END;
+  }
   #bytesWritten = 0;
   #pendingWrite: PendingWrite | null = null;
   /** net.connect({ onread }): deliver into the app's buffer instead of pushing 'data'. */
   #onread: OnReadOptions | null = null;
   /** Work that waits for the handshake (writes and end() issued while connecting). */
-  #afterConnect: Array<() => void> = [];
+  #afterConnect: Array<() => void> | null = null;
   #timeoutMs = 0;
   #timeoutTimer: Timer | null = null;
   #lastActivity = 0;
-  #noDelay = false;
-  /** ref()/unref() as net.Socket: whether this socket, while open, keeps the process alive. */
-  readonly #hold: ProcessHold;
+  get #noDelay(): boolean {
+    return (this.#bits & NO_DELAY) !== 0;
+  }
+  set #noDelay(on: boolean) {
+    this.#bits = on ? this.#bits | NO_DELAY : this.#bits & ~NO_DELAY;
+  }
+  /** The socket's booleans (bits below), one field instead of seven; see the accessors. */
+  #bits = HOLD_REF;
   /** resetAndDestroy(): the destroy that follows aborts with RST. */
-  #reset = false;
+  get #reset(): boolean {
+    return (this.#bits & RESET) !== 0;
+  }
+  set #reset(on: boolean) {
+    this.#bits = on ? this.#bits | RESET : this.#bits & ~RESET;
+  }
 
   /**
    * `new TcpSocket({ stack })` makes an unconnected socket for connect(), as `new net.Socket()`;
@@ -90,13 +134,9 @@ export class TcpSocket extends Duplex {
       ...(writableHighWaterMark !== undefined ? { writableHighWaterMark } : {}),
     });
     this.#host = 'stack' in a ? a.stack : a;
-    this.#hold = new ProcessHold(this.#host);
     if (options.signal !== undefined) watchSocketSignal(this, options.signal);
     if (options.onread !== undefined) this.#onread = validateOnread(options.onread);
-    // node:net: once the peer's FIN was read, a write after our own end() fails with EPIPE.
-    this.on('end', () => {
-      if (!this.allowHalfOpen) this.write = writeAfterFin;
-    });
+    this.on('end', onReadableEnd);
   }
 
   // With onread, pause() and resume() stop and restart delivery themselves: no stream buffer
@@ -308,12 +348,14 @@ export class TcpSocket extends Duplex {
 
   /** As net.Socket: an open socket keeps the process alive (real-time clock) unless unref()'d. */
   ref(): this {
-    this.#hold.setRef(true, this.#active());
+    this.#bits |= HOLD_REF;
+    this.#setHold(this.#active());
     return this;
   }
 
   unref(): this {
-    this.#hold.setRef(false, this.#active());
+    this.#bits &= ~HOLD_REF;
+    this.#setHold(this.#active());
     return this;
   }
 
@@ -322,6 +364,17 @@ export class TcpSocket extends Duplex {
    * a write waits for room, or while reading before the peer's FIN. A paused socket, or one the
    * peer has ended and that has nothing to write, does not keep a node:net process alive either.
    */
+  /**
+   * Holds the stack's keep-alive (SocketHost.hold) while active and ref'd, as ProcessHold does for
+   * a Server: kept in two bits here, not an object per socket.
+   */
+  #setHold(active: boolean): void {
+    const want = (this.#bits & HOLD_REF) !== 0 && active;
+    if (want === ((this.#bits & HELD) !== 0)) return;
+    this.#bits = want ? this.#bits | HELD : this.#bits & ~HELD;
+    this.#host.hold(want ? 1 : -1);
+  }
+
   #active(): boolean {
     if (this.destroyed) return false;
     if (this.connecting) return true;
@@ -330,7 +383,7 @@ export class TcpSocket extends Duplex {
   }
 
   #refreshHold(): void {
-    this.#hold.update(this.#active());
+    this.#setHold(this.#active());
   }
 
   /** Closes with RST instead of FIN and drops unsent data (node:net's resetAndDestroy). */
@@ -361,7 +414,7 @@ export class TcpSocket extends Duplex {
       // As node:net: a write still waiting for the handshake fails if the socket closes first.
       const onClose = () => callback(socketClosedBeforeConnection());
       this.once('close', onClose);
-      this.#afterConnect.push(() => {
+      (this.#afterConnect ??= []).push(() => {
         this.off('close', onClose);
         this.#startWrite(chunk, callback);
       });
@@ -372,7 +425,7 @@ export class TcpSocket extends Duplex {
 
   override _final(callback: (error?: Error | null) => void): void {
     if (this.connecting) {
-      this.#afterConnect.push(() => this._final(callback));
+      (this.#afterConnect ??= []).push(() => this._final(callback));
       return;
     }
     const ep = this.#ep;
@@ -394,10 +447,10 @@ export class TcpSocket extends Duplex {
       const unsent = this.connecting || this.#reset ? [] : this.#unsentWrites();
       this.#host.release(ep, this.#reset ? 'abort' : 'close', unsent);
     }
-    this.#afterConnect = [];
+    this.#afterConnect = null;
     this.#pendingWrite = null;
     this.connecting = false;
-    this.#hold.update(false);
+    this.#setHold(false);
     callback(error);
     // After the callback, so 'error' (queued by it) comes before 'close', as in node:net.
     process.nextTick(() => this.emit('close', error !== null && error !== undefined));
@@ -448,8 +501,8 @@ export class TcpSocket extends Duplex {
     // Writes made while connecting go out after the 'connect' listeners ran, as in node:net
     // (whose queued write is itself a 'connect' listener): their callbacks see a connected socket.
     const queued = this.#afterConnect;
-    this.#afterConnect = [];
-    for (const run of queued) run();
+    this.#afterConnect = null;
+    if (queued !== null) for (const run of queued) run();
     this.emit('ready');
     // node:net starts reading at once (into the stream's buffer, up to highWaterMark) unless the
     // app paused the socket, so a FIN is seen even by an app that never reads.

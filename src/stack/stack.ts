@@ -22,13 +22,14 @@ import { seqAdd } from '../tcp/seq.js';
 import { COOKIE_MAX_AGE, COOKIE_PERIOD, SynCookies, cookieSynAck, synFromCookie } from '../tcp/syn-cookie.js';
 import { ChecksumState } from '../wire/constants.js';
 import { STATUS_NAMES } from '../wire/layout.js';
-import { formatAddress, parseAddress } from '../base/address.js';
+import { parseAddress } from '../base/address.js';
 import { inPrefix, matchLocal, parseInterfaceAddress, type LocalAddress } from '../base/interface-address.js';
 import { RealClock, type Clock, type Timer } from '../base/clock.js';
 import { DeadlineHeap } from '../base/deadline-heap.js';
 import type { ConnectOptions } from './connect-args.js';
-import { ConnectionTable, tupleKey } from './connection-table.js';
-import { Endpoint, type EndpointListener } from './endpoint.js';
+import { ConnectionTable } from './connection-table.js';
+import { Endpoint, endpointKey, type EndpointListener } from './endpoint.js';
+import { RemoteAddresses } from './remote-addresses.js';
 import { ICMP_PROTOCOL, ICMPV6_PROTOCOL } from '../wire/icmp.js';
 import { IcmpEndpoint, type PingOptions, type PingResult } from './icmp-endpoint.js';
 import { clampPathMtu, readIcmpTcpError } from './icmp-errors.js';
@@ -98,6 +99,8 @@ export class Stack implements SocketHost {
   readonly stats: StackStats = createStackStats();
 
   readonly #table = new ConnectionTable();
+  /** Peer addresses (bytes and text) shared by the table entries that have the same peer. */
+  readonly #remotes = new RemoteAddresses();
   readonly #listeners = new ListenerRegistry();
   readonly #deadlines = new DeadlineHeap<Endpoint>();
   readonly #dirty: Endpoint[] = [];
@@ -284,6 +287,7 @@ export class Stack implements SocketHost {
         first = end;
       }
     } finally {
+      batch.release();
       this.#receiveDepth--;
     }
     this.#flush();
@@ -514,14 +518,13 @@ export class Stack implements SocketHost {
     const init = this.#connectionInit(local, seg.dstPort, remoteBytes, seg.srcPort, now);
     if (reuseIss !== undefined) init.iss = reuseIss; // above the TIME-WAIT incarnation's numbers
     const conn = Connection.accept(init, seg, now);
+    const peer = this.#remotes.get(remoteBytes, 0, version);
     const created = new Endpoint(
-      tupleKey(local, seg.dstPort, remoteBytes, seg.srcPort),
+      endpointKey(local.index, seg.dstPort, peer.key, seg.srcPort),
       conn,
       local,
-      seg.dstPort,
-      formatAddress(remoteBytes, 0, version),
-      remoteBytes.slice(),
-      seg.srcPort,
+      peer.text,
+      peer.bytes,
       listener,
     );
     created.inSynQueue = true;
@@ -590,18 +593,17 @@ export class Stack implements SocketHost {
       this.stats.dropped.listenOverflow++;
       return true;
     }
-    const remoteBytes = remote.slice();
+    const peer = this.#remotes.get(remote, 0, version);
+    const remoteBytes = peer.bytes;
     const init = this.#connectionInit(local, ack.dstPort, remoteBytes, ack.srcPort, now);
     init.iss = seqAdd(ack.ack, -1);
     const conn = Connection.fromCookie(init, synFromCookie(ack, options), ack, now);
     const created = new Endpoint(
-      tupleKey(local, ack.dstPort, remoteBytes, ack.srcPort),
+      endpointKey(local.index, ack.dstPort, peer.key, ack.srcPort),
       conn,
       local,
-      ack.dstPort,
-      formatAddress(remoteBytes, 0, version),
+      peer.text,
       remoteBytes,
-      ack.srcPort,
       listener,
     );
     created.cookiePending = true;
@@ -961,15 +963,14 @@ export class Stack implements SocketHost {
       if (localPort < 0) return fail(systemError('EADDRNOTAVAIL', 'connect', options.host, port));
     }
     const now = this.clock.now();
-    const conn = Connection.connect(this.#connectionInit(local, localPort, remote.bytes, port, now), now);
+    const peer = this.#remotes.get(remote.bytes, 0, remote.version);
+    const conn = Connection.connect(this.#connectionInit(local, localPort, peer.bytes, port, now), now);
     const ep = new Endpoint(
-      tupleKey(local, localPort, remote.bytes, port),
+      endpointKey(local.index, localPort, peer.key, port),
       conn,
       local,
-      localPort,
-      formatAddress(remote.bytes, 0, remote.version),
-      remote.bytes,
-      port,
+      peer.text,
+      peer.bytes,
       null,
     );
     this.#table.add(ep);

@@ -36,6 +36,7 @@ import {
 import type { MemoryAccount } from './memory-account.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { RttEstimator } from './rtt.js';
+import { RareTimes } from './rare-times.js';
 import { EcnState } from './ecn.js';
 import { ACK, ECE, EMPTY_PAYLOAD, FIN, PSH, RST, SEGMENT_HEADROOM, SYN, type TcpSegment } from '../wire/segment.js';
 import { Rack } from './rack.js';
@@ -121,6 +122,31 @@ export function windowScaleFor(buffer: number): number {
   return shift;
 }
 
+// The connection's booleans live in one small integer (#flags) behind private accessors: an
+// idle connection then holds one field for them instead of nineteen (8 bytes each on Node's
+// 64-bit V8, which ships without pointer compression).
+const F_PASSIVE = 1 << 0;
+const F_FIN_PENDING = 1 << 1;
+const F_TS_ENABLED = 1 << 2;
+const F_SACK_ENABLED = 1 << 3;
+const F_WS_AGREED = 1 << 4;
+const F_FIN_QUEUED = 1 << 5;
+const F_SYN_RETRANSMITTED = 1 << 6;
+const F_IN_RECOVERY = 1 << 7;
+const F_PROBE_TAIL_NOW = 1 << 8;
+const F_DSACK_PENDING = 1 << 9;
+const F_ACK_NOW = 1 << 10;
+const F_RETRANSMIT_NOW = 1 << 11;
+const F_PROBE_NOW = 1 << 12;
+const F_FORCE_SEND = 1 << 13;
+const F_RST_PENDING = 1 << 14;
+const F_NO_DELAY = 1 << 15;
+const F_KEEP_ALIVE = 1 << 16;
+const F_WANT_WRITABLE = 1 << 17;
+const F_CLOSED_REPORTED = 1 << 18;
+/** RACK-TLP is the loss detection (SACK agreed, lossDetection 'rack'); see #rack. */
+const F_RACK = 1 << 19;
+
 /**
  * One TCP connection (a TCB, RFC 9293 §3.3.1), sans-IO: it never reads a clock, sets a timer or
  * touches a socket. The caller passes segments and the time in (`handleSegment`, `handleTimeout`),
@@ -139,8 +165,15 @@ export class Connection {
   readonly #maxSegmentBurst: number;
 
   #_state: TcpState = 'CLOSED';
+  /** The connection's booleans, one bit each (F_*), read and written through the accessors below. */
+  #flags = 0;
   /** Opened by Connection.accept (a RST in SYN-RECEIVED then closes silently, §3.10.7.4). */
-  #passive = false;
+  get #passive(): boolean {
+    return (this.#flags & F_PASSIVE) !== 0;
+  }
+  set #passive(on: boolean) {
+    this.#flags = on ? this.#flags | F_PASSIVE : this.#flags & ~F_PASSIVE;
+  }
 
   // Send sequence space (RFC 9293 §3.3.1). sndMax is the highest sequence number ever sent:
   // after a timeout SND.NXT goes back to SND.UNA, and ACKs up to sndMax remain legitimate.
@@ -168,23 +201,48 @@ export class Connection {
   /** Largest payload seen from the peer: "full-sized" for the every-second-segment ACK rule. */
   #rcvMssSeen: number;
   /** A FIN that arrived ahead of missing data: consumed once RCV.NXT reaches it. */
-  #finPending = false;
+  get #finPending(): boolean {
+    return (this.#flags & F_FIN_PENDING) !== 0;
+  }
+  set #finPending(on: boolean) {
+    this.#flags = on ? this.#flags | F_FIN_PENDING : this.#flags & ~F_FIN_PENDING;
+  }
   #finPendingSeq = 0;
 
   // Negotiated options.
-  #tsEnabled = false;
+  get #tsEnabled(): boolean {
+    return (this.#flags & F_TS_ENABLED) !== 0;
+  }
+  set #tsEnabled(on: boolean) {
+    this.#flags = on ? this.#flags | F_TS_ENABLED : this.#flags & ~F_TS_ENABLED;
+  }
   #tsRecent = 0;
   #tsRecentTime = 0;
   /** Per-connection offset of our TSval clock so it does not reveal the host's clock. */
   readonly #tsOffset: number;
-  #sackEnabled = false;
+  get #sackEnabled(): boolean {
+    return (this.#flags & F_SACK_ENABLED) !== 0;
+  }
+  set #sackEnabled(on: boolean) {
+    this.#flags = on ? this.#flags | F_SACK_ENABLED : this.#flags & ~F_SACK_ENABLED;
+  }
   /** Both SYNs carried a window scale option (RFC 7323 §2.2). */
-  #wsAgreed = false;
+  get #wsAgreed(): boolean {
+    return (this.#flags & F_WS_AGREED) !== 0;
+  }
+  set #wsAgreed(on: boolean) {
+    this.#flags = on ? this.#flags | F_WS_AGREED : this.#flags & ~F_WS_AGREED;
+  }
 
   readonly #sendBuffer: SendBuffer;
   readonly #receiveBuffer: ReceiveBuffer;
   /** close() was called: a FIN follows the queued data at finSeq. */
-  #finQueued = false;
+  get #finQueued(): boolean {
+    return (this.#flags & F_FIN_QUEUED) !== 0;
+  }
+  set #finQueued(on: boolean) {
+    this.#flags = on ? this.#flags | F_FIN_QUEUED : this.#flags & ~F_FIN_QUEUED;
+  }
   #finSeq = 0;
 
   #rtt: RttEstimator;
@@ -193,9 +251,19 @@ export class Connection {
   #rttTime = -1;
   #rttSeq = 0;
   #retries = 0;
-  #synRetransmitted = false;
+  get #synRetransmitted(): boolean {
+    return (this.#flags & F_SYN_RETRANSMITTED) !== 0;
+  }
+  set #synRetransmitted(on: boolean) {
+    this.#flags = on ? this.#flags | F_SYN_RETRANSMITTED : this.#flags & ~F_SYN_RETRANSMITTED;
+  }
   #dupAcks = 0;
-  #inRecovery = false;
+  get #inRecovery(): boolean {
+    return (this.#flags & F_IN_RECOVERY) !== 0;
+  }
+  set #inRecovery(on: boolean) {
+    this.#flags = on ? this.#flags | F_IN_RECOVERY : this.#flags & ~F_IN_RECOVERY;
+  }
   /** RFC 6582 "recover": highest sequence number sent when recovery (or a timeout) began. */
   #recover: number;
   #lastDataSendTime = 0;
@@ -210,21 +278,43 @@ export class Connection {
   /** Spurious-timeout detection (timestamps only), made on the first RTO. */
   #rtoUndo: RtoUndo | null = null;
   /** RACK time-based loss detection (RFC 8985), when SACK is agreed and lossDetection is 'rack'. */
-  #rack: Rack | null = null;
+  #rackState: Rack | null = null;
+  /** The least RTT sampled in RACK mode before #rackState was made (its min_rtt); -1: none. */
+  #rttMinEarly = -1;
   /** Tail loss probe (RFC 8985 §7), with RACK; the PTO fired and the probe is to go out. */
-  #tlp: TailLossProbe | null = null;
-  #probeTailNow = false;
+  #tlpState: TailLossProbe | null = null;
+  get #probeTailNow(): boolean {
+    return (this.#flags & F_PROBE_TAIL_NOW) !== 0;
+  }
+  set #probeTailNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_PROBE_TAIL_NOW : this.#flags & ~F_PROBE_TAIL_NOW;
+  }
   /** RFC 2883 D-SACK: a duplicate segment [dsackStart, dsackEnd) to report in the next ACK. */
-  #dsackPending = false;
+  get #dsackPending(): boolean {
+    return (this.#flags & F_DSACK_PENDING) !== 0;
+  }
+  set #dsackPending(on: boolean) {
+    this.#flags = on ? this.#flags | F_DSACK_PENDING : this.#flags & ~F_DSACK_PENDING;
+  }
   #dsackStart = 0;
   #dsackEnd = 0;
 
   // Pending output.
-  #ackNow = false;
+  get #ackNow(): boolean {
+    return (this.#flags & F_ACK_NOW) !== 0;
+  }
+  set #ackNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_ACK_NOW : this.#flags & ~F_ACK_NOW;
+  }
   /** Immediate duplicate ACKs owed for out-of-order segments, one each. */
   #dupAcksOwed = 0;
   /** Retransmit one segment at SND.UNA (fast retransmit, NewReno partial ACK). */
-  #retransmitNow = false;
+  get #retransmitNow(): boolean {
+    return (this.#flags & F_RETRANSMIT_NOW) !== 0;
+  }
+  set #retransmitNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_RETRANSMIT_NOW : this.#flags & ~F_RETRANSMIT_NOW;
+  }
   /** The last ICMP soft error, reported instead of ETIMEDOUT (Linux's sk_err_soft). */
   #softError: ConnectionErrorCode | null = null;
   /**
@@ -233,14 +323,34 @@ export class Connection {
    */
   #ecn: EcnState | null;
   /** Send a zero-length probe at SND.UNA - 1 (zero-window probe or keep-alive). */
-  #probeNow = false;
+  get #probeNow(): boolean {
+    return (this.#flags & F_PROBE_NOW) !== 0;
+  }
+  set #probeNow(on: boolean) {
+    this.#flags = on ? this.#flags | F_PROBE_NOW : this.#flags & ~F_PROBE_NOW;
+  }
   /** Persist timer fired with a small but open window: send what fits regardless of SWS. */
-  #forceSend = false;
-  #rstPending = false;
+  get #forceSend(): boolean {
+    return (this.#flags & F_FORCE_SEND) !== 0;
+  }
+  set #forceSend(on: boolean) {
+    this.#flags = on ? this.#flags | F_FORCE_SEND : this.#flags & ~F_FORCE_SEND;
+  }
+  get #rstPending(): boolean {
+    return (this.#flags & F_RST_PENDING) !== 0;
+  }
+  set #rstPending(on: boolean) {
+    this.#flags = on ? this.#flags | F_RST_PENDING : this.#flags & ~F_RST_PENDING;
+  }
   #rstSeq = 0;
   #rstAck = 0;
   #rstFlags = 0;
-  #noDelay: boolean;
+  get #noDelay(): boolean {
+    return (this.#flags & F_NO_DELAY) !== 0;
+  }
+  set #noDelay(on: boolean) {
+    this.#flags = on ? this.#flags | F_NO_DELAY : this.#flags & ~F_NO_DELAY;
+  }
   /**
    * End of the last sub-MSS segment sent (Linux snd_sml): Nagle in Minshall's form holds a small
    * segment only while this one is unacknowledged.
@@ -250,31 +360,87 @@ export class Connection {
   // Timers: absolute deadlines in ms, Infinity when not running.
   #rtoDeadline = Infinity;
   #delayedAckDeadline = Infinity;
-  #persistDeadline = Infinity;
-  #keepAliveDeadline = Infinity;
-  #timeWaitDeadline = Infinity;
+  /** The deadlines most connections never arm, made on first use (see rare-times.ts). */
+  #rare: RareTimes | null = null;
+  get #persistDeadline(): number {
+    return this.#rare === null ? Infinity : this.#rare.persist;
+  }
+  set #persistDeadline(t: number) {
+    if (this.#rare !== null || t !== Infinity) (this.#rare ??= new RareTimes()).persist = t;
+  }
+  get #keepAliveDeadline(): number {
+    return this.#rare === null ? Infinity : this.#rare.keepAlive;
+  }
+  set #keepAliveDeadline(t: number) {
+    if (this.#rare !== null || t !== Infinity) (this.#rare ??= new RareTimes()).keepAlive = t;
+  }
+  get #timeWaitDeadline(): number {
+    return this.#rare === null ? Infinity : this.#rare.timeWait;
+  }
+  set #timeWaitDeadline(t: number) {
+    if (this.#rare !== null || t !== Infinity) (this.#rare ??= new RareTimes()).timeWait = t;
+  }
   #persistBackoff = 0;
   #persistProbes = 0;
-  #keepAlive = false;
+  get #keepAlive(): boolean {
+    return (this.#flags & F_KEEP_ALIVE) !== 0;
+  }
+  set #keepAlive(on: boolean) {
+    this.#flags = on ? this.#flags | F_KEEP_ALIVE : this.#flags & ~F_KEEP_ALIVE;
+  }
   #keepAliveIdle: number;
   #keepAliveSent = 0;
   #lastReceiveTime = 0;
 
   #events = 0;
   #errorCode: ConnectionErrorCode = 'ECONNRESET';
-  #wantWritable = false;
-  #closedReported = false;
+  get #wantWritable(): boolean {
+    return (this.#flags & F_WANT_WRITABLE) !== 0;
+  }
+  set #wantWritable(on: boolean) {
+    this.#flags = on ? this.#flags | F_WANT_WRITABLE : this.#flags & ~F_WANT_WRITABLE;
+  }
+  get #closedReported(): boolean {
+    return (this.#flags & F_CLOSED_REPORTED) !== 0;
+  }
+  set #closedReported(on: boolean) {
+    this.#flags = on ? this.#flags | F_CLOSED_REPORTED : this.#flags & ~F_CLOSED_REPORTED;
+  }
   /** config.challengeAckLimit per second, made on the first challenge ACK (null: none yet or off). */
   #challengeLimiter: WindowLimit | null = null;
   readonly #challengeGlobal: WindowLimit | null;
   /** When the last reply to an unacceptable zero-length segment went out (rate limit above). */
-  #lastOutOfWindowAck = -Infinity;
+  get #lastOutOfWindowAck(): number {
+    return this.#rare === null ? -Infinity : this.#rare.lastOutOfWindowAck;
+  }
+  set #lastOutOfWindowAck(t: number) {
+    (this.#rare ??= new RareTimes()).lastOutOfWindowAck = t;
+  }
 
   /** A connection in CLOSED; use `connect` or `accept` to open one. */
+  // RACK-TLP (RFC 8985) when it is the loss detection, null otherwise. Its state is made on first
+  // use (the first segment that takes sequence space, a D-SACK): an idle connection holds none
+  // (~330 bytes). Paths that only read it use #rackState / #tlpState, absent meaning fresh.
+  get #rack(): Rack | null {
+    if ((this.#flags & F_RACK) === 0) return null;
+    if (this.#rackState === null) {
+      this.#rackState = new Rack();
+      if (this.#rttMinEarly >= 0) this.#rackState.onRttSample(this.#rttMinEarly);
+    }
+    return this.#rackState;
+  }
+
+  get #tlp(): TailLossProbe | null {
+    if ((this.#flags & F_RACK) === 0) return null;
+    return (this.#tlpState ??= new TailLossProbe());
+  }
+
   constructor(init: ConnectionInit) {
     const config = init.config;
-    this.localPort = init.localPort;
-    this.remotePort = init.remotePort;
+    // Stored as small integers: one port that arrives as a heap number (computed in floating
+    // point) turns the field into a boxed double in every connection, 16 bytes more each.
+    this.localPort = init.localPort | 0;
+    this.remotePort = init.remotePort | 0;
     this.#config = config;
     this.#counters = init.counters ?? createTcpCounters();
     const mss = init.mss ?? config.mss;
@@ -403,8 +569,8 @@ export class Connection {
       this.#persistDeadline,
       this.#keepAliveDeadline,
       this.#timeWaitDeadline,
-      this.#rack?.deadline ?? Infinity,
-      this.#tlp?.deadline ?? Infinity,
+      this.#rackState?.deadline ?? Infinity,
+      this.#tlpState?.deadline ?? Infinity,
     );
   }
 
@@ -606,8 +772,8 @@ export class Connection {
       return;
     }
     if (now >= this.#rtoDeadline) this.#onRetransmitTimeout(now);
-    if (this.#rack !== null && now >= this.#rack.deadline) this.#onRackTimeout(now);
-    if (this.#tlp !== null && now >= this.#tlp.deadline) this.#onProbeTimeout(now);
+    if (this.#rackState !== null && now >= this.#rackState.deadline) this.#onRackTimeout(now);
+    if (this.#tlpState !== null && now >= this.#tlpState.deadline) this.#onProbeTimeout(now);
     if (now >= this.#delayedAckDeadline) {
       this.#delayedAckDeadline = Infinity;
       this.#ackNow = true;
@@ -647,8 +813,8 @@ export class Connection {
       this.#recover = this.#sndMax;
       // RFC 2018 §8: after a timeout the receiver may have discarded what it SACKed.
       if (this.#scoreboard !== null) this.#scoreboard.clear();
-      this.#rack?.onTimeout();
-      this.#tlp?.reset();
+      this.#rackState?.onTimeout();
+      this.#tlpState?.reset();
     }
     // Go back to SND.UNA: everything outstanding is sent again as the window allows.
     this.#sndNxt = this.#sndUna;
@@ -687,8 +853,8 @@ export class Connection {
   #probeAllowed(): boolean {
     const s = this.#_state;
     return (
-      this.#tlp !== null &&
-      !this.#tlp.outstanding &&
+      (this.#flags & F_RACK) !== 0 &&
+      this.#tlpState?.outstanding !== true &&
       this.#rtt.srtt !== undefined &&
       s !== 'CLOSED' &&
       s !== 'TIME-WAIT' &&
@@ -704,17 +870,19 @@ export class Connection {
 
   /** (Re)arm the PTO after new data went out or an ACK moved SND.UNA (RFC 8985 §7.2). */
   #armProbe(now: number): void {
-    const tlp = this.#tlp;
-    if (tlp === null) return;
-    tlp.deadline = this.#probeAllowed()
-      ? now +
-        TailLossProbe.timeout(
-          this.#rtt.srtt!,
-          seqDiff(this.#sndMax, this.#sndUna),
-          this.#effMss,
-          this.#rtoDeadline - now,
-        )
-      : Infinity;
+    if ((this.#flags & F_RACK) === 0) return;
+    if (!this.#probeAllowed()) {
+      if (this.#tlpState !== null) this.#tlpState.deadline = Infinity;
+      return;
+    }
+    this.#tlp!.deadline =
+      now +
+      TailLossProbe.timeout(
+        this.#rtt.srtt!,
+        seqDiff(this.#sndMax, this.#sndUna),
+        this.#effMss,
+        this.#rtoDeadline - now,
+      );
   }
 
   /**
@@ -1198,7 +1366,7 @@ export class Connection {
         this.#counters.fastRetransmits++;
       }
     }
-    if (this.#rack !== null && this.#rackOnAck(seg, ack, now)) this.#counters.fastRetransmits++;
+    if ((this.#flags & F_RACK) !== 0 && this.#rackOnAck(seg, ack, now)) this.#counters.fastRetransmits++;
 
     // ECN-Echo (RFC 3168 §6.1.2): reduce the window once per window of data, as for a loss but
     // with nothing to resend; fast recovery already reduced it.
@@ -1254,11 +1422,13 @@ export class Connection {
     const tsEcr = seg.tsEcr;
     const echoed =
       this.#tsEnabled && tsEcr !== undefined && tsEcr !== 0 ? now - seqDiff(this.#tsClock(now), tsEcr) : undefined;
-    if (this.#tlp !== null && this.#tlp.onAck(ack, dsack) && !this.#inRecovery) {
+    if (this.#tlpState !== null && this.#tlpState.onAck(ack, dsack) && !this.#inRecovery) {
       // RFC 8985 §7.4: the probe repaired a tail loss: one reduction, a recovery that ends at once.
       this.#cc.onEnterRecovery(seqDiff(this.#sndMax, this.#sndUna), this.#effMss, now);
       this.#cc.onExitRecovery(seqDiff(this.#sndMax, this.#sndUna), this.#effMss);
     }
+    // Nothing sent yet (no state): without a D-SACK the ACK would change nothing in it.
+    if (this.#rackState === null && !dsack) return false;
     const lost = this.#rack!.onAck(
       {
         sndUna: this.#sndUna,
@@ -1285,7 +1455,10 @@ export class Connection {
   #sampleRtt(rtt: number, now: number): void {
     this.#rtt.sample(rtt);
     this.#cc.onRttSample?.(rtt, now);
-    this.#rack?.onRttSample(rtt);
+    if (this.#rackState !== null) this.#rackState.onRttSample(rtt);
+    else if ((this.#flags & F_RACK) !== 0 && rtt >= 0 && (this.#rttMinEarly < 0 || rtt < this.#rttMinEarly)) {
+      this.#rttMinEarly = rtt;
+    }
   }
 
   /** Seventh check: accept in-window text into the receive buffer; decide how soon to ACK. */
@@ -1661,7 +1834,7 @@ export class Connection {
       this.#rttSeq = seq;
       this.#rttTime = now;
     }
-    this.#rack?.onSend(seq, end, now, seqLt(seq, this.#sndMax));
+    if (seqLt(seq, end)) this.#rack?.onSend(seq, end, now, seqLt(seq, this.#sndMax));
     if (seqGt(end, this.#sndMax)) this.#sndMax = end;
     if (len > 0) this.#lastDataSendTime = now;
     if (this.#rtoDeadline === Infinity) this.#rtoDeadline = now + this.#rtt.rto;
@@ -1768,8 +1941,11 @@ export class Connection {
     }
     this.#sackEnabled = c.sack && peer.sackPermitted === true;
     // RACK needs SACK to see what was delivered past a hole; without it the DupAck rule stays.
-    this.#rack = this.#sackEnabled && c.lossDetection === 'rack' ? new Rack() : null;
-    this.#tlp = this.#rack !== null ? new TailLossProbe() : null;
+    const rack = this.#sackEnabled && c.lossDetection === 'rack';
+    this.#flags = rack ? this.#flags | F_RACK : this.#flags & ~F_RACK;
+    this.#rackState = null;
+    this.#tlpState = null;
+    this.#rttMinEarly = -1;
     const peerMss = peer.mss !== undefined ? Math.max(peer.mss, MIN_PEER_MSS) : this.#defaultPeerMss;
     this.#effMss = Math.min(peerMss, this.#localMss) - (this.#tsEnabled ? TS_OPTION_SPACE : 0);
     this.#cc = createCongestionControl(c.congestionControl, this.#effMss);
@@ -1878,8 +2054,8 @@ export class Connection {
     this.#dupAcksOwed = 0;
     this.#retransmitNow = false;
     this.#probeNow = false;
-    if (this.#rack !== null) this.#rack.deadline = Infinity;
-    this.#tlp?.reset();
+    if (this.#rackState !== null) this.#rackState.deadline = Infinity;
+    this.#tlpState?.reset();
     this.#probeTailNow = false;
     this.#sendBuffer.consume(this.#sendBuffer.length); // release pooled storage
     if (!this.#closedReported) {

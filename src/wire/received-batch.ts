@@ -109,6 +109,14 @@ export class ReceivedBatch {
   }
 
   /**
+   * Lets go of the batch locate() last ran on, once it is handled: kept, it would hold the
+   * packets (and the slabs they are views of) until the next batch, which an idle stack never gets.
+   */
+  release(): void {
+    this.#located = undefined;
+  }
+
+  /**
    * Packet `first + i` of the located batch, as a view that is valid now: the array given, or,
    * for a packet decoded in place after WASM memory grew (detaching the view), a new view of
    * the same bytes in the current buffer.
