@@ -7,13 +7,16 @@
 //   conn/s    a kernel client doing HTTP/1.1 GETs, one new connection each (Connection: close),
 //             against node:http on our sockets, beside the same client against node:http on the
 //             kernel's TCP; every response is checked and none may fail;
+//   HTTP      ApacheBench (`ab -k`, a C client in the namespace) fetching 1 MiB bodies over kept-alive
+//             connections from node:http on our sockets, beside the same ab against the same app
+//             on the kernel's TCP over lo;
 //   CPU       this process's user+system time per GB and share of one core while it serves, and
 //             a sampling profile of one transfer each way split into tcpwasm's layers.
 // Needs root (CAP_NET_ADMIN, `ip netns`) and the native addon; without them the stage is
 // skipped with the reason printed.
 //
 // Standalone:  npm run build && tsc -p bench/tsconfig.json && node .bench/tun.bench.js [--quick]
-//              [--mtu=1500] [--buffer=BYTES] [--bytes=MiB] [--rounds=N] [--only=goodput|conn|profile]
+//              [--mtu=1500] [--buffer=BYTES] [--bytes=MiB] [--rounds=N] [--only=goodput|conn|profile|http]
 //              [--offload=on|off]   (TCP segmentation offload on the TUN devices; default on)
 
 import { resolve } from 'node:path';
@@ -22,6 +25,7 @@ import { Stack, TunDevice, type TunCounters } from '../dist/index.js';
 import { kernelLoopback } from './goodput.bench.js';
 import { median, transferRow, type BenchConfig, type Row } from './harness.js';
 import { profileLayers, shares, type LayerHits } from './layer-profile.js';
+import { runAb, type AbReport } from './tun-ab.js';
 import { BenchNamespace, stopChild } from './tun-netns.js';
 import { PORTS, startStackServices, type StackServices, type StackSideTransfer } from './tun-services.js';
 
@@ -31,6 +35,7 @@ const STACK_IP = '198.51.100.2';
 
 export const GOODPUT_GROUP = 'TUN goodput';
 export const CONN_GROUP = 'TUN connections/s';
+export const HTTP_GROUP = 'TUN HTTP 1 MiB responses (ab -k)';
 export const MTUS = [1500, 65000] as const;
 type Direction = 'upload' | 'download';
 /** Sampling interval of the layer profile, µs. */
@@ -308,6 +313,97 @@ async function loConnections(seconds: number, concurrency: number): Promise<Conn
   }));
 }
 
+// ---- 1 MiB HTTP responses to ab -k ------------------------------------------------------------
+
+/** Body size of the HTTP row: 1 MiB (bench/clients/pattern.mjs serves up to that). */
+const HTTP_BODY = 1 << 20;
+/** The MTU of the TUN in the HTTP row (the kernel baseline runs on lo at its default 65536). */
+const HTTP_MTU = 1500;
+
+interface HttpRun {
+  ab: AbReport;
+  /** This process's user+system CPU over the ab run, s (stack side only). */
+  cpuSeconds?: number;
+  tun?: NonNullable<Measured['tun']>;
+  retransmissions?: number;
+}
+
+async function tunHttp(requests: number, concurrency: number, buffer: number, offload: boolean): Promise<HttpRun> {
+  const setup = await openTun(HTTP_MTU, buffer, offload);
+  try {
+    const { ns, dev, stack } = setup;
+    const before = { ...dev.counters };
+    const retx0 = stack.stats.retransmissions;
+    const cpu0 = process.cpuUsage();
+    const ab = await runAb(ns, STACK_IP, PORTS.http, HTTP_BODY, requests, concurrency);
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      ab,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      tun: diffCounters(before, dev.counters),
+      retransmissions: stack.stats.retransmissions - retx0,
+    };
+  } finally {
+    setup.close();
+  }
+}
+
+async function loHttp(requests: number, concurrency: number): Promise<HttpRun> {
+  return withKernelServer(65536, async (ns) => ({
+    ab: await runAb(ns, '127.0.0.1', PORTS.http, HTTP_BODY, requests, concurrency),
+  }));
+}
+
+/** The HTTP group's two rows: ab against the kernel's TCP (baseline) and against our stack over TUN. */
+async function httpRows(quick: boolean, options: TunBenchOptions): Promise<Row[]> {
+  const requests = quick ? 100 : 400;
+  const concurrency = 4;
+  const rounds = options.rounds ?? (quick ? 1 : 3);
+  const buffer = options.buffer ?? STACK_BUFFER;
+  const offload = options.offload ?? true;
+  await tunHttp(Math.min(requests, 50), concurrency, buffer, offload); // warm-up: JIT, WASM memory
+  const tun: HttpRun[] = [];
+  const lo: HttpRun[] = [];
+  for (let r = 0; r < rounds; r++) {
+    lo.push(await loHttp(requests, concurrency));
+    tun.push(await tunHttp(requests, concurrency, buffer, offload));
+  }
+  const mb = (x: HttpRun) => x.ab.bodyBytes / 1e6 / x.ab.seconds;
+  const loMb = median(lo.map(mb));
+  const tunMb = median(tun.map(mb));
+  const what = `${requests} × GET /bytes/${HTTP_BODY}, ${concurrency} kept-alive connections (ab -k -c ${concurrency}), every response complete`;
+  const loTask = `lo: ab -k, node:http on the kernel's TCP (MTU 65536)`;
+  const loRow = transferRow(
+    HTTP_GROUP,
+    loTask,
+    'request',
+    requests * HTTP_BODY,
+    lo.map((x) => x.ab.seconds),
+    requests,
+    `${fmt(loMb)} MB/s, ${fmt(median(lo.map((x) => x.ab.requestsPerSec)))} requests/s (median of ${rounds}; ${what})`,
+  );
+  loRow.baseline = loTask;
+  loRow.ratio = 1;
+  const perGb = median(tun.map((x) => x.cpuSeconds! / (x.ab.bodyBytes / 1e9)));
+  const core = median(tun.map((x) => x.cpuSeconds! / x.ab.seconds));
+  const offloaded = median(tun.map((x) => x.tun!.offloadPacketsOut / Math.max(1, x.tun!.packetsOut)));
+  const retx = tun.reduce((n, x) => n + (x.retransmissions ?? 0), 0);
+  const tunRow = transferRow(
+    HTTP_GROUP,
+    `TUN MTU ${HTTP_MTU}: ab -k, node:http on our stack`,
+    'request',
+    requests * HTTP_BODY,
+    tun.map((x) => x.ab.seconds),
+    requests,
+    `${fmt(tunMb)} MB/s, ${fmt(median(tun.map((x) => x.ab.requestsPerSec)))} requests/s (median of ${rounds}; all: ${tun.map((x) => fmt(mb(x), 0)).join(', ')} MB/s; ${what}), ` +
+      `target ≥ 0.7× the kernel ${tunMb / loMb >= 0.7 ? 'met' : 'MISSED'}; stack process CPU ${fmt(perGb, 2)} s/GB, ${pct(core)} of one core; ` +
+      `segmentation offload ${offload ? 'on' : 'off'} (${pct(offloaded)} of packets written were GSO super-packets), ${retx} retransmissions`,
+  );
+  tunRow.baseline = loTask;
+  tunRow.ratio = tunMb / loMb;
+  return [loRow, tunRow];
+}
+
 // ---- the stage ------------------------------------------------------------------------------
 
 export interface TunBenchOptions {
@@ -315,7 +411,7 @@ export interface TunBenchOptions {
   buffer?: number;
   bytes?: number;
   rounds?: number;
-  only?: 'goodput' | 'conn' | 'profile';
+  only?: 'goodput' | 'conn' | 'profile' | 'http';
   /** TCP segmentation offload on the TUN devices (default true, as TunDevice.open). */
   offload?: boolean;
   /** Print each profile's layers and busiest functions as it finishes (standalone runs). */
@@ -576,11 +672,12 @@ export async function runTunBench(
       `WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, ` +
       `streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}`;
   }
+  if (options.only === undefined || options.only === 'http') rows.push(...(await httpRows(quick, options)));
   const input =
     `TUN device in a fresh network namespace per measurement; stack ${STACK_ADDRESS}, kernel ${HOST_ADDRESS}; ` +
     `kernel side: bench/clients/tun-peer.mjs (node:net) under ip netns exec; ${bytes >> 20} MiB per transfer, ${rounds} round(s); ` +
     `stack send/receive buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB; ` +
-    `conn/s: ${connSeconds} s, ${concurrency} in flight`;
+    `conn/s: ${connSeconds} s, ${concurrency} in flight; HTTP: ab -k, 1 MiB bodies, TUN MTU ${HTTP_MTU}`;
   return { rows, input };
 }
 
@@ -612,6 +709,9 @@ export function tunRate(row: Row): string | undefined {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.gbPerSec * 8).toFixed(2)} Gbit/s`;
   }
   if (row.group === CONN_GROUP) return `${row.opsPerSec.toFixed(0)} conn/s`;
+  if (row.group === HTTP_GROUP && row.gbPerSec !== undefined) {
+    return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${row.opsPerSec.toFixed(0)} requests/s`;
+  }
   return undefined;
 }
 
