@@ -18,6 +18,7 @@
 // Standalone:  npm run build && tsc -p bench/tsconfig.json && node .bench/tun.bench.js [--quick]
 //              [--mtu=1500] [--buffer=BYTES] [--bytes=MiB] [--rounds=N] [--only=goodput|conn|profile|http]
 //              [--offload=on|off]   (TCP segmentation offload on the TUN devices; default on)
+//              [--receive-offload=on|off]   (GSO super-packets from the kernel; default: as --offload)
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -109,6 +110,9 @@ interface Measured {
     /** Of packetsOut, TCP super-packets written with GSO (offload), and the wire segments they stand for. */
     offloadPacketsOut: number;
     offloadSegmentsOut: number;
+    /** Of packetsIn, TCP super-packets the kernel handed us (receive offload), and their wire segments. */
+    offloadPacketsIn: number;
+    offloadSegmentsIn: number;
   };
   retransmissions?: number;
 }
@@ -133,6 +137,8 @@ function diffCounters(a: TunCounters, b: TunCounters): NonNullable<Measured['tun
     readErrors: b.readErrors - a.readErrors,
     offloadPacketsOut: b.offloadPacketsOut - a.offloadPacketsOut,
     offloadSegmentsOut: b.offloadSegmentsOut - a.offloadSegmentsOut,
+    offloadPacketsIn: b.offloadPacketsIn - a.offloadPacketsIn,
+    offloadSegmentsIn: b.offloadSegmentsIn - a.offloadSegmentsIn,
   };
 }
 
@@ -145,12 +151,12 @@ interface TunSetup {
   close(): void;
 }
 
-async function openTun(mtu: number, buffer: number, offload = true): Promise<TunSetup> {
+async function openTun(mtu: number, buffer: number, offload = true, receiveOffload = offload): Promise<TunSetup> {
   const ns = BenchNamespace.create();
   let dev: TunDevice | undefined;
   let stack: Stack | undefined;
   try {
-    dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name, offload });
+    dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name, offload, receiveOffload });
     // tcp.mss unset: the stack takes the MSS from the device MTU.
     stack = new Stack({
       device: dev,
@@ -328,8 +334,14 @@ interface HttpRun {
   retransmissions?: number;
 }
 
-async function tunHttp(requests: number, concurrency: number, buffer: number, offload: boolean): Promise<HttpRun> {
-  const setup = await openTun(HTTP_MTU, buffer, offload);
+async function tunHttp(
+  requests: number,
+  concurrency: number,
+  buffer: number,
+  offload: boolean,
+  receiveOffload: boolean,
+): Promise<HttpRun> {
+  const setup = await openTun(HTTP_MTU, buffer, offload, receiveOffload);
   try {
     const { ns, dev, stack } = setup;
     const before = { ...dev.counters };
@@ -361,12 +373,13 @@ async function httpRows(quick: boolean, options: TunBenchOptions): Promise<Row[]
   const rounds = options.rounds ?? (quick ? 1 : 3);
   const buffer = options.buffer ?? STACK_BUFFER;
   const offload = options.offload ?? true;
-  await tunHttp(Math.min(requests, 50), concurrency, buffer, offload); // warm-up: JIT, WASM memory
+  const receiveOffload = receiveOffloadOf(options);
+  await tunHttp(Math.min(requests, 50), concurrency, buffer, offload, receiveOffload); // warm-up: JIT, WASM memory
   const tun: HttpRun[] = [];
   const lo: HttpRun[] = [];
   for (let r = 0; r < rounds; r++) {
     lo.push(await loHttp(requests, concurrency));
-    tun.push(await tunHttp(requests, concurrency, buffer, offload));
+    tun.push(await tunHttp(requests, concurrency, buffer, offload, receiveOffload));
   }
   const mb = (x: HttpRun) => x.ab.bodyBytes / 1e6 / x.ab.seconds;
   const loMb = median(lo.map(mb));
@@ -397,7 +410,7 @@ async function httpRows(quick: boolean, options: TunBenchOptions): Promise<Row[]
     requests,
     `${fmt(tunMb)} MB/s, ${fmt(median(tun.map((x) => x.ab.requestsPerSec)))} requests/s (median of ${rounds}; all: ${tun.map((x) => fmt(mb(x), 0)).join(', ')} MB/s; ${what}), ` +
       `target ≥ 0.7× the kernel ${tunMb / loMb >= 0.7 ? 'met' : 'MISSED'}; stack process CPU ${fmt(perGb, 2)} s/GB, ${pct(core)} of one core; ` +
-      `segmentation offload ${offload ? 'on' : 'off'} (${pct(offloaded)} of packets written were GSO super-packets), ${retx} retransmissions`,
+      `segmentation offload ${offload ? 'on' : 'off'} (${pct(offloaded)} of packets written were GSO super-packets), receive offload ${receiveOffload ? 'on' : 'off'}, ${retx} retransmissions`,
   );
   tunRow.baseline = loTask;
   tunRow.ratio = tunMb / loMb;
@@ -414,10 +427,13 @@ export interface TunBenchOptions {
   only?: 'goodput' | 'conn' | 'profile' | 'http';
   /** TCP segmentation offload on the TUN devices (default true, as TunDevice.open). */
   offload?: boolean;
+  /** Receive offload (GSO super-packets from the kernel; default: as offload, as TunDevice.open). */
+  receiveOffload?: boolean;
   /** Print each profile's layers and busiest functions as it finishes (standalone runs). */
   verbose?: boolean;
 }
 
+const receiveOffloadOf = (options: TunBenchOptions) => options.receiveOffload ?? options.offload ?? true;
 const gbit = (mbPerSec: number) => (mbPerSec * 8) / 1000;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -459,8 +475,13 @@ function tunSummary(runs: Measured[], direction: Direction): string {
     offloaded > 0
       ? ` (${Math.round(offloaded)} of them GSO super-packets; ${fmt(median(t.map((x) => wireSegments(x) / Math.max(1, x.packetsOut))), 2)} wire segments per packet written)`
       : '';
+  const offloadedIn = median(t.map((x) => x.offloadPacketsIn));
+  const inNote =
+    offloadedIn > 0
+      ? ` (${Math.round(offloadedIn)} of them GSO super-packets from the kernel, ${fmt(median(t.map((x) => (x.packetsIn - x.offloadPacketsIn + x.offloadSegmentsIn) / Math.max(1, x.packetsIn))), 2)} wire segments per packet read)`
+      : '';
   return (
-    `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), ` +
+    `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read${inNote} in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), ` +
     `${Math.round(median(t.map((x) => x.packetsOut)))} written${offloadNote} in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), ` +
     `${fmt(acks, 0)} ACKs per 100 data packets, ${drops} write drops, ${retx} retransmissions`
   );
@@ -491,7 +512,12 @@ export async function runTunBench(
   if (options.only === undefined || options.only === 'goodput') {
     // Warm-up (JIT, WASM memory) both ways; not timed.
     {
-      const setup = await openTun(1500, options.buffer ?? STACK_BUFFER, options.offload ?? true);
+      const setup = await openTun(
+        1500,
+        options.buffer ?? STACK_BUFFER,
+        options.offload ?? true,
+        receiveOffloadOf(options),
+      );
       try {
         for (const d of directions) await tunTransfer(setup, d, Math.min(bytes, 32 << 20));
       } finally {
@@ -511,7 +537,12 @@ export async function runTunBench(
         for (const d of directions) {
           // A fresh namespace per transfer: nothing carries over (the kernel's cached TCP
           // metrics for the peer, a connection still in TIME-WAIT) from one to the next.
-          const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
+          const setup = await openTun(
+            mtu,
+            options.buffer ?? STACK_BUFFER,
+            options.offload ?? true,
+            receiveOffloadOf(options),
+          );
           try {
             push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
           } finally {
@@ -569,7 +600,7 @@ export async function runTunBench(
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)` +
             `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; ` +
             `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; ` +
-            `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${(options.offload ?? true) ? 'on' : 'off'}${tunSummary(tunRuns, d)}`,
+            `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${(options.offload ?? true) ? 'on' : 'off'}, receive offload ${receiveOffloadOf(options) ? 'on' : 'off'}${tunSummary(tunRuns, d)}`,
         );
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
@@ -583,7 +614,12 @@ export async function runTunBench(
     const profileBytes = (quick ? 32 : 128) * 1024 * 1024;
     for (const mtu of mtus) {
       for (const d of directions) {
-        const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
+        const setup = await openTun(
+          mtu,
+          options.buffer ?? STACK_BUFFER,
+          options.offload ?? true,
+          receiveOffloadOf(options),
+        );
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
             intervalUs: PROFILE_INTERVAL_US,
@@ -744,6 +780,7 @@ async function main(): Promise<void> {
   if (arg('rounds')) options.rounds = Number(arg('rounds'));
   if (arg('only')) options.only = arg('only') as TunBenchOptions['only'];
   if (arg('offload')) options.offload = arg('offload') !== 'off';
+  if (arg('receive-offload')) options.receiveOffload = arg('receive-offload') !== 'off';
   const { rows, input } = await runTunBench(config, options);
   console.log(input);
   for (const row of rows) {
