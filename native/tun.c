@@ -262,22 +262,38 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
 // ---- receive offload ---------------------------------------------------------------------------
 
-/** One's-complement sum of `length` bytes as big-endian 16-bit words (odd tail padded), unfolded. */
-static uint64_t sum_bytes(const uint8_t* bytes, size_t length) {
+/**
+ * One's-complement sum of `length` bytes as big-endian 16-bit words (odd tail padded), folded to
+ * 16 bits. Summed in the machine's byte order, 8 bytes per load, and swapped at the end: the
+ * one's-complement sum does not depend on byte order (RFC 1071 §2(B)), and a 64 KB super-packet
+ * is summed in a few microseconds instead of the tens a byte loop takes.
+ */
+static uint16_t sum_bytes(const uint8_t* bytes, size_t length) {
   uint64_t sum = 0;
   size_t i = 0;
-  // 32-bit big-endian words into a 64-bit accumulator: 2^32 of them cannot overflow it.
-  for (; i + 4 <= length; i += 4) {
-    sum += ((uint32_t)bytes[i] << 24) | ((uint32_t)bytes[i + 1] << 16) | ((uint32_t)bytes[i + 2] << 8) | bytes[i + 3];
+  for (; i + 8 <= length; i += 8) {
+    uint64_t word;
+    memcpy(&word, bytes + i, 8);
+    // Two 32-bit halves into a 64-bit accumulator: 2^32 additions cannot overflow it.
+    sum += (word & 0xffffffffu) + (word >> 32);
   }
-  for (; i + 2 <= length; i += 2) sum += ((uint32_t)bytes[i] << 8) | bytes[i + 1];
-  if (i < length) sum += (uint32_t)bytes[i] << 8;
-  return sum;
-}
-
-static uint16_t fold64(uint64_t sum) {
+  for (; i + 2 <= length; i += 2) {
+    uint16_t half;
+    memcpy(&half, bytes + i, 2);
+    sum += half;
+  }
+  if (i < length) {
+    uint8_t last[2] = {bytes[i], 0};
+    uint16_t half;
+    memcpy(&half, last, 2);
+    sum += half;
+  }
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)sum;
+  uint16_t folded = (uint16_t)sum;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  folded = (uint16_t)((folded >> 8) | (folded << 8));
+#endif
+  return folded;
 }
 
 enum { VNET_OK = 0, VNET_DROP = 1 };
@@ -330,7 +346,7 @@ static int check_vnet(const struct virtio_net_hdr* header, uint8_t* packet, size
     size_t start = header->csum_start, at = start + header->csum_offset;
     if (start < 20 || at + 2 > length) return VNET_DROP;
     // The field holds the pseudo-header sum; summing the field with the rest gives the total.
-    uint16_t sum = fold64(sum_bytes(packet + start, length - start));
+    uint16_t sum = sum_bytes(packet + start, length - start);
     uint16_t check = (uint16_t)~sum;
     packet[at] = (uint8_t)(check >> 8);
     packet[at + 1] = (uint8_t)check;
