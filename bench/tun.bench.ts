@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { Stack, TunDevice, type TunCounters } from '../dist/index.js';
 import { kernelLoopback } from './goodput.bench.js';
 import { median, transferRow, type BenchConfig, type Row } from './harness.js';
-import { profileLayers, shares, type LayerHits } from './layer-profile.js';
+import { profileLayers, shares, type LayerHits, type LayerProfile } from './layer-profile.js';
 import { runAb, type AbReport } from './tun-ab.js';
 import { BenchNamespace, stopChild } from './tun-netns.js';
 import { PORTS, startStackServices, type StackServices, type StackSideTransfer } from './tun-services.js';
@@ -340,6 +340,8 @@ async function tunHttp(
   buffer: number,
   offload: boolean,
   receiveOffload: boolean,
+  /** Runs the ab run (only it, not the device's setup): the profiler wraps it. */
+  around: (work: () => Promise<AbReport>) => Promise<AbReport> = (work) => work(),
 ): Promise<HttpRun> {
   const setup = await openTun(HTTP_MTU, buffer, offload, receiveOffload);
   try {
@@ -347,7 +349,7 @@ async function tunHttp(
     const before = { ...dev.counters };
     const retx0 = stack.stats.retransmissions;
     const cpu0 = process.cpuUsage();
-    const ab = await runAb(ns, STACK_IP, PORTS.http, HTTP_BODY, requests, concurrency);
+    const ab = await around(() => runAb(ns, STACK_IP, PORTS.http, HTTP_BODY, requests, concurrency));
     const cpu = process.cpuUsage(cpu0);
     return {
       ab,
@@ -410,10 +412,31 @@ async function httpRows(quick: boolean, options: TunBenchOptions): Promise<Row[]
     requests,
     `${fmt(tunMb)} MB/s, ${fmt(median(tun.map((x) => x.ab.requestsPerSec)))} requests/s (median of ${rounds}; all: ${tun.map((x) => fmt(mb(x), 0)).join(', ')} MB/s; ${what}), ` +
       `target ≥ 0.7× the kernel ${tunMb / loMb >= 0.7 ? 'met' : 'MISSED'}; stack process CPU ${fmt(perGb, 2)} s/GB, ${pct(core)} of one core; ` +
-      `segmentation offload ${offload ? 'on' : 'off'} (${pct(offloaded)} of packets written were GSO super-packets), receive offload ${receiveOffload ? 'on' : 'off'}, ${retx} retransmissions`,
+      `segmentation offload ${offload ? 'on' : 'off'} (${pct(offloaded)} of packets written were GSO super-packets), receive offload ${receiveOffload ? 'on' : 'off'}, ` +
+      `${tun.reduce((n, x) => n + x.tun!.writeDrops, 0)} write drops, ${retx} retransmissions`,
   );
   tunRow.baseline = loTask;
   tunRow.ratio = tunMb / loMb;
+  // Where this process's time goes while it serves: a separate run under the profiler (which
+  // slows the process; the figures above come from unprofiled runs).
+  let profiled!: LayerProfile<AbReport>;
+  await tunHttp(Math.min(requests, 100), concurrency, buffer, offload, receiveOffload, async (work) => {
+    profiled = await profileLayers(work, { intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS });
+    return profiled.result;
+  });
+  const busy = shares(profiled.hits, BUSY_LAYERS);
+  const busyHits = Object.entries(profiled.hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
+  const idleShare = profiled.hits.idle / Math.max(1, busyHits + profiled.hits.idle);
+  const busiest = profiled.top
+    .filter((t) => t.layer !== 'idle')
+    .slice(0, 5)
+    .map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busyHits)}`)
+    .join(', ');
+  tunRow.note +=
+    `; time by layer (sampling profile of ${Math.min(requests, 100)} requests, idle samples left out, ${pct(idleShare)} of samples idle): ` +
+    `native addon ${pct(busy.native)}, WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, ` +
+    `link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}; ` +
+    `busiest functions: ${busiest}`;
   return [loRow, tunRow];
 }
 
