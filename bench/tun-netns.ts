@@ -131,6 +131,44 @@ export class BenchNamespace {
     return { result, child };
   }
 
+  /**
+   * Runs `program args` (not node: e.g. ApacheBench) in the namespace to completion and resolves
+   * with its stdout; rejects with its stderr when it exits non-zero, or after `timeoutMs` (it is
+   * killed then). Killed with the bench too, like a peer.
+   */
+  run(program: string, args: string[], timeoutMs: number): Promise<string> {
+    const child = spawn('ip', ['netns', 'exec', this.name, program, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    return new Promise<string>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        children.delete(child);
+        reject(e);
+      });
+      // 'close', not 'exit': the last of stdout may still be in the pipe at exit.
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        children.delete(child);
+        if (code === 0) resolve(out);
+        else
+          reject(
+            new Error(
+              `${program} ${args.join(' ')} in ${this.name} exited ${signal ?? code}${signal === 'SIGKILL' ? ` (timeout ${timeoutMs} ms)` : ''}: ${err.trim() || out.slice(-500)}`,
+            ),
+          );
+      });
+    });
+  }
+
   delete(): void {
     live.delete(this.#ns);
     this.#ns.deleteQuietly();

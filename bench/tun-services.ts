@@ -3,7 +3,7 @@
 // same three on the kernel's TCP, for the baseline).
 //   sink:   reads to end of stream, then replies {"bytes","seconds"} (first byte to last) and ends
 //   source: reads one line "<n>\n", writes n bytes, ends
-//   http:   node:http on our sockets; GET /bytes/N answers N bytes (as `tcpwasm serve` does)
+//   http:   node:http on our sockets; GET /bytes/N answers N bytes, N ≤ 1 MiB (as `tcpwasm serve` does)
 // Each transfer also records this process's CPU time over the same window, so the bench can say
 // what the stack cost per byte.
 
@@ -13,7 +13,7 @@ import type { Server, Stack, TcpSocket } from '../dist/index.js';
 import type { Connection } from '../dist/engine.js';
 // The same bytes and writer as the kernel-side peer. The path goes through ../bench so that it
 // resolves both from here and from the compiled .bench/ (tsc does not copy .mjs files).
-import { CHUNK, pump } from '../bench/clients/pattern.mjs';
+import { pump, serveBytes } from '../bench/clients/pattern.mjs';
 
 export const PORTS = { sink: 5001, source: 5002, http: 8080 } as const;
 
@@ -111,17 +111,7 @@ export function startStackServices(stack: Stack): StackServices {
   });
 
   const web = http.createServer((req, res) => {
-    const m = /^\/bytes\/(\d{1,7})$/.exec(req.url ?? '');
-    if (!m) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    const n = Math.min(Number(m[1]), CHUNK.length);
-    res.setHeader('content-type', 'application/octet-stream');
-    res.setHeader('content-length', n);
-    res.end(CHUNK.subarray(0, n));
-    responses++;
+    if (serveBytes(req, res)) responses++;
   });
   web.keepAliveTimeout = 0;
   const httpListener: Server = stack.createServer((s: TcpSocket) => {
@@ -129,6 +119,10 @@ export function startStackServices(stack: Stack): StackServices {
     const conn = (s as unknown as { _connection: Connection | undefined })._connection;
     if (conn !== undefined) httpConnections.push(conn);
     s.on('error', () => {});
+    // What node:http's own listener does to every socket it accepts (http.createServer's
+    // noDelay defaults to true since Node 18, applied in net.Server's onconnection): a socket
+    // handed in with emit('connection') skips that, and Nagle would hold each response's tail.
+    s.setNoDelay(true);
     web.emit('connection', s);
   });
 

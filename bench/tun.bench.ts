@@ -7,21 +7,26 @@
 //   conn/s    a kernel client doing HTTP/1.1 GETs, one new connection each (Connection: close),
 //             against node:http on our sockets, beside the same client against node:http on the
 //             kernel's TCP; every response is checked and none may fail;
+//   HTTP      ApacheBench (`ab -k`, a C client in the namespace) fetching 1 MiB bodies over kept-alive
+//             connections from node:http on our sockets, beside the same ab against the same app
+//             on the kernel's TCP over lo;
 //   CPU       this process's user+system time per GB and share of one core while it serves, and
 //             a sampling profile of one transfer each way split into tcpwasm's layers.
 // Needs root (CAP_NET_ADMIN, `ip netns`) and the native addon; without them the stage is
 // skipped with the reason printed.
 //
 // Standalone:  npm run build && tsc -p bench/tsconfig.json && node .bench/tun.bench.js [--quick]
-//              [--mtu=1500] [--buffer=BYTES] [--bytes=MiB] [--rounds=N] [--only=goodput|conn|profile]
+//              [--mtu=1500] [--buffer=BYTES] [--bytes=MiB] [--rounds=N] [--only=goodput|conn|profile|http]
 //              [--offload=on|off]   (TCP segmentation offload on the TUN devices; default on)
+//              [--receive-offload=on|off]   (GSO super-packets from the kernel; default: as --offload)
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stack, TunDevice, type TunCounters } from '../dist/index.js';
 import { kernelLoopback } from './goodput.bench.js';
 import { median, transferRow, type BenchConfig, type Row } from './harness.js';
-import { profileLayers, shares, type LayerHits } from './layer-profile.js';
+import { profileLayers, shares, type LayerHits, type LayerProfile } from './layer-profile.js';
+import { runAb, type AbReport } from './tun-ab.js';
 import { BenchNamespace, stopChild } from './tun-netns.js';
 import { PORTS, startStackServices, type StackServices, type StackSideTransfer } from './tun-services.js';
 
@@ -31,6 +36,7 @@ const STACK_IP = '198.51.100.2';
 
 export const GOODPUT_GROUP = 'TUN goodput';
 export const CONN_GROUP = 'TUN connections/s';
+export const HTTP_GROUP = 'TUN HTTP 1 MiB responses (ab -k)';
 export const MTUS = [1500, 65000] as const;
 type Direction = 'upload' | 'download';
 /** Sampling interval of the layer profile, µs. */
@@ -104,6 +110,9 @@ interface Measured {
     /** Of packetsOut, TCP super-packets written with GSO (offload), and the wire segments they stand for. */
     offloadPacketsOut: number;
     offloadSegmentsOut: number;
+    /** Of packetsIn, TCP super-packets the kernel handed us (receive offload), and their wire segments. */
+    offloadPacketsIn: number;
+    offloadSegmentsIn: number;
   };
   retransmissions?: number;
 }
@@ -128,6 +137,8 @@ function diffCounters(a: TunCounters, b: TunCounters): NonNullable<Measured['tun
     readErrors: b.readErrors - a.readErrors,
     offloadPacketsOut: b.offloadPacketsOut - a.offloadPacketsOut,
     offloadSegmentsOut: b.offloadSegmentsOut - a.offloadSegmentsOut,
+    offloadPacketsIn: b.offloadPacketsIn - a.offloadPacketsIn,
+    offloadSegmentsIn: b.offloadSegmentsIn - a.offloadSegmentsIn,
   };
 }
 
@@ -140,12 +151,12 @@ interface TunSetup {
   close(): void;
 }
 
-async function openTun(mtu: number, buffer: number, offload = true): Promise<TunSetup> {
+async function openTun(mtu: number, buffer: number, offload = true, receiveOffload = offload): Promise<TunSetup> {
   const ns = BenchNamespace.create();
   let dev: TunDevice | undefined;
   let stack: Stack | undefined;
   try {
-    dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name, offload });
+    dev = await TunDevice.open({ mtu, hostAddresses: [HOST_ADDRESS], netns: ns.name, offload, receiveOffload });
     // tcp.mss unset: the stack takes the MSS from the device MTU.
     stack = new Stack({
       device: dev,
@@ -308,6 +319,127 @@ async function loConnections(seconds: number, concurrency: number): Promise<Conn
   }));
 }
 
+// ---- 1 MiB HTTP responses to ab -k ------------------------------------------------------------
+
+/** Body size of the HTTP row: 1 MiB (bench/clients/pattern.mjs serves up to that). */
+const HTTP_BODY = 1 << 20;
+/** The MTU of the TUN in the HTTP row (the kernel baseline runs on lo at its default 65536). */
+const HTTP_MTU = 1500;
+
+interface HttpRun {
+  ab: AbReport;
+  /** This process's user+system CPU over the ab run, s (stack side only). */
+  cpuSeconds?: number;
+  tun?: NonNullable<Measured['tun']>;
+  retransmissions?: number;
+}
+
+async function tunHttp(
+  requests: number,
+  concurrency: number,
+  buffer: number,
+  offload: boolean,
+  receiveOffload: boolean,
+  /** Runs the ab run (only it, not the device's setup): the profiler wraps it. */
+  around: (work: () => Promise<AbReport>) => Promise<AbReport> = (work) => work(),
+): Promise<HttpRun> {
+  const setup = await openTun(HTTP_MTU, buffer, offload, receiveOffload);
+  try {
+    const { ns, dev, stack } = setup;
+    const before = { ...dev.counters };
+    const retx0 = stack.stats.retransmissions;
+    const cpu0 = process.cpuUsage();
+    const ab = await around(() => runAb(ns, STACK_IP, PORTS.http, HTTP_BODY, requests, concurrency));
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      ab,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      tun: diffCounters(before, dev.counters),
+      retransmissions: stack.stats.retransmissions - retx0,
+    };
+  } finally {
+    setup.close();
+  }
+}
+
+async function loHttp(requests: number, concurrency: number): Promise<HttpRun> {
+  return withKernelServer(65536, async (ns) => ({
+    ab: await runAb(ns, '127.0.0.1', PORTS.http, HTTP_BODY, requests, concurrency),
+  }));
+}
+
+/** The HTTP group's two rows: ab against the kernel's TCP (baseline) and against our stack over TUN. */
+async function httpRows(quick: boolean, options: TunBenchOptions): Promise<Row[]> {
+  const requests = quick ? 100 : 400;
+  const concurrency = 4;
+  const rounds = options.rounds ?? (quick ? 1 : 3);
+  const buffer = options.buffer ?? STACK_BUFFER;
+  const offload = options.offload ?? true;
+  const receiveOffload = receiveOffloadOf(options);
+  await tunHttp(Math.min(requests, 50), concurrency, buffer, offload, receiveOffload); // warm-up: JIT, WASM memory
+  const tun: HttpRun[] = [];
+  const lo: HttpRun[] = [];
+  for (let r = 0; r < rounds; r++) {
+    lo.push(await loHttp(requests, concurrency));
+    tun.push(await tunHttp(requests, concurrency, buffer, offload, receiveOffload));
+  }
+  const mb = (x: HttpRun) => x.ab.bodyBytes / 1e6 / x.ab.seconds;
+  const loMb = median(lo.map(mb));
+  const tunMb = median(tun.map(mb));
+  const what = `${requests} × GET /bytes/${HTTP_BODY}, ${concurrency} kept-alive connections (ab -k -c ${concurrency}), every response complete`;
+  const loTask = `lo: ab -k, node:http on the kernel's TCP (MTU 65536)`;
+  const loRow = transferRow(
+    HTTP_GROUP,
+    loTask,
+    'request',
+    requests * HTTP_BODY,
+    lo.map((x) => x.ab.seconds),
+    requests,
+    `${fmt(loMb)} MB/s, ${fmt(median(lo.map((x) => x.ab.requestsPerSec)))} requests/s (median of ${rounds}; ${what})`,
+  );
+  loRow.baseline = loTask;
+  loRow.ratio = 1;
+  const perGb = median(tun.map((x) => x.cpuSeconds! / (x.ab.bodyBytes / 1e9)));
+  const core = median(tun.map((x) => x.cpuSeconds! / x.ab.seconds));
+  const offloaded = median(tun.map((x) => x.tun!.offloadPacketsOut / Math.max(1, x.tun!.packetsOut)));
+  const retx = tun.reduce((n, x) => n + (x.retransmissions ?? 0), 0);
+  const tunRow = transferRow(
+    HTTP_GROUP,
+    `TUN MTU ${HTTP_MTU}: ab -k, node:http on our stack`,
+    'request',
+    requests * HTTP_BODY,
+    tun.map((x) => x.ab.seconds),
+    requests,
+    `${fmt(tunMb)} MB/s, ${fmt(median(tun.map((x) => x.ab.requestsPerSec)))} requests/s (median of ${rounds}; all: ${tun.map((x) => fmt(mb(x), 0)).join(', ')} MB/s; ${what}), ` +
+      `target ≥ 0.7× the kernel ${tunMb / loMb >= 0.7 ? 'met' : 'MISSED'}; stack process CPU ${fmt(perGb, 2)} s/GB, ${pct(core)} of one core; ` +
+      `segmentation offload ${offload ? 'on' : 'off'} (${pct(offloaded)} of packets written were GSO super-packets), receive offload ${receiveOffload ? 'on' : 'off'}, ` +
+      `${tun.reduce((n, x) => n + x.tun!.writeDrops, 0)} write drops, ${retx} retransmissions`,
+  );
+  tunRow.baseline = loTask;
+  tunRow.ratio = tunMb / loMb;
+  // Where this process's time goes while it serves: a separate run under the profiler (which
+  // slows the process; the figures above come from unprofiled runs).
+  let profiled!: LayerProfile<AbReport>;
+  await tunHttp(Math.min(requests, 100), concurrency, buffer, offload, receiveOffload, async (work) => {
+    profiled = await profileLayers(work, { intervalUs: PROFILE_INTERVAL_US, nativeCallers: NATIVE_CALLERS });
+    return profiled.result;
+  });
+  const busy = shares(profiled.hits, BUSY_LAYERS);
+  const busyHits = Object.entries(profiled.hits).reduce((n, [k, v]) => (k === 'idle' ? n : n + v), 0);
+  const idleShare = profiled.hits.idle / Math.max(1, busyHits + profiled.hits.idle);
+  const busiest = profiled.top
+    .filter((t) => t.layer !== 'idle')
+    .slice(0, 5)
+    .map((t) => `${t.fn.replace(/ \((dist|src|node_modules)\/[^)]*\)/g, '')} ${pct(t.hits / busyHits)}`)
+    .join(', ');
+  tunRow.note +=
+    `; time by layer (sampling profile of ${Math.min(requests, 100)} requests, idle samples left out, ${pct(idleShare)} of samples idle): ` +
+    `native addon ${pct(busy.native)}, WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, ` +
+    `link JS ${pct(busy.link)}, streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}; ` +
+    `busiest functions: ${busiest}`;
+  return [loRow, tunRow];
+}
+
 // ---- the stage ------------------------------------------------------------------------------
 
 export interface TunBenchOptions {
@@ -315,13 +447,16 @@ export interface TunBenchOptions {
   buffer?: number;
   bytes?: number;
   rounds?: number;
-  only?: 'goodput' | 'conn' | 'profile';
+  only?: 'goodput' | 'conn' | 'profile' | 'http';
   /** TCP segmentation offload on the TUN devices (default true, as TunDevice.open). */
   offload?: boolean;
+  /** Receive offload (GSO super-packets from the kernel; default: as offload, as TunDevice.open). */
+  receiveOffload?: boolean;
   /** Print each profile's layers and busiest functions as it finishes (standalone runs). */
   verbose?: boolean;
 }
 
+const receiveOffloadOf = (options: TunBenchOptions) => options.receiveOffload ?? options.offload ?? true;
 const gbit = (mbPerSec: number) => (mbPerSec * 8) / 1000;
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -363,8 +498,13 @@ function tunSummary(runs: Measured[], direction: Direction): string {
     offloaded > 0
       ? ` (${Math.round(offloaded)} of them GSO super-packets; ${fmt(median(t.map((x) => wireSegments(x) / Math.max(1, x.packetsOut))), 2)} wire segments per packet written)`
       : '';
+  const offloadedIn = median(t.map((x) => x.offloadPacketsIn));
+  const inNote =
+    offloadedIn > 0
+      ? ` (${Math.round(offloadedIn)} of them GSO super-packets from the kernel, ${fmt(median(t.map((x) => (x.packetsIn - x.offloadPacketsIn + x.offloadSegmentsIn) / Math.max(1, x.packetsIn))), 2)} wire segments per packet read)`
+      : '';
   return (
-    `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), ` +
+    `; TUN per transfer: ${Math.round(median(t.map((x) => x.packetsIn)))} packets read${inNote} in ${Math.round(median(t.map((x) => x.batchesIn)))} wake-ups (${fmt(perBatchIn)} each), ` +
     `${Math.round(median(t.map((x) => x.packetsOut)))} written${offloadNote} in ${Math.round(median(t.map((x) => x.writeBatches)))} calls (${fmt(perBatchOut)} each), ` +
     `${fmt(acks, 0)} ACKs per 100 data packets, ${drops} write drops, ${retx} retransmissions`
   );
@@ -395,7 +535,12 @@ export async function runTunBench(
   if (options.only === undefined || options.only === 'goodput') {
     // Warm-up (JIT, WASM memory) both ways; not timed.
     {
-      const setup = await openTun(1500, options.buffer ?? STACK_BUFFER, options.offload ?? true);
+      const setup = await openTun(
+        1500,
+        options.buffer ?? STACK_BUFFER,
+        options.offload ?? true,
+        receiveOffloadOf(options),
+      );
       try {
         for (const d of directions) await tunTransfer(setup, d, Math.min(bytes, 32 << 20));
       } finally {
@@ -415,7 +560,12 @@ export async function runTunBench(
         for (const d of directions) {
           // A fresh namespace per transfer: nothing carries over (the kernel's cached TCP
           // metrics for the peer, a connection still in TIME-WAIT) from one to the next.
-          const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
+          const setup = await openTun(
+            mtu,
+            options.buffer ?? STACK_BUFFER,
+            options.offload ?? true,
+            receiveOffloadOf(options),
+          );
           try {
             push(tun, `${mtu} ${d}`, await tunTransfer(setup, d, bytes));
           } finally {
@@ -473,7 +623,7 @@ export async function runTunBench(
           `${fmt(tunMb)} MB/s = ${fmt(gbit(tunMb), 2)} Gbit/s (median of ${rounds} × ${bytes >> 20} MiB; all: ${tunRuns.map((x) => fmt(gbit(x.mbPerSec), 2)).join(', ')} Gbit/s)` +
             `${target === undefined ? '' : `, target ≥ ${target} Gbit/s ${gbit(tunMb) >= target ? 'met' : 'MISSED'}`}; ` +
             `${fmt(tunMb / nodeNetMb, 2)}× node:net over 127.0.0.1; stack process CPU ${fmt(cpu.perGb, 2)} s/GB, ${pct(cpu.core)} of one core (all threads; ${pct(cpu.system)} of it system time), event loop busy ${pct(cpu.loop)}; ` +
-            `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${(options.offload ?? true) ? 'on' : 'off'}${tunSummary(tunRuns, d)}`,
+            `kernel-side client process CPU ${fmt(clientPerGb(tunRuns), 2)} s/GB; buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB, segmentation offload ${(options.offload ?? true) ? 'on' : 'off'}, receive offload ${receiveOffloadOf(options) ? 'on' : 'off'}${tunSummary(tunRuns, d)}`,
         );
         tunRow.baseline = loTask;
         tunRow.ratio = tunMb / loMb;
@@ -487,7 +637,12 @@ export async function runTunBench(
     const profileBytes = (quick ? 32 : 128) * 1024 * 1024;
     for (const mtu of mtus) {
       for (const d of directions) {
-        const setup = await openTun(mtu, options.buffer ?? STACK_BUFFER, options.offload ?? true);
+        const setup = await openTun(
+          mtu,
+          options.buffer ?? STACK_BUFFER,
+          options.offload ?? true,
+          receiveOffloadOf(options),
+        );
         try {
           const { result, hits, top } = await profileLayers(() => tunTransfer(setup, d, profileBytes), {
             intervalUs: PROFILE_INTERVAL_US,
@@ -576,11 +731,12 @@ export async function runTunBench(
       `WASM codec ${pct(busy.codec)}, TCP engine ${pct(busy.engine)}, stack+sockets ${pct(busy.stack)}, link JS ${pct(busy.link)}, ` +
       `streams ${pct(busy.streams)}, GC ${pct(busy.gc)}, outside JS ${pct(busy.program)}, other (node:http mostly) ${pct(busy.other)}`;
   }
+  if (options.only === undefined || options.only === 'http') rows.push(...(await httpRows(quick, options)));
   const input =
     `TUN device in a fresh network namespace per measurement; stack ${STACK_ADDRESS}, kernel ${HOST_ADDRESS}; ` +
     `kernel side: bench/clients/tun-peer.mjs (node:net) under ip netns exec; ${bytes >> 20} MiB per transfer, ${rounds} round(s); ` +
     `stack send/receive buffers ${((options.buffer ?? STACK_BUFFER) / 1048576).toFixed(2)} MiB; ` +
-    `conn/s: ${connSeconds} s, ${concurrency} in flight`;
+    `conn/s: ${connSeconds} s, ${concurrency} in flight; HTTP: ab -k, 1 MiB bodies, TUN MTU ${HTTP_MTU}`;
   return { rows, input };
 }
 
@@ -612,6 +768,9 @@ export function tunRate(row: Row): string | undefined {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.gbPerSec * 8).toFixed(2)} Gbit/s`;
   }
   if (row.group === CONN_GROUP) return `${row.opsPerSec.toFixed(0)} conn/s`;
+  if (row.group === HTTP_GROUP && row.gbPerSec !== undefined) {
+    return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${row.opsPerSec.toFixed(0)} requests/s`;
+  }
   return undefined;
 }
 
@@ -644,6 +803,7 @@ async function main(): Promise<void> {
   if (arg('rounds')) options.rounds = Number(arg('rounds'));
   if (arg('only')) options.only = arg('only') as TunBenchOptions['only'];
   if (arg('offload')) options.offload = arg('offload') !== 'off';
+  if (arg('receive-offload')) options.receiveOffload = arg('receive-offload') !== 'off';
   const { rows, input } = await runTunBench(config, options);
   console.log(input);
   for (const row of rows) {

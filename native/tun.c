@@ -8,17 +8,22 @@
 // packets in one call. Nothing here shells out or allocates per packet.
 //
 // JS API (all functions throw Error with .code = the errno name on failure):
-//   open(name, vnetHeader) -> [handle, ifname]  create the device (name may contain %d); with
-//       vnetHeader every packet crosses the fd behind a struct virtio_net_hdr, which lets writes
-//       hand the kernel TCP super-packets for it to treat as a train of MSS-sized segments (GSO)
+//   open(name, vnetHeader, receiveOffload) -> [handle, ifname]  create the device (name may
+//       contain %d); with vnetHeader every packet crosses the fd behind a struct virtio_net_hdr,
+//       which lets writes hand the kernel TCP super-packets for it to treat as a train of
+//       MSS-sized segments (GSO); receiveOffload (needs vnetHeader) also lets the kernel hand us
+//       TCP super-packets and partial checksums (TUNSETOFFLOAD): see check_vnet
 //   start(handle, memory, offset, capacity, slot, maxPackets, meta, onBatch)
 //       memory: a WebAssembly.Memory (its .buffer is re-read on every wake-up: memory may grow);
 //       [offset, offset + capacity) of it receives packets, `slot` bytes of room needed per read;
 //       meta: Uint32Array of at least 2 * maxPackets: offset (into memory.buffer) and length of
-//       each packet; onBatch(count, errno, dropped): count packets are described in meta; errno
-//       != 0 reports a read error (fatal ones also stop the polling: see is_fatal); dropped
-//       counts packets read and discarded because their virtio_net_hdr asked for an offload
-//       (GSO, or a checksum left to us) that we never enabled.
+//       each packet; onBatch(count, errno, dropped, offloaded, offloadedSegments): count packets
+//       are described in meta; errno != 0 reports a read error (fatal ones also stop the
+//       polling: see is_fatal); dropped counts packets read and discarded because their
+//       virtio_net_hdr asked for an offload we never enabled or did not hold together (see
+//       check_vnet); offloaded counts the GSO super-packets among the count, offloadedSegments
+//       the wire segments they stand for. `slot` must hold the largest packet: 64 KB with
+//       receiveOffload.
 //   stop(handle)                           stop polling (start again with start)
 //   poll(handle)                           read now, synchronously, what a wake-up would read;
 //                                          onBatch runs before poll returns (no-op when stopped)
@@ -34,6 +39,7 @@
 //                                          (uv_ref / uv_unref; on by default, as any libuv handle)
 //   close(handle)                          stop polling, close the fd (the kernel then deletes the
 //                                          device); idempotent
+//   checkVnet(header, packet, receiveOffload)  the read path's header check, for tests (see there)
 
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -66,6 +72,7 @@ typedef struct tun {
   int hooked;           // env cleanup hook registered
   int teardown;         // the environment is being torn down: no more N-API calls
   int vnet;             // opened with IFF_VNET_HDR: a struct virtio_net_hdr before every packet
+  int rx_offload;       // TUNSETOFFLOAD done: the kernel may send GSO super-packets, partial checksums
   napi_ref memory;      // WebAssembly.Memory
   napi_ref meta;        // Uint32Array
   napi_ref on_batch;    // function
@@ -170,20 +177,26 @@ static napi_value arg_handle(napi_env env, napi_value value, tun_t** out) {
   return value;
 }
 
+/** A boolean argument that may be undefined (false); NULL with a TypeError thrown otherwise. */
+static napi_value optional_bool(napi_env env, napi_value value, bool* out, const char* message) {
+  napi_valuetype type;
+  CHECK(env, napi_typeof(env, value, &type));
+  if (type != napi_undefined && type != napi_boolean) return type_error(env, message);
+  if (type == napi_boolean) CHECK(env, napi_get_value_bool(env, value, out));
+  return value;
+}
+
 // ---- open --------------------------------------------------------------------------------------
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return type_error(env, "open(name, vnetHeader) needs a name");
-  bool vnet = false;
-  if (argc >= 2) {
-    napi_valuetype vnet_type;
-    CHECK(env, napi_typeof(env, argv[1], &vnet_type));
-    if (vnet_type != napi_undefined && vnet_type != napi_boolean) return type_error(env, "vnetHeader must be a boolean");
-    if (vnet_type == napi_boolean) CHECK(env, napi_get_value_bool(env, argv[1], &vnet));
-  }
+  if (argc < 1) return type_error(env, "open(name, vnetHeader, receiveOffload) needs a name");
+  bool vnet = false, rx_offload = false;
+  if (argc >= 2 && optional_bool(env, argv[1], &vnet, "vnetHeader must be a boolean") == NULL) return NULL;
+  if (argc >= 3 && optional_bool(env, argv[2], &rx_offload, "receiveOffload must be a boolean") == NULL) return NULL;
+  if (rx_offload && !vnet) return type_error(env, "receiveOffload needs vnetHeader");
   char name[IFNAMSIZ + 1];
   size_t length = 0;
   napi_valuetype type;
@@ -200,7 +213,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   // With IFF_VNET_HDR the header is sizeof(struct virtio_net_hdr), 10 bytes, until
-  // TUNSETVNETHDRSZ says otherwise; no TUNSETOFFLOAD, so the kernel sends us plain packets.
+  // TUNSETVNETHDRSZ says otherwise; without TUNSETOFFLOAD the kernel sends us plain packets.
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, length);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
@@ -209,6 +222,17 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     // An existing interface that is not a TUN device of ours answers EINVAL; say what it means.
     if (err == EINVAL && strchr(name, '%') == NULL && if_nametoindex(name) != 0) err = EBUSY;
     return throw_errno(env, "TUNSETIFF", err);
+  }
+  // Receive offload: the kernel may then hand us what it would hand a virtio NIC with these
+  // features (drivers/net/tun.c set_offload -> netdev features CSUM, TSO, TSO6, TSO_ECN): TCP
+  // packets with the checksum left partial (VIRTIO_NET_HDR_F_NEEDS_CSUM) and TCP super-packets
+  // of up to 64 KB (gso_type TCPV4/TCPV6, gso_size = the MSS), instead of cutting its own TSO
+  // packets into MTU-sized ones in software before they reach us. TSO needs CSUM.
+  if (rx_offload &&
+      ioctl(fd, TUNSETOFFLOAD, (unsigned int)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "TUNSETOFFLOAD", err);
   }
 
   tun_t* t = calloc(1, sizeof *t);
@@ -219,6 +243,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   t->env = env;
   t->fd = fd;
   t->vnet = vnet;
+  t->rx_offload = rx_offload;
   t->poll_closed = 1; // nothing to close until uv_poll_init
   napi_value handle, ifname, result;
   if (napi_create_external(env, t, finalize, NULL, &handle) != napi_ok) {
@@ -235,6 +260,100 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// ---- receive offload ---------------------------------------------------------------------------
+
+/**
+ * One's-complement sum of `length` bytes as big-endian 16-bit words (odd tail padded), folded to
+ * 16 bits. Summed in the machine's byte order, 8 bytes per load, and swapped at the end: the
+ * one's-complement sum does not depend on byte order (RFC 1071 §2(B)), and a 64 KB super-packet
+ * is summed in a few microseconds instead of the tens a byte loop takes.
+ */
+static uint16_t sum_bytes(const uint8_t* bytes, size_t length) {
+  uint64_t sum = 0;
+  size_t i = 0;
+  for (; i + 8 <= length; i += 8) {
+    uint64_t word;
+    memcpy(&word, bytes + i, 8);
+    // Two 32-bit halves into a 64-bit accumulator: 2^32 additions cannot overflow it.
+    sum += (word & 0xffffffffu) + (word >> 32);
+  }
+  for (; i + 2 <= length; i += 2) {
+    uint16_t half;
+    memcpy(&half, bytes + i, 2);
+    sum += half;
+  }
+  if (i < length) {
+    uint8_t last[2] = {bytes[i], 0};
+    uint16_t half;
+    memcpy(&half, last, 2);
+    sum += half;
+  }
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t folded = (uint16_t)sum;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  folded = (uint16_t)((folded >> 8) | (folded << 8));
+#endif
+  return folded;
+}
+
+enum { VNET_OK = 0, VNET_DROP = 1 };
+
+/**
+ * Checks the virtio_net_hdr of a packet read from the device and completes what it left to us.
+ * Returns VNET_DROP for anything not to be handed on as an ordinary packet; else VNET_OK with
+ * `*segments` the wire segments a GSO super-packet stands for (0 for a plain packet).
+ *
+ * Without receive offload (no TUNSETOFFLOAD) only plain, fully checksummed packets may come.
+ * With it, as the kernel fills the header (virtio_net_hdr_from_skb, include/linux/virtio_net.h):
+ *  - NEEDS_CSUM: the checksum at csum_start + csum_offset holds only the pseudo-header sum
+ *    (CHECKSUM_PARTIAL); it is completed here over [csum_start, end), as skb_checksum_help
+ *    does, so the stack verifies it like any other. csum_start/csum_offset outside the packet:
+ *    drop (virtio_net_hdr_to_skb refuses those too).
+ *  - gso_type TCPV4/TCPV6 (+ ECN, which TUN_F_TSO_ECN enables): one TCP segment of up to 64 KB
+ *    whose payload the kernel would have cut into gso_size pieces; the stack takes it whole, as
+ *    Linux's own GRO hands its TCP one coalesced segment. It must be TCP over the IP version the
+ *    type says, with NEEDS_CSUM pointing at the TCP checksum and gso_size non-zero.
+ *  - any other gso_type (UDP, UDP_L4, ...) was not enabled: drop.
+ */
+static int check_vnet(const struct virtio_net_hdr* header, uint8_t* packet, size_t length, int rx_offload,
+                      uint32_t* segments) {
+  *segments = 0;
+  uint8_t gso = header->gso_type;
+  int needs_csum = (header->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+  if (!rx_offload) return gso == VIRTIO_NET_HDR_GSO_NONE && !needs_csum ? VNET_OK : VNET_DROP;
+  if (gso != VIRTIO_NET_HDR_GSO_NONE) {
+    uint8_t type = gso & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    if ((type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6) || !needs_csum ||
+        header->gso_size == 0 || length < 20)
+      return VNET_DROP;
+    size_t ip_length;
+    if (type == VIRTIO_NET_HDR_GSO_TCPV4) {
+      ip_length = (size_t)(packet[0] & 0x0f) * 4;
+      if (packet[0] >> 4 != 4 || ip_length < 20 || packet[9] != 6 /* TCP */) return VNET_DROP;
+    } else {
+      ip_length = 40;
+      if (packet[0] >> 4 != 6 || length < 40 || packet[6] != 6 /* TCP, no extension headers */) return VNET_DROP;
+    }
+    if (header->csum_start != ip_length || header->csum_offset != 16 /* offsetof(struct tcphdr, check) */ ||
+        length < ip_length + 20)
+      return VNET_DROP;
+    size_t tcp_header = (size_t)(packet[ip_length + 12] >> 4) * 4;
+    if (tcp_header < 20 || ip_length + tcp_header > length) return VNET_DROP;
+    size_t payload = length - ip_length - tcp_header;
+    *segments = payload == 0 ? 1 : (uint32_t)((payload + header->gso_size - 1) / header->gso_size);
+  }
+  if (needs_csum) {
+    size_t start = header->csum_start, at = start + header->csum_offset;
+    if (start < 20 || at + 2 > length) return VNET_DROP;
+    // The field holds the pseudo-header sum; summing the field with the rest gives the total.
+    uint16_t sum = sum_bytes(packet + start, length - start);
+    uint16_t check = (uint16_t)~sum;
+    packet[at] = (uint8_t)(check >> 8);
+    packet[at + 1] = (uint8_t)check;
+  }
+  return VNET_OK;
+}
+
 // ---- receive -----------------------------------------------------------------------------------
 
 // Errors after which the fd will never read again (the device is gone): stop polling, or a
@@ -243,19 +362,21 @@ static int is_fatal(int err) {
   return err == EBADFD || err == EBADF || err == EIO || err == ENXIO || err == ENODEV;
 }
 
-static void deliver(tun_t* t, uint32_t count, int err, uint32_t dropped) {
+static void deliver(tun_t* t, uint32_t count, int err, uint32_t dropped, uint32_t offloaded, uint32_t segments) {
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, recv, argv[3], result;
+  napi_value callback, recv, argv[5], result;
   if (t->on_batch != NULL && napi_get_reference_value(env, t->on_batch, &callback) == napi_ok &&
       callback != NULL && napi_get_global(env, &recv) == napi_ok &&
       napi_create_uint32(env, count, &argv[0]) == napi_ok &&
       napi_create_int32(env, err, &argv[1]) == napi_ok &&
-      napi_create_uint32(env, dropped, &argv[2]) == napi_ok) {
+      napi_create_uint32(env, dropped, &argv[2]) == napi_ok &&
+      napi_create_uint32(env, offloaded, &argv[3]) == napi_ok &&
+      napi_create_uint32(env, segments, &argv[4]) == napi_ok) {
     // make_callback (not call_function): runs inside an async context and drains the microtask
     // queue afterwards, as for any I/O callback.
-    if (napi_make_callback(env, t->async, recv, callback, 3, argv, &result) == napi_pending_exception) {
+    if (napi_make_callback(env, t->async, recv, callback, 5, argv, &result) == napi_pending_exception) {
       napi_value exception;
       if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
     }
@@ -270,7 +391,7 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
   if (status < 0) {
     uv_poll_stop(&t->poll);
     t->polling = 0;
-    deliver(t, 0, -status, 0);
+    deliver(t, 0, -status, 0, 0, 0);
     return;
   }
 
@@ -295,12 +416,12 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
     napi_close_handle_scope(env, scope);
     uv_poll_stop(&t->poll);
     t->polling = 0;
-    deliver(t, 0, EFAULT, 0);
+    deliver(t, 0, EFAULT, 0, 0, 0);
     return;
   }
   uint8_t* region = (uint8_t*)data + t->offset;
   uint32_t* meta = meta_data;
-  uint32_t used = 0, dropped = 0;
+  uint32_t used = 0, dropped = 0, offloaded = 0, offloaded_segments = 0;
   // Dropped packets count against the budget too: bounded work per wake-up.
   while (count + dropped < t->max_packets && t->capacity - used >= t->slot) {
     ssize_t n;
@@ -314,15 +435,17 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
       };
       n = readv(t->fd, iov, 2);
       if (n >= 0) {
-        // No offloads were enabled (no TUNSETOFFLOAD), so the kernel should send only plain,
-        // fully checksummed packets. One that is a GSO super-packet, or whose checksum is
-        // still to be completed, must not be handed on as an ordinary packet: drop, count.
-        if ((size_t)n < sizeof header || header.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-            (header.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
+        uint32_t segments = 0;
+        if ((size_t)n < sizeof header ||
+            check_vnet(&header, region + used, (size_t)n - sizeof header, t->rx_offload, &segments) != VNET_OK) {
           dropped++;
           continue;
         }
         n -= (ssize_t)sizeof header;
+        if (segments != 0) {
+          offloaded++;
+          offloaded_segments += segments;
+        }
       }
     } else {
       n = read(t->fd, region + used, t->capacity - used);
@@ -342,7 +465,7 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
     uv_poll_stop(&t->poll);
     t->polling = 0;
   }
-  if (count > 0 || err != 0 || dropped != 0) deliver(t, count, err, dropped);
+  if (count > 0 || err != 0 || dropped != 0) deliver(t, count, err, dropped, offloaded, offloaded_segments);
 }
 
 static napi_value js_start(napi_env env, napi_callback_info info) {
@@ -655,6 +778,39 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// checkVnet(header, packet, receiveOffload) -> segments, or -1 for a packet the read path drops.
+// The read path's check (check_vnet) on bytes from JS, for tests: the kernel never sends a
+// hostile header, so this is how the dropping of one is shown. `header` is the 10-byte struct
+// virtio_net_hdr as the fd would carry it (native byte order); `packet` is changed in place as a
+// read would change it (a partial checksum completed).
+static napi_value js_check_vnet(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const char* usage = "checkVnet(header: 10-byte Uint8Array, packet: Uint8Array, receiveOffload: boolean)";
+  if (argc < 3) return type_error(env, usage);
+  void* data[2];
+  size_t lengths[2];
+  for (int i = 0; i < 2; i++) {
+    bool is_typedarray = false;
+    napi_typedarray_type type;
+    CHECK(env, napi_is_typedarray(env, argv[i], &is_typedarray));
+    if (!is_typedarray) return type_error(env, usage);
+    CHECK(env, napi_get_typedarray_info(env, argv[i], &type, &lengths[i], &data[i], NULL, NULL));
+    if (type != napi_uint8_array) return type_error(env, usage);
+  }
+  bool rx_offload = false;
+  CHECK(env, napi_get_value_bool(env, argv[2], &rx_offload));
+  if (lengths[0] != sizeof(struct virtio_net_hdr)) return type_error(env, usage);
+  struct virtio_net_hdr header;
+  memcpy(&header, data[0], sizeof header);
+  uint32_t segments = 0;
+  int verdict = check_vnet(&header, data[1], lengths[1], rx_offload, &segments);
+  napi_value result;
+  CHECK(env, napi_create_int32(env, verdict == VNET_OK ? (int32_t)segments : -1, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -664,6 +820,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ref", NULL, js_ref, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"checkVnet", NULL, js_check_vnet, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -18,7 +18,7 @@
 
 import http from 'node:http';
 import net from 'node:net';
-import { CHUNK, pump } from './pattern.mjs';
+import { pump, serveBytes } from './pattern.mjs';
 
 function fail(message) {
   process.stderr.write(`tun-peer: ${message}\n`);
@@ -155,17 +155,7 @@ function serve(sinkPort, sourcePort, httpPort) {
     s.on('error', () => {});
   });
   // GET /bytes/N answers N bytes, like `tcpwasm serve` and bench/tun-services.ts.
-  const web = http.createServer((req, res) => {
-    const m = /^\/bytes\/(\d{1,7})$/.exec(req.url ?? '');
-    if (!m) {
-      res.statusCode = 404;
-      return res.end();
-    }
-    const n = Math.min(Number(m[1]), CHUNK.length);
-    res.setHeader('content-type', 'application/octet-stream');
-    res.setHeader('content-length', n);
-    res.end(CHUNK.subarray(0, n));
-  });
+  const web = http.createServer(serveBytes);
   web.keepAliveTimeout = 0;
   let up = 0;
   const ready = () => {

@@ -10,7 +10,7 @@ export type TunHandle = { readonly __brand: 'TunHandle' };
 
 /** The functions native/tun.c exports (see the comment at its top). */
 export interface TunAddon {
-  open(name: string, vnetHeader?: boolean): [TunHandle, string];
+  open(name: string, vnetHeader?: boolean, receiveOffload?: boolean): [TunHandle, string];
   start(
     handle: TunHandle,
     memory: WebAssembly.Memory,
@@ -19,7 +19,7 @@ export interface TunAddon {
     slot: number,
     maxPackets: number,
     meta: Uint32Array,
-    onBatch: (count: number, errno: number, dropped: number) => void,
+    onBatch: (count: number, errno: number, dropped: number, offloaded?: number, offloadedSegments?: number) => void,
   ): void;
   stop(handle: TunHandle): void;
   /** Reads what waits now, synchronously, delivering it through start's onBatch; optional (older builds). */
@@ -33,6 +33,12 @@ export interface TunAddon {
   /** Whether the read handle keeps the event loop alive (default true). */
   ref(handle: TunHandle, on: boolean): void;
   close(handle: TunHandle): void;
+  /**
+   * The read path's virtio_net_hdr check on bytes from JS (tests): the wire segments a GSO
+   * super-packet stands for, 0 for a plain packet, -1 for one the read path drops; `packet` is
+   * changed as a read would change it (a partial checksum completed). Optional (older builds).
+   */
+  checkVnet?(header: Uint8Array, packet: Uint8Array, receiveOffload: boolean): number;
 }
 
 type Loader = () => TunAddon;

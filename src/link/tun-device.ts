@@ -9,7 +9,9 @@
 // Offload (default on): the device is opened with IFF_VNET_HDR, so each packet crosses the fd
 // behind a virtio_net_hdr. Writes can then hand the kernel a TCP super-packet of up to 64 KB with
 // a segment size (GSO): the kernel takes it in one write and one pass of its receive path, as
-// it does for its own loopback, instead of one per MTU-sized segment.
+// it does for its own loopback, instead of one per MTU-sized segment. Receive offload (default:
+// as offload) asks the kernel for the same the other way (TUNSETOFFLOAD): its TCP hands us
+// super-packets of up to 64 KB and partial checksums, which the addon checks and completes.
 
 import { nodeBuiltin } from '../base/node-builtin.js';
 import { parseInterfaceAddress } from '../base/interface-address.js';
@@ -34,6 +36,13 @@ export interface TunDeviceOptions {
    * IFF_VNET_HDR: every packet must fit the MTU.
    */
   offload?: boolean;
+  /**
+   * Receive offload (default: the value of offload; needs it): the kernel may hand us a TCP
+   * super-packet of up to 64 KB in one read (GSO, as to a virtio NIC with TSO) and TCP
+   * checksums left partial, which the addon completes before the stack sees the packet. The
+   * stack takes a super-packet as one large segment, as Linux's TCP takes a GRO-coalesced one.
+   */
+  receiveOffload?: boolean;
   /**
    * Packets the kernel queues on the device for us to read (its txqueuelen), default 20,000.
    * The kernel's default of 500 drops a burst the stack has not read yet: 30,000 connections
@@ -60,9 +69,15 @@ export interface TunCounters {
   offloadSegmentsOut: number;
   /**
    * Packets read and dropped because their virtio_net_hdr asked for an offload we never enabled
-   * (GSO, or a checksum still to compute): never handed on as if verified.
+   * (GSO of a type not enabled, or any GSO or partial checksum without receive offload) or did
+   * not hold together (checksum offsets outside the packet, gso_size 0, a GSO type that does not
+   * match the packet): never handed on as if verified.
    */
   readDrops: number;
+  /** Of packetsIn, the TCP super-packets the kernel handed us (receive offload). */
+  offloadPacketsIn: number;
+  /** The MTU-sized wire segments those super-packets stand for. */
+  offloadSegmentsIn: number;
 }
 
 const DEFAULT_NAME = 'tcpwasm%d';
@@ -81,6 +96,11 @@ const SEND_QUEUE_LIMIT = 4096;
  * limit (the kernel's own GSO packets stop there too). IPv6 uses the same bound.
  */
 const MAX_OFFLOAD_SIZE = 65535;
+/**
+ * Read slot with receive offload: the largest packet the kernel hands us then, its GSO limit for
+ * a TUN device (GSO_LEGACY_MAX_SIZE, 65536 bytes; tun never raises it to BIG TCP sizes).
+ */
+const RECEIVE_OFFLOAD_SLOT = 65536;
 
 interface Validated {
   name: string;
@@ -88,6 +108,7 @@ interface Validated {
   addresses: { text: string; version: 4 | 6 }[];
   netns: string | undefined;
   offload: boolean;
+  receiveOffload: boolean;
   txQueueLength: number;
 }
 
@@ -143,6 +164,10 @@ function validate(options: TunDeviceOptions): Validated {
   }
   const offload = options.offload ?? true;
   if (typeof offload !== 'boolean') throw new TypeError(`offload must be a boolean, got ${typeof offload}`);
+  const receiveOffload = options.receiveOffload ?? offload;
+  if (typeof receiveOffload !== 'boolean')
+    throw new TypeError(`receiveOffload must be a boolean, got ${typeof receiveOffload}`);
+  if (receiveOffload && !offload) throw invalid('receiveOffload needs offload (the virtio-net header)');
   const txQueueLength = options.txQueueLength ?? DEFAULT_TX_QUEUE_LENGTH;
   if (typeof txQueueLength !== 'number')
     throw new TypeError(`txQueueLength must be a number, got ${typeof txQueueLength}`);
@@ -150,7 +175,7 @@ function validate(options: TunDeviceOptions): Validated {
   if (!Number.isInteger(txQueueLength) || txQueueLength < 1 || txQueueLength > 1_000_000) {
     throw invalid(`txQueueLength must be an integer 1..1000000, got ${txQueueLength}`);
   }
-  return { name, mtu, addresses, netns, offload, txQueueLength };
+  return { name, mtu, addresses, netns, offload, receiveOffload, txQueueLength };
 }
 
 /**
@@ -169,6 +194,8 @@ export class TunDevice implements Device {
   readonly txQueueLength: number;
   /** With offload: the largest TCP super-packet send() takes with a segment size. */
   readonly maxOffloadSize: number | undefined;
+  /** Whether the kernel may hand us TCP super-packets and partial checksums (receiveOffload). */
+  readonly receiveOffload: boolean;
   readonly counters: TunCounters = {
     packetsIn: 0,
     bytesIn: 0,
@@ -181,12 +208,16 @@ export class TunDevice implements Device {
     offloadPacketsOut: 0,
     offloadSegmentsOut: 0,
     readDrops: 0,
+    offloadPacketsIn: 0,
+    offloadSegmentsIn: 0,
   };
 
   readonly #addon: TunAddon;
   readonly #handle: TunHandle;
   readonly #region: MemoryRegion;
   readonly #capacity: number;
+  /** Room a read needs: the MTU, or the kernel's largest super-packet with receive offload. */
+  readonly #slot: number;
   readonly #meta = new Uint32Array(2 * MAX_PACKETS_PER_WAKE);
   #handler: PacketBatchHandler | null = null;
   #polling = false;
@@ -213,7 +244,7 @@ export class TunDevice implements Device {
     let handle: TunHandle;
     let name: string;
     try {
-      [handle, name] = addon.open(settings.name, settings.offload);
+      [handle, name] = addon.open(settings.name, settings.offload, settings.receiveOffload);
     } catch (error) {
       throw tunErrorFromOpen(error, settings.name);
     }
@@ -240,7 +271,9 @@ export class TunDevice implements Device {
     this.txQueueLength = settings.txQueueLength;
     this.maxOffloadSize = offload ? MAX_OFFLOAD_SIZE : undefined;
     this.#segmentSizes = offload ? new Uint32Array(SEND_QUEUE_LIMIT) : null;
-    const slot = align16(mtu);
+    this.receiveOffload = settings.receiveOffload;
+    const slot = align16(settings.receiveOffload ? Math.max(mtu, RECEIVE_OFFLOAD_SLOT) : mtu);
+    this.#slot = slot;
     this.#capacity = Math.max(slot, Math.min(REGION_BYTES, MAX_PACKETS_PER_WAKE * slot));
     this.#region = codec().allocateRegion(this.#capacity);
     regionsOfLostDevices.register(this, this.#region, this);
@@ -300,10 +333,11 @@ export class TunDevice implements Device {
         c.exports.memory,
         this.#region.offset,
         this.#capacity,
-        this.mtu,
+        this.#slot,
         MAX_PACKETS_PER_WAKE,
         this.#meta,
-        (count, errno, dropped) => this.#onBatch(count, errno, dropped),
+        (count, errno, dropped, offloaded, offloadedSegments) =>
+          this.#onBatch(count, errno, dropped, offloaded ?? 0, offloadedSegments ?? 0),
       );
       this.#polling = true;
     } else if (handler === null && this.#polling) {
@@ -340,8 +374,10 @@ export class TunDevice implements Device {
     codec().freeRegion(this.#region);
   }
 
-  #onBatch(count: number, errno: number, dropped: number): void {
+  #onBatch(count: number, errno: number, dropped: number, offloaded: number, offloadedSegments: number): void {
     this.counters.readDrops += dropped;
+    this.counters.offloadPacketsIn += offloaded;
+    this.counters.offloadSegmentsIn += offloadedSegments;
     if (errno !== 0) {
       this.counters.readErrors++;
       this.#readError = errnoName(errno);

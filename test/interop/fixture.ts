@@ -44,6 +44,12 @@ export interface PeerOptions {
    * (concurrency.test.ts: ~80 of 500 connections). Tests of the default pass it explicitly.
    */
   txQueueLength?: number;
+  /**
+   * Receive offload on the TUN (default false here, unlike TunDevice.open): these tests watch
+   * the kernel's segments one by one (their MSS, SACK blocks, which ones a FaultyDevice loses),
+   * and with it the kernel would hand us its 64 KB TSO packets whole instead.
+   */
+  receiveOffload?: boolean;
   /** A device of the test's own put over the TUN (and faults), under the tap. */
   insert?: (inner: Device) => Device;
   /** More Stack options (memory budget, limits, ...). */
@@ -178,6 +184,7 @@ export function interopSuite(
       hostAddresses: [`${KERNEL[4]}/24`, `${KERNEL[6]}/64`],
       netns: ns.name,
       txQueueLength: options.txQueueLength ?? 500,
+      receiveOffload: options.receiveOffload ?? false,
     });
     record.tun = tun;
     let device: Device = tun;

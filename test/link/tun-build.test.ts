@@ -63,6 +63,6 @@ describe('native/build.mjs', function () {
       ],
       { encoding: 'utf8' },
     );
-    expect(addon.stdout.trim()).to.equal('open,start,stop,poll,write,ref,close');
+    expect(addon.stdout.trim()).to.equal('open,start,stop,poll,write,ref,close,checkVnet');
   });
 });

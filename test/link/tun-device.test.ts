@@ -147,6 +147,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ netns: 3 }, TypeError);
     await rejects({ offload: 'yes' }, TypeError, undefined, /offload must be a boolean/);
     await rejects({ txQueueLength: '500' }, TypeError, undefined, /txQueueLength must be a number/);
+    await rejects({ receiveOffload: 1 }, TypeError, undefined, /receiveOffload must be a boolean/);
   });
 
   it('rejects values the kernel would refuse with TunError EINVAL, saying which', async () => {
@@ -165,6 +166,7 @@ describe('TunDevice: options and the missing addon (no root needed)', () => {
     await rejects({ txQueueLength: 0 }, TunError, 'EINVAL', /txQueueLength/);
     await rejects({ txQueueLength: 2.5 }, TunError, 'EINVAL', /txQueueLength/);
     await rejects({ txQueueLength: 1_000_001 }, TunError, 'EINVAL', /txQueueLength/);
+    await rejects({ offload: false, receiveOffload: true }, TunError, 'EINVAL', /receiveOffload needs offload/);
   });
 
   it('without the addon, open() rejects with ENOADDON and the reason', async () => {
@@ -582,8 +584,10 @@ describe('TunDevice against the kernel', function () {
         expect(watch.maxReceived).to.be.at.most(1500);
       });
 
-      it(`16 MB kernel → our stack at ${host} through the vnet-header read path, exact`, async () => {
-        const s = await serve({ mtu: 1500 });
+      it(`16 MB kernel → our stack at ${host}, MTU 1500, exact in GSO super-packets the kernel hands us (receive offload)`, async () => {
+        let watch!: SizeWatch;
+        const s = await serve({ mtu: 1500 }, (d) => (watch = new SizeWatch(d)));
+        expect(s.device.receiveOffload).to.equal(true);
         const uploads: Array<ReturnType<typeof receiveAll>> = [];
         s.stack
           .createServer({ allowHalfOpen: true }, (socket: TcpSocket) => {
@@ -597,10 +601,35 @@ describe('TunDevice against the kernel', function () {
         expect(uploads).to.have.length(1);
         expect(uploads[0]!.bytes).to.equal(SIZE);
         expect(uploads[0]!.digest()).to.equal(sha256Of(8, SIZE));
-        expect(s.device.counters.readDrops).to.equal(0);
-        expect(s.device.counters.readErrors).to.equal(0);
+        const c = s.device.counters;
+        expect(c.readDrops).to.equal(0);
+        expect(c.readErrors).to.equal(0);
+        // The kernel's TSO packets reached us whole: far above the MTU, many segments each.
+        expect(watch.maxReceived).to.be.greaterThan(1500).and.at.most(65536);
+        expect(c.offloadPacketsIn).to.be.greaterThan(0);
+        expect(c.offloadSegmentsIn).to.be.greaterThan(PLAIN_SEGMENTS / 2);
+        expect(c.packetsIn).to.be.lessThan(PLAIN_SEGMENTS / 2);
+        // Each one's TCP checksum was completed by the addon and verified by the stack.
+        expect(s.stack.stats.dropped.badChecksum).to.equal(0);
       });
     }
+
+    it('receiveOffload: false keeps the send offload but takes only MTU-sized packets from the kernel, exact', async () => {
+      const SMALL = 4 * 1024 * 1024;
+      let watch!: SizeWatch;
+      const s = await serve({ mtu: 1500, receiveOffload: false }, (d) => (watch = new SizeWatch(d)));
+      expect(s.device.receiveOffload).to.equal(false);
+      expect(s.device.maxOffloadSize).to.equal(65535);
+      s.stack.createServer((socket: TcpSocket) => socket.pipe(socket)).listen(7);
+      const echo = await kernelClient('198.51.100.2', 7, ['--send', SMALL, '--seed', 11]);
+      expect(echo.error).to.equal(null);
+      expect(echo.received).to.equal(SMALL);
+      expect(echo.receivedSha).to.equal(sha256Of(11, SMALL));
+      expect(watch.maxReceived).to.be.at.most(1500);
+      expect(s.device.counters.offloadPacketsIn).to.equal(0);
+      expect(s.device.counters.offloadPacketsOut).to.be.greaterThan(0);
+      expect(s.device.counters.readDrops).to.equal(0);
+    });
 
     it('offload: false opens without the vnet header: MTU-sized packets only, exact both ways', async () => {
       const SMALL = 4 * 1024 * 1024;
@@ -615,11 +644,16 @@ describe('TunDevice against the kernel', function () {
       expect(watch.maxSent).to.equal(1500);
       expect(s.device.counters.offloadPacketsOut).to.equal(0);
       expect(s.device.counters.packetsOut).to.be.greaterThan(SMALL / 1448);
+      expect(s.device.receiveOffload).to.equal(false);
+      expect(s.device.counters.offloadPacketsIn).to.equal(0);
+      expect(watch.maxReceived).to.be.at.most(1500);
     });
 
     it('the addon checks its offload arguments: vnetHeader a boolean, segmentSizes a long enough Uint32Array', () => {
       const addon = tunAddon();
       expect(() => addon.open('tcpwasm%d', 'yes' as unknown as boolean)).to.throw(TypeError, /vnetHeader/);
+      expect(() => addon.open('tcpwasm%d', true, 1 as unknown as boolean)).to.throw(TypeError, /receiveOffload/);
+      expect(() => addon.open('tcpwasm%d', false, true)).to.throw(TypeError, /receiveOffload needs vnetHeader/);
       // A device of our own, never configured: closing the handle removes it.
       const [own] = addon.open('tcpwasm%d', true);
       try {
