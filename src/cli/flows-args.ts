@@ -1,11 +1,11 @@
 // Command lines of `tcpwasm flows` and `tcpwasm follow`: parsed into options, usage errors typed.
 
-import { parseArgs } from 'node:util';
 import type { CommandStreams } from './decode.js';
 import { runFlows, type FlowsCommandOptions } from './flows.js';
 import { parseSelector, runFollow, type FollowCommandOptions } from './follow.js';
 import { positiveInteger } from './positive-integer.js';
 import { UsageError } from './usage-error.js';
+import { parseWords } from './parse-words.js';
 import { COLUMNAR_ARG_OPTIONS, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
 import { runColumnarFlows } from './flows-columnar.js';
 
@@ -14,22 +14,13 @@ export function parseFlowsArgs(argv: string[]): {
   options: FlowsCommandOptions;
   columnar?: ColumnarOptions;
 } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        csv: { type: 'boolean' },
-        'idle-timeout': { type: 'string' },
-        'max-flows': { type: 'string' },
-        ...COLUMNAR_ARG_OPTIONS,
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseWords(argv, {
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+    'idle-timeout': { type: 'string' },
+    'max-flows': { type: 'string' },
+    ...COLUMNAR_ARG_OPTIONS,
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('flows expects exactly one FILE');
   if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
@@ -49,16 +40,7 @@ export function parseFlowsArgs(argv: string[]): {
 }
 
 export function parseFollowArgs(argv: string[]): { file: string; options: FollowCommandOptions } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, 'gap-fill': { type: 'string' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseWords(argv, { out: { type: 'string' }, 'gap-fill': { type: 'string' } });
   const { values, positionals } = parsed;
   if (positionals.length < 1 || positionals.length > 2)
     throw new UsageError('follow expects FILE and at most one SELECTOR');
