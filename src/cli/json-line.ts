@@ -9,6 +9,7 @@ import { ChecksumState } from '../wire/constants.js';
 import type { SegmentTable } from '../wire/batch.js';
 import type { FrameColumns } from './chunk.js';
 import type { LineBuffer } from './line-buffer.js';
+import { be16, be32, wellFormed } from './options-text.js';
 
 /** More than the longest line this path writes (IPv6 addresses, four SACK blocks, 40 option kinds). */
 const JSON_LINE_BOUND = 2048;
@@ -25,32 +26,6 @@ const KIND_WSCALE = 3;
 const KIND_SACK_PERMITTED = 4;
 const KIND_SACK = 5;
 const KIND_TIMESTAMP = 8;
-
-function be16(d: Uint8Array, at: number): number {
-  return (d[at]! << 8) | d[at + 1]!;
-}
-
-function be32(d: Uint8Array, at: number): number {
-  return ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
-}
-
-/** The decoder's rule for typing a well-known option (assembly/tcp.ts): its length fits. */
-function typedLength(kind: number, length: number): boolean {
-  switch (kind) {
-    case KIND_MSS:
-      return length === 4;
-    case KIND_WSCALE:
-      return length === 3;
-    case KIND_SACK_PERMITTED:
-      return length === 2;
-    case KIND_SACK:
-      return length >= 10 && ((length - 2) & 7) === 0 && length <= 34;
-    case KIND_TIMESTAMP:
-      return length === 10;
-    default:
-      return false;
-  }
-}
 
 /**
  * Where each typed option lies in bytes[start, end), or false when a row's options would not all
@@ -71,7 +46,7 @@ function scanOptions(d: Uint8Array, start: number, end: number, at: Int32Array):
       continue;
     }
     const length = d[i + 1]!;
-    if (kind > KIND_TIMESTAMP || at[kind] !== -1 || !typedLength(kind, length) || i + length > end) return false;
+    if (kind > KIND_TIMESTAMP || at[kind] !== -1 || !wellFormed(kind, length) || i + length > end) return false;
     at[kind] = i;
     i += length;
   }

@@ -5,6 +5,7 @@
 
 import type { SegmentTable } from '../wire/batch.js';
 import { expandCounts, type ChunkStats } from './stats.js';
+import { be32 } from './options-text.js';
 
 /** Flags are 9 bits (AE, CWR ... FIN), option masks 6 (OptionBit), checksum states 4. */
 const FLAG_VALUES = 512;
@@ -17,10 +18,6 @@ function mix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-function be32(d: Uint8Array, at: number): number {
-  return ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
 }
 
 /**
