@@ -1,11 +1,12 @@
 // The `tcpwasm decode` command against `tshark -T fields` printing the same fields for the same
-// file (the largest corpus capture, decompressed to a temporary file), and --workers 1 against 2.
+// file (the largest corpus capture, decompressed to a temporary file), against `tcpdump -nn -vv`
+// on CPU time (text, --json, --stats; that file and one 32 times its size), and --workers 1 against 2.
 // Runs take tenths of a second, so each is timed whole (wall clock), several times, with the
 // tasks interleaved (A B C, A B C, ...) so load that comes and goes on the shared machine does
 // not fall on one task only; figures are medians.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -83,19 +84,25 @@ class LineCounter extends Writable {
   }
 }
 
-/** Wall time of a child process with stdout counted and discarded; rejects on a non-zero exit. */
-function timeChild(command: string, args: string[]): Promise<Timed> {
+/**
+ * Wall time of a child process with stdout counted and discarded; rejects on a non-zero exit.
+ * With `devNull`, stdout is /dev/null itself (as `> /dev/null` in a shell: no pipe to write to)
+ * and the lines are not counted.
+ */
+function timeChild(command: string, args: string[], devNull = false): Promise<Timed> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const sink = devNull ? openSync('/dev/null', 'w') : undefined;
+    const child = spawn(command, args, { stdio: ['ignore', sink ?? 'pipe', 'ignore'] });
+    if (sink !== undefined) closeSync(sink);
     let lines = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
     });
     child.on('error', fail);
     child.on('close', (code) => {
       if (code !== 0) fail(new Error(`${command} exited with ${code}`));
-      else done({ ms: performance.now() - t0, lines });
+      else done({ ms: performance.now() - t0, ...(devNull ? {} : { lines }) });
     });
   });
 }
@@ -103,7 +110,8 @@ function timeChild(command: string, args: string[]): Promise<Timed> {
 /** A timed run: wall time, and CPU time (user + system, every thread of this process) when known. */
 interface Timed {
   ms: number;
-  lines: number;
+  /** Output lines, when counted. */
+  lines?: number;
   cpuMs?: number;
 }
 
@@ -113,8 +121,13 @@ interface Timed {
  * the JIT; and for --workers, every worker's), as a user's run does.
  */
 async function timeCommand(args: string[], cpuFile: string): Promise<Timed> {
-  if (!existsSync('/usr/bin/time')) return timeChild(process.execPath, [MAIN, ...args]);
-  const run = await timeChild('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, MAIN, ...args]);
+  return timeAnyCommand(process.execPath, [MAIN, ...args], cpuFile);
+}
+
+/** Any command as timeCommand times the command: wall and (under /usr/bin/time) CPU time. */
+async function timeAnyCommand(command: string, args: string[], cpuFile: string, devNull = false): Promise<Timed> {
+  if (!existsSync('/usr/bin/time')) return timeChild(command, args, devNull);
+  const run = await timeChild('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, command, ...args], devNull);
   const [user, system] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
   return { ...run, cpuMs: (user! + system!) * 1000 };
 }
@@ -132,7 +145,8 @@ async function timeInProcess(file: string, options: DecodeCommandOptions): Promi
 
 interface WallTask {
   name: string;
-  run: () => Promise<Timed>;
+  /** `warmUp` is true on the untimed first run (the one whose output lines are checked). */
+  run: (warmUp: boolean) => Promise<Timed>;
   note?: string;
 }
 
@@ -140,8 +154,9 @@ interface WallTask {
  * The task's note, with the CPU time of its runs when measured: on a shared machine wall time
  * alone does not show how the work divides between threads.
  */
-function notes(task: WallTask, cpuMs: number[], wallMs: number[]): { note?: string } {
+function notes(task: WallTask, cpuMs: number[], wallMs: number[], wallNotCpu = false): { note?: string } {
   const parts = task.note === undefined ? [] : [task.note];
+  if (wallNotCpu) parts.push('wall time: /usr/bin/time is missing, so CPU time was not measured');
   if (cpuMs.length > 0) {
     parts.push(
       `CPU ${(median(cpuMs) / 1000).toFixed(2)} s per run (user+sys, all threads) for ${(median(wallMs) / 1000).toFixed(2)} s wall`,
@@ -157,20 +172,24 @@ async function wallRows(
   segments: number,
   runs: number,
   baseline: string,
+  measure: 'wall' | 'cpu' = 'wall',
 ): Promise<Row[]> {
   const times: number[][] = tasks.map(() => []);
   const cpuTimes: number[][] = tasks.map(() => []);
   for (let run = 0; run < runs + 1; run++) {
     for (const [i, task] of tasks.entries()) {
-      const { ms, lines, cpuMs } = await task.run();
-      if (lines < segments) throw new Error(`${group} / ${task.name}: printed ${lines} lines for ${segments} segments`);
+      const { ms, lines, cpuMs } = await task.run(run === 0);
+      if (lines !== undefined && lines < segments)
+        throw new Error(`${group} / ${task.name}: printed ${lines} lines for ${segments} segments`);
       if (run === 0) continue; // the first run of each warms caches and the JIT
       times[i]!.push(ms);
       if (cpuMs !== undefined) cpuTimes[i]!.push(cpuMs);
     }
   }
   const rows = tasks.map((task, i): Row => {
-    const ms = times[i]!;
+    // CPU rows need /usr/bin/time; without it they fall back to wall time (and say so).
+    const byCpu = measure === 'cpu' && cpuTimes[i]!.length === times[i]!.length;
+    const ms = byCpu ? cpuTimes[i]! : times[i]!;
     const medianNs = (median(ms) * 1e6) / segments;
     const sorted = [...ms].sort((a, b) => a - b);
     const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
@@ -192,7 +211,7 @@ async function wallRows(
         mad: median(ms.map((m) => Math.abs(m - median(ms)))),
         rme: 0,
       },
-      ...notes(task, cpuTimes[i]!, ms),
+      ...notes(task, cpuTimes[i]!, times[i]!, measure === 'cpu' && !byCpu),
     };
   });
   const base = rows.find((r) => r.task === baseline)!;
@@ -229,6 +248,34 @@ export function repeated(pcap: Uint8Array, copies: number): Uint8Array {
   return out;
 }
 
+/**
+ * `tcpdump -nn -vv -r FILE > /dev/null` beside the command on the same file, each a cold child
+ * process, compared on CPU time (user + system): text, --json, and --stats (whose rate is the
+ * row's segments per second). The first run of each checks that the output has a line per segment.
+ */
+function tcpdumpTasks(file: string, cpuFile: string): WallTask[] {
+  const node = (args: string[]) => (warmUp: boolean) =>
+    timeAnyCommand(process.execPath, [MAIN, 'decode', ...args, file], cpuFile, !warmUp);
+  return [
+    {
+      name: 'tcpdump -nn -vv (child process, > /dev/null)',
+      run: (warmUp) => timeAnyCommand('tcpdump', ['-nn', '-vv', '-r', file], cpuFile, !warmUp),
+      note: 'CPU time; tcpdump -vv prints two lines per IPv4 segment',
+    },
+    { name: 'tcpwasm decode (child process, > /dev/null)', run: node([]), note: 'CPU time, node start-up included' },
+    {
+      name: 'tcpwasm decode --json (child process, > /dev/null)',
+      run: node(['--json']),
+      note: 'CPU time, node start-up included',
+    },
+    {
+      name: 'tcpwasm decode --stats (child process)',
+      run: async (warmUp) => ({ ...(await node(['--stats'])(warmUp)), lines: undefined }),
+      note: 'CPU time, node start-up included; segments per CPU second',
+    },
+  ];
+}
+
 export interface CommandBenchInput {
   name: string;
   /** The decompressed capture. */
@@ -237,8 +284,9 @@ export interface CommandBenchInput {
 
 /**
  * Rows for `npm run bench`: the command (in process to a null stream, and as a child process to
- * /dev/null) against tshark on the same file, and --workers 1 against 2 (child processes, with
- * their CPU time) on a 32x larger file, printing text and with --stats.
+ * /dev/null) against tshark on the same file; against tcpdump -nn -vv on CPU time, on that file
+ * and a 32x larger one; and --workers 1 against 2 (child processes, with their CPU time) on the
+ * larger file, printing text and with --stats.
  */
 export async function runCommandBench(input: CommandBenchInput, config: BenchConfig): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpwasm-bench-'));
@@ -286,13 +334,28 @@ export async function runCommandBench(input: CommandBenchInput, config: BenchCon
       )),
     );
 
+    const cpuFile = join(dir, 'cpu.txt');
+    const hasTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
+    const vsTcpdump = async (name: string, path: string, count: number) =>
+      hasTcpdump
+        ? await wallRows(
+            `decode command vs tcpdump: ${name} (${count} segments)`,
+            tcpdumpTasks(path, cpuFile),
+            count,
+            runs,
+            'tcpdump -nn -vv (child process, > /dev/null)',
+            'cpu',
+          )
+        : [];
+    rows.push(...(await vsTcpdump(input.name, file, segments)));
+
     // Large enough (about 220 MB) that worker start-up and their JIT warm-up, paid on every run,
     // are a small part of it; each run is a cold child process, so neither side has a warm JIT.
     const copies = config.quick ? 8 : 32;
     const big = join(dir, `x${copies}.pcap`);
     writeFileSync(big, repeated(input.bytes, copies));
     const bigSegments = segments * copies;
-    const cpuFile = join(dir, 'cpu.txt');
+    rows.push(...(await vsTcpdump(`${input.name} x${copies}`, big, bigSegments)));
     const note = 'child process, > /dev/null';
     rows.push(
       ...(await wallRows(

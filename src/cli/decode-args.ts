@@ -4,10 +4,10 @@
 // numbers) and the filter as trailing words (`decode -r f.pcap tcp port 80`). `-` and
 // `/dev/stdin` read a capture from standard input.
 
-import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import type { DecodeCommandOptions } from './decode.js';
 import { UsageError } from './usage-error.js';
+import { parseWords } from './parse-words.js';
 import { positiveInteger } from './positive-integer.js';
 import { COLUMNAR_ARG_OPTIONS, parseColumnarOptions, type ColumnarOptions } from './columnar-args.js';
 
@@ -26,32 +26,23 @@ function workerCount(text: string | undefined): number | undefined {
 
 /** Parses the words after `decode`; throws UsageError for a command line that cannot run. */
 export function parseDecodeArgs(argv: string[]): DecodeArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        csv: { type: 'boolean' },
-        stats: { type: 'boolean' },
-        filter: { type: 'string' },
-        count: { type: 'string', short: 'c' },
-        workers: { type: 'string' },
-        progress: { type: 'boolean' },
-        read: { type: 'string', short: 'r' },
-        write: { type: 'string', short: 'w' },
-        'no-verify': { type: 'boolean', short: 'K' },
-        numeric: { type: 'boolean', short: 'n', multiple: true },
-        absolute: { type: 'boolean', short: 'S' },
-        verbose: { type: 'boolean', short: 'v', multiple: true },
-        number: { type: 'boolean', short: '#' },
-        ...COLUMNAR_ARG_OPTIONS,
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseWords(argv, {
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+    stats: { type: 'boolean' },
+    filter: { type: 'string' },
+    count: { type: 'string', short: 'c' },
+    workers: { type: 'string' },
+    progress: { type: 'boolean' },
+    read: { type: 'string', short: 'r' },
+    write: { type: 'string', short: 'w' },
+    'no-verify': { type: 'boolean', short: 'K' },
+    numeric: { type: 'boolean', short: 'n', multiple: true },
+    absolute: { type: 'boolean', short: 'S' },
+    verbose: { type: 'boolean', short: 'v', multiple: true },
+    number: { type: 'boolean', short: '#' },
+    ...COLUMNAR_ARG_OPTIONS,
+  });
   const { values, positionals } = parsed;
   const words = [...positionals];
   const file = values.read ?? words.shift();

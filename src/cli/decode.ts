@@ -11,8 +11,7 @@ import { Output } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
 import { SourceFault, captureBatches, isPcapngMagic, type SourceProgress } from './source.js';
 import { RunStats, formatStats } from './stats.js';
-import { WorkerPool } from './worker-pool.js';
-import { CaptureOut, MixedLinkTypes, outputFormat } from './capture-out.js';
+import type { CaptureOut } from './capture-out.js';
 
 export interface DecodeCommandOptions {
   json?: boolean;
@@ -70,6 +69,8 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
   const limit = options.count ?? Infinity;
   const workers = Math.max(1, options.workers ?? 1);
   const started = performance.now();
+  // Loaded only when used: -w's writers and the worker threads are not part of a plain decode's start-up.
+  const captureOut = options.write === undefined ? undefined : await import('./capture-out.js');
   let printed = 0;
   let capture: CaptureOut | undefined;
   let inputIsPcapng = false;
@@ -99,14 +100,14 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     printed += result.printed;
     if (result.stats) stats!.add(result.stats);
     if (options.write !== undefined && result.rows) {
-      capture ??= new CaptureOut(options.write, outputFormat(options.write, inputIsPcapng));
+      capture ??= new captureOut!.CaptureOut(options.write, captureOut!.outputFormat(options.write, inputIsPcapng));
       await capture.add(chunk, result.rows);
     }
     await out.write(result.bytes);
     return printed >= limit;
   };
 
-  const pool = workers > 1 ? new WorkerPool(workers, plan) : undefined;
+  const pool = workers > 1 ? new (await import('./worker-pool.js')).WorkerPool(workers, plan) : undefined;
   const inFlight: Array<Promise<{ result: ChunkResult; chunk: RecordChunk }>> = [];
 
   /** Writes the oldest chunk in flight once it is back; true once --count is reached. */
@@ -152,7 +153,7 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     await finish();
     return 0;
   } catch (error) {
-    if (!(error instanceof MixedLinkTypes) && !isWriteFault(error)) throw error;
+    if (!(captureOut && error instanceof captureOut.MixedLinkTypes) && !isWriteFault(error)) throw error;
     stderr.write(`tcpwasm: ${options.write}: ${describe(error)}\n`);
     return 2;
   } finally {
@@ -165,7 +166,9 @@ export async function runDecode(file: string, options: DecodeCommandOptions, str
     bar?.clear();
     // Like tcpdump -w, an output with no matching frame is still a capture (header only).
     if (options.write !== undefined)
-      await (capture ?? new CaptureOut(options.write, outputFormat(options.write, inputIsPcapng))).close(firstLinkType);
+      await (
+        capture ?? new captureOut!.CaptureOut(options.write, captureOut!.outputFormat(options.write, inputIsPcapng))
+      ).close(firstLinkType);
     if (stats) {
       const report = stats.report(file, performance.now() - started, options.filter);
       await out.write(options.json ? `${JSON.stringify(report)}\n` : `${formatStats(report)}\n`);

@@ -2,15 +2,14 @@
 // The `tcpwasm` command: thin argument handling over the library.
 
 import { readFileSync } from 'node:fs';
-import { runDecode } from './decode.js';
 import { parseDecodeArgs, type DecodeArgs } from './decode-args.js';
-import { FilterSyntaxError, compileFilter } from './filter.js';
-import { runDemoCommand } from './demo/command.js';
-import { runServe } from './serve.js';
-import { SERVE_USAGE, parseDemoArgs, parseServeArgs } from './serve-args.js';
+import { SERVE_USAGE } from './serve-args.js';
 import { UsageError } from './usage-error.js';
-import { FLOWS_USAGE, runFlowCommand } from './flows-args.js';
-import { runColumnarDecode } from './decode-columnar.js';
+import { FLOWS_USAGE } from './flows-usage.js';
+
+// Each subcommand's code is imported when that subcommand runs: a `decode` started as a child
+// process pays Node's start-up and the codec, not the stack behind serve/demo (about 150 more
+// modules), the flow table, or the columnar writers.
 
 const USAGE = `Usage:
   tcpwasm decode FILE [options] [FILTER...]
@@ -70,12 +69,15 @@ function version(): string {
 async function runSubcommand(command: 'serve' | 'demo', argv: string[]): Promise<number> {
   let run: () => Promise<number>;
   try {
+    const { parseServeArgs, parseDemoArgs } = await import('./serve-args.js');
     if (command === 'serve') {
       const options = parseServeArgs(argv);
-      run = () => runServe(options, { stdout: process.stdout, stderr: process.stderr });
+      run = async () =>
+        (await import('./serve.js')).runServe(options, { stdout: process.stdout, stderr: process.stderr });
     } else {
       const options = parseDemoArgs(argv);
-      run = () => runDemoCommand(options, { stdout: process.stdout, stderr: process.stderr });
+      run = async () =>
+        (await import('./demo/command.js')).runDemoCommand(options, { stdout: process.stdout, stderr: process.stderr });
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -88,6 +90,7 @@ async function runSubcommand(command: 'serve' | 'demo', argv: string[]): Promise
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve' || argv[0] === 'demo') return runSubcommand(argv[0], argv.slice(1));
   if (argv[0] === 'flows' || argv[0] === 'follow') {
+    const { runFlowCommand } = await import('./flows-args.js');
     return runFlowCommand(argv[0], argv.slice(1), { stdout: process.stdout, stderr: process.stderr }, USAGE);
   }
   // decode's own words follow it; options written before it (`tcpwasm --json decode f`) still count.
@@ -122,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { file, options } = args;
   if (options.filter !== undefined) {
+    const { FilterSyntaxError, compileFilter } = await import('./filter.js');
     try {
       compileFilter(options.filter);
     } catch (error) {
@@ -132,7 +136,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const streams = { stdout: process.stdout, stderr: process.stderr };
-  return args.columnar ? runColumnarDecode(file, options, args.columnar, streams) : runDecode(file, options, streams);
+  if (args.columnar)
+    return (await import('./decode-columnar.js')).runColumnarDecode(file, options, args.columnar, streams);
+  return (await import('./decode.js')).runDecode(file, options, streams);
 }
 
 // A closed pipe (`tcpwasm decode big.pcap | head`) is a normal way for output to end.

@@ -11,15 +11,18 @@ const KIND_SACK = 5;
 const KIND_TIMESTAMP = 8;
 const MAX_SACK_BLOCKS = 4;
 
-function be16(b: Uint8Array, at: number): number {
+/** The big-endian 16-bit word at `at`. */
+export function be16(b: Uint8Array, at: number): number {
   return (b[at]! << 8) | b[at + 1]!;
 }
 
-function be32(b: Uint8Array, at: number): number {
+/** The big-endian 32-bit word at `at`. */
+export function be32(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
-function wellFormed(kind: number, length: number): boolean {
+/** The decoder's rule (assembly/tcp.ts) for typing a well-known option kind: its length fits. */
+export function wellFormed(kind: number, length: number): boolean {
   switch (kind) {
     case KIND_MSS:
       return length === 4;

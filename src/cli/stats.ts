@@ -2,7 +2,6 @@
 
 import { STATUS_NAMES } from '../wire/layout.js';
 import { ChecksumState, OptionBit, TcpFlags } from '../wire/constants.js';
-import type { SegmentTable } from '../wire/batch.js';
 
 export const FLAG_NAMES = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr', 'ae'] as const;
 const FLAG_BITS = [
@@ -61,53 +60,22 @@ export function emptyChunkStats(): ChunkStats {
   };
 }
 
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** A 32-bit hash of an address (4 or 16 bytes at `at`) and port, from `seed`. */
-function endpointHash(data: Uint8Array, at: number, size: number, port: number, seed: number): number {
-  let h = seed;
-  for (let k = 0; k < size; k += 4) {
-    const word = (data[at + k]! << 24) | (data[at + k + 1]! << 16) | (data[at + k + 2]! << 8) | data[at + k + 3]!;
-    h = mix32(h ^ word) + k;
-  }
-  return mix32(h ^ port);
-}
-
 /**
- * A 53-bit key of the connection (both directions give the same key), so a million flows cost
- * numbers in a Set rather than strings.
+ * Adds histograms of a chunk's counted rows to its per-name counts: `flags[v]` rows had the
+ * flags byte v, `masks[v]` the option mask v, `states[v]` the checksum state v.
  */
-export function flowKey(t: SegmentTable, data: Uint8Array, frame: number, i: number): number {
-  const size = t.ipVersion[i] === 4 ? 4 : 16;
-  const src = frame + t.srcAddressOffset[i]!;
-  const dst = frame + t.dstAddressOffset[i]!;
-  const a1 = endpointHash(data, src, size, t.srcPort[i]!, 0x9747b28c);
-  const a2 = endpointHash(data, src, size, t.srcPort[i]!, 0x3c6ef372);
-  const b1 = endpointHash(data, dst, size, t.dstPort[i]!, 0x9747b28c);
-  const b2 = endpointHash(data, dst, size, t.dstPort[i]!, 0x3c6ef372);
-  const aFirst = a1 < b1 || (a1 === b1 && a2 <= b2);
-  const [l1, l2, h1, h2] = aFirst ? [a1, a2, b1, b2] : [b1, b2, a1, a2];
-  const hi = mix32(Math.imul(l1, 31) ^ h1 ^ size) & 0x1fffff;
-  const lo = mix32(Math.imul(l2, 17) ^ h2 ^ (hi << 3));
-  return hi * 0x100000000 + lo;
-}
-
-/** Adds decoded row i (status 0) to the chunk's counts. */
-export function countSegment(s: ChunkStats, t: SegmentTable, i: number): void {
-  s.segments++;
-  s.payloadBytes += t.payloadLength[i]!;
-  const flags = t.flags[i]!;
-  for (let k = 0; k < FLAG_BITS.length; k++) if (flags & FLAG_BITS[k]!) s.flags[k]!++;
-  const mask = t.optionMask[i]!;
-  if (t.headerLength[i]! > 20) s.withOptions++;
-  if (mask) for (let k = 0; k < OPTION_BITS.length; k++) if (mask & OPTION_BITS[k]!) s.options[k]!++;
-  s.checksums[t.checksumState[i]!]!++;
+export function expandCounts(s: ChunkStats, flags: Uint32Array, masks: Uint32Array, states: Uint32Array): void {
+  for (let v = 0; v < flags.length; v++) {
+    const n = flags[v]!;
+    if (n === 0) continue;
+    for (let k = 0; k < FLAG_BITS.length; k++) if (v & FLAG_BITS[k]!) s.flags[k]! += n;
+  }
+  for (let v = 1; v < masks.length; v++) {
+    const n = masks[v]!;
+    if (n === 0) continue;
+    for (let k = 0; k < OPTION_BITS.length; k++) if (v & OPTION_BITS[k]!) s.options[k]! += n;
+  }
+  for (let v = 0; v < states.length; v++) s.checksums[v]! += states[v]!;
 }
 
 /** The whole run's figures, merged from chunk stats in order. */

@@ -37,14 +37,20 @@ function reachablePackages(entry: string): { packages: Set<string>; files: Set<s
 }
 
 describe('columnar libraries load lazily', () => {
-  const entries = ['src/index.ts', 'src/codec.ts', 'src/engine.ts', 'src/cli/main.ts'].filter((e) =>
-    existsSync(join(repoRoot, e)),
-  );
+  // The command imports each subcommand when it runs, so its modules are entries of their own.
+  const entries = [
+    'src/index.ts',
+    'src/codec.ts',
+    'src/engine.ts',
+    'src/cli/main.ts',
+    'src/cli/decode.ts',
+    'src/cli/flows-args.ts',
+  ].filter((e) => existsSync(join(repoRoot, e)));
 
   it("the scan sees through re-exports and finds the columnar module's own imports", () => {
     const { packages } = reachablePackages(join(repoRoot, 'src/columnar/index.ts'));
     expect([...packages]).to.include('apache-arrow');
-    expect(reachablePackages(join(repoRoot, 'src/cli/main.ts')).files.size).to.be.greaterThan(20);
+    expect(reachablePackages(join(repoRoot, 'src/cli/decode.ts')).files.size).to.be.greaterThan(20);
   });
 
   for (const entry of entries) {
