@@ -36,7 +36,11 @@ const CHECKSUM = (size: number): RegExp => new RegExp(`^checksum ${size} B$`);
 const ACK_ONLY = /^decode\+verify 1024 ack-only/;
 const FULL_SIZE = /^decode\+verify 1024 full-size/;
 const ENCODE = /^encode one packet/;
-const GOODPUT = (flows: number): RegExp => new RegExp(`^stack goodput.*\\b${flows} flows?\\b`);
+const GOODPUT = /^stack goodput$/;
+const STACK_FLOWS = (flows: number): RegExp => new RegExp(`^two Stacks over a MemoryLink, ${flows} flows?$`);
+const ZERO_COPY = /^decodeBatch \(packed, already in WASM memory, into: reused table\)$/;
+const COLUMNAR_JS = /^columnar plain JS \(typed columns/;
+const COLUMNAR_JS_NO_VERIFY = /^columnar plain JS, verifyChecksums: false$/;
 
 export const GOALS: Goal[] = [
   {
@@ -72,9 +76,9 @@ export const GOALS: Goal[] = [
     goal: '≤ 25 ns zero-copy; ≥ 2× columnar JS from an array',
     judge(find) {
       const rows = all(
-        find(ACK_ONLY, /^decodeBatch \(packed, already in WASM memory/),
+        find(ACK_ONLY, ZERO_COPY),
         find(ACK_ONLY, /^decodeBatch \(1 call, array of frames\)$/),
-        find(ACK_ONLY, /^columnar plain JS(?!.*no verify)/),
+        find(ACK_ONLY, COLUMNAR_JS),
       );
       if (!rows) return undefined;
       const [zero, array, js] = rows as [Row, Row, Row];
@@ -89,9 +93,9 @@ export const GOALS: Goal[] = [
     goal: '≤ 15 ns zero-copy (≥ 2.5× JS); array input ≥ 1×',
     judge(find) {
       const rows = all(
-        find(ACK_ONLY, /^decodeBatch, verifyChecksums: false, already in WASM memory/),
-        find(ACK_ONLY, /^decodeBatch, verifyChecksums: false \(array of frames\)/),
-        find(ACK_ONLY, /^columnar plain JS.*no verify/),
+        find(ACK_ONLY, /^decodeBatch \(packed, already in WASM memory, into: reused table\), verifyChecksums: false$/),
+        find(ACK_ONLY, /^decodeBatch, verifyChecksums: false$/),
+        find(ACK_ONLY, COLUMNAR_JS_NO_VERIFY),
       );
       if (!rows) return undefined;
       const [zero, array, js] = rows as [Row, Row, Row];
@@ -105,10 +109,7 @@ export const GOALS: Goal[] = [
     path: '`decodeBatch` + verify, 1500 B',
     goal: '≤ 70 ns zero-copy (≥ 5× columnar JS)',
     judge(find) {
-      const rows = all(
-        find(FULL_SIZE, /^decodeBatch \(packed, already in WASM memory/),
-        find(FULL_SIZE, /^columnar plain JS(?!.*no verify)/),
-      );
+      const rows = all(find(FULL_SIZE, ZERO_COPY), find(FULL_SIZE, COLUMNAR_JS));
       if (!rows) return undefined;
       const [zero, js] = rows as [Row, Row];
       return {
@@ -118,28 +119,42 @@ export const GOALS: Goal[] = [
     },
   },
   {
-    path: '`decodeFrame` (object result)',
+    path: '`decodeFrame` (object result); `decodeFrameInto` (one reused result)',
     goal: '≥ 1× plain JS per object built, ≥ 3× `pcap`',
     judge(find) {
-      const parts: Array<[string, Row, Row, Row | undefined]> = [];
+      // Judged on decodeFrameInto, the per-call API the issue offered in its place; decodeFrame's
+      // own figures are shown beside it.
+      const parts: Array<{ name: string; frame: Row; into: Row; js: Row; pcap?: Row }> = [];
       for (const [name, group] of [
         ['ACK-only', ACK_ONLY],
         ['full-size', FULL_SIZE],
       ] as const) {
-        const ours = find(group, /^decodeFrame per packet$/);
-        const js = find(group, /^pure JS, object per layer/);
-        if (!ours || !js) return undefined;
-        parts.push([name, ours, js, find(group, /^pcap [\d.]+ package decoders \+ best-JS checksum verify$/)]);
+        const rows = all(
+          find(group, /^decodeFrame per packet$/),
+          find(group, /^decodeFrameInto per packet/),
+          find(group, /^pure JS, object per layer/),
+        );
+        if (!rows) return undefined;
+        const [frame, into, js] = rows as [Row, Row, Row];
+        parts.push({
+          name,
+          frame,
+          into,
+          js,
+          pcap: find(group, /^pcap [\d.]+ package decoders \+ best-JS checksum verify$/),
+        });
       }
       return {
-        today: parts
-          .map(
-            ([name, ours, js, pcap]) =>
-              `${name} ${ns(ours.medianNs)}: ${times(over(ours, js))} JS` +
-              (pcap ? `, ${times(over(ours, pcap))} \`pcap\`` : ', `pcap` not installed'),
-          )
-          .join('; '),
-        met: parts.flatMap(([, ours, js, pcap]) => [over(ours, js) >= 1, ...(pcap ? [over(ours, pcap) >= 3] : [])]),
+        today:
+          parts
+            .map(
+              (p) =>
+                `${p.name}: ${ns(p.into.medianNs)}, ${times(over(p.into, p.js))} JS` +
+                (p.pcap ? `, ${times(over(p.into, p.pcap))} \`pcap\`` : '') +
+                ` (decodeFrame ${times(over(p.frame, p.js))} JS)`,
+            )
+            .join('; ') + (parts.some((p) => !p.pcap) ? '; `pcap` not installed' : ''),
+        met: parts.flatMap((p) => [over(p.into, p.js) >= 1, ...(p.pcap ? [over(p.into, p.pcap) >= 3] : [])]),
       };
     },
   },
@@ -183,15 +198,17 @@ export const GOALS: Goal[] = [
     judge(find) {
       const text: Row[] = [];
       const json: Row[] = [];
-      for (const group of [/^decode command vs tcpdump: [^x]*$/, /^decode command vs tcpdump: .* x\d+/]) {
-        const t = find(group, /^tcpwasm decode -nn -vv \(child/);
-        const j = find(group, /^tcpwasm decode --json \(child/);
+      // CPU time of each child; the small file is the corpus capture, the large one it repeated.
+      for (const group of [/^decode command vs tcpdump: (?!.* x\d+ \()/, /^decode command vs tcpdump: .* x\d+ \(/]) {
+        const t = find(group, /^tcpwasm decode \(child process/);
+        const j = find(group, /^tcpwasm decode --json \(child process/);
         if (t?.ratio === undefined || j?.ratio === undefined) return undefined;
         text.push(t);
         json.push(j);
       }
+      const ratios = (rows: Row[]) => rows.map((r) => times(r.ratio!)).join(' / ');
       return {
-        today: `text ${text.map((r) => times(r.ratio!)).join(' / ')}; \`--json\` ${json.map((r) => times(r.ratio!)).join(' / ')} (CPU, small / large file)`,
+        today: `text ${ratios(text)}; \`--json\` ${ratios(json)} (CPU; 6.8 MB / 32× that file)`,
         met: [...text.map((r) => r.ratio! >= 2), ...json.map((r) => r.ratio! >= 1)],
       };
     },
@@ -200,24 +217,34 @@ export const GOALS: Goal[] = [
     path: '`tcpwasm decode --stats`',
     goal: '≥ 10 M seg/s',
     judge(find) {
-      const row = find(/^decode command: /, /^tcpwasm decode --stats \(in process\)$/);
-      if (!row) return undefined;
-      return { today: `${(row.opsPerSec / 1e6).toFixed(1)} M seg/s`, met: [row.opsPerSec >= 10e6] };
+      const warm = find(/^decode command: /, /^tcpwasm decode --stats \(in process\)$/);
+      const child = find(/^decode command vs tcpdump: .* x\d+ \(/, /^tcpwasm decode --stats \(child process\)$/);
+      if (!warm) return undefined;
+      const rate = (r: Row) => `${(r.opsPerSec / 1e6).toFixed(1)} M seg/s`;
+      return {
+        today: `${rate(warm)} in process` + (child ? `; a child on the large file ${rate(child)} of CPU` : ''),
+        met: [warm.opsPerSec >= 10e6],
+      };
     },
   },
   {
     path: 'in-process goodput, two stacks, MTU 1500, 1 / 100 / 1,000 flows',
-    goal: '≥ 0.9× node:net at 1 flow, ≥ 0.7× at 1,000',
+    goal: '≥ 0.9× node:net at 1 flow, ≥ 0.7× at 1,000; flat CPU per GB',
     judge(find) {
-      const ratios: number[] = [];
+      const rows: Row[] = [];
       for (const flows of [1, 100, 1000]) {
-        const row = find(GOODPUT(flows), /^two Stacks/);
-        if (row?.ratio === undefined) return undefined;
-        ratios.push(row.ratio);
+        const row = find(GOODPUT, STACK_FLOWS(flows));
+        if (row?.ratio === undefined || row.cpuSecondsPerGb === undefined) return undefined;
+        rows.push(row);
       }
+      const [one, , thousand] = rows as [Row, Row, Row];
+      const growth = Math.max(...rows.map((r) => r.cpuSecondsPerGb!)) / one.cpuSecondsPerGb!;
       return {
-        today: `${ratios.map(times).join(' / ')} node:net`,
-        met: [ratios[0]! >= 0.9, ratios[2]! >= 0.7],
+        today:
+          `${rows.map((r) => times(r.ratio!)).join(' / ')} node:net; CPU per GB ` +
+          `${rows.map((r) => `${r.cpuSecondsPerGb!.toFixed(1)} s`).join(' / ')}`,
+        // "Flat": no flow count costs more than 1.25× the single flow's CPU per GB.
+        met: [one.ratio! >= 0.9, thousand.ratio! >= 0.7, growth <= 1.25],
       };
     },
   },
@@ -225,18 +252,23 @@ export const GOALS: Goal[] = [
     path: '1 MB HTTP responses over TUN, `ab -k` (kernel client)',
     goal: '≥ 0.7× the kernel serving the same app',
     judge(find) {
-      const row = find(/^TUN HTTP 1 MB/, /^TUN/);
+      const row = find(/^TUN HTTP 1 MiB responses/, /^TUN MTU \d+: ab -k/);
       if (row?.ratio === undefined) return undefined;
       return { today: `${times(row.ratio)} the kernel`, met: [row.ratio >= 0.7] };
     },
   },
   {
     path: 'idle connection, JS heap + buffers',
-    goal: '≤ 2 KB per connection',
+    goal: '≤ 2 KB per connection (both ends)',
     judge(find) {
-      const row = find(/^idle connections/, /^two Stacks/);
-      if (row?.bytesPerOp === undefined) return undefined;
-      return { today: `${(row.bytesPerOp / 1e3).toFixed(2)} KB per connection`, met: [row.bytesPerOp <= 2000] };
+      const ours = find(/^idle connections$/, /^tcpwasm, two Stacks/);
+      const net = find(/^idle connections$/, /^node:net over loopback/);
+      if (ours?.memoryBytesPerOp === undefined) return undefined;
+      const kb = (r: Row) => `${(r.memoryBytesPerOp! / 1e3).toFixed(1)} KB`;
+      return {
+        today: `${kb(ours)} per connection, both ends` + (net?.memoryBytesPerOp ? ` (node:net ${kb(net)})` : ''),
+        met: [ours.memoryBytesPerOp <= 2000],
+      };
     },
   },
 ];

@@ -147,7 +147,7 @@ function flowRow(task: string, runs: FlowsResult[], rounds: number): Row {
   const bytes = runs[0]!.bytes;
   const seconds = runs.map((r) => r.seconds);
   const cpuPerGb = median(runs.map((r) => r.cpuSeconds / (r.bytes / 1e9)));
-  return transferRow(
+  const row = transferRow(
     GROUP,
     task,
     'segment',
@@ -157,4 +157,6 @@ function flowRow(task: string, runs: FlowsResult[], rounds: number): Row {
     `${(bytes / 1e6 / median(seconds)).toFixed(1)} MB/s (median of ${rounds} transfers of ${bytes >> 20} MiB split over ${runs[0]!.flows} flow${runs[0]!.flows === 1 ? '' : 's'}); ` +
       `CPU ${cpuPerGb.toFixed(2)} s per GB (process.cpuUsage, user+sys); per 1448-byte segment's worth of data`,
   );
+  row.cpuSecondsPerGb = cpuPerGb;
+  return row;
 }

@@ -28,6 +28,8 @@ export interface Row {
   bytesPerOp?: number;
   /** Memory held per operation, bytes (idle connection rows: JS heap + external per connection). */
   memoryBytesPerOp?: number;
+  /** Process CPU seconds (user + sys) per GB moved (goodput rows). */
+  cpuSecondsPerGb?: number;
   /** Decimal GB/s at the median (bytes per ns). */
   gbPerSec?: number;
   /** Task this row is compared with, in the same group. */

@@ -35,24 +35,32 @@ export function loadResults(file = join(benchDir, 'results.json')): BenchResults
   return JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
 }
 
-function time(ns: number): string {
+/** A median per operation in the unit that keeps it short. */
+export function time(ns: number): string {
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
   if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`;
   if (ns >= 100) return `${ns.toFixed(0)} ns`;
   return `${ns.toFixed(1)} ns`;
 }
 
-function rate(row: Row): string {
+/** A row's rate as its group reads best: memory, Gbit/s, MB/s, GB/s or operations per second. */
+export function rate(row: Row): string {
+  if (row.memoryBytesPerOp !== undefined)
+    return `${Math.round(row.memoryBytesPerOp).toLocaleString('en')} B per ${row.unit}`;
   const tun = tunRate(row) ?? h2Rate(row);
   if (tun !== undefined) return tun;
+  // Goodput rows: bytes delivered per second matter, segments per second second.
   if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
     return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
   }
+  // follow rows: stream bytes per second first.
+  if (row.group.startsWith('follow') && row.gbPerSec !== undefined)
+    return `${row.gbPerSec.toFixed(2)} GB/s, ${(row.opsPerSec / 1e6).toFixed(2)} M seg/s`;
   if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
-  const per = row.unit === 'segment' ? 'seg/s' : 'pkt/s';
+  const per = row.unit === 'segment' ? 'seg/s' : row.unit === 'packet' ? 'pkt/s' : 'ops/s';
   return row.opsPerSec >= 1e6
     ? `${(row.opsPerSec / 1e6).toFixed(2)} M ${per}`
-    : `${(row.opsPerSec / 1e3).toFixed(0)} k ${per}`;
+    : `${(row.opsPerSec / 1e3).toFixed(1)} k ${per}`;
 }
 
 /** The machine line, the table (one bold row per group) and the TUN rows' notes. */

@@ -16,11 +16,11 @@ import { pcapPackage, runDecodeBatch, runWholeFile, selfCheck } from './decode.b
 import { runEncode } from './encode.bench.js';
 import { runGoodputBench } from './goodput.bench.js';
 import { runIdleBench } from './idle.bench.js';
-import { h2Rate, runH2loadBench } from './h2load.bench.js';
+import { runH2loadBench } from './h2load.bench.js';
 import { sink, type BenchConfig, type Row } from './harness.js';
-import { runTunBench, tunRate } from './tun.bench.js';
+import { runTunBench } from './tun.bench.js';
 import { corpusLabel, locateCorpus } from './corpus.js';
-import { loadResults, writePages } from './markdown.js';
+import { loadResults, rate, time, writePages } from './markdown.js';
 import { ackOnlySet, fullSizeSet, wholeFile } from './packets.js';
 
 const quick = process.argv.includes('--quick');
@@ -35,35 +35,12 @@ const fileConfig: BenchConfig = quick
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function fmtNs(ns: number): string {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`;
-  if (ns >= 100) return `${ns.toFixed(0)} ns`;
-  return `${ns.toFixed(1)} ns`;
-}
-
-function fmtRate(row: Row): string {
-  if (row.unit === 'call' && row.gbPerSec !== undefined) return `${row.gbPerSec.toFixed(2)} GB/s`;
-  const tun = tunRate(row) ?? h2Rate(row);
-  if (tun !== undefined) return tun;
-  // Goodput rows: bytes delivered per second matter, segments per second second.
-  if (row.group === 'stack goodput' && row.gbPerSec !== undefined) {
-    return `${(row.gbPerSec * 1000).toFixed(0)} MB/s, ${(row.opsPerSec / 1e3).toFixed(0)} k seg/s`;
-  }
-  // follow rows: stream bytes per second first.
-  if (row.group.startsWith('follow') && row.gbPerSec !== undefined)
-    return `${row.gbPerSec.toFixed(2)} GB/s, ${(row.opsPerSec / 1e6).toFixed(2)} M seg/s`;
-  const per = row.unit === 'segment' ? 'seg/s' : row.unit === 'packet' ? 'pkt/s' : 'ops/s';
-  const r = row.opsPerSec;
-  return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M ${per}` : `${(r / 1e3).toFixed(1)} k ${per}`;
-}
-
 function printTable(rows: Row[]): void {
   const header = ['task', 'median/op', 'rate', 'vs baseline'];
   const body = rows.map((r) => [
     r.task,
-    fmtNs(r.medianNs),
-    fmtRate(r),
+    time(r.medianNs),
+    rate(r),
     r.ratio === undefined ? '—' : r.task === r.baseline ? '1.00× (baseline)' : `${r.ratio.toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
