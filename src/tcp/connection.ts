@@ -417,7 +417,6 @@ export class Connection {
     (this.#rare ??= new RareTimes()).lastOutOfWindowAck = t;
   }
 
-  /** A connection in CLOSED; use `connect` or `accept` to open one. */
   // RACK-TLP (RFC 8985) when it is the loss detection, null otherwise. Its state is made on first
   // use (the first segment that takes sequence space, a D-SACK): an idle connection holds none
   // (~330 bytes). Paths that only read it use #rackState / #tlpState, absent meaning fresh.
@@ -435,6 +434,7 @@ export class Connection {
     return (this.#tlpState ??= new TailLossProbe());
   }
 
+  /** A connection in CLOSED; use `connect` or `accept` to open one. */
   constructor(init: ConnectionInit) {
     const config = init.config;
     // Stored as small integers: one port that arrives as a heap number (computed in floating

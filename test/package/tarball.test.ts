@@ -134,7 +134,8 @@ describe('package: the tarball', function () {
     const dist = files.filter((f) => f.path.startsWith('dist/'));
     expect(dist.length).to.be.at.most(4 * modules + 1);
     const others = files.map((f) => f.path).filter((p) => !p.startsWith('dist/'));
-    const allowed = /^(README\.md|LICENSE|package\.json|assembly\/[\w-]+\.(ts|json)|build\/[\w-]+\.wasm|native\/(binding\.gyp|build\.mjs|[\w-]+\.c))$/;
+    const allowed =
+      /^(README\.md|LICENSE|package\.json|assembly\/[\w-]+\.(ts|json)|build\/[\w-]+\.wasm|native\/(binding\.gyp|build\.mjs|[\w-]+\.c))$/;
     expect(others.filter((p) => !allowed.test(p))).to.deep.equal([]);
   });
 });
