@@ -2,6 +2,7 @@
 // record. A batch is a PackedFrames (data + offsets + lengths), so it goes to decodeBatch as is,
 // and building it allocates nothing per record (no object, no BigInt timestamp, no subarray).
 
+import { codec } from '../wire/module.js';
 import type { CaptureRecord } from './record.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -16,10 +17,24 @@ interface Columns {
   nanoseconds: Uint32Array;
 }
 
+/** Set by RecordBatch's static block: marks a batch whose data lie in WASM memory. */
+let residentIn: (batch: RecordBatch, generation: number) => void;
+
+/**
+ * Marks `batch` as lying in WASM memory (read-in-place.ts): its `data` is then re-derived from
+ * its address whenever memory has grown since (a grow detaches every view of the old buffer).
+ */
+export function markResident(batch: RecordBatch, generation: number): void {
+  residentIn(batch, generation);
+}
+
 /** Records whose data all lie in one buffer, as columns. */
 export class RecordBatch {
-  /** The buffer every record's bytes lie in; record i is data[offsets[i], offsets[i] + lengths[i]). */
-  readonly data: Uint8Array;
+  #data: Uint8Array;
+  /** The codec memory generation `#data` was taken in, or -1 when it is not a view of WASM memory. */
+  #generation = -1;
+  #address = 0;
+  #length = 0;
   /** Frame number (1-based, as Wireshark counts) of record 0. */
   readonly firstIndex: number;
   /** Records in the batch. */
@@ -35,9 +50,17 @@ export class RecordBatch {
   readonly seconds: Float64Array;
   readonly nanoseconds: Uint32Array;
 
+  static {
+    residentIn = (batch, generation) => {
+      batch.#generation = generation;
+      batch.#address = batch.#data.byteOffset;
+      batch.#length = batch.#data.length;
+    };
+  }
+
   /** @internal made by CaptureParser.drainBatches */
   constructor(data: Uint8Array, firstIndex: number, columns: Columns) {
-    this.data = data;
+    this.#data = data;
     this.firstIndex = firstIndex;
     this.count = columns.offsets.length;
     this.offsets = columns.offsets;
@@ -46,6 +69,22 @@ export class RecordBatch {
     this.linkTypes = columns.linkTypes;
     this.seconds = columns.seconds;
     this.nanoseconds = columns.nanoseconds;
+  }
+
+  /**
+   * The buffer every record's bytes lie in; record i is data[offsets[i], offsets[i] + lengths[i]).
+   * For batches read in place (readCaptureBatches' `inPlace`) a view of WebAssembly memory,
+   * made again after memory grew: read it anew rather than keep it.
+   */
+  get data(): Uint8Array {
+    if (this.#generation >= 0) {
+      const c = codec();
+      if (c.generation !== this.#generation) {
+        this.#data = c.viewAt(this.#address, this.#length);
+        this.#generation = c.generation;
+      }
+    }
+    return this.#data;
   }
 
   /** Record i's timestamp in nanoseconds since the epoch, as CaptureRecord.timestampNs. */

@@ -39,6 +39,7 @@ interface Interface {
 type Format = 'unknown' | 'pcap' | 'pcapng';
 
 const NS_PER_SECOND = 1_000_000_000n;
+const EMPTY = new Uint8Array(0);
 
 function toNs(units: bigint, unitsPerSecond: bigint): bigint {
   if (unitsPerSecond === NS_PER_SECOND) return units;
@@ -113,6 +114,28 @@ export class CaptureParser {
     } else {
       this.#join(chunk);
     }
+  }
+
+  /**
+   * @internal For a reader that moves the unread bytes itself (read-in-place.ts): `buffer`
+   * starts with the bytes not yet read (from `offset` on), which the caller copied there, and
+   * continues with new ones. Nothing is copied or joined, so records are views of `buffer`.
+   * Only after every record pushed so far was drained (no bridge pending).
+   */
+  refill(buffer: Uint8Array): void {
+    if (this.#pending !== null) throw new Error('CaptureParser.refill: drain the records pushed before');
+    this.#base += this.#pos;
+    this.#buffer = buffer;
+    this.#pos = 0;
+  }
+
+  /**
+   * @internal The full length (header included) of the record or block that starts at `offset`,
+   * when its header is complete and the length is one the parser accepts; else 0. A reader sizes
+   * its buffer by it when a record is larger than a read.
+   */
+  get wanted(): number {
+    return this.#straddlerLength(EMPTY);
   }
 
   /** Appends `chunk` to the unread bytes, in a new buffer. */

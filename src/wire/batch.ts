@@ -279,6 +279,14 @@ function checkLinkTypes(linkType: number | ArrayLike<number>, count: number): vo
 }
 
 /**
+ * True when `data` can be decoded where it lies: in the caller's input area, or in a pinned
+ * region (a capture read in place, a TUN device's receive area), which the codec never writes.
+ */
+function inPlace(c: Codec, data: Uint8Array): boolean {
+  return c.isResident(data) || c.pinnedAt(data, data.byteOffset, data.length) >= 0;
+}
+
+/**
  * Puts a chunk of packed frames in WASM memory and writes their addresses and lengths. Frames
  * of one buffer are copied as the one span they cover (a memcpy, not a call per frame), or not
  * at all when the buffer is the input area. Returns the chunk's row count.
@@ -301,7 +309,7 @@ function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number)
   }
   if (rows === 0 || first > end) first = end;
   let base: number;
-  if (c.isResident(data)) {
+  if (inPlace(c, data)) {
     base = data.byteOffset;
   } else if (end - first <= 2 * bytes + 4096) {
     base = c.copyIn(data.subarray(first, end)) - first;
@@ -356,9 +364,9 @@ function stageArray(c: Codec, frames: readonly Uint8Array[], row: number, count:
   if (!shared || end - first > 2 * bytes + 4096) return stageEach(c, (k) => frames[k]!, row, rows);
   if (rows === 0 || first > end) first = end;
   // Frames in WASM memory are used where they lie only when the whole span is in the caller's
-  // input area; any other view of WASM memory is copied.
+  // input area or in one pinned region; any other view of WASM memory is copied.
   const span = new Uint8Array(buffer, first, end - first);
-  const base = c.isResident(span) ? 0 : c.copyIn(span) - first;
+  const base = inPlace(c, span) ? 0 : c.copyIn(span) - first;
   words = c.u32(); // the copy may have grown memory (the values written above survive a grow)
   for (let k = 0; k < rows; k++) words[o + k] = words[o + k]! + base;
   return rows;
