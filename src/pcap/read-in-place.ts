@@ -6,7 +6,7 @@
 // next region and the next read lands behind it, so a record never straddles two buffers and
 // the parser never joins or bridges anything. A region is read into again only after the other
 // one has yielded batches, so a batch stays valid until the generator has been resumed twice
-// after yielding it.
+// after yielding it, or has finished (its regions then go back to the codec for the next reader).
 //
 // Reads are synchronous (fs.readSync): no JavaScript runs while the kernel writes into WASM
 // memory, so nothing can grow (and so replace) that memory under a read in flight.
@@ -53,19 +53,41 @@ function turn(): Promise<void> {
 }
 
 /**
+ * Regions of readers dropped unfinished (never run to the end nor returned: their `finally` never
+ * runs) go back to the codec when the generator is collected, as a lost TUN device's do.
+ */
+const abandoned = new FinalizationRegistry<Array<MemoryRegion | undefined>>((regions) => {
+  for (const region of regions) if (region !== undefined) codec().freeRegion(region);
+});
+
+/**
  * The records of the plain (not gzip) pcap or pcapng file `file`, from byte 0, as
  * RecordBatches whose data are views of WASM memory (see RecordBatch.data). `progress` is told
  * the bytes consumed after each read's batches were yielded.
  */
-export async function* readInPlace(
+export function readInPlace(
   file: InPlaceFile,
   maxRecords: number,
   progress?: (bytesConsumed: number) => void,
   sizes: InPlaceSizes = SIZES,
 ): AsyncGenerator<RecordBatch, void, undefined> {
+  const regions: Array<MemoryRegion | undefined> = [undefined, undefined];
+  const token = {};
+  const batches = readRegions(file, maxRecords, progress, sizes, regions, token);
+  abandoned.register(batches, regions, token);
+  return batches;
+}
+
+async function* readRegions(
+  file: InPlaceFile,
+  maxRecords: number,
+  progress: ((bytesConsumed: number) => void) | undefined,
+  sizes: InPlaceSizes,
+  regions: Array<MemoryRegion | undefined>,
+  token: object,
+): AsyncGenerator<RecordBatch, void, undefined> {
   const c = codec();
   const parser = new CaptureParser();
-  const regions: Array<MemoryRegion | undefined> = [undefined, undefined];
   let side = 0;
   let position = 0;
   /** Bytes of an unfinished record (or block) at `tail`, still to be parsed. */
@@ -108,6 +130,7 @@ export async function* readInPlace(
       await turn();
     }
   } finally {
+    abandoned.unregister(token);
     for (const region of regions) if (region !== undefined) c.freeRegion(region);
   }
 }

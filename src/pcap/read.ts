@@ -87,9 +87,11 @@ export interface ReadBatchesOptions {
    * Read the file straight into the codec's WebAssembly memory, where decodeBatch then decodes
    * each batch without copying a frame (default false). That memory is reused: a batch (its
    * `data`, and views of it such as `record(i).data` or a decoded table's payloads) stays valid
-   * only until the generator has been resumed twice after yielding it, so a loop that is done
-   * with each batch before it takes the one after next is safe; copy bytes you keep longer.
-   * gzip files are read as without it (their decompressed bytes are copied once either way).
+   * only until the generator has been resumed twice after yielding it or has finished, so a loop
+   * that is done with each batch before it takes the one after next is safe; copy bytes you keep
+   * longer. A grow of WASM memory detaches views taken before it: `batch.data` is made anew, so
+   * take views from the batch again. gzip files are read as without it (their decompressed bytes
+   * are copied once either way).
    */
   inPlace?: boolean;
 }
