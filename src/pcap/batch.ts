@@ -108,6 +108,9 @@ export class RecordBatch {
   }
 }
 
+/** Bytes of columns per record: seconds, offsets, lengths, originalLengths, nanoseconds, linkTypes. */
+export const COLUMN_BYTES = 8 + 4 + 4 + 4 + 4 + 2;
+
 /** Fills the columns of one batch, record by record, for the parser. */
 export class RecordBatchBuilder {
   readonly data: Uint8Array;
@@ -116,12 +119,16 @@ export class RecordBatchBuilder {
   readonly #capacity: number;
   readonly #columns: Columns;
 
-  constructor(data: Uint8Array, firstIndex: number, capacity: number) {
+  /**
+   * `columns`, when given, is a buffer of at least capacity * COLUMN_BYTES bytes to lay the
+   * columns in (a reader that recycles its batches' memory recycles their columns too).
+   */
+  constructor(data: Uint8Array, firstIndex: number, capacity: number, columns?: ArrayBuffer) {
     this.data = data;
     this.firstIndex = firstIndex;
     this.#capacity = capacity;
     // One ArrayBuffer for all columns: one off-heap allocation per batch, not six.
-    const buffer = new ArrayBuffer(capacity * (8 + 4 + 4 + 4 + 4 + 2));
+    const buffer = columns ?? new ArrayBuffer(capacity * COLUMN_BYTES);
     this.#columns = {
       seconds: new Float64Array(buffer, 0, capacity),
       offsets: new Uint32Array(buffer, capacity * 8, capacity),

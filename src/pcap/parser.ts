@@ -4,7 +4,7 @@
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
 import { DecodeError } from '../wire/errors.js';
-import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
+import { COLUMN_BYTES, RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
 import type { CaptureRecord } from './record.js';
 
 export type { CaptureRecord } from './record.js';
@@ -77,6 +77,12 @@ export class CaptureParser {
    */
   #pending: Uint8Array | null = null;
   #pendingAt = 0;
+
+  /**
+   * @internal Where drainBatches lays a batch's columns (a buffer of at least the bytes asked
+   * for); unset, each batch gets a new one. For readers that recycle batches (read-in-place.ts).
+   */
+  columnBuffer: ((bytes: number) => ArrayBuffer) | undefined = undefined;
 
   /** File offset of the next unread byte. */
   get offset(): number {
@@ -212,7 +218,12 @@ export class CaptureParser {
       // Every record takes at least 16 bytes of file, so the bytes left bound the batch: no
       // 4096-row batch allocated only to find the last partial record of a chunk.
       const capacity = Math.min(maxRecords, Math.floor(this.#available() / 16) + 1);
-      const batch = new RecordBatchBuilder(this.#buffer, this.#index + 1, capacity);
+      const batch = new RecordBatchBuilder(
+        this.#buffer,
+        this.#index + 1,
+        capacity,
+        this.columnBuffer?.(capacity * COLUMN_BYTES),
+      );
       let more = true;
       let fault: unknown;
       this.#batch = batch;

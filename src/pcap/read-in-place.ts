@@ -89,6 +89,16 @@ async function* readRegions(
   const c = codec();
   const parser = new CaptureParser();
   let side = 0;
+  // Column buffers per region, recycled with it: the batches they served are as dead as its bytes.
+  const columns: ArrayBuffer[][] = [[], []];
+  let used = 0;
+  parser.columnBuffer = (bytes) => {
+    const pool = columns[side]!;
+    let buffer = pool[used];
+    if (buffer === undefined || buffer.byteLength < bytes) pool[used] = buffer = new ArrayBuffer(bytes);
+    used++;
+    return buffer;
+  };
   let position = 0;
   /** Bytes of an unfinished record (or block) at `tail`, still to be parsed. */
   let carried = 0;
@@ -109,6 +119,7 @@ async function* readRegions(
         return;
       }
       const start = parser.offset;
+      used = 0;
       const batches: RecordBatch[] = [];
       let fault: unknown;
       try {
