@@ -13,10 +13,14 @@ import {
   inputArea,
   parseCapture,
   parseCaptureBatches,
+  readCaptureBatches,
   type DecodedPacket,
   type PackedFrames,
   type SegmentTable,
 } from '../dist/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { codec } from '../dist/wire/module.js';
 import { ColumnarDecoder, COLUMN_NAMES } from './baselines/columnar.js';
 import { decodePacket, tcpOf, type TCP } from './baselines/decoder.js';
@@ -177,6 +181,37 @@ function checkInto(set: FrameSet): void {
   });
 }
 
+/**
+ * The set's frames as an array of views of a pinned region of WASM memory, where
+ * readCaptureBatches' inPlace reader leaves a capture's records (record(i).data): decodeBatch
+ * takes such an array without copying. Views are made again after memory grew.
+ */
+class PinnedFrames {
+  #frames: Uint8Array[] = [];
+  #generation = -1;
+  #offset = -1;
+  readonly #source: FrameSet['packed'];
+
+  constructor(source: FrameSet['packed']) {
+    this.#source = source;
+  }
+
+  get frames(): Uint8Array[] {
+    const c = codec();
+    if (this.#offset < 0) {
+      const { data } = this.#source;
+      this.#offset = c.allocateRegion(data.length).offset;
+      c.bytes().set(data, this.#offset);
+    }
+    if (this.#generation !== c.generation) {
+      const { offsets, lengths } = this.#source;
+      this.#frames = Array.from(offsets, (at, i) => c.viewAt(this.#offset + at, lengths[i]!));
+      this.#generation = c.generation;
+    }
+    return this.#frames;
+  }
+}
+
 export function selfCheck(sets: FrameSet[]): void {
   for (const set of sets) {
     set.frames.forEach((frame, i) => {
@@ -189,6 +224,7 @@ export function selfCheck(sets: FrameSet[]): void {
     checkTable(decodeBatch(set.packed, set.linkType), set);
     checkTable(decodeBatch(new ResidentFrames(set.packed).packed, set.linkType), set);
     checkColumnar(set);
+    checkTable(decodeBatch(new PinnedFrames(set.packed).frames, set.linkType), set);
     if (!('missing' in pcapPackage)) checkPcapPackage(pcapPackage, set);
   }
 }
@@ -203,6 +239,7 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
   if (n !== BATCH) throw new Error(`${set.name} has ${n} frames, expected ${BATCH}`);
   const bytesPerOp = set.totalBytes / n;
   const resident = new ResidentFrames(packed);
+  const pinned = new PinnedFrames(packed);
   const wasm = codec();
   let reused: SegmentTable | undefined;
   let reusedUnverified: SegmentTable | undefined;
@@ -215,6 +252,16 @@ export async function runDecodeBatch(set: FrameSet, config: BenchConfig): Promis
       bytesPerOp,
       fn: () => {
         const t = decodeBatch(frames, linkType);
+        consume(t.seq[n - 1]! + t.checksumState[0]!);
+      },
+    },
+    {
+      name: 'decodeBatch (1 call, array of frames in WASM memory, as read by readCaptureBatches inPlace)',
+      opsPerIteration: n,
+      bytesPerOp,
+      note: 'the array input path with no copy: each frame a view of a pinned region (record(i).data of an inPlace batch)',
+      fn: () => {
+        const t = decodeBatch(pinned.frames, linkType);
         consume(t.seq[n - 1]! + t.checksumState[0]!);
       },
     },
@@ -446,7 +493,37 @@ function decodeFileBaseline(bytes: Uint8Array, verdicts?: boolean[]): [number, n
   return [records, good];
 }
 
+/**
+ * readCaptureBatches from a file on disk (page-cached), each batch into decodeBatch: copying
+ * (the stream's chunks, copied into WASM memory by decodeBatch) or read in place (straight into
+ * WASM memory, decoded where it lies). Returns [records, good checksums].
+ */
+async function decodeFileFromDisk(path: string, inPlace: boolean): Promise<[number, number]> {
+  let records = 0;
+  let good = 0;
+  for await (const batch of readCaptureBatches(path, FILE_CHUNK, { inPlace })) {
+    const t = decodeBatch(batch, batch.linkTypes, { originalLengths: batch.originalLengths });
+    records += t.length;
+    const states = t.checksumState;
+    for (let i = 0; i < t.length; i++) if (states[i] === ChecksumState.GOOD) good++;
+  }
+  return [records, good];
+}
+
 export async function runWholeFile(file: { name: string; bytes: Uint8Array }, config: BenchConfig): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tcpwasm-bench-'));
+  try {
+    return await runWholeFileIn(dir, file, config);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runWholeFileIn(
+  dir: string,
+  file: { name: string; bytes: Uint8Array },
+  config: BenchConfig,
+): Promise<Row[]> {
   // Self-check: the batch path and the baseline give every record the same checksum verdict.
   const batchVerdicts: boolean[] = [];
   const baseVerdicts: boolean[] = [];
@@ -468,8 +545,31 @@ export async function runWholeFile(file: { name: string; bytes: Uint8Array }, co
         `${baseRecords}/${baseGood}; first differing record ${differ + 1}`,
     );
   }
+  // The decompressed capture as a plain file: the in-place reader reads plain files.
+  const path = join(dir, file.name.replace(/\.gz$/, ''));
+  writeFileSync(path, file.bytes);
+  for (const inPlace of [false, true]) {
+    const [diskRecords, diskGood] = await decodeFileFromDisk(path, inPlace);
+    if (diskRecords !== records || diskGood !== good) {
+      throw new Error(`whole file ${file.name} from disk (inPlace ${inPlace}): ${diskRecords}/${diskGood}`);
+    }
+  }
   const bytesPerOp = file.bytes.length / records;
   const specs: TaskSpec[] = [
+    {
+      name: `readCaptureBatches from disk, inPlace (into WASM memory) + decodeBatch per RecordBatch`,
+      opsPerIteration: records,
+      bytesPerOp,
+      note: 'the decompressed file, page-cached; decodeBatch copies no frame',
+      fn: async () => consume((await decodeFileFromDisk(path, true))[1]),
+    },
+    {
+      name: `readCaptureBatches from disk (1 MiB stream chunks) + decodeBatch per RecordBatch`,
+      opsPerIteration: records,
+      bytesPerOp,
+      note: 'the same file and calls, read without inPlace: decodeBatch copies each batch in',
+      fn: async () => consume((await decodeFileFromDisk(path, false))[1]),
+    },
     {
       name: `streaming parser (1 MiB pushes) + decodeBatch per RecordBatch (<= ${FILE_CHUNK})`,
       opsPerIteration: records,

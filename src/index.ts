@@ -11,7 +11,7 @@
 
 export * from './codec.js';
 // The Node.js readers (files, streams, .gz) beside the codec entry's parse* functions.
-export { readCapture, readCaptureBatches } from './pcap/index.js';
+export { readCapture, readCaptureBatches, type ReadBatchesOptions } from './pcap/index.js';
 export * from './stack/index.js';
 export { MemoryLink, MemoryLinkEnd, type MemoryLinkOptions, type LinkCounters } from './link/memory-link.js';
 export type { Device, PacketBatchHandler } from './link/device.js';

@@ -2,6 +2,7 @@
 // record. A batch is a PackedFrames (data + offsets + lengths), so it goes to decodeBatch as is,
 // and building it allocates nothing per record (no object, no BigInt timestamp, no subarray).
 
+import { codec } from '../wire/module.js';
 import type { CaptureRecord } from './record.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
@@ -16,10 +17,24 @@ interface Columns {
   nanoseconds: Uint32Array;
 }
 
+/** Set by RecordBatch's static block: marks a batch whose data lie in WASM memory. */
+let residentIn: (batch: RecordBatch, generation: number) => void;
+
+/**
+ * Marks `batch` as lying in WASM memory (read-in-place.ts): its `data` is then re-derived from
+ * its address whenever memory has grown since (a grow detaches every view of the old buffer).
+ */
+export function markResident(batch: RecordBatch, generation: number): void {
+  residentIn(batch, generation);
+}
+
 /** Records whose data all lie in one buffer, as columns. */
 export class RecordBatch {
-  /** The buffer every record's bytes lie in; record i is data[offsets[i], offsets[i] + lengths[i]). */
-  readonly data: Uint8Array;
+  #data: Uint8Array;
+  /** The codec memory generation `#data` was taken in, or -1 when it is not a view of WASM memory. */
+  #generation = -1;
+  #address = 0;
+  #length = 0;
   /** Frame number (1-based, as Wireshark counts) of record 0. */
   readonly firstIndex: number;
   /** Records in the batch. */
@@ -35,9 +50,17 @@ export class RecordBatch {
   readonly seconds: Float64Array;
   readonly nanoseconds: Uint32Array;
 
+  static {
+    residentIn = (batch, generation) => {
+      batch.#generation = generation;
+      batch.#address = batch.#data.byteOffset;
+      batch.#length = batch.#data.length;
+    };
+  }
+
   /** @internal made by CaptureParser.drainBatches */
   constructor(data: Uint8Array, firstIndex: number, columns: Columns) {
-    this.data = data;
+    this.#data = data;
     this.firstIndex = firstIndex;
     this.count = columns.offsets.length;
     this.offsets = columns.offsets;
@@ -46,6 +69,22 @@ export class RecordBatch {
     this.linkTypes = columns.linkTypes;
     this.seconds = columns.seconds;
     this.nanoseconds = columns.nanoseconds;
+  }
+
+  /**
+   * The buffer every record's bytes lie in; record i is data[offsets[i], offsets[i] + lengths[i]).
+   * For batches read in place (readCaptureBatches' `inPlace`) a view of WebAssembly memory,
+   * made again after memory grew: read it anew rather than keep it.
+   */
+  get data(): Uint8Array {
+    if (this.#generation >= 0) {
+      const c = codec();
+      if (c.generation !== this.#generation) {
+        this.#data = c.viewAt(this.#address, this.#length);
+        this.#generation = c.generation;
+      }
+    }
+    return this.#data;
   }
 
   /** Record i's timestamp in nanoseconds since the epoch, as CaptureRecord.timestampNs. */
@@ -69,6 +108,9 @@ export class RecordBatch {
   }
 }
 
+/** Bytes of columns per record: seconds, offsets, lengths, originalLengths, nanoseconds, linkTypes. */
+export const COLUMN_BYTES = 8 + 4 + 4 + 4 + 4 + 2;
+
 /** Fills the columns of one batch, record by record, for the parser. */
 export class RecordBatchBuilder {
   readonly data: Uint8Array;
@@ -77,12 +119,16 @@ export class RecordBatchBuilder {
   readonly #capacity: number;
   readonly #columns: Columns;
 
-  constructor(data: Uint8Array, firstIndex: number, capacity: number) {
+  /**
+   * `columns`, when given, is a buffer of at least capacity * COLUMN_BYTES bytes to lay the
+   * columns in (a reader that recycles its batches' memory recycles their columns too).
+   */
+  constructor(data: Uint8Array, firstIndex: number, capacity: number, columns?: ArrayBuffer) {
     this.data = data;
     this.firstIndex = firstIndex;
     this.#capacity = capacity;
     // One ArrayBuffer for all columns: one off-heap allocation per batch, not six.
-    const buffer = new ArrayBuffer(capacity * (8 + 4 + 4 + 4 + 4 + 2));
+    const buffer = columns ?? new ArrayBuffer(capacity * COLUMN_BYTES);
     this.#columns = {
       seconds: new Float64Array(buffer, 0, capacity),
       offsets: new Uint32Array(buffer, capacity * 8, capacity),

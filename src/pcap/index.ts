@@ -1,4 +1,4 @@
-export { parseCapture, parseCaptureBatches, readCapture, readCaptureBatches } from './read.js';
+export { parseCapture, parseCaptureBatches, readCapture, readCaptureBatches, type ReadBatchesOptions } from './read.js';
 export { RecordBatch } from './batch.js';
 export { CaptureParser, type CaptureRecord } from './parser.js';
 export {

@@ -4,7 +4,7 @@
 // the obsolete PB; other blocks skipped; several sections with different byte orders).
 
 import { DecodeError } from '../wire/errors.js';
-import { RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
+import { COLUMN_BYTES, RecordBatchBuilder, splitNs, type RecordBatch } from './batch.js';
 import type { CaptureRecord } from './record.js';
 
 export type { CaptureRecord } from './record.js';
@@ -39,6 +39,7 @@ interface Interface {
 type Format = 'unknown' | 'pcap' | 'pcapng';
 
 const NS_PER_SECOND = 1_000_000_000n;
+const EMPTY = new Uint8Array(0);
 
 function toNs(units: bigint, unitsPerSecond: bigint): bigint {
   if (unitsPerSecond === NS_PER_SECOND) return units;
@@ -77,6 +78,12 @@ export class CaptureParser {
   #pending: Uint8Array | null = null;
   #pendingAt = 0;
 
+  /**
+   * @internal Where drainBatches lays a batch's columns (a buffer of at least the bytes asked
+   * for); unset, each batch gets a new one. For readers that recycle batches (read-in-place.ts).
+   */
+  columnBuffer: ((bytes: number) => ArrayBuffer) | undefined = undefined;
+
   /** File offset of the next unread byte. */
   get offset(): number {
     return this.#base + this.#pos;
@@ -113,6 +120,28 @@ export class CaptureParser {
     } else {
       this.#join(chunk);
     }
+  }
+
+  /**
+   * @internal For a reader that moves the unread bytes itself (read-in-place.ts): `buffer`
+   * starts with the bytes not yet read (from `offset` on), which the caller copied there, and
+   * continues with new ones. Nothing is copied or joined, so records are views of `buffer`.
+   * Only after every record pushed so far was drained (no bridge pending).
+   */
+  refill(buffer: Uint8Array): void {
+    if (this.#pending !== null) throw new Error('CaptureParser.refill: drain the records pushed before');
+    this.#base += this.#pos;
+    this.#buffer = buffer;
+    this.#pos = 0;
+  }
+
+  /**
+   * @internal The full length (header included) of the record or block that starts at `offset`,
+   * when its header is complete and the length is one the parser accepts; else 0. A reader sizes
+   * its buffer by it when a record is larger than a read.
+   */
+  get wanted(): number {
+    return this.#straddlerLength(EMPTY);
   }
 
   /** Appends `chunk` to the unread bytes, in a new buffer. */
@@ -189,7 +218,12 @@ export class CaptureParser {
       // Every record takes at least 16 bytes of file, so the bytes left bound the batch: no
       // 4096-row batch allocated only to find the last partial record of a chunk.
       const capacity = Math.min(maxRecords, Math.floor(this.#available() / 16) + 1);
-      const batch = new RecordBatchBuilder(this.#buffer, this.#index + 1, capacity);
+      const batch = new RecordBatchBuilder(
+        this.#buffer,
+        this.#index + 1,
+        capacity,
+        this.columnBuffer?.(capacity * COLUMN_BYTES),
+      );
       let more = true;
       let fault: unknown;
       this.#batch = batch;

@@ -8,6 +8,7 @@ import { zlib } from '../wire/host.js';
 import { gunzipRecovering, gzipFault, inflateLongestPrefix, isGzip } from './gzip.js';
 import type { RecordBatch } from './batch.js';
 import { CaptureParser, type CaptureRecord } from './parser.js';
+import { readInPlace } from './read-in-place.js';
 
 /** What a reader takes out of the parser after each chunk: records, or batches of them. */
 type Drain<T> = (parser: CaptureParser) => Generator<T, void, undefined>;
@@ -80,12 +81,56 @@ export function readCapture(path: string): AsyncGenerator<CaptureRecord, void, u
   return readWith(path, records);
 }
 
+/** Options of readCaptureBatches. */
+export interface ReadBatchesOptions {
+  /**
+   * Read the file straight into the codec's WebAssembly memory, where decodeBatch then decodes
+   * each batch without copying a frame (default false). That memory is reused: a batch (its
+   * `data`, and views of it such as `record(i).data` or a decoded table's payloads) stays valid
+   * only until the generator has been resumed twice after yielding it or has finished, so a loop
+   * that is done with each batch before it takes the one after next is safe; copy bytes you keep
+   * longer. A grow of WASM memory detaches views taken before it: `batch.data` is made anew, so
+   * take views from the batch again. gzip files are read as without it (their decompressed bytes
+   * are copied once either way).
+   */
+  inPlace?: boolean;
+}
+
 /**
  * readCapture yielding RecordBatch columns of up to `maxRecords` records (a batch never spans
  * two read chunks, so some are shorter): constant memory, no object per record.
  */
-export function readCaptureBatches(path: string, maxRecords = 4096): AsyncGenerator<RecordBatch, void, undefined> {
-  return readWith(path, batches(maxRecords));
+export function readCaptureBatches(
+  path: string,
+  maxRecords = 4096,
+  options: ReadBatchesOptions = {},
+): AsyncGenerator<RecordBatch, void, undefined> {
+  const drain = batches(maxRecords);
+  return options.inPlace === true ? readBatchesInPlace(path, maxRecords, drain) : readWith(path, drain);
+}
+
+/** readCaptureBatches with inPlace: plain files through readInPlace, gzip ones as usual. */
+async function* readBatchesInPlace(
+  path: string,
+  maxRecords: number,
+  drain: Drain<RecordBatch>,
+): AsyncGenerator<RecordBatch, void, undefined> {
+  if (typeof path !== 'string') throw new TypeError('path must be a string');
+  const fs = builtin<Fs>('node:fs');
+  const handle = await fs.promises.open(path, 'r');
+  try {
+    const head = new Uint8Array(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    if (isGzip(head.subarray(0, bytesRead))) {
+      await handle.close();
+      yield* readWith(path, drain);
+      return;
+    }
+    const { size } = await handle.stat();
+    yield* readInPlace({ fd: handle.fd, readSync: fs.readSync, size }, maxRecords);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 async function* readWith<T>(path: string, drain: Drain<T>): AsyncGenerator<T, void, undefined> {

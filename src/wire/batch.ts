@@ -293,6 +293,14 @@ function checkLinkTypes(linkType: number | ArrayLike<number>, count: number): vo
 }
 
 /**
+ * True when `data` can be decoded where it lies: in the caller's input area, or in a pinned
+ * region (a capture read in place, a TUN device's receive area), which the codec never writes.
+ */
+function inPlace(c: Codec, data: Uint8Array): boolean {
+  return c.isResident(data) || c.pinnedAt(data, data.byteOffset, data.length) >= 0;
+}
+
+/**
  * Puts a chunk of packed frames in WASM memory and writes their addresses and lengths. Frames
  * of one buffer are copied as the one span they cover (a memcpy, not a call per frame), or not
  * at all when the buffer is the input area. Returns the chunk's row count.
@@ -336,7 +344,10 @@ function stagePacked(c: Codec, frames: PackedFrames, row: number, count: number)
     rows++;
   }
   if (rows === 0 || first > end) first = end;
-  if (end - first <= 2 * bytes + 4096) {
+  if (inPlace(c, data)) {
+    // A pinned region (a capture read in place): the frames are read where they lie.
+    stagedBase = data.byteOffset;
+  } else if (end - first <= 2 * bytes + 4096) {
     // A grow by the copy detaches `words`, but what was written through it stays in memory.
     stagedBase = c.copyIn(data.subarray(first, end)) - first;
   } else {
@@ -383,11 +394,11 @@ function stageArray(c: Codec, frames: readonly Uint8Array[], row: number, count:
   if (!shared || end - first > 2 * bytes + 4096) return stageEach(c, (k) => frames[k]!, row, rows);
   if (rows === 0 || first > end) first = end;
   // Frames in WASM memory are used where they lie only when the whole span is in the caller's
-  // input area; any other view of WASM memory is copied.
+  // input area or in one pinned region; any other view of WASM memory is copied.
   const span = new Uint8Array(buffer, first, end - first);
   // The offsets written are the frames' byteOffsets; a copy may grow memory, which detaches
   // `words` but keeps the values written through it.
-  stagedBase = c.isResident(span) ? 0 : c.copyIn(span) - first;
+  stagedBase = inPlace(c, span) ? 0 : c.copyIn(span) - first;
   return rows;
 }
 
