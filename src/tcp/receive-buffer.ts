@@ -149,7 +149,7 @@ export class ReceiveBuffer extends ByteRing {
    * Up to `max` in-order bytes, or null when nothing is readable. The result is the caller's to
    * keep: nothing writes to it again. A read that empties the buffer takes the storage itself
    * when the bytes lie in one piece filling at least half of it (a reader that keeps up: a
-   * socket's 'data' Buffer is then the one copy made on arrival); otherwise the bytes are copied.
+   * socket's 'data' chunk is then the one copy made on arrival); otherwise the bytes are copied.
    */
   read(max?: number): Uint8Array | null {
     const n = max === undefined ? this.#unread : Math.min(Math.max(0, Math.floor(max)), this.#unread);
