@@ -24,8 +24,8 @@ const checks: Record<string, (lines: string[]) => void> = {
   'codec.mjs': (lines) => {
     // What the example encoded: 192.0.2.1:40000 -> 192.0.2.2:80 SYN with 4 options (60 bytes:
     // 20 IPv4 + 20 TCP + 20 of options padded with one NOP).
-    expect(lines[0]).to.equal('60 192.0.2.1 -> 192.0.2.2 40000 -> 80 S good');
-    expect(lines[1]).to.equal('options [ 2, 4, 8, 1, 3 ] mss 1460 wscale 7 { value: 1, echo: 0 }');
+    expect(lines[0]).to.equal('192.0.2.1.40000 > 192.0.2.2.80 S good');
+    expect(lines[1]).to.equal('60 bytes; options [ 2, 4, 8, 1, 3 ] mss 1460 wscale 7 { value: 1, echo: 0 }');
     expect(lines[2]).to.equal('IPv4 header sum 0');
     expect(lines[3]).to.equal('after a flipped bit: bad');
     expect(lines).to.have.length(4);

@@ -123,9 +123,11 @@ describe('package: the tarball', function () {
   it('stays small (prints its size and file count)', function () {
     const { tarballSize, unpackedSize, files } = install();
     console.log(`      tarball ${tarballSize} bytes, ${unpackedSize} unpacked, ${files.length} files`);
-    // 472,414 bytes before this layout (276 of its 572 files were source maps, and there was no
-    // CommonJS build).
-    expect(tarballSize).to.be.below(472_414);
+    // A budget, raised only on purpose and recorded here with what the bytes bought: 472,414 B with
+    // source maps and no CommonJS build; 453,528 B after the layout of one owner of bytes (ESM and
+    // CommonJS, no maps); 492,631 B once decodeFrameInto, the JS header writer, the in-place
+    // capture reader, the WASM batch fast path and the CLI's column formatters came (issue 14).
+    expect(tarballSize).to.be.below(512 * 1024);
     // Under dist/ at most four files per source module (ESM and CommonJS, each with declarations)
     // plus the CommonJS tree's package.json; outside it only what package.json's "files" names.
     const modules = readdirSync(join(repo, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
