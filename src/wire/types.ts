@@ -3,22 +3,24 @@
 
 import type { ChecksumStatus } from './constants.js';
 
+// Optional fields also admit `undefined`: a reused DecodedFrame clears them to undefined, and a
+// consumer compiling with exactOptionalPropertyTypes must still see it implement these types.
 export interface TcpOptions {
   /** Every option kind in wire order, NOP (1) and EOL (0, including padding after it) too. */
   kinds: number[];
-  mss?: number;
+  mss?: number | undefined;
   /** Window scale shift as sent (values above 14 are kept, not clamped). */
-  windowScale?: number;
-  sackPermitted?: boolean;
+  windowScale?: number | undefined;
+  sackPermitted?: boolean | undefined;
   /** SACK blocks as absolute [left, right) sequence numbers, up to 4. */
-  sack?: Array<[left: number, right: number]>;
-  timestamp?: { value: number; echo: number };
+  sack?: Array<[left: number, right: number]> | undefined;
+  timestamp?: { value: number; echo: number } | undefined;
   /**
    * Options kept raw, in wire order: unknown kinds (TFO 34, MPTCP 30, TCP-AO 29, MD5 19, ...),
    * and any occurrence of a known kind after its first or with a length that does not fit it.
    * `data` excludes the kind and length bytes.
    */
-  unknown?: Array<{ kind: number; data: Uint8Array }>;
+  unknown?: Array<{ kind: number; data: Uint8Array }> | undefined;
 }
 
 export interface TcpHeader {
@@ -54,7 +56,7 @@ export interface Ipv4Info {
   totalLength: number;
   headerChecksum: 'good' | 'bad';
   /** Raw IPv4 options, when the header has any. */
-  options?: Uint8Array;
+  options?: Uint8Array | undefined;
 }
 
 export interface Ipv6Info {
@@ -87,12 +89,12 @@ export interface DecodedPacket {
    */
   checksumStatus: ChecksumStatus;
   /** The value the checksum field should hold; absent when the checksum is unverifiable. */
-  expectedChecksum?: number;
+  expectedChecksum?: number | undefined;
   /**
    * Addresses the checksum's pseudo-header used, when they differ from ip.src / ip.dst: an IPv6
    * Home Address option, a routing header's final destination, an IPv4 source route.
    */
-  pseudoHeader?: { src: string; dst: string };
+  pseudoHeader?: { src: string; dst: string } | undefined;
   /** Byte offsets in the input of the IP header, the TCP header and the payload. */
   offsets: { ip: number; tcp: number; payload: number };
 }
