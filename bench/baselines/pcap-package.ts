@@ -8,7 +8,7 @@
 // after its decode so the row does the same work as ours (both forms are timed).
 
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { bestJsSumRange } from './checksum.js';
 
 interface PcapTcp {
@@ -36,6 +36,7 @@ type EthernetCtor = new (emitter?: unknown) => PcapEthernet;
 
 export interface PcapPackage {
   version: string;
+  /** Where it was found, relative to the working directory or TCPWASM_PCAP_DIR (never a machine's absolute path). */
   from: string;
   /** Decodes an Ethernet frame given as a Buffer; returns its TCP layer (or undefined). */
   decodeTcp(frame: Buffer): PcapTcp | undefined;
@@ -52,7 +53,10 @@ export function loadPcapPackage(): PcapPackage | { missing: string } {
       const version = (require('pcap/package.json') as { version: string }).version;
       return {
         version,
-        from: require.resolve('pcap/package.json'),
+        from:
+          place === process.cwd()
+            ? relative(place, require.resolve('pcap/package.json'))
+            : `$TCPWASM_PCAP_DIR/${relative(place, require.resolve('pcap/package.json'))}`,
         decodeTcp: (frame) => new Ethernet(undefined).decode(frame, 0).payload?.payload,
       };
     } catch (error) {
