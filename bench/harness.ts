@@ -110,6 +110,23 @@ function latency(s: Statistics): Row['latencyMs'] {
 }
 
 /** Median of a sample (the mean of the middle two for an even count). */
+/**
+ * Latency statistics of a row timed as whole runs (a transfer, a batch of connections): each
+ * run's ns per operation stands for one iteration; p50 is their median, p99 their maximum.
+ */
+export function runLatency(perRoundNs: number[]): Row['latencyMs'] {
+  const ms = (x: number) => x / 1e6;
+  return {
+    p50: ms(median(perRoundNs)),
+    mean: ms(perRoundNs.reduce((s, x) => s + x, 0) / perRoundNs.length),
+    min: ms(Math.min(...perRoundNs)),
+    max: ms(Math.max(...perRoundNs)),
+    p99: ms(Math.max(...perRoundNs)),
+    mad: 0,
+    rme: 0,
+  };
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -199,7 +216,6 @@ export function transferRow(
   const seconds = median(secondsPerRun);
   const nsPerOp = (seconds * 1e9) / opsPerRun;
   const perRound = secondsPerRun.map((s) => (s * 1e9) / opsPerRun);
-  const ms = (x: number) => x / 1e6;
   return {
     group,
     task,
@@ -211,15 +227,7 @@ export function transferRow(
     opsPerIteration: opsPerRun,
     samples: secondsPerRun.length,
     roundMediansNs: perRound,
-    latencyMs: {
-      p50: ms(median(perRound)),
-      mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
-      min: ms(Math.min(...perRound)),
-      max: ms(Math.max(...perRound)),
-      p99: ms(Math.max(...perRound)),
-      mad: 0,
-      rme: 0,
-    },
+    latencyMs: runLatency(perRound),
     note,
   };
 }

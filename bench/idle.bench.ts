@@ -17,7 +17,7 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
-import { median, type BenchConfig, type Row } from './harness.js';
+import { median, runLatency, type BenchConfig, type Row } from './harness.js';
 
 const GROUP = 'idle connections';
 export const IDLE_STACK_TASK = 'tcpwasm, two Stacks over MemoryLink (both ends)';
@@ -173,7 +173,6 @@ function row(task: string, runs: IdleMeasurement[]): Row {
   const bytes = median(runs.map((r) => r.bytesPerConnection));
   const perRound = runs.map((r) => (r.openSeconds * 1e9) / n);
   const ns = median(perRound);
-  const ms = (x: number) => x / 1e6;
   const typical = runs.reduce((p, q) =>
     Math.abs(q.bytesPerConnection - bytes) < Math.abs(p.bytesPerConnection - bytes) ? q : p,
   );
@@ -188,15 +187,7 @@ function row(task: string, runs: IdleMeasurement[]): Row {
     opsPerIteration: n,
     samples: runs.length,
     roundMediansNs: perRound,
-    latencyMs: {
-      p50: ms(ns),
-      mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
-      min: ms(Math.min(...perRound)),
-      max: ms(Math.max(...perRound)),
-      p99: ms(Math.max(...perRound)),
-      mad: 0,
-      rme: 0,
-    },
+    latencyMs: runLatency(perRound),
     note:
       `${Math.round(bytes).toLocaleString('en')} B per idle connection (both ends; median of ${runs.length} runs: ` +
       `${runs.map((r) => Math.round(r.bytesPerConnection)).join(', ')}), ${n.toLocaleString('en')} connections, ` +

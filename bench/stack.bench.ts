@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
-import { median, type BenchConfig, type Row } from './harness.js';
+import { median, runLatency, type BenchConfig, type Row } from './harness.js';
 import { profileLayers, shares } from './layer-profile.js';
 
 export interface StackBenchCase {
@@ -142,7 +142,6 @@ export async function runStackBench(config: BenchConfig): Promise<Row[]> {
     const nsPerSegment = (typical.seconds * 1e9) / typical.segments;
     const bytesPerSegment = typical.bytes / typical.segments;
     const perRound = results.map((x) => (x.seconds * 1e9) / x.segments);
-    const ms = (x: number) => x / 1e6;
     rows.push({
       group: 'stack goodput',
       task: c.name,
@@ -154,15 +153,7 @@ export async function runStackBench(config: BenchConfig): Promise<Row[]> {
       opsPerIteration: typical.segments,
       samples: results.length,
       roundMediansNs: perRound,
-      latencyMs: {
-        p50: ms(median(perRound)),
-        mean: ms(perRound.reduce((s, x) => s + x, 0) / perRound.length),
-        min: ms(Math.min(...perRound)),
-        max: ms(Math.max(...perRound)),
-        p99: ms(Math.max(...perRound)),
-        mad: 0,
-        rme: 0,
-      },
+      latencyMs: runLatency(perRound),
       note:
         `${mb.toFixed(1)} MB/s goodput (median of ${rounds} transfers of ${bytes / 1048576} MiB; best ${Math.max(...results.map((x) => x.mbPerSec)).toFixed(1)}), ` +
         `${Math.round(typical.segmentsPerSec).toLocaleString('en')} segments/s, ${typical.retransmissions} retransmissions`,
