@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runDecode, type DecodeCommandOptions } from '../dist/cli/decode.js';
-import { median, type BenchConfig, type Row } from './harness.js';
+import { median, sampleLatency, type BenchConfig, type Row } from './harness.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(repoRoot, 'dist/cli/main.js');
@@ -191,8 +191,6 @@ async function wallRows(
     const byCpu = measure === 'cpu' && cpuTimes[i]!.length === times[i]!.length;
     const ms = byCpu ? cpuTimes[i]! : times[i]!;
     const medianNs = (median(ms) * 1e6) / segments;
-    const sorted = [...ms].sort((a, b) => a - b);
-    const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
     return {
       group,
       task: task.name,
@@ -202,15 +200,7 @@ async function wallRows(
       opsPerIteration: segments,
       samples: ms.length,
       roundMediansNs: ms.map((m) => (m * 1e6) / segments),
-      latencyMs: {
-        p50: median(ms),
-        mean,
-        min: sorted[0]!,
-        max: sorted[sorted.length - 1]!,
-        p99: sorted[sorted.length - 1]!,
-        mad: median(ms.map((m) => Math.abs(m - median(ms)))),
-        rme: 0,
-      },
+      latencyMs: sampleLatency(ms),
       ...notes(task, cpuTimes[i]!, times[i]!, measure === 'cpu' && !byCpu),
     };
   });

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryLink, Stack, VirtualClock, type TcpSocket } from '../dist/index.js';
-import { median, type BenchConfig, type Row } from './harness.js';
+import { median, runLatency, type BenchConfig, type Row } from './harness.js';
 import { chunkedWriter } from './stack.bench.js';
 
 const GROUP = 'congestion control (virtual time)';
@@ -96,15 +96,7 @@ export async function runCongestionBench(config: BenchConfig): Promise<Row[]> {
         opsPerIteration: bytes / 1048576,
         samples: results.length,
         roundMediansNs: perMiB,
-        latencyMs: {
-          p50: ns / 1e6,
-          mean: perMiB.reduce((s, x) => s + x, 0) / perMiB.length / 1e6,
-          min: Math.min(...perMiB) / 1e6,
-          max: Math.max(...perMiB) / 1e6,
-          p99: Math.max(...perMiB) / 1e6,
-          mad: 0,
-          rme: 0,
-        },
+        latencyMs: runLatency(perMiB),
         note:
           `${mbit.toFixed(1)} Mbit/s goodput on a 100 Mbit/s, 20 ms path (median of ${seeds.length} seeded transfers of ${bytes / 1048576} MiB), ` +
           `retransmissions ${results.map((r) => r.retransmissions).join('/')}`,

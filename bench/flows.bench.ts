@@ -16,7 +16,7 @@ import { FlowTable } from '../dist/flows/flow-table.js';
 import { parseCaptureBatches } from '../dist/pcap/read.js';
 import { decodeBatch, type SegmentTable } from '../dist/wire/batch.js';
 import { repeated } from './command.bench.js';
-import { median, type BenchConfig, type Row } from './harness.js';
+import { median, sampleLatency, type BenchConfig, type Row } from './harness.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(repoRoot, 'dist/cli/main.js');
@@ -110,7 +110,6 @@ async function rows(
   }
   const out = tasks.map((task, i): Row => {
     const ms = times[i]!;
-    const sorted = [...ms].sort((a, b) => a - b);
     const medianNs = (median(ms) * 1e6) / segments;
     return {
       group,
@@ -124,15 +123,7 @@ async function rows(
       ...(payloadBytes === undefined
         ? {}
         : { bytesPerOp: payloadBytes / segments, gbPerSec: payloadBytes / (median(ms) * 1e6) }),
-      latencyMs: {
-        p50: median(ms),
-        mean: ms.reduce((a, b) => a + b, 0) / ms.length,
-        min: sorted[0]!,
-        max: sorted[sorted.length - 1]!,
-        p99: sorted[sorted.length - 1]!,
-        mad: median(ms.map((m) => Math.abs(m - median(ms)))),
-        rme: 0,
-      },
+      latencyMs: sampleLatency(ms),
       ...(noteOf(task, segments, payloadBytes) === undefined ? {} : { note: noteOf(task, segments, payloadBytes)! }),
     };
   });

@@ -109,7 +109,6 @@ function latency(s: Statistics): Row['latencyMs'] {
   return { p50: s.p50, mean: s.mean, min: s.min, max: s.max, p99: s.p99, mad: s.mad, rme: s.rme };
 }
 
-/** Median of a sample (the mean of the middle two for an even count). */
 /**
  * Latency statistics of a row timed as whole runs (a transfer, a batch of connections): each
  * run's ns per operation stands for one iteration; p50 is their median, p99 their maximum.
@@ -127,6 +126,25 @@ export function runLatency(perRoundNs: number[]): Row['latencyMs'] {
   };
 }
 
+/**
+ * Latency statistics of a sample of whole-run times in ms (child processes, whole-file passes):
+ * each run is one iteration, with its median absolute deviation.
+ */
+export function sampleLatency(ms: number[]): Row['latencyMs'] {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const mid = median(ms);
+  return {
+    p50: mid,
+    mean: ms.reduce((a, b) => a + b, 0) / ms.length,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    p99: sorted[sorted.length - 1]!,
+    mad: median(ms.map((m) => Math.abs(m - mid))),
+    rme: 0,
+  };
+}
+
+/** Median of a sample (the mean of the middle two for an even count). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
